@@ -1,0 +1,1 @@
+//! ecabinet-server (being built).

@@ -1,0 +1,1 @@
+//! ecabinet-store (being built).

@@ -1,0 +1,3 @@
+//! Tauri commands, one module per feature. Each is a thin adapter.
+
+pub mod about;

@@ -1,0 +1,4 @@
+//! Integration tests of the desktop shell (no display needed: Tauri's mock runtime).
+
+mod about;
+mod bindings;

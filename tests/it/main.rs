@@ -1,0 +1,3 @@
+//! Cross-crate tests. One module per topic.
+
+mod architecture;

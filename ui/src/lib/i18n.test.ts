@@ -1,0 +1,33 @@
+import { describe, expect, it } from "vitest";
+import { get } from "svelte/store";
+import { lang, messages, t, toggleLang, translate, LANGS } from "./i18n";
+
+describe("i18n", () => {
+  it("has every key in every language, none empty", () => {
+    const keys = Object.keys(messages.vi).sort();
+    for (const l of LANGS) {
+      expect(Object.keys(messages[l]).sort()).toEqual(keys);
+      for (const k of keys) expect(messages[l][k as keyof typeof messages.vi].trim()).not.toBe("");
+    }
+  });
+
+  it("starts in Vietnamese and switches to English and back", () => {
+    expect(get(lang)).toBe("vi");
+    expect(get(t)("about.appVersion")).toBe("Phiên bản ứng dụng");
+    toggleLang();
+    expect(get(lang)).toBe("en");
+    expect(get(t)("about.appVersion")).toBe("App version");
+    toggleLang();
+    expect(get(lang)).toBe("vi");
+  });
+
+  it("remembers the choice across reloads", () => {
+    lang.set("en");
+    expect(localStorage.getItem("ecabinet.lang")).toBe("en");
+    lang.set("vi");
+  });
+
+  it("translates English strings that differ from Vietnamese", () => {
+    expect(translate("en", "app.subtitle")).not.toBe(translate("vi", "app.subtitle"));
+  });
+});
