@@ -1,1 +1,283 @@
-//! ecabinet-store (being built).
+//! The E-Cabinet client's encrypted local cache.
+//!
+//! Everything a member needs offline lives in one data directory:
+//!
+//! - `cache.db` (+ `-wal`, `-shm`): a SQLCipher database with all metadata,
+//!   annotations, the outbox and the sync cursor;
+//! - `blobs/<sha256>`: document bytes, encrypted in 64 KiB AES-256-GCM chunks
+//!   (`blobs/partial/<sha256>.part` while downloading);
+//! - `keys.json`: the random 256-bit data key wrapped under an Argon2id key
+//!   derived from the member's PIN, and the wrong-PIN counter.
+//!
+//! No plaintext document byte, title or note is ever written to disk; temp
+//! files hold ciphertext only. The data key keys SQLCipher directly (raw key)
+//! and the blob cipher through HKDF; changing the PIN rewraps it without
+//! re-encrypting anything.
+//!
+//! The API is synchronous: async callers use `spawn_blocking`. A [`Store`] is
+//! `Send + Sync`; writes go through one connection behind a mutex, reads
+//! through a separate small pool, so readers never wait for a writer (WAL).
+
+mod blob;
+mod cache;
+mod db;
+mod error;
+mod fsutil;
+mod hex;
+mod keys;
+mod settings;
+#[doc(hidden)]
+pub mod testing;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+
+pub use blob::{BlobWriter, BLOB_DIR, CHUNK_SIZE, PARTIAL_DIR};
+pub use cache::{
+    AgendaRow, Annotation, Entity, FeedChange, FeedOp, MeetingRow, OpResult, OutboxEntry,
+    OutboxState, RetentionReport, VersionRow,
+};
+pub use db::{DB_FILE, SCHEMA_VERSION};
+pub use error::{Result, StoreError};
+pub use keys::{Clock, KdfParams, PinPolicy, StoreState, SystemClock, KEY_FILE};
+pub use settings::CacheCounts;
+
+use crate::blob::BlobPaths;
+use crate::error::io_err;
+use crate::keys::DataKey;
+
+/// How a store is created and unlocked.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StoreConfig {
+    /// Argon2id cost for new key files (existing files keep their own).
+    pub kdf: KdfParams,
+    /// Wrong-PIN rules.
+    pub pin: PinPolicy,
+    /// Read connections besides the writer.
+    pub readers: ReaderCount,
+}
+
+/// Number of read connections (at least one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReaderCount(pub std::num::NonZeroUsize);
+
+impl Default for ReaderCount {
+    fn default() -> Self {
+        ReaderCount(std::num::NonZeroUsize::MIN.saturating_add(1))
+    }
+}
+
+/// An unlocked store. See the crate documentation.
+pub struct Store {
+    dir: PathBuf,
+    key: DataKey,
+    config: StoreConfig,
+    // Readers are declared (and so dropped) before the writer: the last
+    // connection to close folds the WAL into the database, and a read-only
+    // connection cannot.
+    readers: Vec<Mutex<Connection>>,
+    writer: Mutex<Connection>,
+    blobs: BlobPaths,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("dir", &self.dir)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Creates a new store in `dir` (created if missing) with a fresh random
+    /// data key wrapped under `pin`. Fails with [`StoreError::AlreadyExists`]
+    /// if a key file is there.
+    pub fn create(dir: &Path, pin: &str, config: &StoreConfig) -> Result<Store> {
+        fs::create_dir_all(dir).map_err(io_err("create directory", dir))?;
+        if keys::key_file_exists(dir) {
+            return Err(StoreError::AlreadyExists(dir.to_path_buf()));
+        }
+        // Leftovers of a half-finished earlier store (no key file) cannot be
+        // decrypted by the new key; clear them so they do not shadow new data.
+        wipe_dir(dir)?;
+        let key = keys::create(dir, pin, config.kdf, &config.pin)?;
+        Self::open_with_key(dir, key, config)
+    }
+
+    /// Unlocks the store in `dir` with `pin`.
+    ///
+    /// Errors a caller shows to the member: [`StoreError::NoData`] (enrol),
+    /// [`StoreError::WrongPin`] (with attempts left and the wait),
+    /// [`StoreError::Locked`] (still waiting; the PIN was not checked),
+    /// [`StoreError::Wiped`] (that was the last attempt).
+    pub fn open(dir: &Path, pin: &str, config: &StoreConfig, clock: &dyn Clock) -> Result<Store> {
+        let key = keys::unlock(dir, pin, &config.pin, clock)?;
+        Self::open_with_key(dir, key, config)
+    }
+
+    fn open_with_key(dir: &Path, key: DataKey, config: &StoreConfig) -> Result<Store> {
+        let blobs = BlobPaths::new(dir);
+        blobs.ensure()?;
+        let db_path = dir.join(DB_FILE);
+        let mut writer = db::open_keyed(&db_path, &key, false)?;
+        db::migrate(&mut writer)?;
+        let readers = (0..config.readers.0.get())
+            .map(|_| db::open_keyed(&db_path, &key, true).map(Mutex::new))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Store {
+            dir: dir.to_path_buf(),
+            key,
+            config: config.clone(),
+            writer: Mutex::new(writer),
+            readers,
+            blobs,
+        })
+    }
+
+    /// What is in `dir`, without a PIN: nothing ([`StoreState::NoData`]: enrol)
+    /// or a locked store with its wrong-PIN state as of `clock`.
+    pub fn state(dir: &Path, clock: &dyn Clock) -> Result<StoreState> {
+        keys::state(dir, clock.now())
+    }
+
+    /// Changes the PIN: checks `current_pin` under the same attempt rules as
+    /// [`Store::open`], then rewraps the data key under `new_pin` with a fresh
+    /// salt. No data is re-encrypted.
+    pub fn change_pin(&self, current_pin: &str, new_pin: &str, clock: &dyn Clock) -> Result<()> {
+        let key = keys::unlock(&self.dir, current_pin, &self.config.pin, clock)?;
+        if key.as_ref() != self.key.as_ref() {
+            return Err(StoreError::KeyFileCorrupt(
+                "key file no longer matches the open store",
+            ));
+        }
+        keys::rewrap(
+            &self.dir,
+            &self.key,
+            new_pin,
+            self.config.kdf,
+            &self.config.pin,
+        )
+    }
+
+    /// Closes the store and deletes everything in its directory (remote wipe,
+    /// or the member signing out). Afterwards [`Store::state`] is `NoData`.
+    pub fn wipe(self) -> Result<()> {
+        let dir = self.dir.clone();
+        drop(self);
+        wipe_dir(&dir)
+    }
+
+    /// The data directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Runs `f` in one write transaction (`BEGIN IMMEDIATE`), committed if `f`
+    /// returns `Ok`, rolled back otherwise. Writers are serialised.
+    pub fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let mut conn = lock(&self.writer);
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Runs `f` on a read-only connection inside one read transaction, so it
+    /// sees a single consistent snapshot. Never blocked by the writer.
+    pub fn read<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let mut conn = self
+            .readers
+            .iter()
+            .find_map(|m| m.try_lock().ok())
+            .unwrap_or_else(|| lock(&self.readers[0]));
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Starts (or resumes) writing the blob whose plaintext SHA-256 is `sha256_hex`
+    /// and whose size is `total_size`. If a partial file from an earlier attempt
+    /// is there, its authenticated whole chunks are kept:
+    /// [`BlobWriter::resume_offset`] says where to continue. One writer per
+    /// blob at a time: two writers of the same blob would share its partial file.
+    pub fn blob_writer(&self, sha256_hex: &str, total_size: u64) -> Result<BlobWriter> {
+        BlobWriter::open(&self.blobs, &self.key, sha256_hex, total_size)
+    }
+
+    /// The plaintext of a complete blob, in memory only. Any altered, swapped,
+    /// reordered or missing chunk gives [`StoreError::BlobCorrupt`].
+    pub fn read_blob(&self, sha256_hex: &str) -> Result<Vec<u8>> {
+        let mut out = Vec::new();
+        blob::read_into(&self.blobs, &self.key, sha256_hex, &mut out)?;
+        Ok(out)
+    }
+
+    /// Like [`Store::read_blob`], into a caller's buffer (cleared first, left
+    /// empty on error), so a reused buffer saves the allocation and page faults.
+    pub fn read_blob_into(&self, sha256_hex: &str, out: &mut Vec<u8>) -> Result<()> {
+        blob::read_into(&self.blobs, &self.key, sha256_hex, out)
+    }
+
+    /// Whether a complete blob is stored (partial downloads do not count).
+    pub fn has_blob(&self, sha256_hex: &str) -> Result<bool> {
+        let id = blob::BlobId::parse(sha256_hex)?;
+        Ok(self.blobs.complete_path(&id).is_file())
+    }
+
+    /// Deletes a blob (complete and partial). Missing files are not an error.
+    pub fn remove_blob(&self, sha256_hex: &str) -> Result<()> {
+        let id = blob::BlobId::parse(sha256_hex)?;
+        fsutil::remove_file_if_exists(&self.blobs.complete_path(&id))?;
+        fsutil::remove_file_if_exists(&self.blobs.partial_path(&id))
+    }
+
+    /// The raw SQLCipher key as 64 hex digits, for opening `cache.db` with an
+    /// external SQLCipher 4 tool (`PRAGMA key = "x'…'"`) in support and tests.
+    #[doc(hidden)]
+    pub fn raw_db_key_hex(&self) -> zeroize::Zeroizing<String> {
+        zeroize::Zeroizing::new(hex::encode(self.key.as_ref()))
+    }
+}
+
+fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+    // A panic inside a closure rolls its transaction back when the guard's
+    // Transaction drops, so the connection is still sound.
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Deletes every file of a store in `dir`: key file first (which alone makes
+/// the rest unreadable), then database, WAL/SHM, blobs and leftovers. `dir`
+/// itself stays, empty of store files. Safe to call on a missing or empty dir.
+pub fn wipe_dir(dir: &Path) -> Result<()> {
+    if !dir.exists() {
+        return Ok(());
+    }
+    for name in [KEY_FILE, "keys.json.tmp"] {
+        fsutil::remove_file_if_exists(&dir.join(name))?;
+    }
+    fsutil::sync_dir(dir)?;
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        fsutil::remove_file_if_exists(&dir.join(format!("{DB_FILE}{suffix}")))?;
+    }
+    let blobs = dir.join(BLOB_DIR);
+    match fs::remove_dir_all(&blobs) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(io_err("remove", &blobs)(e)),
+    }
+    fsutil::sync_dir(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_store_can_be_shared_across_threads() {
+        fn shareable<T: Send + Sync>() {}
+        shareable::<super::Store>();
+        shareable::<super::BlobWriter>();
+    }
+}

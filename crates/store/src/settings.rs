@@ -1,0 +1,148 @@
+//! Small named values of the sync client (session, ETags, per-version
+//! download errors) and the counts its status shows. All of it lives in the
+//! encrypted database, never in a side file.
+
+use rusqlite::{params, OptionalExtension};
+
+use crate::cache::VersionRow;
+use crate::error::Result;
+use crate::Store;
+
+const VERSION_ERROR_PREFIX: &str = "version_error.";
+
+/// How much the cache holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CacheCounts {
+    pub meetings: usize,
+    pub documents: usize,
+    pub versions: usize,
+    /// Document versions whose verified blob is stored.
+    pub verified_blobs: usize,
+}
+
+impl Store {
+    /// A named value, `None` if never set.
+    pub fn setting(&self, name: &str) -> Result<Option<String>> {
+        self.read(|tx| {
+            Ok(tx
+                .query_row(
+                    "SELECT value FROM sync_state WHERE name = ?1 AND typeof(value) = 'text'",
+                    [name],
+                    |r| r.get(0),
+                )
+                .optional()?)
+        })
+    }
+
+    /// Sets one named value.
+    pub fn set_setting(&self, name: &str, value: &str) -> Result<()> {
+        self.set_settings(&[(name, value)])
+    }
+
+    /// Sets several named values in one transaction.
+    pub fn set_settings(&self, values: &[(&str, &str)]) -> Result<()> {
+        self.write(|tx| {
+            for (name, value) in values {
+                tx.execute(
+                    "INSERT OR REPLACE INTO sync_state (name, value) VALUES (?1, ?2)",
+                    params![name, value],
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Removes a named value (no error if absent).
+    pub fn clear_setting(&self, name: &str) -> Result<()> {
+        self.write(|tx| {
+            tx.execute("DELETE FROM sync_state WHERE name = ?1", [name])?;
+            Ok(())
+        })
+    }
+
+    /// Records why a document version was refused (`None` clears it).
+    pub fn set_version_error(&self, version_id: &str, reason: Option<&str>) -> Result<()> {
+        let name = format!("{VERSION_ERROR_PREFIX}{version_id}");
+        match reason {
+            Some(r) => self.set_setting(&name, r),
+            None => self.clear_setting(&name),
+        }
+    }
+
+    /// Every refused document version with its reason, by version id.
+    pub fn version_errors(&self) -> Result<Vec<(String, String)>> {
+        self.read(|tx| {
+            let mut stmt = tx.prepare_cached(
+                "SELECT substr(name, ?2), value FROM sync_state WHERE substr(name, 1, ?1) = ?3 ORDER BY name",
+            )?;
+            let rows = stmt.query_map(
+                params![
+                    VERSION_ERROR_PREFIX.len() as i64,
+                    VERSION_ERROR_PREFIX.len() as i64 + 1,
+                    VERSION_ERROR_PREFIX
+                ],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+
+    /// Document versions whose blob is not stored yet, oldest first.
+    pub fn versions_missing_blobs(&self) -> Result<Vec<VersionRow>> {
+        let all = self.read(|tx| {
+            let mut stmt = tx.prepare_cached(
+                "SELECT id, document_id, version, sha256, body FROM document_version ORDER BY document_id, version",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get::<_, String>(4)?))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (id, document_id, version, sha256, body) = row?;
+                out.push(VersionRow {
+                    id,
+                    document_id,
+                    version,
+                    sha256,
+                    body: serde_json::from_str(&body)?,
+                });
+            }
+            Ok(out)
+        })?;
+        let mut missing = Vec::new();
+        for v in all {
+            if !self.has_blob(&v.sha256)? {
+                missing.push(v);
+            }
+        }
+        Ok(missing)
+    }
+
+    /// Counts for the status display.
+    pub fn cache_counts(&self) -> Result<CacheCounts> {
+        let (meetings, documents, shas) = self.read(|tx| {
+            let count = |table: &str| -> Result<usize> {
+                let n: i64 =
+                    tx.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?;
+                Ok(n as usize)
+            };
+            let mut stmt = tx.prepare_cached("SELECT sha256 FROM document_version")?;
+            let shas = stmt
+                .query_map([], |r| r.get::<_, String>(0))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok((count("meeting")?, count("document")?, shas))
+        })?;
+        let mut verified = 0;
+        for sha in &shas {
+            if self.has_blob(sha)? {
+                verified += 1;
+            }
+        }
+        Ok(CacheCounts {
+            meetings,
+            documents,
+            versions: shas.len(),
+            verified_blobs: verified,
+        })
+    }
+}
