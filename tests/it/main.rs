@@ -1,3 +1,4 @@
 //! Cross-crate tests. One module per topic.
 
 mod architecture;
+mod sync;

@@ -1,6 +1,13 @@
-//! Helpers shared by the cross-crate tests in `it/`.
+//! Helpers shared by the cross-crate tests in `it/`: a real sync server on
+//! 127.0.0.1 (seeded with the demo committee) and clients for its API.
 
-use std::path::PathBuf;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use ecabinet_server::seed::SeedSummary;
+use serde_json::Value;
+use tokio::sync::oneshot;
 
 /// The workspace root (the folder holding the top-level `Cargo.toml`).
 pub fn workspace_root() -> PathBuf {
@@ -8,4 +15,251 @@ pub fn workspace_root() -> PathBuf {
         .parent()
         .map(PathBuf::from)
         .unwrap_or_default()
+}
+
+/// A sync server serving HTTP on a loopback port, with its own data dir.
+///
+/// It runs on its own thread with its own tokio runtime, so `stop` is like
+/// the server process dying: the runtime is dropped, every connection (the
+/// live event streams included) is cut, and new ones are refused. `restart`
+/// serves the same data on the same port again.
+pub struct TestServer {
+    pub addr: SocketAddr,
+    pub dir: tempfile::TempDir,
+    pub seed: SeedSummary,
+    running: Option<Running>,
+}
+
+struct Running {
+    stop: oneshot::Sender<()>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl TestServer {
+    /// Starts a server with the demo committee seeded.
+    pub async fn start() -> Result<TestServer> {
+        let dir = tempfile::tempdir()?;
+        let (running, addr, seed) = spawn_server(dir.path().to_path_buf(), None, true).await?;
+        Ok(TestServer {
+            addr,
+            dir,
+            seed: seed.context("seed summary")?,
+            running: Some(running),
+        })
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The server's own data directory (blobs live under `blobs/`).
+    pub fn data_dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Stops the server: all connections cut, new ones refused.
+    pub async fn stop(&mut self) {
+        if let Some(r) = self.running.take() {
+            let _ = r.stop.send(());
+            let _ = tokio::task::spawn_blocking(move || r.thread.join()).await;
+        }
+    }
+
+    /// Serves again on the same port and data.
+    pub async fn restart(&mut self) -> Result<()> {
+        self.stop().await;
+        let (running, _, _) = spawn_server(self.dir.path().to_path_buf(), Some(self.addr), false).await?;
+        self.running = Some(running);
+        Ok(())
+    }
+
+    /// Username and password of the first seeded account with `role`.
+    pub fn account(&self, role: &str) -> Result<(String, String)> {
+        self.seed
+            .accounts
+            .iter()
+            .find(|a| a.role == role)
+            .map(|a| (a.username.clone(), a.password.clone()))
+            .with_context(|| format!("no seeded {role}"))
+    }
+
+    /// A logged-in API client for the first seeded account with `role`.
+    pub async fn client(&self, role: &str) -> Result<ApiClient> {
+        let (user, password) = self.account(role)?;
+        ApiClient::login(&self.url(), &user, &password).await
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(r) = self.running.take() {
+            let _ = r.stop.send(());
+            let _ = r.thread.join();
+        }
+    }
+}
+
+type Started = (Running, SocketAddr, Option<SeedSummary>);
+
+async fn spawn_server(dir: PathBuf, addr: Option<SocketAddr>, seed: bool) -> Result<Started> {
+    let (ready_tx, ready_rx) = oneshot::channel::<Result<(SocketAddr, Option<SeedSummary>)>>();
+    let (stop_tx, stop_rx) = oneshot::channel::<()>();
+    let thread = std::thread::spawn(move || {
+        let rt = match tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+        {
+            Ok(rt) => rt,
+            Err(e) => {
+                let _ = ready_tx.send(Err(e.into()));
+                return;
+            }
+        };
+        rt.block_on(async move {
+            let setup = async {
+                let state = ecabinet_server::open(&dir, None, None, ecabinet_server::Config::default())
+                    .await
+                    .map_err(|e| anyhow::anyhow!("open server: {e}"))?;
+                let summary = if seed {
+                    Some(
+                        ecabinet_server::seed::seed_demo(&state)
+                            .await
+                            .map_err(|e| anyhow::anyhow!("seed: {e:?}"))?,
+                    )
+                } else {
+                    None
+                };
+                let bind = addr.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)));
+                let listener = tokio::net::TcpListener::bind(bind).await?;
+                Ok::<_, anyhow::Error>((state, summary, listener))
+            };
+            match setup.await {
+                Ok((state, summary, listener)) => {
+                    let local = listener.local_addr().map_err(anyhow::Error::from);
+                    let _ = ready_tx.send(local.map(|a| (a, summary)));
+                    tokio::select! {
+                        _ = axum::serve(listener, ecabinet_server::app(state)) => {}
+                        _ = stop_rx => {}
+                    }
+                }
+                Err(e) => {
+                    let _ = ready_tx.send(Err(e));
+                }
+            }
+        });
+        // Dropping the runtime cancels every connection task.
+        rt.shutdown_background();
+    });
+    let (addr, summary) = ready_rx.await.context("server thread ended early")??;
+    Ok((Running { stop: stop_tx, thread }, addr, summary))
+}
+
+/// A minimal HTTP client of the server's API, acting as one user (the
+/// secretary or the admin in tests).
+pub struct ApiClient {
+    base: String,
+    token: String,
+    http: reqwest::Client,
+}
+
+impl ApiClient {
+    pub async fn login(base: &str, user: &str, password: &str) -> Result<ApiClient> {
+        let http = reqwest::Client::new();
+        let resp = http
+            .post(format!("{base}/v1/login"))
+            .json(&serde_json::json!({"username": user, "password": password}))
+            .send()
+            .await?;
+        let body = check(resp).await?;
+        Ok(ApiClient {
+            base: base.to_owned(),
+            token: body["token"].as_str().context("token")?.to_owned(),
+            http,
+        })
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Result<Value> {
+        let resp = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .json(&body)
+            .send()
+            .await?;
+        check(resp).await
+    }
+
+    pub async fn delete(&self, path: &str) -> Result<()> {
+        let resp = self
+            .http
+            .delete(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await?;
+        check(resp).await.map(drop)
+    }
+
+    pub async fn upload_pdf(&self, document_id: &str, pdf: Vec<u8>) -> Result<Value> {
+        let resp = self
+            .http
+            .post(format!("{}/v1/documents/{document_id}/versions", self.base))
+            .bearer_auth(&self.token)
+            .header("content-type", "application/pdf")
+            .body(pdf)
+            .send()
+            .await?;
+        check(resp).await
+    }
+}
+
+async fn check(resp: reqwest::Response) -> Result<Value> {
+    let status = resp.status();
+    let text = resp.text().await?;
+    if !status.is_success() {
+        bail!("HTTP {status}: {text}");
+    }
+    if text.is_empty() {
+        return Ok(Value::Null);
+    }
+    Ok(serde_json::from_str(&text)?)
+}
+
+/// A valid PDF of about `size` bytes: one page, plus an unreferenced stream
+/// object filled with incompressible bytes derived from `seed`.
+pub fn pdf_of_size(size: usize, seed: u64) -> Vec<u8> {
+    let mut filler = Vec::with_capacity(size);
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    while filler.len() < size {
+        // xorshift64*: fast and reproducible.
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        filler.extend_from_slice(&x.wrapping_mul(0x2545_F491_4F6C_DD1D).to_le_bytes());
+    }
+    filler.truncate(size);
+    let mut out = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    let mut obj = |out: &mut Vec<u8>, body: &[u8]| {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n", offsets.len()).as_bytes());
+        out.extend_from_slice(body);
+        out.extend_from_slice(b"\nendobj\n");
+    };
+    obj(&mut out, b"<< /Type /Catalog /Pages 2 0 R >>");
+    obj(&mut out, b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>");
+    obj(&mut out, b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>");
+    let mut stream = format!("<< /Length {} >>\nstream\n", filler.len()).into_bytes();
+    stream.extend_from_slice(&filler);
+    stream.extend_from_slice(b"\nendstream");
+    obj(&mut out, &stream);
+    let xref = out.len();
+    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", offsets.len() + 1).as_bytes());
+    for o in &offsets {
+        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", offsets.len() + 1).as_bytes(),
+    );
+    out
 }

@@ -1,0 +1,248 @@
+//! `ecabinet`: the headless E-Cabinet client.
+//!
+//! Secretaries pre-load tablets with it before a session, operators script
+//! it, and the end-to-end tests drive it. It uses the same core crates as the
+//! desktop app, so a cache it fills is the cache the app opens.
+//!
+//! The PIN comes from `ECABINET_PIN` (else a prompt), the password from
+//! `ECABINET_PASSWORD` (else a prompt). Unlocking needs the PIN every time.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+use ecabinet_store::{Store, StoreConfig, StoreError, StoreState, SystemClock};
+use ecabinet_sync::{enrol, EnrolRequest, Progress, ProgressSink, SyncError, SyncStatus, Syncer};
+
+#[derive(Parser)]
+#[command(name = "ecabinet", version, about = "Headless E-Cabinet client")]
+struct Cli {
+    /// Folder of this device's encrypted cache.
+    #[arg(long, global = true, env = "ECABINET_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Enrol this device with a sync server and create its encrypted cache.
+    Enrol {
+        /// e.g. http://127.0.0.1:8787
+        #[arg(long)]
+        server: String,
+        #[arg(long)]
+        user: String,
+        /// Name shown to administrators (default: the host name).
+        #[arg(long)]
+        device_name: Option<String>,
+    },
+    /// Pull the feed and download every document (verified, resumable).
+    Sync,
+    /// Show the cache's state.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("ecabinet: cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("ecabinet: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<ExitCode> {
+    let dir = cli
+        .data_dir
+        .context("no data folder: pass --data-dir DIR (or set ECABINET_DATA_DIR)")?;
+    match cli.command {
+        Command::Enrol {
+            server,
+            user,
+            device_name,
+        } => {
+            if matches!(Store::state(&dir, &SystemClock)?, StoreState::Locked { .. }) {
+                bail!("{} already holds an enrolled cache", dir.display());
+            }
+            let password = secret("ECABINET_PASSWORD", "Mật khẩu / Password: ")?;
+            let pin = secret("ECABINET_PIN", "Chọn mã PIN / Choose a PIN: ")?;
+            let name = device_name.unwrap_or_else(default_device_name);
+            let store = enrol(EnrolRequest {
+                data_dir: &dir,
+                server_url: &server,
+                username: &user,
+                password: &password,
+                pin: &pin,
+                device_name: &name,
+                config: &StoreConfig::default(),
+            })
+            .await?;
+            let status = SyncStatus::read(&store)?;
+            println!(
+                "enrolled {} as device {} with {}",
+                user,
+                status.device_id.unwrap_or_default(),
+                server
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Sync => {
+            let store = Arc::new(unlock(&dir)?);
+            let syncer = Syncer::new(store)?;
+            let sink = TerminalProgress::new();
+            match syncer.sync_once(&sink).await {
+                Ok(report) => {
+                    sink.finish();
+                    println!(
+                        "synced: {} changes, cursor {}, {} documents stored, {} rejected, {} interrupted",
+                        report.pull.changes,
+                        report.pull.cursor,
+                        report.documents.stored(),
+                        report.documents.rejected(),
+                        report.documents.interrupted()
+                    );
+                    for (version, outcome) in &report.documents.outcomes {
+                        if let ecabinet_sync::DocumentOutcome::Rejected { reason }
+                        | ecabinet_sync::DocumentOutcome::Interrupted { reason } = outcome
+                        {
+                            println!("  document version {version}: {reason}");
+                        }
+                    }
+                    let failed = report.documents.rejected() + report.documents.interrupted();
+                    Ok(if failed == 0 {
+                        ExitCode::SUCCESS
+                    } else {
+                        ExitCode::from(3)
+                    })
+                }
+                Err(SyncError::DeviceRevoked) => {
+                    sink.finish();
+                    eprintln!("ecabinet: {}", SyncError::DeviceRevoked);
+                    Ok(ExitCode::from(4))
+                }
+                Err(e) => {
+                    sink.finish();
+                    Err(e.into())
+                }
+            }
+        }
+        Command::Status { json } => {
+            let store = unlock(&dir)?;
+            let status = SyncStatus::read(&store)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&status)?);
+            } else {
+                println!("server:        {}", status.server_url.unwrap_or_default());
+                println!("user:          {}", status.username.unwrap_or_default());
+                println!("cursor:        {}", status.cursor);
+                println!("meetings:      {}", status.meetings);
+                println!(
+                    "documents:     {} ({} versions, {} verified)",
+                    status.documents, status.document_versions, status.verified_blobs
+                );
+                println!("outbox:        {} pending", status.pending_outbox);
+                if let Some(e) = status.last_error {
+                    println!("last error:    {e}");
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn default_device_name() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .map(|s| s.trim().to_owned())
+        .ok()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "ecabinet".to_owned())
+}
+
+fn secret(var: &str, prompt: &str) -> Result<String> {
+    if let Ok(v) = std::env::var(var) {
+        return Ok(v);
+    }
+    if !std::io::stdin().is_terminal() {
+        bail!("{var} is not set and there is no terminal to ask on");
+    }
+    Ok(rpassword::prompt_password(prompt)?)
+}
+
+fn unlock(dir: &Path) -> Result<Store> {
+    let pin = secret("ECABINET_PIN", "Mã PIN / PIN: ")?;
+    match Store::open(dir, &pin, &StoreConfig::default(), &SystemClock) {
+        Ok(s) => Ok(s),
+        Err(StoreError::NoData) => {
+            bail!("no local data in {}: enrol this device first", dir.display())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A progress bar on a terminal, a line per document otherwise.
+struct TerminalProgress {
+    tty: bool,
+    last: Mutex<(String, u64)>,
+}
+
+impl TerminalProgress {
+    fn new() -> Self {
+        TerminalProgress {
+            tty: std::io::stderr().is_terminal(),
+            last: Mutex::new((String::new(), 0)),
+        }
+    }
+
+    fn finish(&self) {
+        if self.tty {
+            eprintln!();
+        }
+    }
+}
+
+impl ProgressSink for TerminalProgress {
+    fn progress(&self, p: &Progress) {
+        let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+        if self.tty {
+            let pct = p.overall_done * 100 / p.overall_total.max(1);
+            if pct == last.1 && p.overall_done != p.overall_total {
+                return;
+            }
+            last.1 = pct;
+            let filled = (pct / 4) as usize;
+            eprint!(
+                "\r[{}{}] {pct:3}%  {:.1}/{:.1} MB",
+                "#".repeat(filled),
+                " ".repeat(25 - filled.min(25)),
+                p.overall_done as f64 / 1e6,
+                p.overall_total as f64 / 1e6
+            );
+            let _ = std::io::stderr().flush();
+        } else if p.document_done == p.document_total {
+            let key = format!("{}@{}", p.document_id, p.version);
+            if last.0 != key {
+                eprintln!(
+                    "downloaded document {} v{} ({} bytes)",
+                    p.document_id, p.version, p.document_total
+                );
+                last.0 = key;
+            }
+        }
+    }
+}

@@ -1,0 +1,150 @@
+//! The E-Cabinet sync client.
+//!
+//! Brings the server's view of a member's committees into the encrypted local
+//! cache (`ecabinet-store`) and sends back what the member did offline:
+//!
+//! - [`enrol`]: log in, make the device's Ed25519 key (kept only inside the
+//!   encrypted store), register it, pin the server's manifest-signing key.
+//! - [`Syncer::pull`]: page through `/v1/changes` from the stored cursor; each
+//!   page and its cursor are applied in one store transaction.
+//! - [`Syncer::fetch_documents`]: verify each document version's signed
+//!   manifest against the pinned key, refuse rollbacks, download the blob with
+//!   resume (`Range` + `If-Range`) straight into encrypted chunks, and let it
+//!   become visible only when its SHA-256 matches the manifest.
+//! - A revoked device wipes the cache ([`SyncError::DeviceRevoked`]).
+//!
+//! Everything here is async (tokio + reqwest); store calls run on the blocking
+//! pool so they never stall the runtime.
+
+mod api;
+mod documents;
+mod enrol;
+mod error;
+mod live;
+mod pull;
+mod session;
+mod status;
+
+pub use api::Api;
+pub use documents::{DocumentOutcome, DocumentsReport, Progress, ProgressSink};
+pub use enrol::{enrol, EnrolRequest};
+pub use error::SyncError;
+pub use live::{LiveEvent, LiveSink};
+pub use pull::PullReport;
+pub use session::Session;
+pub use status::SyncStatus;
+
+use std::sync::Arc;
+
+use ecabinet_store::Store;
+
+/// Tunables of the sync client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncOptions {
+    /// Documents downloaded at once.
+    pub concurrency: usize,
+    /// Tries per document within one pass before it is left for the next pass.
+    pub attempts_per_document: u32,
+    /// First retry delay; doubles each retry (with jitter), capped at 10 s.
+    pub backoff_base: std::time::Duration,
+}
+
+impl Default for SyncOptions {
+    fn default() -> Self {
+        SyncOptions {
+            concurrency: 4,
+            attempts_per_document: 8,
+            backoff_base: std::time::Duration::from_millis(200),
+        }
+    }
+}
+
+/// A store and the server it syncs with, for one unlocked session.
+#[derive(Clone)]
+pub struct Syncer {
+    store: Arc<Store>,
+    api: Api,
+    options: SyncOptions,
+}
+
+impl Syncer {
+    /// Connects an unlocked store to the server it was enrolled with.
+    pub fn new(store: Arc<Store>) -> Result<Syncer, SyncError> {
+        let session = Session::load(&store)?.ok_or(SyncError::NotEnrolled)?;
+        Ok(Syncer {
+            api: Api::new(&session)?,
+            store,
+            options: SyncOptions::default(),
+        })
+    }
+
+    /// Replaces the default tunables.
+    pub fn with_options(mut self, options: SyncOptions) -> Syncer {
+        self.options = options;
+        self
+    }
+
+    /// The store this syncer writes to.
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
+    }
+
+    /// The HTTP side.
+    pub fn api(&self) -> &Api {
+        &self.api
+    }
+
+    /// Runs `f` with the store on tokio's blocking pool.
+    async fn with_store<T, F>(&self, f: F) -> Result<T, SyncError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Store) -> Result<T, ecabinet_store::StoreError> + Send + 'static,
+    {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || f(&store))
+            .await
+            .map_err(|e| SyncError::Internal(format!("store task failed: {e}")))?
+            .map_err(SyncError::Store)
+    }
+
+    /// One full round: pull the feed to its end, then fetch every document
+    /// version not yet in the cache. A revoked device wipes the cache.
+    pub async fn sync_once(&self, progress: &dyn ProgressSink) -> Result<SyncReport, SyncError> {
+        let result = async {
+            let pull = self.pull().await?;
+            let documents = self.fetch_documents(progress).await?;
+            Ok(SyncReport { pull, documents })
+        }
+        .await;
+        let now = status::now_ms();
+        match &result {
+            Ok(_) => {
+                self.with_store(move |s| {
+                    s.set_setting(status::LAST_SYNC, &now.to_string())?;
+                    s.clear_setting(status::LAST_ERROR)
+                })
+                .await?
+            }
+            Err(SyncError::DeviceRevoked) => {
+                self.wipe_after_revocation()?;
+            }
+            Err(e) => {
+                let msg = e.to_string();
+                self.with_store(move |s| s.set_setting(status::LAST_ERROR, &msg))
+                    .await?
+            }
+        }
+        result
+    }
+
+    fn wipe_after_revocation(&self) -> Result<(), SyncError> {
+        ecabinet_store::wipe_dir(self.store.dir()).map_err(SyncError::Store)
+    }
+}
+
+/// What one [`Syncer::sync_once`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncReport {
+    pub pull: PullReport,
+    pub documents: DocumentsReport,
+}

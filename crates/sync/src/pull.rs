@@ -1,0 +1,82 @@
+use ecabinet_protocol::{Change, Op};
+use ecabinet_store::{Entity, FeedChange, FeedOp};
+
+use crate::status::now_ms;
+use crate::{SyncError, Syncer};
+
+/// Page size asked of the server.
+const PAGE: u32 = 500;
+
+/// What a pull did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PullReport {
+    pub pages: u32,
+    pub changes: u64,
+    /// The cursor after the pull.
+    pub cursor: i64,
+    /// Measured offset of the server's clock over ours, in ms.
+    pub clock_offset_ms: i64,
+}
+
+fn to_store(c: Change) -> Result<FeedChange, SyncError> {
+    let entity = Entity::parse(c.entity.as_str())
+        .ok_or_else(|| SyncError::Protocol(format!("unknown entity {}", c.entity.as_str())))?;
+    let op = match (c.op, c.body) {
+        (Op::Upsert, Some(body)) => FeedOp::Upsert(body),
+        (Op::Upsert, None) => {
+            return Err(SyncError::Protocol(format!("upsert of {} without a body", c.id)))
+        }
+        (Op::Delete, _) => FeedOp::Delete,
+    };
+    Ok(FeedChange {
+        entity,
+        id: c.id,
+        op,
+    })
+}
+
+impl Syncer {
+    /// Pages through the feed from the stored cursor to its end. Each page and
+    /// its new cursor go into the cache in one transaction, so an interruption
+    /// at any point leaves the cache at a page boundary and the next pull
+    /// continues from there.
+    pub async fn pull(&self) -> Result<PullReport, SyncError> {
+        let mut report = PullReport {
+            cursor: self.with_store(|s| s.cursor()).await?,
+            ..PullReport::default()
+        };
+        loop {
+            let sent_at = now_ms();
+            let page = self.api.changes(report.cursor, PAGE).await?;
+            let received_at = now_ms();
+            // The server stamped its time somewhere between our send and our
+            // receipt; the midpoint is the best single estimate.
+            report.clock_offset_ms = page.server_time - (sent_at + received_at) / 2;
+            if page.next_since < report.cursor {
+                return Err(SyncError::Protocol(format!(
+                    "feed cursor went backwards: {} after {}",
+                    page.next_since, report.cursor
+                )));
+            }
+            let n = page.changes.len() as u64;
+            let changes = page
+                .changes
+                .into_iter()
+                .map(to_store)
+                .collect::<Result<Vec<_>, _>>()?;
+            let next = page.next_since;
+            let offset = report.clock_offset_ms;
+            self.with_store(move |s| {
+                s.apply_changes(&changes, next)?;
+                s.set_clock_offset_ms(offset)
+            })
+            .await?;
+            report.pages += 1;
+            report.changes += n;
+            report.cursor = next;
+            if !page.has_more {
+                return Ok(report);
+            }
+        }
+    }
+}

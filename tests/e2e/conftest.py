@@ -1,0 +1,148 @@
+"""End-to-end fixtures: the built desktop app in a real window, driven through
+tauri-driver + WebKitWebDriver. The caller (scripts/test) provides an X display
+(Xvfb) and builds the app with the UI embedded."""
+
+import contextlib
+import json
+import os
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.common.options import ArgOptions
+
+ROOT = Path(__file__).resolve().parents[2]
+OUT = ROOT / "tests" / "e2e" / "out"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise TimeoutError(f"nothing listening on 127.0.0.1:{port} after {timeout}s")
+
+
+@pytest.fixture(scope="session")
+def app_binary() -> Path:
+    path = Path(os.environ.get("ECABINET_APP", ROOT / "target" / "debug" / "ecabinet-app"))
+    assert path.is_file(), f"built app not found at {path} (scripts/test builds it)"
+    return path
+
+
+@pytest.fixture(scope="session")
+def out_dir() -> Path:
+    OUT.mkdir(parents=True, exist_ok=True)
+    return OUT
+
+
+@contextlib.contextmanager
+def launch_app(app_binary: Path, data_dir: Path, webview_home: Path, log_dir: Path, extra_env=None):
+    """Starts tauri-driver and the app in a WebDriver session.
+
+    `data_dir` is the app's store (ECABINET_DATA_DIR); `webview_home` becomes
+    XDG_DATA_HOME, where WebKit keeps the webview's localStorage (the language
+    choice), so tests do not leak state into each other while a restart with
+    the same folders behaves like a real restart."""
+    assert os.environ.get("DISPLAY"), "no X display: run under Xvfb (scripts/test does)"
+    tauri_driver = shutil.which("tauri-driver") or str(Path.home() / ".cargo" / "bin" / "tauri-driver")
+    port, native_port = free_port(), free_port()
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log = open(log_dir / f"tauri-driver-{port}.log", "wb")
+    env = dict(os.environ)
+    env["ECABINET_DATA_DIR"] = str(data_dir)
+    env["XDG_DATA_HOME"] = str(webview_home)
+    env.update(extra_env or {})
+    proc = subprocess.Popen(
+        [tauri_driver, "--port", str(port), "--native-port", str(native_port)],
+        stdout=log, stderr=subprocess.STDOUT, env=env,
+    )
+    try:
+        wait_for_port(port)
+        options = ArgOptions()
+        options.set_capability("browserName", "wry")
+        options.set_capability("tauri:options", {"application": str(app_binary)})
+        drv = webdriver.Remote(command_executor=f"http://127.0.0.1:{port}", options=options)
+        try:
+            yield drv
+        finally:
+            drv.quit()
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture()
+def app_env() -> dict:
+    """Extra environment for the app; test modules override this fixture."""
+    return {}
+
+
+@pytest.fixture()
+def driver(app_binary, tmp_path, app_env):
+    # Each app instance keeps its data apart, so tests never share state.
+    with launch_app(app_binary, tmp_path / "data", tmp_path / "webview", tmp_path, app_env) as drv:
+        yield drv
+
+
+@dataclass
+class DemoServer:
+    url: str
+    summary: dict
+
+    def account(self, role: str) -> dict:
+        return next(a for a in self.summary["accounts"] if a["role"] == role)
+
+
+@pytest.fixture(scope="session")
+def server_binary() -> Path:
+    path = Path(os.environ.get("ECABINET_SERVER_BIN", ROOT / "target" / "debug" / "ecabinet-server"))
+    assert path.is_file(), f"server not found at {path} (cargo build -p ecabinet-server)"
+    return path
+
+
+@pytest.fixture(scope="module")
+def demo_server(server_binary, tmp_path_factory):
+    """A real sync server on 127.0.0.1 with the seeded demo committee."""
+    data = tmp_path_factory.mktemp("server")
+    seeded = subprocess.run(
+        [str(server_binary), "seed-demo", "--data-dir", str(data)],
+        capture_output=True, text=True, check=True, timeout=120,
+    )
+    summary = json.loads(seeded.stdout)
+    log = open(data / "server.log", "wb")
+    proc = subprocess.Popen(
+        [str(server_binary), "serve", "--data-dir", str(data), "--listen", "127.0.0.1:0"],
+        stdout=subprocess.PIPE, stderr=log,
+    )
+    try:
+        first = proc.stdout.readline().decode().strip()
+        assert first.startswith("listening on "), f"unexpected first line: {first!r}"
+        # Keep draining stdout so the server never blocks on a full pipe.
+        threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
+        yield DemoServer(url=first.removeprefix("listening on "), summary=summary)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
