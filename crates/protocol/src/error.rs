@@ -14,6 +14,33 @@ pub enum ErrorCode {
     UnsupportedMediaType,
     DeviceRevoked,
     Internal,
+    /// 422: well-formed JSON whose values break a rule (empty title, unknown parent, ...).
+    InvalidInput,
+    /// 422: an upload declared as PDF whose bytes are not a PDF.
+    NotPdf,
+    /// 416: a `Range` outside the blob.
+    RangeNotSatisfiable,
+    /// 503: the database or blob store cannot be reached.
+    Unavailable,
+}
+
+impl ErrorCode {
+    /// The HTTP status that goes with this code.
+    pub fn http_status(self) -> u16 {
+        match self {
+            ErrorCode::BadRequest => 400,
+            ErrorCode::Unauthenticated => 401,
+            ErrorCode::Forbidden | ErrorCode::DeviceRevoked => 403,
+            ErrorCode::NotFound => 404,
+            ErrorCode::Conflict => 409,
+            ErrorCode::PayloadTooLarge => 413,
+            ErrorCode::UnsupportedMediaType => 415,
+            ErrorCode::RangeNotSatisfiable => 416,
+            ErrorCode::InvalidInput | ErrorCode::NotPdf => 422,
+            ErrorCode::Internal => 500,
+            ErrorCode::Unavailable => 503,
+        }
+    }
 }
 
 /// The body of every error response: `{"code": "...", "message": "..."}`.

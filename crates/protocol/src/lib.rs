@@ -3,10 +3,22 @@
 //! Domain types from `ecabinet-model` never cross the wire directly: each has a
 //! wire form here and an explicit conversion, so a change of representation on
 //! one side is a compile error on the other instead of a silent protocol break.
+//!
+//! Conventions: every time on the wire is unix milliseconds UTC (`i64`); ids are
+//! opaque strings; keys and signatures are standard base64; hashes are lower-case hex.
 
+pub mod api;
 mod error;
+pub mod feed;
+mod manifest;
 
+pub use api::*;
 pub use error::{ErrorBody, ErrorCode};
+pub use feed::{
+    Change, ChangesPage, ChangesQuery, EntityKind, FeedAdvanced, Op, DEFAULT_PAGE, FEED_EVENT,
+    MAX_PAGE, RESYNC_EVENT,
+};
+pub use manifest::{verify_signature, Manifest, SignatureError, SignedManifest, MANIFEST_DOMAIN};
 
 /// The path prefix of every endpoint of this protocol version.
 pub const API_PREFIX: &str = "/v1";

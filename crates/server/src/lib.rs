@@ -1,1 +1,136 @@
-//! ecabinet-server (being built).
+//! E-Cabinet sync server: accounts and roles, the change feed, signed document
+//! blobs and live events, over HTTP/JSON under `/v1` (see `ecabinet-protocol`).
+//!
+//! Metadata lives in SQLite (default) or PostgreSQL behind [`db::Conn`]; blob
+//! bytes on the local filesystem or an S3-API store behind [`blobs::BlobStore`].
+//! No state lives only in one process's memory, so several server processes
+//! can serve the same committees from one PostgreSQL and one object store.
+
+pub mod access;
+pub mod auth;
+pub mod blobs;
+pub mod clock;
+pub mod db;
+pub mod error;
+pub mod records;
+pub mod routes;
+pub mod seed;
+pub mod signer;
+
+use std::ops::Deref;
+use std::path::Path;
+use std::sync::Arc;
+
+pub use error::AppError;
+pub use routes::{app, ROUTES};
+
+use blobs::BlobStore;
+use clock::Clock;
+use db::Db;
+use signer::Signer;
+
+/// Tunables of a server instance.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Largest accepted PDF upload, bytes.
+    pub max_upload_bytes: usize,
+    /// Lifetime of a login token.
+    pub token_ttl_ms: i64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            max_upload_bytes: 64 * 1024 * 1024,
+            token_ttl_ms: 30 * 24 * 3600 * 1000,
+        }
+    }
+}
+
+/// Everything a handler needs. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<StateInner>);
+
+pub struct StateInner {
+    pub db: Db,
+    pub blobs: Arc<dyn BlobStore>,
+    pub signer: Signer,
+    pub clock: Arc<dyn Clock>,
+    pub config: Config,
+}
+
+impl Deref for AppState {
+    type Target = StateInner;
+    fn deref(&self) -> &StateInner {
+        &self.0
+    }
+}
+
+impl AppState {
+    pub fn new(
+        db: Db,
+        blobs: Arc<dyn BlobStore>,
+        signer: Signer,
+        clock: Arc<dyn Clock>,
+        config: Config,
+    ) -> Self {
+        AppState(Arc::new(StateInner {
+            db,
+            blobs,
+            signer,
+            clock,
+            config,
+        }))
+    }
+
+    pub fn now(&self) -> i64 {
+        self.clock.now_ms()
+    }
+}
+
+/// Why a server could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("data directory {path}: {source}")]
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Db(#[from] db::DbError),
+    #[error(transparent)]
+    Blobs(#[from] blobs::BlobError),
+    #[error(transparent)]
+    Signer(#[from] signer::SignerError),
+}
+
+/// Opens (creating as needed) the server of a data directory: the signing
+/// key `DIR/signing-key.pk8`, the database (`database_url`, or
+/// `DIR/ecabinet.sqlite3`), and the blob store (`blob_store`, or `DIR/blobs`).
+pub async fn open(
+    data_dir: &Path,
+    database_url: Option<&str>,
+    blob_store: Option<&str>,
+    config: Config,
+) -> Result<AppState, OpenError> {
+    std::fs::create_dir_all(data_dir).map_err(|source| OpenError::DataDir {
+        path: data_dir.display().to_string(),
+        source,
+    })?;
+    let signer = Signer::load_or_create(&data_dir.join("signing-key.pk8"))?;
+    let url = match database_url {
+        Some(u) => u.to_owned(),
+        None => data_dir.join("ecabinet.sqlite3").display().to_string(),
+    };
+    let db = tokio::task::spawn_blocking(move || Db::open(&url))
+        .await
+        .map_err(|e| db::DbError::Unavailable(e.to_string()))??;
+    let blobs = blobs::open(blob_store, data_dir.join("blobs"))?;
+    Ok(AppState::new(
+        db,
+        blobs,
+        signer,
+        Arc::new(clock::SystemClock),
+        config,
+    ))
+}

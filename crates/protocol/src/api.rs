@@ -1,0 +1,402 @@
+//! Request and response bodies of the `/v1` endpoints, and the record bodies
+//! carried by the change feed. All times are unix milliseconds, UTC.
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::SignedManifest;
+
+/// Header carrying the enrolled device's id on every request after enrolment.
+pub const DEVICE_ID_HEADER: &str = "x-device-id";
+
+macro_rules! wire_enum {
+    ($(#[$m:meta])* $name:ident { $($variant:ident = $s:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The stable snake_case name used on the wire and in storage.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $s),+ }
+            }
+
+            pub fn parse(s: &str) -> Option<$name> {
+                match s { $($s => Some($name::$variant),)+ _ => None }
+            }
+        }
+    };
+}
+
+wire_enum!(
+    /// A person's role in one committee.
+    WireRole { Member = "member", Secretary = "secretary", Chair = "chair" }
+);
+
+impl From<ecabinet_model::Role> for WireRole {
+    fn from(r: ecabinet_model::Role) -> Self {
+        match r {
+            ecabinet_model::Role::Member => WireRole::Member,
+            ecabinet_model::Role::Secretary => WireRole::Secretary,
+            ecabinet_model::Role::Chair => WireRole::Chair,
+        }
+    }
+}
+
+impl From<WireRole> for ecabinet_model::Role {
+    fn from(r: WireRole) -> Self {
+        match r {
+            WireRole::Member => ecabinet_model::Role::Member,
+            WireRole::Secretary => ecabinet_model::Role::Secretary,
+            WireRole::Chair => ecabinet_model::Role::Chair,
+        }
+    }
+}
+
+wire_enum!(
+    /// Life of a meeting: prepared as a draft (visible to secretary and chair
+    /// only), published to members, in session, closed.
+    MeetingStatus { Draft = "draft", Published = "published", InSession = "in_session", Closed = "closed" }
+);
+
+wire_enum!(
+    /// Whether ballots name the voter.
+    MotionKind { Named = "named", Secret = "secret" }
+);
+
+wire_enum!(
+    /// What "adopted" means: more yes than no, more than half of those present,
+    /// or two thirds of the eligible members.
+    MajorityRule { Simple = "simple", Absolute = "absolute", TwoThirds = "two_thirds" }
+);
+
+wire_enum!(
+    /// Live in session, or a written consultation open until a deadline.
+    MotionMode { Live = "live", Written = "written" }
+);
+
+wire_enum!(
+    MotionStatus { Draft = "draft", Open = "open", Closed = "closed" }
+);
+
+wire_enum!(
+    /// A request to speak: waiting in the queue, given the floor, finished, withdrawn.
+    SpeakerStatus { Waiting = "waiting", Speaking = "speaking", Done = "done", Withdrawn = "withdrawn" }
+);
+
+/// The default options of a motion.
+pub fn default_motion_options() -> Vec<String> {
+    vec![
+        "Đồng ý".to_owned(),
+        "Không đồng ý".to_owned(),
+        "Không biểu quyết".to_owned(),
+    ]
+}
+
+/// Tells "absent" (`None`) from "explicitly null" (`Some(None)`) in a PATCH body.
+fn double_option<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+// ---- accounts and devices -------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginResponse {
+    /// Opaque bearer token for `Authorization: Bearer ...`.
+    pub token: String,
+    pub expires_at: i64,
+    pub user_id: String,
+    pub is_admin: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrolDeviceRequest {
+    /// Standard base64 of the device's raw 32-byte Ed25519 public key.
+    pub public_key: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrolDeviceResponse {
+    /// Send as the [`DEVICE_ID_HEADER`] on every later request.
+    pub device_id: String,
+    /// Standard base64 of the server's raw 32-byte Ed25519 manifest-signing
+    /// key; the client pins it.
+    pub server_signing_key: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommitteeRole {
+    pub committee_id: String,
+    pub committee_name: String,
+    pub role: WireRole,
+}
+
+/// `GET /v1/me`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MeResponse {
+    pub user_id: String,
+    pub username: String,
+    pub display_name: String,
+    pub is_admin: bool,
+    pub device_id: Option<String>,
+    pub committees: Vec<CommitteeRole>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateUserRequest {
+    pub username: String,
+    pub display_name: String,
+    pub password: String,
+    #[serde(default)]
+    pub is_admin: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserBody {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    pub is_admin: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateCommitteeRequest {
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommitteeBody {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetMembershipRequest {
+    pub role: WireRole,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MembershipBody {
+    pub id: String,
+    pub committee_id: String,
+    pub user_id: String,
+    pub display_name: String,
+    pub role: WireRole,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceBody {
+    pub id: String,
+    pub user_id: String,
+    pub name: String,
+    pub revoked: bool,
+}
+
+// ---- meetings and agenda --------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateMeetingRequest {
+    pub title: String,
+    #[serde(default)]
+    pub location: String,
+    pub starts_at: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpdateMeetingRequest {
+    pub title: Option<String>,
+    pub location: Option<String>,
+    pub starts_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MeetingBody {
+    pub id: String,
+    pub committee_id: String,
+    pub title: String,
+    pub location: String,
+    pub starts_at: i64,
+    pub status: MeetingStatus,
+    pub published_at: Option<i64>,
+    /// The agenda item the chair has put on the floor, while in session.
+    pub current_item_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateAgendaItemRequest {
+    pub title: String,
+    /// Nest under this item of the same meeting; top level when absent.
+    #[serde(default)]
+    pub parent_id: Option<String>,
+    /// 0-based place among its siblings; appended when absent.
+    #[serde(default)]
+    pub position: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpdateAgendaItemRequest {
+    pub title: Option<String>,
+    /// Absent: unchanged; `null`: move to the top level; a string: nest there.
+    #[serde(
+        default,
+        deserialize_with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub parent_id: Option<Option<String>>,
+    pub position: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgendaItemBody {
+    pub id: String,
+    pub meeting_id: String,
+    pub parent_id: Option<String>,
+    /// 0-based order among the siblings under the same parent.
+    pub position: i64,
+    pub title: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetCurrentItemRequest {
+    /// `null` clears the floor.
+    pub agenda_item_id: Option<String>,
+}
+
+// ---- documents ----------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateDocumentRequest {
+    pub title: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentBody {
+    pub id: String,
+    pub meeting_id: String,
+    pub agenda_item_id: String,
+    pub title: String,
+    /// Highest published version, if any.
+    pub current_version: Option<u32>,
+}
+
+/// One uploaded PDF of a document. `signed` is present once published; a
+/// blob may be shown only after its hash and this signature are verified.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentVersionBody {
+    pub id: String,
+    pub document_id: String,
+    pub meeting_id: String,
+    pub version: u32,
+    pub sha256: String,
+    pub size: u64,
+    pub published: bool,
+    /// A later published version of the same document replaced this one;
+    /// it stays readable.
+    pub superseded: bool,
+    pub signed: Option<SignedManifest>,
+}
+
+/// `POST /v1/meetings/{id}/publish`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublishResponse {
+    pub meeting: MeetingBody,
+    /// The versions published by this call, with their signed manifests.
+    pub published_versions: Vec<DocumentVersionBody>,
+}
+
+// ---- motions and speakers -------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateMotionRequest {
+    pub question: String,
+    #[serde(default = "default_motion_options")]
+    pub options: Vec<String>,
+    pub kind: MotionKind,
+    pub majority: MajorityRule,
+    /// Members that must take part for the result to count.
+    pub quorum: u32,
+    pub mode: MotionMode,
+    /// Required for written consultations, unix ms.
+    #[serde(default)]
+    pub deadline: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MotionBody {
+    pub id: String,
+    pub meeting_id: String,
+    pub agenda_item_id: String,
+    pub question: String,
+    pub options: Vec<String>,
+    pub kind: MotionKind,
+    pub majority: MajorityRule,
+    pub quorum: u32,
+    pub mode: MotionMode,
+    pub deadline: Option<i64>,
+    pub status: MotionStatus,
+    pub opened_at: Option<i64>,
+    pub closed_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpeakerRequestBody {
+    pub id: String,
+    pub meeting_id: String,
+    pub agenda_item_id: String,
+    pub user_id: String,
+    pub display_name: String,
+    pub status: SpeakerStatus,
+    /// Order in the queue of the item, as set by the chair.
+    pub position: i64,
+    pub requested_at: i64,
+}
+
+/// `PUT /v1/agenda/{id}/speakers/order`: the waiting requests in the new order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReorderSpeakersRequest {
+    pub order: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patch_parent_tells_absent_from_null() {
+        let absent: UpdateAgendaItemRequest = serde_json::from_str("{}").expect("json");
+        assert_eq!(absent.parent_id, None);
+        let null: UpdateAgendaItemRequest =
+            serde_json::from_str(r#"{"parent_id":null}"#).expect("json");
+        assert_eq!(null.parent_id, Some(None));
+        let set: UpdateAgendaItemRequest =
+            serde_json::from_str(r#"{"parent_id":"x"}"#).expect("json");
+        assert_eq!(set.parent_id, Some(Some("x".into())));
+    }
+
+    #[test]
+    fn motion_options_default_to_the_three_vietnamese_answers() {
+        let m: CreateMotionRequest = serde_json::from_str(
+            r#"{"question":"?","kind":"secret","majority":"two_thirds","quorum":5,"mode":"live"}"#,
+        )
+        .expect("json");
+        assert_eq!(m.options, ["Đồng ý", "Không đồng ý", "Không biểu quyết"]);
+        assert_eq!(m.majority, MajorityRule::TwoThirds);
+        assert_eq!(
+            MeetingStatus::parse("in_session"),
+            Some(MeetingStatus::InSession)
+        );
+    }
+}

@@ -1,0 +1,79 @@
+//! Who may see and do what. Records a caller may not see answer 404 (their
+//! existence is not revealed); records they may see but not change answer 403.
+
+use ecabinet_model::Role;
+use ecabinet_protocol::{MeetingBody, MeetingStatus, WireRole};
+
+use crate::auth::Caller;
+use crate::db::Conn;
+use crate::{params, records, AppError};
+
+/// The caller's role in a committee, if they belong to it.
+pub fn role_in(
+    conn: &mut dyn Conn,
+    user_id: &str,
+    committee_id: &str,
+) -> Result<Option<Role>, AppError> {
+    let rows = conn.query(
+        "SELECT role FROM memberships WHERE user_id = ? AND committee_id = ?",
+        params![user_id, committee_id],
+    )?;
+    match rows.first() {
+        None => Ok(None),
+        Some(r) => {
+            let s = r.text(0)?;
+            WireRole::parse(&s)
+                .map(|w| Some(w.into()))
+                .ok_or_else(|| AppError::internal(format!("stored role {s:?}")))
+        }
+    }
+}
+
+/// What a request needs to do with a meeting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// Read it and take part (members: only once published).
+    See,
+    /// Prepare it: agenda, documents, publication (secretary, chair).
+    Prepare,
+    /// Run the session (chair).
+    Chair,
+}
+
+/// Loads a meeting the caller may act on as `need` says, with their role.
+pub fn meeting_for(
+    conn: &mut dyn Conn,
+    caller: &Caller,
+    meeting_id: &str,
+    need: Need,
+) -> Result<(MeetingBody, Role), AppError> {
+    let meeting =
+        records::meeting(conn, meeting_id)?.ok_or_else(|| AppError::not_found("meeting"))?;
+    let role = role_in(conn, &caller.user_id, &meeting.committee_id)?
+        .ok_or_else(|| AppError::not_found("meeting"))?;
+    if meeting.status == MeetingStatus::Draft && !role.can_prepare_meetings() {
+        return Err(AppError::not_found("meeting"));
+    }
+    match need {
+        Need::See => {}
+        Need::Prepare if !role.can_prepare_meetings() => {
+            return Err(AppError::forbidden(
+                "only the secretary or the chair prepares meetings",
+            ))
+        }
+        Need::Chair if !role.can_chair() => {
+            return Err(AppError::forbidden("only the chair runs the session"))
+        }
+        _ => {}
+    }
+    Ok((meeting, role))
+}
+
+/// The admin gate.
+pub fn require_admin(caller: &Caller) -> Result<(), AppError> {
+    if caller.is_admin {
+        Ok(())
+    } else {
+        Err(AppError::forbidden("administrators only"))
+    }
+}

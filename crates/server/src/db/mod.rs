@@ -1,0 +1,390 @@
+//! Metadata storage: one small SQL interface ([`Conn`]) with a SQLite and a
+//! PostgreSQL implementation, a connection pool that runs every call on a
+//! blocking thread, and the numbered migrations of each backend.
+//!
+//! The business logic is written once against [`Conn`] in a dialect both
+//! engines accept (`?` placeholders, rewritten to `$n` for PostgreSQL; only
+//! `BIGINT` and `TEXT` columns), so the two backends cannot drift apart in behaviour.
+
+mod pg;
+mod sqlite;
+
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::{broadcast, Semaphore};
+
+/// A parameter or column value. Only what the schema uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    Null,
+    Int(i64),
+    Text(String),
+}
+
+impl From<i64> for Value {
+    fn from(v: i64) -> Self {
+        Value::Int(v)
+    }
+}
+impl From<bool> for Value {
+    fn from(v: bool) -> Self {
+        Value::Int(i64::from(v))
+    }
+}
+impl From<&str> for Value {
+    fn from(v: &str) -> Self {
+        Value::Text(v.to_owned())
+    }
+}
+impl From<String> for Value {
+    fn from(v: String) -> Self {
+        Value::Text(v)
+    }
+}
+impl From<&String> for Value {
+    fn from(v: &String) -> Self {
+        Value::Text(v.clone())
+    }
+}
+impl<T: Into<Value>> From<Option<T>> for Value {
+    fn from(v: Option<T>) -> Self {
+        v.map_or(Value::Null, Into::into)
+    }
+}
+
+/// Builds a parameter list: `params![a, b, c]`.
+#[macro_export]
+macro_rules! params {
+    ($($v:expr),* $(,)?) => { &[$($crate::db::Value::from($v)),*] as &[$crate::db::Value] };
+}
+
+/// One result row.
+#[derive(Debug, Clone)]
+pub struct Row(pub Vec<Value>);
+
+impl Row {
+    pub fn int(&self, i: usize) -> Result<i64, DbError> {
+        match self.0.get(i) {
+            Some(Value::Int(v)) => Ok(*v),
+            other => Err(DbError::Type(format!(
+                "column {i}: expected integer, got {other:?}"
+            ))),
+        }
+    }
+    pub fn text(&self, i: usize) -> Result<String, DbError> {
+        match self.0.get(i) {
+            Some(Value::Text(v)) => Ok(v.clone()),
+            other => Err(DbError::Type(format!(
+                "column {i}: expected text, got {other:?}"
+            ))),
+        }
+    }
+    pub fn opt_int(&self, i: usize) -> Result<Option<i64>, DbError> {
+        match self.0.get(i) {
+            Some(Value::Null) => Ok(None),
+            _ => self.int(i).map(Some),
+        }
+    }
+    pub fn opt_text(&self, i: usize) -> Result<Option<String>, DbError> {
+        match self.0.get(i) {
+            Some(Value::Null) => Ok(None),
+            _ => self.text(i).map(Some),
+        }
+    }
+    pub fn bool(&self, i: usize) -> Result<bool, DbError> {
+        self.int(i).map(|v| v != 0)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("postgres: {0}")]
+    Postgres(#[from] postgres::Error),
+    /// The database cannot be reached (connection refused, closed, ...).
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// A UNIQUE constraint was violated.
+    #[error("duplicate: {0}")]
+    Duplicate(String),
+    #[error("unexpected column type: {0}")]
+    Type(String),
+    #[error("migration {version} failed: {message}")]
+    Migration { version: i64, message: String },
+    #[error("unsupported database url {0:?}: use a file path or postgres://")]
+    BadUrl(String),
+}
+
+/// Which engine a [`Db`] runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// One database session. Implementations map engine errors onto [`DbError`]
+/// (unique violations as [`DbError::Duplicate`]).
+pub trait Conn: Send {
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, DbError>;
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, DbError>;
+    fn batch(&mut self, sql: &str) -> Result<(), DbError>;
+    /// Starts a transaction. A write transaction takes the database-wide
+    /// write lock first, so feed sequence numbers are handed out in commit order.
+    fn begin(&mut self, write: bool) -> Result<(), DbError>;
+    fn commit(&mut self) -> Result<(), DbError>;
+    fn rollback(&mut self) -> Result<(), DbError>;
+    /// Announces, on commit, that a committee's feed advanced (PostgreSQL
+    /// NOTIFY; nothing on SQLite, where the process broadcasts itself).
+    fn notify_feed(&mut self, committee_id: &str, seq: i64) -> Result<(), DbError>;
+    /// Whether the session is still usable after an error.
+    fn is_broken(&self) -> bool;
+}
+
+type Connector = dyn Fn() -> Result<Box<dyn Conn>, DbError> + Send + Sync;
+
+/// A feed advance, as fanned out to live-event subscribers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedNudge {
+    pub committee_id: String,
+    pub seq: i64,
+}
+
+/// The connection pool. Cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    inner: Arc<DbInner>,
+}
+
+struct DbInner {
+    backend: Backend,
+    connect: Box<Connector>,
+    idle: Mutex<Vec<Box<dyn Conn>>>,
+    /// Bounds concurrent sessions (PostgreSQL has a connection limit; SQLite
+    /// gains nothing from more writers than cores).
+    permits: Semaphore,
+    nudges: broadcast::Sender<FeedNudge>,
+    /// Background threads (the LISTEN thread) stop once this is dropped.
+    _alive: Arc<()>,
+}
+
+impl Drop for DbInner {
+    fn drop(&mut self) {
+        // The blocking PostgreSQL client runs its own runtime to close the
+        // session and panics if dropped on an async worker: close elsewhere.
+        let idle = self.idle.get_mut().map(std::mem::take).unwrap_or_default();
+        if !idle.is_empty() {
+            let _ = std::thread::Builder::new()
+                .name("db-close".into())
+                .spawn(move || drop(idle));
+        }
+    }
+}
+
+/// A write transaction in progress: the session plus the feed advances to
+/// announce once it commits.
+pub struct Tx<'a> {
+    pub conn: &'a mut dyn Conn,
+    pub nudges: Vec<FeedNudge>,
+}
+
+impl Db {
+    /// Opens `url` (`postgres://...` or a SQLite file path), runs the
+    /// migrations, and for PostgreSQL starts the LISTEN thread.
+    pub fn open(url: &str) -> Result<Db, DbError> {
+        let (nudges, _) = broadcast::channel(4096);
+        let (backend, connect): (Backend, Box<Connector>) =
+            if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+                let url = url.to_owned();
+                (
+                    Backend::Postgres,
+                    Box::new(move || pg::connect(&url).map(|c| Box::new(c) as Box<dyn Conn>)),
+                )
+            } else if url.contains("://") {
+                return Err(DbError::BadUrl(url.to_owned()));
+            } else {
+                let path = url.to_owned();
+                (
+                    Backend::Sqlite,
+                    Box::new(move || sqlite::connect(&path).map(|c| Box::new(c) as Box<dyn Conn>)),
+                )
+            };
+        let mut first = connect()?;
+        migrate(backend, first.as_mut())?;
+        let alive = Arc::new(());
+        if backend == Backend::Postgres {
+            pg::spawn_listener(url.to_owned(), nudges.clone(), Arc::downgrade(&alive))?;
+        }
+        let permits = match backend {
+            Backend::Sqlite => 8,
+            Backend::Postgres => 16,
+        };
+        Ok(Db {
+            inner: Arc::new(DbInner {
+                backend,
+                connect,
+                idle: Mutex::new(vec![first]),
+                permits: Semaphore::new(permits),
+                nudges,
+                _alive: alive,
+            }),
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.inner.backend
+    }
+
+    /// Live feed advances of every committee, from this process and (on
+    /// PostgreSQL) every other server process on the same database.
+    pub fn subscribe(&self) -> broadcast::Receiver<FeedNudge> {
+        self.inner.nudges.subscribe()
+    }
+
+    /// Runs `f` in a read transaction on a blocking thread.
+    pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+        F: FnOnce(&mut dyn Conn) -> Result<T, E> + Send + 'static,
+    {
+        self.run(move |conn| {
+            conn.begin(false)?;
+            let out = f(conn);
+            // A read transaction has nothing to keep; ending it either way is fine.
+            let end = if out.is_ok() {
+                conn.commit()
+            } else {
+                conn.rollback()
+            };
+            let out = out?;
+            end?;
+            Ok((out, Vec::new()))
+        })
+        .await
+    }
+
+    /// Runs `f` in a write transaction on a blocking thread; commits when it
+    /// returns `Ok`, then announces the feed advances it recorded.
+    pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+        F: FnOnce(&mut Tx<'_>) -> Result<T, E> + Send + 'static,
+    {
+        self.run(move |conn| {
+            conn.begin(true)?;
+            let mut tx = Tx {
+                conn,
+                nudges: Vec::new(),
+            };
+            match f(&mut tx) {
+                Ok(v) => {
+                    let nudges = std::mem::take(&mut tx.nudges);
+                    for n in &nudges {
+                        tx.conn.notify_feed(&n.committee_id, n.seq)?;
+                    }
+                    tx.conn.commit()?;
+                    Ok((v, nudges))
+                }
+                Err(e) => {
+                    // The original error matters more than a failed rollback.
+                    let _ = tx.conn.rollback();
+                    Err(e)
+                }
+            }
+        })
+        .await
+    }
+
+    async fn run<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+        F: FnOnce(&mut dyn Conn) -> Result<(T, Vec<FeedNudge>), E> + Send + 'static,
+    {
+        let _permit = self
+            .inner
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| E::from(DbError::Unavailable("pool closed".into())))?;
+        let inner = self.inner.clone();
+        let joined = tokio::task::spawn_blocking(move || -> Result<T, E> {
+            let taken = inner.idle.lock().map(|mut idle| idle.pop()).unwrap_or(None);
+            let mut conn = match taken {
+                Some(c) => c,
+                None => (inner.connect)()?,
+            };
+            let out = f(conn.as_mut());
+            if !conn.is_broken() {
+                if let Ok(mut idle) = inner.idle.lock() {
+                    idle.push(conn);
+                }
+            }
+            let (v, nudges) = out?;
+            // On PostgreSQL the LISTEN thread delivers the nudges (ours
+            // included), so every process sees the same stream.
+            if inner.backend == Backend::Sqlite {
+                for n in nudges {
+                    let _ = inner.nudges.send(n);
+                }
+            }
+            Ok(v)
+        })
+        .await;
+        match joined {
+            Ok(r) => r,
+            Err(e) => Err(E::from(DbError::Unavailable(format!(
+                "database task failed: {e}"
+            )))),
+        }
+    }
+}
+
+const SQLITE_MIGRATIONS: &[(i64, &str)] =
+    &[(1, include_str!("../../migrations/sqlite/0001_init.sql"))];
+const POSTGRES_MIGRATIONS: &[(i64, &str)] =
+    &[(1, include_str!("../../migrations/postgres/0001_init.sql"))];
+
+/// Applies the pending numbered migrations of `backend`, each in its own
+/// transaction, recording them in `schema_migrations`.
+fn migrate(backend: Backend, conn: &mut dyn Conn) -> Result<(), DbError> {
+    let list = match backend {
+        Backend::Sqlite => SQLITE_MIGRATIONS,
+        Backend::Postgres => POSTGRES_MIGRATIONS,
+    };
+    conn.batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)",
+    )?;
+    for &(version, sql) in list {
+        // The write lock serialises concurrent starts of several server processes.
+        conn.begin(true)?;
+        let done = conn.query(
+            "SELECT version FROM schema_migrations WHERE version = ?",
+            params![version],
+        )?;
+        if done.is_empty() {
+            let applied = conn.batch(sql).and_then(|_| {
+                conn.execute(
+                    "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
+                    params![version, crate::clock::unix_ms_now()],
+                )
+            });
+            if let Err(e) = applied {
+                let _ = conn.rollback();
+                return Err(DbError::Migration {
+                    version,
+                    message: e.to_string(),
+                });
+            }
+        }
+        conn.commit()?;
+    }
+    Ok(())
+}
+
+/// Builds `?, ?, ?` for an `IN (...)` list of `n` values.
+pub fn placeholders(n: usize) -> String {
+    vec!["?"; n].join(", ")
+}

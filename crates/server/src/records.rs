@@ -1,0 +1,417 @@
+//! Loading records as their wire bodies, and recording changes in the feed.
+
+use ecabinet_protocol::{
+    AgendaItemBody, CommitteeBody, DocumentBody, DocumentVersionBody, EntityKind, MajorityRule,
+    Manifest, MeetingBody, MeetingStatus, MembershipBody, MotionBody, MotionKind, MotionMode,
+    MotionStatus, Op, SignedManifest, SpeakerRequestBody, SpeakerStatus, WireRole,
+};
+use serde::Serialize;
+
+use crate::db::{Conn, DbError, FeedNudge, Row, Tx};
+use crate::{params, AppError};
+
+/// Who may see a change: every member of the committee, or only those who
+/// prepare meetings (drafts).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    All,
+    Editors,
+}
+
+impl Audience {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Audience::All => "all",
+            Audience::Editors => "editors",
+        }
+    }
+
+    /// Records of a draft meeting are for editors only.
+    pub fn of_meeting(m: &MeetingBody) -> Audience {
+        if m.status == MeetingStatus::Draft {
+            Audience::Editors
+        } else {
+            Audience::All
+        }
+    }
+}
+
+/// Which committee a change belongs to and who in it may see it.
+#[derive(Debug, Clone, Copy)]
+pub struct Scope<'a> {
+    pub committee_id: &'a str,
+    pub audience: Audience,
+    /// A user who sees the change even without a membership.
+    pub also_user: Option<&'a str>,
+}
+
+impl<'a> Scope<'a> {
+    pub fn new(committee_id: &'a str, audience: Audience) -> Self {
+        Scope {
+            committee_id,
+            audience,
+            also_user: None,
+        }
+    }
+}
+
+fn insert_change(
+    tx: &mut Tx<'_>,
+    scope: Scope<'_>,
+    entity: EntityKind,
+    id: &str,
+    op: Op,
+    body: Option<String>,
+    now: i64,
+) -> Result<i64, AppError> {
+    let seq = tx
+        .conn
+        .query("SELECT COALESCE(MAX(seq), 0) + 1 FROM changes", &[])?
+        .first()
+        .ok_or_else(|| AppError::internal("no seq"))?
+        .int(0)?;
+    tx.conn.execute(
+        "INSERT INTO changes (seq, committee_id, audience, user_id, entity, entity_id, op, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        params![seq, scope.committee_id, scope.audience.as_str(), scope.also_user, entity.as_str(), id, op.as_str(), body, now],
+    )?;
+    // Subscribers only need the newest seq per committee.
+    tx.nudges.retain(|n| n.committee_id != scope.committee_id);
+    tx.nudges.push(FeedNudge {
+        committee_id: scope.committee_id.to_owned(),
+        seq,
+    });
+    Ok(seq)
+}
+
+/// A membership change, visible to the committee and to the user it is
+/// about, who thus learns of their own removal.
+pub fn emit_for_user<T: Serialize>(
+    tx: &mut Tx<'_>,
+    committee_id: &str,
+    user_id: &str,
+    id: &str,
+    op: Op,
+    body: Option<&T>,
+    now: i64,
+) -> Result<i64, AppError> {
+    let body = body.map(serde_json::to_string).transpose()?;
+    let scope = Scope {
+        also_user: Some(user_id),
+        ..Scope::new(committee_id, Audience::All)
+    };
+    insert_change(tx, scope, EntityKind::Membership, id, op, body, now)
+}
+
+/// Appends one change to the feed. The caller holds the write lock (see
+/// [`Conn::begin`]), so `max + 1` is unique and commits in order.
+pub fn emit<T: Serialize>(
+    tx: &mut Tx<'_>,
+    scope: Scope<'_>,
+    entity: EntityKind,
+    id: &str,
+    op: Op,
+    body: Option<&T>,
+    now: i64,
+) -> Result<i64, AppError> {
+    let body = body.map(serde_json::to_string).transpose()?;
+    insert_change(tx, scope, entity, id, op, body, now)
+}
+
+/// [`emit`] of an upsert of a meeting-scoped record.
+pub fn emit_upsert<T: Serialize>(
+    tx: &mut Tx<'_>,
+    meeting: &MeetingBody,
+    entity: EntityKind,
+    id: &str,
+    body: &T,
+    now: i64,
+) -> Result<i64, AppError> {
+    emit(
+        tx,
+        Scope::new(&meeting.committee_id, Audience::of_meeting(meeting)),
+        entity,
+        id,
+        Op::Upsert,
+        Some(body),
+        now,
+    )
+}
+
+/// [`emit`] of a tombstone of a meeting-scoped record.
+pub fn emit_delete(
+    tx: &mut Tx<'_>,
+    meeting: &MeetingBody,
+    entity: EntityKind,
+    id: &str,
+    now: i64,
+) -> Result<i64, AppError> {
+    emit::<()>(
+        tx,
+        Scope::new(&meeting.committee_id, Audience::of_meeting(meeting)),
+        entity,
+        id,
+        Op::Delete,
+        None,
+        now,
+    )
+}
+
+fn parse<T>(v: &str, f: fn(&str) -> Option<T>) -> Result<T, DbError> {
+    f(v).ok_or_else(|| DbError::Type(format!("unknown stored value {v:?}")))
+}
+
+fn u32_of(v: i64) -> Result<u32, DbError> {
+    u32::try_from(v).map_err(|_| DbError::Type(format!("{v} out of range")))
+}
+
+pub fn committee(conn: &mut dyn Conn, id: &str) -> Result<Option<CommitteeBody>, AppError> {
+    let rows = conn.query("SELECT id, name FROM committees WHERE id = ?", params![id])?;
+    rows.first()
+        .map(|r| {
+            Ok(CommitteeBody {
+                id: r.text(0)?,
+                name: r.text(1)?,
+            })
+        })
+        .transpose()
+}
+
+pub fn membership(conn: &mut dyn Conn, id: &str) -> Result<Option<MembershipBody>, AppError> {
+    let rows = conn.query(
+        "SELECT m.id, m.committee_id, m.user_id, u.display_name, m.role FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.id = ?",
+        params![id],
+    )?;
+    rows.first()
+        .map(|r| {
+            Ok(MembershipBody {
+                id: r.text(0)?,
+                committee_id: r.text(1)?,
+                user_id: r.text(2)?,
+                display_name: r.text(3)?,
+                role: parse(&r.text(4)?, WireRole::parse)?,
+            })
+        })
+        .transpose()
+}
+
+const MEETING_COLS: &str =
+    "id, committee_id, title, location, starts_at, status, published_at, current_item_id";
+
+fn meeting_of(r: &Row) -> Result<MeetingBody, DbError> {
+    Ok(MeetingBody {
+        id: r.text(0)?,
+        committee_id: r.text(1)?,
+        title: r.text(2)?,
+        location: r.text(3)?,
+        starts_at: r.int(4)?,
+        status: parse(&r.text(5)?, MeetingStatus::parse)?,
+        published_at: r.opt_int(6)?,
+        current_item_id: r.opt_text(7)?,
+    })
+}
+
+pub fn meeting(conn: &mut dyn Conn, id: &str) -> Result<Option<MeetingBody>, AppError> {
+    let rows = conn.query(
+        &format!("SELECT {MEETING_COLS} FROM meetings WHERE id = ?"),
+        params![id],
+    )?;
+    Ok(rows.first().map(meeting_of).transpose()?)
+}
+
+const ITEM_COLS: &str = "id, meeting_id, parent_id, position, title";
+
+fn item_of(r: &Row) -> Result<AgendaItemBody, DbError> {
+    Ok(AgendaItemBody {
+        id: r.text(0)?,
+        meeting_id: r.text(1)?,
+        parent_id: r.opt_text(2)?,
+        position: r.int(3)?,
+        title: r.text(4)?,
+    })
+}
+
+pub fn agenda_item(conn: &mut dyn Conn, id: &str) -> Result<Option<AgendaItemBody>, AppError> {
+    let rows = conn.query(
+        &format!("SELECT {ITEM_COLS} FROM agenda_items WHERE id = ?"),
+        params![id],
+    )?;
+    Ok(rows.first().map(item_of).transpose()?)
+}
+
+/// All agenda items of a meeting, in (parent, position) order.
+pub fn agenda_items(
+    conn: &mut dyn Conn,
+    meeting_id: &str,
+) -> Result<Vec<AgendaItemBody>, AppError> {
+    let rows = conn.query(
+        &format!("SELECT {ITEM_COLS} FROM agenda_items WHERE meeting_id = ? ORDER BY position, id"),
+        params![meeting_id],
+    )?;
+    Ok(rows.iter().map(item_of).collect::<Result<_, _>>()?)
+}
+
+pub fn document(conn: &mut dyn Conn, id: &str) -> Result<Option<DocumentBody>, AppError> {
+    let rows = conn.query(
+        "SELECT d.id, d.meeting_id, d.agenda_item_id, d.title, (SELECT MAX(v.version) FROM document_versions v WHERE v.document_id = d.id AND v.published_at IS NOT NULL) FROM documents d WHERE d.id = ?",
+        params![id],
+    )?;
+    rows.first()
+        .map(|r| {
+            Ok(DocumentBody {
+                id: r.text(0)?,
+                meeting_id: r.text(1)?,
+                agenda_item_id: r.text(2)?,
+                title: r.text(3)?,
+                current_version: r.opt_int(4)?.map(u32_of).transpose()?,
+            })
+        })
+        .transpose()
+}
+
+pub fn document_ids_of_meeting(
+    conn: &mut dyn Conn,
+    meeting_id: &str,
+) -> Result<Vec<String>, AppError> {
+    let rows = conn.query(
+        "SELECT id FROM documents WHERE meeting_id = ? ORDER BY id",
+        params![meeting_id],
+    )?;
+    Ok(rows.iter().map(|r| r.text(0)).collect::<Result<_, _>>()?)
+}
+
+const VERSION_COLS: &str =
+    "id, document_id, meeting_id, version, sha256, size, published_at, signature, superseded";
+
+fn version_of(r: &Row) -> Result<DocumentVersionBody, DbError> {
+    let document_id = r.text(1)?;
+    let meeting_id = r.text(2)?;
+    let version = u32_of(r.int(3)?)?;
+    let sha256 = r.text(4)?;
+    let size = u64::try_from(r.int(5)?).map_err(|_| DbError::Type("negative size".into()))?;
+    let published_at = r.opt_int(6)?;
+    let signed = match (published_at, r.opt_text(7)?) {
+        (Some(published_at), Some(signature)) => Some(SignedManifest {
+            manifest: Manifest {
+                doc_id: document_id.clone(),
+                version,
+                sha256: sha256.clone(),
+                size,
+                meeting_id: meeting_id.clone(),
+                published_at,
+            },
+            signature,
+        }),
+        _ => None,
+    };
+    Ok(DocumentVersionBody {
+        id: r.text(0)?,
+        document_id,
+        meeting_id,
+        version,
+        sha256,
+        size,
+        published: published_at.is_some(),
+        superseded: r.bool(8)?,
+        signed,
+    })
+}
+
+pub fn document_version(
+    conn: &mut dyn Conn,
+    id: &str,
+) -> Result<Option<DocumentVersionBody>, AppError> {
+    let rows = conn.query(
+        &format!("SELECT {VERSION_COLS} FROM document_versions WHERE id = ?"),
+        params![id],
+    )?;
+    Ok(rows.first().map(version_of).transpose()?)
+}
+
+/// Versions matching `filter` (an SQL condition with `?` bound to `param`).
+pub fn document_versions_where(
+    conn: &mut dyn Conn,
+    filter: &str,
+    param: &str,
+) -> Result<Vec<DocumentVersionBody>, AppError> {
+    let rows = conn.query(
+        &format!("SELECT {VERSION_COLS} FROM document_versions WHERE {filter} ORDER BY document_id, version"),
+        params![param],
+    )?;
+    Ok(rows.iter().map(version_of).collect::<Result<_, _>>()?)
+}
+
+const MOTION_COLS: &str = "id, meeting_id, agenda_item_id, question, options, kind, majority, quorum, mode, deadline, status, opened_at, closed_at";
+
+fn motion_of(r: &Row) -> Result<MotionBody, AppError> {
+    Ok(MotionBody {
+        id: r.text(0)?,
+        meeting_id: r.text(1)?,
+        agenda_item_id: r.text(2)?,
+        question: r.text(3)?,
+        options: serde_json::from_str(&r.text(4)?)?,
+        kind: parse(&r.text(5)?, MotionKind::parse)?,
+        majority: parse(&r.text(6)?, MajorityRule::parse)?,
+        quorum: u32_of(r.int(7)?)?,
+        mode: parse(&r.text(8)?, MotionMode::parse)?,
+        deadline: r.opt_int(9)?,
+        status: parse(&r.text(10)?, MotionStatus::parse)?,
+        opened_at: r.opt_int(11)?,
+        closed_at: r.opt_int(12)?,
+    })
+}
+
+pub fn motion(conn: &mut dyn Conn, id: &str) -> Result<Option<MotionBody>, AppError> {
+    let rows = conn.query(
+        &format!("SELECT {MOTION_COLS} FROM motions WHERE id = ?"),
+        params![id],
+    )?;
+    rows.first().map(motion_of).transpose()
+}
+
+pub fn motions_where(
+    conn: &mut dyn Conn,
+    filter: &str,
+    param: &str,
+) -> Result<Vec<MotionBody>, AppError> {
+    let rows = conn.query(
+        &format!("SELECT {MOTION_COLS} FROM motions WHERE {filter} ORDER BY id"),
+        params![param],
+    )?;
+    rows.iter().map(motion_of).collect()
+}
+
+const SPEAKER_COLS: &str = "s.id, s.meeting_id, s.agenda_item_id, s.user_id, u.display_name, s.status, s.position, s.requested_at";
+
+fn speaker_of(r: &Row) -> Result<SpeakerRequestBody, DbError> {
+    Ok(SpeakerRequestBody {
+        id: r.text(0)?,
+        meeting_id: r.text(1)?,
+        agenda_item_id: r.text(2)?,
+        user_id: r.text(3)?,
+        display_name: r.text(4)?,
+        status: parse(&r.text(5)?, SpeakerStatus::parse)?,
+        position: r.int(6)?,
+        requested_at: r.int(7)?,
+    })
+}
+
+pub fn speakers_where(
+    conn: &mut dyn Conn,
+    filter: &str,
+    param: &str,
+) -> Result<Vec<SpeakerRequestBody>, AppError> {
+    let rows = conn.query(
+        &format!("SELECT {SPEAKER_COLS} FROM speaker_requests s JOIN users u ON u.id = s.user_id WHERE {filter} ORDER BY s.position, s.requested_at, s.id"),
+        params![param],
+    )?;
+    Ok(rows.iter().map(speaker_of).collect::<Result<_, _>>()?)
+}
+
+pub fn speaker(conn: &mut dyn Conn, id: &str) -> Result<Option<SpeakerRequestBody>, AppError> {
+    Ok(speakers_where(conn, "s.id = ?", id)?.into_iter().next())
+}
+
+/// A fresh time-ordered id.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}

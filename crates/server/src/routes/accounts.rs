@@ -1,0 +1,380 @@
+//! Login, device enrolment, and the administrator's users, committees,
+//! memberships and device revocation.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
+use ecabinet_protocol::{
+    CommitteeBody, CommitteeRole, CreateCommitteeRequest, CreateUserRequest, DeviceBody,
+    EnrolDeviceRequest, EnrolDeviceResponse, EntityKind, LoginRequest, LoginResponse, MeResponse,
+    Op, SetMembershipRequest, UserBody, WireRole,
+};
+
+use crate::access::require_admin;
+use crate::auth::{hash_password, new_token, verify_password, Caller};
+use crate::db::Conn;
+use crate::error::{Json, Path};
+use crate::records::{self, emit, new_id, Audience, Scope};
+use crate::{params, AppError, AppState};
+
+pub async fn login(
+    State(state): State<AppState>,
+    Json(req): Json<LoginRequest>,
+) -> Result<Json<LoginResponse>, AppError> {
+    let now = state.now();
+    let ttl = state.config.token_ttl_ms;
+    let found = state
+        .db
+        .read(move |conn| {
+            let rows = conn.query(
+                "SELECT id, password_hash, is_admin FROM users WHERE username = ?",
+                params![&req.username],
+            )?;
+            match rows.first() {
+                Some(r) => {
+                    Ok::<_, AppError>(Some((r.text(0)?, r.text(1)?, r.bool(2)?, req.password)))
+                }
+                None => Ok(None),
+            }
+        })
+        .await?;
+    let bad = || AppError::unauthenticated("wrong username or password");
+    let (user_id, phc, is_admin, password) = found.ok_or_else(bad)?;
+    // Argon2 is deliberately slow: keep it off the async workers.
+    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &phc))
+        .await
+        .map_err(|e| AppError::internal(e.to_string()))?;
+    if !ok {
+        return Err(bad());
+    }
+    let (token, hash) = new_token()?;
+    let expires_at = now + ttl;
+    let uid = user_id.clone();
+    state
+        .db
+        .write(move |tx| {
+            tx.conn.execute(
+                "INSERT INTO tokens (hash, user_id, device_id, expires_at, created_at) VALUES (?, ?, NULL, ?, ?)",
+                params![hash, uid, expires_at, now],
+            )?;
+            Ok::<_, AppError>(())
+        })
+        .await?;
+    Ok(Json(LoginResponse {
+        token,
+        expires_at,
+        user_id,
+        is_admin,
+    }))
+}
+
+pub async fn enrol_device(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(req): Json<EnrolDeviceRequest>,
+) -> Result<(StatusCode, Json<EnrolDeviceResponse>), AppError> {
+    let key = BASE64
+        .decode(req.public_key.trim())
+        .map_err(|_| AppError::invalid("public_key must be standard base64"))?;
+    if key.len() != 32 {
+        return Err(AppError::invalid(
+            "public_key must be a raw 32-byte Ed25519 key",
+        ));
+    }
+    if req.name.trim().is_empty() {
+        return Err(AppError::invalid("the device needs a name"));
+    }
+    if caller.device_id.is_some() {
+        return Err(AppError::conflict(
+            "this session already belongs to an enrolled device; log in again to enrol another",
+        ));
+    }
+    let now = state.now();
+    let device_id = new_id();
+    let id = device_id.clone();
+    state
+        .db
+        .write(move |tx| {
+            tx.conn.execute(
+                "INSERT INTO devices (id, user_id, name, public_key, revoked_at, created_at) VALUES (?, ?, ?, ?, NULL, ?)",
+                params![&id, &caller.user_id, req.name.trim(), BASE64.encode(&key), now],
+            )?;
+            // From now on the token works only together with this device, so
+            // revoking the device locks the session out.
+            tx.conn.execute(
+                "UPDATE tokens SET device_id = ? WHERE hash = ?",
+                params![&id, &caller.token_hash],
+            )?;
+            Ok::<_, AppError>(())
+        })
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(EnrolDeviceResponse {
+            device_id,
+            server_signing_key: state.signer.public_key_b64().to_owned(),
+        }),
+    ))
+}
+
+pub async fn me(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<MeResponse>, AppError> {
+    state
+        .db
+        .read(move |conn| {
+            let rows = conn.query(
+                "SELECT username, display_name, is_admin FROM users WHERE id = ?",
+                params![&caller.user_id],
+            )?;
+            let u = rows.first().ok_or_else(|| AppError::not_found("user"))?;
+            let committees = conn
+                .query(
+                    "SELECT c.id, c.name, m.role FROM memberships m JOIN committees c ON c.id = m.committee_id WHERE m.user_id = ? ORDER BY c.name",
+                    params![&caller.user_id],
+                )?
+                .iter()
+                .map(|r| {
+                    Ok(CommitteeRole {
+                        committee_id: r.text(0)?,
+                        committee_name: r.text(1)?,
+                        role: WireRole::parse(&r.text(2)?)
+                            .ok_or_else(|| AppError::internal("stored role"))?,
+                    })
+                })
+                .collect::<Result<Vec<_>, AppError>>()?;
+            Ok(Json(MeResponse {
+                user_id: caller.user_id.clone(),
+                username: u.text(0)?,
+                display_name: u.text(1)?,
+                is_admin: u.bool(2)?,
+                device_id: caller.device_id.clone(),
+                committees,
+            }))
+        })
+        .await
+}
+
+/// Creates a user; shared by the HTTP API, the CLI and the demo seed.
+pub fn insert_user(
+    conn: &mut dyn Conn,
+    req: &CreateUserRequest,
+    phc: &str,
+    now: i64,
+) -> Result<UserBody, AppError> {
+    let username = req.username.trim();
+    if username.is_empty() || req.display_name.trim().is_empty() {
+        return Err(AppError::invalid(
+            "username and display_name must not be empty",
+        ));
+    }
+    let id = new_id();
+    conn.execute(
+        "INSERT INTO users (id, username, display_name, password_hash, is_admin, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        params![&id, username, req.display_name.trim(), phc, req.is_admin, now],
+    )
+    .map_err(|e| match AppError::from(e) {
+        e if e.code == ecabinet_protocol::ErrorCode::Conflict => {
+            AppError::conflict(format!("the username {username:?} is taken"))
+        }
+        e => e,
+    })?;
+    Ok(UserBody {
+        id,
+        username: username.to_owned(),
+        display_name: req.display_name.trim().to_owned(),
+        is_admin: req.is_admin,
+    })
+}
+
+pub async fn create_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(req): Json<CreateUserRequest>,
+) -> Result<(StatusCode, Json<UserBody>), AppError> {
+    require_admin(&caller)?;
+    if req.password.len() < 8 {
+        return Err(AppError::invalid(
+            "the password must have at least 8 characters",
+        ));
+    }
+    let pw = req.password.clone();
+    let phc = tokio::task::spawn_blocking(move || hash_password(&pw))
+        .await
+        .map_err(|e| AppError::internal(e.to_string()))??;
+    let now = state.now();
+    let user = state
+        .db
+        .write(move |tx| insert_user(tx.conn, &req, &phc, now))
+        .await?;
+    Ok((StatusCode::CREATED, Json(user)))
+}
+
+/// Creates a committee and records it in the feed; shared with the seed.
+pub fn insert_committee(
+    tx: &mut crate::db::Tx<'_>,
+    name: &str,
+    now: i64,
+) -> Result<CommitteeBody, AppError> {
+    if name.trim().is_empty() {
+        return Err(AppError::invalid("the committee needs a name"));
+    }
+    let body = CommitteeBody {
+        id: new_id(),
+        name: name.trim().to_owned(),
+    };
+    tx.conn.execute(
+        "INSERT INTO committees (id, name, created_at) VALUES (?, ?, ?)",
+        params![&body.id, &body.name, now],
+    )?;
+    emit(
+        tx,
+        Scope::new(&body.id, Audience::All),
+        EntityKind::Committee,
+        &body.id,
+        Op::Upsert,
+        Some(&body),
+        now,
+    )?;
+    Ok(body)
+}
+
+pub async fn create_committee(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(req): Json<CreateCommitteeRequest>,
+) -> Result<(StatusCode, Json<CommitteeBody>), AppError> {
+    require_admin(&caller)?;
+    let now = state.now();
+    let body = state
+        .db
+        .write(move |tx| insert_committee(tx, &req.name, now))
+        .await?;
+    Ok((StatusCode::CREATED, Json(body)))
+}
+
+/// Gives `user_id` the role in the committee (adding or changing the
+/// membership); shared with the seed.
+pub fn upsert_membership(
+    tx: &mut crate::db::Tx<'_>,
+    committee_id: &str,
+    user_id: &str,
+    role: WireRole,
+    now: i64,
+) -> Result<ecabinet_protocol::MembershipBody, AppError> {
+    if records::committee(tx.conn, committee_id)?.is_none() {
+        return Err(AppError::not_found("committee"));
+    }
+    let user = tx
+        .conn
+        .query("SELECT id FROM users WHERE id = ?", params![user_id])?;
+    if user.is_empty() {
+        return Err(AppError::not_found("user"));
+    }
+    let existing = tx.conn.query(
+        "SELECT id FROM memberships WHERE committee_id = ? AND user_id = ?",
+        params![committee_id, user_id],
+    )?;
+    let id = match existing.first() {
+        Some(r) => {
+            let id = r.text(0)?;
+            tx.conn.execute(
+                "UPDATE memberships SET role = ? WHERE id = ?",
+                params![role.as_str(), &id],
+            )?;
+            id
+        }
+        None => {
+            let id = new_id();
+            tx.conn.execute(
+                "INSERT INTO memberships (id, committee_id, user_id, role) VALUES (?, ?, ?, ?)",
+                params![&id, committee_id, user_id, role.as_str()],
+            )?;
+            id
+        }
+    };
+    let body = records::membership(tx.conn, &id)?
+        .ok_or_else(|| AppError::internal("membership vanished"))?;
+    records::emit_for_user(tx, committee_id, user_id, &id, Op::Upsert, Some(&body), now)?;
+    Ok(body)
+}
+
+pub async fn set_membership(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((committee_id, user_id)): Path<(String, String)>,
+    Json(req): Json<SetMembershipRequest>,
+) -> Result<Json<ecabinet_protocol::MembershipBody>, AppError> {
+    require_admin(&caller)?;
+    let now = state.now();
+    let body = state
+        .db
+        .write(move |tx| upsert_membership(tx, &committee_id, &user_id, req.role, now))
+        .await?;
+    Ok(Json(body))
+}
+
+pub async fn remove_membership(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((committee_id, user_id)): Path<(String, String)>,
+) -> Result<StatusCode, AppError> {
+    require_admin(&caller)?;
+    let now = state.now();
+    state
+        .db
+        .write(move |tx| {
+            let rows = tx.conn.query(
+                "SELECT id FROM memberships WHERE committee_id = ? AND user_id = ?",
+                params![&committee_id, &user_id],
+            )?;
+            let id = rows
+                .first()
+                .ok_or_else(|| AppError::not_found("membership"))?
+                .text(0)?;
+            tx.conn
+                .execute("DELETE FROM memberships WHERE id = ?", params![&id])?;
+            // The removed user sees this tombstone too: their cue to forget the committee.
+            records::emit_for_user::<()>(tx, &committee_id, &user_id, &id, Op::Delete, None, now)?;
+            Ok::<_, AppError>(())
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Marks a device revoked; its next request is answered `device_revoked`.
+pub fn revoke(conn: &mut dyn Conn, device_id: &str, now: i64) -> Result<DeviceBody, AppError> {
+    let rows = conn.query(
+        "SELECT id, user_id, name, revoked_at FROM devices WHERE id = ?",
+        params![device_id],
+    )?;
+    let r = rows.first().ok_or_else(|| AppError::not_found("device"))?;
+    if r.opt_int(3)?.is_none() {
+        conn.execute(
+            "UPDATE devices SET revoked_at = ? WHERE id = ?",
+            params![now, device_id],
+        )?;
+    }
+    Ok(DeviceBody {
+        id: r.text(0)?,
+        user_id: r.text(1)?,
+        name: r.text(2)?,
+        revoked: true,
+    })
+}
+
+pub async fn revoke_device(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(device_id): Path<String>,
+) -> Result<Json<DeviceBody>, AppError> {
+    require_admin(&caller)?;
+    let now = state.now();
+    let body = state
+        .db
+        .write(move |tx| revoke(tx.conn, &device_id, now))
+        .await?;
+    Ok(Json(body))
+}

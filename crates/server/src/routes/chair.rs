@@ -1,0 +1,491 @@
+//! The chair's session: start and close, the item on the floor, motions, and
+//! the speaker queue (members ask, the chair orders, grants and ends).
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use ecabinet_protocol::{
+    CreateMotionRequest, EntityKind, MeetingBody, MeetingStatus, MotionBody, MotionMode,
+    MotionStatus, ReorderSpeakersRequest, SetCurrentItemRequest, SpeakerRequestBody, SpeakerStatus,
+};
+
+use crate::access::{meeting_for, Need};
+use crate::auth::Caller;
+use crate::db::Tx;
+use crate::error::{Json, Path};
+use crate::records::{self, emit, emit_upsert, new_id, Audience, Scope};
+use crate::routes::meetings::{item_for, save_meeting};
+use crate::{params, AppError, AppState};
+
+pub async fn start(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(meeting_id): Path<String>,
+) -> Result<Json<MeetingBody>, AppError> {
+    let now = state.now();
+    let m = state
+        .db
+        .write(move |tx| {
+            let (mut m, _) = meeting_for(tx.conn, &caller, &meeting_id, Need::Chair)?;
+            match m.status {
+                MeetingStatus::Published => {}
+                MeetingStatus::Draft => {
+                    return Err(AppError::conflict("publish the meeting before starting it"))
+                }
+                MeetingStatus::InSession => {
+                    return Err(AppError::conflict("the meeting is already in session"))
+                }
+                MeetingStatus::Closed => return Err(AppError::conflict("the meeting is closed")),
+            }
+            m.status = MeetingStatus::InSession;
+            save_meeting(tx, &m, now)?;
+            Ok(m)
+        })
+        .await?;
+    Ok(Json(m))
+}
+
+pub async fn close(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(meeting_id): Path<String>,
+) -> Result<Json<MeetingBody>, AppError> {
+    let now = state.now();
+    let m = state
+        .db
+        .write(move |tx| {
+            let (mut m, _) = meeting_for(tx.conn, &caller, &meeting_id, Need::Chair)?;
+            if m.status != MeetingStatus::InSession {
+                return Err(AppError::conflict("the meeting is not in session"));
+            }
+            // Live votes end with the session; written consultations run to their deadline.
+            for mut mo in records::motions_where(
+                tx.conn,
+                "meeting_id = ? AND status = 'open' AND mode = 'live'",
+                &m.id,
+            )? {
+                mo.status = MotionStatus::Closed;
+                mo.closed_at = Some(now);
+                save_motion(tx, &m, &mo, now)?;
+            }
+            m.status = MeetingStatus::Closed;
+            m.current_item_id = None;
+            save_meeting(tx, &m, now)?;
+            Ok(m)
+        })
+        .await?;
+    Ok(Json(m))
+}
+
+pub async fn set_current_item(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(meeting_id): Path<String>,
+    Json(req): Json<SetCurrentItemRequest>,
+) -> Result<Json<MeetingBody>, AppError> {
+    let now = state.now();
+    let m = state
+        .db
+        .write(move |tx| {
+            let (mut m, _) = meeting_for(tx.conn, &caller, &meeting_id, Need::Chair)?;
+            if m.status != MeetingStatus::InSession {
+                return Err(AppError::conflict("the meeting is not in session"));
+            }
+            if let Some(id) = &req.agenda_item_id {
+                match records::agenda_item(tx.conn, id)? {
+                    Some(item) if item.meeting_id == m.id => {}
+                    _ => {
+                        return Err(AppError::invalid(
+                            "agenda_item_id is not an item of this meeting",
+                        ))
+                    }
+                }
+            }
+            m.current_item_id = req.agenda_item_id;
+            save_meeting(tx, &m, now)?;
+            Ok(m)
+        })
+        .await?;
+    Ok(Json(m))
+}
+
+fn motion_audience(m: &MeetingBody, mo: &MotionBody) -> Audience {
+    if mo.status == MotionStatus::Draft {
+        Audience::Editors
+    } else {
+        Audience::of_meeting(m)
+    }
+}
+
+fn save_motion(
+    tx: &mut Tx<'_>,
+    m: &MeetingBody,
+    mo: &MotionBody,
+    now: i64,
+) -> Result<(), AppError> {
+    tx.conn.execute(
+        "UPDATE motions SET status = ?, opened_at = ?, closed_at = ? WHERE id = ?",
+        params![mo.status.as_str(), mo.opened_at, mo.closed_at, &mo.id],
+    )?;
+    emit(
+        tx,
+        Scope::new(&m.committee_id, motion_audience(m, mo)),
+        EntityKind::Motion,
+        &mo.id,
+        ecabinet_protocol::Op::Upsert,
+        Some(mo),
+        now,
+    )?;
+    Ok(())
+}
+
+/// Creates a draft motion on an agenda item; shared with the seed.
+pub fn insert_motion(
+    tx: &mut Tx<'_>,
+    m: &MeetingBody,
+    item_id: &str,
+    req: &CreateMotionRequest,
+    now: i64,
+) -> Result<MotionBody, AppError> {
+    if req.question.trim().is_empty() {
+        return Err(AppError::invalid("the motion needs a question"));
+    }
+    if req.options.len() < 2 || req.options.iter().any(|o| o.trim().is_empty()) {
+        return Err(AppError::invalid(
+            "a motion needs at least two non-empty options",
+        ));
+    }
+    if req.mode == MotionMode::Written && req.deadline.is_none() {
+        return Err(AppError::invalid("a written consultation needs a deadline"));
+    }
+    let mo = MotionBody {
+        id: new_id(),
+        meeting_id: m.id.clone(),
+        agenda_item_id: item_id.to_owned(),
+        question: req.question.trim().to_owned(),
+        options: req.options.clone(),
+        kind: req.kind,
+        majority: req.majority,
+        quorum: req.quorum,
+        mode: req.mode,
+        deadline: req.deadline,
+        status: MotionStatus::Draft,
+        opened_at: None,
+        closed_at: None,
+    };
+    tx.conn.execute(
+        "INSERT INTO motions (id, meeting_id, agenda_item_id, question, options, kind, majority, quorum, mode, deadline, status, opened_at, closed_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?)",
+        params![
+            &mo.id, &mo.meeting_id, &mo.agenda_item_id, &mo.question, serde_json::to_string(&mo.options)?,
+            mo.kind.as_str(), mo.majority.as_str(), i64::from(mo.quorum), mo.mode.as_str(), mo.deadline,
+            mo.status.as_str(), now
+        ],
+    )?;
+    emit(
+        tx,
+        Scope::new(&m.committee_id, motion_audience(m, &mo)),
+        EntityKind::Motion,
+        &mo.id,
+        ecabinet_protocol::Op::Upsert,
+        Some(&mo),
+        now,
+    )?;
+    Ok(mo)
+}
+
+pub async fn create_motion(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(item_id): Path<String>,
+    Json(req): Json<CreateMotionRequest>,
+) -> Result<(StatusCode, Json<MotionBody>), AppError> {
+    let now = state.now();
+    let mo = state
+        .db
+        .write(move |tx| {
+            let (item, m) = item_for(tx, &caller, &item_id, Need::Prepare)?;
+            insert_motion(tx, &m, &item.id, &req, now)
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(mo)))
+}
+
+/// Opens a draft motion: live ones only in session, written ones only before their deadline.
+pub fn open_motion_tx(
+    tx: &mut Tx<'_>,
+    m: &MeetingBody,
+    mut mo: MotionBody,
+    now: i64,
+) -> Result<MotionBody, AppError> {
+    if mo.status != MotionStatus::Draft {
+        return Err(AppError::conflict("the motion has already been opened"));
+    }
+    match mo.mode {
+        MotionMode::Live if m.status != MeetingStatus::InSession => {
+            return Err(AppError::conflict(
+                "a live vote opens only while the meeting is in session",
+            ))
+        }
+        MotionMode::Written
+            if m.status == MeetingStatus::Draft || m.status == MeetingStatus::Closed =>
+        {
+            return Err(AppError::conflict(
+                "a written consultation opens on a published meeting",
+            ))
+        }
+        MotionMode::Written if mo.deadline.is_some_and(|d| d <= now) => {
+            return Err(AppError::conflict("the deadline has passed"))
+        }
+        _ => {}
+    }
+    mo.status = MotionStatus::Open;
+    mo.opened_at = Some(now);
+    save_motion(tx, m, &mo, now)?;
+    Ok(mo)
+}
+
+fn motion_for(
+    tx: &mut Tx<'_>,
+    caller: &Caller,
+    motion_id: &str,
+) -> Result<(MotionBody, MeetingBody), AppError> {
+    let mo = records::motion(tx.conn, motion_id)?.ok_or_else(|| AppError::not_found("motion"))?;
+    let (m, _) = meeting_for(tx.conn, caller, &mo.meeting_id, Need::Chair).map_err(|e| {
+        if e.code == ecabinet_protocol::ErrorCode::NotFound {
+            AppError::not_found("motion")
+        } else {
+            e
+        }
+    })?;
+    Ok((mo, m))
+}
+
+pub async fn open_motion(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(motion_id): Path<String>,
+) -> Result<Json<MotionBody>, AppError> {
+    let now = state.now();
+    let mo = state
+        .db
+        .write(move |tx| {
+            let (mo, m) = motion_for(tx, &caller, &motion_id)?;
+            open_motion_tx(tx, &m, mo, now)
+        })
+        .await?;
+    Ok(Json(mo))
+}
+
+pub async fn close_motion(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(motion_id): Path<String>,
+) -> Result<Json<MotionBody>, AppError> {
+    let now = state.now();
+    let mo = state
+        .db
+        .write(move |tx| {
+            let (mut mo, m) = motion_for(tx, &caller, &motion_id)?;
+            if mo.status != MotionStatus::Open {
+                return Err(AppError::conflict("the motion is not open"));
+            }
+            mo.status = MotionStatus::Closed;
+            mo.closed_at = Some(now);
+            save_motion(tx, &m, &mo, now)?;
+            Ok(mo)
+        })
+        .await?;
+    Ok(Json(mo))
+}
+
+fn save_speaker(
+    tx: &mut Tx<'_>,
+    m: &MeetingBody,
+    s: &SpeakerRequestBody,
+    now: i64,
+) -> Result<(), AppError> {
+    tx.conn.execute(
+        "UPDATE speaker_requests SET status = ?, position = ? WHERE id = ?",
+        params![s.status.as_str(), s.position, &s.id],
+    )?;
+    emit_upsert(tx, m, EntityKind::SpeakerRequest, &s.id, s, now)?;
+    Ok(())
+}
+
+pub async fn request_to_speak(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(item_id): Path<String>,
+) -> Result<(StatusCode, Json<SpeakerRequestBody>), AppError> {
+    let now = state.now();
+    let s = state
+        .db
+        .write(move |tx| {
+            let (item, m) = item_for(tx, &caller, &item_id, Need::See)?;
+            if m.status == MeetingStatus::Closed {
+                return Err(AppError::conflict("the meeting is closed"));
+            }
+            let open = tx.conn.query(
+                "SELECT id FROM speaker_requests WHERE agenda_item_id = ? AND user_id = ? AND status IN ('waiting', 'speaking')",
+                params![&item.id, &caller.user_id],
+            )?;
+            if !open.is_empty() {
+                return Err(AppError::conflict("you are already in the queue of this item"));
+            }
+            let next = tx
+                .conn
+                .query("SELECT COALESCE(MAX(position), -1) + 1 FROM speaker_requests WHERE agenda_item_id = ?", params![&item.id])?
+                .first()
+                .ok_or_else(|| AppError::internal("no position"))?
+                .int(0)?;
+            let id = new_id();
+            tx.conn.execute(
+                "INSERT INTO speaker_requests (id, meeting_id, agenda_item_id, user_id, status, position, requested_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                params![&id, &m.id, &item.id, &caller.user_id, SpeakerStatus::Waiting.as_str(), next, now],
+            )?;
+            let s = records::speaker(tx.conn, &id)?.ok_or_else(|| AppError::internal("speaker vanished"))?;
+            emit_upsert(tx, &m, EntityKind::SpeakerRequest, &id, &s, now)?;
+            Ok(s)
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(s)))
+}
+
+pub async fn reorder_speakers(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(item_id): Path<String>,
+    Json(req): Json<ReorderSpeakersRequest>,
+) -> Result<Json<Vec<SpeakerRequestBody>>, AppError> {
+    let now = state.now();
+    let out = state
+        .db
+        .write(move |tx| {
+            let (item, m) = item_for(tx, &caller, &item_id, Need::Chair)?;
+            let waiting = records::speakers_where(
+                tx.conn,
+                "s.agenda_item_id = ? AND s.status = 'waiting'",
+                &item.id,
+            )?;
+            let mut want: Vec<&str> = req.order.iter().map(String::as_str).collect();
+            let mut have: Vec<&str> = waiting.iter().map(|s| s.id.as_str()).collect();
+            want.sort_unstable();
+            have.sort_unstable();
+            if want != have {
+                return Err(AppError::invalid(
+                    "order must list exactly the waiting requests of this item",
+                ));
+            }
+            let mut out = Vec::new();
+            for (pos, id) in req.order.iter().enumerate() {
+                let Some(mut s) = waiting.iter().find(|s| &s.id == id).cloned() else {
+                    continue;
+                };
+                let pos = i64::try_from(pos).unwrap_or(i64::MAX);
+                if s.position != pos {
+                    s.position = pos;
+                    save_speaker(tx, &m, &s, now)?;
+                }
+                out.push(s);
+            }
+            Ok(out)
+        })
+        .await?;
+    Ok(Json(out))
+}
+
+#[derive(Clone, Copy)]
+enum SpeakerAction {
+    Grant,
+    End,
+    Withdraw,
+}
+
+async fn act_on_speaker(
+    state: AppState,
+    caller: Caller,
+    speaker_id: String,
+    action: SpeakerAction,
+) -> Result<Json<SpeakerRequestBody>, AppError> {
+    let now = state.now();
+    let s = state
+        .db
+        .write(move |tx| {
+            let mut s = records::speaker(tx.conn, &speaker_id)?
+                .ok_or_else(|| AppError::not_found("speaker request"))?;
+            let need = match action {
+                SpeakerAction::Withdraw if s.user_id == caller.user_id => Need::See,
+                _ => Need::Chair,
+            };
+            let (m, _) = meeting_for(tx.conn, &caller, &s.meeting_id, need).map_err(|e| {
+                if e.code == ecabinet_protocol::ErrorCode::NotFound {
+                    AppError::not_found("speaker request")
+                } else {
+                    e
+                }
+            })?;
+            match action {
+                SpeakerAction::Grant => {
+                    if s.status != SpeakerStatus::Waiting {
+                        return Err(AppError::conflict(
+                            "only a waiting request can be given the floor",
+                        ));
+                    }
+                    if m.status != MeetingStatus::InSession {
+                        return Err(AppError::conflict("the meeting is not in session"));
+                    }
+                    // One speaker at a time: whoever has the floor yields it.
+                    for mut other in records::speakers_where(
+                        tx.conn,
+                        "s.meeting_id = ? AND s.status = 'speaking'",
+                        &m.id,
+                    )? {
+                        other.status = SpeakerStatus::Done;
+                        save_speaker(tx, &m, &other, now)?;
+                    }
+                    s.status = SpeakerStatus::Speaking;
+                }
+                SpeakerAction::End => {
+                    if s.status != SpeakerStatus::Speaking {
+                        return Err(AppError::conflict("this request does not have the floor"));
+                    }
+                    s.status = SpeakerStatus::Done;
+                }
+                SpeakerAction::Withdraw => {
+                    if s.status != SpeakerStatus::Waiting {
+                        return Err(AppError::conflict(
+                            "only a waiting request can be withdrawn",
+                        ));
+                    }
+                    s.status = SpeakerStatus::Withdrawn;
+                }
+            }
+            save_speaker(tx, &m, &s, now)?;
+            Ok(s)
+        })
+        .await?;
+    Ok(Json(s))
+}
+
+pub async fn grant_speaker(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(speaker_id): Path<String>,
+) -> Result<Json<SpeakerRequestBody>, AppError> {
+    act_on_speaker(state, caller, speaker_id, SpeakerAction::Grant).await
+}
+
+pub async fn end_speaker(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(speaker_id): Path<String>,
+) -> Result<Json<SpeakerRequestBody>, AppError> {
+    act_on_speaker(state, caller, speaker_id, SpeakerAction::End).await
+}
+
+pub async fn withdraw_speaker(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(speaker_id): Path<String>,
+) -> Result<Json<SpeakerRequestBody>, AppError> {
+    act_on_speaker(state, caller, speaker_id, SpeakerAction::Withdraw).await
+}

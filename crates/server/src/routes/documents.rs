@@ -1,0 +1,317 @@
+//! Documents attached to agenda items, PDF uploads (validated, size-limited,
+//! content-addressed) and publication with signed manifests.
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use ecabinet_protocol::{
+    CreateDocumentRequest, DocumentBody, DocumentVersionBody, EntityKind, ErrorCode, Manifest,
+    MeetingBody, MeetingStatus, PublishResponse,
+};
+
+use crate::access::{meeting_for, Need};
+use crate::auth::{sha256_hex, Caller};
+use crate::db::Tx;
+use crate::error::{Json, Path};
+use crate::records::{self, emit_upsert, new_id, Scope};
+use crate::routes::meetings::{item_for, remove_document, save_meeting};
+use crate::signer::Signer;
+use crate::{params, AppError, AppState};
+
+pub fn insert_document(
+    tx: &mut Tx<'_>,
+    meeting: &MeetingBody,
+    item_id: &str,
+    title: &str,
+    now: i64,
+) -> Result<DocumentBody, AppError> {
+    if title.trim().is_empty() {
+        return Err(AppError::invalid("the document needs a title"));
+    }
+    let d = DocumentBody {
+        id: new_id(),
+        meeting_id: meeting.id.clone(),
+        agenda_item_id: item_id.to_owned(),
+        title: title.trim().to_owned(),
+        current_version: None,
+    };
+    tx.conn.execute(
+        "INSERT INTO documents (id, meeting_id, agenda_item_id, title, created_at) VALUES (?, ?, ?, ?, ?)",
+        params![&d.id, &d.meeting_id, &d.agenda_item_id, &d.title, now],
+    )?;
+    emit_upsert(tx, meeting, EntityKind::Document, &d.id, &d, now)?;
+    Ok(d)
+}
+
+pub async fn create_document(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(item_id): Path<String>,
+    Json(req): Json<CreateDocumentRequest>,
+) -> Result<(StatusCode, Json<DocumentBody>), AppError> {
+    let now = state.now();
+    let d = state
+        .db
+        .write(move |tx| {
+            let (item, m) = item_for(tx, &caller, &item_id, Need::Prepare)?;
+            insert_document(tx, &m, &item.id, &req.title, now)
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(d)))
+}
+
+fn document_for(
+    tx: &mut Tx<'_>,
+    caller: &Caller,
+    document_id: &str,
+    need: Need,
+) -> Result<(DocumentBody, MeetingBody), AppError> {
+    let d =
+        records::document(tx.conn, document_id)?.ok_or_else(|| AppError::not_found("document"))?;
+    let (m, _) = meeting_for(tx.conn, caller, &d.meeting_id, need).map_err(|e| {
+        if e.code == ErrorCode::NotFound {
+            AppError::not_found("document")
+        } else {
+            e
+        }
+    })?;
+    Ok((d, m))
+}
+
+pub async fn delete_document(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(document_id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    let now = state.now();
+    state
+        .db
+        .write(move |tx| {
+            let (d, m) = document_for(tx, &caller, &document_id, Need::Prepare)?;
+            remove_document(tx, &m, &d.id, now)
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Whether `bytes` look like a whole PDF file: the `%PDF-` header at the
+/// start and an `%%EOF` marker near the end (a truncated upload has none).
+pub fn looks_like_pdf(bytes: &[u8]) -> bool {
+    if !bytes.starts_with(b"%PDF-") {
+        return false;
+    }
+    let tail = &bytes[bytes.len().saturating_sub(1024)..];
+    tail.windows(5).any(|w| w == b"%%EOF")
+}
+
+/// Records an uploaded (unpublished) version whose blob is already stored.
+pub fn insert_version(
+    tx: &mut Tx<'_>,
+    meeting: &MeetingBody,
+    document_id: &str,
+    sha256: &str,
+    size: u64,
+    now: i64,
+) -> Result<DocumentVersionBody, AppError> {
+    let size_i = i64::try_from(size).map_err(|_| AppError::invalid("too large"))?;
+    tx.conn.execute(
+        "INSERT INTO blobs (sha256, size, created_at) VALUES (?, ?, ?) ON CONFLICT (sha256) DO NOTHING",
+        params![sha256, size_i, now],
+    )?;
+    let next = tx
+        .conn
+        .query(
+            "SELECT COALESCE(MAX(version), 0) + 1 FROM document_versions WHERE document_id = ?",
+            params![document_id],
+        )?
+        .first()
+        .ok_or_else(|| AppError::internal("no version"))?
+        .int(0)?;
+    let id = new_id();
+    tx.conn.execute(
+        "INSERT INTO document_versions (id, document_id, meeting_id, version, sha256, size, published_at, signature, superseded, created_at) VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, 0, ?)",
+        params![&id, document_id, &meeting.id, next, sha256, size_i, now],
+    )?;
+    let v = records::document_version(tx.conn, &id)?
+        .ok_or_else(|| AppError::internal("version vanished"))?;
+    // Unpublished versions are for editors only, even in a published meeting.
+    records::emit(
+        tx,
+        Scope::new(&meeting.committee_id, records::Audience::Editors),
+        EntityKind::DocumentVersion,
+        &id,
+        ecabinet_protocol::Op::Upsert,
+        Some(&v),
+        now,
+    )?;
+    Ok(v)
+}
+
+pub async fn upload_version(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(document_id): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<DocumentVersionBody>), AppError> {
+    // Authorise before reading anything else about the upload.
+    let doc = document_id.clone();
+    let c = caller.clone();
+    state
+        .db
+        .write(move |tx| document_for(tx, &c, &doc, Need::Prepare).map(drop))
+        .await?;
+    let ctype = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if ctype.split(';').next().map(str::trim) != Some("application/pdf") {
+        return Err(AppError::new(
+            ErrorCode::UnsupportedMediaType,
+            "upload the document as `Content-Type: application/pdf`",
+        ));
+    }
+    let bytes = body?;
+    if !looks_like_pdf(&bytes) {
+        return Err(AppError::new(
+            ErrorCode::NotPdf,
+            "the upload is not a complete PDF file",
+        ));
+    }
+    let hashed = bytes.clone();
+    let sha = tokio::task::spawn_blocking(move || sha256_hex(&hashed))
+        .await
+        .map_err(|e| AppError::internal(e.to_string()))?;
+    let size = bytes.len() as u64;
+    state.blobs.put(&sha, bytes).await?;
+    let now = state.now();
+    let v = state
+        .db
+        .write(move |tx| {
+            let (d, m) = document_for(tx, &caller, &document_id, Need::Prepare)?;
+            insert_version(tx, &m, &d.id, &sha, size, now)
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(v)))
+}
+
+/// Publishes a meeting: makes it visible to members (first time: the whole
+/// meeting is recorded again for them), signs every pending document version
+/// and marks the versions it replaces superseded.
+pub fn publish_meeting(
+    tx: &mut Tx<'_>,
+    signer: &Signer,
+    mut m: MeetingBody,
+    now: i64,
+) -> Result<PublishResponse, AppError> {
+    if m.status == MeetingStatus::Closed {
+        return Err(AppError::conflict("the meeting is closed"));
+    }
+    let first = m.status == MeetingStatus::Draft;
+    if first {
+        m.status = MeetingStatus::Published;
+        m.published_at = Some(now);
+    }
+    let pending = records::document_versions_where(
+        tx.conn,
+        "meeting_id = ? AND published_at IS NULL",
+        &m.id,
+    )?;
+    let mut published = Vec::new();
+    let mut touched_docs = Vec::new();
+    for v in pending {
+        let signed = signer.sign_manifest(Manifest {
+            doc_id: v.document_id.clone(),
+            version: v.version,
+            sha256: v.sha256.clone(),
+            size: v.size,
+            meeting_id: m.id.clone(),
+            published_at: now,
+        });
+        tx.conn.execute(
+            "UPDATE document_versions SET published_at = ?, signature = ? WHERE id = ?",
+            params![now, &signed.signature, &v.id],
+        )?;
+        if !touched_docs.contains(&v.document_id) {
+            touched_docs.push(v.document_id.clone());
+        }
+        published.push(v.id.clone());
+    }
+    // Within each touched document, every published version but the newest is superseded.
+    let mut superseded = Vec::new();
+    for d in &touched_docs {
+        let rows = tx.conn.query(
+            "SELECT id FROM document_versions WHERE document_id = ? AND published_at IS NOT NULL AND superseded = 0 AND version < (SELECT MAX(version) FROM document_versions WHERE document_id = ? AND published_at IS NOT NULL)",
+            params![d, d],
+        )?;
+        for r in rows {
+            let id = r.text(0)?;
+            tx.conn.execute(
+                "UPDATE document_versions SET superseded = 1 WHERE id = ?",
+                params![&id],
+            )?;
+            superseded.push(id);
+        }
+    }
+    save_meeting(tx, &m, now)?;
+    if first {
+        // Members never saw the draft's records: give them everything now.
+        for item in records::agenda_items(tx.conn, &m.id)? {
+            emit_upsert(tx, &m, EntityKind::AgendaItem, &item.id, &item, now)?;
+        }
+        for d in records::document_ids_of_meeting(tx.conn, &m.id)? {
+            if let Some(doc) = records::document(tx.conn, &d)? {
+                emit_upsert(tx, &m, EntityKind::Document, &d, &doc, now)?;
+            }
+        }
+        for v in records::document_versions_where(
+            tx.conn,
+            "meeting_id = ? AND published_at IS NOT NULL",
+            &m.id,
+        )? {
+            emit_upsert(tx, &m, EntityKind::DocumentVersion, &v.id, &v, now)?;
+        }
+        for mo in records::motions_where(tx.conn, "meeting_id = ? AND status <> 'draft'", &m.id)? {
+            emit_upsert(tx, &m, EntityKind::Motion, &mo.id, &mo, now)?;
+        }
+    } else {
+        for d in &touched_docs {
+            if let Some(doc) = records::document(tx.conn, d)? {
+                emit_upsert(tx, &m, EntityKind::Document, d, &doc, now)?;
+            }
+        }
+        for id in published.iter().chain(&superseded) {
+            if let Some(v) = records::document_version(tx.conn, id)? {
+                emit_upsert(tx, &m, EntityKind::DocumentVersion, id, &v, now)?;
+            }
+        }
+    }
+    let mut published_versions = Vec::new();
+    for id in &published {
+        if let Some(v) = records::document_version(tx.conn, id)? {
+            published_versions.push(v);
+        }
+    }
+    Ok(PublishResponse {
+        meeting: m,
+        published_versions,
+    })
+}
+
+pub async fn publish(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(meeting_id): Path<String>,
+) -> Result<Json<PublishResponse>, AppError> {
+    let now = state.now();
+    let st = state.clone();
+    let out = state
+        .db
+        .write(move |tx| {
+            let (m, _) = meeting_for(tx.conn, &caller, &meeting_id, Need::Prepare)?;
+            publish_meeting(tx, &st.signer, m, now)
+        })
+        .await?;
+    Ok(Json(out))
+}

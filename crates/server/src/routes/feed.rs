@@ -1,0 +1,62 @@
+//! `GET /v1/changes`: the caller's visible slice of the feed, in pages.
+
+use axum::extract::State;
+use ecabinet_protocol::{
+    Change, ChangesPage, ChangesQuery, EntityKind, Op, DEFAULT_PAGE, MAX_PAGE,
+};
+
+use crate::auth::Caller;
+use crate::error::{Json, Query};
+use crate::{params, AppError, AppState};
+
+pub async fn changes(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<ChangesQuery>,
+) -> Result<Json<ChangesPage>, AppError> {
+    let limit = q.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
+    let since = q.since.max(0);
+    let server_time = state.now();
+    state
+        .db
+        .read(move |conn| {
+            // Members see the committee's published records; secretaries and
+            // chairs also the drafts; a user sees changes addressed to them
+            // (their own membership, even once removed). One extra row tells
+            // whether more follow.
+            let rows = conn.query(
+                "SELECT c.seq, c.entity, c.entity_id, c.op, c.body FROM changes c \
+                 LEFT JOIN memberships m ON m.committee_id = c.committee_id AND m.user_id = ? \
+                 WHERE c.seq > ? \
+                 AND ((m.id IS NOT NULL AND (c.audience = 'all' OR m.role <> 'member')) OR c.user_id = ?) \
+                 ORDER BY c.seq LIMIT ?",
+                params![&caller.user_id, since, &caller.user_id, i64::from(limit) + 1],
+            )?;
+            let has_more = rows.len() > limit as usize;
+            let mut changes = Vec::with_capacity(rows.len().min(limit as usize));
+            for r in rows.iter().take(limit as usize) {
+                let entity = r.text(1)?;
+                let op = r.text(3)?;
+                changes.push(Change {
+                    seq: r.int(0)?,
+                    entity: EntityKind::parse(&entity)
+                        .ok_or_else(|| AppError::internal(format!("stored entity {entity:?}")))?,
+                    id: r.text(2)?,
+                    op: Op::parse(&op)
+                        .ok_or_else(|| AppError::internal(format!("stored op {op:?}")))?,
+                    body: r
+                        .opt_text(4)?
+                        .map(|b| serde_json::from_str(&b))
+                        .transpose()?,
+                });
+            }
+            let next_since = changes.last().map_or(since, |c| c.seq);
+            Ok(Json(ChangesPage {
+                changes,
+                next_since,
+                has_more,
+                server_time,
+            }))
+        })
+        .await
+}

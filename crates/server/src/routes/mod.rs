@@ -1,0 +1,278 @@
+//! The HTTP surface: [`ROUTES`] lists every endpoint; [`app`] builds the
+//! router from it and `openapi` describes it.
+
+pub mod accounts;
+pub mod blobs;
+pub mod chair;
+pub mod documents;
+pub mod events;
+pub mod feed;
+pub mod meetings;
+pub mod openapi;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{delete, get, patch, post, put, MethodRouter};
+use axum::Router;
+
+use crate::error::Json;
+use crate::{AppState, Config};
+
+/// One endpoint: its method and path (axum syntax), a one-line summary for
+/// the OpenAPI description, and how to build its handler.
+pub struct Endpoint {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub summary: &'static str,
+    /// Whether it works without a bearer token.
+    pub public: bool,
+    pub handler: fn(&Config) -> MethodRouter<AppState>,
+}
+
+const fn ep(
+    method: &'static str,
+    path: &'static str,
+    summary: &'static str,
+    handler: fn(&Config) -> MethodRouter<AppState>,
+) -> Endpoint {
+    Endpoint {
+        method,
+        path,
+        summary,
+        public: false,
+        handler,
+    }
+}
+
+const fn public(
+    method: &'static str,
+    path: &'static str,
+    summary: &'static str,
+    handler: fn(&Config) -> MethodRouter<AppState>,
+) -> Endpoint {
+    Endpoint {
+        method,
+        path,
+        summary,
+        public: true,
+        handler,
+    }
+}
+
+/// Every endpoint. The router is built from this table and the OpenAPI
+/// description is generated from it, so the two cannot disagree.
+pub const ROUTES: &[Endpoint] = &[
+    public("GET", "/v1/health", "Liveness and the server clock", |_| {
+        get(health)
+    }),
+    public("GET", "/v1/openapi.json", "This description", |_| {
+        get(openapi::serve)
+    }),
+    public(
+        "POST",
+        "/v1/login",
+        "Log in with username and password; returns a bearer token",
+        |_| post(accounts::login),
+    ),
+    ep(
+        "POST",
+        "/v1/devices",
+        "Enrol this device's Ed25519 key; returns the server signing key to pin",
+        |_| post(accounts::enrol_device),
+    ),
+    ep(
+        "GET",
+        "/v1/me",
+        "The caller, their device and their committee roles",
+        |_| get(accounts::me),
+    ),
+    ep("POST", "/v1/admin/users", "Create a user (admin)", |_| {
+        post(accounts::create_user)
+    }),
+    ep(
+        "POST",
+        "/v1/admin/committees",
+        "Create a committee (admin)",
+        |_| post(accounts::create_committee),
+    ),
+    ep(
+        "PUT",
+        "/v1/admin/committees/{committee_id}/members/{user_id}",
+        "Give a user a role in a committee (admin)",
+        |_| put(accounts::set_membership),
+    ),
+    ep(
+        "DELETE",
+        "/v1/admin/committees/{committee_id}/members/{user_id}",
+        "Remove a user from a committee (admin)",
+        |_| delete(accounts::remove_membership),
+    ),
+    ep(
+        "POST",
+        "/v1/admin/devices/{device_id}/revoke",
+        "Revoke a device: its next request is answered device_revoked (admin)",
+        |_| post(accounts::revoke_device),
+    ),
+    ep(
+        "POST",
+        "/v1/committees/{committee_id}/meetings",
+        "Create a draft meeting (secretary, chair)",
+        |_| post(meetings::create_meeting),
+    ),
+    ep(
+        "PATCH",
+        "/v1/meetings/{meeting_id}",
+        "Edit a meeting (secretary, chair)",
+        |_| patch(meetings::update_meeting),
+    ),
+    ep(
+        "POST",
+        "/v1/meetings/{meeting_id}/agenda",
+        "Add an agenda item, optionally nested and placed (secretary, chair)",
+        |_| post(meetings::create_item),
+    ),
+    ep(
+        "POST",
+        "/v1/meetings/{meeting_id}/publish",
+        "Publish the meeting; sign pending document versions (secretary, chair)",
+        |_| post(documents::publish),
+    ),
+    ep(
+        "POST",
+        "/v1/meetings/{meeting_id}/start",
+        "Start the session (chair)",
+        |_| post(chair::start),
+    ),
+    ep(
+        "POST",
+        "/v1/meetings/{meeting_id}/close",
+        "Close the session and its live votes (chair)",
+        |_| post(chair::close),
+    ),
+    ep(
+        "PUT",
+        "/v1/meetings/{meeting_id}/current-item",
+        "Put an agenda item on the floor (chair)",
+        |_| put(chair::set_current_item),
+    ),
+    ep(
+        "PATCH",
+        "/v1/agenda/{item_id}",
+        "Rename, move or reorder an agenda item (secretary, chair)",
+        |_| patch(meetings::update_item),
+    ),
+    ep(
+        "DELETE",
+        "/v1/agenda/{item_id}",
+        "Delete an agenda item and everything under it (secretary, chair)",
+        |_| delete(meetings::delete_item),
+    ),
+    ep(
+        "POST",
+        "/v1/agenda/{item_id}/documents",
+        "Attach a document to an agenda item (secretary, chair)",
+        |_| post(documents::create_document),
+    ),
+    ep(
+        "POST",
+        "/v1/agenda/{item_id}/motions",
+        "Create a draft motion (secretary, chair)",
+        |_| post(chair::create_motion),
+    ),
+    ep(
+        "POST",
+        "/v1/agenda/{item_id}/speakers",
+        "Ask to speak on an item (any member)",
+        |_| post(chair::request_to_speak),
+    ),
+    ep(
+        "PUT",
+        "/v1/agenda/{item_id}/speakers/order",
+        "Order the waiting speakers (chair)",
+        |_| put(chair::reorder_speakers),
+    ),
+    ep(
+        "DELETE",
+        "/v1/documents/{document_id}",
+        "Delete a document and its versions (secretary, chair)",
+        |_| delete(documents::delete_document),
+    ),
+    ep(
+        "POST",
+        "/v1/documents/{document_id}/versions",
+        "Upload a PDF (application/pdf body) as the next version (secretary, chair)",
+        |c| post(documents::upload_version).layer(DefaultBodyLimit::max(c.max_upload_bytes)),
+    ),
+    ep(
+        "POST",
+        "/v1/motions/{motion_id}/open",
+        "Open a motion (chair)",
+        |_| post(chair::open_motion),
+    ),
+    ep(
+        "POST",
+        "/v1/motions/{motion_id}/close",
+        "Close a motion (chair)",
+        |_| post(chair::close_motion),
+    ),
+    ep(
+        "POST",
+        "/v1/speakers/{speaker_id}/grant",
+        "Give the floor (chair)",
+        |_| post(chair::grant_speaker),
+    ),
+    ep(
+        "POST",
+        "/v1/speakers/{speaker_id}/end",
+        "End a speech (chair)",
+        |_| post(chair::end_speaker),
+    ),
+    ep(
+        "POST",
+        "/v1/speakers/{speaker_id}/withdraw",
+        "Withdraw a request to speak (its member, or the chair)",
+        |_| post(chair::withdraw_speaker),
+    ),
+    ep(
+        "GET",
+        "/v1/changes",
+        "A page of the caller's change feed after `since`",
+        |_| get(feed::changes),
+    ),
+    ep(
+        "GET",
+        "/v1/blobs/{sha256}",
+        "Document bytes by SHA-256, with ETag, Range and If-Range",
+        |_| get(blobs::get_blob),
+    ),
+    ep(
+        "GET",
+        "/v1/events",
+        "Server-sent events: `feed` {seq} whenever the caller's feed advances",
+        |_| get(events::events),
+    ),
+];
+
+/// The whole HTTP API on `state`, built from [`ROUTES`].
+pub fn app(state: AppState) -> Router {
+    let mut router = Router::new();
+    for e in ROUTES {
+        // Routes on the same path merge their methods.
+        router = router.route(e.path, (e.handler)(&state.config));
+    }
+    router
+        .fallback(|| async { crate::AppError::not_found("endpoint") })
+        .with_state(state)
+}
+
+#[derive(serde::Serialize)]
+struct Health {
+    status: &'static str,
+    server_time: i64,
+}
+
+async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> Json<Health> {
+    Json(Health {
+        status: "ok",
+        server_time: state.now(),
+    })
+}

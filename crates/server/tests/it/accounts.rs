@@ -1,0 +1,233 @@
+//! Login, tokens, enrolment, revocation.
+
+use axum::http::StatusCode;
+use serde_json::json;
+
+use crate::both;
+use crate::common::*;
+
+both!(login_enrol_and_me, |kind| async move {
+    let w = World::new(kind).await;
+    let (s, b) = w
+        .env
+        .call(
+            "POST",
+            "/v1/login",
+            None,
+            Some(json!({"username": "member", "password": "wrong password"})),
+        )
+        .await;
+    assert_eq!(
+        (s, b["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("unauthenticated"))
+    );
+    let (s, _) = w
+        .env
+        .call(
+            "POST",
+            "/v1/login",
+            None,
+            Some(json!({"username": "nobody", "password": "whatever1"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+
+    assert_eq!(w.member.server_key, w.env.state.signer.public_key_b64());
+    let (s, me) = w.env.call("GET", "/v1/me", Some(&w.member), None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(me["device_id"].as_str(), w.member.device_id.as_deref());
+    assert_eq!(me["committees"][0]["role"], "member");
+    assert_eq!(
+        me["committees"][0]["committee_id"].as_str(),
+        Some(w.committee_id.as_str())
+    );
+
+    // An enrolled session cannot enrol a second device.
+    let key = "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=";
+    let (s, b) = w
+        .env
+        .call(
+            "POST",
+            "/v1/devices",
+            Some(&w.member),
+            Some(json!({"public_key": key, "name": "x"})),
+        )
+        .await;
+    assert_eq!(
+        (s, b["code"].as_str()),
+        (StatusCode::CONFLICT, Some("conflict")),
+        "{b}"
+    );
+    // A key that is not 32 bytes is refused.
+    let mut fresh = w.env.login("member", "mật-khẩu-đủ-dài").await;
+    let (s, b) = w
+        .env
+        .call(
+            "POST",
+            "/v1/devices",
+            Some(&fresh),
+            Some(json!({"public_key": "AAAA", "name": "x"})),
+        )
+        .await;
+    assert_eq!(
+        (s, b["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_input"))
+    );
+    w.env.enrol(&mut fresh).await;
+    assert_ne!(fresh.device_id, w.member.device_id);
+});
+
+both!(bad_tokens_and_expiry, |kind| async move {
+    let w = World::new(kind).await;
+    let (s, b) = w.env.call("GET", "/v1/me", None, None).await;
+    assert_eq!(
+        (s, b["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("unauthenticated"))
+    );
+    let forged = Session {
+        token: "forged".into(),
+        ..w.member.clone()
+    };
+    let (s, _) = w.env.call("GET", "/v1/me", Some(&forged), None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    // The token is bound to its device: another device id is refused.
+    let swapped = Session {
+        device_id: w.chair.device_id.clone(),
+        ..w.member.clone()
+    };
+    let (s, _) = w.env.call("GET", "/v1/me", Some(&swapped), None).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    // Tokens expire.
+    w.env.clock.0.fetch_add(
+        ecabinet_server::Config::default().token_ttl_ms + 1,
+        std::sync::atomic::Ordering::SeqCst,
+    );
+    let (s, _) = w.env.call("GET", "/v1/me", Some(&w.member), None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+});
+
+both!(
+    a_revoked_device_is_told_so_on_its_next_request,
+    |kind| async move {
+        let w = World::new(kind).await;
+        let (s, _) = w
+            .env
+            .call("GET", "/v1/changes?since=0", Some(&w.member), None)
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        let device = w.member.device_id.clone().expect("enrolled");
+        let (s, _) = w
+            .env
+            .call(
+                "POST",
+                &format!("/v1/admin/devices/{device}/revoke"),
+                Some(&w.member),
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "only admins revoke");
+        let (s, d) = w
+            .env
+            .call(
+                "POST",
+                &format!("/v1/admin/devices/{device}/revoke"),
+                Some(&w.admin),
+                None,
+            )
+            .await;
+        assert_eq!((s, d["revoked"].as_bool()), (StatusCode::OK, Some(true)));
+        for path in ["/v1/changes?since=0", "/v1/me"] {
+            let (s, b) = w.env.call("GET", path, Some(&w.member), None).await;
+            assert_eq!(
+                (s, b["code"].as_str()),
+                (StatusCode::FORBIDDEN, Some("device_revoked")),
+                "{path}"
+            );
+        }
+        // Leaving the header off does not help: the token is bound to the device.
+        let headerless = Session {
+            device_id: None,
+            ..w.member.clone()
+        };
+        let (s, b) = w.env.call("GET", "/v1/me", Some(&headerless), None).await;
+        assert_eq!(
+            (s, b["code"].as_str()),
+            (StatusCode::FORBIDDEN, Some("device_revoked"))
+        );
+    }
+);
+
+both!(admin_manages_users_and_memberships, |kind| async move {
+    let w = World::new(kind).await;
+    let (s, u) = w.env.call("POST", "/v1/admin/users", Some(&w.admin), Some(json!({"username": "newbie", "display_name": "Lý Thị Mới", "password": "mật khẩu mới"}))).await;
+    assert_eq!(s, StatusCode::CREATED, "{u}");
+    let (s, b) = w
+        .env
+        .call(
+            "POST",
+            "/v1/admin/users",
+            Some(&w.admin),
+            Some(json!({"username": "newbie", "display_name": "X", "password": "mật khẩu mới"})),
+        )
+        .await;
+    assert_eq!(
+        (s, b["code"].as_str()),
+        (StatusCode::CONFLICT, Some("conflict"))
+    );
+    let (s, _) = w
+        .env
+        .call(
+            "POST",
+            "/v1/admin/users",
+            Some(&w.admin),
+            Some(json!({"username": "short", "display_name": "X", "password": "123"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let uid = u["id"].as_str().expect("id");
+    let path = format!("/v1/admin/committees/{}/members/{uid}", w.committee_id);
+    let (s, m) = w
+        .env
+        .call(
+            "PUT",
+            &path,
+            Some(&w.admin),
+            Some(json!({"role": "secretary"})),
+        )
+        .await;
+    assert_eq!((s, m["role"].as_str()), (StatusCode::OK, Some("secretary")));
+    let (s, _) = w
+        .env
+        .call(
+            "PUT",
+            &path,
+            Some(&w.admin),
+            Some(json!({"role": "president"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let (s, _) = w.env.call("DELETE", &path, Some(&w.admin), None).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let changes = w.env.all_changes(&w.member, 0).await;
+    let m_id = m["id"].as_str().expect("id").to_owned();
+    assert_eq!(
+        kinds(&changes)
+            .into_iter()
+            .filter(|k| k.1 == m_id)
+            .map(|k| k.2)
+            .collect::<Vec<_>>(),
+        ["upsert", "delete"],
+        "members see the membership come and go"
+    );
+    // The new user logs in with the password the admin set, and (though no
+    // longer a member) sees their own membership come and go.
+    let newbie = w.env.login("newbie", "mật khẩu mới").await;
+    let theirs = kinds(&w.env.all_changes(&newbie, 0).await);
+    assert_eq!(
+        theirs,
+        [
+            ("membership".to_owned(), m_id.clone(), "upsert".to_owned()),
+            ("membership".to_owned(), m_id.clone(), "delete".to_owned())
+        ]
+    );
+});

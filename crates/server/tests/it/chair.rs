@@ -1,0 +1,324 @@
+//! The chair's API: session, current item, motions, speaker queue.
+
+use axum::http::StatusCode;
+use serde_json::json;
+
+use crate::both;
+use crate::common::*;
+
+both!(the_chair_runs_the_session, |kind| async move {
+    let w = World::new(kind).await;
+    let m = w.meeting("Phiên họp").await;
+    let a = w.item(&m, "Mục 1", None).await;
+    let b = w.item(&m, "Mục 2", None).await;
+    let (s, _) = w
+        .env
+        .call(
+            "POST",
+            &format!("/v1/meetings/{m}/start"),
+            Some(&w.chair),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "a draft cannot start");
+    w.publish(&m).await;
+    let (s, _) = w
+        .env
+        .call(
+            "POST",
+            &format!("/v1/meetings/{m}/start"),
+            Some(&w.secretary),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, started) = w
+        .env
+        .call(
+            "POST",
+            &format!("/v1/meetings/{m}/start"),
+            Some(&w.chair),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (s, started["status"].as_str()),
+        (StatusCode::OK, Some("in_session"))
+    );
+    let (s, cur) = w
+        .env
+        .call(
+            "PUT",
+            &format!("/v1/meetings/{m}/current-item"),
+            Some(&w.chair),
+            Some(json!({"agenda_item_id": b})),
+        )
+        .await;
+    assert_eq!(
+        (s, cur["current_item_id"].as_str()),
+        (StatusCode::OK, Some(b.as_str()))
+    );
+    let (s, _) = w
+        .env
+        .call(
+            "PUT",
+            &format!("/v1/meetings/{m}/current-item"),
+            Some(&w.chair),
+            Some(json!({"agenda_item_id": "elsewhere"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Motions: a live one opens only in session; written needs a deadline.
+    let (s, _) = w.env.call("POST", &format!("/v1/agenda/{a}/motions"), Some(&w.secretary), Some(json!({"question": "Lấy ý kiến?", "kind": "secret", "majority": "simple", "quorum": 3, "mode": "written"}))).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let (s, mo) = w.env.call("POST", &format!("/v1/agenda/{a}/motions"), Some(&w.secretary), Some(json!({"question": "Thông qua Nghị quyết?", "kind": "named", "majority": "absolute", "quorum": 3, "mode": "live"}))).await;
+    assert_eq!(s, StatusCode::CREATED, "{mo}");
+    assert_eq!(
+        mo["options"],
+        json!(["Đồng ý", "Không đồng ý", "Không biểu quyết"])
+    );
+    let id = mo["id"].as_str().expect("id");
+    let member_sees = |id: String| {
+        let w = &w;
+        async move {
+            w.env
+                .all_changes(&w.member, 0)
+                .await
+                .iter()
+                .any(|c| c["id"] == id.as_str())
+        }
+    };
+    assert!(
+        !member_sees(id.to_owned()).await,
+        "a draft motion is for editors"
+    );
+    let (s, _) = w
+        .env
+        .call(
+            "POST",
+            &format!("/v1/motions/{id}/open"),
+            Some(&w.member),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, open) = w
+        .env
+        .call(
+            "POST",
+            &format!("/v1/motions/{id}/open"),
+            Some(&w.chair),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (s, open["status"].as_str(), open["opened_at"].as_i64()),
+        (StatusCode::OK, Some("open"), Some(T0))
+    );
+    assert!(member_sees(id.to_owned()).await);
+    let (s, _) = w
+        .env
+        .call(
+            "POST",
+            &format!("/v1/motions/{id}/open"),
+            Some(&w.chair),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+
+    // Closing the meeting closes its live vote.
+    let (s, closed) = w
+        .env
+        .call(
+            "POST",
+            &format!("/v1/meetings/{m}/close"),
+            Some(&w.chair),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (
+            s,
+            closed["status"].as_str(),
+            closed["current_item_id"].as_str()
+        ),
+        (StatusCode::OK, Some("closed"), None)
+    );
+    let (s, _) = w
+        .env
+        .call(
+            "POST",
+            &format!("/v1/motions/{id}/close"),
+            Some(&w.chair),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "already closed with the meeting");
+    let last = w
+        .env
+        .all_changes(&w.member, 0)
+        .await
+        .into_iter()
+        .rev()
+        .find(|c| c["id"] == id)
+        .expect("motion");
+    assert_eq!(last["body"]["status"], "closed");
+});
+
+both!(the_speaker_queue, |kind| async move {
+    let w = World::new(kind).await;
+    let m = w.meeting("Phiên họp").await;
+    let a = w.item(&m, "Thảo luận", None).await;
+    w.publish(&m).await;
+    w.env
+        .call(
+            "POST",
+            &format!("/v1/meetings/{m}/start"),
+            Some(&w.chair),
+            None,
+        )
+        .await;
+    let ask = |who: Session| {
+        let w = &w;
+        let a = a.clone();
+        async move {
+            w.env
+                .call(
+                    "POST",
+                    &format!("/v1/agenda/{a}/speakers"),
+                    Some(&who),
+                    None,
+                )
+                .await
+        }
+    };
+    let (s, r1) = ask(w.member.clone()).await;
+    assert_eq!(
+        (s, r1["status"].as_str()),
+        (StatusCode::CREATED, Some("waiting"))
+    );
+    let (s, _) = ask(w.member.clone()).await;
+    assert_eq!(s, StatusCode::CONFLICT, "one request at a time");
+    let (_, r2) = ask(w.secretary.clone()).await;
+    let (s, _) = ask(w.outsider.clone()).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (r1, r2) = (
+        r1["id"].as_str().expect("id").to_owned(),
+        r2["id"].as_str().expect("id").to_owned(),
+    );
+
+    let order = format!("/v1/agenda/{a}/speakers/order");
+    let (s, _) = w
+        .env
+        .call(
+            "PUT",
+            &order,
+            Some(&w.member),
+            Some(json!({"order": [r2, r1]})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = w
+        .env
+        .call("PUT", &order, Some(&w.chair), Some(json!({"order": [r2]})))
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let (s, q) = w
+        .env
+        .call(
+            "PUT",
+            &order,
+            Some(&w.chair),
+            Some(json!({"order": [r2, r1]})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        q.as_array()
+            .expect("list")
+            .iter()
+            .map(|r| r["position"].as_i64().expect("pos"))
+            .collect::<Vec<_>>(),
+        [0, 1]
+    );
+    assert_eq!(q[0]["id"].as_str(), Some(r2.as_str()));
+
+    let (s, g) = w
+        .env
+        .call(
+            "POST",
+            &format!("/v1/speakers/{r2}/grant"),
+            Some(&w.chair),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (s, g["status"].as_str()),
+        (StatusCode::OK, Some("speaking"))
+    );
+    // Granting the next one ends the current speech.
+    let (_, g) = w
+        .env
+        .call(
+            "POST",
+            &format!("/v1/speakers/{r1}/grant"),
+            Some(&w.chair),
+            None,
+        )
+        .await;
+    assert_eq!(g["status"], "speaking");
+    let last = |id: String| {
+        let w = &w;
+        async move {
+            w.env
+                .all_changes(&w.member, 0)
+                .await
+                .into_iter()
+                .rev()
+                .find(|c| c["id"] == id.as_str())
+                .expect("in feed")["body"]
+                .clone()
+        }
+    };
+    assert_eq!(last(r2.clone()).await["status"], "done");
+    let (s, e) = w
+        .env
+        .call(
+            "POST",
+            &format!("/v1/speakers/{r1}/end"),
+            Some(&w.chair),
+            None,
+        )
+        .await;
+    assert_eq!((s, e["status"].as_str()), (StatusCode::OK, Some("done")));
+
+    // A member withdraws their own waiting request, not someone else's.
+    let (_, r3) = ask(w.member.clone()).await;
+    let r3 = r3["id"].as_str().expect("id").to_owned();
+    let (s, _) = w
+        .env
+        .call(
+            "POST",
+            &format!("/v1/speakers/{r3}/withdraw"),
+            Some(&w.secretary),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, wd) = w
+        .env
+        .call(
+            "POST",
+            &format!("/v1/speakers/{r3}/withdraw"),
+            Some(&w.member),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (s, wd["status"].as_str()),
+        (StatusCode::OK, Some("withdrawn"))
+    );
+    assert_eq!(wd["display_name"], "Người dùng member");
+});

@@ -1,0 +1,577 @@
+//! Test harness: a server state on a fresh database of either backend, an
+//! in-process request helper, and a committee with one caller of each kind.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use axum::Router;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
+use ecabinet_protocol::{CreateUserRequest, DEVICE_ID_HEADER};
+use ecabinet_server::clock::Clock;
+use ecabinet_server::db::Db;
+use ecabinet_server::signer::Signer;
+use ecabinet_server::{app, AppState, Config};
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+/// Which metadata backend a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs a test body once per backend: `both!(name, |kind| async move { ... });`
+#[macro_export]
+macro_rules! both {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn sqlite() {
+                ($body)($crate::common::Kind::Sqlite).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn postgres() {
+                ($body)($crate::common::Kind::Postgres).await;
+            }
+        }
+    };
+}
+
+/// A clock the test moves by hand.
+pub struct TestClock(pub AtomicI64);
+
+impl Clock for TestClock {
+    fn now_ms(&self) -> i64 {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+pub fn random_name() -> String {
+    format!("t_{}", uuid::Uuid::new_v4().simple())
+}
+
+/// `ECABINET_TEST_DATABASE_URL`, required: the suite must run on PostgreSQL too.
+pub fn pg_admin_url() -> String {
+    std::env::var("ECABINET_TEST_DATABASE_URL").expect(
+        "ECABINET_TEST_DATABASE_URL must point at a PostgreSQL server (see crates/server/tests/start-postgres.sh)",
+    )
+}
+
+/// A fresh, empty PostgreSQL database; returns its URL.
+pub async fn fresh_pg_database() -> String {
+    let admin = pg_admin_url();
+    let name = random_name();
+    let n = name.clone();
+    let a = admin.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut c =
+            postgres::Client::connect(&a, postgres::NoTls).expect("connect to the test PostgreSQL");
+        c.batch_execute(&format!("CREATE DATABASE {n}"))
+            .expect("create database");
+    })
+    .await
+    .expect("join");
+    // Replace the database name (the last path segment) of the admin URL.
+    let base = admin
+        .rsplit_once('/')
+        .map_or(admin.as_str(), |(b, _)| b)
+        .to_owned();
+    format!("{base}/{name}")
+}
+
+/// The metadata URL for a new test database of `kind` inside `dir`.
+pub async fn database_url(kind: Kind, dir: &std::path::Path) -> String {
+    match kind {
+        Kind::Sqlite => dir.join("ecabinet.sqlite3").display().to_string(),
+        Kind::Postgres => fresh_pg_database().await,
+    }
+}
+
+pub struct Env {
+    pub state: AppState,
+    pub app: Router,
+    pub clock: Arc<TestClock>,
+    pub dir: tempfile::TempDir,
+}
+
+pub const T0: i64 = 1_790_000_000_000;
+
+impl Env {
+    pub async fn new(kind: Kind) -> Env {
+        Self::with_config(
+            kind,
+            Config {
+                max_upload_bytes: 256 * 1024,
+                ..Config::default()
+            },
+        )
+        .await
+    }
+
+    pub async fn with_config(kind: Kind, config: Config) -> Env {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db_url = database_url(kind, dir.path()).await;
+        let url = db_url.clone();
+        let db = tokio::task::spawn_blocking(move || Db::open(&url))
+            .await
+            .expect("join")
+            .expect("open database");
+        let blobs = ecabinet_server::blobs::open(None, dir.path().join("blobs")).expect("blobs");
+        let clock = Arc::new(TestClock(AtomicI64::new(T0)));
+        let state = AppState::new(
+            db,
+            blobs,
+            Signer::generate().expect("key"),
+            clock.clone(),
+            config,
+        );
+        Env {
+            app: app(state.clone()),
+            state,
+            clock,
+            dir,
+        }
+    }
+
+    /// Sends one request through the router in-process.
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        who: Option<&Session>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = Request::builder().method(method).uri(path);
+        if let Some(s) = who {
+            req = s.headers(req);
+        }
+        let req = match body {
+            Some(b) => req
+                .header("content-type", "application/json")
+                .body(Body::from(b.to_string())),
+            None => req.body(Body::empty()),
+        }
+        .expect("request");
+        let (status, _, bytes) = self.raw(req).await;
+        let json = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+        };
+        (status, json)
+    }
+
+    pub async fn raw(
+        &self,
+        req: Request<Body>,
+    ) -> (StatusCode, axum::http::HeaderMap, bytes::Bytes) {
+        let resp = self.app.clone().oneshot(req).await.expect("infallible");
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
+            .await
+            .expect("body");
+        (status, headers, bytes)
+    }
+
+    /// Creates a user directly (as `user add` does), logs in and enrols a device.
+    pub async fn user(&self, username: &str, admin: bool) -> Session {
+        let req = CreateUserRequest {
+            username: username.to_owned(),
+            display_name: format!("Người dùng {username}"),
+            password: String::new(),
+            is_admin: admin,
+        };
+        let phc = ecabinet_server::auth::hash_password("mật-khẩu-đủ-dài").expect("hash");
+        let user = self
+            .state
+            .db
+            .write(move |tx| {
+                ecabinet_server::routes::accounts::insert_user(tx.conn, &req, &phc, T0)
+            })
+            .await
+            .expect("insert user");
+        let mut s = self.login(username, "mật-khẩu-đủ-dài").await;
+        s.user_id = user.id;
+        self.enrol(&mut s).await;
+        s
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> Session {
+        let (status, body) = self
+            .call(
+                "POST",
+                "/v1/login",
+                None,
+                Some(json!({"username": username, "password": password})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "login {username}: {body}");
+        Session {
+            token: body["token"].as_str().expect("token").to_owned(),
+            device_id: None,
+            user_id: body["user_id"].as_str().expect("user id").to_owned(),
+            server_key: String::new(),
+        }
+    }
+
+    pub async fn enrol(&self, s: &mut Session) {
+        let key = BASE64.encode([7u8; 32]);
+        let (status, body) = self
+            .call(
+                "POST",
+                "/v1/devices",
+                Some(s),
+                Some(json!({"public_key": key, "name": "Máy tính bảng"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "enrol: {body}");
+        s.device_id = Some(body["device_id"].as_str().expect("device").to_owned());
+        s.server_key = body["server_signing_key"].as_str().expect("key").to_owned();
+    }
+
+    /// Changes visible to `who` after `since`, following every page.
+    pub async fn all_changes(&self, who: &Session, since: i64) -> Vec<Value> {
+        let mut out = Vec::new();
+        let mut cursor = since;
+        loop {
+            let (status, page) = self
+                .call(
+                    "GET",
+                    &format!("/v1/changes?since={cursor}&limit=50"),
+                    Some(who),
+                    None,
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{page}");
+            out.extend(page["changes"].as_array().expect("changes").iter().cloned());
+            cursor = page["next_since"].as_i64().expect("next_since");
+            if !page["has_more"].as_bool().expect("has_more") {
+                return out;
+            }
+        }
+    }
+}
+
+/// A logged-in (and usually enrolled) caller.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub token: String,
+    pub device_id: Option<String>,
+    pub user_id: String,
+    pub server_key: String,
+}
+
+impl Session {
+    pub fn headers(&self, mut req: axum::http::request::Builder) -> axum::http::request::Builder {
+        req = req.header("authorization", format!("Bearer {}", self.token));
+        if let Some(d) = &self.device_id {
+            req = req.header(DEVICE_ID_HEADER, d);
+        }
+        req
+    }
+}
+
+/// A committee with one caller of each kind, and a second committee.
+pub struct World {
+    pub env: Env,
+    pub committee_id: String,
+    pub other_committee_id: String,
+    pub admin: Session,
+    pub chair: Session,
+    pub secretary: Session,
+    pub member: Session,
+    pub outsider: Session,
+    pub revoked: Session,
+}
+
+impl World {
+    pub async fn new(kind: Kind) -> World {
+        Self::on(Env::new(kind).await).await
+    }
+
+    pub async fn on(env: Env) -> World {
+        let admin = env.user("admin", true).await;
+        let (s, c) = env
+            .call(
+                "POST",
+                "/v1/admin/committees",
+                Some(&admin),
+                Some(json!({"name": "UBND tỉnh Thử nghiệm"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{c}");
+        let committee_id = c["id"].as_str().expect("id").to_owned();
+        let (_, o) = env
+            .call(
+                "POST",
+                "/v1/admin/committees",
+                Some(&admin),
+                Some(json!({"name": "UBND huyện Khác"})),
+            )
+            .await;
+        let other_committee_id = o["id"].as_str().expect("id").to_owned();
+        let chair = env.user("chair", false).await;
+        let secretary = env.user("secretary", false).await;
+        let member = env.user("member", false).await;
+        let outsider = env.user("outsider", false).await;
+        let revoked = env.user("revoked", false).await;
+        for (who, committee, role) in [
+            (&chair, &committee_id, "chair"),
+            (&secretary, &committee_id, "secretary"),
+            (&member, &committee_id, "member"),
+            (&revoked, &committee_id, "member"),
+            (&outsider, &other_committee_id, "secretary"),
+        ] {
+            let (s, b) = env
+                .call(
+                    "PUT",
+                    &format!("/v1/admin/committees/{committee}/members/{}", who.user_id),
+                    Some(&admin),
+                    Some(json!({"role": role})),
+                )
+                .await;
+            assert_eq!(s, StatusCode::OK, "{b}");
+        }
+        let device = revoked.device_id.clone().expect("enrolled");
+        let (s, b) = env
+            .call(
+                "POST",
+                &format!("/v1/admin/devices/{device}/revoke"),
+                Some(&admin),
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+        World {
+            env,
+            committee_id,
+            other_committee_id,
+            admin,
+            chair,
+            secretary,
+            member,
+            outsider,
+            revoked,
+        }
+    }
+
+    pub async fn meeting(&self, title: &str) -> String {
+        let (s, m) = self
+            .env
+            .call("POST", &format!("/v1/committees/{}/meetings", self.committee_id), Some(&self.secretary), Some(json!({"title": title, "location": "Phòng họp 1", "starts_at": T0 + 86_400_000})))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{m}");
+        m["id"].as_str().expect("id").to_owned()
+    }
+
+    pub async fn item(&self, meeting: &str, title: &str, parent: Option<&str>) -> String {
+        let (s, i) = self
+            .env
+            .call(
+                "POST",
+                &format!("/v1/meetings/{meeting}/agenda"),
+                Some(&self.secretary),
+                Some(json!({"title": title, "parent_id": parent})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{i}");
+        i["id"].as_str().expect("id").to_owned()
+    }
+
+    pub async fn document(&self, item: &str, title: &str) -> String {
+        let (s, d) = self
+            .env
+            .call(
+                "POST",
+                &format!("/v1/agenda/{item}/documents"),
+                Some(&self.secretary),
+                Some(json!({"title": title})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{d}");
+        d["id"].as_str().expect("id").to_owned()
+    }
+
+    pub async fn upload(
+        &self,
+        who: &Session,
+        document: &str,
+        bytes: Vec<u8>,
+        content_type: &str,
+    ) -> (StatusCode, Value) {
+        let req = who
+            .headers(
+                Request::builder()
+                    .method("POST")
+                    .uri(format!("/v1/documents/{document}/versions")),
+            )
+            .header("content-type", content_type)
+            .body(Body::from(bytes))
+            .expect("request");
+        let (status, _, body) = self.env.raw(req).await;
+        (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+    }
+
+    pub async fn publish(&self, meeting: &str) -> Value {
+        let (s, p) = self
+            .env
+            .call(
+                "POST",
+                &format!("/v1/meetings/{meeting}/publish"),
+                Some(&self.secretary),
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{p}");
+        p
+    }
+}
+
+/// A small but complete PDF with `pages` pages (the seed's writer).
+pub fn pdf(title: &str, pages: usize) -> Vec<u8> {
+    let pages: Vec<_> = (0..pages)
+        .map(|i| ecabinet_server::seed::pdf::Page {
+            heading: format!("Phần {}", i + 1),
+            paragraphs: vec![format!("Nội dung trang {}", i + 1)],
+        })
+        .collect();
+    ecabinet_server::seed::pdf::write_pdf(title, &pages)
+}
+
+/// Entities and ids of a list of changes, for compact assertions.
+pub fn kinds(changes: &[Value]) -> Vec<(String, String, String)> {
+    changes
+        .iter()
+        .map(|c| {
+            (
+                c["entity"].as_str().unwrap_or_default().to_owned(),
+                c["id"].as_str().unwrap_or_default().to_owned(),
+                c["op"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// The real `ecabinet-server` binary, started with `args`; killed on drop.
+pub struct ServerProcess {
+    pub child: std::process::Child,
+    pub base: String,
+}
+
+impl ServerProcess {
+    pub fn start(args: &[&str]) -> ServerProcess {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ecabinet-server"))
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit())
+            .spawn()
+            .expect("start ecabinet-server");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut line = String::new();
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("first line");
+        let base = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .to_owned();
+        ServerProcess { child, base }
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs the binary to completion: (exit ok, stdout, stderr).
+pub fn run_cli(args: &[&str]) -> (bool, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ecabinet-server"))
+        .args(args)
+        .output()
+        .expect("run ecabinet-server");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Reads server-sent events from a streaming response: yields (event, data).
+pub struct SseReader {
+    stream:
+        std::pin::Pin<Box<dyn futures_util::Stream<Item = reqwest::Result<bytes::Bytes>> + Send>>,
+    buf: String,
+}
+
+impl SseReader {
+    pub async fn open(base: &str, token: &str, device: Option<&str>) -> SseReader {
+        let mut req = reqwest::Client::new()
+            .get(format!("{base}/v1/events"))
+            .bearer_auth(token);
+        if let Some(d) = device {
+            req = req.header(DEVICE_ID_HEADER, d);
+        }
+        let resp = req.send().await.expect("connect to /v1/events");
+        assert_eq!(resp.status(), reqwest::StatusCode::OK);
+        SseReader {
+            stream: Box::pin(resp.bytes_stream()),
+            buf: String::new(),
+        }
+    }
+
+    /// The next event that has a name (keep-alive comments are skipped).
+    pub async fn next(&mut self) -> (String, Value) {
+        use futures_util::StreamExt;
+        loop {
+            if let Some(end) = self.buf.find("\n\n") {
+                let block: String = self.buf.drain(..end + 2).collect();
+                let mut event = String::new();
+                let mut data = String::new();
+                for line in block.lines() {
+                    if let Some(v) = line.strip_prefix("event:") {
+                        event = v.trim().to_owned();
+                    } else if let Some(v) = line.strip_prefix("data:") {
+                        data.push_str(v.trim());
+                    }
+                }
+                if !event.is_empty() {
+                    return (event, serde_json::from_str(&data).unwrap_or(Value::Null));
+                }
+                continue;
+            }
+            let chunk = self
+                .stream
+                .next()
+                .await
+                .expect("stream open")
+                .expect("chunk");
+            self.buf.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+}
+
+/// Serves `env`'s router on 127.0.0.1:0 in this process; returns the base URL.
+pub async fn serve_in_process(env: &Env) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let app = env.app.clone();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    format!("http://{addr}")
+}

@@ -1,0 +1,16 @@
+//! Integration tests of the sync server. Every test that touches storage runs
+//! on SQLite and on PostgreSQL (`ECABINET_TEST_DATABASE_URL`, required).
+
+mod common;
+
+mod accounts;
+mod blobs;
+mod chair;
+mod cli;
+mod events;
+mod feed;
+mod matrix;
+mod openapi;
+mod scale;
+mod secretary;
+mod storage;

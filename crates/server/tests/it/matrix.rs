@@ -1,0 +1,412 @@
+//! The authorization matrix: every endpoint × {anonymous, member of another
+//! committee, member, secretary, chair, admin, revoked device}.
+//!
+//! `OK` means "let through": the request passed authentication and
+//! authorization (a 2xx, or a 409/422 about the state of the meeting, which
+//! only someone allowed to act can reach). Every other cell is an exact status.
+
+use std::collections::BTreeSet;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use serde_json::{json, Value};
+
+use crate::both;
+use crate::common::*;
+
+const OK: u16 = 0;
+const CALLERS: [&str; 7] = [
+    "anonymous",
+    "outsider",
+    "member",
+    "secretary",
+    "chair",
+    "admin",
+    "revoked",
+];
+
+#[derive(Clone, Copy)]
+enum Fresh {
+    None,
+    Item,
+    Document,
+    Speaker,
+}
+
+enum Payload {
+    None,
+    Json(Value),
+    Pdf,
+}
+
+struct Row {
+    method: &'static str,
+    path: String,
+    payload: Payload,
+    fresh: Fresh,
+    expect: [u16; 7],
+}
+
+fn row(method: &'static str, path: String, payload: Payload, expect: [u16; 7]) -> Row {
+    Row {
+        method,
+        path,
+        payload,
+        fresh: Fresh::None,
+        expect,
+    }
+}
+
+const PUBLIC: [u16; 7] = [OK, OK, OK, OK, OK, OK, OK];
+const ANY_USER: [u16; 7] = [401, OK, OK, OK, OK, OK, 403];
+const ADMIN: [u16; 7] = [401, 403, 403, 403, 403, OK, 403];
+const PREPARE: [u16; 7] = [401, 404, 403, OK, OK, 404, 403];
+const CHAIR: [u16; 7] = [401, 404, 403, 403, OK, 404, 403];
+const TAKE_PART: [u16; 7] = [401, 404, OK, OK, OK, 404, 403];
+
+both!(every_endpoint_for_every_caller, |kind| async move {
+    let w = World::new(kind).await;
+    let m = w.meeting("Phiên họp").await;
+    let item = w.item(&m, "Mục", None).await;
+    let doc = w.document(&item, "Tài liệu").await;
+    let (_, v) = w
+        .upload(&w.secretary, &doc, pdf("Tài liệu", 2), "application/pdf")
+        .await;
+    let sha = v["sha256"].as_str().expect("sha").to_owned();
+    w.publish(&m).await;
+    let (_, mo) = w.env.call("POST", &format!("/v1/agenda/{item}/motions"), Some(&w.secretary), Some(json!({"question": "Q?", "kind": "named", "majority": "simple", "quorum": 1, "mode": "written", "deadline": T0 + 1_000_000}))).await;
+    let motion = mo["id"].as_str().expect("motion").to_owned();
+    let c = &w.committee_id;
+    let new_user =
+        |n: &str| json!({"username": n, "display_name": "Tên", "password": "mật khẩu dài"});
+
+    let rows = vec![
+        row("GET", "/v1/health".into(), Payload::None, PUBLIC),
+        row("GET", "/v1/openapi.json".into(), Payload::None, PUBLIC),
+        row(
+            "POST",
+            "/v1/login".into(),
+            Payload::Json(json!({"username": "member", "password": "mật-khẩu-đủ-dài"})),
+            PUBLIC,
+        ),
+        row(
+            "POST",
+            "/v1/devices".into(),
+            Payload::Json(
+                json!({"public_key": "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=", "name": "x"}),
+            ),
+            ANY_USER,
+        ),
+        row("GET", "/v1/me".into(), Payload::None, ANY_USER),
+        row("GET", "/v1/changes?since=0".into(), Payload::None, ANY_USER),
+        row("GET", "/v1/events".into(), Payload::None, ANY_USER),
+        row(
+            "GET",
+            format!("/v1/blobs/{sha}"),
+            Payload::None,
+            [401, 404, OK, OK, OK, 404, 403],
+        ),
+        row(
+            "POST",
+            "/v1/admin/users".into(),
+            Payload::Json(new_user("u1")),
+            ADMIN,
+        ),
+        row(
+            "POST",
+            "/v1/admin/committees".into(),
+            Payload::Json(json!({"name": "Ban mới"})),
+            ADMIN,
+        ),
+        row(
+            "PUT",
+            format!("/v1/admin/committees/{c}/members/{}", w.outsider.user_id),
+            Payload::Json(json!({"role": "member"})),
+            ADMIN,
+        ),
+        row(
+            "DELETE",
+            format!("/v1/admin/committees/{c}/members/{}", w.outsider.user_id),
+            Payload::None,
+            ADMIN,
+        ),
+        row(
+            "POST",
+            format!(
+                "/v1/admin/devices/{}/revoke",
+                w.revoked.device_id.clone().expect("device")
+            ),
+            Payload::None,
+            ADMIN,
+        ),
+        row(
+            "POST",
+            format!("/v1/committees/{c}/meetings"),
+            Payload::Json(json!({"title": "Mới", "starts_at": T0})),
+            PREPARE,
+        ),
+        row(
+            "PATCH",
+            format!("/v1/meetings/{m}"),
+            Payload::Json(json!({"location": "Hội trường"})),
+            PREPARE,
+        ),
+        row(
+            "POST",
+            format!("/v1/meetings/{m}/agenda"),
+            Payload::Json(json!({"title": "Thêm"})),
+            PREPARE,
+        ),
+        row(
+            "POST",
+            format!("/v1/meetings/{m}/publish"),
+            Payload::None,
+            PREPARE,
+        ),
+        row(
+            "PATCH",
+            format!("/v1/agenda/{item}"),
+            Payload::Json(json!({"title": "Sửa"})),
+            PREPARE,
+        ),
+        Row {
+            method: "DELETE",
+            path: "/v1/agenda/{fresh}".into(),
+            payload: Payload::None,
+            fresh: Fresh::Item,
+            expect: PREPARE,
+        },
+        row(
+            "POST",
+            format!("/v1/agenda/{item}/documents"),
+            Payload::Json(json!({"title": "Phụ lục"})),
+            PREPARE,
+        ),
+        row(
+            "POST",
+            format!("/v1/agenda/{item}/motions"),
+            Payload::Json(
+                json!({"question": "Q", "kind": "secret", "majority": "simple", "quorum": 1, "mode": "live"}),
+            ),
+            PREPARE,
+        ),
+        Row {
+            method: "DELETE",
+            path: "/v1/documents/{fresh}".into(),
+            payload: Payload::None,
+            fresh: Fresh::Document,
+            expect: PREPARE,
+        },
+        row(
+            "POST",
+            format!("/v1/documents/{doc}/versions"),
+            Payload::Pdf,
+            PREPARE,
+        ),
+        row(
+            "POST",
+            format!("/v1/meetings/{m}/start"),
+            Payload::None,
+            CHAIR,
+        ),
+        row(
+            "PUT",
+            format!("/v1/meetings/{m}/current-item"),
+            Payload::Json(json!({"agenda_item_id": item})),
+            CHAIR,
+        ),
+        row(
+            "POST",
+            format!("/v1/motions/{motion}/open"),
+            Payload::None,
+            CHAIR,
+        ),
+        row(
+            "POST",
+            format!("/v1/motions/{motion}/close"),
+            Payload::None,
+            CHAIR,
+        ),
+        row(
+            "POST",
+            format!("/v1/agenda/{item}/speakers"),
+            Payload::None,
+            TAKE_PART,
+        ),
+        row(
+            "PUT",
+            format!("/v1/agenda/{item}/speakers/order"),
+            Payload::Json(json!({"order": []})),
+            CHAIR,
+        ),
+        Row {
+            method: "POST",
+            path: "/v1/speakers/{fresh}/grant".into(),
+            payload: Payload::None,
+            fresh: Fresh::Speaker,
+            expect: CHAIR,
+        },
+        Row {
+            method: "POST",
+            path: "/v1/speakers/{fresh}/end".into(),
+            payload: Payload::None,
+            fresh: Fresh::Speaker,
+            expect: CHAIR,
+        },
+        // The member's own request: they and the chair may withdraw it.
+        Row {
+            method: "POST",
+            path: "/v1/speakers/{fresh}/withdraw".into(),
+            payload: Payload::None,
+            fresh: Fresh::Speaker,
+            expect: [401, 404, OK, 403, OK, 404, 403],
+        },
+        row(
+            "POST",
+            format!("/v1/meetings/{m}/close"),
+            Payload::None,
+            CHAIR,
+        ),
+    ];
+
+    // Every route of the router is in the matrix.
+    let covered: BTreeSet<(String, String)> = rows
+        .iter()
+        .map(|r| (r.method.to_owned(), template_of(&r.path)))
+        .collect();
+    let routes: BTreeSet<(String, String)> = ecabinet_server::ROUTES
+        .iter()
+        .map(|e| (e.method.to_owned(), template_of(e.path)))
+        .collect();
+    assert_eq!(
+        covered, routes,
+        "the matrix must cover exactly the router's endpoints"
+    );
+
+    let sessions = [
+        None,
+        Some(&w.outsider),
+        Some(&w.member),
+        Some(&w.secretary),
+        Some(&w.chair),
+        Some(&w.admin),
+        Some(&w.revoked),
+    ];
+    let mut failures = Vec::new();
+    for r in rows.iter() {
+        for (i, who) in sessions.iter().enumerate() {
+            let path = match r.fresh {
+                Fresh::None => r.path.clone(),
+                Fresh::Item => r.path.replace("{fresh}", &w.item(&m, "Tạm", None).await),
+                Fresh::Document => r.path.replace("{fresh}", &w.document(&item, "Tạm").await),
+                Fresh::Speaker => {
+                    // A fresh waiting request of the member (withdrawing the old one first).
+                    let (_, q) = w
+                        .env
+                        .call(
+                            "POST",
+                            &format!("/v1/agenda/{item}/speakers"),
+                            Some(&w.member),
+                            None,
+                        )
+                        .await;
+                    let id = match q["id"].as_str() {
+                        Some(id) => id.to_owned(),
+                        None => {
+                            let all = w.env.all_changes(&w.member, 0).await;
+                            let open = all
+                                .iter()
+                                .rev()
+                                .find(|c| {
+                                    c["entity"] == "speaker_request"
+                                        && c["body"]["user_id"] == w.member.user_id.as_str()
+                                })
+                                .expect("request");
+                            open["id"].as_str().expect("id").to_owned()
+                        }
+                    };
+                    r.path.replace("{fresh}", &id)
+                }
+            };
+            let mut req = Request::builder().method(r.method).uri(&path);
+            if let Some(s) = who {
+                req = s.headers(req);
+            }
+            let req = match &r.payload {
+                Payload::None => req.body(Body::empty()),
+                Payload::Json(v) => req
+                    .header("content-type", "application/json")
+                    .body(Body::from(v.to_string())),
+                Payload::Pdf => req
+                    .header("content-type", "application/pdf")
+                    .body(Body::from(pdf("Bản mới", 1))),
+            }
+            .expect("request");
+            // Only the status: an event stream never ends.
+            let resp = tower::ServiceExt::oneshot(w.env.app.clone(), req)
+                .await
+                .expect("infallible");
+            let got = resp.status().as_u16();
+            let want = r.expect[i];
+            let pass = if want == OK {
+                resp.status().is_success() || got == 409 || got == 422
+            } else {
+                got == want
+            };
+            if !pass {
+                failures.push(format!(
+                    "{} {} as {}: got {got}, want {}",
+                    r.method,
+                    path,
+                    CALLERS[i],
+                    if want == OK {
+                        "allowed".into()
+                    } else {
+                        want.to_string()
+                    }
+                ));
+            }
+            if CALLERS[i] == "revoked" && want == 403 {
+                let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
+                    .await
+                    .expect("body");
+                let v: Value = serde_json::from_slice(&body).expect("json");
+                if v["code"] != "device_revoked" {
+                    failures.push(format!(
+                        "{} {} as revoked: code {}",
+                        r.method, path, v["code"]
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "authorization matrix:\n{}",
+        failures.join("\n")
+    );
+    let _ = StatusCode::OK;
+});
+
+/// `/v1/meetings/0190.../agenda` → `/v1/meetings/{}/agenda`, for both concrete
+/// paths and route templates.
+fn template_of(path: &str) -> String {
+    let path = path.split('?').next().unwrap_or(path);
+    path.split('/')
+        .enumerate()
+        .map(|(i, seg)| {
+            let fixed = i <= 1
+                || seg.is_empty()
+                || (seg
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '-' || c == '.')
+                    && seg.len() < 20);
+            if fixed {
+                seg.to_owned()
+            } else {
+                "{}".to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}

@@ -1,0 +1,54 @@
+//! The served OpenAPI description matches the router.
+
+use std::collections::BTreeSet;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+
+use crate::common::*;
+
+#[tokio::test]
+async fn the_served_spec_lists_exactly_the_routes_the_router_serves() {
+    let env = Env::new(Kind::Sqlite).await;
+    let (s, spec) = env.call("GET", "/v1/openapi.json", None, None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(spec["openapi"], "3.1.0");
+    let mut in_spec = BTreeSet::new();
+    for (path, ops) in spec["paths"].as_object().expect("paths") {
+        for (method, op) in ops.as_object().expect("ops") {
+            assert!(
+                !op["summary"].as_str().unwrap_or_default().is_empty(),
+                "{method} {path} has no summary"
+            );
+            in_spec.insert((method.to_uppercase(), path.clone()));
+        }
+    }
+    let routes: BTreeSet<(String, String)> = ecabinet_server::ROUTES
+        .iter()
+        .map(|e| (e.method.to_owned(), e.path.to_owned()))
+        .collect();
+    assert_eq!(in_spec, routes);
+
+    // Every listed route is really routed: neither the 404 fallback nor 405.
+    for (method, path) in &routes {
+        let concrete = path.replace(['{', '}'], "");
+        let req = Request::builder()
+            .method(method.as_str())
+            .uri(&concrete)
+            .body(Body::empty())
+            .expect("request");
+        let (status, _, body) = env.raw(req).await;
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+        assert_ne!(status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+        assert_ne!(
+            body["message"], "endpoint not found",
+            "{method} {path} is in the spec but not routed"
+        );
+    }
+    // And something that is not listed is not routed.
+    let (status, body) = env.call("GET", "/v1/meetings", None, None).await;
+    assert_eq!(
+        (status, body["message"].as_str()),
+        (StatusCode::NOT_FOUND, Some("endpoint not found"))
+    );
+}

@@ -1,0 +1,348 @@
+//! The secretary's API: meetings, nested agenda, uploads, publication.
+
+use axum::http::StatusCode;
+use ecabinet_protocol::{DocumentVersionBody, Manifest};
+use serde_json::json;
+
+use crate::both;
+use crate::common::*;
+
+both!(nested_agenda_keeps_its_order, |kind| async move {
+    let w = World::new(kind).await;
+    let m = w.meeting("Phiên họp thường kỳ tháng 12").await;
+    let a = w.item(&m, "Báo cáo kinh tế - xã hội", None).await;
+    let b = w.item(&m, "Dự thảo Nghị quyết", None).await;
+    let a1 = w
+        .item(&m, "Báo cáo của Sở Kế hoạch và Đầu tư", Some(&a))
+        .await;
+    let a2 = w.item(&m, "Ý kiến thảo luận", Some(&a)).await;
+    // Insert at the front, then move b under a at position 0, then rename.
+    let (s, c) = w
+        .env
+        .call(
+            "POST",
+            &format!("/v1/meetings/{m}/agenda"),
+            Some(&w.secretary),
+            Some(json!({"title": "Khai mạc", "position": 0})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let c = c["id"].as_str().expect("id").to_owned();
+    let (s, moved) = w
+        .env
+        .call(
+            "PATCH",
+            &format!("/v1/agenda/{b}"),
+            Some(&w.secretary),
+            Some(json!({"parent_id": a, "position": 0, "title": "Dự thảo Nghị quyết (sửa)"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{moved}");
+    assert_eq!(
+        (
+            moved["parent_id"].as_str(),
+            moved["position"].as_i64(),
+            moved["title"].as_str()
+        ),
+        (Some(a.as_str()), Some(0), Some("Dự thảo Nghị quyết (sửa)"))
+    );
+    // No cycles, no foreign parents.
+    let (s, _) = w
+        .env
+        .call(
+            "PATCH",
+            &format!("/v1/agenda/{a}"),
+            Some(&w.secretary),
+            Some(json!({"parent_id": a1})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let (s, _) = w
+        .env
+        .call(
+            "POST",
+            &format!("/v1/meetings/{m}/agenda"),
+            Some(&w.secretary),
+            Some(json!({"title": "x", "parent_id": "nope"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // The secretary's feed, folded to the latest state, gives the tree.
+    let changes = w.env.all_changes(&w.secretary, 0).await;
+    let mut items = std::collections::BTreeMap::new();
+    for ch in &changes {
+        if ch["entity"] == "agenda_item" {
+            items.insert(
+                ch["id"].as_str().expect("id").to_owned(),
+                ch["body"].clone(),
+            );
+        }
+    }
+    let order = |parent: Option<&str>| {
+        let mut v: Vec<(i64, String)> = items
+            .values()
+            .filter(|i| i["parent_id"].as_str() == parent)
+            .map(|i| {
+                (
+                    i["position"].as_i64().expect("pos"),
+                    i["id"].as_str().expect("id").to_owned(),
+                )
+            })
+            .collect();
+        v.sort();
+        v.into_iter().map(|(_, id)| id).collect::<Vec<_>>()
+    };
+    assert_eq!(order(None), [c.clone(), a.clone()]);
+    assert_eq!(order(Some(&a)), [b.clone(), a1.clone(), a2.clone()]);
+
+    // Deleting a subtree leaves tombstones and closes the gap.
+    let (s, _) = w
+        .env
+        .call(
+            "DELETE",
+            &format!("/v1/agenda/{a}"),
+            Some(&w.secretary),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let after = w
+        .env
+        .all_changes(
+            &w.secretary,
+            changes.last().expect("some")["seq"].as_i64().expect("seq"),
+        )
+        .await;
+    let deleted: std::collections::BTreeSet<_> = kinds(&after)
+        .into_iter()
+        .filter(|k| k.2 == "delete")
+        .map(|k| k.1)
+        .collect();
+    assert_eq!(deleted, [a, a1, a2, b].into_iter().collect());
+    assert!(after
+        .iter()
+        .filter(|c| c["op"] == "delete")
+        .all(|c| c["body"].is_null()));
+});
+
+both!(
+    publish_signs_manifests_and_new_versions_supersede,
+    |kind| async move {
+        let w = World::new(kind).await;
+        let m = w.meeting("Phiên họp chuyên đề").await;
+        let item = w.item(&m, "Đề án chuyển đổi số", None).await;
+        let doc = w.document(&item, "Thuyết minh đề án").await;
+        let v1_bytes = pdf("Đề án v1", 3);
+        let (s, v1) = w
+            .upload(&w.secretary, &doc, v1_bytes.clone(), "application/pdf")
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v1}");
+        assert_eq!(
+            (v1["version"].as_u64(), v1["published"].as_bool()),
+            (Some(1), Some(false))
+        );
+        assert_eq!(
+            v1["sha256"].as_str(),
+            Some(ecabinet_server::auth::sha256_hex(&v1_bytes).as_str())
+        );
+
+        // Before publication the member sees nothing of the meeting.
+        assert!(w
+            .env
+            .all_changes(&w.member, 0)
+            .await
+            .iter()
+            .all(|c| c["entity"] == "committee" || c["entity"] == "membership"));
+
+        w.env
+            .clock
+            .0
+            .fetch_add(1000, std::sync::atomic::Ordering::SeqCst);
+        let p = w.publish(&m).await;
+        assert_eq!(p["meeting"]["status"], "published");
+        let v: DocumentVersionBody =
+            serde_json::from_value(p["published_versions"][0].clone()).expect("version body");
+        let signed = v.signed.clone().expect("signed");
+        assert_eq!(
+            signed.manifest,
+            Manifest {
+                doc_id: doc.clone(),
+                version: 1,
+                sha256: v.sha256.clone(),
+                size: v1_bytes.len() as u64,
+                meeting_id: m.clone(),
+                published_at: T0 + 1000
+            }
+        );
+        signed
+            .verify(&w.member.server_key)
+            .expect("the pinned key verifies the manifest");
+
+        // The member now gets the whole meeting in the feed.
+        let seen = kinds(&w.env.all_changes(&w.member, 0).await);
+        for (entity, id) in [
+            ("meeting", &m),
+            ("agenda_item", &item),
+            ("document", &doc),
+            ("document_version", &v.id),
+        ] {
+            assert!(
+                seen.iter().any(|k| k.0 == entity && &k.1 == id),
+                "{entity} missing for the member"
+            );
+        }
+
+        // Version 2: invisible to members until published, then v1 is superseded.
+        let cursor = w.env.all_changes(&w.member, 0).await.last().expect("some")["seq"]
+            .as_i64()
+            .expect("seq");
+        let (s, v2) = w
+            .upload(&w.secretary, &doc, pdf("Đề án v2", 4), "application/pdf")
+            .await;
+        assert_eq!((s, v2["version"].as_u64()), (StatusCode::CREATED, Some(2)));
+        assert!(
+            w.env.all_changes(&w.member, cursor).await.is_empty(),
+            "unpublished v2 leaked to a member"
+        );
+        w.publish(&m).await;
+        let later = w.env.all_changes(&w.member, cursor).await;
+        let last_body = |id: &str| {
+            later
+                .iter()
+                .rev()
+                .find(|c| c["id"] == id)
+                .map(|c| c["body"].clone())
+                .expect("in feed")
+        };
+        assert_eq!(last_body(&v.id)["superseded"], true);
+        assert_eq!(last_body(v2["id"].as_str().expect("id"))["published"], true);
+        assert_eq!(last_body(&doc)["current_version"], 2);
+        let v2b: DocumentVersionBody =
+            serde_json::from_value(last_body(v2["id"].as_str().expect("id"))).expect("body");
+        v2b.signed
+            .expect("signed")
+            .verify(&w.member.server_key)
+            .expect("v2 verifies");
+    }
+);
+
+both!(uploads_are_checked, |kind| async move {
+    let w = World::new(kind).await;
+    let m = w.meeting("Phiên họp").await;
+    let item = w.item(&m, "Mục 1", None).await;
+    let doc = w.document(&item, "Tài liệu").await;
+    let (s, b) = w
+        .upload(
+            &w.secretary,
+            &doc,
+            vec![b'%'; 300 * 1024],
+            "application/pdf",
+        )
+        .await;
+    assert_eq!(
+        (s, b["code"].as_str()),
+        (StatusCode::PAYLOAD_TOO_LARGE, Some("payload_too_large"))
+    );
+    let (s, b) = w.upload(&w.secretary, &doc, pdf("x", 1), "image/png").await;
+    assert_eq!(
+        (s, b["code"].as_str()),
+        (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Some("unsupported_media_type")
+        )
+    );
+    let (s, b) = w
+        .upload(
+            &w.secretary,
+            &doc,
+            b"GIF89a not a pdf".to_vec(),
+            "application/pdf",
+        )
+        .await;
+    assert_eq!(
+        (s, b["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("not_pdf"))
+    );
+    let mut truncated = pdf("x", 2);
+    truncated.truncate(truncated.len() / 2);
+    let (s, b) = w
+        .upload(&w.secretary, &doc, truncated, "application/pdf")
+        .await;
+    assert_eq!(
+        (s, b["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("not_pdf"))
+    );
+    let (s, _) = w
+        .upload(&w.member, &doc, pdf("x", 1), "application/pdf")
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::NOT_FOUND,
+        "a member cannot see the draft meeting's document"
+    );
+    let (s, _) = w
+        .upload(&w.secretary, "no-such-doc", pdf("x", 1), "application/pdf")
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // Nothing was stored by the refused uploads.
+    let changes = w.env.all_changes(&w.secretary, 0).await;
+    assert!(!changes.iter().any(|c| c["entity"] == "document_version"));
+});
+
+both!(malformed_requests_get_clear_errors, |kind| async move {
+    let w = World::new(kind).await;
+    let path = format!("/v1/committees/{}/meetings", w.committee_id);
+    let req = |body: &'static str, ctype: &'static str| {
+        w.secretary
+            .headers(
+                axum::http::Request::builder()
+                    .method("POST")
+                    .uri(path.clone()),
+            )
+            .header("content-type", ctype)
+            .body(axum::body::Body::from(body))
+            .expect("request")
+    };
+    let (s, _, b) = w.env.raw(req("{\"title\": ", "application/json")).await;
+    let b: serde_json::Value = serde_json::from_slice(&b).expect("json error body");
+    assert_eq!(
+        (s, b["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("bad_request"))
+    );
+    assert!(!b["message"].as_str().expect("message").is_empty());
+    let (s, _, b) = w.env.raw(req("{\"title\": 5}", "application/json")).await;
+    let b: serde_json::Value = serde_json::from_slice(&b).expect("json error body");
+    assert_eq!(
+        (s, b["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_input"))
+    );
+    let (s, _, _) = w.env.raw(req("{}", "text/plain")).await;
+    assert_eq!(s, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let (s, b) = w
+        .env
+        .call(
+            "POST",
+            &path,
+            Some(&w.secretary),
+            Some(json!({"title": "  ", "starts_at": 0})),
+        )
+        .await;
+    assert_eq!(
+        (s, b["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_input"))
+    );
+    let (s, b) = w
+        .env
+        .call("GET", "/v1/changes?since=abc", Some(&w.member), None)
+        .await;
+    assert_eq!(
+        (s, b["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("bad_request"))
+    );
+    let (s, b) = w.env.call("GET", "/v1/no-such-endpoint", None, None).await;
+    assert_eq!(
+        (s, b["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("not_found"))
+    );
+});
