@@ -2,8 +2,23 @@
 //!
 //! PDFium is loaded at run time from the shared library that the setup script
 //! takes from the pinned `pypdfium2` wheel. PDFium is not thread-safe, so all
-//! calls into it go through one owner thread (see [`library`]).
+//! calls into it go through one owner thread ([`PdfEngine`]), which holds the
+//! open documents, renders pages (with a byte-budgeted cache), extracts text
+//! and writes annotated copies. Documents come in as plaintext bytes in
+//! memory, never as file paths: decryption belongs to the store.
 
+pub mod annotations;
+mod cache;
+pub mod compose;
+mod engine;
+mod error;
 pub mod library;
+pub mod render;
+pub mod text;
 
-pub use library::{locate_pdfium, PdfiumInfo, PdfError};
+pub use annotations::{Annotation, AnnotationKind, FoundAnnotation, Point, Rgba};
+pub use engine::{DocHandle, EngineConfig, OpenedDocument, PageSize, PdfEngine, Pending, Ticket};
+pub use error::PdfError;
+pub use library::{locate_pdfium, PdfiumInfo};
+pub use render::{ImageFormat, RenderRequest, RenderedPage};
+pub use text::{PageText, PdfRectF, SearchHit, SearchIndex, TextChar};

@@ -6,23 +6,14 @@ use std::sync::OnceLock;
 
 use pdfium_render::prelude::Pdfium;
 
+pub use crate::error::PdfError;
+
 /// Environment variable that names the PDFium library file (or its folder).
 pub const PDFIUM_ENV: &str = "ECABINET_PDFIUM";
 
 /// The library's file name on this platform (`libpdfium.so` on Linux).
 fn library_file_name() -> std::ffi::OsString {
     Pdfium::pdfium_platform_library_name()
-}
-
-/// Errors of the PDF engine.
-#[derive(Debug, thiserror::Error)]
-pub enum PdfError {
-    /// No PDFium library was found at any of the places we look.
-    #[error("PDFium library not found; looked in: {}", .tried.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "))]
-    LibraryNotFound { tried: Vec<PathBuf> },
-    /// A library file exists but could not be loaded.
-    #[error("PDFium library at {path} could not be loaded: {reason}")]
-    LibraryLoad { path: PathBuf, reason: String },
 }
 
 /// What was loaded: the library's path and its build version.
@@ -99,8 +90,8 @@ static PDFIUM: OnceLock<Result<(Pdfium, PdfiumInfo), String>> = OnceLock::new();
 pub fn pdfium() -> Result<(&'static Pdfium, &'static PdfiumInfo), PdfError> {
     let loaded = PDFIUM.get_or_init(|| {
         let path = locate_pdfium().map_err(|e| e.to_string())?;
-        let bindings = Pdfium::bind_to_library(&path)
-            .map_err(|e| format!("{}: {e}", path.display()))?;
+        let bindings =
+            Pdfium::bind_to_library(&path).map_err(|e| format!("{}: {e}", path.display()))?;
         let info = PdfiumInfo {
             version: read_version(&path),
             path,
@@ -127,7 +118,10 @@ mod tests {
     fn loads_the_library_from_the_setup_folder_and_reports_its_build() {
         let (_pdfium, info) = pdfium().expect("PDFium loads (run scripts/setup first)");
         assert!(info.path.is_file());
-        let version = info.version.as_deref().expect("version.json beside the library");
+        let version = info
+            .version
+            .as_deref()
+            .expect("version.json beside the library");
         // The setup pins pypdfium2, whose library is PDFium build 8149.
         assert_eq!(version.split('.').nth(2), Some("8149"), "{version}");
     }
@@ -135,9 +129,15 @@ mod tests {
     #[test]
     fn a_missing_library_names_every_place_tried() {
         let err = PdfError::LibraryNotFound {
-            tried: vec![PathBuf::from("/a/libpdfium.so"), PathBuf::from("/b/libpdfium.so")],
+            tried: vec![
+                PathBuf::from("/a/libpdfium.so"),
+                PathBuf::from("/b/libpdfium.so"),
+            ],
         };
         let msg = err.to_string();
-        assert!(msg.contains("/a/libpdfium.so") && msg.contains("/b/libpdfium.so"), "{msg}");
+        assert!(
+            msg.contains("/a/libpdfium.so") && msg.contains("/b/libpdfium.so"),
+            "{msg}"
+        );
     }
 }

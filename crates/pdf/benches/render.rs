@@ -1,0 +1,588 @@
+//! Rendering benchmark: our PDFium owner thread against `mutool draw` and
+//! `pdftoppm` on the same generated corpus, plus time to first page and
+//! peak memory on a 500-page image-heavy document, encode costs of the page
+//! formats, and the cost of copying a rendered page across a process boundary.
+//!
+//! Run: `cargo bench -p ecabinet-pdf --bench render` (REPS=n to change the
+//! number of alternating repetitions, default 3). Prints figures; asserts nothing.
+
+use std::io::{Read, Write};
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use ecabinet_pdf::compose::{FontStyle, Fonts, Item, PageSpec, Rgb};
+use ecabinet_pdf::render::encode;
+use ecabinet_pdf::{EngineConfig, ImageFormat, PdfEngine, RenderRequest};
+use image::codecs::jpeg::JpegEncoder;
+use image::ExtendedColorType;
+
+const DPI: f32 = 150.0;
+const CHILD_ENV: &str = "ECABINET_BENCH_RSS_CHILD";
+
+/// A small deterministic PRNG (xorshift64*), so the corpus is the same every run.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn f(&mut self) -> f32 {
+        (self.next() >> 40) as f32 / (1u64 << 24) as f32
+    }
+}
+
+fn fonts() -> Result<Fonts> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../assets/demo/fonts");
+    Ok(Fonts {
+        regular: std::fs::read(format!("{dir}/DejaVuSans-vi.ttf")).context("font subset")?,
+        bold: Some(std::fs::read(format!("{dir}/DejaVuSans-Bold-vi.ttf")).context("font subset")?),
+    })
+}
+
+const WORDS: &[&str] = &[
+    "Ủy",
+    "ban",
+    "nhân",
+    "dân",
+    "tỉnh",
+    "quyết",
+    "định",
+    "phê",
+    "duyệt",
+    "kế",
+    "hoạch",
+    "đầu",
+    "tư",
+    "công",
+    "năm",
+    "2027",
+    "nguồn",
+    "vốn",
+    "ngân",
+    "sách",
+    "địa",
+    "phương",
+    "dự",
+    "án",
+    "trọng",
+    "điểm",
+    "giải",
+    "ngân",
+    "chuyển",
+    "đổi",
+    "số",
+    "hạ",
+    "tầng",
+    "giao",
+    "thông",
+    "thủy",
+    "lợi",
+    "báo",
+    "cáo",
+    "tình",
+    "hình",
+    "kinh",
+    "tế",
+    "xã",
+    "hội",
+    "tăng",
+    "trưởng",
+    "Hội",
+    "đồng",
+    "nghị",
+    "quyết",
+    "thực",
+    "hiện",
+    "đúng",
+    "tiến",
+    "độ",
+];
+
+fn text_page(rng: &mut Rng, n: usize) -> PageSpec {
+    let mut p = PageSpec::a4();
+    p.items.push(Item::Text {
+        x: 70.0,
+        y: 780.0,
+        size: 14.0,
+        style: FontStyle::Bold,
+        color: Rgb(20, 40, 110),
+        text: format!("Phần {n}. Báo cáo tổng hợp"),
+    });
+    let mut y = 750.0;
+    while y > 70.0 {
+        let line: Vec<&str> = (0..12)
+            .map(|_| WORDS[(rng.next() % WORDS.len() as u64) as usize])
+            .collect();
+        p.items.push(Item::Text {
+            x: 70.0,
+            y,
+            size: 10.5,
+            style: FontStyle::Regular,
+            color: Rgb::BLACK,
+            text: line.join(" "),
+        });
+        y -= 15.0;
+    }
+    p
+}
+
+fn vector_page(rng: &mut Rng) -> PageSpec {
+    let mut p = PageSpec::a4();
+    // A chart grid, 60 bars and 150 line segments, a table of 120 cells.
+    for i in 0..60 {
+        let h = 20.0 + rng.f() * 200.0;
+        p.items.push(Item::Rect {
+            x: 60.0 + i as f32 * 8.0,
+            y: 500.0,
+            w: 6.0,
+            h,
+            fill: Some(Rgb((rng.next() % 200) as u8, (rng.next() % 200) as u8, 180)),
+            stroke: None,
+        });
+    }
+    let (mut x, mut y) = (60.0, 450.0);
+    for _ in 0..150 {
+        let (nx, ny) = (x + 3.2, 350.0 + rng.f() * 90.0);
+        p.items.push(Item::Line {
+            x1: x,
+            y1: y,
+            x2: nx,
+            y2: ny,
+            color: Rgb(200, 30, 30),
+            width: 1.2,
+        });
+        (x, y) = (nx, ny);
+    }
+    for r in 0..20 {
+        for c in 0..6 {
+            p.items.push(Item::Rect {
+                x: 60.0 + c as f32 * 78.0,
+                y: 300.0 - r as f32 * 12.0,
+                w: 78.0,
+                h: 12.0,
+                fill: if r % 2 == 0 {
+                    Some(Rgb(235, 240, 250))
+                } else {
+                    None
+                },
+                stroke: Some((Rgb::BLACK, 0.4)),
+            });
+        }
+    }
+    p
+}
+
+/// A scan-like page image: 1240x1754 (A4 at 150 dpi), paper noise and dark
+/// "text" bars, JPEG quality 80.
+fn scan_jpeg(seed: u64) -> Result<Vec<u8>> {
+    let (w, h) = (1240u32, 1754u32);
+    let mut rng = Rng(seed | 1);
+    let mut px = vec![0u8; (w * h * 3) as usize];
+    for y in 0..h {
+        let in_line = (y / 18) % 2 == 0 && y > 120 && y < h - 120;
+        for x in 0..w {
+            let i = ((y * w + x) * 3) as usize;
+            let ink = in_line && x > 110 && x < w - 110 && (x / 7 + y / 18) % 5 != 0;
+            let base: u8 = if ink { 40 } else { 236 };
+            let noise = (rng.next() % 24) as u8;
+            px[i] = base.saturating_add(noise);
+            px[i + 1] = base.saturating_add(noise);
+            px[i + 2] = base.saturating_add(noise / 2);
+        }
+    }
+    let mut out = Vec::new();
+    JpegEncoder::new_with_quality(&mut out, 80).encode(&px, w, h, ExtendedColorType::Rgb8)?;
+    Ok(out)
+}
+
+fn image_page(jpeg: &[u8]) -> PageSpec {
+    let mut p = PageSpec::a4();
+    p.items.push(Item::Jpeg {
+        x: 0.0,
+        y: 0.0,
+        w: 595.0,
+        h: 842.0,
+        jpeg: jpeg.to_vec(),
+    });
+    p
+}
+
+struct Corpus {
+    files: Vec<(PathBuf, u32)>,
+}
+
+impl Corpus {
+    fn pages(&self) -> u32 {
+        self.files.iter().map(|f| f.1).sum()
+    }
+}
+
+fn build_corpus(engine: &PdfEngine, dir: &Path) -> Result<Corpus> {
+    let mut rng = Rng(7);
+    let jpegs: Vec<Vec<u8>> = (0..4).map(|i| scan_jpeg(100 + i)).collect::<Result<_>>()?;
+    let sets: Vec<(&str, Vec<PageSpec>)> = vec![
+        (
+            "text.pdf",
+            (0..120).map(|n| text_page(&mut rng, n)).collect(),
+        ),
+        (
+            "vector.pdf",
+            (0..100).map(|_| vector_page(&mut rng)).collect(),
+        ),
+        (
+            "image.pdf",
+            (0..100)
+                .map(|i| image_page(&jpegs[i % jpegs.len()]))
+                .collect(),
+        ),
+    ];
+    let mut files = Vec::new();
+    for (name, pages) in sets {
+        let n = pages.len() as u32;
+        let bytes = engine.compose(Some(fonts()?), pages)?;
+        let path = dir.join(name);
+        std::fs::write(&path, &bytes)?;
+        println!(
+            "corpus: {name}: {n} pages, {:.1} MB",
+            bytes.len() as f64 / 1e6
+        );
+        files.push((path, n));
+    }
+    Ok(Corpus { files })
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Out {
+    Ppm,
+    Png,
+}
+
+/// Ours: read the file (stands in for the store's decrypt), open from
+/// bytes, render every page at 150 dpi, encode, write to /dev/null.
+fn run_ours(engine: &PdfEngine, corpus: &Corpus, out: Out, run: usize) -> Result<Vec<Duration>> {
+    let mut times = Vec::new();
+    let mut sink = std::fs::OpenOptions::new().write(true).open("/dev/null")?;
+    for (i, (path, n)) in corpus.files.iter().enumerate() {
+        let start = Instant::now();
+        let bytes = std::fs::read(path)?;
+        let doc = engine.open(bytes, &format!("bench-{run}-{i}"))?;
+        for p in 0..*n {
+            let format = if out == Out::Ppm {
+                ImageFormat::Ppm
+            } else {
+                ImageFormat::Png
+            };
+            let page = engine.render(doc.handle, RenderRequest::at_dpi(p, DPI, format))?;
+            sink.write_all(&page.bytes)?;
+        }
+        engine.close(doc.handle)?;
+        times.push(start.elapsed());
+    }
+    Ok(times)
+}
+
+fn run_tool(corpus: &Corpus, tool: &str, out: Out) -> Result<Vec<Duration>> {
+    let mut times = Vec::new();
+    for (path, _) in &corpus.files {
+        let start = Instant::now();
+        let mut cmd = match tool {
+            "mutool" => {
+                let mut c = Command::new("mutool");
+                c.args([
+                    "draw",
+                    "-q",
+                    "-r",
+                    "150",
+                    "-F",
+                    if out == Out::Ppm { "pnm" } else { "png" },
+                    "-o",
+                    "/dev/null",
+                ]);
+                c
+            }
+            _ => {
+                let mut c = Command::new("pdftoppm");
+                c.args(["-r", "150"]);
+                if out == Out::Png {
+                    c.arg("-png");
+                }
+                c
+            }
+        };
+        let status = cmd
+            .arg(path)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()?;
+        if !status.success() {
+            bail!("{tool} failed on {}", path.display());
+        }
+        times.push(start.elapsed());
+    }
+    Ok(times)
+}
+
+fn median_spread(mut v: Vec<f64>) -> (f64, f64, f64) {
+    v.sort_by(f64::total_cmp);
+    (v[v.len() / 2], v[0], v[v.len() - 1])
+}
+
+fn throughput(engine: &PdfEngine, corpus: &Corpus, out: Out, reps: usize) -> Result<()> {
+    let pages = corpus.pages() as f64;
+    let names = ["ours", "mutool", "pdftoppm"];
+    // rates[tool][file or total] over the repetitions
+    let nf = corpus.files.len();
+    let mut rates: Vec<Vec<Vec<f64>>> = vec![vec![Vec::new(); nf + 1]; 3];
+    for rep in 0..reps {
+        let order: Vec<usize> = if rep % 2 == 0 {
+            vec![0, 1, 2]
+        } else {
+            vec![2, 1, 0]
+        };
+        for k in order {
+            let t = match k {
+                0 => run_ours(engine, corpus, out, rep)?,
+                1 => run_tool(corpus, "mutool", out)?,
+                _ => run_tool(corpus, "pdftoppm", out)?,
+            };
+            for (f, d) in t.iter().enumerate() {
+                rates[k][f].push(corpus.files[f].1 as f64 / d.as_secs_f64());
+            }
+            let total: f64 = t.iter().map(Duration::as_secs_f64).sum();
+            rates[k][nf].push(pages / total);
+        }
+    }
+    let label = if out == Out::Ppm {
+        "PPM (raw RGB)"
+    } else {
+        "PNG"
+    };
+    println!(
+        "\nthroughput, {} pages at 150 dpi, output {label}, {reps} alternating runs (pages/s):",
+        corpus.pages()
+    );
+    let mutool = median_spread(rates[1][nf].clone()).0;
+    for (k, name) in names.iter().enumerate() {
+        let (med, lo, hi) = median_spread(rates[k][nf].clone());
+        let per_file: Vec<String> = corpus
+            .files
+            .iter()
+            .enumerate()
+            .map(|(f, (p, _))| {
+                format!(
+                    "{} {:.1}",
+                    p.file_name().unwrap_or_default().to_string_lossy(),
+                    median_spread(rates[k][f].clone()).0
+                )
+            })
+            .collect();
+        println!(
+            "  {name:9} all: median {med:6.1} (min {lo:6.1}, max {hi:6.1}), ratio vs mutool {:.2}x | {}",
+            med / mutool,
+            per_file.join(", ")
+        );
+    }
+    Ok(())
+}
+
+fn encode_costs(engine: &PdfEngine, corpus: &Corpus) -> Result<()> {
+    println!("\nencode cost of one 150-dpi page (median of 5), size:");
+    for (path, _) in &corpus.files {
+        let doc = engine.open(std::fs::read(path)?, &format!("enc-{}", path.display()))?;
+        let page = engine.render(doc.handle, RenderRequest::at_dpi(0, DPI, ImageFormat::Rgba))?;
+        for format in [ImageFormat::Rgba, ImageFormat::Png, ImageFormat::Webp] {
+            let mut times = Vec::new();
+            let mut size = 0;
+            for _ in 0..5 {
+                let t = Instant::now();
+                let bytes = encode(page.width, page.height, page.bytes.clone(), format)?;
+                times.push(t.elapsed().as_secs_f64() * 1e3);
+                size = bytes.len();
+            }
+            let (med, _, _) = median_spread(times);
+            println!(
+                "  {:10} {:?}: {med:7.2} ms, {:8.0} KB",
+                path.file_name().unwrap_or_default().to_string_lossy(),
+                format,
+                size as f64 / 1024.0
+            );
+        }
+        let mut render_ms = Vec::new();
+        for i in 0..5 {
+            let t = Instant::now();
+            let fresh = engine.open(
+                std::fs::read(path)?,
+                &format!("enc-r-{i}-{}", path.display()),
+            )?;
+            let _ = engine.render(
+                fresh.handle,
+                RenderRequest::at_dpi(1, DPI, ImageFormat::Rgba),
+            )?;
+            render_ms.push(t.elapsed().as_secs_f64() * 1e3);
+            engine.close(fresh.handle)?;
+        }
+        println!(
+            "  {:10} open + render one page to RGBA: {:.2} ms (median)",
+            path.file_name().unwrap_or_default().to_string_lossy(),
+            median_spread(render_ms).0
+        );
+        engine.close(doc.handle)?;
+    }
+    Ok(())
+}
+
+/// Copying one rendered page through a Unix socket to another thread: the
+/// floor of what an out-of-process renderer adds per page.
+fn ipc_cost(bytes: usize) -> Result<()> {
+    let (mut a, mut b) = UnixStream::pair()?;
+    let reader = std::thread::spawn(move || -> std::io::Result<()> {
+        let mut buf = vec![0u8; bytes];
+        for _ in 0..21 {
+            b.read_exact(&mut buf)?;
+            b.write_all(&[1])?;
+        }
+        Ok(())
+    });
+    let page = vec![7u8; bytes];
+    let mut times = Vec::new();
+    let mut ack = [0u8; 1];
+    for _ in 0..21 {
+        let t = Instant::now();
+        a.write_all(&page)?;
+        a.read_exact(&mut ack)?;
+        times.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    reader
+        .join()
+        .map_err(|_| anyhow::anyhow!("reader panicked"))??;
+    let (med, lo, hi) = median_spread(times);
+    println!(
+        "  {:.1} MB over a Unix socket: median {med:.2} ms (min {lo:.2}, max {hi:.2})",
+        bytes as f64 / 1e6
+    );
+    Ok(())
+}
+
+fn status_kb(field: &str) -> u64 {
+    let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    s.lines()
+        .find(|l| l.starts_with(field))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+/// In a fresh process: idle RSS with the engine up, time to first page of
+/// the big document from bytes in memory, peak RSS while rendering it all.
+fn rss_child(path: &Path) -> Result<()> {
+    let engine = PdfEngine::start(EngineConfig::default())?;
+    // Warm PDFium up on a one-page document so idle includes its init.
+    let tiny = engine.compose(None, vec![PageSpec::a4()])?;
+    let t = engine.open(tiny, "warm")?;
+    engine.render(t.handle, RenderRequest::at_dpi(0, 10.0, ImageFormat::Rgba))?;
+    engine.close(t.handle)?;
+    let idle = status_kb("VmRSS:");
+    let bytes = std::fs::read(path)?;
+    let size = bytes.len();
+    let loaded = status_kb("VmRSS:");
+    let t0 = Instant::now();
+    let doc = engine.open(bytes, "big@1")?;
+    let opened = t0.elapsed();
+    let first = engine.render(doc.handle, RenderRequest::at_dpi(0, DPI, ImageFormat::Rgba))?;
+    let ttfp = t0.elapsed();
+    drop(first);
+    let n = doc.pages.len() as u32;
+    let t1 = Instant::now();
+    for p in 0..n {
+        drop(engine.render(doc.handle, RenderRequest::at_dpi(p, DPI, ImageFormat::Rgba))?);
+    }
+    let all = t1.elapsed();
+    let peak = status_kb("VmHWM:");
+    println!(
+        "  document: {n} pages, {:.1} MB, opened from bytes in memory",
+        size as f64 / 1e6
+    );
+    println!("  time to first page (open + render page 1 at 150 dpi, RGBA): {:.1} ms (open alone {:.1} ms)", ttfp.as_secs_f64() * 1e3, opened.as_secs_f64() * 1e3);
+    println!(
+        "  rendered all {n} pages in {:.1} s ({:.1} pages/s)",
+        all.as_secs_f64(),
+        n as f64 / all.as_secs_f64()
+    );
+    println!("  RSS idle (engine up) {:.0} MB; with the document bytes in memory {:.0} MB; peak while rendering all {:.0} MB", idle as f64 / 1024.0, loaded as f64 / 1024.0, peak as f64 / 1024.0);
+    println!(
+        "  peak above idle: {:.0} MB (of which the document bytes {:.0} MB; cache budget 64 MB)",
+        (peak - idle) as f64 / 1024.0,
+        size as f64 / 1e6
+    );
+    Ok(())
+}
+
+fn main() -> Result<()> {
+    if let Some(path) = std::env::var_os(CHILD_ENV) {
+        return rss_child(Path::new(&path));
+    }
+    // `cargo bench` passes `--bench`; nothing else to parse.
+    let reps: usize = std::env::var("REPS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3);
+    let engine = PdfEngine::start(EngineConfig {
+        cache_budget_bytes: 0,
+    })?;
+    println!(
+        "PDFium {:?} at {}",
+        engine.pdfium_info().version,
+        engine.pdfium_info().path.display()
+    );
+    let dir = tempfile::tempdir()?;
+    let corpus = build_corpus(&engine, dir.path())?;
+
+    let quick = std::env::var_os("BENCH_QUICK").is_some();
+    if !quick {
+        encode_costs(&engine, &corpus)?;
+    }
+    throughput(&engine, &corpus, Out::Ppm, reps)?;
+    if quick {
+        return Ok(());
+    }
+    throughput(&engine, &corpus, Out::Png, 1)?;
+
+    println!("\ncopy cost of a rendered page to another process (out-of-process PDFium):");
+    ipc_cost(1240 * 1754 * 4)?;
+    ipc_cost(300 * 1024)?;
+
+    println!("\nbig document (500 image-heavy pages):");
+    let jpegs: Vec<Vec<u8>> = (0..8).map(|i| scan_jpeg(200 + i)).collect::<Result<_>>()?;
+    let pages: Vec<PageSpec> = (0..500)
+        .map(|i| {
+            let mut p = image_page(&jpegs[i % jpegs.len()]);
+            p.items.push(Item::Text {
+                x: 40.0,
+                y: 20.0,
+                size: 9.0,
+                style: FontStyle::Regular,
+                color: Rgb::BLACK,
+                text: format!("Trang {}", i + 1),
+            });
+            p
+        })
+        .collect();
+    let big = engine.compose(Some(fonts()?), pages)?;
+    let big_path = dir.path().join("big.pdf");
+    std::fs::write(&big_path, &big)?;
+    drop(big);
+    let out = Command::new(std::env::current_exe()?)
+        .env(CHILD_ENV, &big_path)
+        .output()
+        .context("running the RSS child")?;
+    print!("{}", String::from_utf8_lossy(&out.stdout));
+    if !out.status.success() {
+        bail!("RSS child failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    Ok(())
+}
