@@ -9,11 +9,21 @@ use ecabinet_tests::workspace_root;
 /// Workspace package name -> names of its normal (non-dev, non-build) dependencies.
 fn dependency_graph() -> BTreeMap<String, BTreeSet<String>> {
     let out = Command::new(env!("CARGO"))
-        .args(["metadata", "--format-version", "1", "--no-deps", "--offline"])
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
         .current_dir(workspace_root())
         .output()
         .expect("cargo metadata runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let meta: serde_json::Value = serde_json::from_slice(&out.stdout).expect("metadata json");
     let mut graph = BTreeMap::new();
     for pkg in meta["packages"].as_array().expect("packages") {
@@ -68,7 +78,12 @@ fn the_server_never_depends_on_client_crates() {
     check_absent(
         &graph,
         "ecabinet-server",
-        &["ecabinet-store", "ecabinet-sync", "ecabinet-pdf", "ecabinet-app"],
+        &[
+            "ecabinet-store",
+            "ecabinet-sync",
+            "ecabinet-pdf",
+            "ecabinet-app",
+        ],
     );
 }
 

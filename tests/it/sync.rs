@@ -59,7 +59,11 @@ struct ByteCounter {
 impl ProgressSink for ByteCounter {
     fn progress(&self, p: &Progress) {
         let prev = self.last.swap(p.overall_done, Ordering::SeqCst);
-        let delta = if p.overall_done >= prev { p.overall_done - prev } else { p.overall_done };
+        let delta = if p.overall_done >= prev {
+            p.overall_done - prev
+        } else {
+            p.overall_done
+        };
         self.total.fetch_add(delta, Ordering::SeqCst);
     }
 }
@@ -80,9 +84,15 @@ async fn fresh_enrol_then_full_sync_of_the_demo_committee() -> Result<()> {
         .filter(|m| m.status.as_str() != "draft")
         .count();
     assert!(published > 0);
-    assert_eq!(status.meetings, published, "a member sees exactly the published meetings");
+    assert_eq!(
+        status.meetings, published,
+        "a member sees exactly the published meetings"
+    );
     assert!(status.documents >= 3, "{status:?}");
-    assert_eq!(status.verified_blobs, status.document_versions, "{status:?}");
+    assert_eq!(
+        status.verified_blobs, status.document_versions,
+        "{status:?}"
+    );
     assert!(status.document_errors.is_empty(), "{status:?}");
     assert_eq!(report.documents.stored(), status.document_versions);
     assert!(status.last_sync_ms.is_some() && status.last_error.is_none());
@@ -138,7 +148,10 @@ async fn a_delta_pull_transfers_only_the_change() -> Result<()> {
     let removed_id = items.last().context("an item to delete")?.clone();
     // Delete an item without documents, so only the item goes.
     let removable = {
-        let with_docs = column(&store, "SELECT json_extract(body, '$.agenda_item_id') FROM document")?;
+        let with_docs = column(
+            &store,
+            "SELECT json_extract(body, '$.agenda_item_id') FROM document",
+        )?;
         items
             .iter()
             .rev()
@@ -211,8 +224,7 @@ async fn cutting_proxy(
                 let down = async {
                     let mut sent = 0usize;
                     let mut buf = vec![0u8; 16 * 1024];
-                    loop {
-                        let Ok(k) = ur.read(&mut buf).await else { break };
+                    while let Ok(k) = ur.read(&mut buf).await {
                         if k == 0 {
                             break;
                         }
@@ -250,10 +262,13 @@ async fn an_interrupted_50mb_download_resumes_losing_at_most_a_chunk_per_cut() -
         .into_iter()
         .next()
         .context("meeting")?;
-    let item = column(&store, &format!("SELECT id FROM agenda_item WHERE meeting_id = '{meeting}'"))?
-        .into_iter()
-        .next()
-        .context("item")?;
+    let item = column(
+        &store,
+        &format!("SELECT id FROM agenda_item WHERE meeting_id = '{meeting}'"),
+    )?
+    .into_iter()
+    .next()
+    .context("item")?;
     let secretary = server.client("secretary").await?;
     let doc = secretary
         .post(
@@ -290,8 +305,15 @@ async fn an_interrupted_50mb_download_resumes_losing_at_most_a_chunk_per_cut() -
             break;
         }
     }
-    assert!(stored, "the download completed after {interrupted} interrupted passes");
-    assert_eq!(cuts_made.load(Ordering::SeqCst), CUTS, "every planned cut happened mid-download");
+    assert!(
+        stored,
+        "the download completed after {interrupted} interrupted passes"
+    );
+    assert_eq!(
+        cuts_made.load(Ordering::SeqCst),
+        CUTS,
+        "every planned cut happened mid-download"
+    );
     let sha = sha256_hex(&big);
     assert_eq!(store.read_blob(&sha)?.len(), big.len());
     assert_eq!(sha256_hex(&store.read_blob(&sha)?), sha);
@@ -332,10 +354,15 @@ async fn tampered_truncated_badly_signed_and_rolled_back_documents_are_refused_a
         &store,
         &format!("SELECT id FROM document_version WHERE document_id <> '{multi}' ORDER BY id"),
     )?;
-    assert!(versions.len() >= 4, "the demo has enough versions: {versions:?}");
+    assert!(
+        versions.len() >= 4,
+        "the demo has enough versions: {versions:?}"
+    );
     let total_versions = column(&store, "SELECT id FROM document_version")?.len();
     let row = |id: &str| -> Result<(String, Value)> {
-        let body = store.entity(Entity::DocumentVersion, id)?.context("version")?;
+        let body = store
+            .entity(Entity::DocumentVersion, id)?
+            .context("version")?;
         Ok((body["sha256"].as_str().context("sha")?.to_owned(), body))
     };
     let blob_file = |sha: &str| server.data_dir().join("blobs").join(&sha[..2]).join(sha);
@@ -352,8 +379,15 @@ async fn tampered_truncated_badly_signed_and_rolled_back_documents_are_refused_a
     std::fs::write(blob_file(&sha_c), &bytes[..bytes.len() / 3])?;
     // 3. a manifest whose signature does not match (as a hostile feed would carry).
     let (_, mut body) = row(&versions[2])?;
-    let sig = body["signed"]["signature"].as_str().context("signature")?.to_owned();
-    let flipped = if sig.starts_with('A') { format!("B{}", &sig[1..]) } else { format!("A{}", &sig[1..]) };
+    let sig = body["signed"]["signature"]
+        .as_str()
+        .context("signature")?
+        .to_owned();
+    // Replace the first base64 digit: still valid base64, wrong signature.
+    let flipped = match sig.strip_prefix('A') {
+        Some(rest) => format!("B{rest}"),
+        None => format!("A{}", sig.get(1..).unwrap_or_default()),
+    };
     body["signed"]["signature"] = Value::String(flipped);
     let cursor = store.cursor()?;
     store.apply_changes(
@@ -377,18 +411,40 @@ async fn tampered_truncated_badly_signed_and_rolled_back_documents_are_refused_a
         Some(DocumentOutcome::Rejected { reason }) => reason,
         other => format!("not rejected: {other:?}"),
     };
-    assert!(reason(&versions[0]).contains("tampered"), "{}", reason(&versions[0]));
-    assert!(reason(&versions[1]).contains("truncated"), "{}", reason(&versions[1]));
-    assert!(reason(&versions[2]).contains("signature"), "{}", reason(&versions[2]));
+    assert!(
+        reason(&versions[0]).contains("tampered"),
+        "{}",
+        reason(&versions[0])
+    );
+    assert!(
+        reason(&versions[1]).contains("truncated"),
+        "{}",
+        reason(&versions[1])
+    );
+    assert!(
+        reason(&versions[2]).contains("signature"),
+        "{}",
+        reason(&versions[2])
+    );
     for bad in &versions[..3] {
         let (sha, _) = row(bad)?;
-        assert!(!store.has_blob(&sha)?, "a refused document is never readable");
+        assert!(
+            !store.has_blob(&sha)?,
+            "a refused document is never readable"
+        );
     }
     // Every other version synced.
-    assert_eq!(report.documents_stored_excluding(&versions[..3]), total_versions - 3);
+    assert_eq!(
+        report.documents_stored_excluding(&versions[..3]),
+        total_versions - 3
+    );
 
     let status = SyncStatus::read(&store)?;
-    let reported: Vec<&str> = status.document_errors.iter().map(|e| e.version_id.as_str()).collect();
+    let reported: Vec<&str> = status
+        .document_errors
+        .iter()
+        .map(|e| e.version_id.as_str())
+        .collect();
     for bad in &versions[..3] {
         assert!(reported.contains(&bad.as_str()), "{reported:?}");
     }
@@ -413,7 +469,11 @@ async fn tampered_truncated_badly_signed_and_rolled_back_documents_are_refused_a
         cursor,
     )?;
     let report = syncer.fetch_documents(&()).await?;
-    let rolled = report.outcomes.iter().find(|(v, _)| *v == old.id).context("old version tried")?;
+    let rolled = report
+        .outcomes
+        .iter()
+        .find(|(v, _)| *v == old.id)
+        .context("old version tried")?;
     assert!(
         matches!(&rolled.1, DocumentOutcome::Rejected { reason } if reason.contains("rollback")),
         "{rolled:?}"
@@ -452,7 +512,11 @@ async fn with_the_server_down_the_cache_stays_usable_and_sync_recovers_by_itself
     assert_eq!(during.verified_blobs, before.verified_blobs);
     assert!(during.last_error.is_some(), "the failure is visible");
     for sha in column(&store, "SELECT sha256 FROM document_version")? {
-        assert_eq!(sha256_hex(&store.read_blob(&sha)?), sha, "documents stay readable offline");
+        assert_eq!(
+            sha256_hex(&store.read_blob(&sha)?),
+            sha,
+            "documents stay readable offline"
+        );
     }
 
     server.restart().await?;
@@ -518,7 +582,12 @@ impl ecabinet_sync::LiveSink for Events {
 
 impl Events {
     fn count(&self, f: impl Fn(&ecabinet_sync::LiveEvent) -> bool) -> usize {
-        self.0.lock().expect("events lock").iter().filter(|e| f(e)).count()
+        self.0
+            .lock()
+            .expect("events lock")
+            .iter()
+            .filter(|e| f(e))
+            .count()
     }
 }
 
@@ -564,25 +633,42 @@ async fn the_live_loop_pulls_when_the_feed_advances_and_rides_out_an_outage() ->
     // A change on the server arrives without anyone asking.
     let secretary = server.client("secretary").await?;
     let item = secretary
-        .post(&format!("/v1/meetings/{meeting}/agenda"), serde_json::json!({"title": "Mục mới"}))
+        .post(
+            &format!("/v1/meetings/{meeting}/agenda"),
+            serde_json::json!({"title": "Mục mới"}),
+        )
         .await?;
     let item_id = item["id"].as_str().context("id")?.to_owned();
     assert!(
-        eventually(10, || Ok(column(&store, "SELECT id FROM agenda_item")?.contains(&item_id))).await?,
+        eventually(10, || Ok(
+            column(&store, "SELECT id FROM agenda_item")?.contains(&item_id)
+        ))
+        .await?,
         "the new item reached the device"
     );
 
     // The server goes away: the loop says offline and keeps trying.
     server.stop().await;
-    assert!(eventually(10, || Ok(events.count(|e| matches!(e, LiveEvent::Offline(_))) > 0)).await?);
+    assert!(
+        eventually(10, || Ok(events
+            .count(|e| matches!(e, LiveEvent::Offline(_)))
+            > 0))
+        .await?
+    );
     server.restart().await?;
     let secretary = server.client("secretary").await?;
     let item = secretary
-        .post(&format!("/v1/meetings/{meeting}/agenda"), serde_json::json!({"title": "Sau khi mất mạng"}))
+        .post(
+            &format!("/v1/meetings/{meeting}/agenda"),
+            serde_json::json!({"title": "Sau khi mất mạng"}),
+        )
         .await?;
     let item_id = item["id"].as_str().context("id")?.to_owned();
     assert!(
-        eventually(20, || Ok(column(&store, "SELECT id FROM agenda_item")?.contains(&item_id))).await?,
+        eventually(20, || Ok(
+            column(&store, "SELECT id FROM agenda_item")?.contains(&item_id)
+        ))
+        .await?,
         "after the outage the loop reconnected and pulled by itself"
     );
     assert!(events.count(|e| matches!(e, LiveEvent::Online)) >= 2);

@@ -68,7 +68,8 @@ impl TestServer {
     /// Serves again on the same port and data.
     pub async fn restart(&mut self) -> Result<()> {
         self.stop().await;
-        let (running, _, _) = spawn_server(self.dir.path().to_path_buf(), Some(self.addr), false).await?;
+        let (running, _, _) =
+            spawn_server(self.dir.path().to_path_buf(), Some(self.addr), false).await?;
         self.running = Some(running);
         Ok(())
     }
@@ -118,9 +119,10 @@ async fn spawn_server(dir: PathBuf, addr: Option<SocketAddr>, seed: bool) -> Res
         };
         rt.block_on(async move {
             let setup = async {
-                let state = ecabinet_server::open(&dir, None, None, ecabinet_server::Config::default())
-                    .await
-                    .map_err(|e| anyhow::anyhow!("open server: {e}"))?;
+                let state =
+                    ecabinet_server::open(&dir, None, None, ecabinet_server::Config::default())
+                        .await
+                        .map_err(|e| anyhow::anyhow!("open server: {e}"))?;
                 let summary = if seed {
                     Some(
                         ecabinet_server::seed::seed_demo(&state)
@@ -152,7 +154,14 @@ async fn spawn_server(dir: PathBuf, addr: Option<SocketAddr>, seed: bool) -> Res
         rt.shutdown_background();
     });
     let (addr, summary) = ready_rx.await.context("server thread ended early")??;
-    Ok((Running { stop: stop_tx, thread }, addr, summary))
+    Ok((
+        Running {
+            stop: stop_tx,
+            thread,
+        },
+        addr,
+        summary,
+    ))
 }
 
 /// A minimal HTTP client of the server's API, acting as one user (the
@@ -248,18 +257,27 @@ pub fn pdf_of_size(size: usize, seed: u64) -> Vec<u8> {
     };
     obj(&mut out, b"<< /Type /Catalog /Pages 2 0 R >>");
     obj(&mut out, b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>");
-    obj(&mut out, b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>");
+    obj(
+        &mut out,
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
+    );
     let mut stream = format!("<< /Length {} >>\nstream\n", filler.len()).into_bytes();
     stream.extend_from_slice(&filler);
     stream.extend_from_slice(b"\nendstream");
     obj(&mut out, &stream);
     let xref = out.len();
-    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", offsets.len() + 1).as_bytes());
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", offsets.len() + 1).as_bytes(),
+    );
     for o in &offsets {
         out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
     }
     out.extend_from_slice(
-        format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", offsets.len() + 1).as_bytes(),
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            offsets.len() + 1
+        )
+        .as_bytes(),
     );
     out
 }

@@ -93,7 +93,10 @@ fn check_manifest(
         .verify(&BASE64.encode(pinned_key))
         .map_err(|e| format!("manifest signature rejected: {e}"))?;
     let m = &signed.manifest;
-    if m.sha256 != row.sha256 || m.doc_id != body.document_id || m.version != body.version || m.size != body.size
+    if m.sha256 != row.sha256
+        || m.doc_id != body.document_id
+        || m.version != body.version
+        || m.size != body.size
     {
         return Err("manifest does not match the document version it came with".to_owned());
     }
@@ -161,7 +164,11 @@ impl Syncer {
     ) -> Result<DocumentOutcome, SyncError> {
         let body: DocumentVersionBody = match serde_json::from_value(row.body.clone()) {
             Ok(b) => b,
-            Err(e) => return self.reject(&row, format!("malformed version record: {e}")).await,
+            Err(e) => {
+                return self
+                    .reject(&row, format!("malformed version record: {e}"))
+                    .await
+            }
         };
         let doc = body.document_id.clone();
         let trusted = self.with_store(move |s| s.trusted_version(&doc)).await?;
@@ -243,7 +250,9 @@ impl Syncer {
         if resp.status() == StatusCode::OK && offset > 0 {
             // The server sent the whole blob (the ETag changed or it ignores
             // ranges): start again from zero.
-            let w = writer.take().ok_or_else(|| Fetch::Retry("writer lost".into()))?;
+            let w = writer
+                .take()
+                .ok_or_else(|| Fetch::Retry("writer lost".into()))?;
             let sha2 = sha.clone();
             writer = Some(
                 self.with_store(move |s| {
@@ -280,7 +289,9 @@ impl Syncer {
                     }
                     buf.extend_from_slice(&bytes);
                     transferred += bytes.len() as u64;
-                    let done = counters.done.fetch_add(bytes.len() as u64, Ordering::Relaxed)
+                    let done = counters
+                        .done
+                        .fetch_add(bytes.len() as u64, Ordering::Relaxed)
                         + bytes.len() as u64;
                     progress.progress(&Progress {
                         document_id: body.document_id.clone(),

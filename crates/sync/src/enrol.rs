@@ -62,8 +62,12 @@ pub async fn enrol(req: EnrolRequest<'_>) -> Result<Store, SyncError> {
             user_id: login.user_id.clone(),
             username: req.username.to_owned(),
         };
-        store.set_device_key(pkcs8.as_ref()).map_err(SyncError::Store)?;
-        store.set_manifest_key(&server_key).map_err(SyncError::Store)?;
+        store
+            .set_device_key(pkcs8.as_ref())
+            .map_err(SyncError::Store)?;
+        store
+            .set_manifest_key(&server_key)
+            .map_err(SyncError::Store)?;
         session.save(&store).map_err(SyncError::Store)?;
         Ok::<(), SyncError>(())
     }

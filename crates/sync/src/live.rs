@@ -75,7 +75,11 @@ impl Syncer {
     /// Runs until `stop` completes or the device is revoked: keeps the event
     /// stream open, syncs on every "feed advanced" (and once per connection,
     /// to catch up), reconnects with backoff when the network goes away.
-    pub async fn run_live(&self, sink: &dyn LiveSink, stop: impl Future<Output = ()>) -> Result<(), SyncError> {
+    pub async fn run_live(
+        &self,
+        sink: &dyn LiveSink,
+        stop: impl Future<Output = ()>,
+    ) -> Result<(), SyncError> {
         tokio::pin!(stop);
         tokio::select! {
             r = self.live_loop(sink) => r,
@@ -128,7 +132,9 @@ impl Syncer {
             if due {
                 match self.sync_once(sink).await {
                     Ok(report) => sink.event(&LiveEvent::Synced(report)),
-                    Err(e) if e.is_transient() || matches!(e, SyncError::DeviceRevoked) => return Err(e),
+                    Err(e) if e.is_transient() || matches!(e, SyncError::DeviceRevoked) => {
+                        return Err(e)
+                    }
                     Err(e) => sink.event(&LiveEvent::Failed(e.to_string())),
                 }
             }
@@ -148,13 +154,25 @@ mod tests {
         assert_eq!(
             evs,
             vec![
-                Sse { event: "feed".into(), data: "{\"seq\":5}".into() },
-                Sse { event: "resync".into(), data: "{}".into() },
+                Sse {
+                    event: "feed".into(),
+                    data: "{\"seq\":5}".into()
+                },
+                Sse {
+                    event: "resync".into(),
+                    data: "{}".into()
+                },
             ]
         );
         assert_eq!(buf, "event: fe");
         buf.push_str("ed\ndata: {\"seq\":6}\n\n");
-        assert_eq!(take_events(&mut buf), vec![Sse { event: "feed".into(), data: "{\"seq\":6}".into() }]);
+        assert_eq!(
+            take_events(&mut buf),
+            vec![Sse {
+                event: "feed".into(),
+                data: "{\"seq\":6}".into()
+            }]
+        );
         assert!(buf.is_empty());
     }
 }

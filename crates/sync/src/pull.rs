@@ -24,7 +24,10 @@ fn to_store(c: Change) -> Result<FeedChange, SyncError> {
     let op = match (c.op, c.body) {
         (Op::Upsert, Some(body)) => FeedOp::Upsert(body),
         (Op::Upsert, None) => {
-            return Err(SyncError::Protocol(format!("upsert of {} without a body", c.id)))
+            return Err(SyncError::Protocol(format!(
+                "upsert of {} without a body",
+                c.id
+            )))
         }
         (Op::Delete, _) => FeedOp::Delete,
     };
