@@ -51,7 +51,10 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("ecabinet: cannot start: {e}");
@@ -189,7 +192,10 @@ fn unlock(dir: &Path) -> Result<Store> {
     match Store::open(dir, &pin, &StoreConfig::default(), &SystemClock) {
         Ok(s) => Ok(s),
         Err(StoreError::NoData) => {
-            bail!("no local data in {}: enrol this device first", dir.display())
+            bail!(
+                "no local data in {}: enrol this device first",
+                dir.display()
+            )
         }
         Err(e) => Err(e.into()),
     }

@@ -12,7 +12,8 @@ const PIN: &str = "135790";
 async fn ecabinet(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Result<Output> {
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_ecabinet"));
     cmd.arg("--data-dir").arg(dir).args(args);
-    cmd.env_remove("ECABINET_PIN").env_remove("ECABINET_PASSWORD");
+    cmd.env_remove("ECABINET_PIN")
+        .env_remove("ECABINET_PASSWORD");
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -43,12 +44,20 @@ async fn enrol_sync_and_status_from_the_command_line() -> Result<()> {
     )
     .await?;
     assert!(out.status.success(), "{}", text(&out));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("enrolled"), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("enrolled"),
+        "{}",
+        text(&out)
+    );
 
     let out = ecabinet(dir.path(), &["sync"], &[("ECABINET_PIN", PIN)]).await?;
     assert!(out.status.success(), "{}", text(&out));
     // Not a terminal: plain lines, one per downloaded document.
-    assert!(String::from_utf8_lossy(&out.stderr).contains("downloaded document"), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("downloaded document"),
+        "{}",
+        text(&out)
+    );
 
     let out = ecabinet(dir.path(), &["status", "--json"], &[("ECABINET_PIN", PIN)]).await?;
     assert!(out.status.success(), "{}", text(&out));
@@ -72,22 +81,37 @@ async fn bad_input_gets_one_clear_line_and_a_failure_code() -> Result<()> {
     // No PIN and no terminal to ask on.
     let out = ecabinet(dir.path(), &["status", "--json"], &[]).await?;
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("ECABINET_PIN"), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("ECABINET_PIN"),
+        "{}",
+        text(&out)
+    );
 
     // Nothing enrolled yet.
     let out = ecabinet(dir.path(), &["sync"], &[("ECABINET_PIN", PIN)]).await?;
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("enrol"), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("enrol"),
+        "{}",
+        text(&out)
+    );
 
     // A wrong password leaves nothing behind.
     let out = ecabinet(
         dir.path(),
         &["enrol", "--server", &server.url(), "--user", &user],
-        &[("ECABINET_PASSWORD", "not-the-password"), ("ECABINET_PIN", PIN)],
+        &[
+            ("ECABINET_PASSWORD", "not-the-password"),
+            ("ECABINET_PIN", PIN),
+        ],
     )
     .await?;
     assert!(!out.status.success(), "{}", text(&out));
-    assert_eq!(std::fs::read_dir(dir.path())?.count(), 0, "no files after a refused login");
+    assert_eq!(
+        std::fs::read_dir(dir.path())?.count(),
+        0,
+        "no files after a refused login"
+    );
 
     // Enrol properly, then a wrong PIN is refused with attempts left.
     let out = ecabinet(
@@ -100,7 +124,11 @@ async fn bad_input_gets_one_clear_line_and_a_failure_code() -> Result<()> {
     let out = ecabinet(dir.path(), &["status"], &[("ECABINET_PIN", "000000")]).await?;
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("wrong PIN") && err.contains("attempts left"), "{}", text(&out));
+    assert!(
+        err.contains("wrong PIN") && err.contains("attempts left"),
+        "{}",
+        text(&out)
+    );
     assert_eq!(err.lines().count(), 1, "{}", text(&out));
     Ok(())
 }
