@@ -11,6 +11,7 @@ pub mod api;
 mod error;
 pub mod feed;
 mod manifest;
+pub mod ops;
 
 pub use api::*;
 pub use error::{ErrorBody, ErrorCode};
@@ -19,6 +20,10 @@ pub use feed::{
     MAX_PAGE, RESYNC_EVENT,
 };
 pub use manifest::{verify_signature, Manifest, SignatureError, SignedManifest, MANIFEST_DOMAIN};
+pub use ops::{
+    AttendanceBody, BallotBody, OpKind, OpOutcome, OpResult, Operation, OpsStatusRequest,
+    PresenceWire, PushRequest, PushResponse, SpeakBody, MAX_OPS_PER_PUSH,
+};
 
 /// The path prefix of every endpoint of this protocol version.
 pub const API_PREFIX: &str = "/v1";
