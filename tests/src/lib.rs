@@ -199,6 +199,16 @@ impl ApiClient {
         check(resp).await
     }
 
+    pub async fn get(&self, path: &str) -> Result<Value> {
+        let resp = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await?;
+        check(resp).await
+    }
+
     pub async fn delete(&self, path: &str) -> Result<()> {
         let resp = self
             .http

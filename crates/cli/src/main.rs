@@ -47,6 +47,17 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// List the motions in the cache, with this device's ballot on each.
+    Motions {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Record a ballot now (works offline); the next sync sends it.
+    Vote {
+        motion_id: String,
+        /// The option's number (0 = first) or its text, e.g. "Đồng ý".
+        choice: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -113,6 +124,13 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 Ok(report) => {
                     sink.finish();
                     println!(
+                        "pushed {} operations ({} accepted, {} superseded, {} rejected)",
+                        report.push.sent,
+                        report.push.accepted,
+                        report.push.superseded,
+                        report.push.rejected
+                    );
+                    println!(
                         "synced: {} changes, cursor {}, {} documents stored, {} rejected, {} interrupted",
                         report.pull.changes,
                         report.pull.cursor,
@@ -145,6 +163,48 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 }
             }
         }
+        Command::Motions { json } => {
+            let store = unlock(&dir)?;
+            let motions = motions_view(&store)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&motions)?);
+            } else {
+                for m in &motions {
+                    println!(
+                        "{}  [{}]  {}",
+                        m["id"].as_str().unwrap_or_default(),
+                        m["status"].as_str().unwrap_or_default(),
+                        m["question"].as_str().unwrap_or_default()
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Vote { motion_id, choice } => {
+            let store = unlock(&dir)?;
+            let motion = store
+                .entity(ecabinet_store::Entity::Motion, &motion_id)?
+                .with_context(|| format!("no motion {motion_id} in the cache: sync first"))?;
+            let options: Vec<String> = motion
+                .get("options")
+                .and_then(|o| o.as_array())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let index = parse_choice(&options, &choice)?;
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)?
+                .as_millis() as i64;
+            let op_id = ecabinet_sync::cast_ballot(&store, &motion_id, index, now)?;
+            println!(
+                "ballot {op_id} recorded: {} (pending until the next sync)",
+                options.get(index as usize).map_or("", String::as_str)
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Status { json } => {
             let store = unlock(&dir)?;
             let status = SyncStatus::read(&store)?;
@@ -167,6 +227,53 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// The motions of every cached meeting, each with this device's latest ballot.
+fn motions_view(store: &Store) -> Result<Vec<serde_json::Value>> {
+    let ballots = ecabinet_sync::ballots(store)?;
+    let mut out = Vec::new();
+    for meeting in store.meetings(None)? {
+        for (id, body) in store.motions(&meeting.id)? {
+            let mine = ballots.iter().rev().find(|b| b.motion_id == id);
+            out.push(serde_json::json!({
+                "id": id,
+                "meeting_id": meeting.id,
+                "meeting_title": meeting.title,
+                "question": body.get("question"),
+                "options": body.get("options"),
+                "status": body.get("status"),
+                "mode": body.get("mode"),
+                "kind": body.get("kind"),
+                "deadline": body.get("deadline"),
+                "my_ballot": mine,
+            }));
+        }
+    }
+    Ok(out)
+}
+
+fn parse_choice(options: &[String], choice: &str) -> Result<u32> {
+    if let Ok(n) = choice.parse::<u32>() {
+        if (n as usize) < options.len() {
+            return Ok(n);
+        }
+        bail!(
+            "choice {n} is out of range: the motion has {} options",
+            options.len()
+        );
+    }
+    let wanted = choice.trim().to_lowercase();
+    options
+        .iter()
+        .position(|o| o.to_lowercase() == wanted)
+        .map(|i| i as u32)
+        .with_context(|| {
+            format!(
+                "{choice:?} is not an option; options: {}",
+                options.join(" / ")
+            )
+        })
 }
 
 fn default_device_name() -> String {

@@ -119,6 +119,14 @@ impl Api {
         Self::json(self.post("/v1/devices").json(&body)).await
     }
 
+    /// `POST /v1/ops`: one batch of outbox operations, one result each.
+    pub async fn push_ops(
+        &self,
+        req: &ecabinet_protocol::PushRequest,
+    ) -> Result<ecabinet_protocol::PushResponse, SyncError> {
+        Self::json(self.post("/v1/ops").json(req)).await
+    }
+
     pub async fn changes(&self, since: i64, limit: u32) -> Result<ChangesPage, SyncError> {
         Self::json(self.get(&format!("/v1/changes?since={since}&limit={limit}"))).await
     }

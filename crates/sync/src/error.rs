@@ -27,6 +27,9 @@ pub enum SyncError {
     /// The store in this data directory was never enrolled.
     #[error("this device is not enrolled: run enrol first")]
     NotEnrolled,
+    /// The request cannot be carried out as asked (e.g. an unknown choice).
+    #[error("{0}")]
+    Invalid(String),
     /// The local cache failed.
     #[error(transparent)]
     Store(StoreError),

@@ -21,6 +21,7 @@ mod documents;
 mod enrol;
 mod error;
 mod live;
+mod outbox;
 mod pull;
 mod session;
 mod status;
@@ -30,6 +31,7 @@ pub use documents::{DocumentOutcome, DocumentsReport, Progress, ProgressSink};
 pub use enrol::{enrol, EnrolRequest};
 pub use error::SyncError;
 pub use live::{LiveEvent, LiveSink};
+pub use outbox::{ballots, cast_ballot, check_in, request_to_speak, BallotState, PushReport};
 pub use pull::PullReport;
 pub use session::Session;
 pub use status::SyncStatus;
@@ -111,9 +113,16 @@ impl Syncer {
     /// version not yet in the cache. A revoked device wipes the cache.
     pub async fn sync_once(&self, progress: &dyn ProgressSink) -> Result<SyncReport, SyncError> {
         let result = async {
+            // Push first, so the pull that follows already carries the
+            // effects of what this device did offline.
+            let push = self.push().await?;
             let pull = self.pull().await?;
             let documents = self.fetch_documents(progress).await?;
-            Ok(SyncReport { pull, documents })
+            Ok(SyncReport {
+                push,
+                pull,
+                documents,
+            })
         }
         .await;
         let now = status::now_ms();
@@ -145,6 +154,7 @@ impl Syncer {
 /// What one [`Syncer::sync_once`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyncReport {
+    pub push: PushReport,
     pub pull: PullReport,
     pub documents: DocumentsReport,
 }

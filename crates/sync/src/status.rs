@@ -30,6 +30,8 @@ pub struct SyncStatus {
     pub clock_offset_ms: i64,
     /// Document versions that were refused, with the reason.
     pub document_errors: Vec<DocumentError>,
+    /// Every ballot this device cast, with its state.
+    pub ballots: Vec<crate::BallotState>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -66,6 +68,7 @@ impl SyncStatus {
                 .into_iter()
                 .map(|(version_id, reason)| DocumentError { version_id, reason })
                 .collect(),
+            ballots: crate::outbox::ballots(store).unwrap_or_default(),
         })
     }
 }

@@ -1,0 +1,290 @@
+//! The outbox: what the member did offline (ballots, check-ins, requests to
+//! speak), recorded at once in the encrypted store and pushed in batches.
+//! Every operation ends in a state the member can see: pending, sent,
+//! accepted, superseded or rejected with the server's reason.
+
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
+use ecabinet_model::{Ballot, DeviceId, MemberId, MotionId, OpId};
+use ecabinet_protocol::{
+    AttendanceBody, BallotBody, OpKind, OpOutcome, Operation, PresenceWire, PushRequest,
+    PushResponse, SpeakBody, MAX_OPS_PER_PUSH,
+};
+use ecabinet_store::{OpResult, OutboxState, Store};
+use ring::signature::Ed25519KeyPair;
+use serde::Serialize;
+
+use crate::status::now_ms;
+use crate::{Session, SyncError, Syncer};
+
+/// What one push did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PushReport {
+    pub sent: usize,
+    pub accepted: usize,
+    pub superseded: usize,
+    pub rejected: usize,
+}
+
+/// A ballot as the member sees it in "my votes".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BallotState {
+    pub op_id: String,
+    pub motion_id: String,
+    pub choice: u32,
+    pub cast_at: i64,
+    /// pending | sent | accepted | superseded | rejected
+    pub state: String,
+    pub reason: Option<String>,
+}
+
+fn new_op_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+fn state_name(s: &OutboxState) -> (&'static str, Option<String>) {
+    match s {
+        OutboxState::Pending => ("pending", None),
+        OutboxState::Sent => ("sent", None),
+        OutboxState::Accepted => ("accepted", None),
+        OutboxState::Superseded => ("superseded", None),
+        OutboxState::Rejected { reason } => ("rejected", Some(reason.clone())),
+    }
+}
+
+fn enqueue(store: &Store, op: &Operation) -> Result<(), SyncError> {
+    let payload = serde_json::to_vec(&op.body).map_err(|e| SyncError::Internal(e.to_string()))?;
+    store
+        .enqueue(&op.op_id, op.kind.as_str(), &payload)
+        .map_err(SyncError::Store)
+}
+
+/// Records a ballot in the outbox at once, online or not, signed with this
+/// device's key. It is sent on the next push. Returns its operation id.
+///
+/// `choice` must be an index into the motion's options, which must be in the
+/// cache; `now_ms` is the device clock.
+pub fn cast_ballot(
+    store: &Store,
+    motion_id: &str,
+    choice: u32,
+    now_ms: i64,
+) -> Result<String, SyncError> {
+    let session = Session::load(store)?.ok_or(SyncError::NotEnrolled)?;
+    let motion = store
+        .entity(ecabinet_store::Entity::Motion, motion_id)
+        .map_err(SyncError::Store)?
+        .ok_or_else(|| SyncError::Invalid(format!("no motion {motion_id} in the cache")))?;
+    let options = motion
+        .get("options")
+        .and_then(|o| o.as_array())
+        .map_or(0, Vec::len);
+    if choice as usize >= options {
+        return Err(SyncError::Invalid(format!(
+            "choice {choice} is not one of the motion's {options} options"
+        )));
+    }
+    let pkcs8 = store
+        .device_key()
+        .map_err(SyncError::Store)?
+        .ok_or(SyncError::NotEnrolled)?;
+    let key = Ed25519KeyPair::from_pkcs8(&pkcs8)
+        .map_err(|_| SyncError::Internal("the device key does not parse".into()))?;
+    let op_id = new_op_id();
+    let seen_seq = store.cursor().map_err(SyncError::Store)?;
+    let clock_offset_ms = store.clock_offset_ms().map_err(SyncError::Store)?;
+    let ballot = Ballot {
+        op_id: OpId::from(op_id.as_str()),
+        motion_id: MotionId::from(motion_id),
+        member_id: MemberId::from(session.user_id.as_str()),
+        device_id: DeviceId::from(session.device_id.as_str()),
+        choice,
+        cast_at: now_ms,
+        seen_seq,
+    };
+    let signature = BASE64.encode(key.sign(&ballot.signing_bytes()).as_ref());
+    let body = BallotBody {
+        motion_id: motion_id.to_owned(),
+        member_id: session.user_id,
+        device_id: session.device_id,
+        choice,
+        cast_at: now_ms,
+        seen_seq,
+        clock_offset_ms,
+        signature,
+    };
+    let op = Operation {
+        op_id: op_id.clone(),
+        kind: OpKind::Ballot,
+        body: serde_json::to_value(&body).map_err(|e| SyncError::Internal(e.to_string()))?,
+    };
+    enqueue(store, &op)?;
+    Ok(op_id)
+}
+
+/// Records a check-in at a meeting (the member's own presence).
+pub fn check_in(
+    store: &Store,
+    meeting_id: &str,
+    presence: PresenceWire,
+    now_ms: i64,
+) -> Result<String, SyncError> {
+    let session = Session::load(store)?.ok_or(SyncError::NotEnrolled)?;
+    let body = AttendanceBody {
+        meeting_id: meeting_id.to_owned(),
+        member_id: session.user_id,
+        presence,
+        reason: None,
+        at: now_ms,
+    };
+    let op = Operation {
+        op_id: new_op_id(),
+        kind: OpKind::Attendance,
+        body: serde_json::to_value(&body).map_err(|e| SyncError::Internal(e.to_string()))?,
+    };
+    enqueue(store, &op)?;
+    Ok(op.op_id)
+}
+
+/// Records a request to speak on an agenda item.
+pub fn request_to_speak(
+    store: &Store,
+    agenda_item_id: &str,
+    now_ms: i64,
+) -> Result<String, SyncError> {
+    let body = SpeakBody {
+        agenda_item_id: agenda_item_id.to_owned(),
+        requested_at: now_ms,
+    };
+    let op = Operation {
+        op_id: new_op_id(),
+        kind: OpKind::Speak,
+        body: serde_json::to_value(&body).map_err(|e| SyncError::Internal(e.to_string()))?,
+    };
+    enqueue(store, &op)?;
+    Ok(op.op_id)
+}
+
+/// Every ballot in the outbox with its state, oldest first.
+pub fn ballots(store: &Store) -> Result<Vec<BallotState>, SyncError> {
+    let mut out = Vec::new();
+    for e in store.outbox().map_err(SyncError::Store)? {
+        if e.kind != OpKind::Ballot.as_str() {
+            continue;
+        }
+        let Ok(body) = serde_json::from_slice::<BallotBody>(&e.payload) else {
+            continue;
+        };
+        let (state, reason) = state_name(&e.state);
+        out.push(BallotState {
+            op_id: e.op_id,
+            motion_id: body.motion_id,
+            choice: body.choice,
+            cast_at: body.cast_at,
+            state: state.to_owned(),
+            reason,
+        });
+    }
+    Ok(out)
+}
+
+impl Syncer {
+    /// Sends every unresolved operation, in batches, and records each
+    /// answer. Operations stay `sent` until answered, and are sent again with
+    /// the same ids after a failure, so the server applies each exactly once.
+    pub async fn push(&self) -> Result<PushReport, SyncError> {
+        let mut report = PushReport::default();
+        loop {
+            let batch = self
+                .with_store(|s| s.unresolved_ops(MAX_OPS_PER_PUSH))
+                .await?;
+            if batch.is_empty() {
+                return Ok(report);
+            }
+            let mut ops = Vec::with_capacity(batch.len());
+            let mut unreadable = Vec::new();
+            for e in &batch {
+                match (OpKind::parse(&e.kind), serde_json::from_slice(&e.payload)) {
+                    (Some(kind), Ok(body)) => ops.push(Operation {
+                        op_id: e.op_id.clone(),
+                        kind,
+                        body,
+                    }),
+                    // Cannot be sent as it is: say so on the operation itself.
+                    _ => unreadable.push(e.op_id.clone()),
+                }
+            }
+            if !unreadable.is_empty() {
+                self.with_store(move |s| {
+                    let results: Vec<(&str, OpResult)> = unreadable
+                        .iter()
+                        .map(|id| {
+                            (
+                                id.as_str(),
+                                OpResult::Rejected {
+                                    reason: "unreadable".into(),
+                                },
+                            )
+                        })
+                        .collect();
+                    s.record_results(&results)
+                })
+                .await?;
+            }
+            if ops.is_empty() {
+                continue;
+            }
+            let ids: Vec<String> = ops.iter().map(|o| o.op_id.clone()).collect();
+            self.with_store(move |s| {
+                let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+                s.mark_sent(&refs)
+            })
+            .await?;
+            let sent = ops.len();
+            let resp: PushResponse =
+                crate::Api::json(self.api.post("/v1/ops").json(&PushRequest { ops })).await?;
+            let mut answered = Vec::new();
+            for r in resp.results {
+                let result = match r.outcome {
+                    OpOutcome::Accepted => {
+                        report.accepted += 1;
+                        OpResult::Accepted
+                    }
+                    OpOutcome::Superseded => {
+                        report.superseded += 1;
+                        OpResult::Superseded
+                    }
+                    OpOutcome::Rejected { reason } => {
+                        report.rejected += 1;
+                        OpResult::Rejected { reason }
+                    }
+                };
+                answered.push((r.op_id, result));
+            }
+            if answered.len() < sent {
+                return Err(SyncError::Protocol(format!(
+                    "the server answered {} of {sent} operations",
+                    answered.len()
+                )));
+            }
+            report.sent += sent;
+            self.with_store(move |s| {
+                let refs: Vec<(&str, OpResult)> = answered
+                    .iter()
+                    .map(|(id, r)| (id.as_str(), r.clone()))
+                    .collect();
+                s.record_results(&refs)
+            })
+            .await?;
+        }
+    }
+
+    /// Casts a ballot now (recorded offline-first); see [`cast_ballot`].
+    pub async fn cast_ballot(&self, motion_id: &str, choice: u32) -> Result<String, SyncError> {
+        let motion_id = motion_id.to_owned();
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || cast_ballot(&store, &motion_id, choice, now_ms()))
+            .await
+            .map_err(|e| SyncError::Internal(e.to_string()))?
+    }
+}
