@@ -1,0 +1,201 @@
+//! Sync benchmark, side by side with curl on the same blobs and concurrency:
+//!
+//! - initial sync of a pack of PDFs (default 200 × 5 MiB ≈ 1 GiB) from the real
+//!   server on loopback: ours (pull + verify + encrypted, resumable download)
+//!   vs `curl --parallel` fetching the same blobs into files;
+//! - a one-item delta sync: time and feed bytes.
+//!
+//! `cargo bench -p ecabinet-tests --bench sync`; `BENCH_DOCS=n BENCH_MB=m REPS=r`
+//! change the pack and the repetitions.
+
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use ecabinet_store::testing::test_config;
+use ecabinet_sync::{enrol, EnrolRequest, Session, SyncOptions, Syncer};
+use ecabinet_tests::{pdf_of_size, TestServer};
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn median(xs: &mut [f64]) -> f64 {
+    xs.sort_by(|a, b| a.total_cmp(b));
+    xs[xs.len() / 2]
+}
+
+fn main() -> Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(run())
+}
+
+async fn run() -> Result<()> {
+    let docs = env_usize("BENCH_DOCS", 200);
+    let mb = env_usize("BENCH_MB", 5);
+    let reps = env_usize("REPS", 3);
+    const CONCURRENCY: usize = 4;
+
+    let server = TestServer::start().await?;
+    let secretary = server.client("secretary").await?;
+    let meeting = &server
+        .seed
+        .meetings
+        .iter()
+        .find(|m| m.status.as_str() != "draft")
+        .context("a published meeting")?
+        .id;
+    let item = secretary
+        .post(
+            &format!("/v1/meetings/{meeting}/agenda"),
+            serde_json::json!({"title": "Bench pack"}),
+        )
+        .await?["id"]
+        .as_str()
+        .context("item")?
+        .to_owned();
+    let mut shas = Vec::new();
+    let mut total = 0u64;
+    for i in 0..docs {
+        let doc = secretary
+            .post(
+                &format!("/v1/agenda/{item}/documents"),
+                serde_json::json!({"title": format!("Tài liệu {i}")}),
+            )
+            .await?;
+        let pdf = pdf_of_size(mb * 1024 * 1024, i as u64 + 1);
+        total += pdf.len() as u64;
+        let v = secretary
+            .upload_pdf(doc["id"].as_str().context("doc id")?, pdf)
+            .await?;
+        shas.push(v["sha256"].as_str().context("sha")?.to_owned());
+    }
+    secretary
+        .post(
+            &format!("/v1/meetings/{meeting}/publish"),
+            serde_json::Value::Null,
+        )
+        .await?;
+    println!(
+        "pack: {docs} PDFs, {:.0} MB in all; concurrency {CONCURRENCY}; {reps} alternating repetitions",
+        total as f64 / 1e6
+    );
+
+    let (user, password) = server.account("member")?;
+    let mut ours = Vec::new();
+    let mut curl = Vec::new();
+    for _ in 0..reps {
+        // Ours: a fresh device, enrol (not timed), then the full initial sync.
+        let dir = tempfile::tempdir()?;
+        let store = std::sync::Arc::new(
+            enrol(EnrolRequest {
+                data_dir: dir.path(),
+                server_url: &server.url(),
+                username: &user,
+                password: &password,
+                pin: "123456",
+                device_name: "bench",
+                config: &test_config(),
+            })
+            .await?,
+        );
+        let syncer = Syncer::new(store.clone())?.with_options(SyncOptions {
+            concurrency: CONCURRENCY,
+            ..SyncOptions::default()
+        });
+        let t = Instant::now();
+        let report = syncer.sync_once(&()).await?;
+        let secs = t.elapsed().as_secs_f64();
+        anyhow::ensure!(report.documents.rejected() == 0 && report.documents.interrupted() == 0);
+        ours.push(report.documents.bytes_downloaded() as f64 / secs / 1e6);
+
+        // curl: the same blobs with the same credentials and concurrency, into files.
+        let session = Session::load(&store)?.context("session")?;
+        let out = tempfile::tempdir()?;
+        let mut args = vec![
+            "--silent".to_owned(),
+            "--no-progress-meter".to_owned(),
+            "--fail".to_owned(),
+            "--parallel".to_owned(),
+            "--parallel-max".to_owned(),
+            CONCURRENCY.to_string(),
+            "-H".to_owned(),
+            format!("Authorization: Bearer {}", session.token),
+            "-H".to_owned(),
+            format!("x-device-id: {}", session.device_id),
+        ];
+        for sha in &shas {
+            args.push("-o".to_owned());
+            args.push(out.path().join(sha).display().to_string());
+            args.push(format!("{}/v1/blobs/{sha}", server.url()));
+        }
+        let t = Instant::now();
+        let status = tokio::process::Command::new("curl")
+            .args(&args)
+            .status()
+            .await?;
+        let secs = t.elapsed().as_secs_f64();
+        anyhow::ensure!(status.success(), "curl failed");
+        curl.push(total as f64 / secs / 1e6);
+        drop(syncer);
+        drop(store);
+    }
+    let (o, c) = (median(&mut ours.clone()), median(&mut curl.clone()));
+    println!("| initial sync | ours {o:.0} MB/s (runs {ours:.0?}) | curl {c:.0} MB/s (runs {curl:.0?}) | ratio {:.2} | goal ≥ 0.80 | {} |",
+        o / c, if o / c >= 0.8 { "met" } else { "MISSED" });
+
+    // One-item delta.
+    let dir = tempfile::tempdir()?;
+    let store = std::sync::Arc::new(
+        enrol(EnrolRequest {
+            data_dir: dir.path(),
+            server_url: &server.url(),
+            username: &user,
+            password: &password,
+            pin: "123456",
+            device_name: "bench-delta",
+            config: &test_config(),
+        })
+        .await?,
+    );
+    let syncer = Syncer::new(store.clone())?;
+    syncer.sync_once(&()).await?;
+    let mut times = Vec::new();
+    let mut bytes = 0usize;
+    for i in 0..5 {
+        secretary
+            .post(
+                &format!("/v1/meetings/{meeting}/agenda"),
+                serde_json::json!({"title": format!("Mục bổ sung {i}")}),
+            )
+            .await?;
+        let cursor = store.cursor()?;
+        // What the delta pull transfers: the feed page after our cursor.
+        let session = Session::load(&store)?.context("session")?;
+        let body = reqwest::Client::new()
+            .get(format!(
+                "{}/v1/changes?since={cursor}&limit=500",
+                server.url()
+            ))
+            .bearer_auth(&session.token)
+            .header("x-device-id", &session.device_id)
+            .send()
+            .await?
+            .bytes()
+            .await?;
+        bytes = body.len();
+        let t = Instant::now();
+        let r = syncer.sync_once(&()).await?;
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+        anyhow::ensure!(r.pull.changes >= 1);
+    }
+    println!(
+        "| one-item delta sync | {:.1} ms median (runs {times:.1?}) | feed page {bytes} bytes | no document re-downloaded |",
+        median(&mut times)
+    );
+    Ok(())
+}
