@@ -12,17 +12,63 @@ use ts_rs::TS;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum IpcErrorCode {
+    /// Nothing stored on this device: enrol first.
+    NoData,
+    /// The PIN was wrong; `attemptsLeft` and `retryAfterSecs` are set.
+    WrongPin,
+    /// Too many wrong PINs: wait `retryAfterSecs` before trying again.
+    Locked,
+    /// The last allowed wrong PIN wiped the local data.
+    Wiped,
+    /// The server cannot be reached.
+    Offline,
+    /// The server refused the user name or password.
+    LoginFailed,
+    /// An administrator revoked this device; its data was wiped.
+    DeviceRevoked,
+    /// The server no longer accepts this device's session.
+    SessionExpired,
+    /// The command was called while the store is locked.
+    NotUnlocked,
+    /// An argument breaks a rule (PIN too short, malformed address, …).
+    InvalidInput,
+    /// The record is not (or not yet) in the local cache.
+    NotFound,
+    /// A document failed verification or is not a readable PDF; never shown.
+    DocumentRejected,
+    /// The PDF library could not be loaded.
     PdfiumUnavailable,
+    /// The server answered with an error the member cannot act on.
+    ServerError,
+    /// A bug or an impossible state.
     Internal,
 }
 
-/// Every command's error: a code for the UI to act on, and an English
-/// message for logs (the UI shows its own translated text per code).
+/// Every command's error: a code for the UI to act on, an English message for
+/// logs (the UI shows its own translated text per code), and the structured
+/// details some codes carry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS, thiserror::Error)]
+#[serde(rename_all = "camelCase")]
 #[error("{code:?}: {message}")]
 pub struct IpcError {
     pub code: IpcErrorCode,
     pub message: String,
+    /// For `wrong_pin`: attempts left before the local data is wiped.
+    pub attempts_left: Option<u32>,
+    /// For `wrong_pin` and `locked`: seconds until the next attempt is accepted.
+    pub retry_after_secs: Option<u32>,
+}
+
+impl IpcError {
+    /// An error without structured details.
+    pub fn new(code: IpcErrorCode, message: impl Into<String>) -> IpcError {
+        IpcError {
+            code,
+            message: message.into(),
+            attempts_left: None,
+            retry_after_secs: None,
+        }
+    }
 }
 
 /// Whether PDFium could be loaded, and which build.
@@ -41,6 +87,167 @@ pub struct AppInfo {
     pub pdfium: PdfiumStatus,
 }
 
+/// Which screen the app is at: the answer of `session_state`, and the payload
+/// of the `session-changed` event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(
+    tag = "kind",
+    rename_all = "snake_case",
+    rename_all_fields = "camelCase"
+)]
+pub enum SessionState {
+    /// Nothing stored: enrol. `serverUrl` pre-fills the address field.
+    FirstRun { server_url: Option<String> },
+    /// A store exists and needs the PIN.
+    Locked {
+        failed_attempts: u32,
+        retry_after_secs: u32,
+    },
+    /// Unlocked; the meetings are readable.
+    Unlocked {
+        username: String,
+        server_url: String,
+    },
+    /// An administrator revoked this device and its data was wiped.
+    Revoked,
+}
+
+/// The status bar: payload of the `sync-status` event and answer of `sync_status`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncStatusView {
+    /// `null` until the first sync attempt has finished.
+    pub online: Option<bool>,
+    /// A sync round is running.
+    pub syncing: bool,
+    /// Last successful sync, unix ms.
+    #[ts(type = "number | null")]
+    pub last_sync_ms: Option<i64>,
+    /// Outbox operations not yet answered by the server.
+    pub pending_outbox: u32,
+    /// Why the last round failed, if it did.
+    pub last_error: Option<IpcErrorCode>,
+}
+
+/// Download progress: payload of the `sync-progress` event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncProgress {
+    pub document_id: String,
+    pub version: u32,
+    #[ts(type = "number")]
+    pub document_done: u64,
+    #[ts(type = "number")]
+    pub document_total: u64,
+    #[ts(type = "number")]
+    pub overall_done: u64,
+    #[ts(type = "number")]
+    pub overall_total: u64,
+}
+
+/// A meeting in the list, with how far its documents are downloaded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct MeetingSummary {
+    pub id: String,
+    pub title: String,
+    pub location: String,
+    /// Start, unix ms.
+    #[ts(type = "number")]
+    pub starts_at: i64,
+    /// `draft`, `published`, `in_session` or `closed`.
+    pub status: String,
+    /// Document versions of this meeting.
+    pub versions_total: u32,
+    /// Of those, verified and stored.
+    pub versions_ready: u32,
+    /// Of those, refused (tampered, truncated, bad signature).
+    pub versions_rejected: u32,
+}
+
+/// One agenda item as stored (flat; the UI builds the tree).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AgendaItemView {
+    pub id: String,
+    pub parent_id: Option<String>,
+    /// Order among siblings.
+    #[ts(type = "number")]
+    pub position: i64,
+    pub title: String,
+}
+
+/// Where a document version stands in the local cache.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum VersionState {
+    /// Verified and stored: can be opened.
+    Ready,
+    /// Not downloaded yet.
+    Pending,
+    /// Refused; never shown. `reason` is the sync client's English explanation.
+    Rejected { reason: String },
+}
+
+/// One version of a document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct VersionView {
+    pub id: String,
+    pub version: u32,
+    /// A later version replaced this one; it stays readable.
+    pub superseded: bool,
+    #[ts(type = "number")]
+    pub size: u64,
+    pub state: VersionState,
+}
+
+/// A document of an agenda item with its versions, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct DocumentView {
+    pub id: String,
+    pub agenda_item_id: String,
+    pub title: String,
+    pub versions: Vec<VersionView>,
+}
+
+/// The meeting screen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct MeetingDetail {
+    pub meeting: MeetingSummary,
+    /// The item the chair has put on the floor.
+    pub current_item_id: Option<String>,
+    pub agenda: Vec<AgendaItemView>,
+    pub documents: Vec<DocumentView>,
+}
+
+/// A page's displayed size in PDF points.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, TS)]
+pub struct PageSizeView {
+    pub width: f32,
+    pub height: f32,
+}
+
+/// An opened document version: its pages are served by the `ecabinet:` scheme.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct OpenedDocumentView {
+    pub version_id: String,
+    pub pages: Vec<PageSizeView>,
+}
+
+/// Names of the events the shell emits, with the payload type of each.
+pub mod events {
+    /// Payload [`super::SyncStatusView`].
+    pub const SYNC_STATUS: &str = "sync-status";
+    /// Payload [`super::SyncProgress`].
+    pub const SYNC_PROGRESS: &str = "sync-progress";
+    /// Payload [`super::SessionState`].
+    pub const SESSION_CHANGED: &str = "session-changed";
+}
+
 /// The generated TypeScript for every IPC type, in a stable order.
 pub fn typescript_bindings() -> String {
     let cfg = ts_rs::Config::default();
@@ -49,6 +256,17 @@ pub fn typescript_bindings() -> String {
         IpcError::decl(&cfg),
         PdfiumStatus::decl(&cfg),
         AppInfo::decl(&cfg),
+        SessionState::decl(&cfg),
+        SyncStatusView::decl(&cfg),
+        SyncProgress::decl(&cfg),
+        MeetingSummary::decl(&cfg),
+        AgendaItemView::decl(&cfg),
+        VersionState::decl(&cfg),
+        VersionView::decl(&cfg),
+        DocumentView::decl(&cfg),
+        MeetingDetail::decl(&cfg),
+        PageSizeView::decl(&cfg),
+        OpenedDocumentView::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from src-tauri/src/ipc.rs by ts-rs. Do not edit by hand:\n\
@@ -59,7 +277,11 @@ pub fn typescript_bindings() -> String {
         out.push_str(&d);
         out.push_str("\n\n");
     }
-    out.truncate(out.trim_end().len());
-    out.push('\n');
+    out.push_str(&format!(
+        "export const EVENTS = {{ syncStatus: \"{}\", syncProgress: \"{}\", sessionChanged: \"{}\" }} as const;\n",
+        events::SYNC_STATUS,
+        events::SYNC_PROGRESS,
+        events::SESSION_CHANGED
+    ));
     out
 }

@@ -3,14 +3,89 @@
 //! Windows, commands and state wiring only: every command converts its input,
 //! calls one function of a core crate and maps the error (see `commands/`).
 //! Types that cross into the web UI live in [`ipc`] and have generated
-//! TypeScript bindings in `ui/src/lib/bindings.ts`.
+//! TypeScript bindings in `ui/src/lib/bindings.ts`. Page images reach the UI
+//! through the `ecabinet:` URI scheme ([`pages`]), never over IPC.
 
+mod background;
 pub mod commands;
+mod errors;
 pub mod ipc;
+pub mod pages;
+mod session;
+pub mod state;
+mod views;
 
-/// Builds the Tauri application with every command registered.
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ecabinet_pdf::{EngineConfig, PdfEngine};
+use ecabinet_store::StoreConfig;
+use tauri::{Emitter, Manager, Runtime};
+
+use crate::ipc::events;
+use crate::state::{AppConfig, AppState, EventSink, UiEvent};
+
+/// Every command the UI may call.
+pub fn handlers<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
+    tauri::generate_handler![
+        commands::about::app_info,
+        commands::session::session_state,
+        commands::session::enrol,
+        commands::session::unlock,
+        commands::session::lock,
+        commands::sync::sync_status,
+        commands::sync::sync_now,
+        commands::meetings::list_meetings,
+        commands::meetings::meeting_detail,
+        commands::documents::open_document,
+        commands::documents::close_document,
+    ]
+}
+
+/// Forwards [`UiEvent`]s to the webview as typed Tauri events.
+struct TauriEvents<R: Runtime>(tauri::AppHandle<R>);
+
+impl<R: Runtime> EventSink for TauriEvents<R> {
+    fn emit(&self, event: UiEvent) {
+        // A window that is gone cannot be told anything; nothing to do then.
+        let _ = match event {
+            UiEvent::SyncStatus(p) => self.0.emit(events::SYNC_STATUS, p),
+            UiEvent::SyncProgress(p) => self.0.emit(events::SYNC_PROGRESS, p),
+            UiEvent::SessionChanged(p) => self.0.emit(events::SESSION_CHANGED, p),
+        };
+    }
+}
+
+/// Settings from the environment: `ECABINET_DATA_DIR` (else the platform data
+/// dir) and `ECABINET_SERVER_URL` (pre-fills the first-run screen).
+fn config_from_env<R: Runtime>(app: &tauri::AppHandle<R>) -> Result<AppConfig, tauri::Error> {
+    let data_dir = match std::env::var_os("ECABINET_DATA_DIR").filter(|d| !d.is_empty()) {
+        Some(d) => PathBuf::from(d),
+        None => app.path().app_data_dir()?,
+    };
+    Ok(AppConfig {
+        data_dir,
+        server_url_hint: std::env::var("ECABINET_SERVER_URL")
+            .ok()
+            .filter(|s| !s.is_empty()),
+        store: StoreConfig::default(),
+        sync_interval: Duration::from_secs(15),
+    })
+}
+
+/// Builds the Tauri application with its state, page scheme and commands.
 pub fn builder() -> tauri::Builder<tauri::Wry> {
-    tauri::Builder::default().invoke_handler(tauri::generate_handler![commands::about::app_info])
+    tauri::Builder::default()
+        .setup(|app| {
+            let config = config_from_env(app.handle())?;
+            let pdf = PdfEngine::start(EngineConfig::default());
+            let events = Arc::new(TauriEvents(app.handle().clone()));
+            app.manage(AppState::new(config, pdf, events));
+            Ok(())
+        })
+        .register_asynchronous_uri_scheme_protocol(pages::SCHEME, pages::handle)
+        .invoke_handler(handlers())
 }
 
 /// Runs the desktop app until its last window closes.

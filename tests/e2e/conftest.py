@@ -73,6 +73,9 @@ def launch_app(app_binary: Path, data_dir: Path, webview_home: Path, log_dir: Pa
     )
     try:
         wait_for_port(port)
+        # tauri-driver starts WebKitWebDriver itself; a session requested before
+        # that one listens fails with "connection refused" (seen under load).
+        wait_for_port(native_port)
         options = ArgOptions()
         options.set_capability("browserName", "wry")
         options.set_capability("tauri:options", {"application": str(app_binary)})

@@ -119,6 +119,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Sync => {
             let store = Arc::new(unlock(&dir)?);
             let syncer = Syncer::new(store)?;
+            eprintln!("syncing with {}", syncer.api().url(""));
             let sink = TerminalProgress::new();
             match syncer.sync_once(&sink).await {
                 Ok(report) => {

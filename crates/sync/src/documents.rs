@@ -130,6 +130,24 @@ impl Syncer {
             .with_store(|s| Ok((s.versions_missing_blobs()?, s.manifest_key()?)))
             .await?;
         let key = key.ok_or(SyncError::NotEnrolled)?;
+        // A run stopped between storing a blob and clearing its old error
+        // leaves a stale error behind: clear those first.
+        self.with_store(|s| {
+            for (version_id, _) in s.version_errors()? {
+                let stored = match s.entity(ecabinet_store::Entity::DocumentVersion, &version_id)? {
+                    Some(body) => match body.get("sha256").and_then(|v| v.as_str()) {
+                        Some(sha) => s.has_blob(sha)?,
+                        None => false,
+                    },
+                    None => true, // the version itself is gone
+                };
+                if stored {
+                    s.set_version_error(&version_id, None)?;
+                }
+            }
+            Ok(())
+        })
+        .await?;
         // Oldest first, so a document's versions are verified in order.
         rows.sort_by(|a, b| (&a.document_id, a.version).cmp(&(&b.document_id, b.version)));
         let counters = Arc::new(Counters {
@@ -232,6 +250,20 @@ impl Syncer {
         };
         let mut writer = Some(writer);
         let mut offset = writer.as_ref().map_or(0, BlobWriter::resume_offset);
+        if offset >= size {
+            // Every byte is already stored (a run was stopped between the
+            // last chunk and the final check): just verify and publish it.
+            let w = writer
+                .take()
+                .ok_or_else(|| Fetch::Retry("writer lost".into()))?;
+            return match self.with_store(move |_| w.finish()).await {
+                Ok(()) => Ok(0),
+                Err(SyncError::Store(StoreError::BlobHashMismatch { .. })) => Err(Fetch::Retry(
+                    "the stored copy did not verify; downloading again".to_owned(),
+                )),
+                Err(e) => Err(Fetch::from_sync(e)),
+            };
+        }
         let mut req = self.api.get(&format!("/v1/blobs/{sha}"));
         if offset > 0 {
             req = req.header(RANGE, format!("bytes={offset}-"));
@@ -241,6 +273,15 @@ impl Syncer {
         }
         let resp = match crate::Api::send(req).await {
             Ok(r) => r,
+            Err(SyncError::Server { status: 416, .. }) if offset > 0 => {
+                // The server's copy no longer matches what we resumed from:
+                // drop the partial download and start over.
+                let w = writer.take();
+                self.with_store(move |_| w.map_or(Ok(()), BlobWriter::discard))
+                    .await
+                    .map_err(Fetch::from_sync)?;
+                return Err(Fetch::Retry("range not satisfiable; restarting".into()));
+            }
             Err(e) if e.is_transient() => return Err(Fetch::Retry(e.to_string())),
             Err(e @ (SyncError::DeviceRevoked | SyncError::SessionExpired)) => {
                 return Err(Fetch::Fatal(e))

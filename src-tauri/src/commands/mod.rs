@@ -1,3 +1,7 @@
 //! Tauri commands, one module per feature. Each is a thin adapter.
 
 pub mod about;
+pub mod documents;
+pub mod meetings;
+pub mod session;
+pub mod sync;

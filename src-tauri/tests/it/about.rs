@@ -4,7 +4,9 @@ use tauri::webview::InvokeRequest;
 #[test]
 fn app_info_command_returns_the_version_and_the_loaded_pdfium_build() {
     let app = mock_builder()
-        .invoke_handler(tauri::generate_handler![ecabinet_app_lib::commands::about::app_info])
+        .invoke_handler(tauri::generate_handler![
+            ecabinet_app_lib::commands::about::app_info
+        ])
         .build(mock_context(noop_assets()))
         .expect("mock app builds");
     let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
@@ -16,7 +18,7 @@ fn app_info_command_returns_the_version_and_the_loaded_pdfium_build() {
             cmd: "app_info".into(),
             callback: tauri::ipc::CallbackFn(0),
             error: tauri::ipc::CallbackFn(1),
-            url: "http://tauri.localhost".parse().expect("url"),
+            url: webview.url().expect("webview url"),
             body: tauri::ipc::InvokeBody::default(),
             headers: Default::default(),
             invoke_key: INVOKE_KEY.to_string(),

@@ -2,3 +2,6 @@
 
 mod about;
 mod bindings;
+mod documents;
+mod harness;
+mod session;

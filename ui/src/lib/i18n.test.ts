@@ -31,3 +31,17 @@ describe("i18n", () => {
     expect(translate("en", "app.subtitle")).not.toBe(translate("vi", "app.subtitle"));
   });
 });
+
+describe("i18n placeholders", () => {
+  it("fills {name} placeholders in both languages", () => {
+    expect(translate("vi", "unlock.wait", { n: 4 })).toBe("Vui lòng chờ 4 giây rồi thử lại.");
+    expect(translate("en", "unlock.wrongPin", { n: 2 })).toContain("2 attempts left");
+  });
+
+  it("uses the same placeholders in both languages", () => {
+    const names = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+    for (const key of Object.keys(messages.vi) as (keyof typeof messages.vi)[]) {
+      expect(names(messages.en[key]), key).toEqual(names(messages.vi[key]));
+    }
+  });
+});

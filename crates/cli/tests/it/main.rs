@@ -3,13 +3,15 @@
 use std::path::Path;
 use std::process::Output;
 
+mod kills;
+
 use anyhow::{Context, Result};
 use ecabinet_tests::TestServer;
 use serde_json::Value;
 
-const PIN: &str = "135790";
+pub(crate) const PIN: &str = "135790";
 
-async fn ecabinet(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Result<Output> {
+pub(crate) async fn ecabinet(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Result<Output> {
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_ecabinet"));
     cmd.arg("--data-dir").arg(dir).args(args);
     cmd.env_remove("ECABINET_PIN")
@@ -21,7 +23,7 @@ async fn ecabinet(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Result<Out
     Ok(cmd.output().await?)
 }
 
-fn text(o: &Output) -> String {
+pub(crate) fn text(o: &Output) -> String {
     format!(
         "status {:?}\nstdout:\n{}\nstderr:\n{}",
         o.status,

@@ -1,0 +1,161 @@
+//! How the core crates' errors reach the UI: each maps to one [`IpcErrorCode`]
+//! the UI translates; the English text goes along for logs only.
+
+use std::time::Duration;
+
+use ecabinet_pdf::PdfError;
+use ecabinet_protocol::ErrorCode;
+use ecabinet_store::StoreError;
+use ecabinet_sync::SyncError;
+
+use crate::ipc::{IpcError, IpcErrorCode};
+
+/// Whole seconds, rounded up: "try again in 0 s" must never be shown while
+/// the store still refuses.
+pub(crate) fn secs_ceil(d: Duration) -> u32 {
+    let secs = d.as_secs() + u64::from(d.subsec_nanos() > 0);
+    u32::try_from(secs).unwrap_or(u32::MAX)
+}
+
+impl From<StoreError> for IpcError {
+    fn from(e: StoreError) -> Self {
+        let message = e.to_string();
+        match e {
+            StoreError::NoData => IpcError::new(IpcErrorCode::NoData, message),
+            StoreError::WrongPin {
+                attempts_left,
+                retry_after,
+            } => IpcError {
+                code: IpcErrorCode::WrongPin,
+                message,
+                attempts_left: Some(attempts_left),
+                retry_after_secs: Some(secs_ceil(retry_after)),
+            },
+            StoreError::Locked { retry_after } => IpcError {
+                code: IpcErrorCode::Locked,
+                message,
+                attempts_left: None,
+                retry_after_secs: Some(secs_ceil(retry_after)),
+            },
+            StoreError::Wiped => IpcError::new(IpcErrorCode::Wiped, message),
+            StoreError::PinTooShort { .. } => IpcError::new(IpcErrorCode::InvalidInput, message),
+            StoreError::BlobMissing(_) => IpcError::new(IpcErrorCode::NotFound, message),
+            StoreError::BlobCorrupt { .. }
+            | StoreError::BlobHashMismatch { .. }
+            | StoreError::BlobSizeMismatch { .. } => {
+                IpcError::new(IpcErrorCode::DocumentRejected, message)
+            }
+            _ => IpcError::new(IpcErrorCode::Internal, message),
+        }
+    }
+}
+
+impl From<SyncError> for IpcError {
+    fn from(e: SyncError) -> Self {
+        let message = e.to_string();
+        let code = match e {
+            SyncError::Offline(_) => IpcErrorCode::Offline,
+            SyncError::DeviceRevoked => IpcErrorCode::DeviceRevoked,
+            SyncError::SessionExpired => IpcErrorCode::SessionExpired,
+            SyncError::NotEnrolled => IpcErrorCode::NoData,
+            SyncError::Store(s) => return IpcError::from(s),
+            SyncError::Server { code, status, .. } => match code {
+                ErrorCode::Unauthenticated => IpcErrorCode::LoginFailed,
+                ErrorCode::DeviceRevoked => IpcErrorCode::DeviceRevoked,
+                ErrorCode::InvalidInput | ErrorCode::BadRequest => IpcErrorCode::InvalidInput,
+                _ if status >= 500 => IpcErrorCode::Offline,
+                _ => IpcErrorCode::ServerError,
+            },
+            SyncError::Protocol(_) => IpcErrorCode::ServerError,
+            SyncError::Invalid(_) => IpcErrorCode::InvalidInput,
+            SyncError::Internal(_) => IpcErrorCode::Internal,
+        };
+        IpcError::new(code, message)
+    }
+}
+
+impl From<PdfError> for IpcError {
+    fn from(e: PdfError) -> Self {
+        let message = e.to_string();
+        let code = match e {
+            PdfError::LibraryNotFound { .. } | PdfError::LibraryLoad { .. } => {
+                IpcErrorCode::PdfiumUnavailable
+            }
+            PdfError::Empty
+            | PdfError::Malformed
+            | PdfError::PasswordProtected
+            | PdfError::UnsupportedSecurity
+            | PdfError::NoPages => IpcErrorCode::DocumentRejected,
+            PdfError::UnknownDocument(_) | PdfError::PageOutOfRange { .. } => {
+                IpcErrorCode::NotFound
+            }
+            PdfError::InvalidRequest(_) => IpcErrorCode::InvalidInput,
+            _ => IpcErrorCode::Internal,
+        };
+        IpcError::new(code, message)
+    }
+}
+
+/// A blocking task that panicked or was cancelled.
+pub(crate) fn join_error(e: impl std::fmt::Display) -> IpcError {
+    IpcError::new(
+        IpcErrorCode::Internal,
+        format!("background task failed: {e}"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code_of(e: impl Into<IpcError>) -> IpcErrorCode {
+        e.into().code
+    }
+
+    #[test]
+    fn wrong_pin_carries_attempts_left_and_whole_seconds_to_wait() {
+        let e = IpcError::from(StoreError::WrongPin {
+            attempts_left: 7,
+            retry_after: Duration::from_millis(3_200),
+        });
+        assert_eq!(e.code, IpcErrorCode::WrongPin);
+        assert_eq!(e.attempts_left, Some(7));
+        assert_eq!(e.retry_after_secs, Some(4));
+    }
+
+    #[test]
+    fn each_store_and_sync_failure_a_member_can_act_on_has_its_own_code() {
+        assert_eq!(code_of(StoreError::NoData), IpcErrorCode::NoData);
+        assert_eq!(code_of(StoreError::Wiped), IpcErrorCode::Wiped);
+        assert_eq!(
+            code_of(StoreError::Locked {
+                retry_after: Duration::from_secs(2)
+            }),
+            IpcErrorCode::Locked
+        );
+        assert_eq!(
+            code_of(StoreError::BlobCorrupt {
+                sha256: "ab".into(),
+                chunk: 3
+            }),
+            IpcErrorCode::DocumentRejected
+        );
+        assert_eq!(
+            code_of(SyncError::DeviceRevoked),
+            IpcErrorCode::DeviceRevoked
+        );
+        assert_eq!(
+            code_of(SyncError::SessionExpired),
+            IpcErrorCode::SessionExpired
+        );
+        assert_eq!(
+            code_of(SyncError::Server {
+                status: 401,
+                code: ErrorCode::Unauthenticated,
+                message: "wrong username or password".into()
+            }),
+            IpcErrorCode::LoginFailed
+        );
+        assert_eq!(code_of(PdfError::Malformed), IpcErrorCode::DocumentRejected);
+    }
+}

@@ -1,0 +1,179 @@
+//! Turns cache rows (the wire bodies as stored) into the UI's view types.
+
+use std::collections::HashMap;
+
+use ecabinet_store::{Entity, Store};
+use serde_json::Value;
+
+use crate::ipc::{
+    AgendaItemView, DocumentView, IpcError, IpcErrorCode, MeetingDetail, MeetingSummary,
+    OpenedDocumentView, PageSizeView, VersionState, VersionView,
+};
+use crate::state::AppState;
+
+fn text(body: &Value, field: &str) -> String {
+    body.get(field)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn not_found(what: &str, id: &str) -> IpcError {
+    IpcError::new(
+        IpcErrorCode::NotFound,
+        format!("{what} {id} is not in the local cache"),
+    )
+}
+
+/// The documents of a meeting with their versions and cache state.
+fn documents(
+    store: &Store,
+    meeting_id: &str,
+    errors: &HashMap<String, String>,
+) -> Result<Vec<DocumentView>, IpcError> {
+    let mut out = Vec::new();
+    for (id, body) in store.documents(meeting_id)? {
+        let mut versions = Vec::new();
+        for v in store.document_versions(&id)? {
+            let state = if let Some(reason) = errors.get(&v.id) {
+                VersionState::Rejected {
+                    reason: reason.clone(),
+                }
+            } else if store.has_blob(&v.sha256)? {
+                VersionState::Ready
+            } else {
+                VersionState::Pending
+            };
+            versions.push(VersionView {
+                superseded: v
+                    .body
+                    .get("superseded")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false),
+                size: v.body.get("size").and_then(Value::as_u64).unwrap_or(0),
+                id: v.id,
+                version: v.version,
+                state,
+            });
+        }
+        out.push(DocumentView {
+            agenda_item_id: text(&body, "agenda_item_id"),
+            title: text(&body, "title"),
+            id,
+            versions,
+        });
+    }
+    Ok(out)
+}
+
+fn summary(
+    body: &Value,
+    id: &str,
+    starts_at: i64,
+    title: &str,
+    docs: &[DocumentView],
+) -> MeetingSummary {
+    let versions = docs.iter().flat_map(|d| &d.versions);
+    let count = |f: fn(&VersionState) -> bool| {
+        u32::try_from(versions.clone().filter(|v| f(&v.state)).count()).unwrap_or(u32::MAX)
+    };
+    MeetingSummary {
+        id: id.to_owned(),
+        title: title.to_owned(),
+        location: text(body, "location"),
+        starts_at,
+        status: text(body, "status"),
+        versions_total: count(|_| true),
+        versions_ready: count(|s| matches!(s, VersionState::Ready)),
+        versions_rejected: count(|s| matches!(s, VersionState::Rejected { .. })),
+    }
+}
+
+fn version_errors(store: &Store) -> Result<HashMap<String, String>, IpcError> {
+    Ok(store.version_errors()?.into_iter().collect())
+}
+
+/// Every meeting, earliest first, with its documents' download state.
+pub(crate) fn meetings(store: &Store) -> Result<Vec<MeetingSummary>, IpcError> {
+    let errors = version_errors(store)?;
+    store
+        .meetings(None)?
+        .into_iter()
+        .map(|m| {
+            let docs = documents(store, &m.id, &errors)?;
+            Ok(summary(&m.body, &m.id, m.starts_at, &m.title, &docs))
+        })
+        .collect()
+}
+
+/// The meeting screen's data.
+pub(crate) fn meeting_detail(store: &Store, meeting_id: &str) -> Result<MeetingDetail, IpcError> {
+    let body = store
+        .entity(Entity::Meeting, meeting_id)?
+        .ok_or_else(|| not_found("meeting", meeting_id))?;
+    let errors = version_errors(store)?;
+    let docs = documents(store, meeting_id, &errors)?;
+    let starts_at = body.get("starts_at").and_then(Value::as_i64).unwrap_or(0);
+    let agenda = store
+        .agenda(meeting_id)?
+        .into_iter()
+        .map(|a| AgendaItemView {
+            title: text(&a.body, "title"),
+            id: a.id,
+            parent_id: a.parent_id,
+            position: a.position,
+        })
+        .collect();
+    Ok(MeetingDetail {
+        meeting: summary(&body, meeting_id, starts_at, &text(&body, "title"), &docs),
+        current_item_id: body
+            .get("current_item_id")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        agenda,
+        documents: docs,
+    })
+}
+
+/// Opens a verified version in PDFium from decrypted bytes held in memory only.
+/// A refused version answers `document_rejected` and is never decrypted.
+pub(crate) fn open_document(
+    state: &AppState,
+    version_id: &str,
+) -> Result<OpenedDocumentView, IpcError> {
+    let store = state.store()?;
+    let pdf = state.pdf()?;
+    let body = store
+        .entity(Entity::DocumentVersion, version_id)?
+        .ok_or_else(|| not_found("document version", version_id))?;
+    if let Some(reason) = version_errors(&store)?.remove(version_id) {
+        return Err(IpcError::new(IpcErrorCode::DocumentRejected, reason));
+    }
+    let sha = text(&body, "sha256");
+    if !store.has_blob(&sha)? {
+        return Err(IpcError::new(
+            IpcErrorCode::NotFound,
+            format!("document version {version_id} is not downloaded yet"),
+        ));
+    }
+    let pages = match state.document(version_id) {
+        Some(handle) => pdf.page_sizes(handle)?,
+        None => {
+            let opened = pdf.open(store.read_blob(&sha)?, version_id)?;
+            if let Some(old) = state.add_document(version_id, opened.handle) {
+                let _ = pdf.close(old);
+            }
+            opened.pages
+        }
+    };
+    Ok(OpenedDocumentView {
+        version_id: version_id.to_owned(),
+        pages: pages
+            .into_iter()
+            .map(|p| PageSizeView {
+                width: p.width,
+                height: p.height,
+            })
+            .collect(),
+    })
+}

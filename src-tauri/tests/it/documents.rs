@@ -1,0 +1,157 @@
+//! The meeting screen's data and opening documents: verified versions open in
+//! PDFium from memory; refused or tampered ones never do.
+
+use std::path::Path;
+
+use ecabinet_store::{Entity, FeedChange, FeedOp, Store, BLOB_DIR};
+use serde_json::{json, Value};
+
+use crate::harness::{app, store_config};
+
+const PIN: &str = "2468";
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    ring::digest::digest(&ring::digest::SHA256, bytes)
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn upsert(entity: Entity, body: Value) -> FeedChange {
+    FeedChange {
+        entity,
+        id: body["id"].as_str().expect("id").to_owned(),
+        op: FeedOp::Upsert(body),
+    }
+}
+
+/// A meeting with a nested agenda and one document in two versions: v1
+/// (superseded, stored) and v2 (current, refused by the sync client).
+fn seed(dir: &Path) -> (String, String) {
+    let pdf = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../assets/demo/chuong-trinh-phien-hop-thang-11.pdf"),
+    )
+    .expect("demo pdf");
+    let sha1 = sha256_hex(&pdf);
+    let sha2 = sha256_hex(b"another version");
+    let store = Store::create(dir, PIN, &store_config()).expect("create");
+    let m = json!({"id": "m1", "committee_id": "c1", "title": "Phiên họp tháng 11", "location": "Phòng 1",
+        "starts_at": 1_790_000_000_000_i64, "status": "in_session", "published_at": null, "current_item_id": "a2"});
+    let changes = vec![
+        upsert(Entity::Meeting, m),
+        upsert(
+            Entity::AgendaItem,
+            json!({"id": "a1", "meeting_id": "m1", "parent_id": null, "position": 0, "title": "Khai mạc"}),
+        ),
+        upsert(
+            Entity::AgendaItem,
+            json!({"id": "a2", "meeting_id": "m1", "parent_id": null, "position": 1, "title": "Tờ trình"}),
+        ),
+        upsert(
+            Entity::AgendaItem,
+            json!({"id": "a21", "meeting_id": "m1", "parent_id": "a2", "position": 0, "title": "Của Sở Tài chính"}),
+        ),
+        upsert(
+            Entity::Document,
+            json!({"id": "d1", "meeting_id": "m1", "agenda_item_id": "a21", "title": "Tờ trình", "current_version": 2}),
+        ),
+        upsert(
+            Entity::DocumentVersion,
+            json!({"id": "v1", "document_id": "d1", "meeting_id": "m1", "version": 1,
+            "sha256": sha1, "size": pdf.len(), "published": true, "superseded": true, "signed": null}),
+        ),
+        upsert(
+            Entity::DocumentVersion,
+            json!({"id": "v2", "document_id": "d1", "meeting_id": "m1", "version": 2,
+            "sha256": sha2, "size": 15, "published": true, "superseded": false, "signed": null}),
+        ),
+    ];
+    store.apply_changes(&changes, 7).expect("apply");
+    let mut w = store.blob_writer(&sha1, pdf.len() as u64).expect("writer");
+    w.append(&pdf).expect("append");
+    w.finish().expect("finish");
+    store
+        .set_version_error("v2", Some("manifest signature rejected"))
+        .expect("error");
+    (sha1, sha2)
+}
+
+#[test]
+fn the_meeting_screen_lists_agenda_documents_versions_and_the_current_item() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    seed(dir.path());
+    let app = app(dir.path(), false);
+    app.call("unlock", json!({"pin": PIN})).expect("unlock");
+
+    let list = app.call("list_meetings", json!({})).expect("list");
+    assert_eq!(list[0]["title"], "Phiên họp tháng 11");
+    assert_eq!(
+        (
+            &list[0]["versionsTotal"],
+            &list[0]["versionsReady"],
+            &list[0]["versionsRejected"]
+        ),
+        (&json!(2), &json!(1), &json!(1))
+    );
+
+    let m = app
+        .call("meeting_detail", json!({"meetingId": "m1"}))
+        .expect("detail");
+    assert_eq!(m["currentItemId"], "a2");
+    let agenda: Vec<(&str, Option<&str>)> = m["agenda"]
+        .as_array()
+        .expect("agenda")
+        .iter()
+        .map(|a| (a["id"].as_str().expect("id"), a["parentId"].as_str()))
+        .collect();
+    assert_eq!(agenda, [("a1", None), ("a2", None), ("a21", Some("a2"))]);
+    let versions = &m["documents"][0]["versions"];
+    assert_eq!(versions[0]["superseded"], true);
+    assert_eq!(versions[0]["state"], json!({"kind": "ready"}));
+    assert_eq!(
+        versions[1]["state"],
+        json!({"kind": "rejected", "reason": "manifest signature rejected"})
+    );
+    assert_eq!(
+        app.error("meeting_detail", json!({"meetingId": "nope"}))["code"],
+        "not_found"
+    );
+}
+
+#[test]
+fn a_verified_version_opens_and_a_refused_or_tampered_one_never_does() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (sha1, _) = seed(dir.path());
+    let app = app(dir.path(), true);
+    app.call("unlock", json!({"pin": PIN})).expect("unlock");
+
+    let opened = app
+        .call("open_document", json!({"versionId": "v1"}))
+        .expect("open v1");
+    let pages = opened["pages"].as_array().expect("pages");
+    assert!(!pages.is_empty());
+    assert!(
+        pages[0]["width"].as_f64().expect("width") > 500.0,
+        "A4 is 595 pt wide: {opened}"
+    );
+    assert_eq!(
+        app.error("open_document", json!({"versionId": "v2"}))["code"],
+        "document_rejected"
+    );
+    app.call("close_document", json!({"versionId": "v1"}))
+        .expect("close");
+
+    // Flip one byte of the encrypted file: the store's authentication fails.
+    let path = dir.path().join(BLOB_DIR).join(&sha1);
+    let mut bytes = std::fs::read(&path).expect("blob file");
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x40;
+    std::fs::write(&path, bytes).expect("tamper");
+    assert_eq!(
+        app.error("open_document", json!({"versionId": "v1"}))["code"],
+        "document_rejected"
+    );
+    assert!(app.state.pdf().is_ok());
+}

@@ -1,0 +1,111 @@
+//! A mock-runtime app with a real `AppState` over a temporary data directory,
+//! and a way to call its commands as the UI does.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use ecabinet_app_lib::state::{AppConfig, AppState, EventSink, UiEvent};
+use ecabinet_store::{KdfParams, PinPolicy, StoreConfig};
+use serde_json::Value;
+use tauri::test::{
+    get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY,
+};
+use tauri::webview::InvokeRequest;
+use tauri::WebviewWindow;
+
+pub const SERVER_HINT: &str = "http://127.0.0.1:9";
+
+/// Records what the shell emits.
+#[derive(Default)]
+pub struct Recorder(pub Mutex<Vec<UiEvent>>);
+
+impl EventSink for Recorder {
+    fn emit(&self, event: UiEvent) {
+        self.0.lock().expect("recorder lock").push(event);
+    }
+}
+
+/// Real Argon2id at its floor cost, and a short wrong-PIN delay so the tests
+/// can wait it out.
+pub fn store_config() -> StoreConfig {
+    StoreConfig {
+        kdf: KdfParams::FLOOR,
+        pin: PinPolicy {
+            min_len: 4,
+            max_failed_attempts: 3,
+            base_delay: Duration::from_millis(300),
+            max_delay: Duration::from_secs(5),
+        },
+        ..StoreConfig::default()
+    }
+}
+
+pub struct App {
+    _app: tauri::App<MockRuntime>,
+    pub webview: WebviewWindow<MockRuntime>,
+    pub state: AppState,
+    pub events: Arc<Recorder>,
+}
+
+/// An app over `data_dir`; with `pdf` it starts a real PDF engine.
+pub fn app(data_dir: &Path, pdf: bool) -> App {
+    let events = Arc::new(Recorder::default());
+    let engine = if pdf {
+        ecabinet_pdf::PdfEngine::start(Default::default())
+    } else {
+        Err(ecabinet_pdf::PdfError::EngineStopped)
+    };
+    let state = AppState::new(
+        AppConfig {
+            data_dir: data_dir.to_path_buf(),
+            server_url_hint: Some(SERVER_HINT.into()),
+            store: store_config(),
+            sync_interval: Duration::from_secs(3600),
+        },
+        engine,
+        events.clone(),
+    );
+    let app = mock_builder()
+        .manage(state.clone())
+        .invoke_handler(ecabinet_app_lib::handlers())
+        .build(mock_context(noop_assets()))
+        .expect("mock app builds");
+    let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .expect("mock webview");
+    App {
+        _app: app,
+        webview,
+        state,
+        events,
+    }
+}
+
+impl App {
+    /// Calls a command with JSON arguments: `Ok(answer)` or `Err(IpcError as JSON)`.
+    pub fn call(&self, cmd: &str, args: Value) -> Result<Value, Value> {
+        get_ipc_response(
+            &self.webview,
+            InvokeRequest {
+                cmd: cmd.into(),
+                callback: tauri::ipc::CallbackFn(0),
+                error: tauri::ipc::CallbackFn(1),
+                // The mock webview's own URL is the app's local origin, whatever the build features.
+                url: self.webview.url().expect("webview url"),
+                body: tauri::ipc::InvokeBody::Json(args),
+                headers: Default::default(),
+                invoke_key: INVOKE_KEY.to_string(),
+            },
+        )
+        .map(|body| body.deserialize::<Value>().expect("json answer"))
+    }
+
+    /// The error code of a call that must fail.
+    pub fn error(&self, cmd: &str, args: Value) -> Value {
+        match self.call(cmd, args) {
+            Ok(v) => panic!("{cmd} succeeded with {v}, expected an error"),
+            Err(e) => e,
+        }
+    }
+}

@@ -1,0 +1,35 @@
+// IpcError → a sentence the member understands, in the UI language.
+import type { IpcError, IpcErrorCode } from "./bindings";
+import type { MessageKey } from "./i18n";
+import { isIpcError } from "./ipc";
+
+const KEYS: Record<IpcErrorCode, MessageKey> = {
+  no_data: "error.no_data",
+  wrong_pin: "error.wrong_pin",
+  locked: "error.locked",
+  wiped: "error.wiped",
+  offline: "error.offline",
+  login_failed: "error.login_failed",
+  device_revoked: "error.device_revoked",
+  session_expired: "error.session_expired",
+  not_unlocked: "error.not_unlocked",
+  invalid_input: "error.invalid_input",
+  not_found: "error.not_found",
+  document_rejected: "error.document_rejected",
+  pdfium_unavailable: "error.pdfium_unavailable",
+  server_error: "error.server_error",
+  internal: "error.internal",
+};
+
+/** The message for an error code (e.g. the status bar's last sync error). */
+export function codeKey(code: IpcErrorCode): MessageKey {
+  return KEYS[code];
+}
+
+export function errorKey(e: unknown): MessageKey {
+  return isIpcError(e) ? KEYS[e.code] : "error.generic";
+}
+
+export function asIpcError(e: unknown): IpcError {
+  return isIpcError(e) ? e : { code: "internal", message: String(e), attemptsLeft: null, retryAfterSecs: null };
+}

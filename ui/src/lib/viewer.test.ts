@@ -1,0 +1,31 @@
+import { describe, expect, it } from "vitest";
+import { pageUrl, renderScale, thumbUrl } from "./pages";
+import { cssPixels, zoomIn, zoomOut, ZOOM_STEPS } from "./zoom";
+
+describe("page URLs", () => {
+  it("use the ecabinet scheme in the form each webview expects", () => {
+    expect(pageUrl("v-1", 0, 1.5, "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit")).toBe("ecabinet://localhost/page/v-1/0?scale=1.5");
+    expect(thumbUrl("v-1", 4, 120, "Mozilla/5.0 (Windows NT 10.0) Edg/1")).toBe("http://ecabinet.localhost/thumb/v-1/4?w=120");
+  });
+
+  it("render at the screen's pixel density in quarter steps", () => {
+    expect(renderScale(1, 1)).toBe(1.25); // 96/72 = 1.333 → 1.25
+    expect(renderScale(1, 2)).toBe(2.75); // 2.667 → 2.75
+    expect(renderScale(0.5, 1)).toBe(0.75);
+  });
+});
+
+describe("zoom", () => {
+  it("steps through the levels and stops at the ends", () => {
+    expect(zoomIn(1)).toBe(1.25);
+    expect(zoomOut(1)).toBe(0.75);
+    expect(zoomIn(ZOOM_STEPS[ZOOM_STEPS.length - 1])).toBe(3);
+    expect(zoomOut(0.5)).toBe(0.5);
+    expect(zoomIn(1.1)).toBe(1.25);
+  });
+
+  it("sizes an A4 page (595 pt) at 100% like print on a 96 dpi screen", () => {
+    expect(cssPixels(595, 1)).toBe(793);
+    expect(cssPixels(595, 2)).toBe(1587);
+  });
+});
