@@ -7,6 +7,8 @@
 //! The PIN comes from `ECABINET_PIN` (else a prompt), the password from
 //! `ECABINET_PASSWORD` (else a prompt). Unlocking needs the PIN every time.
 
+mod docs;
+
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -52,6 +54,44 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// List the cached documents and their versions.
+    Documents {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Render one page of a document's current version to a PNG file.
+    Render {
+        doc_id: String,
+        /// Page number, from 1.
+        #[arg(long)]
+        page: u32,
+        #[arg(long, default_value_t = 150.0)]
+        dpi: f32,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Search every cached document (offline; "quyet dinh" also finds "quyết định").
+    Search {
+        query: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add a private annotation to a document's current version.
+    Annotate {
+        doc_id: String,
+        /// Page number, from 1.
+        #[arg(long)]
+        page: u32,
+        #[arg(long, value_enum)]
+        kind: docs::Kind,
+        /// x0,y0,x1,y1 in PDF points, origin bottom-left.
+        #[arg(long)]
+        rect: String,
+        #[arg(long)]
+        text: Option<String>,
+    },
+    /// Write the document with my annotations as real PDF annotations.
+    Export { doc_id: String, out: PathBuf },
     /// Record a ballot now (works offline); the next sync sends it.
     Vote {
         motion_id: String,
@@ -163,6 +203,72 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     Err(e.into())
                 }
             }
+        }
+        Command::Documents { json } => {
+            let store = unlock(&dir)?;
+            let list = docs::list(&store)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&list)?);
+            } else {
+                for d in list.as_array().into_iter().flatten() {
+                    println!(
+                        "{}  {}  ({} versions)",
+                        d["id"].as_str().unwrap_or_default(),
+                        d["title"].as_str().unwrap_or_default(),
+                        d["versions"].as_array().map_or(0, Vec::len)
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Render {
+            doc_id,
+            page,
+            dpi,
+            out,
+        } => {
+            let store = unlock(&dir)?;
+            docs::render(&store, &doc_id, page, dpi, &out)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Search { query, json } => {
+            let store = unlock(&dir)?;
+            let hits = docs::search(&store, &query)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&hits)?);
+            } else {
+                for h in hits.as_array().into_iter().flatten() {
+                    println!(
+                        "{} p.{}: {}",
+                        h["title"].as_str().unwrap_or_default(),
+                        h["page"],
+                        h["text"].as_str().unwrap_or_default()
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Annotate {
+            doc_id,
+            page,
+            kind,
+            rect,
+            text,
+        } => {
+            let rect = docs::parse_rect(&rect)?;
+            let store = unlock(&dir)?;
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)?
+                .as_millis() as i64;
+            let id = docs::annotate(&store, &doc_id, page, kind, rect, text, now)?;
+            println!("annotation {id} added");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Export { doc_id, out } => {
+            let store = unlock(&dir)?;
+            let n = docs::export(&store, &doc_id, &out)?;
+            println!("{}: written with {n} annotations", out.display());
+            Ok(ExitCode::SUCCESS)
         }
         Command::Motions { json } => {
             let store = unlock(&dir)?;

@@ -332,6 +332,20 @@ pub struct CreateMotionRequest {
     /// Required for written consultations, unix ms.
     #[serde(default)]
     pub deadline: Option<i64>,
+    /// User ids that may vote; absent: every member of the committee.
+    #[serde(default)]
+    pub eligible: Option<Vec<String>>,
+    /// Whether a later ballot replaces an earlier one (never for secret motions).
+    #[serde(default)]
+    pub may_change_vote: bool,
+    /// Live motions: how long after closing offline ballots are still received, ms.
+    #[serde(default = "default_grace_ms")]
+    pub grace_ms: i64,
+}
+
+/// The default offline grace period of a live motion (2 minutes).
+pub fn default_grace_ms() -> i64 {
+    120_000
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -349,6 +363,13 @@ pub struct MotionBody {
     pub status: MotionStatus,
     pub opened_at: Option<i64>,
     pub closed_at: Option<i64>,
+    /// User ids that may vote; `None`: every member of the committee.
+    #[serde(default)]
+    pub eligible: Option<Vec<String>>,
+    #[serde(default)]
+    pub may_change_vote: bool,
+    #[serde(default = "default_grace_ms")]
+    pub grace_ms: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -24,10 +24,14 @@ pub enum EntityKind {
     Motion,
     /// [`crate::SpeakerRequestBody`]
     SpeakerRequest,
+    /// [`crate::AttendanceRecordBody`]
+    Attendance,
+    /// [`crate::MotionResultBody`] (final results only; `id` = the motion's id)
+    MotionResult,
 }
 
 impl EntityKind {
-    pub const ALL: [EntityKind; 8] = [
+    pub const ALL: [EntityKind; 10] = [
         EntityKind::Committee,
         EntityKind::Membership,
         EntityKind::Meeting,
@@ -36,6 +40,8 @@ impl EntityKind {
         EntityKind::DocumentVersion,
         EntityKind::Motion,
         EntityKind::SpeakerRequest,
+        EntityKind::Attendance,
+        EntityKind::MotionResult,
     ];
 
     /// The stable snake_case name used on the wire and in storage.
@@ -49,6 +55,8 @@ impl EntityKind {
             EntityKind::DocumentVersion => "document_version",
             EntityKind::Motion => "motion",
             EntityKind::SpeakerRequest => "speaker_request",
+            EntityKind::Attendance => "attendance",
+            EntityKind::MotionResult => "motion_result",
         }
     }
 

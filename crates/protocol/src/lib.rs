@@ -21,8 +21,9 @@ pub use feed::{
 };
 pub use manifest::{verify_signature, Manifest, SignatureError, SignedManifest, MANIFEST_DOMAIN};
 pub use ops::{
-    AttendanceBody, BallotBody, OpKind, OpOutcome, OpResult, Operation, OpsStatusRequest,
-    PresenceWire, PushRequest, PushResponse, SpeakBody, MAX_OPS_PER_PUSH,
+    AttendanceBody, AttendanceRecordBody, BallotBody, ChairViewBody, MotionResultBody, OpKind,
+    OpOutcome, OpResult, Operation, OpsStatusRequest, PresenceWire, PushRequest, PushResponse,
+    ResultFinality, ResultOutcome, SpeakBody, MAX_OPS_PER_PUSH,
 };
 
 /// The path prefix of every endpoint of this protocol version.

@@ -75,6 +75,23 @@ pub struct AttendanceBody {
     pub at: i64,
 }
 
+/// Feed entity `attendance`: the latest mark of one member at one meeting.
+/// `id` is `"{meeting_id}:{member_id}"`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttendanceRecordBody {
+    pub id: String,
+    pub meeting_id: String,
+    pub member_id: String,
+    pub presence: PresenceWire,
+    pub reason: Option<String>,
+    /// When the mark was made (device clock of the marker), unix ms.
+    pub at: i64,
+    /// Whether the chair made the mark (rather than the member).
+    pub by_chair: bool,
+    /// The operation that made the mark.
+    pub op_id: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SpeakBody {
     pub agenda_item_id: String,
@@ -125,6 +142,66 @@ pub struct OpResult {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PushResponse {
     pub results: Vec<OpResult>,
+}
+
+/// Whether a result can still change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResultFinality {
+    /// Ballots may still arrive (the motion is open, or in its grace period).
+    Provisional,
+    Final,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResultOutcome {
+    Adopted,
+    /// The majority rule is not met (ties included).
+    Rejected,
+    /// Too few members present for any result.
+    NoQuorum,
+}
+
+/// What the chair sees while a motion runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChairViewBody {
+    /// Eligible members with an accepted ballot.
+    pub received: u32,
+    pub eligible: u32,
+    /// Named motions: who has not voted; `None` for secret motions.
+    pub not_voted: Option<Vec<String>>,
+    pub not_voted_count: u32,
+    /// Devices of members who have not voted that have not yet pulled the
+    /// opening (the server does not track device cursors yet: always 0).
+    pub unsynced_devices: u32,
+}
+
+/// `GET /v1/motions/{id}/result`, and (once final, without `chair`) the feed
+/// entity `motion_result` whose `id` is the motion's id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MotionResultBody {
+    pub id: String,
+    pub motion_id: String,
+    pub finality: ResultFinality,
+    /// Ballots per option, indexed like the motion's options.
+    pub counts: Vec<u32>,
+    pub approve: u32,
+    pub reject: u32,
+    pub abstain: u32,
+    /// Members with an accepted ballot.
+    pub participating: u32,
+    /// Eligible members present (marked present, or voted).
+    pub present: u32,
+    pub eligible: u32,
+    pub quorum_required: u32,
+    pub quorum_met: bool,
+    pub outcome: ResultOutcome,
+    /// Hex SHA-256 head of the audit chain once the result is final and published.
+    pub audit_head: Option<String>,
+    /// Only for the chair.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chair: Option<ChairViewBody>,
 }
 
 /// `GET /v1/ops?ids=a,b,c`-free variant: the current result of operations

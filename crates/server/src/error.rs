@@ -62,6 +62,15 @@ impl From<BlobError> for AppError {
     }
 }
 
+impl From<crate::audit::AuditLogError> for AppError {
+    fn from(e: crate::audit::AuditLogError) -> Self {
+        match e {
+            crate::audit::AuditLogError::Db(d) => d.into(),
+            other => AppError::internal(other.to_string()),
+        }
+    }
+}
+
 impl From<serde_json::Error> for AppError {
     fn from(e: serde_json::Error) -> Self {
         AppError::internal(format!("json: {e}"))

@@ -7,6 +7,7 @@
 //! can serve the same committees from one PostgreSQL and one object store.
 
 pub mod access;
+pub mod audit;
 pub mod auth;
 pub mod blobs;
 pub mod clock;

@@ -60,6 +60,20 @@ enum Command {
         #[command(subcommand)]
         command: DeviceCommand,
     },
+    /// The vote audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Re-derive the whole hash chain; fail naming the first broken record.
+    Verify {
+        #[command(flatten)]
+        store: Store,
+    },
 }
 
 #[derive(Subcommand)]
@@ -198,6 +212,23 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .await
                 .map_err(|e| anyhow!("{}", e.message))?;
             println!("{}", serde_json::to_string(&dev)?);
+        }
+        Command::Audit {
+            command: AuditCommand::Verify { store },
+        } => {
+            let state = state_of(&store, None, Config::default()).await?;
+            let (records, head) = state
+                .db
+                .read(|conn| {
+                    let n = ecabinet_server::audit::verify(conn)?;
+                    let head = ecabinet_server::audit::head(conn)?;
+                    Ok::<_, ecabinet_server::audit::AuditLogError>((n, head))
+                })
+                .await?;
+            println!(
+                "audit chain intact: {records} records, head {}",
+                head.to_hex()
+            );
         }
     }
     Ok(())

@@ -340,7 +340,7 @@ pub fn document_versions_where(
     Ok(rows.iter().map(version_of).collect::<Result<_, _>>()?)
 }
 
-const MOTION_COLS: &str = "id, meeting_id, agenda_item_id, question, options, kind, majority, quorum, mode, deadline, status, opened_at, closed_at";
+const MOTION_COLS: &str = "id, meeting_id, agenda_item_id, question, options, kind, majority, quorum, mode, deadline, status, opened_at, closed_at, eligible, may_change_vote, grace_ms";
 
 fn motion_of(r: &Row) -> Result<MotionBody, AppError> {
     Ok(MotionBody {
@@ -357,6 +357,12 @@ fn motion_of(r: &Row) -> Result<MotionBody, AppError> {
         status: parse(&r.text(10)?, MotionStatus::parse)?,
         opened_at: r.opt_int(11)?,
         closed_at: r.opt_int(12)?,
+        eligible: r
+            .opt_text(13)?
+            .map(|e| serde_json::from_str(&e))
+            .transpose()?,
+        may_change_vote: r.bool(14)?,
+        grace_ms: r.int(15)?,
     })
 }
 

@@ -3,6 +3,7 @@
 use std::path::Path;
 use std::process::Output;
 
+mod docs;
 mod kills;
 
 use anyhow::{Context, Result};

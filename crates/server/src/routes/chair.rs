@@ -4,9 +4,12 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use ecabinet_protocol::{
-    CreateMotionRequest, EntityKind, MeetingBody, MeetingStatus, MotionBody, MotionMode,
-    MotionStatus, ReorderSpeakersRequest, SetCurrentItemRequest, SpeakerRequestBody, SpeakerStatus,
+    CreateMotionRequest, EntityKind, MeetingBody, MeetingStatus, MotionBody, MotionKind,
+    MotionMode, MotionStatus, ReorderSpeakersRequest, SetCurrentItemRequest, SpeakerRequestBody,
+    SpeakerStatus,
 };
+
+use ecabinet_model::AuditRecord;
 
 use crate::access::{meeting_for, Need};
 use crate::auth::Caller;
@@ -66,6 +69,7 @@ pub async fn close(
                 mo.status = MotionStatus::Closed;
                 mo.closed_at = Some(now);
                 save_motion(tx, &m, &mo, now)?;
+                audit_closed(tx, &mo.id, now)?;
             }
             m.status = MeetingStatus::Closed;
             m.current_item_id = None;
@@ -121,12 +125,12 @@ fn save_motion(
     m: &MeetingBody,
     mo: &MotionBody,
     now: i64,
-) -> Result<(), AppError> {
+) -> Result<i64, AppError> {
     tx.conn.execute(
         "UPDATE motions SET status = ?, opened_at = ?, closed_at = ? WHERE id = ?",
         params![mo.status.as_str(), mo.opened_at, mo.closed_at, &mo.id],
     )?;
-    emit(
+    let seq = emit(
         tx,
         Scope::new(&m.committee_id, motion_audience(m, mo)),
         EntityKind::Motion,
@@ -135,7 +139,7 @@ fn save_motion(
         Some(mo),
         now,
     )?;
-    Ok(())
+    Ok(seq)
 }
 
 /// Creates a draft motion on an agenda item; shared with the seed.
@@ -171,13 +175,34 @@ pub fn insert_motion(
         status: MotionStatus::Draft,
         opened_at: None,
         closed_at: None,
+        eligible: req.eligible.clone(),
+        may_change_vote: req.may_change_vote,
+        grace_ms: req.grace_ms,
     };
+    if mo.kind == MotionKind::Secret && mo.may_change_vote {
+        return Err(AppError::invalid(
+            "a secret motion cannot let members change their vote",
+        ));
+    }
+    if mo.grace_ms < 0 {
+        return Err(AppError::invalid("grace_ms must not be negative"));
+    }
+    if mo.eligible.as_ref().is_some_and(Vec::is_empty) {
+        return Err(AppError::invalid(
+            "a motion needs at least one eligible member",
+        ));
+    }
+    let eligible = mo
+        .eligible
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()?;
     tx.conn.execute(
-        "INSERT INTO motions (id, meeting_id, agenda_item_id, question, options, kind, majority, quorum, mode, deadline, status, opened_at, closed_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?)",
+        "INSERT INTO motions (id, meeting_id, agenda_item_id, question, options, kind, majority, quorum, mode, deadline, status, opened_at, closed_at, created_at, eligible, may_change_vote, grace_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?, ?)",
         params![
             &mo.id, &mo.meeting_id, &mo.agenda_item_id, &mo.question, serde_json::to_string(&mo.options)?,
             mo.kind.as_str(), mo.majority.as_str(), i64::from(mo.quorum), mo.mode.as_str(), mo.deadline,
-            mo.status.as_str(), now
+            mo.status.as_str(), now, eligible, mo.may_change_vote, mo.grace_ms
         ],
     )?;
     emit(
@@ -239,8 +264,63 @@ pub fn open_motion_tx(
     }
     mo.status = MotionStatus::Open;
     mo.opened_at = Some(now);
-    save_motion(tx, m, &mo, now)?;
+    // Who may vote is fixed when voting starts, so later membership changes
+    // cannot alter the motion the audit log describes.
+    let eligible = match &mo.eligible {
+        Some(list) => list.clone(),
+        None => committee_members(tx.conn, &m.committee_id)?,
+    };
+    mo.eligible = Some(eligible.clone());
+    let model = crate::routes::ops::model_motion(
+        &mo,
+        eligible
+            .iter()
+            .map(|u| ecabinet_model::MemberId::new(u.as_str()))
+            .collect(),
+    )?;
+    // A ballot must have seen this change (`seen_seq`) to count.
+    let seq = save_motion(tx, m, &mo, now)?;
+    tx.conn.execute(
+        "UPDATE motions SET opened_seq = ?, eligible = ? WHERE id = ?",
+        params![seq, serde_json::to_string(&eligible)?, &mo.id],
+    )?;
+    crate::audit::append(
+        tx,
+        [
+            AuditRecord::motion_created(&model),
+            AuditRecord::MotionOpened {
+                motion_id: model.id().clone(),
+                at: now,
+                seq,
+            },
+        ],
+    )?;
     Ok(mo)
+}
+
+fn audit_closed(tx: &mut Tx<'_>, motion_id: &str, now: i64) -> Result<(), AppError> {
+    crate::audit::append(
+        tx,
+        [AuditRecord::MotionClosed {
+            motion_id: ecabinet_model::MotionId::new(motion_id),
+            at: now,
+        }],
+    )?;
+    Ok(())
+}
+
+/// Every user with a role in the committee: the default eligible voters.
+pub fn committee_members(
+    conn: &mut dyn crate::db::Conn,
+    committee_id: &str,
+) -> Result<Vec<String>, AppError> {
+    conn.query(
+        "SELECT user_id FROM memberships WHERE committee_id = ? ORDER BY user_id",
+        params![committee_id],
+    )?
+    .iter()
+    .map(|r| r.text(0).map_err(AppError::from))
+    .collect()
 }
 
 fn motion_for(
@@ -291,6 +371,7 @@ pub async fn close_motion(
             mo.status = MotionStatus::Closed;
             mo.closed_at = Some(now);
             save_motion(tx, &m, &mo, now)?;
+            audit_closed(tx, &mo.id, now)?;
             Ok(mo)
         })
         .await?;
@@ -319,35 +400,49 @@ pub async fn request_to_speak(
     let now = state.now();
     let s = state
         .db
-        .write(move |tx| {
-            let (item, m) = item_for(tx, &caller, &item_id, Need::See)?;
-            if m.status == MeetingStatus::Closed {
-                return Err(AppError::conflict("the meeting is closed"));
-            }
-            let open = tx.conn.query(
-                "SELECT id FROM speaker_requests WHERE agenda_item_id = ? AND user_id = ? AND status IN ('waiting', 'speaking')",
-                params![&item.id, &caller.user_id],
-            )?;
-            if !open.is_empty() {
-                return Err(AppError::conflict("you are already in the queue of this item"));
-            }
-            let next = tx
-                .conn
-                .query("SELECT COALESCE(MAX(position), -1) + 1 FROM speaker_requests WHERE agenda_item_id = ?", params![&item.id])?
-                .first()
-                .ok_or_else(|| AppError::internal("no position"))?
-                .int(0)?;
-            let id = new_id();
-            tx.conn.execute(
-                "INSERT INTO speaker_requests (id, meeting_id, agenda_item_id, user_id, status, position, requested_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                params![&id, &m.id, &item.id, &caller.user_id, SpeakerStatus::Waiting.as_str(), next, now],
-            )?;
-            let s = records::speaker(tx.conn, &id)?.ok_or_else(|| AppError::internal("speaker vanished"))?;
-            emit_upsert(tx, &m, EntityKind::SpeakerRequest, &id, &s, now)?;
-            Ok(s)
-        })
+        .write(move |tx| insert_speaker(tx, &caller, &item_id, now))
         .await?;
     Ok((StatusCode::CREATED, Json(s)))
+}
+
+/// Puts the caller in the speaker queue of an item; shared with `POST /v1/ops`.
+pub fn insert_speaker(
+    tx: &mut Tx<'_>,
+    caller: &Caller,
+    item_id: &str,
+    now: i64,
+) -> Result<SpeakerRequestBody, AppError> {
+    let (item, m) = item_for(tx, caller, item_id, Need::See)?;
+    if m.status == MeetingStatus::Closed {
+        return Err(AppError::conflict("the meeting is closed"));
+    }
+    let open = tx.conn.query(
+        "SELECT id FROM speaker_requests WHERE agenda_item_id = ? AND user_id = ? AND status IN ('waiting', 'speaking')",
+        params![&item.id, &caller.user_id],
+    )?;
+    if !open.is_empty() {
+        return Err(AppError::conflict(
+            "you are already in the queue of this item",
+        ));
+    }
+    let next = tx
+        .conn
+        .query(
+            "SELECT COALESCE(MAX(position), -1) + 1 FROM speaker_requests WHERE agenda_item_id = ?",
+            params![&item.id],
+        )?
+        .first()
+        .ok_or_else(|| AppError::internal("no position"))?
+        .int(0)?;
+    let id = new_id();
+    tx.conn.execute(
+        "INSERT INTO speaker_requests (id, meeting_id, agenda_item_id, user_id, status, position, requested_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        params![&id, &m.id, &item.id, &caller.user_id, SpeakerStatus::Waiting.as_str(), next, now],
+    )?;
+    let s =
+        records::speaker(tx.conn, &id)?.ok_or_else(|| AppError::internal("speaker vanished"))?;
+    emit_upsert(tx, &m, EntityKind::SpeakerRequest, &id, &s, now)?;
+    Ok(s)
 }
 
 pub async fn reorder_speakers(

@@ -9,6 +9,8 @@ pub mod events;
 pub mod feed;
 pub mod meetings;
 pub mod openapi;
+pub mod ops;
+pub mod results;
 
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{delete, get, patch, post, put, MethodRouter};
@@ -215,6 +217,12 @@ pub const ROUTES: &[Endpoint] = &[
         |_| post(chair::close_motion),
     ),
     ep(
+        "GET",
+        "/v1/motions/{motion_id}/result",
+        "The tally, provisional or final (published to the feed once final); the chair also gets who has not voted",
+        |_| get(results::result),
+    ),
+    ep(
         "POST",
         "/v1/speakers/{speaker_id}/grant",
         "Give the floor (chair)",
@@ -231,6 +239,18 @@ pub const ROUTES: &[Endpoint] = &[
         "/v1/speakers/{speaker_id}/withdraw",
         "Withdraw a request to speak (its member, or the chair)",
         |_| post(chair::withdraw_speaker),
+    ),
+    ep(
+        "POST",
+        "/v1/ops",
+        "Push outbox operations (ballots, attendance, requests to speak); one result per op",
+        |_| post(ops::push),
+    ),
+    ep(
+        "POST",
+        "/v1/ops/status",
+        "The current outcome of the caller's pushed operations",
+        |_| post(ops::status),
     ),
     ep(
         "GET",

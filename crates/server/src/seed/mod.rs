@@ -268,6 +268,9 @@ pub async fn seed_demo(state: &AppState) -> Result<SeedSummary, AppError> {
                     quorum: 6,
                     mode: MotionMode::Live,
                     deadline: None,
+                    eligible: None,
+                    may_change_vote: false,
+                    grace_ms: ecabinet_protocol::default_grace_ms(),
                 },
                 now,
             )?;
@@ -309,6 +312,9 @@ pub async fn seed_demo(state: &AppState) -> Result<SeedSummary, AppError> {
                     quorum: 6,
                     mode: MotionMode::Written,
                     deadline: Some(now + 7 * day),
+                    eligible: None,
+                    may_change_vote: false,
+                    grace_ms: ecabinet_protocol::default_grace_ms(),
                 },
                 now,
             )?;

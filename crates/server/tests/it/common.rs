@@ -98,6 +98,8 @@ pub struct Env {
     pub app: Router,
     pub clock: Arc<TestClock>,
     pub dir: tempfile::TempDir,
+    /// The metadata database (a SQLite path or a PostgreSQL URL), for CLI runs.
+    pub db_url: String,
 }
 
 pub const T0: i64 = 1_790_000_000_000;
@@ -136,6 +138,7 @@ impl Env {
             state,
             clock,
             dir,
+            db_url,
         }
     }
 

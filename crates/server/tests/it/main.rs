@@ -11,6 +11,7 @@ mod events;
 mod feed;
 mod matrix;
 mod openapi;
+mod ops;
 mod scale;
 mod secretary;
 mod storage;

@@ -100,6 +100,19 @@ both!(every_endpoint_for_every_caller, |kind| async move {
         row("GET", "/v1/me".into(), Payload::None, ANY_USER),
         row("GET", "/v1/changes?since=0".into(), Payload::None, ANY_USER),
         row("GET", "/v1/events".into(), Payload::None, ANY_USER),
+        // Per-operation rules answer inside the 200 (see `ops.rs`).
+        row(
+            "POST",
+            "/v1/ops".into(),
+            Payload::Json(json!({"ops": []})),
+            ANY_USER,
+        ),
+        row(
+            "POST",
+            "/v1/ops/status".into(),
+            Payload::Json(json!({"op_ids": []})),
+            ANY_USER,
+        ),
         row(
             "GET",
             format!("/v1/blobs/{sha}"),
@@ -226,6 +239,12 @@ both!(every_endpoint_for_every_caller, |kind| async move {
             format!("/v1/motions/{motion}/close"),
             Payload::None,
             CHAIR,
+        ),
+        row(
+            "GET",
+            format!("/v1/motions/{motion}/result"),
+            Payload::None,
+            TAKE_PART,
         ),
         row(
             "POST",

@@ -64,6 +64,7 @@ async fn env_with_s3(kind: Kind) -> Env {
         state,
         clock,
         dir,
+        db_url,
     }
 }
 

@@ -1,0 +1,317 @@
+//! Document commands of the headless client: list, render, search,
+//! annotate and export. Documents are read from the encrypted cache into
+//! memory only; the one file written is the output the user asked for.
+
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use ecabinet_pdf::{
+    Annotation as PdfAnnotation, AnnotationKind, ImageFormat, PdfEngine, PdfRectF, Point,
+    RenderRequest, Rgba, SearchIndex,
+};
+use ecabinet_store::{Annotation, Store, VersionRow};
+use serde_json::{json, Value};
+
+/// The newest version of a document whose verified blob is in the cache.
+pub fn current_version(store: &Store, doc_id: &str) -> Result<VersionRow> {
+    let mut versions = store.document_versions(doc_id)?;
+    if versions.is_empty() {
+        bail!("no document {doc_id} in the cache: sync first");
+    }
+    versions.sort_by_key(|v| v.version);
+    for v in versions.into_iter().rev() {
+        if store.has_blob(&v.sha256)? {
+            return Ok(v);
+        }
+    }
+    bail!("document {doc_id} has not been downloaded (or was refused): see `ecabinet status`")
+}
+
+pub fn list(store: &Store) -> Result<Value> {
+    let errors: std::collections::HashMap<String, String> =
+        store.version_errors()?.into_iter().collect();
+    let mut out = Vec::new();
+    for meeting in store.meetings(None)? {
+        for (doc_id, body) in store.documents(&meeting.id)? {
+            let mut versions = Vec::new();
+            for v in store.document_versions(&doc_id)? {
+                versions.push(json!({
+                    "version_id": v.id,
+                    "version": v.version,
+                    "sha256": v.sha256,
+                    "size": v.body.get("size"),
+                    "superseded": v.body.get("superseded"),
+                    "downloaded": store.has_blob(&v.sha256)?,
+                    "error": errors.get(&v.id),
+                }));
+            }
+            out.push(json!({
+                "id": doc_id,
+                "title": body.get("title"),
+                "meeting_id": meeting.id,
+                "meeting_title": meeting.title,
+                "agenda_item_id": body.get("agenda_item_id"),
+                "versions": versions,
+            }));
+        }
+    }
+    Ok(Value::Array(out))
+}
+
+fn engine() -> Result<PdfEngine> {
+    Ok(PdfEngine::start(Default::default())?)
+}
+
+pub fn render(store: &Store, doc_id: &str, page: u32, dpi: f32, out: &Path) -> Result<()> {
+    let v = current_version(store, doc_id)?;
+    let engine = engine()?;
+    let doc = engine.open(
+        store.read_blob(&v.sha256)?,
+        &format!("{doc_id}@{}", v.version),
+    )?;
+    if page == 0 || page as usize > doc.pages.len() {
+        bail!(
+            "page {page} does not exist: the document has {} pages",
+            doc.pages.len()
+        );
+    }
+    let img = engine.render(
+        doc.handle,
+        RenderRequest::at_dpi(page - 1, dpi, ImageFormat::Png),
+    )?;
+    std::fs::write(out, &img.bytes).with_context(|| format!("writing {}", out.display()))?;
+    println!(
+        "{}: page {page} at {dpi} dpi, {}×{} px",
+        out.display(),
+        img.width,
+        img.height
+    );
+    Ok(())
+}
+
+pub fn search(store: &Store, query: &str) -> Result<Value> {
+    let engine = engine()?;
+    let mut index = SearchIndex::new();
+    let mut titles = std::collections::HashMap::new();
+    for meeting in store.meetings(None)? {
+        for (doc_id, body) in store.documents(&meeting.id)? {
+            let Ok(v) = current_version(store, &doc_id) else {
+                continue;
+            };
+            let doc = engine.open(
+                store.read_blob(&v.sha256)?,
+                &format!("{doc_id}@{}", v.version),
+            )?;
+            index.add_document(&doc_id, engine.document_text(doc.handle)?);
+            engine.close(doc.handle)?;
+            titles.insert(doc_id, body.get("title").cloned().unwrap_or(Value::Null));
+        }
+    }
+    let hits: Vec<Value> = index
+        .search(query)
+        .into_iter()
+        .map(|h| {
+            json!({
+                "document_id": h.document,
+                "title": titles.get(&h.document),
+                "page": h.page + 1,
+                "text": h.text,
+                "rects": h.rects.iter().map(|r| [r.left, r.bottom, r.right, r.top]).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    Ok(Value::Array(hits))
+}
+
+/// The kinds the command line can make.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Kind {
+    Highlight,
+    Underline,
+    Ink,
+    Note,
+    Text,
+}
+
+pub fn parse_rect(s: &str) -> Result<[f32; 4]> {
+    let parts: Vec<f32> = s
+        .split(',')
+        .map(|p| p.trim().parse::<f32>())
+        .collect::<Result<_, _>>()
+        .with_context(|| format!("--rect wants x0,y0,x1,y1 in PDF points, got {s:?}"))?;
+    let [x0, y0, x1, y1] = parts[..] else {
+        bail!("--rect wants four numbers x0,y0,x1,y1, got {}", parts.len());
+    };
+    if !(x0 < x1 && y0 < y1) {
+        bail!("--rect must have x0 < x1 and y0 < y1 (PDF points, origin bottom-left)");
+    }
+    Ok([x0, y0, x1, y1])
+}
+
+pub fn annotate(
+    store: &Store,
+    doc_id: &str,
+    page: u32,
+    kind: Kind,
+    rect: [f32; 4],
+    text: Option<String>,
+    now_ms: i64,
+) -> Result<String> {
+    let v = current_version(store, doc_id)?;
+    if page == 0 {
+        bail!("pages are numbered from 1");
+    }
+    let needs_text = matches!(kind, Kind::Note | Kind::Text);
+    if needs_text && text.as_deref().unwrap_or("").is_empty() {
+        bail!("a note or text annotation needs --text");
+    }
+    let [x0, y0, x1, y1] = rect;
+    let (name, data) = match kind {
+        Kind::Highlight => (
+            "highlight",
+            json!({"rects": [rect], "color": [255, 230, 0, 255]}),
+        ),
+        Kind::Underline => (
+            "underline",
+            json!({"rects": [rect], "color": [0, 70, 200, 255]}),
+        ),
+        Kind::Ink => (
+            "ink",
+            json!({"strokes": [[[x0, y0], [(x0 + x1) / 2.0, y1], [x1, y0]]], "width": 2.0, "color": [220, 0, 0, 255]}),
+        ),
+        Kind::Note => (
+            "note",
+            json!({"x": x0, "y": y1, "text": text, "color": [255, 230, 0, 255]}),
+        ),
+        Kind::Text => (
+            "text",
+            json!({"rect": rect, "text": text, "color": [0, 0, 0, 255]}),
+        ),
+    };
+    let id = uuid::Uuid::now_v7().to_string();
+    store.put_annotation(&Annotation {
+        id: id.clone(),
+        doc_id: doc_id.to_owned(),
+        version: v.version,
+        page: page - 1,
+        kind: name.to_owned(),
+        data,
+        updated_at: format!("{now_ms:016}-0000"),
+        deleted: false,
+    })?;
+    Ok(id)
+}
+
+fn color(data: &Value) -> Rgba {
+    let c: Vec<u8> = data
+        .get("color")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_u64().map(|n| n.min(255) as u8))
+                .collect()
+        })
+        .unwrap_or_default();
+    match c[..] {
+        [r, g, b, a] => Rgba(r, g, b, a),
+        _ => Rgba::YELLOW,
+    }
+}
+
+fn rects(data: &Value) -> Vec<PdfRectF> {
+    data.get("rects")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|r| {
+                    let n: Vec<f32> = r
+                        .as_array()?
+                        .iter()
+                        .filter_map(|v| v.as_f64().map(|f| f as f32))
+                        .collect();
+                    let [left, bottom, right, top] = n[..] else {
+                        return None;
+                    };
+                    Some(PdfRectF {
+                        left,
+                        bottom,
+                        right,
+                        top,
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A stored annotation as a PDF annotation, `None` for kinds this build cannot write.
+pub fn to_pdf(a: &Annotation) -> Option<PdfAnnotation> {
+    let d = &a.data;
+    let text = || {
+        d.get("text")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let kind = match a.kind.as_str() {
+        "highlight" => AnnotationKind::Highlight { rects: rects(d) },
+        "underline" => AnnotationKind::Underline { rects: rects(d) },
+        "note" => AnnotationKind::Note {
+            x: d.get("x")?.as_f64()? as f32,
+            y: d.get("y")?.as_f64()? as f32,
+            text: text(),
+        },
+        "text" => AnnotationKind::FreeText {
+            rect: rects(&json!({"rects": [d.get("rect")?]}))
+                .into_iter()
+                .next()?,
+            text: text(),
+        },
+        "ink" => AnnotationKind::Ink {
+            strokes: d
+                .get("strokes")?
+                .as_array()?
+                .iter()
+                .map(|s| {
+                    s.as_array()
+                        .map(|pts| {
+                            pts.iter()
+                                .filter_map(|p| {
+                                    let p = p.as_array()?;
+                                    Some(Point {
+                                        x: p.first()?.as_f64()? as f32,
+                                        y: p.get(1)?.as_f64()? as f32,
+                                        pressure: p
+                                            .get(2)
+                                            .and_then(Value::as_f64)
+                                            .map(|f| f as f32),
+                                    })
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default()
+                })
+                .collect(),
+            width: d.get("width").and_then(Value::as_f64).unwrap_or(2.0) as f32,
+        },
+        _ => return None,
+    };
+    Some(PdfAnnotation {
+        page: a.page,
+        color: color(d),
+        kind,
+    })
+}
+
+pub fn export(store: &Store, doc_id: &str, out: &Path) -> Result<usize> {
+    let v = current_version(store, doc_id)?;
+    let annotations: Vec<PdfAnnotation> = store
+        .annotations(doc_id, v.version, false)?
+        .iter()
+        .filter_map(to_pdf)
+        .collect();
+    let engine = engine()?;
+    let pdf = engine.export_with_annotations(store.read_blob(&v.sha256)?, &annotations)?;
+    std::fs::write(out, pdf).with_context(|| format!("writing {}", out.display()))?;
+    Ok(annotations.len())
+}

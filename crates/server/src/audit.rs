@@ -1,0 +1,242 @@
+//! The vote audit log: every motion transition and accepted ballot, appended
+//! to one SHA-256 hash chain (`ecabinet_model::chain_head`) in `audit_log`.
+//!
+//! A row keeps the record in a JSON form of our own (the model's canonical
+//! bytes are one-way) and the chain head after it; [`verify`] re-derives every
+//! head from the records, so changing any stored field breaks the chain at
+//! that row.
+
+use ecabinet_model::{
+    chain_head, verify_chain, AuditRecord, BallotToken, ChainEntry, ChainHead, MemberId, MotionId,
+    OpId,
+};
+use serde_json::{json, Value as Json};
+
+use crate::db::{Conn, DbError, Tx};
+use crate::params;
+
+/// Why the audit log could not be read or does not verify.
+#[derive(Debug, thiserror::Error)]
+pub enum AuditLogError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// The stored record or head cannot be read back.
+    #[error("audit record seq {seq} is unreadable: {why}")]
+    Unreadable { seq: i64, why: String },
+    /// The record's recomputed head differs from the stored one: the record,
+    /// or one before it, was changed.
+    #[error("audit chain broken at record seq {seq}")]
+    Broken { seq: i64 },
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex<const N: usize>(s: &str) -> Option<[u8; N]> {
+    if s.len() != 2 * N || !s.is_ascii() {
+        return None;
+    }
+    let mut out = [0u8; N];
+    for (i, slot) in out.iter_mut().enumerate() {
+        *slot = u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(out)
+}
+
+/// The stored form of a record.
+pub fn encode(record: &AuditRecord) -> String {
+    match record {
+        AuditRecord::MotionCreated { motion_id, digest } => {
+            json!({"type": "motion_created", "motion_id": motion_id.as_str(), "digest": hex(digest)})
+        }
+        AuditRecord::MotionOpened { motion_id, at, seq } => {
+            json!({"type": "motion_opened", "motion_id": motion_id.as_str(), "at": at, "seq": seq})
+        }
+        AuditRecord::MotionClosed { motion_id, at } => {
+            json!({"type": "motion_closed", "motion_id": motion_id.as_str(), "at": at})
+        }
+        AuditRecord::NamedBallot {
+            motion_id,
+            op_id,
+            member_id,
+            choice,
+            cast_at,
+        } => json!({"type": "named_ballot", "motion_id": motion_id.as_str(), "op_id": op_id.as_str(),
+            "member_id": member_id.as_str(), "choice": choice, "cast_at": cast_at}),
+        AuditRecord::SecretBallot {
+            motion_id,
+            token,
+            choice,
+            closed_at,
+        } => json!({"type": "secret_ballot", "motion_id": motion_id.as_str(), "token": hex(&token.0),
+            "choice": choice, "closed_at": closed_at}),
+    }
+    .to_string()
+}
+
+/// Reads back [`encode`]'s form.
+pub fn decode(text: &str) -> Option<AuditRecord> {
+    let v: Json = serde_json::from_str(text).ok()?;
+    let s = |k: &str| v.get(k).and_then(Json::as_str);
+    let i = |k: &str| v.get(k).and_then(Json::as_i64);
+    let u = |k: &str| {
+        v.get(k)
+            .and_then(Json::as_u64)
+            .and_then(|n| u32::try_from(n).ok())
+    };
+    let motion_id = MotionId::new(s("motion_id")?);
+    Some(match s("type")? {
+        "motion_created" => AuditRecord::MotionCreated {
+            motion_id,
+            digest: unhex(s("digest")?)?,
+        },
+        "motion_opened" => AuditRecord::MotionOpened {
+            motion_id,
+            at: i("at")?,
+            seq: i("seq")?,
+        },
+        "motion_closed" => AuditRecord::MotionClosed {
+            motion_id,
+            at: i("at")?,
+        },
+        "named_ballot" => AuditRecord::NamedBallot {
+            motion_id,
+            op_id: OpId::new(s("op_id")?),
+            member_id: MemberId::new(s("member_id")?),
+            choice: u("choice")?,
+            cast_at: i("cast_at")?,
+        },
+        "secret_ballot" => AuditRecord::SecretBallot {
+            motion_id,
+            token: BallotToken(unhex(s("token")?)?),
+            choice: u("choice")?,
+            closed_at: i("closed_at")?,
+        },
+        _ => return None,
+    })
+}
+
+fn motion_of(record: &AuditRecord) -> &MotionId {
+    match record {
+        AuditRecord::MotionCreated { motion_id, .. }
+        | AuditRecord::MotionOpened { motion_id, .. }
+        | AuditRecord::MotionClosed { motion_id, .. }
+        | AuditRecord::NamedBallot { motion_id, .. }
+        | AuditRecord::SecretBallot { motion_id, .. } => motion_id,
+    }
+}
+
+/// The head of the chain (genesis when empty).
+pub fn head(conn: &mut dyn Conn) -> Result<ChainHead, AuditLogError> {
+    let rows = conn.query(
+        "SELECT seq, head FROM audit_log ORDER BY seq DESC LIMIT 1",
+        &[],
+    )?;
+    match rows.first() {
+        None => Ok(ChainHead::GENESIS),
+        Some(r) => {
+            let seq = r.int(0)?;
+            ChainHead::from_hex(&r.text(1)?).ok_or(AuditLogError::Unreadable {
+                seq,
+                why: "head is not 64 hex digits".into(),
+            })
+        }
+    }
+}
+
+/// Appends `records` in order under the write lock; returns the new head.
+pub fn append(
+    tx: &mut Tx<'_>,
+    records: impl IntoIterator<Item = AuditRecord>,
+) -> Result<ChainHead, AuditLogError> {
+    let mut head = head(tx.conn)?;
+    let mut seq = tx
+        .conn
+        .query("SELECT COALESCE(MAX(seq), 0) FROM audit_log", &[])?
+        .first()
+        .map(|r| r.int(0))
+        .transpose()?
+        .unwrap_or(0);
+    for record in records {
+        head = chain_head(&head, &record);
+        seq += 1;
+        tx.conn.execute(
+            "INSERT INTO audit_log (seq, motion_id, record, head) VALUES (?, ?, ?, ?)",
+            params![
+                seq,
+                motion_of(&record).as_str(),
+                encode(&record),
+                head.to_hex()
+            ],
+        )?;
+    }
+    Ok(head)
+}
+
+/// Re-derives the whole chain from its records; returns how many records
+/// it holds, or the first record whose head does not follow.
+pub fn verify(conn: &mut dyn Conn) -> Result<usize, AuditLogError> {
+    let rows = conn.query("SELECT seq, record, head FROM audit_log ORDER BY seq", &[])?;
+    let mut seqs = Vec::with_capacity(rows.len());
+    let mut entries = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let seq = r.int(0)?;
+        let record = decode(&r.text(1)?).ok_or(AuditLogError::Unreadable {
+            seq,
+            why: "record is not a known audit record".into(),
+        })?;
+        let head = ChainHead::from_hex(&r.text(2)?).ok_or(AuditLogError::Unreadable {
+            seq,
+            why: "head is not 64 hex digits".into(),
+        })?;
+        seqs.push(seq);
+        entries.push(ChainEntry { record, head });
+    }
+    let last = entries.last().map_or(ChainHead::GENESIS, |e| e.head);
+    verify_chain(&ChainHead::GENESIS, &entries, &last).map_err(|e| AuditLogError::Broken {
+        seq: seqs.get(e.index()).copied().unwrap_or(-1),
+    })?;
+    Ok(entries.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_record_kind_reads_back_as_written() {
+        let m = MotionId::new("m1");
+        for r in [
+            AuditRecord::MotionCreated {
+                motion_id: m.clone(),
+                digest: [9; 32],
+            },
+            AuditRecord::MotionOpened {
+                motion_id: m.clone(),
+                at: 5,
+                seq: 7,
+            },
+            AuditRecord::MotionClosed {
+                motion_id: m.clone(),
+                at: 6,
+            },
+            AuditRecord::NamedBallot {
+                motion_id: m.clone(),
+                op_id: OpId::new("op"),
+                member_id: MemberId::new("u"),
+                choice: 2,
+                cast_at: -1,
+            },
+            AuditRecord::SecretBallot {
+                motion_id: m.clone(),
+                token: BallotToken([0xab; 16]),
+                choice: 1,
+                closed_at: 8,
+            },
+        ] {
+            assert_eq!(decode(&encode(&r)), Some(r));
+        }
+        assert_eq!(decode(r#"{"type":"nope","motion_id":"m"}"#), None);
+    }
+}

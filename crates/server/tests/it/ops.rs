@@ -1,0 +1,718 @@
+//! `POST /v1/ops`: ballots (every outcome end to end, retries, concurrent
+//! duplicates, secret ballots), attendance and requests to speak.
+
+use axum::http::StatusCode;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
+use ecabinet_model::{Ballot, DeviceId, MemberId, MotionId, OpId};
+use ecabinet_server::db::Backend;
+use ring::rand::SystemRandom;
+use ring::signature::{Ed25519KeyPair, KeyPair};
+use serde_json::{json, Value};
+
+use crate::both;
+use crate::common::*;
+
+const PASSWORD: &str = "mật-khẩu-đủ-dài";
+
+/// A session bound to a device with a real Ed25519 key.
+struct Voter {
+    session: Session,
+    key: Ed25519KeyPair,
+}
+
+impl Voter {
+    fn device(&self) -> String {
+        self.session.device_id.clone().expect("enrolled")
+    }
+
+    fn ballot(&self, op_id: &str, motion: &str, choice: u32, cast_at: i64, seen: i64) -> Value {
+        self.ballot_signed_by(
+            &self.key,
+            &self.device(),
+            op_id,
+            motion,
+            choice,
+            cast_at,
+            seen,
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn ballot_signed_by(
+        &self,
+        key: &Ed25519KeyPair,
+        device: &str,
+        op_id: &str,
+        motion: &str,
+        choice: u32,
+        cast_at: i64,
+        seen: i64,
+    ) -> Value {
+        let b = Ballot {
+            op_id: OpId::new(op_id),
+            motion_id: MotionId::new(motion),
+            member_id: MemberId::new(self.session.user_id.as_str()),
+            device_id: DeviceId::new(device),
+            choice,
+            cast_at,
+            seen_seq: seen,
+        };
+        let sig = BASE64.encode(key.sign(&b.signing_bytes()).as_ref());
+        json!({"op_id": op_id, "kind": "ballot", "body": {
+            "motion_id": motion, "member_id": self.session.user_id, "device_id": device,
+            "choice": choice, "cast_at": cast_at, "seen_seq": seen, "clock_offset_ms": 0,
+            "signature": sig}})
+    }
+}
+
+async fn voter(env: &Env, username: &str) -> Voter {
+    let mut session = env.login(username, PASSWORD).await;
+    let pkcs8 = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new()).expect("keygen");
+    let key = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).expect("key");
+    let (status, body) = env
+        .call(
+            "POST",
+            "/v1/devices",
+            Some(&session),
+            Some(json!({"public_key": BASE64.encode(key.public_key().as_ref()), "name": "Máy bỏ phiếu"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    session.device_id = Some(body["device_id"].as_str().expect("device").to_owned());
+    Voter { session, key }
+}
+
+async fn push(env: &Env, who: &Session, ops: Vec<Value>) -> Vec<Value> {
+    let (status, body) = env
+        .call("POST", "/v1/ops", Some(who), Some(json!({ "ops": ops })))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["results"].as_array().expect("results").clone()
+}
+
+/// `accepted`, `superseded` or `rejected:REASON`.
+fn outcome(r: &Value) -> String {
+    match r["status"].as_str().expect("status") {
+        "rejected" => format!("rejected:{}", r["reason"].as_str().expect("reason")),
+        s => s.to_owned(),
+    }
+}
+
+async fn outcomes(env: &Env, who: &Session, ops: Vec<Value>) -> Vec<String> {
+    push(env, who, ops).await.iter().map(outcome).collect()
+}
+
+/// A published meeting in session with one agenda item.
+async fn session(w: &World) -> (String, String) {
+    let m = w.meeting("Phiên họp biểu quyết").await;
+    let item = w.item(&m, "Nghị quyết", None).await;
+    w.publish(&m).await;
+    let (s, b) = w
+        .env
+        .call(
+            "POST",
+            &format!("/v1/meetings/{m}/start"),
+            Some(&w.chair),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    (m, item)
+}
+
+async fn motion(w: &World, item: &str, extra: Value) -> String {
+    let mut req = json!({"question": "Thông qua nghị quyết?", "kind": "named", "majority": "simple", "quorum": 1, "mode": "live"});
+    for (k, v) in extra.as_object().expect("object") {
+        req[k] = v.clone();
+    }
+    let (s, mo) = w
+        .env
+        .call(
+            "POST",
+            &format!("/v1/agenda/{item}/motions"),
+            Some(&w.secretary),
+            Some(req),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{mo}");
+    mo["id"].as_str().expect("id").to_owned()
+}
+
+async fn open(w: &World, motion: &str) {
+    let (s, b) = w
+        .env
+        .call(
+            "POST",
+            &format!("/v1/motions/{motion}/open"),
+            Some(&w.chair),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+}
+
+async fn close(w: &World, motion: &str) {
+    let (s, b) = w
+        .env
+        .call(
+            "POST",
+            &format!("/v1/motions/{motion}/close"),
+            Some(&w.chair),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+}
+
+/// The feed head as `who` sees it: what a device would send as `seen_seq`.
+async fn head(w: &World, who: &Session) -> i64 {
+    let (s, page) = w
+        .env
+        .call("GET", "/v1/changes?since=0&limit=5000", Some(who), None)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    page["next_since"].as_i64().expect("next_since")
+}
+
+async fn status_of(w: &World, who: &Session, ids: &[&str]) -> Vec<String> {
+    let (s, b) = w
+        .env
+        .call(
+            "POST",
+            "/v1/ops/status",
+            Some(who),
+            Some(json!({ "op_ids": ids })),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    b["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(outcome)
+        .collect()
+}
+
+both!(every_ballot_outcome_end_to_end, |kind| async move {
+    let w = World::new(kind).await;
+    let env = &w.env;
+    let (_, item) = session(&w).await;
+    let live = motion(&w, &item, json!({})).await;
+    let only_member = motion(&w, &item, json!({"eligible": [w.member.user_id]})).await;
+    let draft = motion(&w, &item, json!({})).await;
+    open(&w, &live).await;
+    open(&w, &only_member).await;
+    let member = voter(env, "member").await;
+    let chair = voter(env, "chair").await;
+    let seen = head(&w, &member.session).await;
+    let now = T0;
+
+    let results = outcomes(
+        env,
+        &member.session,
+        vec![
+            member.ballot("op-accepted", &live, 0, now, seen),
+            json!({"op_id": "op-malformed", "kind": "ballot", "body": {"motion_id": live}}),
+            member.ballot("op-again", &live, 1, now + 1, seen),
+            member.ballot("op-unknown", "no-such-motion", 0, now, seen),
+            member.ballot("op-draft", &draft, 0, now, seen),
+            member.ballot("op-choice", &only_member, 7, now, seen),
+            member.ballot("op-stale", &only_member, 0, now, 0),
+        ],
+    )
+    .await;
+    assert_eq!(
+        results,
+        [
+            "accepted",
+            "rejected:malformed",
+            "rejected:already_voted",
+            "rejected:unknown_motion",
+            "rejected:not_open",
+            "rejected:invalid_choice",
+            "rejected:not_open",
+        ]
+    );
+
+    // Someone else's ballot, a forged signature, an ineligible member.
+    let mut forged = chair.ballot("op-forged", &live, 0, now, seen);
+    forged["body"]["choice"] = json!(1);
+    let results = outcomes(
+        env,
+        &chair.session,
+        vec![
+            member.ballot("op-for-another", &live, 0, now, seen),
+            forged,
+            chair.ballot("op-not-eligible", &only_member, 0, now, seen),
+        ],
+    )
+    .await;
+    assert_eq!(
+        results,
+        [
+            "rejected:forbidden",
+            "rejected:bad_signature",
+            "rejected:not_eligible"
+        ]
+    );
+
+    // A retry answers the stored result; another user re-using the id is refused
+    // and the original stays as it was.
+    let retry = outcomes(
+        env,
+        &member.session,
+        vec![member.ballot("op-accepted", &live, 0, now, seen)],
+    )
+    .await;
+    assert_eq!(retry, ["accepted"]);
+    let stolen = outcomes(
+        env,
+        &chair.session,
+        vec![chair.ballot("op-accepted", &live, 1, now, seen)],
+    )
+    .await;
+    assert_eq!(stolen, ["rejected:forbidden"]);
+    assert_eq!(
+        status_of(&w, &member.session, &["op-accepted", "op-again"]).await,
+        ["accepted", "rejected:already_voted"]
+    );
+    assert!(
+        status_of(&w, &chair.session, &["op-accepted"])
+            .await
+            .is_empty(),
+        "another user's operation is not shown"
+    );
+
+    // A device revoked after casting offline: its ballot, forwarded by the
+    // member's other device, is refused.
+    let secretary_old = voter(env, "secretary").await;
+    let secretary_new = voter(env, "secretary").await;
+    let old_device = secretary_old.device();
+    let (s, b) = env
+        .call(
+            "POST",
+            &format!("/v1/admin/devices/{old_device}/revoke"),
+            Some(&w.admin),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let from_revoked = secretary_new.ballot_signed_by(
+        &secretary_old.key,
+        &old_device,
+        "op-revoked",
+        &live,
+        0,
+        now,
+        seen,
+    );
+    assert_eq!(
+        outcomes(env, &secretary_new.session, vec![from_revoked]).await,
+        ["rejected:device_revoked"]
+    );
+
+    // Closing: a ballot cast before the close and received within the grace
+    // period counts; after the grace period nothing is received.
+    w.env
+        .clock
+        .0
+        .store(now + 10_000, std::sync::atomic::Ordering::SeqCst);
+    close(&w, &live).await;
+    w.env
+        .clock
+        .0
+        .store(now + 60_000, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(
+        outcomes(
+            env,
+            &secretary_new.session,
+            vec![secretary_new.ballot("op-offline", &live, 1, now + 5_000, seen)]
+        )
+        .await,
+        ["accepted"]
+    );
+    assert_eq!(
+        outcomes(
+            env,
+            &chair.session,
+            vec![chair.ballot("op-after-close", &live, 1, now + 20_000, seen)]
+        )
+        .await,
+        ["rejected:closed"]
+    );
+    w.env
+        .clock
+        .0
+        .store(now + 10_000 + 120_000, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(
+        outcomes(
+            env,
+            &chair.session,
+            vec![chair.ballot("op-too-late", &live, 1, now + 5_000, seen)]
+        )
+        .await,
+        ["rejected:closed"]
+    );
+});
+
+both!(
+    a_later_ballot_supersedes_where_changes_are_allowed,
+    |kind| async move {
+        let w = World::new(kind).await;
+        let env = &w.env;
+        let (_, item) = session(&w).await;
+        let mo = motion(&w, &item, json!({"may_change_vote": true})).await;
+        open(&w, &mo).await;
+        let member = voter(env, "member").await;
+        let seen = head(&w, &member.session).await;
+        assert_eq!(
+            outcomes(
+                env,
+                &member.session,
+                vec![member.ballot("first", &mo, 0, T0 + 1, seen)]
+            )
+            .await,
+            ["accepted"]
+        );
+        // The later cast replaces the first; an older one arriving late does not count.
+        assert_eq!(
+            outcomes(
+                env,
+                &member.session,
+                vec![
+                    member.ballot("second", &mo, 1, T0 + 2, seen),
+                    member.ballot("older", &mo, 2, T0, seen),
+                ]
+            )
+            .await,
+            ["accepted", "superseded"]
+        );
+        assert_eq!(
+            status_of(&w, &member.session, &["first", "second", "older"]).await,
+            ["superseded", "accepted", "superseded"]
+        );
+    }
+);
+
+both!(
+    concurrent_ballots_of_one_member_from_two_devices_accept_exactly_one,
+    |kind| async move {
+        let w = World::new(kind).await;
+        let (_, item) = session(&w).await;
+        let mo = motion(&w, &item, json!({})).await;
+        open(&w, &mo).await;
+        let a = std::sync::Arc::new(voter(&w.env, "member").await);
+        let b = std::sync::Arc::new(voter(&w.env, "member").await);
+        let seen = head(&w, &a.session).await;
+        let w = std::sync::Arc::new(w);
+        let mut tasks = Vec::new();
+        for i in 0..1000 {
+            let v = if i % 2 == 0 { a.clone() } else { b.clone() };
+            let w = w.clone();
+            let mo = mo.clone();
+            tasks.push(tokio::spawn(async move {
+                let op = v.ballot(&format!("op-{i:04}"), &mo, (i % 3) as u32, T0, seen);
+                outcomes(&w.env, &v.session, vec![op]).await.remove(0)
+            }));
+        }
+        let mut accepted = 0;
+        for t in tasks {
+            match t.await.expect("task").as_str() {
+                "accepted" => accepted += 1,
+                "rejected:already_voted" => {}
+                other => panic!("unexpected outcome {other}"),
+            }
+        }
+        assert_eq!(accepted, 1);
+        let rows = w
+            .env
+            .state
+            .db
+            .read(move |conn| {
+                conn.query(
+                    "SELECT COUNT(*) FROM ballots WHERE motion_id = ? AND counting = 1",
+                    ecabinet_server::params![mo.as_str()],
+                )
+            })
+            .await
+            .expect("count");
+        assert_eq!(rows[0].int(0).expect("int"), 1);
+    }
+);
+
+both!(
+    secret_ballots_cannot_be_linked_to_members,
+    |kind| async move {
+        let w = World::new(kind).await;
+        let env = &w.env;
+        let (_, item) = session(&w).await;
+        let mo = motion(&w, &item, json!({"kind": "secret"})).await;
+        open(&w, &mo).await;
+        let mut members = Vec::new();
+        for (name, choice) in [("member", 0), ("chair", 1), ("secretary", 0)] {
+            let v = voter(env, name).await;
+            let seen = head(&w, &v.session).await;
+            let op = format!("secret-{name}");
+            assert_eq!(
+                outcomes(env, &v.session, vec![v.ballot(&op, &mo, choice, T0, seen)]).await,
+                ["accepted"]
+            );
+            members.push((v.session.user_id.clone(), v.device(), op));
+        }
+        let backend = env.state.db.backend();
+        let m = mo.clone();
+        let (columns, rows, named) = env
+        .state
+        .db
+        .read(move |conn| {
+            let columns = match backend {
+                Backend::Sqlite => conn.query(
+                    "SELECT name FROM pragma_table_info('secret_ballots') ORDER BY name",
+                    &[],
+                )?,
+                Backend::Postgres => conn.query(
+                    "SELECT CAST(column_name AS TEXT) FROM information_schema.columns WHERE table_name = 'secret_ballots' ORDER BY 1",
+                    &[],
+                )?,
+            };
+            let rows = conn.query(
+                "SELECT motion_id, token, choice FROM secret_ballots WHERE motion_id = ?",
+                ecabinet_server::params![m.as_str()],
+            )?;
+            let named = conn.query(
+                "SELECT COUNT(*) FROM ballots WHERE motion_id = ?",
+                ecabinet_server::params![m.as_str()],
+            )?;
+            Ok::<_, ecabinet_server::db::DbError>((columns, rows, named))
+        })
+        .await
+        .expect("read");
+        let columns: Vec<String> = columns.iter().map(|r| r.text(0).expect("name")).collect();
+        assert_eq!(columns, ["choice", "motion_id", "token"]);
+        assert_eq!(named[0].int(0).expect("count"), 0, "no named ballot row");
+        assert_eq!(rows.len(), 3);
+        let mut choices: Vec<i64> = rows.iter().map(|r| r.int(2).expect("choice")).collect();
+        choices.sort_unstable();
+        assert_eq!(choices, [0, 0, 1]);
+        for r in &rows {
+            let token = r.text(1).expect("token");
+            assert_eq!(token.len(), 32, "16 random bytes");
+            for (user, device, op) in &members {
+                assert!(
+                    !token.contains(user.as_str())
+                        && !token.contains(device.as_str())
+                        && !token.contains(op.as_str()),
+                    "a token carries no identity"
+                );
+            }
+        }
+    }
+);
+
+both!(speak_and_attendance_ops_reach_the_feed, |kind| async move {
+    let w = World::new(kind).await;
+    let env = &w.env;
+    let (m, item) = session(&w).await;
+    let since = head(&w, &w.chair).await;
+    let results = outcomes(
+        env,
+        &w.member,
+        vec![
+            json!({"op_id": "speak-1", "kind": "speak", "body": {"agenda_item_id": item, "requested_at": T0}}),
+            json!({"op_id": "here-1", "kind": "attendance", "body": {"meeting_id": m, "member_id": w.member.user_id, "presence": "in_room", "at": T0}}),
+            json!({"op_id": "mark-chair", "kind": "attendance", "body": {"meeting_id": m, "member_id": w.chair.user_id, "presence": "online", "at": T0}}),
+            json!({"op_id": "speak-2", "kind": "speak", "body": {"agenda_item_id": item, "requested_at": T0}}),
+            json!({"op_id": "speak-bad", "kind": "speak", "body": {"item": item}}),
+        ],
+    )
+    .await;
+    assert_eq!(
+        results,
+        [
+            "accepted",
+            "accepted",
+            "rejected:forbidden",
+            "rejected:conflict",
+            "rejected:malformed"
+        ]
+    );
+    // The chair marks the member absent later; the member's older check-in
+    // arriving afterwards does not undo it.
+    let results = outcomes(
+        env,
+        &w.chair,
+        vec![json!({"op_id": "absent-1", "kind": "attendance", "body": {"meeting_id": m, "member_id": w.member.user_id, "presence": "absent", "reason": "Đi công tác", "at": T0 + 5}})],
+    )
+    .await;
+    assert_eq!(results, ["accepted"]);
+    let late = outcomes(
+        env,
+        &w.member,
+        vec![json!({"op_id": "here-0", "kind": "attendance", "body": {"meeting_id": m, "member_id": w.member.user_id, "presence": "online", "at": T0 + 1}})],
+    )
+    .await;
+    assert_eq!(late, ["accepted"]);
+
+    let changes = env.all_changes(&w.chair, since).await;
+    let speakers: Vec<&Value> = changes
+        .iter()
+        .filter(|c| c["entity"] == "speaker_request")
+        .collect();
+    assert_eq!(speakers.len(), 1);
+    assert_eq!(speakers[0]["body"]["user_id"], json!(w.member.user_id));
+    let attendance: Vec<&Value> = changes
+        .iter()
+        .filter(|c| c["entity"] == "attendance")
+        .collect();
+    assert_eq!(attendance.len(), 2, "the late, older mark is not published");
+    let last = &attendance[1]["body"];
+    assert_eq!(last["presence"], "absent");
+    assert_eq!(last["reason"], "Đi công tác");
+    assert_eq!(last["by_chair"], true);
+    assert_eq!(last["member_id"], json!(w.member.user_id));
+});
+
+async fn result(w: &World, who: &Session, motion: &str) -> Value {
+    let (s, r) = w
+        .env
+        .call(
+            "GET",
+            &format!("/v1/motions/{motion}/result"),
+            Some(who),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    r
+}
+
+fn at(w: &World, t: i64) {
+    w.env.clock.0.store(t, std::sync::atomic::Ordering::SeqCst);
+}
+
+both!(
+    a_result_turns_final_after_the_grace_period_and_reaches_the_feed,
+    |kind| async move {
+        let w = World::new(kind).await;
+        let env = &w.env;
+        let (_, item) = session(&w).await;
+        let mo = motion(&w, &item, json!({"quorum": 3})).await;
+        open(&w, &mo).await;
+        for (name, choice) in [("member", 0), ("chair", 0), ("secretary", 1)] {
+            let v = voter(env, name).await;
+            let seen = head(&w, &v.session).await;
+            let op = format!("vote-{name}");
+            assert_eq!(
+                outcomes(env, &v.session, vec![v.ballot(&op, &mo, choice, T0, seen)]).await,
+                ["accepted"]
+            );
+        }
+        let live = result(&w, &w.chair, &mo).await;
+        assert_eq!(live["finality"], "provisional");
+        assert_eq!(live["counts"], json!([2, 1, 0]));
+        assert_eq!(live["chair"]["received"], 3);
+        assert_eq!(live["chair"]["eligible"], 4);
+        assert_eq!(live["chair"]["not_voted"], json!([w.revoked.user_id]));
+        assert_eq!(live["audit_head"], Value::Null);
+        let seen_by_member = result(&w, &w.member, &mo).await;
+        assert!(seen_by_member.get("chair").is_none(), "{seen_by_member}");
+
+        at(&w, T0 + 10_000);
+        close(&w, &mo).await;
+        at(&w, T0 + 60_000);
+        assert_eq!(result(&w, &w.member, &mo).await["finality"], "provisional");
+        let since = head(&w, &w.member).await;
+        at(&w, T0 + 10_000 + 120_000);
+        let done = result(&w, &w.member, &mo).await;
+        assert_eq!(done["finality"], "final");
+        assert_eq!(done["outcome"], "adopted");
+        assert_eq!(done["quorum_met"], true);
+        let audit_head = done["audit_head"].as_str().expect("head").to_owned();
+        assert_eq!(
+            result(&w, &w.chair, &mo).await["audit_head"],
+            json!(audit_head)
+        );
+
+        let published: Vec<Value> = env
+            .all_changes(&w.member, since)
+            .await
+            .into_iter()
+            .filter(|c| c["entity"] == "motion_result")
+            .collect();
+        assert_eq!(published.len(), 1, "published once");
+        assert_eq!(published[0]["id"], json!(mo));
+        assert_eq!(published[0]["body"]["motion_id"], json!(mo));
+        assert_eq!(published[0]["body"]["audit_head"], json!(audit_head));
+        assert_eq!(published[0]["body"]["counts"], json!([2, 1, 0]));
+    }
+);
+
+both!(audit_verify_detects_a_tampered_record, |kind| async move {
+    let w = World::new(kind).await;
+    let env = &w.env;
+    let (_, item) = session(&w).await;
+    let named = motion(&w, &item, json!({})).await;
+    let secret = motion(&w, &item, json!({"kind": "secret"})).await;
+    open(&w, &named).await;
+    open(&w, &secret).await;
+    let v = voter(env, "member").await;
+    let seen = head(&w, &v.session).await;
+    assert_eq!(
+        outcomes(
+            env,
+            &v.session,
+            vec![
+                v.ballot("n-1", &named, 0, T0, seen),
+                v.ballot("s-1", &secret, 1, T0, seen)
+            ]
+        )
+        .await,
+        ["accepted", "accepted"]
+    );
+    close(&w, &named).await;
+    close(&w, &secret).await;
+    at(&w, T0 + 200_000);
+    assert_eq!(result(&w, &w.member, &secret).await["finality"], "final");
+
+    let dir = env.dir.path().display().to_string();
+    let mut args = vec!["audit", "verify", "--data-dir", dir.as_str()];
+    if kind == Kind::Postgres {
+        args.extend(["--database-url", env.db_url.as_str()]);
+    }
+    let (ok, out, err) = run_cli(&args);
+    assert!(ok, "{out}{err}");
+    // created+opened ×2, one named ballot, closed ×2, one sealed secret ballot.
+    assert!(out.contains("intact: 8 records"), "{out}");
+
+    // Change the named ballot's choice in place.
+    let rows = env
+        .state
+        .db
+        .read(|conn| conn.query("SELECT seq, record FROM audit_log ORDER BY seq", &[]))
+        .await
+        .expect("audit rows");
+    let (seq, record) = rows
+        .iter()
+        .map(|r| (r.int(0).expect("seq"), r.text(1).expect("record")))
+        .find(|(_, rec)| rec.contains("named_ballot"))
+        .expect("a named ballot record");
+    let forged = record.replace("\"choice\":0", "\"choice\":1");
+    assert_ne!(forged, record);
+    env.state
+        .db
+        .write(move |tx| {
+            tx.conn.execute(
+                "UPDATE audit_log SET record = ? WHERE seq = ?",
+                ecabinet_server::params![forged, seq],
+            )
+        })
+        .await
+        .expect("tamper");
+    let (ok, out, err) = run_cli(&args);
+    assert!(!ok, "tampering must fail verification: {out}");
+    assert!(
+        err.contains(&format!("record seq {seq}")),
+        "names the first broken record: {err}"
+    );
+});
