@@ -1,4 +1,5 @@
 //! Cross-crate tests. One module per topic.
 
 mod architecture;
+mod outbox;
 mod sync;

@@ -30,11 +30,13 @@ pub enum Entity {
     MotionResult,
     /// `speaker_request`
     SpeakerRequest,
+    /// `attendance` (one member's latest presence mark at a meeting)
+    Attendance,
 }
 
 impl Entity {
     /// Every kind.
-    pub const ALL: [Entity; 9] = [
+    pub const ALL: [Entity; 10] = [
         Entity::Committee,
         Entity::Membership,
         Entity::Meeting,
@@ -44,6 +46,7 @@ impl Entity {
         Entity::Motion,
         Entity::MotionResult,
         Entity::SpeakerRequest,
+        Entity::Attendance,
     ];
 
     /// The wire name, which is also the table name.
@@ -58,6 +61,7 @@ impl Entity {
             Entity::Motion => "motion",
             Entity::MotionResult => "motion_result",
             Entity::SpeakerRequest => "speaker_request",
+            Entity::Attendance => "attendance",
         }
     }
 
@@ -304,6 +308,12 @@ fn upsert(tx: &Transaction<'_>, entity: Entity, id: &str, body: &Value) -> Resul
         Entity::SpeakerRequest => {
             tx.execute(
                 "INSERT OR REPLACE INTO speaker_request (id, meeting_id, body) VALUES (?1, ?2, ?3)",
+                params![id, field_str(body, e, id, "meeting_id")?, text],
+            )?;
+        }
+        Entity::Attendance => {
+            tx.execute(
+                "INSERT OR REPLACE INTO attendance (id, meeting_id, body) VALUES (?1, ?2, ?3)",
                 params![id, field_str(body, e, id, "meeting_id")?, text],
             )?;
         }
@@ -731,7 +741,7 @@ impl Store {
             )?;
             let documents =
                 tx.execute("DELETE FROM document WHERE meeting_id IN (SELECT id FROM old_meeting)", [])?;
-            for table in ["document_version", "agenda_item", "speaker_request"] {
+            for table in ["document_version", "agenda_item", "speaker_request", "attendance"] {
                 tx.execute(&format!("DELETE FROM {table} WHERE meeting_id IN (SELECT id FROM old_meeting)"), [])?;
             }
             tx.execute(

@@ -66,6 +66,11 @@ CREATE TABLE device_identity (
 ALTER TABLE annotation ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
 CREATE TABLE trusted_version (document_id TEXT PRIMARY KEY, version INTEGER NOT NULL) STRICT;
 "#,
+    // v3: attendance marks of a meeting (the feed's `attendance` entity).
+    r#"
+CREATE TABLE attendance (id TEXT PRIMARY KEY, meeting_id TEXT NOT NULL, body TEXT NOT NULL) STRICT;
+CREATE INDEX attendance_meeting ON attendance (meeting_id);
+"#,
 ];
 
 /// The schema version this program migrates to.
@@ -197,6 +202,7 @@ mod tests {
         let shipped = [
             "ee7f9db7150738b8ab5127a9b2cab0542a48a453d53b863a94c9b9a7f3e85001",
             "aa52975c81fdb3b1b4aef53fefee3e47e60b978ccee7adceac0afc5d13808390",
+            "cc5ec2a34a2c8dcdbbf327258cc43151554c3b9cc6d0e5fa152ca8d540439624",
         ];
         for (i, sql) in MIGRATIONS.iter().enumerate() {
             let h = crate::hex::encode(

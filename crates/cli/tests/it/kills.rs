@@ -69,6 +69,18 @@ async fn fifty_seeded_kills_during_sync_lose_and_duplicate_nothing() -> Result<(
     .await?;
     assert!(out.status.success(), "{}", text(&out));
 
+    // A ballot waits in the outbox while the kills happen.
+    let out = ecabinet(dir.path(), &["sync"], &[("ECABINET_PIN", PIN)]).await?;
+    assert!(out.status.success(), "{}", text(&out));
+    let motion = server.seed.written_consultation_id.clone();
+    let out = ecabinet(
+        dir.path(),
+        &["vote", &motion, "Đồng ý"],
+        &[("ECABINET_PIN", PIN)],
+    )
+    .await?;
+    assert!(out.status.success(), "{}", text(&out));
+
     let mut x: u64 = 0x00c0_ffee;
     let mut kills = 0;
     let mut round = 0u64;
@@ -149,6 +161,14 @@ async fn fifty_seeded_kills_during_sync_lose_and_duplicate_nothing() -> Result<(
         "{status}"
     );
     assert_eq!(status["document_errors"], serde_json::json!([]), "{status}");
+
+    // The ballot was applied exactly once, and the device knows it.
+    let ballots = status["ballots"].as_array().context("ballots")?;
+    assert_eq!(ballots.len(), 1, "{status}");
+    assert_eq!(ballots[0]["state"], "accepted", "{status}");
+    let chair = server.client("chair").await?;
+    let result = chair.get(&format!("/v1/motions/{motion}/result")).await?;
+    assert_eq!(result["participating"].as_u64(), Some(1), "{result}");
 
     // The cache's cursor is the server's head: nothing missing, nothing extra.
     let fresh = tempfile::tempdir()?;
