@@ -5,25 +5,13 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use ecabinet_store::testing::test_config;
 use ecabinet_store::Store;
-use ecabinet_sync::{enrol, EnrolRequest, SyncError, SyncStatus, Syncer};
+use ecabinet_sync::{SyncError, SyncStatus, Syncer};
 use ecabinet_tests::TestServer;
 use serde_json::Value;
 
 async fn enrol_as(server: &TestServer, role: &str, dir: &Path) -> Result<Arc<Store>> {
-    let (user, password) = server.account(role)?;
-    let store = enrol(EnrolRequest {
-        data_dir: dir,
-        server_url: &server.url(),
-        username: &user,
-        password: &password,
-        pin: "975310",
-        device_name: "test tablet",
-        config: &test_config(),
-    })
-    .await?;
-    Ok(Arc::new(store))
+    server.enrol(role, dir).await
 }
 
 fn states(store: &Store) -> Result<Vec<(String, String)>> {

@@ -6,30 +6,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use ecabinet_store::testing::{sha256_hex, test_config};
+use ecabinet_store::testing::sha256_hex;
 use ecabinet_store::{Entity, FeedChange, FeedOp, Store, StoreState, SystemClock, CHUNK_SIZE};
 use ecabinet_sync::{
-    enrol, DocumentOutcome, EnrolRequest, Progress, ProgressSink, SyncError, SyncOptions,
-    SyncStatus, Syncer,
+    DocumentOutcome, Progress, ProgressSink, SyncError, SyncOptions, SyncStatus, Syncer,
 };
 use ecabinet_tests::{pdf_of_size, TestServer};
 use serde_json::Value;
 
-const PIN: &str = "246810";
-
 async fn enrol_member(server: &TestServer, dir: &Path) -> Result<Arc<Store>> {
-    let (user, password) = server.account("member")?;
-    let store = enrol(EnrolRequest {
-        data_dir: dir,
-        server_url: &server.url(),
-        username: &user,
-        password: &password,
-        pin: PIN,
-        device_name: "test tablet",
-        config: &test_config(),
-    })
-    .await?;
-    Ok(Arc::new(store))
+    server.enrol("member", dir).await
 }
 
 fn fast(syncer: Syncer) -> Syncer {

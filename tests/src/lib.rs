@@ -164,6 +164,32 @@ async fn spawn_server(dir: PathBuf, addr: Option<SocketAddr>, seed: bool) -> Res
     ))
 }
 
+/// The PIN of devices enrolled by [`TestServer::enrol`].
+pub const TEST_PIN: &str = "246810";
+
+impl TestServer {
+    /// Enrols a device for the first seeded account with `role` into `dir`
+    /// (Argon2id at its floor, to keep tests quick).
+    pub async fn enrol(
+        &self,
+        role: &str,
+        dir: &Path,
+    ) -> Result<std::sync::Arc<ecabinet_store::Store>> {
+        let (user, password) = self.account(role)?;
+        let store = ecabinet_sync::enrol(ecabinet_sync::EnrolRequest {
+            data_dir: dir,
+            server_url: &self.url(),
+            username: &user,
+            password: &password,
+            pin: TEST_PIN,
+            device_name: "test tablet",
+            config: &ecabinet_store::testing::test_config(),
+        })
+        .await?;
+        Ok(std::sync::Arc::new(store))
+    }
+}
+
 /// A minimal HTTP client of the server's API, acting as one user (the
 /// secretary or the admin in tests).
 pub struct ApiClient {
