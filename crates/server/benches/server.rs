@@ -6,20 +6,19 @@
 //! SQLite by default; `ECABINET_BENCH_DATABASE_URL=postgres://...` (an empty
 //! database) to measure PostgreSQL. Run: `cargo bench -p ecabinet-server --bench server`.
 
-use std::sync::Arc;
+mod support;
+
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Context as _};
 use ecabinet_protocol::{
     CreateAgendaItemRequest, CreateMeetingRequest, CreateUserRequest, WireRole,
 };
-use ecabinet_server::clock::SystemClock;
-use ecabinet_server::db::Db;
+use ecabinet_server::app;
 use ecabinet_server::routes::{accounts, documents, meetings};
-use ecabinet_server::signer::Signer;
-use ecabinet_server::{app, AppState, Config};
 use futures_util::StreamExt;
 use serde_json::{json, Value};
+use support::ms;
 
 const FEED_ROWS: usize = 5_000;
 const PAGE: usize = 1_000;
@@ -32,30 +31,10 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[i.min(sorted.len() - 1)]
 }
 
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
-
 #[tokio::main(flavor = "multi_thread")]
 async fn main() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
-    let url = std::env::var("ECABINET_BENCH_DATABASE_URL")
-        .unwrap_or_else(|_| dir.path().join("bench.sqlite3").display().to_string());
-    let backend = if url.starts_with("postgres") {
-        "postgresql"
-    } else {
-        "sqlite"
-    };
-    let u = url.clone();
-    let db = tokio::task::spawn_blocking(move || Db::open(&u)).await??;
-    let blobs = ecabinet_server::blobs::open(None, dir.path().join("blobs"))?;
-    let state = AppState::new(
-        db,
-        blobs,
-        Signer::generate()?,
-        Arc::new(SystemClock),
-        Config::default(),
-    );
+    let (state, backend) = support::bench_state(dir.path()).await?;
 
     // A committee with a member, and a published meeting with FEED_ROWS items.
     let phc = ecabinet_server::auth::hash_password("bench password")?;

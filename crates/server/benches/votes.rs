@@ -7,6 +7,8 @@
 //! SQLite by default; `ECABINET_BENCH_DATABASE_URL=postgres://...` (an empty
 //! database) to measure PostgreSQL. Run: `cargo bench -p ecabinet-server --bench votes`.
 
+mod support;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -19,13 +21,12 @@ use ecabinet_protocol::{
     MajorityRule, MotionKind, MotionMode, WireRole, DEVICE_ID_HEADER, MAX_OPS_PER_PUSH,
 };
 use ecabinet_server::clock::{Clock as _, SystemClock};
-use ecabinet_server::db::Db;
 use ecabinet_server::routes::{accounts, chair, documents, meetings};
-use ecabinet_server::signer::Signer;
-use ecabinet_server::{app, params, AppError, AppState, Config};
+use ecabinet_server::{app, params, AppError, AppState};
 use ring::rand::SystemRandom;
 use ring::signature::{Ed25519KeyPair, KeyPair};
 use serde_json::{json, Value};
+use support::ms;
 
 const VOTERS: usize = 1_300;
 const SPREAD: Duration = Duration::from_secs(2);
@@ -41,10 +42,6 @@ struct Voter {
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i.min(sorted.len() - 1)]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
 }
 
 fn ballot_op(v: &Voter, op_id: &str, motion: &str, choice: u32, cast_at: i64, seen: i64) -> Value {
@@ -106,23 +103,7 @@ async fn open_motion(
 #[tokio::main(flavor = "multi_thread")]
 async fn main() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
-    let url = std::env::var("ECABINET_BENCH_DATABASE_URL")
-        .unwrap_or_else(|_| dir.path().join("bench.sqlite3").display().to_string());
-    let backend = if url.starts_with("postgres") {
-        "postgresql"
-    } else {
-        "sqlite"
-    };
-    let u = url.clone();
-    let db = tokio::task::spawn_blocking(move || Db::open(&u)).await??;
-    let blobs = ecabinet_server::blobs::open(None, dir.path().join("blobs"))?;
-    let state = AppState::new(
-        db,
-        blobs,
-        Signer::generate()?,
-        Arc::new(SystemClock),
-        Config::default(),
-    );
+    let (state, backend) = support::bench_state(dir.path()).await?;
 
     // A committee of VOTERS members, each with an enrolled device and a
     // token (written directly: logging in 1,300 times would time Argon2).
