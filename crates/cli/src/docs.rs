@@ -65,8 +65,8 @@ fn engine() -> Result<PdfEngine> {
 pub fn render(store: &Store, doc_id: &str, page: u32, dpi: f32, out: &Path) -> Result<()> {
     let v = current_version(store, doc_id)?;
     let engine = engine()?;
-    let doc = engine.open(
-        store.read_blob(&v.sha256)?,
+    let doc = engine.open_reader(
+        store.blob_reader(&v.sha256)?,
         &format!("{doc_id}@{}", v.version),
     )?;
     if page == 0 || page as usize > doc.pages.len() {
@@ -98,8 +98,8 @@ pub fn search(store: &Store, query: &str) -> Result<Value> {
             let Ok(v) = current_version(store, &doc_id) else {
                 continue;
             };
-            let doc = engine.open(
-                store.read_blob(&v.sha256)?,
+            let doc = engine.open_reader(
+                store.blob_reader(&v.sha256)?,
                 &format!("{doc_id}@{}", v.version),
             )?;
             index.add_document(&doc_id, engine.document_text(doc.handle)?);
@@ -188,18 +188,21 @@ pub fn annotate(
             json!({"rect": rect, "text": text, "color": [0, 0, 0, 255]}),
         ),
     };
-    let id = uuid::Uuid::now_v7().to_string();
-    store.put_annotation(&Annotation {
-        id: id.clone(),
-        doc_id: doc_id.to_owned(),
-        version: v.version,
-        page: page - 1,
-        kind: name.to_owned(),
-        data,
-        updated_at: format!("{now_ms:016}-0000"),
-        deleted: false,
-    })?;
-    Ok(id)
+    // Stamped by the annotation clock and queued, sealed, for the member's
+    // other devices (the next `sync` pushes it).
+    let recorded = ecabinet_sync::record_annotation(
+        store,
+        ecabinet_sync::AnnotationEdit {
+            id: None,
+            doc_id: doc_id.to_owned(),
+            version: v.version,
+            page: page - 1,
+            kind: name.to_owned(),
+            data,
+        },
+        now_ms,
+    )?;
+    Ok(recorded.annotation.id)
 }
 
 fn color(data: &Value) -> Rgba {

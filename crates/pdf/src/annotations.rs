@@ -5,6 +5,9 @@
 //! bottom-left of the unrotated page. They do not change with zoom or with
 //! the page's display rotation, so the store keeps them as they are.
 
+use std::collections::BTreeMap;
+
+use lopdf::{Dictionary, Object, ObjectId};
 use pdfium_render::prelude::*;
 
 use crate::error::PdfError;
@@ -60,6 +63,13 @@ pub struct Annotation {
 
 /// The size of a sticky note's icon, in points.
 pub const NOTE_ICON_SIZE: f32 = 20.0;
+
+/// Width and height of the /Popup window linked to a sticky note, in points;
+/// it opens to the right of the icon.
+pub const NOTE_POPUP_SIZE: (f32, f32) = (200.0, 120.0);
+
+/// Font size of free text (its /DA), in points.
+pub const FREE_TEXT_SIZE: f32 = 12.0;
 
 impl Annotation {
     /// The PDF subtype name this annotation is written as.
@@ -173,8 +183,205 @@ pub(crate) fn export(
             .map_err(|e| PdfError::pdfium("load page", e))?;
         add_one(&doc, &mut page, a, rect).map_err(|e| PdfError::pdfium("write annotation", e))?;
     }
-    doc.save_to_bytes()
-        .map_err(|e| PdfError::pdfium("save document", e))
+    let saved = doc
+        .save_to_bytes()
+        .map_err(|e| PdfError::pdfium("save document", e))?;
+    drop(doc);
+    complete_objects(saved, annotations)
+}
+
+/// Adds what pdfium-render has no safe API for, as an incremental update
+/// appended to PDFium's output (which stays byte for byte as it is): the
+/// /InkList of ink (what editors re-edit as strokes), a /Popup linked to each
+/// sticky note, and the /DA (font, size, colour) of free text; and makes
+/// every new annotation an indirect object, as /Annots requires.
+///
+/// PDFium appends new annotations to a page's /Annots, so a page's last
+/// entries are ours, in the order we wrote them; their /Subtype is checked.
+fn complete_objects(pdf: Vec<u8>, annotations: &[Annotation]) -> Result<Vec<u8>, PdfError> {
+    if annotations.is_empty() {
+        return Ok(pdf);
+    }
+    let fail = |what: &str, e: lopdf::Error| PdfError::Export(format!("{what}: {e}"));
+    let prev = lopdf::Document::load_mem(&pdf).map_err(|e| fail("read back", e))?;
+    let mut inc = lopdf::IncrementalDocument::create_from(pdf, prev);
+    let pages = inc.get_prev_documents().get_pages();
+    let mut by_page: BTreeMap<u32, Vec<&Annotation>> = BTreeMap::new();
+    for a in annotations {
+        by_page.entry(a.page).or_default().push(a);
+    }
+    for (page, ours) in by_page {
+        let page_id = *pages
+            .get(&(page + 1))
+            .ok_or_else(|| PdfError::Export(format!("page {page} not in the saved PDF")))?;
+        let (holder, mut entries) = annots_of(inc.get_prev_documents(), page_id)?;
+        if entries.len() < ours.len() {
+            return Err(PdfError::Export(format!(
+                "page {page}: {} annotations written, {} found",
+                ours.len(),
+                entries.len()
+            )));
+        }
+        let first = entries.len() - ours.len();
+        let mut popups = Vec::new();
+        for (entry, a) in entries[first..].iter_mut().zip(&ours) {
+            // PDFium writes new annotations inline in /Annots, but the PDF
+            // standard wants indirect references there (and a popup's
+            // /Parent must reference its note), so each becomes an object.
+            let id = match entry {
+                Object::Reference(id) => {
+                    inc.opt_clone_object_to_new_document(*id)
+                        .map_err(|e| fail("copy annotation", e))?;
+                    *id
+                }
+                inline => {
+                    let id = inc
+                        .new_document
+                        .add_object(std::mem::replace(inline, Object::Null));
+                    *inline = Object::Reference(id);
+                    id
+                }
+            };
+            let dict = inc
+                .new_document
+                .get_object_mut(id)
+                .and_then(Object::as_dict_mut)
+                .map_err(|e| fail("annotation", e))?;
+            if dict.get(b"Subtype").and_then(Object::as_name).ok() != Some(a.subtype().as_bytes()) {
+                return Err(PdfError::Export(format!(
+                    "page {page}: expected a {} annotation at {id:?}",
+                    a.subtype()
+                )));
+            }
+            complete_one(dict, a, &mut popups, id);
+        }
+        for (parent, rect) in popups {
+            let mut popup = Dictionary::new();
+            popup.set("Type", Object::Name(b"Annot".to_vec()));
+            popup.set("Subtype", Object::Name(b"Popup".to_vec()));
+            popup.set("Rect", rect_object(rect));
+            popup.set("Parent", Object::Reference(parent));
+            popup.set("P", Object::Reference(page_id));
+            popup.set("Open", Object::Boolean(false));
+            let popup_id = inc.new_document.add_object(popup);
+            inc.new_document
+                .get_object_mut(parent)
+                .and_then(Object::as_dict_mut)
+                .map_err(|e| fail("note", e))?
+                .set("Popup", Object::Reference(popup_id));
+            // Popups are annotations of the page too, listed after their parents.
+            entries.push(Object::Reference(popup_id));
+        }
+        let holder_id = match holder {
+            AnnotsAt::Array(array_id) => array_id,
+            AnnotsAt::Page => page_id,
+        };
+        inc.opt_clone_object_to_new_document(holder_id)
+            .map_err(|e| fail("copy /Annots", e))?;
+        let target = inc
+            .new_document
+            .get_object_mut(holder_id)
+            .map_err(|e| fail("/Annots", e))?;
+        match holder {
+            AnnotsAt::Array(_) => *target = Object::Array(entries),
+            AnnotsAt::Page => target
+                .as_dict_mut()
+                .map_err(|e| fail("page", e))?
+                .set("Annots", Object::Array(entries)),
+        }
+    }
+    let mut out = Vec::with_capacity(inc.get_prev_documents_bytes().len() + 16 * 1024);
+    inc.save_to(&mut out)
+        .map_err(|e| PdfError::Export(format!("write update: {e}")))?;
+    Ok(out)
+}
+
+/// Where a page's /Annots array lives.
+enum AnnotsAt {
+    /// Inline in the page dictionary.
+    Page,
+    /// In an object of its own.
+    Array(ObjectId),
+}
+
+fn annots_of(doc: &lopdf::Document, page: ObjectId) -> Result<(AnnotsAt, Vec<Object>), PdfError> {
+    let bad = |e: lopdf::Error| PdfError::Export(format!("page /Annots: {e}"));
+    let annots = doc
+        .get_dictionary(page)
+        .and_then(|d| d.get(b"Annots"))
+        .map_err(bad)?;
+    Ok(match annots {
+        Object::Reference(id) => (
+            AnnotsAt::Array(*id),
+            doc.get_object(*id)
+                .and_then(Object::as_array)
+                .map_err(bad)?
+                .clone(),
+        ),
+        other => (AnnotsAt::Page, other.as_array().map_err(bad)?.clone()),
+    })
+}
+
+fn rect_object(r: PdfRectF) -> Object {
+    Object::Array(vec![
+        Object::Real(r.left),
+        Object::Real(r.bottom),
+        Object::Real(r.right),
+        Object::Real(r.top),
+    ])
+}
+
+/// The keys one annotation needs beyond what PDFium wrote; a sticky note
+/// queues its popup (parent id, popup rectangle) in `popups`.
+fn complete_one(
+    dict: &mut Dictionary,
+    a: &Annotation,
+    popups: &mut Vec<(ObjectId, PdfRectF)>,
+    id: ObjectId,
+) {
+    match &a.kind {
+        AnnotationKind::Ink { strokes, width } => {
+            let list = strokes
+                .iter()
+                .filter(|s| !s.is_empty())
+                .map(|s| {
+                    Object::Array(
+                        s.iter()
+                            .flat_map(|p| [Object::Real(p.x), Object::Real(p.y)])
+                            .collect(),
+                    )
+                })
+                .collect();
+            dict.set("InkList", Object::Array(list));
+            let mut border = Dictionary::new();
+            border.set("W", Object::Real(*width));
+            dict.set("BS", Object::Dictionary(border));
+        }
+        AnnotationKind::FreeText { .. } => {
+            let c = |v: u8| f32::from(v) / 255.0;
+            let da = format!(
+                "/Helv {FREE_TEXT_SIZE} Tf {:.3} {:.3} {:.3} rg",
+                c(a.color.0),
+                c(a.color.1),
+                c(a.color.2)
+            );
+            dict.set("DA", Object::string_literal(da));
+        }
+        AnnotationKind::Note { x, y, .. } => {
+            let (w, h) = NOTE_POPUP_SIZE;
+            let left = x + NOTE_ICON_SIZE;
+            popups.push((
+                id,
+                PdfRectF {
+                    left,
+                    bottom: y - h,
+                    right: left + w,
+                    top: *y,
+                },
+            ));
+        }
+        AnnotationKind::Highlight { .. } | AnnotationKind::Underline { .. } => {}
+    }
 }
 
 /// Corner order as Acrobat writes /QuadPoints (upper-left, upper-right,
@@ -219,7 +426,8 @@ fn add_one<'a>(
             // takes its /BBox from /Rect, and a zero box clips every stroke.
             ink.set_bounds(pdf_rect(rect))?;
             // The strokes go into the annotation's appearance stream as
-            // paths, which every viewer draws (see DESIGN-NOTES: no /InkList).
+            // paths, which every viewer draws; /InkList, what editors edit,
+            // is added afterwards (`complete_objects`).
             for stroke in strokes.iter().filter(|s| !s.is_empty()) {
                 let first = stroke[0];
                 let mut path = PdfPagePathObject::new(

@@ -8,8 +8,9 @@
 //! queue many renders and cancel the ones the user scrolled past.
 
 use std::collections::HashMap;
+use std::io::{Read, Seek, SeekFrom};
 use std::panic::AssertUnwindSafe;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
@@ -45,12 +46,20 @@ pub struct OpenedDocument {
 pub struct EngineConfig {
     /// Byte budget of the rendered-page cache (encoded bytes).
     pub cache_budget_bytes: usize,
+    /// How many bytes of a document PDFium may pull in before the engine
+    /// reopens it. PDFium keeps every object it has parsed — including the
+    /// raw data of every image stream it has drawn — until the document is
+    /// closed, so scrolling a 250 MB scanned document end to end would end
+    /// up holding all of it; reopening (tens of ms, between two renders)
+    /// lets go of it. 0 never reopens.
+    pub reopen_after_bytes: u64,
 }
 
 impl Default for EngineConfig {
     fn default() -> Self {
         EngineConfig {
             cache_budget_bytes: 64 * 1024 * 1024,
+            reopen_after_bytes: 32 * 1024 * 1024,
         }
     }
 }
@@ -87,6 +96,86 @@ impl<T> Pending<T> {
     }
 }
 
+/// The first read error of a reader-backed document. Once set it stays set:
+/// PDFium turns a failed read into a silently missing object (a blank image,
+/// a page without text), so after one failure nothing more from that
+/// document is trusted and every request on it answers the error.
+#[derive(Clone, Default)]
+struct SourceFault(Arc<Mutex<Option<Arc<std::io::Error>>>>);
+
+impl SourceFault {
+    fn record(&self, e: std::io::Error) {
+        let mut slot = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if slot.is_none() {
+            *slot = Some(Arc::new(e));
+        }
+    }
+
+    fn check(&self) -> Result<(), PdfError> {
+        let slot = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        match &*slot {
+            Some(e) => Err(PdfError::SourceRead(Arc::clone(e))),
+            None => Ok(()),
+        }
+    }
+}
+
+trait ReadSeek: Read + Seek + Send {}
+impl<T: Read + Seek + Send> ReadSeek for T {}
+
+/// A document's bytes, shared between the successive PDFium documents made
+/// from them when the engine reopens a document.
+type SharedSource = Arc<Mutex<Box<dyn ReadSeek>>>;
+
+/// What PDFium reads a document through. PDFium's file access takes one
+/// `read` as the whole answer to a block request, so this fills the block
+/// completely (or up to the end); it remembers the first error and counts
+/// the bytes read since the document was (re)opened.
+struct Source {
+    inner: SharedSource,
+    fault: SourceFault,
+    pulled: Arc<AtomicU64>,
+}
+
+impl Source {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Box<dyn ReadSeek>> {
+        // A reader that panicked mid-read has no invariant we rely on: the
+        // next call seeks before it reads.
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Read for Source {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let mut done = 0;
+        let mut inner = self.lock();
+        while done < buf.len() {
+            match inner.read(&mut buf[done..]) {
+                Ok(0) => break,
+                Ok(n) => done += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    let kind = e.kind();
+                    self.fault.record(e);
+                    return Err(std::io::Error::new(kind, "document source failed"));
+                }
+            }
+        }
+        self.pulled.fetch_add(done as u64, Ordering::Relaxed);
+        Ok(done)
+    }
+}
+
+impl Seek for Source {
+    fn seek(&mut self, to: SeekFrom) -> std::io::Result<u64> {
+        let at = self.lock().seek(to);
+        at.inspect_err(|e| {
+            self.fault
+                .record(std::io::Error::new(e.kind(), e.to_string()));
+        })
+    }
+}
+
 struct OpenDoc {
     /// The last rendered page, kept loaded: PDFium frees a font (and its
     /// glyph cache) when no loaded page uses it, so without this every page
@@ -95,6 +184,38 @@ struct OpenDoc {
     doc: PdfDocument<'static>,
     /// The caller's name for this document version; keys the render cache.
     version_key: String,
+    source: SharedSource,
+    fault: SourceFault,
+    /// Bytes PDFium has read since this document was (re)opened.
+    pulled: Arc<AtomicU64>,
+}
+
+impl OpenDoc {
+    fn check(&self) -> Result<(), PdfError> {
+        self.fault.check()
+    }
+
+    /// Reopens the document when PDFium has pulled in more than `limit`
+    /// bytes of it (see [`EngineConfig::reopen_after_bytes`]).
+    fn reopen_if_heavy(&mut self, pdfium: &'static Pdfium, limit: u64) -> Result<(), PdfError> {
+        if limit == 0 || self.pulled.load(Ordering::Relaxed) <= limit {
+            return Ok(());
+        }
+        let pulled = Arc::new(AtomicU64::new(0));
+        let source = Source {
+            inner: Arc::clone(&self.source),
+            fault: self.fault.clone(),
+            pulled: Arc::clone(&pulled),
+        };
+        let loaded = pdfium.load_pdf_from_reader(source, None);
+        self.check()?;
+        let doc = loaded.map_err(PdfError::from_load)?;
+        // The warm page borrows the old document: it goes first.
+        self.warm = None;
+        self.doc = doc;
+        self.pulled = pulled;
+        Ok(())
+    }
 }
 
 /// State that lives on the owner thread only.
@@ -103,14 +224,67 @@ pub(crate) struct Owner {
     docs: HashMap<u64, OpenDoc>,
     next_id: u64,
     bitmap: render::BitmapSlot,
+    reopen_after: u64,
 }
 
 impl Owner {
-    fn doc(&self, h: DocHandle) -> Result<&PdfDocument<'static>, PdfError> {
-        self.docs
-            .get(&h.0)
-            .map(|d| &d.doc)
-            .ok_or(PdfError::UnknownDocument(h.0))
+    fn open_doc(&self, h: DocHandle) -> Result<&OpenDoc, PdfError> {
+        self.docs.get(&h.0).ok_or(PdfError::UnknownDocument(h.0))
+    }
+
+    /// Runs `f` on an open document; a read error of its source, before or
+    /// during `f`, wins over whatever `f` answered.
+    fn with_doc<T>(
+        &self,
+        h: DocHandle,
+        f: impl FnOnce(&PdfDocument<'static>) -> Result<T, PdfError>,
+    ) -> Result<T, PdfError> {
+        let open = self.open_doc(h)?;
+        open.check()?;
+        let out = f(&open.doc);
+        open.check()?;
+        out
+    }
+
+    /// Opens a document from `source`; every document goes this way, so
+    /// that any of them can be reopened (see [`OpenDoc::reopen_if_heavy`]).
+    fn load(&mut self, source: Box<dyn ReadSeek>, key: String) -> Result<OpenedDocument, PdfError> {
+        let fault = SourceFault::default();
+        let pulled = Arc::new(AtomicU64::new(0));
+        let shared: SharedSource = Arc::new(Mutex::new(source));
+        let mut source = Source {
+            inner: Arc::clone(&shared),
+            fault: fault.clone(),
+            pulled: Arc::clone(&pulled),
+        };
+        let len = source.seek(SeekFrom::End(0));
+        fault.check()?;
+        if len.ok() == Some(0) {
+            return Err(PdfError::Empty);
+        }
+        let loaded = self.pdfium.load_pdf_from_reader(source, None);
+        fault.check()?;
+        let doc = loaded.map_err(PdfError::from_load)?;
+        let pages = page_sizes(&doc);
+        fault.check()?;
+        let pages = pages?;
+        if pages.is_empty() {
+            return Err(PdfError::NoPages);
+        }
+        let handle = DocHandle(self.next_id);
+        self.next_id += 1;
+        self.docs.insert(
+            handle.0,
+            OpenDoc {
+                warm: None,
+                doc,
+                version_key: key,
+                source: shared,
+                fault,
+                pulled,
+            },
+        );
+        Ok(OpenedDocument { handle, pages })
     }
 }
 
@@ -162,6 +336,7 @@ impl PdfEngine {
     pub fn start(config: EngineConfig) -> Result<PdfEngine, PdfError> {
         let (pdfium, info) = library::pdfium()?;
         let (tx, rx) = mpsc::channel::<Job>();
+        let reopen_after = config.reopen_after_bytes;
         std::thread::Builder::new()
             .name("pdfium-owner".into())
             .spawn(move || {
@@ -170,6 +345,7 @@ impl PdfEngine {
                     docs: HashMap::new(),
                     next_id: 1,
                     bitmap: render::BitmapSlot::default(),
+                    reopen_after,
                 };
                 for job in rx {
                     // A panic in one request must not take down the thread and
@@ -213,35 +389,33 @@ impl PdfEngine {
     }
 
     /// Opens a document from its plaintext bytes (taken over, not copied).
+    /// Prefer [`PdfEngine::open_reader`] over the store's blob reader for
+    /// stored documents: the whole plaintext then never sits in memory.
     /// `version_key` names this document version (e.g. `"<doc id>@<version>"`)
     /// and keys the render cache, so reopening the same version reuses renders.
     pub fn open(&self, bytes: Vec<u8>, version_key: &str) -> Result<OpenedDocument, PdfError> {
         let key = version_key.to_owned();
         self.submit(None, move |owner| {
-            if bytes.is_empty() {
-                return Err(PdfError::Empty);
-            }
-            let doc = owner
-                .pdfium
-                .load_pdf_from_byte_vec(bytes, None)
-                .map_err(PdfError::from_load)?;
-            let pages = page_sizes(&doc)?;
-            if pages.is_empty() {
-                return Err(PdfError::NoPages);
-            }
-            let handle = DocHandle(owner.next_id);
-            owner.next_id += 1;
-            owner.docs.insert(
-                handle.0,
-                OpenDoc {
-                    warm: None,
-                    doc,
-                    version_key: key,
-                },
-            );
-            Ok(OpenedDocument { handle, pages })
+            owner.load(Box::new(std::io::Cursor::new(bytes)), key)
         })
         .wait()
+    }
+
+    /// Opens a document that PDFium reads on demand from `source` (e.g. the
+    /// store's decrypting blob reader), so the document never has to be whole
+    /// in memory. `source` lives as long as the document stays open.
+    ///
+    /// A read error of `source` — while opening or in any later request on
+    /// this document — answers [`PdfError::SourceRead`] carrying the
+    /// source's own error, and from then on every request on the document
+    /// does; close it and fetch the bytes again.
+    pub fn open_reader<R>(&self, source: R, version_key: &str) -> Result<OpenedDocument, PdfError>
+    where
+        R: Read + Seek + Send + 'static,
+    {
+        let key = version_key.to_owned();
+        self.submit(None, move |owner| owner.load(Box::new(source), key))
+            .wait()
     }
 
     /// Closes a document; its cached renders stay until evicted.
@@ -258,7 +432,7 @@ impl PdfEngine {
 
     /// The displayed sizes of all pages.
     pub fn page_sizes(&self, doc: DocHandle) -> Result<Vec<PageSize>, PdfError> {
-        self.submit(None, move |owner| page_sizes(owner.doc(doc)?))
+        self.submit(None, move |owner| owner.with_doc(doc, page_sizes))
             .wait()
     }
 
@@ -266,12 +440,13 @@ impl PdfEngine {
     /// needs to map annotation coordinates onto the displayed page.
     pub fn page_rotation(&self, doc: DocHandle, page: u32) -> Result<u16, PdfError> {
         self.submit(None, move |owner| {
-            let d = owner.doc(doc)?;
-            let p = d
-                .pages()
-                .get(page_index(d, page)?)
-                .map_err(|e| PdfError::pdfium("load page", e))?;
-            Ok(p.rotation().map(rotate_degrees).unwrap_or(0))
+            owner.with_doc(doc, |d| {
+                let p = d
+                    .pages()
+                    .get(page_index(d, page)?)
+                    .map_err(|e| PdfError::pdfium("load page", e))?;
+                Ok(p.rotation().map(rotate_degrees).unwrap_or(0))
+            })
         })
         .wait()
     }
@@ -304,17 +479,25 @@ impl PdfEngine {
                 .docs
                 .get_mut(&doc.0)
                 .ok_or(PdfError::UnknownDocument(doc.0))?;
+            open.check()?;
             let key = CacheKey::new(&open.version_key, &req);
             if let Some(hit) = lock(&cache).get(&key) {
                 return Ok(hit);
             }
             let index = page_index(&open.doc, req.page)?;
+            open.reopen_if_heavy(owner.pdfium, owner.reopen_after)?;
             let page = open
                 .doc
                 .pages()
                 .get(index)
-                .map_err(|e| PdfError::pdfium("load page", e))?;
-            let rendered = Arc::new(render::render_page(&page, &req, &mut owner.bitmap)?);
+                .map_err(|e| PdfError::pdfium("load page", e));
+            open.check()?;
+            let page = page?;
+            let rendered = render::render_page(&page, &req, &mut owner.bitmap);
+            // A failed read renders as missing content, not as an error:
+            // such a page must neither be shown nor cached.
+            open.check()?;
+            let rendered = Arc::new(rendered?);
             open.warm = Some(page);
             lock(&cache).insert(key, Arc::clone(&rendered));
             Ok(rendered)
@@ -351,9 +534,7 @@ impl PdfEngine {
     /// The text of one page with the position of each character.
     pub fn page_text(&self, doc: DocHandle, page: u32) -> Result<PageText, PdfError> {
         self.submit(None, move |owner| {
-            let d = owner.doc(doc)?;
-            let index = page_index(d, page)?;
-            text::extract(d, index)
+            owner.with_doc(doc, |d| text::extract(d, page_index(d, page)?))
         })
         .wait()
     }
@@ -361,8 +542,9 @@ impl PdfEngine {
     /// The text of every page of a document, for the search index.
     pub fn document_text(&self, doc: DocHandle) -> Result<Vec<PageText>, PdfError> {
         self.submit(None, move |owner| {
-            let d = owner.doc(doc)?;
-            (0..d.pages().len()).map(|i| text::extract(d, i)).collect()
+            owner.with_doc(doc, |d| {
+                (0..d.pages().len()).map(|i| text::extract(d, i)).collect()
+            })
         })
         .wait()
     }

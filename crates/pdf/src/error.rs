@@ -27,6 +27,11 @@ pub enum PdfError {
     /// The PDF uses a security handler PDFium does not support.
     #[error("the document uses an unsupported security handler")]
     UnsupportedSecurity,
+    /// Reading a reader-backed document's bytes failed (for the store's blob
+    /// reader: a damaged chunk, `StoreError::BlobCorrupt` inside the I/O
+    /// error). Every later request on that document answers the same error.
+    #[error("the document's bytes could not be read: {0}")]
+    SourceRead(#[source] std::sync::Arc<std::io::Error>),
     /// The PDF opened but has no pages.
     #[error("the document has no pages")]
     NoPages,
@@ -48,6 +53,9 @@ pub enum PdfError {
     /// PDFium failed in an operation on an open document.
     #[error("PDFium failed to {op}: {detail}")]
     Pdfium { op: &'static str, detail: String },
+    /// Writing the annotation objects of an export failed.
+    #[error("writing the annotations into the PDF failed: {0}")]
+    Export(String),
     /// Encoding a rendered page into an image format failed.
     #[error("encoding the rendered page failed: {0}")]
     Encode(String),

@@ -131,9 +131,10 @@ async fn search_render_annotate_and_export_from_the_command_line() -> Result<()>
     let found = engine.read_annotations(std::fs::read(&exported)?)?;
     let mut subtypes: Vec<String> = found.iter().map(|a| a.subtype.clone()).collect();
     subtypes.sort();
-    assert_eq!(subtypes.len(), 3, "{subtypes:?}");
+    // The sticky note comes with its /Popup.
+    assert_eq!(subtypes.len(), 4, "{subtypes:?}");
     let joined = subtypes.join(",");
-    for want in ["Highlight", "Ink", "Text"] {
+    for want in ["Highlight", "Ink", "Text", "Popup"] {
         assert!(joined.contains(want), "{joined}");
     }
     assert!(found.iter().all(|a| a.page == 0));

@@ -111,7 +111,10 @@ fn exported_annotations_are_found_by_pdfium_with_type_page_and_rect() {
         .export_with_annotations(two_pages(), &annots)
         .unwrap();
     let found = engine().read_annotations(out).unwrap();
-    assert_eq!(found.len(), annots.len(), "{found:#?}");
+    // Ours, plus the sticky note's /Popup.
+    assert_eq!(found.len(), annots.len() + 1, "{found:#?}");
+    let popup = found.iter().find(|f| f.subtype == "Popup").unwrap();
+    assert_eq!(popup.page, 1);
     for a in &annots {
         let want = a.rect().unwrap();
         let hit = found
@@ -161,11 +164,26 @@ from pypdf import PdfReader
 r = PdfReader(sys.argv[1])
 out = []
 for i, p in enumerate(r.pages):
-    for a in p.get("/Annots") or []:
-        a = a.get_object()
-        out.append({"page": i, "subtype": a["/Subtype"][1:],
-                    "rect": [float(v) for v in a["/Rect"]],
-                    "contents": a.get("/Contents")})
+    listed = [getattr(ref, "idnum", None) for ref in p.get("/Annots") or []]
+    for ref in p.get("/Annots") or []:
+        a = ref.get_object()
+        item = {"page": i, "indirect": hasattr(ref, "idnum"), "subtype": a["/Subtype"][1:],
+                "rect": [float(v) for v in a["/Rect"]],
+                "contents": a.get("/Contents")}
+        if "/InkList" in a:
+            item["inklist"] = [[float(v) for v in s] for s in a["/InkList"]]
+        if "/BS" in a:
+            item["bs_width"] = float(a["/BS"].get_object()["/W"])
+        if "/DA" in a:
+            item["da"] = str(a["/DA"])
+        if "/Popup" in a:
+            pop = a.raw_get("/Popup")
+            po = pop.get_object()
+            item["popup"] = {"subtype": po["/Subtype"][1:],
+                             "rect": [float(v) for v in po["/Rect"]],
+                             "parent_is_me": po.raw_get("/Parent").idnum == ref.idnum,
+                             "on_page": pop.idnum in listed}
+        out.append(item)
 print(json.dumps(out))
 "#;
     let py = Command::new(PYTHON)
@@ -181,7 +199,8 @@ print(json.dumps(out))
     );
     let seen: serde_json::Value = serde_json::from_slice(&py.stdout).unwrap();
     let seen = seen.as_array().unwrap();
-    assert_eq!(seen.len(), annots.len(), "{seen:#?}");
+    // Ours, plus the sticky note's /Popup.
+    assert_eq!(seen.len(), annots.len() + 1, "{seen:#?}");
     for a in &annots {
         let want = a.rect().unwrap();
         let hit = seen.iter().any(|s| {
@@ -209,6 +228,61 @@ print(json.dumps(out))
     }
     let note = seen.iter().find(|s| s["subtype"] == "Text").unwrap();
     assert_eq!(note["contents"], "Đồng ý, đề nghị bổ sung phụ lục");
+
+    // Ink: the strokes as /InkList (what an editor re-edits), point for point.
+    let ink = seen.iter().find(|s| s["subtype"] == "Ink").unwrap();
+    let AnnotationKind::Ink { strokes, width } = &annots[3].kind else {
+        unreachable!("the sample's fourth annotation is ink")
+    };
+    let list = ink["inklist"].as_array().expect("/InkList present");
+    assert_eq!(list.len(), strokes.len(), "{ink}");
+    for (got, want) in list.iter().zip(strokes) {
+        let got: Vec<f64> = got
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect();
+        let want: Vec<f64> = want.iter().flat_map(|p| [p.x as f64, p.y as f64]).collect();
+        assert_eq!(got, want);
+    }
+    assert_eq!(ink["bs_width"].as_f64(), Some(*width as f64));
+
+    // Sticky note: a /Popup annotation that points back to it, is listed on
+    // the same page and opens beside the icon.
+    let popup = &note["popup"];
+    assert_eq!(popup["subtype"], "Popup", "{note}");
+    assert_eq!(popup["parent_is_me"], true);
+    assert_eq!(popup["on_page"], true);
+    assert_eq!(
+        popup["rect"][0].as_f64(),
+        Some(500.0 + NOTE_ICON_SIZE as f64)
+    );
+    assert_eq!(popup["rect"][3].as_f64(), Some(400.0));
+    let popup_entry = seen.iter().find(|s| s["subtype"] == "Popup").unwrap();
+    assert_eq!(popup_entry["page"], 1);
+
+    // Free text: a default appearance naming a font, its size and the colour.
+    let free = seen.iter().find(|s| s["subtype"] == "FreeText").unwrap();
+    let da = free["da"].as_str().expect("/DA present");
+    assert!(
+        da.contains("/Helv 12 Tf") && da.contains("0.863 0.000 0.000 rg"),
+        "{da}"
+    );
+    // Highlight and underline carry none of these.
+    for s in seen
+        .iter()
+        .filter(|s| s["subtype"] == "Highlight" || s["subtype"] == "Underline")
+    {
+        assert!(
+            s.get("inklist").is_none() && s.get("popup").is_none(),
+            "{s}"
+        );
+    }
+    // /Annots lists indirect references, as the standard requires.
+    for s in seen {
+        assert_eq!(s["indirect"], true, "{s}");
+    }
 }
 
 #[test]

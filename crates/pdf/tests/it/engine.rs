@@ -60,6 +60,7 @@ fn a_second_render_of_the_same_view_comes_from_the_cache() {
 fn the_cache_stays_within_its_byte_budget() {
     let small = PdfEngine::start(EngineConfig {
         cache_budget_bytes: 2_000_000,
+        ..EngineConfig::default()
     })
     .unwrap();
     let doc = small.open(ten_pages(), "budget@1").unwrap();

@@ -7,6 +7,7 @@ mod engine;
 mod render;
 mod robustness;
 mod search;
+mod source;
 
 use std::sync::OnceLock;
 
