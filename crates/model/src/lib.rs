@@ -54,5 +54,5 @@ pub use reconcile::{reconcile, Ledger, OpStatus, Reconciled, Submission};
 pub use role::Role;
 pub use secret::{split_secret, BallotToken, SecretBallot, VoterRecord};
 pub use tally::{
-    chair_view, tally, ChairView, Count, DeviceCursor, NotVoted, Outcome, Tally, TallyError,
+    chair_view, tally, ChairView, Count, DeviceContact, NotVoted, Outcome, Tally, TallyError,
 };

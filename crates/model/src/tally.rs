@@ -202,12 +202,13 @@ pub fn tally(
     }
 }
 
-/// Where a device is in the feed: the last sequence number it has pulled.
+/// When an active device of a member was last heard from (pushed or
+/// pulled), server unix ms; `None` if never.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct DeviceCursor {
+pub struct DeviceContact {
     pub member_id: MemberId,
     pub device_id: DeviceId,
-    pub last_seq: i64,
+    pub last_contact_at: Option<i64>,
 }
 
 /// Who has not voted yet: names for a named motion, only a number for a secret one.
@@ -223,19 +224,20 @@ pub struct ChairView {
     pub received: u32,
     pub eligible: u32,
     pub not_voted: NotVoted,
-    /// Devices of eligible members who have not voted that have not yet pulled
-    /// the motion's opening (`last_seq < opened_seq`): ballots may still come
-    /// from them. All such devices while the motion is a draft.
+    /// Devices of eligible members not heard from since the motion opened
+    /// (they may hold ballots cast offline, or not know the vote is open).
+    /// All of them while the motion is a draft.
     pub unsynced_devices: u32,
 }
 
 /// The chair's live view, from the members who have voted (`voters`: the
-/// ledger's voters or the "has voted" records) and the eligible devices' cursors.
+/// ledger's voters or the "has voted" records) and when each active device
+/// was last heard from.
 pub fn chair_view<'a>(
     motion: &Motion,
     state: &MotionState,
     voters: impl IntoIterator<Item = &'a MemberId>,
-    devices: &[DeviceCursor],
+    devices: &[DeviceContact],
 ) -> ChairView {
     let voted: BTreeSet<&MemberId> = voters
         .into_iter()
@@ -247,12 +249,15 @@ pub fn chair_view<'a>(
         .filter(|m| !voted.contains(m))
         .cloned()
         .collect();
-    let opened_seq = state.opening().map(|(_, seq)| seq);
+    let opened_at = state.opening().map(|(at, _)| at);
     let unsynced_devices = count_u32(
         devices
             .iter()
-            .filter(|d| motion.is_eligible(&d.member_id) && !voted.contains(&d.member_id))
-            .filter(|d| opened_seq.is_none_or(|seq| d.last_seq < seq))
+            .filter(|d| motion.is_eligible(&d.member_id))
+            .filter(|d| match (opened_at, d.last_contact_at) {
+                (Some(opened), Some(seen)) => seen < opened,
+                _ => true,
+            })
             .count(),
     );
     let not_voted = match motion.kind() {

@@ -5,6 +5,7 @@
 //! batch sent again (a retry after a lost answer) gets the same results and
 //! changes nothing.
 
+use ecabinet_model::{AuditRecord, BallotToken, MemberId, MotionId, OpId};
 use serde::{Deserialize, Serialize};
 
 /// What an operation does.
@@ -17,6 +18,8 @@ pub enum OpKind {
     Attendance,
     /// The member asks to speak on an agenda item ([`SpeakBody`]).
     Speak,
+    /// A private annotation edit, end-to-end encrypted ([`crate::SealedAnnotation`]).
+    Annotation,
 }
 
 impl OpKind {
@@ -25,13 +28,19 @@ impl OpKind {
             OpKind::Ballot => "ballot",
             OpKind::Attendance => "attendance",
             OpKind::Speak => "speak",
+            OpKind::Annotation => "annotation",
         }
     }
 
     pub fn parse(s: &str) -> Option<OpKind> {
-        [OpKind::Ballot, OpKind::Attendance, OpKind::Speak]
-            .into_iter()
-            .find(|k| k.as_str() == s)
+        [
+            OpKind::Ballot,
+            OpKind::Attendance,
+            OpKind::Speak,
+            OpKind::Annotation,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
     }
 }
 
@@ -136,6 +145,192 @@ pub struct OpResult {
     pub op_id: String,
     #[serde(flatten)]
     pub outcome: OpOutcome,
+    /// For an accepted (or since superseded) ballot of a named motion: where
+    /// its audit record is. Secret ballots have none until the result is
+    /// final; the client then derives its record itself
+    /// ([`secret_ballot_record`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<BallotReceipt>,
+}
+
+/// A ballot's place in the audit chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BallotReceipt {
+    /// Hex SHA-256 of the record's canonical bytes (`AuditRecord::receipt`).
+    pub hash: String,
+    /// Its position in the chain (1-based).
+    pub seq: i64,
+}
+
+/// One audit record on the wire: the fields of `ecabinet_model::AuditRecord`,
+/// byte strings in hex, so a client can recompute every chain head.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum AuditRecordWire {
+    MotionCreated {
+        motion_id: String,
+        digest: String,
+    },
+    MotionOpened {
+        motion_id: String,
+        at: i64,
+        seq: i64,
+    },
+    MotionClosed {
+        motion_id: String,
+        at: i64,
+    },
+    NamedBallot {
+        motion_id: String,
+        op_id: String,
+        member_id: String,
+        choice: u32,
+        cast_at: i64,
+    },
+    SecretBallot {
+        motion_id: String,
+        token: String,
+        choice: u32,
+        closed_at: i64,
+    },
+}
+
+impl AuditRecordWire {
+    pub fn from_model(r: &AuditRecord) -> AuditRecordWire {
+        match r {
+            AuditRecord::MotionCreated { motion_id, digest } => AuditRecordWire::MotionCreated {
+                motion_id: motion_id.as_str().to_owned(),
+                digest: hex(digest),
+            },
+            AuditRecord::MotionOpened { motion_id, at, seq } => AuditRecordWire::MotionOpened {
+                motion_id: motion_id.as_str().to_owned(),
+                at: *at,
+                seq: *seq,
+            },
+            AuditRecord::MotionClosed { motion_id, at } => AuditRecordWire::MotionClosed {
+                motion_id: motion_id.as_str().to_owned(),
+                at: *at,
+            },
+            AuditRecord::NamedBallot {
+                motion_id,
+                op_id,
+                member_id,
+                choice,
+                cast_at,
+            } => AuditRecordWire::NamedBallot {
+                motion_id: motion_id.as_str().to_owned(),
+                op_id: op_id.as_str().to_owned(),
+                member_id: member_id.as_str().to_owned(),
+                choice: *choice,
+                cast_at: *cast_at,
+            },
+            AuditRecord::SecretBallot {
+                motion_id,
+                token,
+                choice,
+                closed_at,
+            } => AuditRecordWire::SecretBallot {
+                motion_id: motion_id.as_str().to_owned(),
+                token: hex(&token.0),
+                choice: *choice,
+                closed_at: *closed_at,
+            },
+        }
+    }
+
+    /// The model record, `None` if a hex field is malformed.
+    pub fn to_model(&self) -> Option<AuditRecord> {
+        Some(match self {
+            AuditRecordWire::MotionCreated { motion_id, digest } => AuditRecord::MotionCreated {
+                motion_id: MotionId::new(motion_id.as_str()),
+                digest: unhex(digest)?,
+            },
+            AuditRecordWire::MotionOpened { motion_id, at, seq } => AuditRecord::MotionOpened {
+                motion_id: MotionId::new(motion_id.as_str()),
+                at: *at,
+                seq: *seq,
+            },
+            AuditRecordWire::MotionClosed { motion_id, at } => AuditRecord::MotionClosed {
+                motion_id: MotionId::new(motion_id.as_str()),
+                at: *at,
+            },
+            AuditRecordWire::NamedBallot {
+                motion_id,
+                op_id,
+                member_id,
+                choice,
+                cast_at,
+            } => AuditRecord::NamedBallot {
+                motion_id: MotionId::new(motion_id.as_str()),
+                op_id: OpId::new(op_id.as_str()),
+                member_id: MemberId::new(member_id.as_str()),
+                choice: *choice,
+                cast_at: *cast_at,
+            },
+            AuditRecordWire::SecretBallot {
+                motion_id,
+                token,
+                choice,
+                closed_at,
+            } => AuditRecord::SecretBallot {
+                motion_id: MotionId::new(motion_id.as_str()),
+                token: BallotToken(unhex(token)?),
+                choice: *choice,
+                closed_at: *closed_at,
+            },
+        })
+    }
+}
+
+/// The audit record a secret ballot is sealed as once its motion's result
+/// is final (`sealed_at` from [`MotionResultBody::ballots_sealed_at`]): the
+/// member's client rebuilds it from its own ballot to find its receipt.
+pub fn secret_ballot_record(
+    motion_id: &str,
+    signature: &[u8],
+    choice: u32,
+    sealed_at: i64,
+) -> AuditRecord {
+    AuditRecord::SecretBallot {
+        motion_id: MotionId::new(motion_id),
+        token: BallotToken::from_signature(signature),
+        choice,
+        closed_at: sealed_at,
+    }
+}
+
+/// `GET /v1/audit/inclusion/{receipt}` response: the records from the one
+/// with the receipt up to the head published with its motion's final
+/// result, and the head just before it. A client re-hashes them from
+/// `start_head` and compares the end with the head it got from the feed
+/// (`ecabinet_model::verify_inclusion`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InclusionProofBody {
+    pub receipt: String,
+    pub motion_id: String,
+    /// Seq of the record with the receipt.
+    pub seq: i64,
+    /// Hex head before that record.
+    pub start_head: String,
+    /// That record and every later one up to the published head, in order.
+    pub records: Vec<AuditRecordWire>,
+    /// Hex head after the last record: the motion's published `audit_head`.
+    pub head: String,
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex<const N: usize>(s: &str) -> Option<[u8; N]> {
+    if s.len() != 2 * N || !s.is_ascii() {
+        return None;
+    }
+    let mut out = [0u8; N];
+    for (i, slot) in out.iter_mut().enumerate() {
+        *slot = u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(out)
 }
 
 /// `POST /v1/ops` response: one result per request operation, in order.
@@ -172,8 +367,8 @@ pub struct ChairViewBody {
     /// Named motions: who has not voted; `None` for secret motions.
     pub not_voted: Option<Vec<String>>,
     pub not_voted_count: u32,
-    /// Devices of members who have not voted that have not yet pulled the
-    /// opening (the server does not track device cursors yet: always 0).
+    /// Active (not revoked) devices of eligible members that have not
+    /// pushed or pulled since the motion opened.
     pub unsynced_devices: u32,
 }
 
@@ -199,6 +394,10 @@ pub struct MotionResultBody {
     pub outcome: ResultOutcome,
     /// Hex SHA-256 head of the audit chain once the result is final and published.
     pub audit_head: Option<String>,
+    /// Secret motions, once published: the `closed_at` stamped on every
+    /// sealed ballot record (see [`secret_ballot_record`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ballots_sealed_at: Option<i64>,
     /// Only for the chair.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chair: Option<ChairViewBody>,
@@ -223,6 +422,7 @@ mod tests {
             outcome: OpOutcome::Rejected {
                 reason: "closed".into(),
             },
+            receipt: None,
         };
         assert_eq!(
             serde_json::to_value(&r).expect("json"),

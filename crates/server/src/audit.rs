@@ -12,8 +12,7 @@ use ecabinet_model::{
 };
 use serde_json::{json, Value as Json};
 
-use crate::db::{Conn, DbError, Tx};
-use crate::params;
+use crate::db::{Conn, DbError, Tx, Value};
 
 /// Why the audit log could not be read or does not verify.
 #[derive(Debug, thiserror::Error)]
@@ -145,39 +144,88 @@ pub fn head(conn: &mut dyn Conn) -> Result<ChainHead, AuditLogError> {
     }
 }
 
+/// Where appended records went: the chain's new head and the `seq` of the
+/// first of them (the others follow one by one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Appended {
+    pub head: ChainHead,
+    pub first_seq: i64,
+}
+
+/// Rows per multi-row INSERT: few statements for a big batch, and far
+/// below either engine's limit on parameters per statement.
+const INSERT_CHUNK: usize = 100;
+
 /// Appends `records` in order under the write lock; returns the new head.
+/// Each row also keeps the record's receipt (`AuditRecord::receipt`), the
+/// hash a member's client holds and asks an inclusion proof for.
 pub fn append(
     tx: &mut Tx<'_>,
     records: impl IntoIterator<Item = AuditRecord>,
-) -> Result<ChainHead, AuditLogError> {
-    let mut head = head(tx.conn)?;
-    let mut seq = tx
-        .conn
-        .query("SELECT COALESCE(MAX(seq), 0) FROM audit_log", &[])?
-        .first()
-        .map(|r| r.int(0))
-        .transpose()?
-        .unwrap_or(0);
+) -> Result<Appended, AuditLogError> {
+    let (mut seq, mut head) = match tx.audit_tip {
+        Some(tip) => tip,
+        None => {
+            let rows = tx.conn.query(
+                "SELECT seq, head FROM audit_log ORDER BY seq DESC LIMIT 1",
+                &[],
+            )?;
+            match rows.first() {
+                None => (0, ChainHead::GENESIS),
+                Some(r) => {
+                    let seq = r.int(0)?;
+                    let head =
+                        ChainHead::from_hex(&r.text(1)?).ok_or(AuditLogError::Unreadable {
+                            seq,
+                            why: "head is not 64 hex digits".into(),
+                        })?;
+                    (seq, head)
+                }
+            }
+        }
+    };
+    let first_seq = seq + 1;
+    let mut rows: Vec<Value> = Vec::new();
+    let flush = |rows: &mut Vec<Value>, conn: &mut dyn Conn| -> Result<(), DbError> {
+        let n = rows.len() / 5;
+        if n > 0 {
+            let values = vec!["(?, ?, ?, ?, ?)"; n].join(", ");
+            conn.execute(
+                &format!(
+                    "INSERT INTO audit_log (seq, motion_id, record, head, receipt) VALUES {values}"
+                ),
+                rows,
+            )?;
+            rows.clear();
+        }
+        Ok(())
+    };
     for record in records {
         head = chain_head(&head, &record);
         seq += 1;
-        tx.conn.execute(
-            "INSERT INTO audit_log (seq, motion_id, record, head) VALUES (?, ?, ?, ?)",
-            params![
-                seq,
-                motion_of(&record).as_str(),
-                encode(&record),
-                head.to_hex()
-            ],
-        )?;
+        rows.extend([
+            Value::Int(seq),
+            Value::from(motion_of(&record).as_str()),
+            Value::Text(encode(&record)),
+            Value::Text(head.to_hex()),
+            Value::Text(record.receipt().to_hex()),
+        ]);
+        if rows.len() >= INSERT_CHUNK * 5 {
+            flush(&mut rows, tx.conn)?;
+        }
     }
-    Ok(head)
+    flush(&mut rows, tx.conn)?;
+    tx.audit_tip = Some((seq, head));
+    Ok(Appended { head, first_seq })
 }
 
 /// Re-derives the whole chain from its records; returns how many records
 /// it holds, or the first record whose head does not follow.
 pub fn verify(conn: &mut dyn Conn) -> Result<usize, AuditLogError> {
-    let rows = conn.query("SELECT seq, record, head FROM audit_log ORDER BY seq", &[])?;
+    let rows = conn.query(
+        "SELECT seq, record, head, receipt FROM audit_log ORDER BY seq",
+        &[],
+    )?;
     let mut seqs = Vec::with_capacity(rows.len());
     let mut entries = Vec::with_capacity(rows.len());
     for r in &rows {
@@ -190,6 +238,13 @@ pub fn verify(conn: &mut dyn Conn) -> Result<usize, AuditLogError> {
             seq,
             why: "head is not 64 hex digits".into(),
         })?;
+        // The receipt column only indexes the record; a stale one would
+        // send a member's inclusion check to the wrong row.
+        if r.opt_text(3)?
+            .is_some_and(|stored| stored != record.receipt().to_hex())
+        {
+            return Err(AuditLogError::Broken { seq });
+        }
         seqs.push(seq);
         entries.push(ChainEntry { record, head });
     }

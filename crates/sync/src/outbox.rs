@@ -36,6 +36,9 @@ pub struct BallotState {
     /// pending | sent | accepted | superseded | rejected
     pub state: String,
     pub reason: Option<String>,
+    /// Its audit receipt and inclusion check, once it has one
+    /// (see [`crate::Syncer::check_receipts`]).
+    pub receipt: Option<crate::ReceiptState>,
 }
 
 fn new_op_id() -> String {
@@ -176,6 +179,7 @@ pub fn ballots(store: &Store) -> Result<Vec<BallotState>, SyncError> {
             continue;
         };
         let (state, reason) = state_name(&e.state);
+        let receipt = crate::receipt_of(store, &e.op_id)?;
         out.push(BallotState {
             op_id: e.op_id,
             motion_id: body.motion_id,
@@ -183,6 +187,7 @@ pub fn ballots(store: &Store) -> Result<Vec<BallotState>, SyncError> {
             cast_at: body.cast_at,
             state: state.to_owned(),
             reason,
+            receipt,
         });
     }
     Ok(out)
@@ -244,6 +249,17 @@ impl Syncer {
             let resp: PushResponse =
                 crate::Api::json(self.api.post("/v1/ops").json(&PushRequest { ops })).await?;
             let mut answered = Vec::new();
+            let receipts: Vec<(String, String)> = resp
+                .results
+                .iter()
+                .filter_map(|r| Some((r.op_id.clone(), r.receipt.as_ref()?.hash.clone())))
+                .collect();
+            if !receipts.is_empty() {
+                let store = self.store.clone();
+                tokio::task::spawn_blocking(move || crate::receipts::keep(&store, &receipts))
+                    .await
+                    .map_err(|e| SyncError::Internal(format!("store task failed: {e}")))??;
+            }
             for r in resp.results {
                 let result = match r.outcome {
                     OpOutcome::Accepted => {

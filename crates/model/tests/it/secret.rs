@@ -64,3 +64,16 @@ fn sealed_records_are_in_token_order_not_casting_order() {
         .collect();
     assert_eq!(tokens, vec![3, 5, 9]);
 }
+
+#[test]
+fn a_secret_token_is_fixed_by_the_signature_and_reveals_nothing_of_it() {
+    let sig_a = [1u8; 64];
+    let mut sig_b = sig_a;
+    sig_b[63] = 2;
+    let a = BallotToken::from_signature(&sig_a);
+    // The member's client finds its own record again: same signature, same token.
+    assert_eq!(a, BallotToken::from_signature(&sig_a));
+    assert_ne!(a, BallotToken::from_signature(&sig_b));
+    // Not a slice of the signature, so the token does not give it away.
+    assert!(!contains(&sig_a, &a.0[..8]));
+}

@@ -1,7 +1,7 @@
 //! Tally: majority rules with ties, quorum, presence, counting invariants, chair view.
 
 use ecabinet_model::{
-    chair_view, tally, Attendance, AttendanceMark, BallotKind, Count, DeviceCursor, Finality,
+    chair_view, tally, Attendance, AttendanceMark, BallotKind, Count, DeviceContact, Finality,
     MajorityRule, MarkedBy, MemberId, Motion, MotionMode, MotionState, NotVoted, Outcome, Presence,
     Quorum, TallyError,
 };
@@ -286,45 +286,29 @@ fn no_member_is_counted_twice_and_bad_rows_are_refused() {
 
 #[test]
 fn chair_sees_who_has_not_voted_by_name_or_by_number() {
-    let cursors = vec![
-        DeviceCursor {
-            member_id: member(0),
-            device_id: "d0".into(),
-            last_seq: OPENED_SEQ + 3,
-        },
-        DeviceCursor {
-            member_id: member(2),
-            device_id: "d2".into(),
-            last_seq: OPENED_SEQ - 1,
-        },
-        DeviceCursor {
-            member_id: member(3),
-            device_id: "d3".into(),
-            last_seq: OPENED_SEQ,
-        },
-        DeviceCursor {
-            member_id: member(4),
-            device_id: "d4a".into(),
-            last_seq: 3,
-        },
-        DeviceCursor {
-            member_id: member(4),
-            device_id: "d4b".into(),
-            last_seq: OPENED_SEQ + 1,
-        },
+    let contact = |m: usize, d: &str, at: Option<i64>| DeviceContact {
+        member_id: member(m),
+        device_id: d.into(),
+        last_contact_at: at,
+    };
+    let devices = vec![
+        contact(0, "d0", Some(OPENED_AT + 3)),
+        // Voted from another device, this one silent since before the opening.
+        contact(1, "d1", None),
+        contact(2, "d2", Some(OPENED_AT - 1)),
+        // Heard from at the very instant of the opening: synced.
+        contact(3, "d3", Some(OPENED_AT)),
+        contact(4, "d4a", Some(3)),
+        contact(4, "d4b", Some(OPENED_AT + 1)),
         // Not eligible: never counted.
-        DeviceCursor {
-            member_id: member(7),
-            device_id: "d7".into(),
-            last_seq: 0,
-        },
+        contact(7, "d7", None),
     ];
     let voted = [member(0), member(1)];
     let named = motion_with(|_| {});
-    let view = chair_view(&named, &open(), voted.iter(), &cursors);
+    let view = chair_view(&named, &open(), voted.iter(), &devices);
     assert_eq!(
         (view.received, view.eligible, view.unsynced_devices),
-        (2, 5, 2)
+        (2, 5, 3)
     );
     assert_eq!(
         view.not_voted,
@@ -332,11 +316,11 @@ fn chair_sees_who_has_not_voted_by_name_or_by_number() {
     );
 
     let secret = motion_with(|s| s.kind = BallotKind::Secret);
-    let view = chair_view(&secret, &open(), voted.iter(), &cursors);
+    let view = chair_view(&secret, &open(), voted.iter(), &devices);
     assert_eq!(view.not_voted, NotVoted::Count(3));
 
-    let draft = chair_view(&named, &MotionState::Draft, std::iter::empty(), &cursors);
-    assert_eq!(draft.unsynced_devices, 5);
+    let draft = chair_view(&named, &MotionState::Draft, std::iter::empty(), &devices);
+    assert_eq!(draft.unsynced_devices, 6);
 }
 
 #[test]

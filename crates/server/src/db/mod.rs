@@ -9,9 +9,11 @@
 mod pg;
 mod sqlite;
 
+use std::any::Any;
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use tokio::sync::{broadcast, Semaphore};
+use tokio::sync::{broadcast, oneshot, Semaphore};
 
 /// A parameter or column value. Only what the schema uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -164,9 +166,33 @@ struct DbInner {
     /// gains nothing from more writers than cores).
     permits: Semaphore,
     nudges: broadcast::Sender<FeedNudge>,
+    /// SQLite has one writer at a time: writers queue here in arrival order
+    /// instead of polling the file lock (its busy handler sleeps for up to
+    /// 100 ms between tries, which is what made write latency spiky).
+    /// PostgreSQL queues writers on its advisory lock instead.
+    write_gate: tokio::sync::Mutex<()>,
+    /// Writes waiting to run together in one transaction ([`Db::write_grouped`]).
+    group: Mutex<GroupQueue>,
     /// Background threads (the LISTEN thread) stop once this is dropped.
     _alive: Arc<()>,
 }
+
+/// A grouped write: runs inside the shared transaction and says whether it
+/// succeeded (else its savepoint is rolled back) plus how to hand over its
+/// result once the transaction's fate is known.
+type GroupJob = Box<dyn FnOnce(&mut Tx<'_>) -> (bool, Deliver) + Send>;
+type Deliver = Box<dyn FnOnce(Result<(), &DbError>) + Send>;
+
+#[derive(Default)]
+struct GroupQueue {
+    jobs: Vec<GroupJob>,
+    /// Whether a task is draining the queue.
+    running: bool,
+}
+
+/// At most this many grouped writes share one transaction, so one group
+/// cannot hold the write lock for long.
+const MAX_GROUP: usize = 256;
 
 impl Drop for DbInner {
     fn drop(&mut self) {
@@ -186,6 +212,13 @@ impl Drop for DbInner {
 pub struct Tx<'a> {
     pub conn: &'a mut dyn Conn,
     pub nudges: Vec<FeedNudge>,
+    /// The audit chain's last `(seq, head)` once read in this transaction,
+    /// so that appends after the first need no query (see `crate::audit`).
+    pub audit_tip: Option<(i64, ecabinet_model::ChainHead)>,
+    /// Values read once and shared by the grouped writes of this
+    /// transaction (motions being voted on), keyed by the reader. Cleared
+    /// when a grouped write is rolled back.
+    pub memo: HashMap<String, Arc<dyn Any + Send + Sync>>,
 }
 
 impl Db {
@@ -226,6 +259,8 @@ impl Db {
                 idle: Mutex::new(vec![first]),
                 permits: Semaphore::new(permits),
                 nudges,
+                write_gate: tokio::sync::Mutex::new(()),
+                group: Mutex::new(GroupQueue::default()),
                 _alive: alive,
             }),
         })
@@ -272,11 +307,14 @@ impl Db {
         E: From<DbError> + Send + 'static,
         F: FnOnce(&mut Tx<'_>) -> Result<T, E> + Send + 'static,
     {
+        let _gate = self.write_gate().await;
         self.run(move |conn| {
             conn.begin(true)?;
             let mut tx = Tx {
                 conn,
                 nudges: Vec::new(),
+                audit_tip: None,
+                memo: HashMap::new(),
             };
             match f(&mut tx) {
                 Ok(v) => {
@@ -295,6 +333,146 @@ impl Db {
             }
         })
         .await
+    }
+
+    /// Like [`Db::write`], but `f` may share its transaction with other
+    /// grouped writes that arrive meanwhile: one lock, one commit for many
+    /// small writes (pushed ballots). Each runs under its own savepoint, so a
+    /// failing `f` undoes only its own changes; every `f` sees the writes of
+    /// those before it, exactly as if they had run one after another. The
+    /// result is handed over only after the commit (an `Err` if it failed).
+    pub async fn write_grouped<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+        F: FnOnce(&mut Tx<'_>) -> Result<T, E> + Send + 'static,
+    {
+        let (send, receive) = oneshot::channel::<Result<T, E>>();
+        let job: GroupJob = Box::new(move |tx: &mut Tx<'_>| {
+            let out = f(tx);
+            let ok = out.is_ok();
+            let deliver: Deliver = Box::new(move |committed: Result<(), &DbError>| {
+                let out = match committed {
+                    Ok(()) => out,
+                    Err(e) => Err(E::from(DbError::Unavailable(format!(
+                        "the grouped write was not committed: {e}"
+                    )))),
+                };
+                // The requester may have gone away; its outcome is stored anyway.
+                let _ = send.send(out);
+            });
+            (ok, deliver)
+        });
+        let start = {
+            let mut queue = self
+                .inner
+                .group
+                .lock()
+                .map_err(|_| E::from(DbError::Unavailable("write queue poisoned".into())))?;
+            queue.jobs.push(job);
+            !std::mem::replace(&mut queue.running, true)
+        };
+        if start {
+            let db = self.clone();
+            tokio::spawn(async move { db.drain_group().await });
+        }
+        receive.await.unwrap_or_else(|_| {
+            Err(E::from(DbError::Unavailable(
+                "the grouped write was abandoned".into(),
+            )))
+        })
+    }
+
+    /// Runs queued grouped writes, a transaction per group, until none is left.
+    async fn drain_group(self) {
+        loop {
+            let jobs: Vec<GroupJob> = {
+                let Ok(mut queue) = self.inner.group.lock() else {
+                    return;
+                };
+                if queue.jobs.is_empty() {
+                    queue.running = false;
+                    return;
+                }
+                let n = queue.jobs.len().min(MAX_GROUP);
+                queue.jobs.drain(..n).collect()
+            };
+            let _gate = self.write_gate().await;
+            // Dropping the jobs of a failed run drops their senders: each
+            // waiting request then gets an "abandoned" error.
+            let _ = self
+                .run(move |conn| -> Result<((), Vec<FeedNudge>), DbError> {
+                    let mut delivers = Vec::with_capacity(jobs.len());
+                    conn.begin(true)?;
+                    let mut tx = Tx {
+                        conn,
+                        nudges: Vec::new(),
+                        audit_tip: None,
+                        memo: HashMap::new(),
+                    };
+                    let mut failed: Option<DbError> = None;
+                    for job in jobs {
+                        if failed.is_some() {
+                            // The transaction is lost: this job is abandoned unrun.
+                            continue;
+                        }
+                        if let Err(e) = tx.conn.batch("SAVEPOINT grouped") {
+                            failed = Some(e);
+                            continue;
+                        }
+                        let (nudges, tip) = (tx.nudges.clone(), tx.audit_tip);
+                        let (ok, deliver) = job(&mut tx);
+                        let ended = if ok {
+                            tx.conn.batch("RELEASE SAVEPOINT grouped")
+                        } else {
+                            tx.nudges = nudges;
+                            tx.audit_tip = tip;
+                            tx.memo.clear();
+                            tx.conn
+                                .batch("ROLLBACK TO SAVEPOINT grouped; RELEASE SAVEPOINT grouped")
+                        };
+                        if let Err(e) = ended {
+                            failed = Some(e);
+                        }
+                        delivers.push(deliver);
+                    }
+                    let mut committed = match failed {
+                        Some(e) => Err(e),
+                        None => Ok(()),
+                    };
+                    if committed.is_ok() {
+                        let nudges = tx.nudges.clone();
+                        committed = nudges
+                            .iter()
+                            .try_for_each(|n| tx.conn.notify_feed(&n.committee_id, n.seq))
+                            .and_then(|()| tx.conn.commit());
+                    }
+                    match committed {
+                        Ok(()) => {
+                            for deliver in delivers {
+                                deliver(Ok(()));
+                            }
+                            Ok(((), std::mem::take(&mut tx.nudges)))
+                        }
+                        Err(e) => {
+                            let _ = tx.conn.rollback();
+                            for deliver in delivers {
+                                deliver(Err(&e));
+                            }
+                            Err(e)
+                        }
+                    }
+                })
+                .await;
+        }
+    }
+
+    /// The SQLite writers' queue (nothing to wait for on PostgreSQL).
+    async fn write_gate(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match self.inner.backend {
+            Backend::Sqlite => Some(self.inner.write_gate.lock().await),
+            Backend::Postgres => None,
+        }
     }
 
     async fn run<T, E, F>(&self, f: F) -> Result<T, E>
@@ -348,12 +526,28 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
         2,
         include_str!("../../migrations/sqlite/0002_ops_votes.sql"),
     ),
+    (
+        3,
+        include_str!("../../migrations/sqlite/0003_receipts_contact.sql"),
+    ),
+    (
+        4,
+        include_str!("../../migrations/sqlite/0004_annotations.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/postgres/0001_init.sql")),
     (
         2,
         include_str!("../../migrations/postgres/0002_ops_votes.sql"),
+    ),
+    (
+        3,
+        include_str!("../../migrations/postgres/0003_receipts_contact.sql"),
+    ),
+    (
+        4,
+        include_str!("../../migrations/postgres/0004_annotations.sql"),
     ),
 ];
 

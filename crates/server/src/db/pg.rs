@@ -2,6 +2,7 @@
 //! blocking threads like SQLite), and the LISTEN thread that fans feed
 //! advances out across server processes.
 
+use std::collections::HashMap;
 use std::error::Error as StdError;
 use std::sync::Weak;
 use std::time::Duration;
@@ -10,7 +11,7 @@ use bytes::BytesMut;
 use postgres::error::SqlState;
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::{to_sql_checked, IsNull, ToSql, Type};
-use postgres::{Client, NoTls};
+use postgres::{Client, NoTls, Statement};
 use tokio::sync::broadcast;
 
 use super::{Conn, DbError, FeedNudge, Row, Value};
@@ -22,11 +23,35 @@ const WRITE_LOCK_KEY: i64 = 0x0ec4_b1e7;
 
 pub struct PgConn {
     client: Client,
+    /// Prepared statements by their `?` SQL: preparing costs a round trip,
+    /// and the same few statements run for every ballot.
+    statements: HashMap<String, Statement>,
 }
+
+/// Beyond this many distinct statements (`IN (?, ?, ...)` lists of every
+/// length), the cache starts afresh rather than grow without bound.
+const MAX_CACHED_STATEMENTS: usize = 512;
 
 pub fn connect(url: &str) -> Result<PgConn, DbError> {
     let client = Client::connect(url, NoTls).map_err(|e| DbError::Unavailable(e.to_string()))?;
-    Ok(PgConn { client })
+    Ok(PgConn {
+        client,
+        statements: HashMap::new(),
+    })
+}
+
+impl PgConn {
+    fn prepare(&mut self, sql: &str) -> Result<Statement, DbError> {
+        if let Some(stmt) = self.statements.get(sql) {
+            return Ok(stmt.clone());
+        }
+        let stmt = self.client.prepare(&rewrite(sql)).map_err(map_err)?;
+        if self.statements.len() >= MAX_CACHED_STATEMENTS {
+            self.statements.clear();
+        }
+        self.statements.insert(sql.to_owned(), stmt.clone());
+        Ok(stmt)
+    }
 }
 
 impl ToSql for Value {
@@ -84,7 +109,7 @@ fn params_of(params: &[Value]) -> Vec<&(dyn ToSql + Sync)> {
 
 impl Conn for PgConn {
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, DbError> {
-        let stmt = self.client.prepare(&rewrite(sql)).map_err(map_err)?;
+        let stmt = self.prepare(sql)?;
         let rows = self
             .client
             .query(&stmt, &params_of(params))
@@ -123,7 +148,7 @@ impl Conn for PgConn {
     }
 
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, DbError> {
-        let stmt = self.client.prepare(&rewrite(sql)).map_err(map_err)?;
+        let stmt = self.prepare(sql)?;
         self.client
             .execute(&stmt, &params_of(params))
             .map_err(map_err)

@@ -298,6 +298,18 @@ pub fn open_motion_tx(
     Ok(mo)
 }
 
+/// Saves `mo` (already marked closed at its `closed_at`), announces it on
+/// the feed and appends `MotionClosed` to the audit chain.
+pub fn close_motion_tx(
+    tx: &mut Tx<'_>,
+    m: &MeetingBody,
+    mo: &MotionBody,
+    now: i64,
+) -> Result<(), AppError> {
+    save_motion(tx, m, mo, now)?;
+    audit_closed(tx, &mo.id, mo.closed_at.unwrap_or(now))
+}
+
 fn audit_closed(tx: &mut Tx<'_>, motion_id: &str, now: i64) -> Result<(), AppError> {
     crate::audit::append(
         tx,

@@ -716,3 +716,178 @@ both!(audit_verify_detects_a_tampered_record, |kind| async move {
         "names the first broken record: {err}"
     );
 });
+
+async fn inclusion(w: &World, who: &Session, hash: &str) -> (StatusCode, Value) {
+    w.env
+        .call(
+            "GET",
+            &format!("/v1/audit/inclusion/{hash}"),
+            Some(who),
+            None,
+        )
+        .await
+}
+
+/// Checks an inclusion proof the way a member's client does.
+fn proves(proof: &Value, hash: &str, published_head: &str) -> bool {
+    let proof: ecabinet_protocol::InclusionProofBody =
+        serde_json::from_value(proof.clone()).expect("proof");
+    let records: Vec<ecabinet_model::AuditRecord> = proof
+        .records
+        .iter()
+        .map(|r| r.to_model().expect("record"))
+        .collect();
+    ecabinet_model::verify_inclusion(
+        &ecabinet_model::Receipt::from_hex(hash).expect("receipt"),
+        &ecabinet_model::ChainHead::from_hex(&proof.start_head).expect("start"),
+        &records,
+        &ecabinet_model::ChainHead::from_hex(published_head).expect("head"),
+    )
+    .is_ok()
+}
+
+both!(
+    accepted_ballots_carry_receipts_that_the_published_chain_proves,
+    |kind| async move {
+        let w = World::new(kind).await;
+        let env = &w.env;
+        let (_, item) = session(&w).await;
+        let mo = motion(&w, &item, json!({"may_change_vote": true})).await;
+        open(&w, &mo).await;
+        let v = voter(env, "member").await;
+        let seen = head(&w, &v.session).await;
+        let first = push(env, &v.session, vec![v.ballot("r-1", &mo, 0, T0, seen)]).await;
+        let receipt = first[0]["receipt"].clone();
+        let hash = receipt["hash"].as_str().expect("hash").to_owned();
+        assert_eq!(hash.len(), 64, "{receipt}");
+        // A retry answers the same receipt.
+        let again = push(env, &v.session, vec![v.ballot("r-1", &mo, 0, T0, seen)]).await;
+        assert_eq!(again[0]["receipt"], receipt);
+        // A change: the new ballot goes further down the chain, the old one
+        // keeps its receipt (its record stays in the chain).
+        let second = push(env, &v.session, vec![v.ballot("r-2", &mo, 1, T0 + 1, seen)]).await;
+        let hash2 = second[0]["receipt"]["hash"]
+            .as_str()
+            .expect("hash")
+            .to_owned();
+        assert!(second[0]["receipt"]["seq"].as_i64() > receipt["seq"].as_i64());
+        let (s, b) = env
+            .call(
+                "POST",
+                "/v1/ops/status",
+                Some(&v.session),
+                Some(json!({"op_ids": ["r-1"]})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+        assert_eq!(b["results"][0]["status"], "superseded");
+        assert_eq!(b["results"][0]["receipt"], receipt);
+
+        // No proof before the result is published.
+        assert_eq!(
+            inclusion(&w, &v.session, &hash).await.0,
+            StatusCode::CONFLICT
+        );
+        at(&w, T0 + 10_000);
+        close(&w, &mo).await;
+        at(&w, T0 + 10_000 + 120_000);
+        let done = result(&w, &w.member, &mo).await;
+        assert_eq!(done["finality"], "final");
+        let published = done["audit_head"].as_str().expect("head").to_owned();
+        for h in [&hash, &hash2] {
+            let (s, proof) = inclusion(&w, &v.session, h).await;
+            assert_eq!(s, StatusCode::OK, "{proof}");
+            assert!(proves(&proof, h, &published), "{proof}");
+        }
+        // A proof starts at its record: it cannot vouch for an earlier one,
+        // nor for a chain ending at another head.
+        let (_, proof) = inclusion(&w, &v.session, &hash2).await;
+        assert!(!proves(&proof, &hash, &published));
+        assert!(!proves(&proof, &hash2, &"0".repeat(64)));
+        assert_eq!(
+            inclusion(&w, &v.session, &"ab".repeat(32)).await.0,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            inclusion(&w, &v.session, "not-hex").await.0,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+    }
+);
+
+/// Waits (a bounded number of rounds, not a timing assertion) for the
+/// background finaliser to publish `motion`'s result on the feed.
+async fn published_result(w: &World, since: i64, motion: &str) -> Value {
+    for _ in 0..150 {
+        let found = w
+            .env
+            .all_changes(&w.member, since)
+            .await
+            .into_iter()
+            .find(|c| c["entity"] == "motion_result" && c["id"] == motion);
+        if let Some(c) = found {
+            return c["body"].clone();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    panic!("no result of {motion} was published");
+}
+
+both!(
+    results_are_published_with_no_request_after_the_grace_period_or_at_the_deadline,
+    |kind| async move {
+        let w = World::new(kind).await;
+        let env = &w.env;
+        let (_, item) = session(&w).await;
+        let live = motion(&w, &item, json!({})).await;
+        open(&w, &live).await;
+        let v = voter(env, "member").await;
+        let seen = head(&w, &v.session).await;
+        assert_eq!(
+            outcomes(env, &v.session, vec![v.ballot("f-1", &live, 0, T0, seen)]).await,
+            ["accepted"]
+        );
+        at(&w, T0 + 10_000);
+        close(&w, &live).await;
+        let since = head(&w, &w.member).await;
+        at(&w, T0 + 10_000 + 120_000);
+        let body = published_result(&w, since, &live).await;
+        assert_eq!(body["finality"], "final");
+        assert_eq!(body["counts"], json!([1, 0, 0]));
+        assert!(body["audit_head"].as_str().is_some());
+
+        // A written consultation: nobody closes it; at its deadline it is
+        // closed (as of the deadline) and its result published.
+        let written = motion(
+            &w,
+            &item,
+            json!({"mode": "written", "deadline": T0 + 200_000, "kind": "secret"}),
+        )
+        .await;
+        open(&w, &written).await;
+        let seen = head(&w, &v.session).await;
+        assert_eq!(
+            outcomes(
+                env,
+                &v.session,
+                vec![v.ballot("f-2", &written, 1, T0 + 130_000, seen)]
+            )
+            .await,
+            ["accepted"]
+        );
+        let since = head(&w, &w.member).await;
+        at(&w, T0 + 200_000);
+        let body = published_result(&w, since, &written).await;
+        assert_eq!(body["counts"], json!([0, 1, 0]));
+        assert_eq!(body["ballots_sealed_at"], json!(T0 + 200_000));
+        let closed = env
+            .all_changes(&w.member, since)
+            .await
+            .into_iter()
+            .rev()
+            .find(|c| c["entity"] == "motion" && c["id"] == written.as_str())
+            .expect("the motion's close on the feed");
+        assert_eq!(closed["body"]["status"], "closed");
+        assert_eq!(closed["body"]["closed_at"], json!(T0 + 200_000));
+    }
+);
