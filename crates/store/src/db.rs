@@ -71,6 +71,13 @@ CREATE TABLE trusted_version (document_id TEXT PRIMARY KEY, version INTEGER NOT 
 CREATE TABLE attendance (id TEXT PRIMARY KEY, meeting_id TEXT NOT NULL, body TEXT NOT NULL) STRICT;
 CREATE INDEX attendance_meeting ON attendance (meeting_id);
 "#,
+    // v4: annotation edits received from the feed that this device could not
+    // decrypt (no annotation key, or not sealed under it), kept as ciphertext
+    // rather than dropped; the newest stamp per annotation.
+    r#"
+CREATE TABLE annotation_sealed (
+    id TEXT PRIMARY KEY, stamp TEXT NOT NULL, envelope TEXT NOT NULL, reason TEXT NOT NULL) STRICT;
+"#,
 ];
 
 /// The schema version this program migrates to.
@@ -203,6 +210,7 @@ mod tests {
             "ee7f9db7150738b8ab5127a9b2cab0542a48a453d53b863a94c9b9a7f3e85001",
             "aa52975c81fdb3b1b4aef53fefee3e47e60b978ccee7adceac0afc5d13808390",
             "cc5ec2a34a2c8dcdbbf327258cc43151554c3b9cc6d0e5fa152ca8d540439624",
+            "a042695ff4c7c6c4ccaa48b4ae2123226b8d5c8e99ad03f042018d0b8292e42b",
         ];
         for (i, sql) in MIGRATIONS.iter().enumerate() {
             let h = crate::hex::encode(

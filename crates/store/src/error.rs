@@ -127,6 +127,10 @@ pub enum StoreError {
     /// The system random generator or a cipher primitive failed.
     #[error("cryptographic failure: {0}")]
     Crypto(&'static str),
+    /// A local annotation edit was stamped no later than a stamp the store
+    /// had already seen, so it could lose to older edits (a bug of the caller).
+    #[error("annotation edit stamped no later than the annotation clock")]
+    StaleAnnotationStamp,
 }
 
 impl From<rusqlite::Error> for StoreError {

@@ -35,10 +35,10 @@ use std::sync::{Mutex, MutexGuard};
 
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
-pub use blob::{BlobWriter, BLOB_DIR, CHUNK_SIZE, PARTIAL_DIR};
+pub use blob::{BlobReader, BlobWriter, BLOB_DIR, CHUNK_SIZE, PARTIAL_DIR};
 pub use cache::{
     AgendaRow, Annotation, Entity, FeedChange, FeedOp, MeetingRow, OpResult, OutboxEntry,
-    OutboxState, RetentionReport, VersionRow,
+    OutboxState, QueuedOp, ReceivedAnnotation, RetentionReport, VersionRow,
 };
 pub use db::{DB_FILE, SCHEMA_VERSION};
 pub use error::{Result, StoreError};
@@ -222,6 +222,51 @@ impl Store {
         blob::read_into(&self.blobs, &self.key, sha256_hex, out)
     }
 
+    /// A `Read + Seek` view of a complete blob's plaintext that decrypts
+    /// 64 KiB chunks as they are read (for PDFium's on-demand loading), so
+    /// the whole plaintext never sits in memory. A cut-short or extended file
+    /// fails here; a damaged chunk fails the read that touches it.
+    pub fn blob_reader(&self, sha256_hex: &str) -> Result<BlobReader> {
+        blob::BlobReader::open(&self.blobs, &self.key, sha256_hex)
+    }
+
+    /// Checks a complete blob end to end without keeping its plaintext:
+    /// every chunk's authentication tag and the SHA-256 of the whole. The app
+    /// calls it before showing a document read on demand through
+    /// [`Store::blob_reader`], so a blob damaged on disk is refused as a
+    /// whole instead of failing at the first page that touches the damage.
+    pub fn verify_blob(&self, sha256_hex: &str) -> Result<()> {
+        use std::io::Read;
+        let mut reader = self.blob_reader(sha256_hex)?;
+        let mut hasher = ring::digest::Context::new(&ring::digest::SHA256);
+        let mut buf = vec![0u8; 1024 * 1024];
+        loop {
+            let n = reader.read(&mut buf).map_err(|e| {
+                let message = e.to_string();
+                match e.into_inner().map(|inner| inner.downcast::<StoreError>()) {
+                    Some(Ok(store_error)) => *store_error,
+                    _ => StoreError::Io {
+                        op: "read blob",
+                        path: sha256_hex.into(),
+                        source: std::io::Error::other(message),
+                    },
+                }
+            })?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+        }
+        let actual = hex::encode(hasher.finish().as_ref());
+        if actual != sha256_hex {
+            return Err(StoreError::BlobHashMismatch {
+                expected: sha256_hex.to_owned(),
+                actual,
+            });
+        }
+        Ok(())
+    }
+
     /// Whether a complete blob is stored (partial downloads do not count).
     pub fn has_blob(&self, sha256_hex: &str) -> Result<bool> {
         let id = blob::BlobId::parse(sha256_hex)?;
@@ -279,5 +324,6 @@ mod tests {
         fn shareable<T: Send + Sync>() {}
         shareable::<super::Store>();
         shareable::<super::BlobWriter>();
+        shareable::<super::BlobReader>();
     }
 }

@@ -83,6 +83,10 @@ impl Api {
         self.http.post(self.url(path)).headers(self.auth_headers())
     }
 
+    pub(crate) fn put(&self, path: &str) -> RequestBuilder {
+        self.http.put(self.url(path)).headers(self.auth_headers())
+    }
+
     /// Sends and maps transport failures and error statuses.
     pub(crate) async fn send(req: RequestBuilder) -> Result<Response, SyncError> {
         let resp = req.send().await.map_err(SyncError::Offline)?;

@@ -235,6 +235,87 @@ fn annotations_keep_the_latest_edit_and_deletions_as_tombstones() {
 }
 
 #[test]
+fn a_local_annotation_edit_and_its_operation_are_recorded_together_or_not_at_all() {
+    let (_tmp, store) = new_store();
+    let op = |id: &str| ecabinet_store::QueuedOp {
+        op_id: id.into(),
+        kind: "annotation".into(),
+        payload: b"sealed".to_vec(),
+    };
+    store
+        .record_annotation_edit(|clock| {
+            assert_eq!(clock, None);
+            Ok((note("n1", "mine", "0005", false), Some(op("o1"))))
+        })
+        .expect("record");
+    assert_eq!(
+        store.annotation_clock().expect("clock").as_deref(),
+        Some("0005")
+    );
+    // A received edit moves the clock on; a local edit stamped no later is
+    // refused, and neither it nor its operation is kept.
+    store
+        .apply_page(
+            &[],
+            &[ecabinet_store::ReceivedAnnotation::Open(note(
+                "n2", "theirs", "0009", false,
+            ))],
+            1,
+        )
+        .expect("apply");
+    assert_eq!(
+        store.annotation_clock().expect("clock").as_deref(),
+        Some("0009")
+    );
+    let stale = store.record_annotation_edit(|clock| {
+        assert_eq!(clock, Some("0009"));
+        Ok((note("n1", "stale", "0008", false), Some(op("o2"))))
+    });
+    assert!(matches!(stale, Err(StoreError::StaleAnnotationStamp)));
+    // A failure while building leaves nothing either.
+    let failed = store.record_annotation_edit(|_| Err(StoreError::Crypto("test")));
+    assert!(failed.is_err());
+    assert_eq!(
+        store.annotation("n1").expect("get").expect("some").data["text"],
+        "mine"
+    );
+    let ops: Vec<String> = store
+        .outbox()
+        .expect("outbox")
+        .into_iter()
+        .map(|e| e.op_id)
+        .collect();
+    assert_eq!(ops, ["o1"]);
+    assert_eq!(store.cursor().expect("cursor"), 1);
+    // What could not be opened is kept as ciphertext, newest stamp per id.
+    store
+        .apply_page(
+            &[],
+            &[
+                ecabinet_store::ReceivedAnnotation::Sealed {
+                    id: "n3".into(),
+                    stamp: "0010".into(),
+                    envelope: "{}".into(),
+                    reason: "no_key".into(),
+                },
+                ecabinet_store::ReceivedAnnotation::Sealed {
+                    id: "n3".into(),
+                    stamp: "0007".into(),
+                    envelope: "{}".into(),
+                    reason: "older".into(),
+                },
+            ],
+            2,
+        )
+        .expect("apply");
+    assert_eq!(
+        store.sealed_annotations().expect("sealed"),
+        [("n3".to_owned(), "no_key".to_owned())]
+    );
+    assert_eq!(store.all_annotations().expect("all").len(), 2);
+}
+
+#[test]
 fn sync_settings_and_the_device_key_are_kept() {
     let (_tmp, store) = new_store();
     assert_eq!(store.clock_offset_ms().expect("offset"), 0);
