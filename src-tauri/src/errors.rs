@@ -63,11 +63,14 @@ impl From<SyncError> for IpcError {
                 ErrorCode::Unauthenticated => IpcErrorCode::LoginFailed,
                 ErrorCode::DeviceRevoked => IpcErrorCode::DeviceRevoked,
                 ErrorCode::InvalidInput | ErrorCode::BadRequest => IpcErrorCode::InvalidInput,
+                ErrorCode::Conflict => IpcErrorCode::Conflict,
+                ErrorCode::Forbidden => IpcErrorCode::Forbidden,
                 _ if status >= 500 => IpcErrorCode::Offline,
                 _ => IpcErrorCode::ServerError,
             },
             SyncError::Protocol(_) => IpcErrorCode::ServerError,
             SyncError::Invalid(_) => IpcErrorCode::InvalidInput,
+            SyncError::LeaseExpired { .. } => IpcErrorCode::LeaseExpired,
             SyncError::Internal(_) => IpcErrorCode::Internal,
         };
         IpcError::new(code, message)

@@ -38,6 +38,14 @@ pub enum IpcErrorCode {
     DocumentRejected,
     /// The PDF library could not be loaded.
     PdfiumUnavailable,
+    /// The device went longer without syncing than the committee allows: the
+    /// documents stay closed until a sync succeeds.
+    LeaseExpired,
+    /// The action does not fit the current state (a motion already closed,
+    /// a meeting not in session, already in the speaker queue, …).
+    Conflict,
+    /// The signed-in user's role does not allow the action (chair only).
+    Forbidden,
     /// The server answered with an error the member cannot act on.
     ServerError,
     /// A bug or an impossible state.
@@ -238,6 +246,172 @@ pub struct OpenedDocumentView {
     pub pages: Vec<PageSizeView>,
 }
 
+/// Where one of my ballots stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum BallotStateView {
+    /// Recorded on this device, not yet sent (offline, or about to be sent).
+    Pending,
+    /// Sent; the server's answer has not arrived yet.
+    Sent,
+    /// Counted.
+    Accepted,
+    /// Replaced by a later ballot of mine.
+    Superseded,
+    /// Refused; `reason` is the server's code (`closed`, `not_eligible`, …),
+    /// which the UI turns into a sentence.
+    Rejected { reason: String },
+}
+
+/// One ballot I cast, with its state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct BallotView {
+    pub op_id: String,
+    pub motion_id: String,
+    /// Index into the motion's options.
+    pub choice: u32,
+    /// Device clock, unix ms.
+    #[ts(type = "number")]
+    pub cast_at: i64,
+    pub state: BallotStateView,
+}
+
+/// A motion's tally: the published final result, or the chair's live view.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ResultView {
+    /// No more ballots can change it.
+    pub is_final: bool,
+    /// Ballots per option, indexed like the motion's options.
+    pub counts: Vec<u32>,
+    /// Members with an accepted ballot.
+    pub participating: u32,
+    /// Eligible members present.
+    pub present: u32,
+    pub eligible: u32,
+    pub quorum_required: u32,
+    pub quorum_met: bool,
+    /// `adopted`, `rejected` or `no_quorum`.
+    pub outcome: String,
+    /// The audit chain head the final result was published with.
+    pub audit_head: Option<String>,
+}
+
+/// What only the chair sees while a motion runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ChairCountView {
+    /// Eligible members whose ballot was received.
+    pub received: u32,
+    pub eligible: u32,
+    /// Named motions: the names of those who have not voted; `null` for secret ones.
+    pub not_voted: Option<Vec<String>>,
+    pub not_voted_count: u32,
+    /// Eligible devices that have not reported since the motion opened.
+    pub unsynced_devices: u32,
+}
+
+/// The answer of `chair_motion_result`, straight from the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ChairResultView {
+    pub motion_id: String,
+    pub result: ResultView,
+    pub chair: Option<ChairCountView>,
+}
+
+/// A motion as cached, with my ballot and its published result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct MotionView {
+    pub id: String,
+    pub meeting_id: String,
+    pub meeting_title: String,
+    pub agenda_item_id: String,
+    pub question: String,
+    pub options: Vec<String>,
+    /// `named` or `secret`.
+    pub kind: String,
+    /// `live` or `written`.
+    pub mode: String,
+    /// `draft`, `open` or `closed`.
+    pub status: String,
+    /// Written consultations: when voting ends, unix ms.
+    #[ts(type = "number | null")]
+    pub deadline: Option<i64>,
+    #[ts(type = "number | null")]
+    pub opened_at: Option<i64>,
+    #[ts(type = "number | null")]
+    pub closed_at: Option<i64>,
+    /// Live motions: how long after closing offline ballots still count, ms.
+    #[ts(type = "number")]
+    pub grace_ms: i64,
+    pub may_change_vote: bool,
+    /// Members that must take part for the result to count.
+    pub quorum: u32,
+    /// Whether I may vote on it.
+    pub eligible: bool,
+    /// My latest ballot on it.
+    pub my_ballot: Option<BallotView>,
+    /// The published final result.
+    pub result: Option<ResultView>,
+}
+
+/// A request to speak on an agenda item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SpeakerView {
+    pub id: String,
+    pub agenda_item_id: String,
+    pub user_id: String,
+    pub display_name: String,
+    /// `waiting`, `speaking`, `done` or `withdrawn`.
+    pub status: String,
+    #[ts(type = "number")]
+    pub position: i64,
+    #[ts(type = "number")]
+    pub requested_at: i64,
+}
+
+/// A member of the meeting's committee.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct MemberView {
+    pub user_id: String,
+    pub display_name: String,
+    /// `member`, `secretary` or `chair`.
+    pub role: String,
+    /// `in_room`, `online`, `absent`, or `null` when not marked yet.
+    pub presence: Option<String>,
+}
+
+/// What happens in the meeting room: my role, the motions, the speaker
+/// queue, the attendance. Answer of `meeting_floor`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct MeetingFloor {
+    pub meeting_id: String,
+    pub my_user_id: String,
+    /// My role in the meeting's committee, if any.
+    pub my_role: Option<String>,
+    pub motions: Vec<MotionView>,
+    pub speakers: Vec<SpeakerView>,
+    pub members: Vec<MemberView>,
+    /// My check-in is recorded on this device but not yet answered.
+    pub check_in_pending: bool,
+    /// I asked to speak on these items and the server has not answered yet.
+    pub speak_pending: Vec<String>,
+}
+
+/// Payload of the `feed-advanced` event: new records were applied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct FeedAdvancedView {
+    #[ts(type = "number")]
+    pub cursor: i64,
+}
+
 /// Names of the events the shell emits, with the payload type of each.
 pub mod events {
     /// Payload [`super::SyncStatusView`].
@@ -246,6 +420,10 @@ pub mod events {
     pub const SYNC_PROGRESS: &str = "sync-progress";
     /// Payload [`super::SessionState`].
     pub const SESSION_CHANGED: &str = "session-changed";
+    /// Payload [`super::FeedAdvancedView`]: the open screen refreshes.
+    pub const FEED_ADVANCED: &str = "feed-advanced";
+    /// Payload `Vec<`[`super::BallotView`]`>`: every ballot of mine, after one changed state.
+    pub const VOTES_CHANGED: &str = "votes-changed";
 }
 
 /// The generated TypeScript for every IPC type, in a stable order.
@@ -267,6 +445,16 @@ pub fn typescript_bindings() -> String {
         MeetingDetail::decl(&cfg),
         PageSizeView::decl(&cfg),
         OpenedDocumentView::decl(&cfg),
+        BallotStateView::decl(&cfg),
+        BallotView::decl(&cfg),
+        ResultView::decl(&cfg),
+        ChairCountView::decl(&cfg),
+        ChairResultView::decl(&cfg),
+        MotionView::decl(&cfg),
+        SpeakerView::decl(&cfg),
+        MemberView::decl(&cfg),
+        MeetingFloor::decl(&cfg),
+        FeedAdvancedView::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from src-tauri/src/ipc.rs by ts-rs. Do not edit by hand:\n\
@@ -278,10 +466,12 @@ pub fn typescript_bindings() -> String {
         out.push_str("\n\n");
     }
     out.push_str(&format!(
-        "export const EVENTS = {{ syncStatus: \"{}\", syncProgress: \"{}\", sessionChanged: \"{}\" }} as const;\n",
+        "export const EVENTS = {{ syncStatus: \"{}\", syncProgress: \"{}\", sessionChanged: \"{}\", feedAdvanced: \"{}\", votesChanged: \"{}\" }} as const;\n",
         events::SYNC_STATUS,
         events::SYNC_PROGRESS,
-        events::SESSION_CHANGED
+        events::SESSION_CHANGED,
+        events::FEED_ADVANCED,
+        events::VOTES_CHANGED
     ));
     out
 }

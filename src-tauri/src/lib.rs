@@ -9,6 +9,7 @@
 mod background;
 pub mod commands;
 mod errors;
+mod floor;
 pub mod ipc;
 pub mod pages;
 mod session;
@@ -40,6 +41,20 @@ pub fn handlers<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send +
         commands::meetings::meeting_detail,
         commands::documents::open_document,
         commands::documents::close_document,
+        commands::votes::open_motions,
+        commands::votes::cast_ballot,
+        commands::floor::meeting_floor,
+        commands::floor::request_to_speak,
+        commands::floor::check_in,
+        commands::chair::chair_motion_result,
+        commands::chair::chair_open_motion,
+        commands::chair::chair_close_motion,
+        commands::chair::chair_create_motion,
+        commands::chair::chair_set_current_item,
+        commands::chair::chair_start_meeting,
+        commands::chair::chair_close_meeting,
+        commands::chair::chair_grant_speaker,
+        commands::chair::chair_end_speaker,
     ]
 }
 
@@ -53,6 +68,8 @@ impl<R: Runtime> EventSink for TauriEvents<R> {
             UiEvent::SyncStatus(p) => self.0.emit(events::SYNC_STATUS, p),
             UiEvent::SyncProgress(p) => self.0.emit(events::SYNC_PROGRESS, p),
             UiEvent::SessionChanged(p) => self.0.emit(events::SESSION_CHANGED, p),
+            UiEvent::FeedAdvanced(p) => self.0.emit(events::FEED_ADVANCED, p),
+            UiEvent::VotesChanged(p) => self.0.emit(events::VOTES_CHANGED, p),
         };
     }
 }
@@ -70,7 +87,7 @@ fn config_from_env<R: Runtime>(app: &tauri::AppHandle<R>) -> Result<AppConfig, t
             .ok()
             .filter(|s| !s.is_empty()),
         store: StoreConfig::default(),
-        sync_interval: Duration::from_secs(15),
+        outbox_retry: Duration::from_secs(5),
     })
 }
 

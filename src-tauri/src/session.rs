@@ -45,19 +45,24 @@ pub(crate) fn current(state: &AppState) -> Result<SessionState, IpcError> {
 /// Makes `store` the session's store and starts syncing it (blocking: reads the session).
 pub(crate) fn install(state: &AppState, store: Store) -> Result<SessionState, IpcError> {
     let enrolled = ecabinet_sync::Session::load(&store)?;
-    let (username, server_url) = enrolled
-        .map(|s| (s.username, s.server_url))
+    let api = enrolled.as_ref().map(ecabinet_sync::Api::new).transpose()?;
+    let (username, server_url, user_id) = enrolled
+        .map(|s| (s.username, s.server_url, s.user_id))
         .unwrap_or_default();
     let store = Arc::new(store);
     let wake = Arc::new(tokio::sync::Notify::new());
+    let push = Arc::new(tokio::sync::Notify::new());
     state.set_session(Session {
         store: store.clone(),
         username: username.clone(),
         server_url: server_url.clone(),
+        user_id,
+        api,
         wake: wake.clone(),
+        push: push.clone(),
         task: None,
     });
-    crate::background::start(state, store, wake);
+    crate::background::start(state, store, wake, push);
     let now = SessionState::Unlocked {
         username,
         server_url,

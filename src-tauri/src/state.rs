@@ -11,7 +11,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use ecabinet_pdf::{DocHandle, PdfEngine, PdfError};
 use ecabinet_store::{Store, StoreConfig};
 
-use crate::ipc::{IpcError, IpcErrorCode, SessionState, SyncProgress, SyncStatusView};
+use crate::ipc::{
+    BallotView, FeedAdvancedView, IpcError, IpcErrorCode, SessionState, SyncProgress,
+    SyncStatusView,
+};
 
 /// What the shell tells the UI without being asked.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,6 +22,8 @@ pub enum UiEvent {
     SyncStatus(SyncStatusView),
     SyncProgress(SyncProgress),
     SessionChanged(SessionState),
+    FeedAdvanced(FeedAdvancedView),
+    VotesChanged(Vec<BallotView>),
 }
 
 /// Where events go: the webview in the app, a recorder in tests.
@@ -35,8 +40,9 @@ pub struct AppConfig {
     pub server_url_hint: Option<String>,
     /// Key-derivation cost and wrong-PIN rules.
     pub store: StoreConfig,
-    /// Time between background sync rounds.
-    pub sync_interval: std::time::Duration,
+    /// How often unanswered outbox operations are sent again (the live
+    /// loop syncs when the server says the feed advanced, not on a timer).
+    pub outbox_retry: std::time::Duration,
 }
 
 /// Present while the store is unlocked.
@@ -44,8 +50,14 @@ pub(crate) struct Session {
     pub store: Arc<Store>,
     pub username: String,
     pub server_url: String,
+    /// The signed-in user's id on the server.
+    pub user_id: String,
+    /// The server, for the chair's live actions (`None` if never enrolled).
+    pub api: Option<ecabinet_sync::Api>,
     /// Wakes the background sync for an immediate round.
     pub wake: Arc<tokio::sync::Notify>,
+    /// Wakes the background push: something was added to the outbox.
+    pub push: Arc<tokio::sync::Notify>,
     pub task: Option<tauri::async_runtime::JoinHandle<()>>,
 }
 
@@ -122,6 +134,15 @@ impl AppState {
             .ok_or_else(|| IpcError::new(IpcErrorCode::NotUnlocked, "the store is locked"))
     }
 
+    /// The store, for showing meeting content: refused once the device is past
+    /// the committee's offline lease (the sync loop keeps using [`Self::store`]
+    /// — a successful sync is what reopens it).
+    pub fn content_store(&self) -> Result<Arc<Store>, IpcError> {
+        let store = self.store()?;
+        ecabinet_sync::ensure_open(&store, now_ms())?;
+        Ok(store)
+    }
+
     /// Who is signed in, if unlocked.
     pub(crate) fn unlocked_as(&self) -> Option<SessionState> {
         lock(&self.inner.session)
@@ -154,6 +175,31 @@ impl AppState {
             .ok_or_else(|| IpcError::new(IpcErrorCode::NotUnlocked, "the store is locked"))?;
         s.wake.notify_one();
         Ok(())
+    }
+
+    /// Sends the outbox now (after a ballot, a check-in, a request to speak).
+    pub(crate) fn wake_push(&self) {
+        if let Some(s) = lock(&self.inner.session).as_ref() {
+            s.push.notify_one();
+        }
+    }
+
+    /// The server client of the session, for calls that need the network.
+    pub(crate) fn api(&self) -> Result<ecabinet_sync::Api, IpcError> {
+        lock(&self.inner.session)
+            .as_ref()
+            .ok_or_else(|| IpcError::new(IpcErrorCode::NotUnlocked, "the store is locked"))?
+            .api
+            .clone()
+            .ok_or_else(|| IpcError::new(IpcErrorCode::NoData, "this device is not enrolled"))
+    }
+
+    /// The signed-in user's id, if unlocked.
+    pub(crate) fn user_id(&self) -> Result<String, IpcError> {
+        lock(&self.inner.session)
+            .as_ref()
+            .map(|s| s.user_id.clone())
+            .ok_or_else(|| IpcError::new(IpcErrorCode::NotUnlocked, "the store is locked"))
     }
 
     pub(crate) fn set_sync_task(&self, task: tauri::async_runtime::JoinHandle<()>) {
@@ -205,4 +251,11 @@ fn stop(session: Option<Session>) {
     if let Some(task) = session.and_then(|s| s.task) {
         task.abort();
     }
+}
+
+/// The device clock, unix ms.
+pub(crate) fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
 }

@@ -141,7 +141,7 @@ pub(crate) fn open_document(
     state: &AppState,
     version_id: &str,
 ) -> Result<OpenedDocumentView, IpcError> {
-    let store = state.store()?;
+    let store = state.content_store()?;
     let pdf = state.pdf()?;
     let body = store
         .entity(Entity::DocumentVersion, version_id)?
@@ -159,7 +159,11 @@ pub(crate) fn open_document(
     let pages = match state.document(version_id) {
         Some(handle) => pdf.page_sizes(handle)?,
         None => {
-            let opened = pdf.open(store.read_blob(&sha)?, version_id)?;
+            // Read on demand (the plaintext never sits whole in memory), after
+            // one pass that authenticates every chunk and the whole hash, so a
+            // blob damaged on disk is refused before any page is shown.
+            store.verify_blob(&sha)?;
+            let opened = pdf.open_reader(store.blob_reader(&sha)?, version_id)?;
             if let Some(old) = state.add_document(version_id, opened.handle) {
                 let _ = pdf.close(old);
             }

@@ -10,7 +10,7 @@ use crate::views;
 /// Every meeting in the cache, earliest first, with its download state.
 #[tauri::command]
 pub async fn list_meetings(state: State<'_, AppState>) -> Result<Vec<MeetingSummary>, IpcError> {
-    let store = state.store()?;
+    let store = state.content_store()?;
     blocking(move || views::meetings(&store)).await
 }
 
@@ -20,6 +20,6 @@ pub async fn meeting_detail(
     state: State<'_, AppState>,
     meeting_id: String,
 ) -> Result<MeetingDetail, IpcError> {
-    let store = state.store()?;
+    let store = state.content_store()?;
     blocking(move || views::meeting_detail(&store, &meeting_id)).await
 }

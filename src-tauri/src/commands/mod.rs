@@ -1,7 +1,10 @@
 //! Tauri commands, one module per feature. Each is a thin adapter.
 
 pub mod about;
+pub mod chair;
 pub mod documents;
+pub mod floor;
 pub mod meetings;
 pub mod session;
 pub mod sync;
+pub mod votes;

@@ -61,7 +61,7 @@ pub fn app(data_dir: &Path, pdf: bool) -> App {
             data_dir: data_dir.to_path_buf(),
             server_url_hint: Some(SERVER_HINT.into()),
             store: store_config(),
-            sync_interval: Duration::from_secs(3600),
+            outbox_retry: Duration::from_secs(3600),
         },
         engine,
         events.clone(),
@@ -107,5 +107,16 @@ impl App {
             Ok(v) => panic!("{cmd} succeeded with {v}, expected an error"),
             Err(e) => e,
         }
+    }
+}
+
+impl Drop for App {
+    /// Ends the session before the test process exits. SQLCipher links the
+    /// system libcrypto, whose exit-time cleanup crashes a thread still inside
+    /// a store call; locking stops the background loop, and the pause lets a
+    /// store call already running on the blocking pool return.
+    fn drop(&mut self) {
+        let _ = self.call("lock", serde_json::json!({}));
+        std::thread::sleep(Duration::from_millis(300));
     }
 }

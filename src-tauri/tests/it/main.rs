@@ -3,5 +3,6 @@
 mod about;
 mod bindings;
 mod documents;
+mod floor;
 mod harness;
 mod session;

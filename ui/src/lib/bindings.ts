@@ -1,7 +1,7 @@
 // Generated from src-tauri/src/ipc.rs by ts-rs. Do not edit by hand:
 // run `UPDATE_BINDINGS=1 cargo test -p ecabinet-app bindings`.
 
-export type IpcErrorCode = "no_data" | "wrong_pin" | "locked" | "wiped" | "offline" | "login_failed" | "device_revoked" | "session_expired" | "not_unlocked" | "invalid_input" | "not_found" | "document_rejected" | "pdfium_unavailable" | "server_error" | "internal";
+export type IpcErrorCode = "no_data" | "wrong_pin" | "locked" | "wiped" | "offline" | "login_failed" | "device_revoked" | "session_expired" | "not_unlocked" | "invalid_input" | "not_found" | "document_rejected" | "pdfium_unavailable" | "lease_expired" | "conflict" | "forbidden" | "server_error" | "internal";
 
 export type IpcError = { code: IpcErrorCode, message: string, 
 /**
@@ -91,4 +91,128 @@ export type PageSizeView = { width: number, height: number, };
 
 export type OpenedDocumentView = { versionId: string, pages: Array<PageSizeView>, };
 
-export const EVENTS = { syncStatus: "sync-status", syncProgress: "sync-progress", sessionChanged: "session-changed" } as const;
+export type BallotStateView = { "kind": "pending" } | { "kind": "sent" } | { "kind": "accepted" } | { "kind": "superseded" } | { "kind": "rejected", reason: string, };
+
+export type BallotView = { opId: string, motionId: string, 
+/**
+ * Index into the motion's options.
+ */
+choice: number, 
+/**
+ * Device clock, unix ms.
+ */
+castAt: number, state: BallotStateView, };
+
+export type ResultView = { 
+/**
+ * No more ballots can change it.
+ */
+isFinal: boolean, 
+/**
+ * Ballots per option, indexed like the motion's options.
+ */
+counts: Array<number>, 
+/**
+ * Members with an accepted ballot.
+ */
+participating: number, 
+/**
+ * Eligible members present.
+ */
+present: number, eligible: number, quorumRequired: number, quorumMet: boolean, 
+/**
+ * `adopted`, `rejected` or `no_quorum`.
+ */
+outcome: string, 
+/**
+ * The audit chain head the final result was published with.
+ */
+auditHead: string | null, };
+
+export type ChairCountView = { 
+/**
+ * Eligible members whose ballot was received.
+ */
+received: number, eligible: number, 
+/**
+ * Named motions: the names of those who have not voted; `null` for secret ones.
+ */
+notVoted: Array<string> | null, notVotedCount: number, 
+/**
+ * Eligible devices that have not reported since the motion opened.
+ */
+unsyncedDevices: number, };
+
+export type ChairResultView = { motionId: string, result: ResultView, chair: ChairCountView | null, };
+
+export type MotionView = { id: string, meetingId: string, meetingTitle: string, agendaItemId: string, question: string, options: Array<string>, 
+/**
+ * `named` or `secret`.
+ */
+kind: string, 
+/**
+ * `live` or `written`.
+ */
+mode: string, 
+/**
+ * `draft`, `open` or `closed`.
+ */
+status: string, 
+/**
+ * Written consultations: when voting ends, unix ms.
+ */
+deadline: number | null, openedAt: number | null, closedAt: number | null, 
+/**
+ * Live motions: how long after closing offline ballots still count, ms.
+ */
+graceMs: number, mayChangeVote: boolean, 
+/**
+ * Members that must take part for the result to count.
+ */
+quorum: number, 
+/**
+ * Whether I may vote on it.
+ */
+eligible: boolean, 
+/**
+ * My latest ballot on it.
+ */
+myBallot: BallotView | null, 
+/**
+ * The published final result.
+ */
+result: ResultView | null, };
+
+export type SpeakerView = { id: string, agendaItemId: string, userId: string, displayName: string, 
+/**
+ * `waiting`, `speaking`, `done` or `withdrawn`.
+ */
+status: string, position: number, requestedAt: number, };
+
+export type MemberView = { userId: string, displayName: string, 
+/**
+ * `member`, `secretary` or `chair`.
+ */
+role: string, 
+/**
+ * `in_room`, `online`, `absent`, or `null` when not marked yet.
+ */
+presence: string | null, };
+
+export type MeetingFloor = { meetingId: string, myUserId: string, 
+/**
+ * My role in the meeting's committee, if any.
+ */
+myRole: string | null, motions: Array<MotionView>, speakers: Array<SpeakerView>, members: Array<MemberView>, 
+/**
+ * My check-in is recorded on this device but not yet answered.
+ */
+checkInPending: boolean, 
+/**
+ * I asked to speak on these items and the server has not answered yet.
+ */
+speakPending: Array<string>, };
+
+export type FeedAdvancedView = { cursor: number, };
+
+export const EVENTS = { syncStatus: "sync-status", syncProgress: "sync-progress", sessionChanged: "session-changed", feedAdvanced: "feed-advanced", votesChanged: "votes-changed" } as const;

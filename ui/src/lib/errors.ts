@@ -17,6 +17,9 @@ const KEYS: Record<IpcErrorCode, MessageKey> = {
   not_found: "error.not_found",
   document_rejected: "error.document_rejected",
   pdfium_unavailable: "error.pdfium_unavailable",
+  lease_expired: "error.lease_expired",
+  conflict: "error.conflict",
+  forbidden: "error.forbidden",
   server_error: "error.server_error",
   internal: "error.internal",
 };

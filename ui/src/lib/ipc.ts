@@ -6,9 +6,14 @@ import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import {
   EVENTS,
   type AppInfo,
+  type BallotView,
+  type ChairResultView,
+  type FeedAdvancedView,
   type IpcError,
   type MeetingDetail,
+  type MeetingFloor,
   type MeetingSummary,
+  type MotionView,
   type OpenedDocumentView,
   type SessionState,
   type SyncProgress,
@@ -45,6 +50,24 @@ export const ipc = {
   meetingDetail: (meetingId: string) => call<MeetingDetail>("meeting_detail", { meetingId }),
   openDocument: (versionId: string) => call<OpenedDocumentView>("open_document", { versionId }),
   closeDocument: (versionId: string) => call<void>("close_document", { versionId }),
+  openMotions: () => call<MotionView[]>("open_motions"),
+  castBallot: (motionId: string, choice: number) => call<BallotView>("cast_ballot", { motionId, choice }),
+  meetingFloor: (meetingId: string) => call<MeetingFloor>("meeting_floor", { meetingId }),
+  requestToSpeak: (agendaItemId: string) => call<void>("request_to_speak", { agendaItemId }),
+  checkIn: (meetingId: string, presence: "in_room" | "online") => call<void>("check_in", { meetingId, presence }),
+  chair: {
+    motionResult: (motionId: string) => call<ChairResultView>("chair_motion_result", { motionId }),
+    openMotion: (motionId: string) => call<void>("chair_open_motion", { motionId }),
+    closeMotion: (motionId: string) => call<void>("chair_close_motion", { motionId }),
+    createMotion: (a: { agendaItemId: string; question: string; secret: boolean; quorum: number }) =>
+      call<void>("chair_create_motion", a),
+    setCurrentItem: (meetingId: string, agendaItemId: string | null) =>
+      call<void>("chair_set_current_item", { meetingId, agendaItemId }),
+    startMeeting: (meetingId: string) => call<void>("chair_start_meeting", { meetingId }),
+    closeMeeting: (meetingId: string) => call<void>("chair_close_meeting", { meetingId }),
+    grantSpeaker: (speakerId: string) => call<void>("chair_grant_speaker", { speakerId }),
+    endSpeaker: (speakerId: string) => call<void>("chair_end_speaker", { speakerId }),
+  },
 };
 
 export const events = {
@@ -54,4 +77,8 @@ export const events = {
     listen<SyncProgress>(EVENTS.syncProgress, (e) => f(e.payload)),
   onSessionChanged: (f: (s: SessionState) => void): Promise<UnlistenFn> =>
     listen<SessionState>(EVENTS.sessionChanged, (e) => f(e.payload)),
+  onFeedAdvanced: (f: (p: FeedAdvancedView) => void): Promise<UnlistenFn> =>
+    listen<FeedAdvancedView>(EVENTS.feedAdvanced, (e) => f(e.payload)),
+  onVotesChanged: (f: (ballots: BallotView[]) => void): Promise<UnlistenFn> =>
+    listen<BallotView[]>(EVENTS.votesChanged, (e) => f(e.payload)),
 };

@@ -1,0 +1,112 @@
+//! The chair's actions: typed calls to the server's chair API.
+//!
+//! Unlike ballots, these are not outbox operations: the chair runs the
+//! session live, so each call needs the network and answers at once
+//! ([`SyncError::Offline`] when the server cannot be reached). What they
+//! change reaches every device, the chair's included, through the feed.
+
+use ecabinet_protocol::{
+    CreateMotionRequest, MeetingBody, MotionBody, MotionResultBody, SetCurrentItemRequest,
+    SpeakerRequestBody,
+};
+use reqwest::{Method, RequestBuilder};
+use serde::de::DeserializeOwned;
+
+use crate::{Api, SyncError};
+
+/// Path segments are server-made ids; refuse anything that could change the path.
+fn id(s: &str) -> Result<&str, SyncError> {
+    if !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        Ok(s)
+    } else {
+        Err(SyncError::Invalid(format!("not a record id: {s:?}")))
+    }
+}
+
+async fn post<T: DeserializeOwned>(api: &Api, path: &str) -> Result<T, SyncError> {
+    Api::json(api.post(path)).await
+}
+
+/// `POST /v1/meetings/{id}/start`: the meeting goes in session.
+pub async fn start_meeting(api: &Api, meeting_id: &str) -> Result<MeetingBody, SyncError> {
+    post(api, &format!("/v1/meetings/{}/start", id(meeting_id)?)).await
+}
+
+/// `POST /v1/meetings/{id}/close`: ends the session and its open live votes.
+pub async fn close_meeting(api: &Api, meeting_id: &str) -> Result<MeetingBody, SyncError> {
+    post(api, &format!("/v1/meetings/{}/close", id(meeting_id)?)).await
+}
+
+/// `PUT /v1/meetings/{id}/current-item`: puts an item on the floor (`None` clears it).
+pub async fn set_current_item(
+    api: &Api,
+    meeting_id: &str,
+    agenda_item_id: Option<&str>,
+) -> Result<MeetingBody, SyncError> {
+    let body = SetCurrentItemRequest {
+        agenda_item_id: agenda_item_id.map(id).transpose()?.map(str::to_owned),
+    };
+    // `Api` builds GET and POST requests with the session's credentials; the
+    // same request with its method switched keeps them.
+    let (client, req) = api
+        .post(&format!("/v1/meetings/{}/current-item", id(meeting_id)?))
+        .json(&body)
+        .build_split();
+    let mut req = req.map_err(SyncError::Offline)?;
+    *req.method_mut() = Method::PUT;
+    Api::json(RequestBuilder::from_parts(client, req)).await
+}
+
+/// `POST /v1/agenda/{id}/motions`: a draft motion on an agenda item.
+pub async fn create_motion(
+    api: &Api,
+    agenda_item_id: &str,
+    req: &CreateMotionRequest,
+) -> Result<MotionBody, SyncError> {
+    let path = format!("/v1/agenda/{}/motions", id(agenda_item_id)?);
+    Api::json(api.post(&path).json(req)).await
+}
+
+/// `POST /v1/motions/{id}/open`: voting starts on every member's device.
+pub async fn open_motion(api: &Api, motion_id: &str) -> Result<MotionBody, SyncError> {
+    post(api, &format!("/v1/motions/{}/open", id(motion_id)?)).await
+}
+
+/// `POST /v1/motions/{id}/close`: voting stops; offline ballots are still
+/// received during the motion's grace period.
+pub async fn close_motion(api: &Api, motion_id: &str) -> Result<MotionBody, SyncError> {
+    post(api, &format!("/v1/motions/{}/close", id(motion_id)?)).await
+}
+
+/// `GET /v1/motions/{id}/result`: the tally with the chair's view (received,
+/// eligible, who has not voted). Reading a result that has become final
+/// publishes it to every member through the feed.
+pub async fn motion_result(api: &Api, motion_id: &str) -> Result<MotionResultBody, SyncError> {
+    Api::json(api.get(&format!("/v1/motions/{}/result", id(motion_id)?))).await
+}
+
+/// `POST /v1/speakers/{id}/grant`: gives the floor (whoever had it yields).
+pub async fn grant_speaker(api: &Api, speaker_id: &str) -> Result<SpeakerRequestBody, SyncError> {
+    post(api, &format!("/v1/speakers/{}/grant", id(speaker_id)?)).await
+}
+
+/// `POST /v1/speakers/{id}/end`: ends the current speech.
+pub async fn end_speaker(api: &Api, speaker_id: &str) -> Result<SpeakerRequestBody, SyncError> {
+    post(api, &format!("/v1/speakers/{}/end", id(speaker_id)?)).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::id;
+
+    #[test]
+    fn ids_that_could_change_the_path_are_refused() {
+        assert!(id("0193a1b2-7c3d-7e4f-8a9b-0c1d2e3f4a5b").is_ok());
+        for bad in ["", "a/b", "../x", "a?b", "a b", "a%2f"] {
+            assert!(id(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+}

@@ -1,0 +1,40 @@
+//! Voting: the open motions the vote dialog offers, and casting a ballot
+//! (recorded at once on this device, sent when the server can be reached).
+
+use tauri::State;
+
+use crate::background::{ballot_view, emit_ballots, refresh_status};
+use crate::ipc::{BallotView, IpcError, IpcErrorCode, MotionView};
+use crate::session::blocking;
+use crate::state::AppState;
+
+/// Open motions of every meeting that I may vote on, with my ballot if any.
+#[tauri::command]
+pub async fn open_motions(state: State<'_, AppState>) -> Result<Vec<MotionView>, IpcError> {
+    let (store, me) = (state.content_store()?, state.user_id()?);
+    blocking(move || crate::floor::open_motions(&store, &me)).await
+}
+
+/// Records my ballot now, signed, online or not; answers it as `pending`.
+#[tauri::command]
+pub async fn cast_ballot(
+    state: State<'_, AppState>,
+    motion_id: String,
+    choice: u32,
+) -> Result<BallotView, IpcError> {
+    let store = state.content_store()?;
+    let s = store.clone();
+    let ballot = blocking(move || {
+        let op_id = ecabinet_sync::cast_ballot(&s, &motion_id, choice, crate::state::now_ms())?;
+        ecabinet_sync::ballots(&s)?
+            .into_iter()
+            .find(|b| b.op_id == op_id)
+            .map(ballot_view)
+            .ok_or_else(|| IpcError::new(IpcErrorCode::Internal, "the ballot was not recorded"))
+    })
+    .await?;
+    state.wake_push();
+    emit_ballots(&state, &store).await;
+    refresh_status(&state, &store, |_| {}).await;
+    Ok(ballot)
+}
