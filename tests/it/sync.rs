@@ -663,3 +663,69 @@ async fn the_live_loop_pulls_when_the_feed_advances_and_rides_out_an_outage() ->
     live.await??;
     Ok(())
 }
+
+const HOUR: i64 = 3_600_000;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn past_the_offline_lease_the_cache_stays_closed_until_a_sync_succeeds() -> Result<()> {
+    let server = TestServer::start_with(ecabinet_server::Config {
+        offline_lease_hours: Some(12),
+        ..ecabinet_server::Config::default()
+    })
+    .await?;
+    let dir = tempfile::tempdir()?;
+    let store = enrol_member(&server, dir.path()).await?;
+    let syncer = fast(Syncer::new(store.clone())?);
+    syncer.sync_once(&()).await?;
+
+    // The policy came with the feed; the lease runs from the sync just made.
+    let state = ecabinet_sync::lease_state(&store, 0)?;
+    assert_eq!(state.hours, Some(12));
+    let synced = state.since_ms.context("a successful sync is recorded")?;
+    assert_eq!(state.expires_at_ms, Some(synced + 12 * HOUR));
+    assert_eq!(SyncStatus::read(&store)?.lease.hours, Some(12));
+
+    // Eleven hours offline: still opens.
+    ecabinet_sync::ensure_open(&store, synced + 11 * HOUR)?;
+    // Thirteen: refused, saying why.
+    match ecabinet_sync::ensure_open(&store, synced + 13 * HOUR) {
+        Err(e @ SyncError::LeaseExpired { .. }) => {
+            assert!(
+                matches!(e, SyncError::LeaseExpired { hours: 12, last_sync_ms: Some(t) } if t == synced),
+                "{e:?}"
+            );
+            assert!(e.to_string().contains("12 h "), "{e}");
+        }
+        other => panic!("expected an expired lease, got {other:?}"),
+    }
+    // Setting the device clock back does not reopen it.
+    assert!(matches!(
+        ecabinet_sync::ensure_open(&store, synced + HOUR),
+        Err(SyncError::LeaseExpired { .. })
+    ));
+    assert!(SyncStatus::read(&store)?.lease.expired);
+
+    // The cache itself is intact, and a successful sync reopens it.
+    assert!(store.cache_counts()?.meetings > 0);
+    syncer.sync_once(&()).await?;
+    let reopened = ecabinet_sync::ensure_open(
+        &store,
+        ecabinet_sync::lease_state(&store, 0)?
+            .since_ms
+            .context("sync recorded")?,
+    )?;
+    assert!(!reopened.expired);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_lease_policy_an_old_sync_still_opens() -> Result<()> {
+    let server = TestServer::start().await?;
+    let dir = tempfile::tempdir()?;
+    let store = enrol_member(&server, dir.path()).await?;
+    fast(Syncer::new(store.clone())?).sync_once(&()).await?;
+    let state = ecabinet_sync::ensure_open(&store, i64::MAX / 2)?;
+    assert_eq!(state.hours, None);
+    assert_eq!(state.expires_at_ms, None);
+    Ok(())
+}

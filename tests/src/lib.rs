@@ -27,6 +27,7 @@ pub struct TestServer {
     pub addr: SocketAddr,
     pub dir: tempfile::TempDir,
     pub seed: SeedSummary,
+    config: ecabinet_server::Config,
     running: Option<Running>,
 }
 
@@ -38,12 +39,19 @@ struct Running {
 impl TestServer {
     /// Starts a server with the demo committee seeded.
     pub async fn start() -> Result<TestServer> {
+        Self::start_with(ecabinet_server::Config::default()).await
+    }
+
+    /// Starts a seeded server with the given tunables (kept across restarts).
+    pub async fn start_with(config: ecabinet_server::Config) -> Result<TestServer> {
         let dir = tempfile::tempdir()?;
-        let (running, addr, seed) = spawn_server(dir.path().to_path_buf(), None, true).await?;
+        let (running, addr, seed) =
+            spawn_server(dir.path().to_path_buf(), None, true, config.clone()).await?;
         Ok(TestServer {
             addr,
             dir,
             seed: seed.context("seed summary")?,
+            config,
             running: Some(running),
         })
     }
@@ -68,8 +76,13 @@ impl TestServer {
     /// Serves again on the same port and data.
     pub async fn restart(&mut self) -> Result<()> {
         self.stop().await;
-        let (running, _, _) =
-            spawn_server(self.dir.path().to_path_buf(), Some(self.addr), false).await?;
+        let (running, _, _) = spawn_server(
+            self.dir.path().to_path_buf(),
+            Some(self.addr),
+            false,
+            self.config.clone(),
+        )
+        .await?;
         self.running = Some(running);
         Ok(())
     }
@@ -102,7 +115,12 @@ impl Drop for TestServer {
 
 type Started = (Running, SocketAddr, Option<SeedSummary>);
 
-async fn spawn_server(dir: PathBuf, addr: Option<SocketAddr>, seed: bool) -> Result<Started> {
+async fn spawn_server(
+    dir: PathBuf,
+    addr: Option<SocketAddr>,
+    seed: bool,
+    config: ecabinet_server::Config,
+) -> Result<Started> {
     let (ready_tx, ready_rx) = oneshot::channel::<Result<(SocketAddr, Option<SeedSummary>)>>();
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     let thread = std::thread::spawn(move || {
@@ -119,10 +137,9 @@ async fn spawn_server(dir: PathBuf, addr: Option<SocketAddr>, seed: bool) -> Res
         };
         rt.block_on(async move {
             let setup = async {
-                let state =
-                    ecabinet_server::open(&dir, None, None, ecabinet_server::Config::default())
-                        .await
-                        .map_err(|e| anyhow::anyhow!("open server: {e}"))?;
+                let state = ecabinet_server::open(&dir, None, None, config)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("open server: {e}"))?;
                 let summary = if seed {
                     Some(
                         ecabinet_server::seed::seed_demo(&state)

@@ -205,7 +205,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
         Command::Documents { json } => {
-            let store = unlock(&dir)?;
+            let store = open_content(&dir)?;
             let list = docs::list(&store)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&list)?);
@@ -227,12 +227,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             dpi,
             out,
         } => {
-            let store = unlock(&dir)?;
+            let store = open_content(&dir)?;
             docs::render(&store, &doc_id, page, dpi, &out)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Search { query, json } => {
-            let store = unlock(&dir)?;
+            let store = open_content(&dir)?;
             let hits = docs::search(&store, &query)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&hits)?);
@@ -256,22 +256,20 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             text,
         } => {
             let rect = docs::parse_rect(&rect)?;
-            let store = unlock(&dir)?;
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)?
-                .as_millis() as i64;
+            let store = open_content(&dir)?;
+            let now = now_ms();
             let id = docs::annotate(&store, &doc_id, page, kind, rect, text, now)?;
             println!("annotation {id} added");
             Ok(ExitCode::SUCCESS)
         }
         Command::Export { doc_id, out } => {
-            let store = unlock(&dir)?;
+            let store = open_content(&dir)?;
             let n = docs::export(&store, &doc_id, &out)?;
             println!("{}: written with {n} annotations", out.display());
             Ok(ExitCode::SUCCESS)
         }
         Command::Motions { json } => {
-            let store = unlock(&dir)?;
+            let store = open_content(&dir)?;
             let motions = motions_view(&store)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&motions)?);
@@ -283,12 +281,20 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                         m["status"].as_str().unwrap_or_default(),
                         m["question"].as_str().unwrap_or_default()
                     );
+                    let receipt = &m["my_ballot"]["receipt"];
+                    if receipt["verified"] == serde_json::Value::Bool(false) {
+                        eprintln!(
+                            "  error: my ballot's audit receipt {} does not check against the published result: {}",
+                            receipt["hash"].as_str().unwrap_or_default(),
+                            receipt["error"].as_str().unwrap_or_default()
+                        );
+                    }
                 }
             }
             Ok(ExitCode::SUCCESS)
         }
         Command::Vote { motion_id, choice } => {
-            let store = unlock(&dir)?;
+            let store = open_content(&dir)?;
             let motion = store
                 .entity(ecabinet_store::Entity::Motion, &motion_id)?
                 .with_context(|| format!("no motion {motion_id} in the cache: sync first"))?;
@@ -302,9 +308,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 })
                 .unwrap_or_default();
             let index = parse_choice(&options, &choice)?;
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)?
-                .as_millis() as i64;
+            let now = now_ms();
             let op_id = ecabinet_sync::cast_ballot(&store, &motion_id, index, now)?;
             println!(
                 "ballot {op_id} recorded: {} (pending until the next sync)",
@@ -327,6 +331,16 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     status.documents, status.document_versions, status.verified_blobs
                 );
                 println!("outbox:        {} pending", status.pending_outbox);
+                if let Some(h) = status.lease.hours {
+                    println!(
+                        "offline lease: {h} h{}",
+                        if status.lease.expired {
+                            " — expired: sync to open the documents again"
+                        } else {
+                            ""
+                        }
+                    );
+                }
                 if let Some(e) = status.last_error {
                     println!("last error:    {e}");
                 }
@@ -413,6 +427,20 @@ fn unlock(dir: &Path) -> Result<Store> {
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// Unlocks the store for reading meeting content: refused past the offline
+/// lease (syncing and `status` stay available, since they are the way out).
+fn open_content(dir: &Path) -> Result<Store> {
+    let store = unlock(dir)?;
+    ecabinet_sync::ensure_open(&store, now_ms())?;
+    Ok(store)
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
 }
 
 /// A progress bar on a terminal, a line per document otherwise.

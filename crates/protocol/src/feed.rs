@@ -28,10 +28,13 @@ pub enum EntityKind {
     Attendance,
     /// [`crate::MotionResultBody`] (final results only; `id` = the motion's id)
     MotionResult,
+    /// [`crate::SealedAnnotation`]: the caller's own annotations, visible to
+    /// no one else (`id` = the annotation's id; deletions are upserts).
+    Annotation,
 }
 
 impl EntityKind {
-    pub const ALL: [EntityKind; 10] = [
+    pub const ALL: [EntityKind; 11] = [
         EntityKind::Committee,
         EntityKind::Membership,
         EntityKind::Meeting,
@@ -42,6 +45,7 @@ impl EntityKind {
         EntityKind::SpeakerRequest,
         EntityKind::Attendance,
         EntityKind::MotionResult,
+        EntityKind::Annotation,
     ];
 
     /// The stable snake_case name used on the wire and in storage.
@@ -57,6 +61,7 @@ impl EntityKind {
             EntityKind::SpeakerRequest => "speaker_request",
             EntityKind::Attendance => "attendance",
             EntityKind::MotionResult => "motion_result",
+            EntityKind::Annotation => "annotation",
         }
     }
 
@@ -134,6 +139,12 @@ pub struct ChangesPage {
     pub has_more: bool,
     /// The server's clock, unix milliseconds UTC, so clients can measure their offset.
     pub server_time: i64,
+    /// The deployment's offline lease: a device that has not synced
+    /// successfully for this many hours must refuse to open its cache until
+    /// it syncs again. Absent: no lease. Sent on every page so a changed
+    /// policy reaches devices with their next pull.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offline_lease_hours: Option<u32>,
 }
 
 /// Name of the SSE event sent by `GET /v1/events` when the feed advances.

@@ -7,12 +7,18 @@
 //! Conventions: every time on the wire is unix milliseconds UTC (`i64`); ids are
 //! opaque strings; keys and signatures are standard base64; hashes are lower-case hex.
 
+pub mod annotations;
 pub mod api;
 mod error;
 pub mod feed;
 mod manifest;
 pub mod ops;
 
+pub use annotations::{
+    annotation_key_aad, sealed_annotation_aad, AnnotationContent, Hlc, SealedAnnotation,
+    WrappedAnnotationKey, ANNOTATION_KDF, ANNOTATION_KEY_PATH, MAX_ANNOTATION_CIPHERTEXT,
+    MAX_ANNOTATION_ID_LEN,
+};
 pub use api::*;
 pub use error::{ErrorBody, ErrorCode};
 pub use feed::{
@@ -21,9 +27,10 @@ pub use feed::{
 };
 pub use manifest::{verify_signature, Manifest, SignatureError, SignedManifest, MANIFEST_DOMAIN};
 pub use ops::{
-    AttendanceBody, AttendanceRecordBody, BallotBody, ChairViewBody, MotionResultBody, OpKind,
-    OpOutcome, OpResult, Operation, OpsStatusRequest, PresenceWire, PushRequest, PushResponse,
-    ResultFinality, ResultOutcome, SpeakBody, MAX_OPS_PER_PUSH,
+    secret_ballot_record, AttendanceBody, AttendanceRecordBody, AuditRecordWire, BallotBody,
+    BallotReceipt, ChairViewBody, InclusionProofBody, MotionResultBody, OpKind, OpOutcome,
+    OpResult, Operation, OpsStatusRequest, PresenceWire, PushRequest, PushResponse, ResultFinality,
+    ResultOutcome, SpeakBody, MAX_OPS_PER_PUSH,
 };
 
 /// The path prefix of every endpoint of this protocol version.

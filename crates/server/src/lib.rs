@@ -7,6 +7,7 @@
 //! can serve the same committees from one PostgreSQL and one object store.
 
 pub mod access;
+pub mod annotations;
 pub mod audit;
 pub mod auth;
 pub mod blobs;
@@ -37,6 +38,9 @@ pub struct Config {
     pub max_upload_bytes: usize,
     /// Lifetime of a login token.
     pub token_ttl_ms: i64,
+    /// Hours a device may go without a successful sync before its cache
+    /// refuses to open (`None`: no lease). Told to clients in every feed page.
+    pub offline_lease_hours: Option<u32>,
 }
 
 impl Default for Config {
@@ -44,6 +48,7 @@ impl Default for Config {
         Config {
             max_upload_bytes: 64 * 1024 * 1024,
             token_ttl_ms: 30 * 24 * 3600 * 1000,
+            offline_lease_hours: None,
         }
     }
 }
@@ -75,13 +80,16 @@ impl AppState {
         clock: Arc<dyn Clock>,
         config: Config,
     ) -> Self {
-        AppState(Arc::new(StateInner {
+        let state = AppState(Arc::new(StateInner {
             db,
             blobs,
             signer,
             clock,
             config,
-        }))
+        }));
+        // Final results reach the feed with no request (votes issue).
+        routes::results::spawn_finaliser(&state);
+        state
     }
 
     pub fn now(&self) -> i64 {

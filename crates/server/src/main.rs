@@ -42,6 +42,10 @@ enum Command {
         /// Largest accepted PDF upload in bytes.
         #[arg(long, default_value_t = Config::default().max_upload_bytes)]
         max_upload_bytes: usize,
+        /// Offline lease: devices refuse to open their cache after this many
+        /// hours without a successful sync (default: no lease).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        offline_lease_hours: Option<u32>,
     },
     /// Create the Vietnamese demo committee; prints accounts and passwords as JSON.
     SeedDemo {
@@ -133,9 +137,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             listen,
             blob_store,
             max_upload_bytes,
+            offline_lease_hours,
         } => {
             let config = Config {
                 max_upload_bytes,
+                offline_lease_hours,
                 ..Config::default()
             };
             let state = state_of(&store, blob_store.as_deref(), config).await?;

@@ -16,6 +16,9 @@ use crate::{params, AppError};
 pub enum Audience {
     All,
     Editors,
+    /// Only the user named in the change (private records such as sealed
+    /// annotations); no membership makes it visible.
+    Owner,
 }
 
 impl Audience {
@@ -23,6 +26,7 @@ impl Audience {
         match self {
             Audience::All => "all",
             Audience::Editors => "editors",
+            Audience::Owner => "owner",
         }
     }
 

@@ -17,7 +17,11 @@ if [ ! -f "$DIR/data/PG_VERSION" ]; then
     || { cat "$DIR/initdb.log" >&2; exit 1; }
 fi
 # Many connections: tests run in parallel, each with its own database and pool.
+# Tests skip durability for speed; PG_DURABLE=1 (the benchmarks) keeps
+# PostgreSQL's defaults, so figures are those of a real deployment.
+DURABILITY="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+[ "${PG_DURABLE:-0}" = 1 ] && DURABILITY=""
 "${AS[@]}" "$BIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -t 60 \
-  -o "-c listen_addresses=127.0.0.1 -c port=$PORT -c unix_socket_directories=$DIR -c max_connections=400 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+  -o "-c listen_addresses=127.0.0.1 -c port=$PORT -c unix_socket_directories=$DIR -c max_connections=400 $DURABILITY" \
   start >/dev/null || { cat "$DIR/server.log" >&2; exit 1; }
 echo "postgres://postgres@127.0.0.1:$PORT/postgres"

@@ -23,7 +23,9 @@ pub struct EnrolRequest<'a> {
 
 /// Enrols this device: logs in, creates the encrypted store, generates the
 /// device's Ed25519 key pair (the private key goes only into the store),
-/// registers the public key and pins the server's manifest-signing key.
+/// registers the public key, pins the server's manifest-signing key, and
+/// gets the member's annotation key (unwrapped with the password, or made on
+/// the member's first device; see [`crate::annotations::install_key`]).
 ///
 /// The store is created only after the server accepted the login, so a wrong
 /// password leaves nothing behind; if registration fails after that, the
@@ -69,6 +71,11 @@ pub async fn enrol(req: EnrolRequest<'_>) -> Result<Store, SyncError> {
             .set_manifest_key(&server_key)
             .map_err(SyncError::Store)?;
         session.save(&store).map_err(SyncError::Store)?;
+        crate::annotations::install_key(&api, &store, &login.user_id, req.password, req.config.kdf)
+            .await?;
+        store
+            .set_setting(crate::lease::ENROLLED, &crate::status::now_ms().to_string())
+            .map_err(SyncError::Store)?;
         Ok::<(), SyncError>(())
     }
     .await;

@@ -27,6 +27,13 @@ pub enum SyncError {
     /// The store in this data directory was never enrolled.
     #[error("this device is not enrolled: run enrol first")]
     NotEnrolled,
+    /// The device went longer without a successful sync than the server's
+    /// offline lease allows: its cache stays closed until it syncs again.
+    #[error("this device has not synced for more than {hours} h (the committee's limit); connect to the server and sync to open the documents again")]
+    LeaseExpired {
+        hours: u32,
+        last_sync_ms: Option<i64>,
+    },
     /// The request cannot be carried out as asked (e.g. an unknown choice).
     #[error("{0}")]
     Invalid(String),

@@ -12,27 +12,38 @@
 //!   resume (`Range` + `If-Range`) straight into encrypted chunks, and let it
 //!   become visible only when its SHA-256 matches the manifest.
 //! - A revoked device wipes the cache ([`SyncError::DeviceRevoked`]).
+//! - [`ensure_open`]: the offline lease — past the server's limit of hours
+//!   without a successful sync, content stays closed until a sync succeeds.
 //!
 //! Everything here is async (tokio + reqwest); store calls run on the blocking
 //! pool so they never stall the runtime.
 
+pub mod annotations;
 mod api;
+pub mod chair;
 mod documents;
 mod enrol;
 mod error;
+mod lease;
 mod live;
 mod outbox;
 mod pull;
+mod receipts;
 mod session;
 mod status;
 
+pub use annotations::{
+    delete_annotation, record_annotation, AnnotationCryptoError, AnnotationEdit, RecordedAnnotation,
+};
 pub use api::Api;
 pub use documents::{DocumentOutcome, DocumentsReport, Progress, ProgressSink};
 pub use enrol::{enrol, EnrolRequest};
 pub use error::SyncError;
+pub use lease::{ensure_open, lease_state, LeaseState};
 pub use live::{LiveEvent, LiveSink};
 pub use outbox::{ballots, cast_ballot, check_in, request_to_speak, BallotState, PushReport};
 pub use pull::PullReport;
+pub use receipts::{receipt_of, ReceiptReport, ReceiptState};
 pub use session::Session;
 pub use status::SyncStatus;
 
@@ -117,6 +128,8 @@ impl Syncer {
             // effects of what this device did offline.
             let push = self.push().await?;
             let pull = self.pull().await?;
+            // Final results just pulled: check this member's ballot receipts.
+            self.check_receipts().await?;
             let documents = self.fetch_documents(progress).await?;
             Ok(SyncReport {
                 push,
@@ -129,7 +142,7 @@ impl Syncer {
         match &result {
             Ok(_) => {
                 self.with_store(move |s| {
-                    s.set_setting(status::LAST_SYNC, &now.to_string())?;
+                    lease::record_sync(s, now)?;
                     s.clear_setting(status::LAST_ERROR)
                 })
                 .await?

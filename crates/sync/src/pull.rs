@@ -62,16 +62,19 @@ impl Syncer {
                 )));
             }
             let n = page.changes.len() as u64;
-            let changes = page
-                .changes
+            let (annotations, others) = crate::annotations::split(page.changes);
+            let annotations = self.open_annotations(annotations).await?;
+            let changes = others
                 .into_iter()
                 .map(to_store)
                 .collect::<Result<Vec<_>, _>>()?;
             let next = page.next_since;
             let offset = report.clock_offset_ms;
+            let lease_hours = page.offline_lease_hours;
             self.with_store(move |s| {
-                s.apply_changes(&changes, next)?;
-                s.set_clock_offset_ms(offset)
+                s.apply_page(&changes, &annotations, next)?;
+                s.set_clock_offset_ms(offset)?;
+                crate::lease::record_policy(s, lease_hours)
             })
             .await?;
             report.pages += 1;

@@ -32,6 +32,8 @@ pub struct SyncStatus {
     pub document_errors: Vec<DocumentError>,
     /// Every ballot this device cast, with its state.
     pub ballots: Vec<crate::BallotState>,
+    /// The offline lease, as of the time the status was read.
+    pub lease: crate::LeaseState,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -69,6 +71,7 @@ impl SyncStatus {
                 .map(|(version_id, reason)| DocumentError { version_id, reason })
                 .collect(),
             ballots: crate::outbox::ballots(store).unwrap_or_default(),
+            lease: crate::lease_state(store, now_ms())?,
         })
     }
 }

@@ -135,3 +135,86 @@ async fn bad_input_gets_one_clear_line_and_a_failure_code() -> Result<()> {
     assert_eq!(err.lines().count(), 1, "{}", text(&out));
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn past_the_offline_lease_documents_stay_closed_until_sync() -> Result<()> {
+    let server = TestServer::start_with(ecabinet_server::Config {
+        offline_lease_hours: Some(1),
+        ..ecabinet_server::Config::default()
+    })
+    .await?;
+    let (user, password) = server.account("member")?;
+    let dir = tempfile::tempdir()?;
+    let pin = [("ECABINET_PIN", PIN)];
+    let out = ecabinet(
+        dir.path(),
+        &["enrol", "--server", &server.url(), "--user", &user],
+        &[("ECABINET_PASSWORD", &password), ("ECABINET_PIN", PIN)],
+    )
+    .await?;
+    assert!(out.status.success(), "{}", text(&out));
+    let out = ecabinet(dir.path(), &["sync"], &pin).await?;
+    assert!(out.status.success(), "{}", text(&out));
+    let out = ecabinet(dir.path(), &["documents", "--json"], &pin).await?;
+    assert!(out.status.success(), "{}", text(&out));
+
+    // The device was last in touch two hours ago (the names are the sync
+    // client's lease records in the encrypted store).
+    {
+        let store = ecabinet_store::Store::open(
+            dir.path(),
+            PIN,
+            &ecabinet_store::StoreConfig::default(),
+            &ecabinet_store::SystemClock,
+        )?;
+        let two_hours_ago = (std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)?
+            .as_millis() as i64
+            - 2 * 3_600_000)
+            .to_string();
+        store.set_settings(&[
+            ("sync.last_success_ms", &two_hours_ago),
+            ("lease.enrolled_ms", &two_hours_ago),
+            ("lease.high_water_ms", &two_hours_ago),
+        ])?;
+    }
+
+    for args in [
+        &["documents", "--json"][..],
+        &["search", "ngân sách"][..],
+        &["motions", "--json"][..],
+    ] {
+        let out = ecabinet(dir.path(), args, &pin).await?;
+        assert!(!out.status.success(), "{args:?} opened: {}", text(&out));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("has not synced for more than 1 h") && err.contains("sync"),
+            "{}",
+            text(&out)
+        );
+        assert!(
+            out.stdout.is_empty(),
+            "nothing of the cache is shown: {}",
+            text(&out)
+        );
+    }
+    let out = ecabinet(dir.path(), &["status", "--json"], &pin).await?;
+    assert!(out.status.success(), "{}", text(&out));
+    let status: Value = serde_json::from_slice(&out.stdout)?;
+    assert_eq!(
+        status["lease"]["expired"],
+        Value::Bool(true),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(status["lease"]["hours"].as_u64(), Some(1));
+
+    // Syncing is the way out.
+    let out = ecabinet(dir.path(), &["sync"], &pin).await?;
+    assert!(out.status.success(), "{}", text(&out));
+    let out = ecabinet(dir.path(), &["documents", "--json"], &pin).await?;
+    assert!(out.status.success(), "{}", text(&out));
+    let docs: Value = serde_json::from_slice(&out.stdout)?;
+    assert!(!docs.as_array().context("list")?.is_empty());
+    Ok(())
+}

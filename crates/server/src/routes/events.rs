@@ -34,10 +34,12 @@ pub async fn events(
                 "SELECT committee_id FROM memberships WHERE user_id = ?",
                 params![&user],
             )?;
-            let set = rows
+            let mut set = rows
                 .iter()
                 .map(|r| r.text(0))
                 .collect::<Result<HashSet<_>, _>>()?;
+            // The user's private records (their annotations) advance the feed too.
+            set.insert(crate::annotations::user_scope(&user));
             let head = conn
                 .query("SELECT COALESCE(MAX(seq), 0) FROM changes", &[])?
                 .first()

@@ -17,18 +17,26 @@ pub async fn changes(
     let limit = q.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
     let since = q.since.max(0);
     let server_time = state.now();
+    let offline_lease_hours = state.config.offline_lease_hours;
+    // A pull is contact: the chair counts devices not heard from since a vote opened.
+    let contact = caller.clone();
+    state
+        .db
+        .write_grouped(move |tx| crate::routes::ops::touch_device(tx.conn, &contact, server_time))
+        .await?;
     state
         .db
         .read(move |conn| {
             // Members see the committee's published records; secretaries and
             // chairs also the drafts; a user sees changes addressed to them
-            // (their own membership, even once removed). One extra row tells
-            // whether more follow.
+            // (their own membership, even once removed, and their private
+            // `owner` records, which no membership reveals). One extra row
+            // tells whether more follow.
             let rows = conn.query(
                 "SELECT c.seq, c.entity, c.entity_id, c.op, c.body FROM changes c \
                  LEFT JOIN memberships m ON m.committee_id = c.committee_id AND m.user_id = ? \
                  WHERE c.seq > ? \
-                 AND ((m.id IS NOT NULL AND (c.audience = 'all' OR m.role <> 'member')) OR c.user_id = ?) \
+                 AND ((m.id IS NOT NULL AND (c.audience = 'all' OR (c.audience = 'editors' AND m.role <> 'member'))) OR c.user_id = ?) \
                  ORDER BY c.seq LIMIT ?",
                 params![&caller.user_id, since, &caller.user_id, i64::from(limit) + 1],
             )?;
@@ -56,6 +64,7 @@ pub async fn changes(
                 next_since,
                 has_more,
                 server_time,
+                offline_lease_hours,
             }))
         })
         .await

@@ -2,6 +2,7 @@
 //! router from it and `openapi` describes it.
 
 pub mod accounts;
+pub mod annotation_key;
 pub mod blobs;
 pub mod chair;
 pub mod documents;
@@ -243,7 +244,7 @@ pub const ROUTES: &[Endpoint] = &[
     ep(
         "POST",
         "/v1/ops",
-        "Push outbox operations (ballots, attendance, requests to speak); one result per op",
+        "Push outbox operations (ballots, attendance, requests to speak, sealed annotations); one result per op",
         |_| post(ops::push),
     ),
     ep(
@@ -251,6 +252,24 @@ pub const ROUTES: &[Endpoint] = &[
         "/v1/ops/status",
         "The current outcome of the caller's pushed operations",
         |_| post(ops::status),
+    ),
+    ep(
+        "GET",
+        "/v1/audit/inclusion/{receipt}",
+        "Proof that the audit record with this receipt is in the chain ending at its motion's published result head",
+        |_| get(results::inclusion),
+    ),
+    ep(
+        "GET",
+        "/v1/annotation-key",
+        "The caller's annotation key, wrapped under their password (not_found before their first device stores one)",
+        |_| get(annotation_key::get_key),
+    ),
+    ep(
+        "PUT",
+        "/v1/annotation-key",
+        "Store the caller's wrapped annotation key: the first, or a rewrap of the same key (conflict otherwise)",
+        |_| put(annotation_key::put_key),
     ),
     ep(
         "GET",

@@ -1,5 +1,5 @@
 //! `POST /v1/ops`: the client's outbox (ballots, attendance, requests to
-//! speak), and `POST /v1/ops/status`: the current outcome of pushed operations.
+//! speak, sealed annotations — see `crate::annotations`), and `POST /v1/ops/status`: the current outcome of pushed operations.
 //!
 //! Each operation is decided exactly once, inside the database's write
 //! transaction (which serialises all writers, see [`crate::db::Conn::begin`]),
@@ -9,17 +9,18 @@
 //! ledger per motion restored from the database.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use axum::extract::State;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use ecabinet_model as model;
 use ecabinet_protocol::{
-    AttendanceBody, AttendanceRecordBody, BallotBody, EntityKind, ErrorCode, MajorityRule,
-    MotionBody, MotionKind, MotionMode, MotionStatus, OpKind, OpOutcome, OpResult, Operation,
-    OpsStatusRequest, PresenceWire, PushRequest, PushResponse, SpeakBody, MAX_OPS_PER_PUSH,
+    AttendanceBody, AttendanceRecordBody, BallotBody, BallotReceipt, EntityKind, ErrorCode,
+    MajorityRule, MeetingBody, MeetingStatus, MotionBody, MotionKind, MotionMode, MotionStatus,
+    OpKind, OpOutcome, OpResult, Operation, OpsStatusRequest, PresenceWire, PushRequest,
+    PushResponse, SpeakBody, MAX_OPS_PER_PUSH,
 };
-use ring::rand::{SecureRandom, SystemRandom};
 use ring::signature::{UnparsedPublicKey, ED25519};
 
 use crate::access::{meeting_for, role_in, Need};
@@ -41,9 +42,14 @@ enum Parsed {
         body: BallotBody,
         signature_valid: bool,
         device_revoked: bool,
+        /// Secret motions file the choice under this token (derived from the
+        /// signature, which the server does not keep, so only the member's
+        /// client can find its own sealed record again).
+        token: model::BallotToken,
     },
     Attendance(AttendanceBody),
     Speak(SpeakBody),
+    Annotation(ecabinet_protocol::SealedAnnotation),
 }
 
 /// A device of the caller: its public key and whether it is revoked.
@@ -74,22 +80,145 @@ pub async fn push(
         .await?;
     // Signatures are checked outside the write lock: it is the costly part.
     let (ops, parsed) = tokio::task::spawn_blocking(move || {
-        let parsed: Vec<Parsed> = req
-            .ops
-            .iter()
-            .map(|op| parse(op, &caller, &devices))
-            .collect();
+        let parsed = parse_all(&req.ops, &caller, &devices);
         (req.ops, (parsed, caller))
     })
     .await
     .map_err(|e| AppError::internal(format!("verifying ballots: {e}")))?;
     let (parsed, caller) = parsed;
     let now = state.now();
+    // Concurrent pushes share one transaction (see `Db::write_grouped`):
+    // a crowd voting at once costs one lock and one commit per group.
     let results = state
         .db
-        .write(move |tx| decide_all(tx, &caller, &ops, parsed, now))
+        .write_grouped(move |tx| {
+            touch_device(tx.conn, &caller, now)?;
+            decide_all(tx, &caller, &ops, parsed, now)
+        })
         .await?;
     Ok(Json(PushResponse { results }))
+}
+
+/// Below this many operations a push is verified on one thread.
+const PARALLEL_VERIFY_MIN: usize = 32;
+
+/// [`parse`] of every operation, on all cores for a big offline batch.
+fn parse_all(
+    ops: &[Operation],
+    caller: &Caller,
+    devices: &HashMap<String, DeviceKey>,
+) -> Vec<Parsed> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if ops.len() < PARALLEL_VERIFY_MIN || threads < 2 {
+        return ops.iter().map(|op| parse(op, caller, devices)).collect();
+    }
+    let chunk = ops.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = ops
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|op| parse(op, caller, devices))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| {
+                // A panicking verifier is a bug; answer its operations as malformed.
+                h.join().unwrap_or_default()
+            })
+            .collect()
+    })
+}
+
+/// Notes that the caller's device was heard from (the chair's count of
+/// devices not heard from since a vote opened).
+pub fn touch_device(conn: &mut dyn Conn, caller: &Caller, now: i64) -> Result<(), AppError> {
+    if let Some(device) = &caller.device_id {
+        conn.execute(
+            "UPDATE devices SET last_seen_at = ? WHERE id = ? AND (last_seen_at IS NULL OR last_seen_at < ?)",
+            params![now, device, now],
+        )?;
+    }
+    Ok(())
+}
+
+/// Receipts of accepted (or since superseded) named ballots among
+/// `results`, by op id: the hash of the ballot's audit record and its seq.
+pub fn receipts_of(
+    conn: &mut dyn Conn,
+    op_ids: &[&str],
+) -> Result<HashMap<String, BallotReceipt>, AppError> {
+    let mut by_receipt: HashMap<String, String> = HashMap::new();
+    for chunk in op_ids.chunks(500) {
+        let values: Vec<Value> = chunk.iter().map(|id| Value::from(*id)).collect();
+        for r in conn.query(
+            &format!(
+                "SELECT op_id, motion_id, member_id, choice, cast_at FROM ballots WHERE op_id IN ({})",
+                placeholders(chunk.len())
+            ),
+            &values,
+        )? {
+            let record = model::AuditRecord::NamedBallot {
+                motion_id: model::MotionId::new(r.text(1)?),
+                op_id: model::OpId::new(r.text(0)?),
+                member_id: model::MemberId::new(r.text(2)?),
+                choice: u32::try_from(r.int(3)?)
+                    .map_err(|_| AppError::internal("stored choice"))?,
+                cast_at: r.int(4)?,
+            };
+            by_receipt.insert(record.receipt().to_hex(), r.text(0)?);
+        }
+    }
+    let hashes: Vec<&String> = by_receipt.keys().collect();
+    let mut out = HashMap::new();
+    for chunk in hashes.chunks(500) {
+        let values: Vec<Value> = chunk.iter().map(|h| Value::from(*h)).collect();
+        for r in conn.query(
+            &format!(
+                "SELECT receipt, seq FROM audit_log WHERE receipt IN ({})",
+                placeholders(chunk.len())
+            ),
+            &values,
+        )? {
+            let hash = r.text(0)?;
+            if let Some(op_id) = by_receipt.get(&hash) {
+                out.insert(
+                    op_id.clone(),
+                    BallotReceipt {
+                        hash,
+                        seq: r.int(1)?,
+                    },
+                );
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Fills in the receipt of every named ballot that was accepted and has
+/// none yet (decided earlier: a retry, or a status request).
+fn add_receipts(conn: &mut dyn Conn, results: &mut [OpResult]) -> Result<(), AppError> {
+    let ids: Vec<&str> = results
+        .iter()
+        .filter(|r| {
+            r.receipt.is_none() && matches!(r.outcome, OpOutcome::Accepted | OpOutcome::Superseded)
+        })
+        .map(|r| r.op_id.as_str())
+        .collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let mut receipts = receipts_of(conn, &ids)?;
+    for r in results.iter_mut() {
+        if r.receipt.is_none() {
+            r.receipt = receipts.remove(&r.op_id);
+        }
+    }
+    Ok(())
 }
 
 pub async fn status(
@@ -106,18 +235,20 @@ pub async fn status(
         .db
         .read(move |conn| {
             let stored = stored_outcomes(conn, &req.op_ids)?;
-            Ok::<_, AppError>(
-                req.op_ids
-                    .iter()
-                    .filter_map(|id| {
-                        let (owner, outcome) = stored.get(id)?;
-                        (owner == &caller.user_id).then(|| OpResult {
-                            op_id: id.clone(),
-                            outcome: outcome.clone(),
-                        })
+            let mut results: Vec<OpResult> = req
+                .op_ids
+                .iter()
+                .filter_map(|id| {
+                    let (owner, outcome) = stored.get(id)?;
+                    (owner == &caller.user_id).then(|| OpResult {
+                        op_id: id.clone(),
+                        outcome: outcome.clone(),
+                        receipt: None,
                     })
-                    .collect(),
-            )
+                })
+                .collect();
+            add_receipts(conn, &mut results)?;
+            Ok::<_, AppError>(results)
         })
         .await?;
     Ok(Json(PushResponse { results }))
@@ -150,6 +281,10 @@ fn parse(op: &Operation, caller: &Caller, devices: &HashMap<String, DeviceKey>) 
     let value = op.body.clone();
     match op.kind {
         OpKind::Speak => serde_json::from_value(value).map_or(Parsed::Malformed, Parsed::Speak),
+        OpKind::Annotation => serde_json::from_value(value)
+            .ok()
+            .filter(crate::annotations::well_formed)
+            .map_or(Parsed::Malformed, Parsed::Annotation),
         OpKind::Attendance => {
             serde_json::from_value(value).map_or(Parsed::Malformed, Parsed::Attendance)
         }
@@ -164,15 +299,15 @@ fn parse(op: &Operation, caller: &Caller, devices: &HashMap<String, DeviceKey>) 
             if body.member_id != caller.user_id {
                 return Parsed::Forbidden;
             }
-            let signature_valid = BASE64.decode(body.signature.trim()).is_ok_and(|sig| {
-                let bytes = model_ballot(&op.op_id, &body).signing_bytes();
-                UnparsedPublicKey::new(&ED25519, &device.public_key)
-                    .verify(&bytes, &sig)
-                    .is_ok()
-            });
+            let signature = BASE64.decode(body.signature.trim()).unwrap_or_default();
+            let bytes = model_ballot(&op.op_id, &body).signing_bytes();
+            let signature_valid = UnparsedPublicKey::new(&ED25519, &device.public_key)
+                .verify(&bytes, &signature)
+                .is_ok();
             Parsed::Ballot {
                 signature_valid,
                 device_revoked: device.revoked,
+                token: model::BallotToken::from_signature(&signature),
                 body,
             }
         }
@@ -248,30 +383,59 @@ struct NewOp<'a> {
     motion_id: Option<&'a str>,
 }
 
+/// Decided operations of one push, written together by [`OpRows::flush`]
+/// (one multi-row INSERT per 100 instead of one per operation).
+#[derive(Default)]
+struct OpRows(Vec<Value>);
+
+const OP_COLUMNS: usize = 9;
+const OP_ROWS_PER_INSERT: usize = 100;
+
+impl OpRows {
+    fn flush(&mut self, conn: &mut dyn Conn) -> Result<(), AppError> {
+        for chunk in self.0.chunks(OP_COLUMNS * OP_ROWS_PER_INSERT) {
+            let values = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len() / OP_COLUMNS].join(", ");
+            conn.execute(
+                &format!("INSERT INTO ops (op_id, user_id, device_id, kind, motion_id, status, reason, superseded_by, created_at) VALUES {values}"),
+                chunk,
+            )?;
+        }
+        self.0.clear();
+        Ok(())
+    }
+}
+
 fn store_op(
-    tx: &mut Tx<'_>,
+    rows: &mut OpRows,
     caller: &Caller,
     op: &NewOp<'_>,
     outcome: &OpOutcome,
     superseded_by: Option<&str>,
     now: i64,
-) -> Result<(), AppError> {
+) {
     let (status, reason) = match outcome {
         OpOutcome::Accepted => ("accepted", None),
         OpOutcome::Superseded => ("superseded", None),
         OpOutcome::Rejected { reason } => ("rejected", Some(reason.as_str())),
     };
-    tx.conn.execute(
-        "INSERT INTO ops (op_id, user_id, device_id, kind, motion_id, status, reason, superseded_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        params![op.op_id, &caller.user_id, caller.device_id.as_deref(), op.kind.as_str(), op.motion_id, status, reason, superseded_by, now],
-    )?;
-    Ok(())
+    rows.0.extend_from_slice(params![
+        op.op_id,
+        &caller.user_id,
+        caller.device_id.as_deref(),
+        op.kind.as_str(),
+        op.motion_id,
+        status,
+        reason,
+        superseded_by,
+        now
+    ]);
 }
 
 /// A ballot waiting for its motion's reconciliation: its index in the push.
 struct Pending {
     index: usize,
     submission: model::Submission,
+    token: model::BallotToken,
 }
 
 fn decide_all(
@@ -288,6 +452,10 @@ fn decide_all(
     let mut duplicates: Vec<(usize, usize)> = Vec::new();
     let mut ballots: HashMap<String, Vec<Pending>> = HashMap::new();
     let mut motion_order: Vec<String> = Vec::new();
+    let mut rows = OpRows::default();
+    let mut receipts: Vec<Option<BallotReceipt>> = vec![None; ops.len()];
+    // Operations decided before this push: their receipts are looked up.
+    let mut earlier = false;
 
     for (index, (op, parsed)) in ops.iter().zip(parsed).enumerate() {
         if op.op_id.is_empty() || op.op_id.len() > MAX_OP_ID_LEN {
@@ -297,6 +465,7 @@ fn decide_all(
         }
         if let Some((owner, outcome)) = stored.get(&op.op_id) {
             outcomes[index] = Some(if owner == &caller.user_id {
+                earlier = true;
                 outcome.clone()
             } else {
                 rejected("forbidden")
@@ -321,10 +490,12 @@ fn decide_all(
                 Err(e) => reason_of(e)?,
             },
             Parsed::Attendance(body) => mark_attendance(tx, caller, &op.op_id, &body, now)?,
+            Parsed::Annotation(a) => crate::annotations::decide(tx, caller, &op.op_id, &a, now)?,
             Parsed::Ballot {
                 body,
                 signature_valid,
                 device_revoked,
+                token,
             } => {
                 let submission = model::Submission {
                     ballot: model_ballot(&op.op_id, &body),
@@ -338,35 +509,99 @@ fn decide_all(
                 if !ballots.contains_key(&body.motion_id) {
                     motion_order.push(body.motion_id.clone());
                 }
-                ballots
-                    .entry(body.motion_id)
-                    .or_default()
-                    .push(Pending { index, submission });
+                ballots.entry(body.motion_id).or_default().push(Pending {
+                    index,
+                    submission,
+                    token,
+                });
                 continue;
             }
         };
-        store_op(tx, caller, &new, &outcome, None, now)?;
+        store_op(&mut rows, caller, &new, &outcome, None, now);
         outcomes[index] = Some(outcome);
     }
 
     for motion_id in motion_order {
         let pending = ballots.remove(&motion_id).unwrap_or_default();
-        for (index, outcome) in reconcile_motion(tx, caller, &motion_id, &pending, now)? {
+        for (index, outcome, receipt) in
+            reconcile_motion(tx, &mut rows, caller, &motion_id, &pending, now)?
+        {
             outcomes[index] = Some(outcome);
+            receipts[index] = receipt;
         }
     }
+    rows.flush(tx.conn)?;
     for (index, first) in duplicates {
         outcomes[index] = outcomes[first].clone();
+        receipts[index] = receipts[first].clone();
     }
-    ops.iter()
+    let mut results = ops
+        .iter()
         .zip(outcomes)
-        .map(|(op, outcome)| {
+        .zip(receipts)
+        .map(|((op, outcome), receipt)| {
             Ok(OpResult {
                 op_id: op.op_id.clone(),
                 outcome: outcome.ok_or_else(|| AppError::internal("operation left undecided"))?,
+                receipt,
             })
         })
-        .collect()
+        .collect::<Result<Vec<_>, AppError>>()?;
+    if earlier {
+        add_receipts(tx.conn, &mut results)?;
+    }
+    Ok(results)
+}
+
+/// A motion as reconciliation needs it, read once per transaction and
+/// shared by the grouped pushes in it (nothing they do changes a motion).
+struct LoadedMotion {
+    body: MotionBody,
+    motion: model::Motion,
+    state: model::MotionState,
+    meeting: MeetingBody,
+}
+
+/// The motion of a batch of ballots, or `None` if the caller may not see it
+/// (the rule of `meeting_for(.., Need::See)`, with the meeting at hand).
+fn motion_for_ballots(
+    tx: &mut Tx<'_>,
+    caller: &Caller,
+    motion_id: &str,
+) -> Result<Option<Arc<LoadedMotion>>, AppError> {
+    let key = format!("motion:{motion_id}");
+    let cached = tx
+        .memo
+        .get(&key)
+        .cloned()
+        .and_then(|m| m.downcast::<LoadedMotion>().ok());
+    let loaded = match cached {
+        Some(l) => l,
+        None => {
+            let Some((body, motion, state)) = load_motion_as(tx.conn, None, motion_id)? else {
+                return Ok(None);
+            };
+            let Some(meeting) = records::meeting(tx.conn, &body.meeting_id)? else {
+                return Ok(None);
+            };
+            let l = Arc::new(LoadedMotion {
+                body,
+                motion,
+                state,
+                meeting,
+            });
+            tx.memo.insert(key, l.clone());
+            l
+        }
+    };
+    match role_in(tx.conn, &caller.user_id, &loaded.meeting.committee_id)? {
+        Some(role)
+            if loaded.meeting.status != MeetingStatus::Draft || role.can_prepare_meetings() =>
+        {
+            Ok(Some(loaded))
+        }
+        _ => Ok(None),
+    }
 }
 
 /// The model's view of a stored motion, or `None` if the caller may not see it.
@@ -375,13 +610,29 @@ pub fn load_motion(
     caller: &Caller,
     motion_id: &str,
 ) -> Result<Option<(MotionBody, model::Motion, model::MotionState)>, AppError> {
+    load_motion_as(conn, Some(caller), motion_id)
+}
+
+/// [`load_motion`] for `caller`, or for the server itself (`None`: no
+/// access check, for the background finaliser).
+pub fn load_motion_as(
+    conn: &mut dyn Conn,
+    caller: Option<&Caller>,
+    motion_id: &str,
+) -> Result<Option<(MotionBody, model::Motion, model::MotionState)>, AppError> {
     let Some(mo) = records::motion(conn, motion_id)? else {
         return Ok(None);
     };
-    let m = match meeting_for(conn, caller, &mo.meeting_id, Need::See) {
-        Ok((m, _)) => m,
-        Err(e) if e.code == ErrorCode::NotFound => return Ok(None),
-        Err(e) => return Err(e),
+    let m = match caller {
+        Some(caller) => match meeting_for(conn, caller, &mo.meeting_id, Need::See) {
+            Ok((m, _)) => m,
+            Err(e) if e.code == ErrorCode::NotFound => return Ok(None),
+            Err(e) => return Err(e),
+        },
+        None => match records::meeting(conn, &mo.meeting_id)? {
+            Some(m) => m,
+            None => return Ok(None),
+        },
     };
     let opened_seq = conn
         .query(
@@ -480,16 +731,17 @@ fn outcome_of(status: &model::OpStatus) -> OpOutcome {
 
 fn reconcile_motion(
     tx: &mut Tx<'_>,
+    rows: &mut OpRows,
     caller: &Caller,
     motion_id: &str,
     pending: &[Pending],
     now: i64,
-) -> Result<Vec<(usize, OpOutcome)>, AppError> {
+) -> Result<Vec<(usize, OpOutcome, Option<BallotReceipt>)>, AppError> {
     let batch: Vec<model::Submission> = pending.iter().map(|p| p.submission.clone()).collect();
-    let loaded = load_motion(tx.conn, caller, motion_id)?;
+    let loaded = motion_for_ballots(tx, caller, motion_id)?;
     let secret = loaded
         .as_ref()
-        .is_some_and(|(mo, _, _)| mo.kind == MotionKind::Secret);
+        .is_some_and(|l| l.body.kind == MotionKind::Secret);
     // Only the members of this batch matter to the ledger: restoring just
     // them keeps a ballot's cost independent of how many have voted before.
     let members: BTreeSet<&str> = pending
@@ -541,13 +793,17 @@ fn reconcile_motion(
         std::iter::empty(),
         counting,
     );
-    let reconciled = model::reconcile(loaded.as_ref().map(|(_, m, s)| (m, s)), &mut ledger, &batch);
+    let reconciled = model::reconcile(
+        loaded.as_ref().map(|l| (&l.motion, &l.state)),
+        &mut ledger,
+        &batch,
+    );
 
     let new_ops: HashMap<&str, &Pending> = pending
         .iter()
         .map(|p| (p.submission.ballot.op_id.as_str(), p))
         .collect();
-    let motion_ref = loaded.as_ref().map(|(mo, _, _)| mo.id.as_str());
+    let motion_ref = loaded.as_ref().map(|l| l.body.id.as_str());
     for (op_id, status) in &reconciled.changes {
         let by = match status {
             model::OpStatus::Superseded { by } => Some(by.as_str()),
@@ -559,7 +815,7 @@ fn reconcile_motion(
                 kind: OpKind::Ballot,
                 motion_id: motion_ref,
             };
-            store_op(tx, caller, &op, &outcome_of(status), by, now)?;
+            store_op(rows, caller, &op, &outcome_of(status), by, now);
         } else {
             // An earlier ballot of the member, replaced by one of this push.
             tx.conn.execute(
@@ -572,14 +828,18 @@ fn reconcile_motion(
             )?;
         }
     }
-    let rng = SystemRandom::new();
+    let tokens: HashMap<&str, model::BallotToken> = pending
+        .iter()
+        .map(|p| (p.submission.ballot.op_id.as_str(), p.token))
+        .collect();
     let mut audit = Vec::new();
     for (ballot, cast_at) in &reconciled.accepted {
         if secret {
-            let mut token = [0u8; 16];
-            rng.fill(&mut token)
-                .map_err(|_| AppError::internal("no randomness for a ballot token"))?;
-            let (voter, sealed) = model::split_secret(ballot, model::BallotToken(token));
+            let token = tokens
+                .get(ballot.op_id.as_str())
+                .copied()
+                .ok_or_else(|| AppError::internal("accepted ballot not in the batch"))?;
+            let (voter, sealed) = model::split_secret(ballot, token);
             tx.conn.execute(
                 "INSERT INTO voters (motion_id, member_id, op_id) VALUES (?, ?, ?)",
                 params![
@@ -619,11 +879,31 @@ fn reconcile_motion(
     }
     // Secret ballots enter the chain only when the result is final, sealed
     // in token order (see `results.rs`), so the chain does not reveal who voted when.
-    crate::audit::append(tx, audit)?;
+    let hashes: Vec<(String, String)> = audit
+        .iter()
+        .filter_map(|r| match r {
+            model::AuditRecord::NamedBallot { op_id, .. } => {
+                Some((op_id.as_str().to_owned(), r.receipt().to_hex()))
+            }
+            _ => None,
+        })
+        .collect();
+    let appended = crate::audit::append(tx, audit)?;
+    let mut receipts: HashMap<String, BallotReceipt> = HashMap::new();
+    for (i, (op_id, hash)) in hashes.into_iter().enumerate() {
+        let seq = appended.first_seq + i64::try_from(i).unwrap_or(i64::MAX);
+        receipts.insert(op_id, BallotReceipt { hash, seq });
+    }
     Ok(pending
         .iter()
         .zip(&reconciled.results)
-        .map(|(p, status)| (p.index, outcome_of(status)))
+        .map(|(p, status)| {
+            let receipt = match status {
+                model::OpStatus::Accepted => receipts.remove(p.submission.ballot.op_id.as_str()),
+                _ => None,
+            };
+            (p.index, outcome_of(status), receipt)
+        })
         .collect())
 }
 

@@ -4,6 +4,7 @@
 mod common;
 
 mod accounts;
+mod annotations;
 mod blobs;
 mod chair;
 mod cli;

@@ -113,6 +113,34 @@ both!(every_endpoint_for_every_caller, |kind| async move {
             Payload::Json(json!({"op_ids": []})),
             ANY_USER,
         ),
+        // Before a user's first device stores one, nobody has a key to fetch;
+        // storing one is each user's own business.
+        row(
+            "GET",
+            "/v1/annotation-key".into(),
+            Payload::None,
+            [401, 404, 404, 404, 404, 404, 403],
+        ),
+        row(
+            "PUT",
+            "/v1/annotation-key".into(),
+            Payload::Json(json!({
+                "key_id": "0123456789abcdef0123456789abcdef",
+                "kdf": "argon2id-v19",
+                "m_kib": 19456, "t": 2, "p": 1,
+                "salt": "AAAAAAAAAAAAAAAAAAAAAA==",
+                "nonce": "AAAAAAAAAAAAAAAA",
+                "wrapped_key": "A".repeat(64),
+            })),
+            ANY_USER,
+        ),
+        // No record has this receipt: nothing to prove, to anyone.
+        row(
+            "GET",
+            format!("/v1/audit/inclusion/{}", "ab".repeat(32)),
+            Payload::None,
+            [401, 404, 404, 404, 404, 404, 403],
+        ),
         row(
             "GET",
             format!("/v1/blobs/{sha}"),
