@@ -11,6 +11,7 @@
 use std::time::Instant;
 
 use anyhow::{Context, Result};
+use ecabinet_benchkit::{Goal, Row};
 use ecabinet_store::testing::test_config;
 use ecabinet_sync::{enrol, EnrolRequest, Session, SyncOptions, Syncer};
 use ecabinet_tests::{pdf_of_size, TestServer};
@@ -145,8 +146,25 @@ async fn run() -> Result<()> {
         drop(store);
     }
     let (o, c) = (median(&mut ours.clone()), median(&mut curl.clone()));
-    println!("| initial sync | ours {o:.0} MB/s (runs {ours:.0?}) | curl {c:.0} MB/s (runs {curl:.0?}) | ratio {:.2} | goal ≥ 0.80 | {} |",
-        o / c, if o / c >= 0.8 { "met" } else { "MISSED" });
+    let ratios: Vec<f64> = ours.iter().zip(&curl).map(|(o, c)| o / c).collect();
+    println!(
+        "initial sync: ours {o:.0} MB/s (runs {ours:.0?}), curl {c:.0} MB/s (runs {curl:.0?})"
+    );
+    Row::repeated(
+        "Sync",
+        &format!(
+            "Initial sync of {docs} PDFs, {:.2} GB, loopback: ours vs curl --parallel {CONCURRENCY}",
+            total as f64 / 1e9
+        ),
+        &ratios,
+        "× curl",
+        Goal::AtLeast,
+        0.8,
+    )
+    .detail(format!(
+        "ours {o:.0} MB/s (pull + signature check + encrypted resumable download + SHA-256) · curl {c:.0} MB/s (blobs to files); ratio per alternating pair"
+    ))
+    .emit();
 
     // One-item delta.
     let dir = tempfile::tempdir()?;
@@ -192,10 +210,24 @@ async fn run() -> Result<()> {
         let r = syncer.sync_once(&()).await?;
         times.push(t.elapsed().as_secs_f64() * 1000.0);
         anyhow::ensure!(r.pull.changes >= 1);
+        anyhow::ensure!(
+            r.documents.bytes_downloaded() == 0,
+            "a one-item delta downloaded documents"
+        );
     }
-    println!(
-        "| one-item delta sync | {:.1} ms median (runs {times:.1?}) | feed page {bytes} bytes | no document re-downloaded |",
-        median(&mut times)
-    );
+    Row::repeated(
+        "Sync",
+        "One-item delta sync (new agenda item): time",
+        &times,
+        "ms",
+        Goal::AtMost,
+        // The issue asks for the figure; a delta well under a tenth of a
+        // second keeps live updates instant.
+        100.0,
+    )
+    .detail(format!(
+        "feed page {bytes} bytes; no document re-downloaded (checked)"
+    ))
+    .emit();
     Ok(())
 }

@@ -1,0 +1,347 @@
+"""App benchmark (run by scripts/bench; not a test): the release app in a real
+window under Xvfb, driven through tauri-driver like the end-to-end tests.
+
+- Cold start to the unlocked meetings list: from the app process's start (its
+  start time in /proc) to the PIN screen being shown, plus from pressing
+  "unlock" to the meetings list being shown. Typing the PIN is not counted.
+  Each repetition is a new app process on a device pre-loaded with the
+  headless client (`ecabinet enrol` + `ecabinet sync`), as a secretary would.
+- Memory of all the app's processes together (the Rust process and WebKit's
+  web and network processes: RSS summed, and PSS, which counts shared pages
+  once) while a 500-page, ≥ 100 MB document is scrolled end to end.
+
+Writes one JSON row per figure to the file named by --rows (the shape of
+crates/benchkit's Row) and prints them.
+"""
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+import zlib
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from conftest import launch_app  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+
+PIN = "135790"
+BIG_TITLE = "Tài liệu 500 trang (đo bộ nhớ)"
+
+
+def tid(name: str):
+    return (By.CSS_SELECTOR, f'[data-testid="{name}"]')
+
+
+# ---- a 500-page, image-heavy PDF --------------------------------------------
+
+def big_pdf(pages: int = 500, image_kib: int = 210) -> bytes:
+    """Pages with a line of text, some vector strokes and an incompressible
+    RGB image each, so the file is large the way scanned annexes are."""
+    side = int((image_kib * 1024 / 3) ** 0.5)
+    objs: list[bytes] = []
+
+    def add(body: bytes) -> int:
+        objs.append(body)
+        return len(objs)
+
+    font = add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+    page_ids = []
+    pages_id_placeholder = len(objs) + 1  # filled below: reserve the slot
+    objs.append(b"")
+    rng = random.Random(20261125)
+    for p in range(pages):
+        raw = rng.randbytes(side * side * 3)
+        img = add(
+            b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceRGB "
+            b"/BitsPerComponent 8 /Length %d >>\nstream\n" % (side, side, len(raw))
+            + bytes(raw) + b"\nendstream"
+        )
+        content = (
+            b"BT /F1 18 Tf 60 780 Td (Trang %d - phu luc ngan sach) Tj ET\n"
+            b"0.2 0.3 0.8 RG 2 w 60 740 m 535 740 l S\n"
+            b"q 475 0 0 475 60 220 cm /Im Do Q\n" % (p + 1)
+        )
+        packed = zlib.compress(content)
+        stream = add(b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(packed) + packed + b"\nendstream")
+        page_ids.append(add(
+            b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 595 842] /Contents %d 0 R "
+            b"/Resources << /Font << /F1 %d 0 R >> /XObject << /Im %d 0 R >> >> >>"
+            % (pages_id_placeholder, stream, font, img)
+        ))
+    kids = b" ".join(b"%d 0 R" % i for i in page_ids)
+    objs[pages_id_placeholder - 1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, len(page_ids))
+    catalog = add(b"<< /Type /Catalog /Pages %d 0 R >>" % pages_id_placeholder)
+    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for i, body in enumerate(objs, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
+    for off in offsets:
+        out += b"%010d 00000 n \n" % off
+    out += b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, catalog, xref)
+    return bytes(out)
+
+
+# ---- server and a pre-loaded device -------------------------------------------
+
+def http(method: str, url: str, token: str | None = None, body=None, content_type="application/json"):
+    data = None
+    if body is not None:
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+    req = urllib.request.Request(url, data=data, method=method)
+    if data is not None:
+        req.add_header("content-type", content_type)
+    if token:
+        req.add_header("authorization", f"Bearer {token}")
+    with urllib.request.urlopen(req, timeout=600) as r:
+        text = r.read()
+    return json.loads(text) if text else None
+
+
+def start_server(server_bin: Path, data: Path):
+    seeded = subprocess.run([str(server_bin), "seed-demo", "--data-dir", str(data)],
+                            capture_output=True, text=True, check=True, timeout=300)
+    summary = json.loads(seeded.stdout)
+    log = open(data / "server.log", "wb")
+    proc = subprocess.Popen(
+        [str(server_bin), "serve", "--data-dir", str(data), "--listen", "127.0.0.1:0",
+         "--max-upload-bytes", str(400 * 1024 * 1024)],
+        stdout=subprocess.PIPE, stderr=log,
+    )
+    first = proc.stdout.readline().decode().strip()
+    assert first.startswith("listening on "), first
+    threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
+    return proc, first.removeprefix("listening on "), summary
+
+
+def account(summary, role):
+    return next(a for a in summary["accounts"] if a["role"] == role)
+
+
+def add_big_document(url: str, summary, pdf: bytes) -> str:
+    sec = account(summary, "secretary")
+    token = http("POST", f"{url}/v1/login", body={"username": sec["username"], "password": sec["password"]})["token"]
+    meeting = next(m for m in summary["meetings"] if m["status"] != "draft")
+    item = http("POST", f"{url}/v1/meetings/{meeting['id']}/agenda", token, {"title": BIG_TITLE})["id"]
+    doc = http("POST", f"{url}/v1/agenda/{item}/documents", token, {"title": BIG_TITLE})["id"]
+    http("POST", f"{url}/v1/documents/{doc}/versions", token, pdf, "application/pdf")
+    http("POST", f"{url}/v1/meetings/{meeting['id']}/publish", token)
+    return meeting["title"]
+
+
+def preload(cli_bin: Path, data: Path, url: str, summary):
+    member = account(summary, "member")
+    env = dict(os.environ, ECABINET_PASSWORD=member["password"], ECABINET_PIN=PIN)
+    subprocess.run([str(cli_bin), "--data-dir", str(data), "enrol", "--server", url, "--user", member["username"]],
+                   env=env, check=True, capture_output=True, timeout=300)
+    subprocess.run([str(cli_bin), "--data-dir", str(data), "sync"], env=env, check=True, capture_output=True,
+                   timeout=900)
+
+
+# ---- processes ------------------------------------------------------------------
+
+def pids_of(exe: Path) -> list[int]:
+    target = str(exe.resolve())
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if os.readlink(f"/proc/{entry}/exe") == target:
+                    found.append(int(entry))
+            except OSError:
+                pass
+    return found
+
+
+def children(pid: int) -> list[int]:
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+                if ppid == pid:
+                    out.append(int(entry))
+            except (OSError, ValueError, IndexError):
+                pass
+    return out
+
+
+def tree(pid: int) -> list[int]:
+    todo, seen = [pid], []
+    while todo:
+        p = todo.pop()
+        seen.append(p)
+        todo.extend(children(p))
+    return seen
+
+
+def started_at(pid: int) -> float:
+    """Unix time the process started (clock-tick precision)."""
+    with open(f"/proc/{pid}/stat") as f:
+        ticks = int(f.read().rsplit(")", 1)[1].split()[19])
+    with open("/proc/stat") as f:
+        btime = next(int(line.split()[1]) for line in f if line.startswith("btime"))
+    return btime + ticks / os.sysconf("SC_CLK_TCK")
+
+
+def memory_mb(pids: list[int]) -> tuple[float, float, list[str]]:
+    rss = pss = 0
+    names = []
+    for p in pids:
+        try:
+            with open(f"/proc/{p}/status") as f:
+                fields = dict(line.split(":", 1) for line in f if ":" in line)
+            rss += int(fields["VmRSS"].split()[0])
+            names.append(fields["Name"].strip())
+            with open(f"/proc/{p}/smaps_rollup") as f:
+                pss += next(int(line.split()[1]) for line in f if line.startswith("Pss:"))
+        except (OSError, KeyError, StopIteration):
+            pass
+    return rss / 1024, pss / 1024, names
+
+
+def wait_for(drv, locator, timeout=60.0, poll=0.01):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = drv.find_elements(*locator)
+        if found:
+            return found
+        time.sleep(poll)
+    raise TimeoutError(f"{locator} not shown within {timeout}s")
+
+
+# ---- the benchmark ----------------------------------------------------------------
+
+def row(area, name, values, unit, goal, bound, detail):
+    values = sorted(values)
+    n = len(values)
+    median = (values[n // 2] if n % 2 else (values[n // 2 - 1] + values[n // 2]) / 2) if n else float("nan")
+    met = (median <= bound) if goal == "at_most" else (median >= bound)
+    return {
+        "area": area, "name": name, "value": median, "unit": unit,
+        "spread": {"median": median, "min": values[0], "max": values[-1], "n": n} if n else None,
+        "detail": detail, "goal": goal, "bound": bound, "met": bool(n) and met,
+    }
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--app", type=Path, required=True)
+    ap.add_argument("--server-bin", type=Path, required=True)
+    ap.add_argument("--cli-bin", type=Path, required=True)
+    ap.add_argument("--rows", type=Path)
+    ap.add_argument("--reps", type=int, default=int(os.environ.get("REPS", "3")))
+    args = ap.parse_args()
+
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="ecabinet-bench-app-") as tmp:
+        tmp = Path(tmp)
+        (tmp / "server").mkdir()
+        server, url, summary = start_server(args.server_bin, tmp / "server")
+        try:
+            pdf = big_pdf()
+            print(f"big document: 500 pages, {len(pdf) / 1e6:.0f} MB", flush=True)
+            meeting_title = add_big_document(url, summary, pdf)
+            data = tmp / "device"
+            preload(args.cli_bin, data, url, summary)
+
+            starts, to_pin, to_list = [], [], []
+            idle = scrolled = peak = None
+            for rep in range(args.reps):
+                webview = tmp / f"webview-{rep}"
+                with launch_app(args.app, data, webview, tmp / "logs") as drv:
+                    pin_input = wait_for(drv, tid("unlock-pin"))[0]
+                    shown_pin = time.time()
+                    pids = pids_of(args.app)
+                    assert len(pids) == 1, f"expected one app process, found {pids}"
+                    app_pid = pids[0]
+                    launch = shown_pin - started_at(app_pid)
+                    pin_input.send_keys(PIN)
+                    submit = drv.find_element(*tid("unlock-submit"))
+                    t = time.monotonic()
+                    submit.click()
+                    wait_for(drv, tid("meeting-card"))
+                    unlock = time.monotonic() - t
+                    starts.append((launch + unlock) * 1000)
+                    to_pin.append(launch * 1000)
+                    to_list.append(unlock * 1000)
+                    print(f"launch {rep}: PIN screen after {launch * 1000:.0f} ms, list {unlock * 1000:.0f} ms after unlock",
+                          flush=True)
+                    if rep != args.reps - 1:
+                        continue
+                    # Memory: idle on the list, then the big document scrolled end to end.
+                    time.sleep(2)
+                    idle = memory_mb(tree(app_pid))
+                    card = next(c for c in drv.find_elements(*tid("meeting-card")) if meeting_title in c.text)
+                    card.click()
+                    item = None
+                    for _ in range(600):
+                        item = next((i for i in drv.find_elements(*tid("agenda-item")) if BIG_TITLE in i.text), None)
+                        if item:
+                            break
+                        time.sleep(0.05)
+                    assert item, "the big document's agenda item is not shown"
+                    item.find_elements(*tid("version-open"))[0].click()
+                    scroller = wait_for(drv, tid("pages"))[0]
+                    wait_for(drv, tid("page-image"))
+                    peak_rss = peak_pss = 0.0
+                    pages = 0
+                    while True:
+                        at_end = drv.execute_script(
+                            "const s = arguments[0]; s.scrollTop += s.clientHeight;"
+                            "return s.scrollTop + s.clientHeight >= s.scrollHeight - 2;", scroller)
+                        # Wait for the pages now in view to be rendered and shown.
+                        deadline = time.monotonic() + 5
+                        while time.monotonic() < deadline and not drv.execute_script(
+                                "return [...document.querySelectorAll('[data-testid=page-image]')]"
+                                ".every(i => i.complete && i.naturalWidth > 0)"):
+                            time.sleep(0.02)
+                        pages += 1
+                        rss, pss, _ = memory_mb(tree(app_pid))
+                        peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
+                        if at_end:
+                            break
+                    last = drv.execute_script(
+                        "return document.querySelector('[data-testid=page-indicator]').textContent")
+                    time.sleep(1)
+                    scrolled = memory_mb(tree(app_pid))
+                    peak = (peak_rss, peak_pss)
+                    print(f"scrolled {pages} screens to '{last}'; processes: {', '.join(scrolled[2])}", flush=True)
+
+            rows.append(row(
+                "App", "Cold start to the unlocked meetings list (release app, Xvfb)", starts, "ms", "at_most", 1500,
+                f"process start → PIN screen {sorted(to_pin)[len(to_pin) // 2]:.0f} ms + unlock → list "
+                f"{sorted(to_list)[len(to_list) // 2]:.0f} ms (Argon2id 64 MiB included); typing not counted",
+            ))
+            if scrolled and idle and peak:
+                rows.append(row(
+                    "App", "Memory of all app processes, 500-page document scrolled end to end (peak RSS sum)",
+                    [peak[0]], "MB", "at_most", 650,
+                    f"processes: {', '.join(sorted(set(scrolled[2])))}; idle on the list {idle[0]:.0f} MB RSS / "
+                    f"{idle[1]:.0f} MB PSS; after the scroll {scrolled[0]:.0f} MB RSS / {scrolled[1]:.0f} MB PSS; "
+                    f"peak PSS {peak[1]:.0f} MB",
+                ))
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+    for r in rows:
+        print("ROW", json.dumps(r, ensure_ascii=False), flush=True)
+        if args.rows:
+            with open(args.rows, "a") as f:
+                f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
