@@ -11,6 +11,7 @@ pub mod annotations;
 pub mod api;
 mod error;
 pub mod feed;
+pub mod hex;
 mod manifest;
 pub mod ops;
 

@@ -200,7 +200,7 @@ impl AuditRecordWire {
         match r {
             AuditRecord::MotionCreated { motion_id, digest } => AuditRecordWire::MotionCreated {
                 motion_id: motion_id.as_str().to_owned(),
-                digest: hex(digest),
+                digest: crate::hex::encode(digest),
             },
             AuditRecord::MotionOpened { motion_id, at, seq } => AuditRecordWire::MotionOpened {
                 motion_id: motion_id.as_str().to_owned(),
@@ -231,7 +231,7 @@ impl AuditRecordWire {
                 closed_at,
             } => AuditRecordWire::SecretBallot {
                 motion_id: motion_id.as_str().to_owned(),
-                token: hex(&token.0),
+                token: crate::hex::encode(&token.0),
                 choice: *choice,
                 closed_at: *closed_at,
             },
@@ -243,7 +243,7 @@ impl AuditRecordWire {
         Some(match self {
             AuditRecordWire::MotionCreated { motion_id, digest } => AuditRecord::MotionCreated {
                 motion_id: MotionId::new(motion_id.as_str()),
-                digest: unhex(digest)?,
+                digest: crate::hex::decode_array(digest)?,
             },
             AuditRecordWire::MotionOpened { motion_id, at, seq } => AuditRecord::MotionOpened {
                 motion_id: MotionId::new(motion_id.as_str()),
@@ -274,7 +274,7 @@ impl AuditRecordWire {
                 closed_at,
             } => AuditRecord::SecretBallot {
                 motion_id: MotionId::new(motion_id.as_str()),
-                token: BallotToken(unhex(token)?),
+                token: BallotToken(crate::hex::decode_array(token)?),
                 choice: *choice,
                 closed_at: *closed_at,
             },
@@ -316,21 +316,6 @@ pub struct InclusionProofBody {
     pub records: Vec<AuditRecordWire>,
     /// Hex head after the last record: the motion's published `audit_head`.
     pub head: String,
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex<const N: usize>(s: &str) -> Option<[u8; N]> {
-    if s.len() != 2 * N || !s.is_ascii() {
-        return None;
-    }
-    let mut out = [0u8; N];
-    for (i, slot) in out.iter_mut().enumerate() {
-        *slot = u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok()?;
-    }
-    Some(out)
 }
 
 /// `POST /v1/ops` response: one result per request operation, in order.

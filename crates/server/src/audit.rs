@@ -10,6 +10,7 @@ use ecabinet_model::{
     chain_head, verify_chain, AuditRecord, BallotToken, ChainEntry, ChainHead, MemberId, MotionId,
     OpId,
 };
+use ecabinet_protocol::hex;
 use serde_json::{json, Value as Json};
 
 use crate::db::{Conn, DbError, Tx, Value};
@@ -28,26 +29,11 @@ pub enum AuditLogError {
     Broken { seq: i64 },
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex<const N: usize>(s: &str) -> Option<[u8; N]> {
-    if s.len() != 2 * N || !s.is_ascii() {
-        return None;
-    }
-    let mut out = [0u8; N];
-    for (i, slot) in out.iter_mut().enumerate() {
-        *slot = u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok()?;
-    }
-    Some(out)
-}
-
 /// The stored form of a record.
 pub fn encode(record: &AuditRecord) -> String {
     match record {
         AuditRecord::MotionCreated { motion_id, digest } => {
-            json!({"type": "motion_created", "motion_id": motion_id.as_str(), "digest": hex(digest)})
+            json!({"type": "motion_created", "motion_id": motion_id.as_str(), "digest": hex::encode(digest)})
         }
         AuditRecord::MotionOpened { motion_id, at, seq } => {
             json!({"type": "motion_opened", "motion_id": motion_id.as_str(), "at": at, "seq": seq})
@@ -68,7 +54,7 @@ pub fn encode(record: &AuditRecord) -> String {
             token,
             choice,
             closed_at,
-        } => json!({"type": "secret_ballot", "motion_id": motion_id.as_str(), "token": hex(&token.0),
+        } => json!({"type": "secret_ballot", "motion_id": motion_id.as_str(), "token": hex::encode(&token.0),
             "choice": choice, "closed_at": closed_at}),
     }
     .to_string()
@@ -88,7 +74,7 @@ pub fn decode(text: &str) -> Option<AuditRecord> {
     Some(match s("type")? {
         "motion_created" => AuditRecord::MotionCreated {
             motion_id,
-            digest: unhex(s("digest")?)?,
+            digest: hex::decode_array(s("digest")?)?,
         },
         "motion_opened" => AuditRecord::MotionOpened {
             motion_id,
@@ -108,7 +94,7 @@ pub fn decode(text: &str) -> Option<AuditRecord> {
         },
         "secret_ballot" => AuditRecord::SecretBallot {
             motion_id,
-            token: BallotToken(unhex(s("token")?)?),
+            token: BallotToken(hex::decode_array(s("token")?)?),
             choice: u("choice")?,
             closed_at: i("closed_at")?,
         },

@@ -852,7 +852,7 @@ fn reconcile_motion(
                 "INSERT INTO secret_ballots (motion_id, token, choice) VALUES (?, ?, ?)",
                 params![
                     sealed.motion_id.as_str(),
-                    hex(&sealed.token.0),
+                    ecabinet_protocol::hex::encode(&sealed.token.0),
                     i64::from(sealed.choice)
                 ],
             )?;
@@ -905,10 +905,6 @@ fn reconcile_motion(
             (p.index, outcome_of(status), receipt)
         })
         .collect())
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn presence_name(p: PresenceWire) -> &'static str {

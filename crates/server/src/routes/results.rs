@@ -75,8 +75,8 @@ fn publish(
             "SELECT token, choice FROM secret_ballots WHERE motion_id = ?",
             params![motion_id],
         )? {
-            let token =
-                unhex16(&r.text(0)?).ok_or_else(|| AppError::internal("stored ballot token"))?;
+            let token = ecabinet_protocol::hex::decode_array::<16>(&r.text(0)?)
+                .ok_or_else(|| AppError::internal("stored ballot token"))?;
             sealed.push(model::SecretBallot {
                 motion_id: c.motion.id().clone(),
                 token: model::BallotToken(token),
@@ -282,17 +282,6 @@ fn inclusion_proof(
         records,
         head,
     })
-}
-
-fn unhex16(s: &str) -> Option<[u8; 16]> {
-    if s.len() != 32 || !s.is_ascii() {
-        return None;
-    }
-    let mut out = [0u8; 16];
-    for (i, slot) in out.iter_mut().enumerate() {
-        *slot = u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok()?;
-    }
-    Some(out)
 }
 
 fn attendance_of(conn: &mut dyn Conn, meeting_id: &str) -> Result<model::Attendance, AppError> {

@@ -1,0 +1,33 @@
+//! Lower-case hex, the text form of hashes, receipts and ballot tokens on the
+//! wire and in the server's tables.
+
+/// Lower-case hex of `bytes`.
+pub fn encode(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Exactly `N` bytes from `2 * N` hex digits; `None` otherwise.
+pub fn decode_array<const N: usize>(s: &str) -> Option<[u8; N]> {
+    if s.len() != 2 * N || !s.is_ascii() {
+        return None;
+    }
+    let mut out = [0u8; N];
+    for (i, slot) in out.iter_mut().enumerate() {
+        *slot = u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_refuses_wrong_lengths_and_digits() {
+        assert_eq!(encode(&[0x00, 0xab, 0x7f]), "00ab7f");
+        assert_eq!(decode_array::<3>("00ab7f"), Some([0x00, 0xab, 0x7f]));
+        assert_eq!(decode_array::<3>("00ab7"), None);
+        assert_eq!(decode_array::<3>("00ab7g"), None);
+        assert_eq!(decode_array::<2>("00ab7f"), None);
+    }
+}
