@@ -159,11 +159,12 @@ pub(crate) fn open_document(
     let pages = match state.document(version_id) {
         Some(handle) => pdf.page_sizes(handle)?,
         None => {
-            // Read on demand (the plaintext never sits whole in memory), after
-            // one pass that authenticates every chunk and the whole hash, so a
-            // blob damaged on disk is refused before any page is shown.
-            store.verify_blob(&sha)?;
-            let opened = pdf.open_reader(store.blob_reader(&sha)?, version_id)?;
+            // Read on demand (the plaintext never sits whole in memory), from
+            // a blob that passed the whole-file check (every chunk's tag and
+            // the hash) in this file's current state, so a blob damaged on
+            // disk is refused before any page is shown.
+            let (reader, _) = store.checked_blob_reader(&sha)?;
+            let opened = pdf.open_reader(reader, version_id)?;
             if let Some(old) = state.add_document(version_id, opened.handle) {
                 let _ = pdf.close(old);
             }

@@ -65,10 +65,8 @@ fn engine() -> Result<PdfEngine> {
 pub fn render(store: &Store, doc_id: &str, page: u32, dpi: f32, out: &Path) -> Result<()> {
     let v = current_version(store, doc_id)?;
     let engine = engine()?;
-    let doc = engine.open_reader(
-        store.blob_reader(&v.sha256)?,
-        &format!("{doc_id}@{}", v.version),
-    )?;
+    let (reader, _) = store.checked_blob_reader(&v.sha256)?;
+    let doc = engine.open_reader(reader, &format!("{doc_id}@{}", v.version))?;
     if page == 0 || page as usize > doc.pages.len() {
         bail!(
             "page {page} does not exist: the document has {} pages",
@@ -98,12 +96,9 @@ pub fn search(store: &Store, query: &str) -> Result<Value> {
             let Ok(v) = current_version(store, &doc_id) else {
                 continue;
             };
-            let doc = engine.open_reader(
-                store.blob_reader(&v.sha256)?,
-                &format!("{doc_id}@{}", v.version),
-            )?;
-            index.add_document(&doc_id, engine.document_text(doc.handle)?);
-            engine.close(doc.handle)?;
+            let (reader, _) = store.checked_blob_reader(&v.sha256)?;
+            let text = engine.text_of(reader, &format!("{doc_id}@{}", v.version))?;
+            index.add_document(&doc_id, text);
             titles.insert(doc_id, body.get("title").cloned().unwrap_or(Value::Null));
         }
     }

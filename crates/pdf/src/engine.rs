@@ -539,6 +539,21 @@ impl PdfEngine {
         .wait()
     }
 
+    /// Every page's text of a document read from `source`, which is opened
+    /// only for this and closed again: for search indexes over documents
+    /// that are not on screen.
+    pub fn text_of<R>(&self, source: R, version_key: &str) -> Result<Vec<PageText>, PdfError>
+    where
+        R: Read + Seek + Send + 'static,
+    {
+        let doc = self.open_reader(source, version_key)?;
+        let text = self.document_text(doc.handle);
+        let closed = self.close(doc.handle);
+        let text = text?;
+        closed?;
+        Ok(text)
+    }
+
     /// The text of every page of a document, for the search index.
     pub fn document_text(&self, doc: DocHandle) -> Result<Vec<PageText>, PdfError> {
         self.submit(None, move |owner| {

@@ -286,6 +286,11 @@ impl BlobWriter {
         }))
     }
 
+    /// The blob's id: the SHA-256 of its plaintext, in hex.
+    pub fn blob_id(&self) -> &str {
+        &self.id.hex
+    }
+
     /// Plaintext bytes already stored when this writer was opened: the download
     /// continues from here (e.g. `Range: bytes=<resume_offset>-`). Always a
     /// multiple of [`CHUNK_SIZE`] unless the whole blob was already there.
@@ -563,6 +568,14 @@ impl BlobReader {
         self.total == 0
     }
 
+    /// The identity of the open file as the file system reports it (taken
+    /// from the open handle, so a file swapped in after opening is not
+    /// mistaken for this one).
+    pub(crate) fn stamp(&self) -> Result<FileStamp> {
+        let meta = self.file.metadata().map_err(io_err("stat", &self.path))?;
+        Ok(FileStamp::of(&meta))
+    }
+
     /// The plaintext of chunk `index`, decrypted and authenticated.
     fn chunk(&mut self, index: u64) -> Result<&[u8]> {
         if let Some(at) = self.cache.iter().position(|(i, _)| *i == index) {
@@ -606,6 +619,49 @@ impl BlobReader {
             self.cache.push((index, buf));
         }
         Ok(self.cache.last().map(|(_, b)| b.as_slice()).unwrap_or(&[]))
+    }
+}
+
+/// What the file system says about a blob file at the moment it was checked
+/// end to end. On Unix the change time (`ctime`) moves on every write,
+/// truncation, rename or permission change and cannot be set back by an
+/// ordinary process, so an equal stamp means the file is the one checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct FileStamp {
+    pub(crate) size: u64,
+    pub(crate) inode: u64,
+    pub(crate) mtime_ns: i64,
+    pub(crate) ctime_ns: i64,
+}
+
+impl FileStamp {
+    #[cfg(unix)]
+    pub(crate) fn of(meta: &fs::Metadata) -> FileStamp {
+        use std::os::unix::fs::MetadataExt;
+        let ns = |s: i64, n: i64| s.saturating_mul(1_000_000_000).saturating_add(n);
+        FileStamp {
+            size: meta.len(),
+            inode: meta.ino(),
+            mtime_ns: ns(meta.mtime(), meta.mtime_nsec()),
+            ctime_ns: ns(meta.ctime(), meta.ctime_nsec()),
+        }
+    }
+
+    /// Without a change time the modification time is the best there is;
+    /// the chunk tags still authenticate every byte read.
+    #[cfg(not(unix))]
+    pub(crate) fn of(meta: &fs::Metadata) -> FileStamp {
+        let mtime_ns = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
+        FileStamp {
+            size: meta.len(),
+            inode: 0,
+            mtime_ns,
+            ctime_ns: mtime_ns,
+        }
     }
 }
 

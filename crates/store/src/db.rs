@@ -78,6 +78,14 @@ CREATE INDEX attendance_meeting ON attendance (meeting_id);
 CREATE TABLE annotation_sealed (
     id TEXT PRIMARY KEY, stamp TEXT NOT NULL, envelope TEXT NOT NULL, reason TEXT NOT NULL) STRICT;
 "#,
+    // v5: blob files checked end to end (tags and SHA-256), with the file
+    // system's stamp of the file at that moment, so opening an unchanged
+    // file again skips the whole-file pass.
+    r#"
+CREATE TABLE blob_seal (
+    sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, inode INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL) STRICT;
+"#,
 ];
 
 /// The schema version this program migrates to.
@@ -211,6 +219,7 @@ mod tests {
             "aa52975c81fdb3b1b4aef53fefee3e47e60b978ccee7adceac0afc5d13808390",
             "cc5ec2a34a2c8dcdbbf327258cc43151554c3b9cc6d0e5fa152ca8d540439624",
             "a042695ff4c7c6c4ccaa48b4ae2123226b8d5c8e99ad03f042018d0b8292e42b",
+            "f480e4b7df785a16ad4d2d772b1479fed1dd8816c1060a2fd913099a37adae78",
         ];
         for (i, sql) in MIGRATIONS.iter().enumerate() {
             let h = crate::hex::encode(

@@ -25,6 +25,7 @@ mod error;
 mod fsutil;
 mod hex;
 mod keys;
+mod seal;
 mod settings;
 #[doc(hidden)]
 pub mod testing;
@@ -43,6 +44,7 @@ pub use cache::{
 pub use db::{DB_FILE, SCHEMA_VERSION};
 pub use error::{Result, StoreError};
 pub use keys::{Clock, KdfParams, PinPolicy, StoreState, SystemClock, KEY_FILE};
+pub use seal::BlobCheck;
 pub use settings::CacheCounts;
 
 use crate::blob::BlobPaths;
@@ -231,40 +233,12 @@ impl Store {
     }
 
     /// Checks a complete blob end to end without keeping its plaintext:
-    /// every chunk's authentication tag and the SHA-256 of the whole. The app
-    /// calls it before showing a document read on demand through
-    /// [`Store::blob_reader`], so a blob damaged on disk is refused as a
-    /// whole instead of failing at the first page that touches the damage.
+    /// every chunk's authentication tag and the SHA-256 of the whole. Most
+    /// callers want [`Store::checked_blob_reader`], which runs this only when
+    /// the file is not the one last checked.
     pub fn verify_blob(&self, sha256_hex: &str) -> Result<()> {
-        use std::io::Read;
         let mut reader = self.blob_reader(sha256_hex)?;
-        let mut hasher = ring::digest::Context::new(&ring::digest::SHA256);
-        let mut buf = vec![0u8; 1024 * 1024];
-        loop {
-            let n = reader.read(&mut buf).map_err(|e| {
-                let message = e.to_string();
-                match e.into_inner().map(|inner| inner.downcast::<StoreError>()) {
-                    Some(Ok(store_error)) => *store_error,
-                    _ => StoreError::Io {
-                        op: "read blob",
-                        path: sha256_hex.into(),
-                        source: std::io::Error::other(message),
-                    },
-                }
-            })?;
-            if n == 0 {
-                break;
-            }
-            hasher.update(&buf[..n]);
-        }
-        let actual = hex::encode(hasher.finish().as_ref());
-        if actual != sha256_hex {
-            return Err(StoreError::BlobHashMismatch {
-                expected: sha256_hex.to_owned(),
-                actual,
-            });
-        }
-        Ok(())
+        seal::verify_whole(&mut reader, sha256_hex)
     }
 
     /// Whether a complete blob is stored (partial downloads do not count).
@@ -277,7 +251,8 @@ impl Store {
     pub fn remove_blob(&self, sha256_hex: &str) -> Result<()> {
         let id = blob::BlobId::parse(sha256_hex)?;
         fsutil::remove_file_if_exists(&self.blobs.complete_path(&id))?;
-        fsutil::remove_file_if_exists(&self.blobs.partial_path(&id))
+        fsutil::remove_file_if_exists(&self.blobs.partial_path(&id))?;
+        self.forget_seal(&id.hex)
     }
 
     /// The raw SQLCipher key as 64 hex digits, for opening `cache.db` with an

@@ -256,7 +256,7 @@ impl Syncer {
             let w = writer
                 .take()
                 .ok_or_else(|| Fetch::Retry("writer lost".into()))?;
-            return match self.with_store(move |_| w.finish()).await {
+            return match self.with_store(move |s| s.finish_blob(w)).await {
                 Ok(()) => Ok(0),
                 Err(SyncError::Store(StoreError::BlobHashMismatch { .. })) => Err(Fetch::Retry(
                     "the stored copy did not verify; downloading again".to_owned(),
@@ -370,7 +370,7 @@ impl Syncer {
                 "truncated: the server sent {position} of {size} bytes"
             )));
         }
-        match self.with_store(move |_| w.finish()).await {
+        match self.with_store(move |s| s.finish_blob(w)).await {
             Ok(()) => Ok(transferred),
             Err(SyncError::Store(StoreError::BlobHashMismatch { .. })) => Err(Fetch::Reject(
                 "tampered: the content does not match the signed hash".to_owned(),

@@ -6,6 +6,7 @@ mod cache;
 mod confidentiality;
 mod crash;
 mod keys;
+mod seal;
 mod tamper;
 mod upgrade;
 

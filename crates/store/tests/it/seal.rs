@@ -1,0 +1,130 @@
+//! The whole-file check before a blob is read on demand, and its seal.
+
+use std::io::{Read, Seek, SeekFrom, Write};
+
+use ecabinet_store::{testing, BlobCheck, Store, StoreError, BLOB_DIR, CHUNK_SIZE};
+
+use crate::new_store;
+
+fn stored(store: &Store, len: usize, seed: u64, seal: bool) -> (String, Vec<u8>) {
+    let data = testing::pattern(len, seed);
+    let sha = testing::sha256_hex(&data);
+    let mut w = store.blob_writer(&sha, data.len() as u64).expect("writer");
+    w.append(&data).expect("append");
+    if seal {
+        store.finish_blob(w).expect("finish and seal");
+    } else {
+        w.finish().expect("finish");
+    }
+    (sha, data)
+}
+
+fn read_all(store: &Store, sha: &str) -> Result<(Vec<u8>, BlobCheck), StoreError> {
+    let (mut reader, check) = store.checked_blob_reader(sha)?;
+    let mut out = Vec::new();
+    reader.read_to_end(&mut out).expect("read");
+    Ok((out, check))
+}
+
+#[test]
+fn a_downloaded_blob_opens_without_a_second_pass_and_reads_back_whole() {
+    let (_tmp, store) = new_store();
+    let (sha, data) = stored(&store, 5 * CHUNK_SIZE + 123, 1, true);
+    let (back, check) = read_all(&store, &sha).expect("open");
+    assert_eq!(check, BlobCheck::Sealed);
+    assert!(back == data, "plaintext differs");
+}
+
+#[test]
+fn a_blob_never_checked_is_checked_once_then_sealed() {
+    let (_tmp, store) = new_store();
+    let (sha, data) = stored(&store, 3 * CHUNK_SIZE, 2, false);
+    let (back, first) = read_all(&store, &sha).expect("first open");
+    assert_eq!(first, BlobCheck::Verified);
+    assert!(
+        back == data,
+        "plaintext differs after the check rewound the reader"
+    );
+    assert_eq!(read_all(&store, &sha).expect("second").1, BlobCheck::Sealed);
+}
+
+/// A byte flipped in place in the last chunk, with the modification time set
+/// back: the change time still moves, so the whole-file check runs and
+/// refuses the blob before a reader is handed out — although the first
+/// chunks would have read fine.
+#[test]
+fn a_sealed_blob_damaged_in_place_with_its_mtime_restored_is_refused_whole() {
+    let (_tmp, store) = new_store();
+    let (sha, _) = stored(&store, 6 * CHUNK_SIZE + 10, 3, true);
+    let path = store.dir().join(BLOB_DIR).join(&sha);
+    let mtime = std::fs::metadata(&path)
+        .expect("stat")
+        .modified()
+        .expect("mtime");
+    // The change time has a resolution of one clock tick; make sure it can move.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&path)
+        .expect("open");
+    let at = file.metadata().expect("len").len() - 20; // inside the last record (10 bytes + tag)
+    let mut byte = [0u8; 1];
+    file.seek(SeekFrom::Start(at)).expect("seek");
+    file.read_exact(&mut byte).expect("read");
+    file.seek(SeekFrom::Start(at)).expect("seek");
+    file.write_all(&[byte[0] ^ 0x20]).expect("write");
+    file.set_modified(mtime).expect("restore mtime");
+    drop(file);
+
+    // Reading on demand alone would hand out the undamaged first chunk.
+    let mut lazy = store
+        .blob_reader(&sha)
+        .expect("header and length are intact");
+    let mut first = vec![0u8; 100];
+    lazy.read_exact(&mut first)
+        .expect("first chunk authenticates");
+
+    match store.checked_blob_reader(&sha) {
+        Err(StoreError::BlobCorrupt { chunk, .. }) => assert_eq!(chunk, 6),
+        Err(e) => panic!("expected BlobCorrupt, got {e:?}"),
+        Ok((_, check)) => panic!("damaged blob handed out ({check:?})"),
+    }
+    // And it stays refused: a failed check does not seal anything.
+    assert!(store.checked_blob_reader(&sha).is_err());
+}
+
+#[test]
+fn a_blob_replaced_by_another_stores_file_is_refused() {
+    let (_tmp, store) = new_store();
+    let (sha, _) = stored(&store, 2 * CHUNK_SIZE, 4, true);
+    // The same plaintext stored by another device's store: a valid blob file,
+    // but under another key and salt.
+    let (_tmp2, other) = new_store();
+    let (sha2, _) = stored(&other, 2 * CHUNK_SIZE, 4, true);
+    assert_eq!(sha, sha2);
+    std::fs::copy(
+        other.dir().join(BLOB_DIR).join(&sha),
+        store.dir().join(BLOB_DIR).join(&sha),
+    )
+    .expect("swap the file");
+    assert!(matches!(
+        store.checked_blob_reader(&sha),
+        Err(StoreError::BlobCorrupt { chunk: 0, .. })
+    ));
+}
+
+#[test]
+fn a_removed_blob_is_missing_and_its_seal_is_gone() {
+    let (_tmp, store) = new_store();
+    let (sha, _) = stored(&store, CHUNK_SIZE, 5, true);
+    store.remove_blob(&sha).expect("remove");
+    assert!(matches!(
+        store.checked_blob_reader(&sha),
+        Err(StoreError::BlobMissing(_))
+    ));
+    // Stored again without the download path's seal: checked afresh.
+    let (sha_again, _) = stored(&store, CHUNK_SIZE, 5, false);
+    assert_eq!(sha_again, sha);
+    assert_eq!(read_all(&store, &sha).expect("open").1, BlobCheck::Verified);
+}
