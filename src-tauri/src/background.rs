@@ -70,6 +70,7 @@ impl LiveSink for Live {
                     if let Some(f) = feed {
                         state.emit(UiEvent::FeedAdvanced(f));
                     }
+                    announce(&state, &store).await;
                     if votes {
                         emit_ballots(&state, &store).await;
                     }
@@ -209,6 +210,22 @@ pub(crate) async fn refresh_status(
             s.pending_outbox = u32::try_from(c.pending_outbox).unwrap_or(u32::MAX);
         }
     });
+}
+
+/// Tells the UI what is new for me since the last round (see [`crate::notices`]).
+async fn announce(state: &AppState, store: &Arc<Store>) {
+    let Ok(me) = state.user_id() else { return };
+    let store = store.clone();
+    let now = tauri::async_runtime::spawn_blocking(move || crate::notices::scan(&store, &me))
+        .await
+        .ok()
+        .and_then(Result::ok);
+    if let Some(now) = now {
+        let news = state.news(now);
+        if !news.is_empty() {
+            state.emit(UiEvent::Notices(news));
+        }
+    }
 }
 
 /// Tells the UI where every ballot of mine stands.

@@ -5,7 +5,7 @@
 //! committed file differs from what the Rust types say
 //! (`UPDATE_BINDINGS=1 cargo test -p ecabinet-app bindings` rewrites it).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 /// The closed set of error codes the UI branches on.
@@ -46,6 +46,10 @@ pub enum IpcErrorCode {
     Conflict,
     /// The signed-in user's role does not allow the action (chair only).
     Forbidden,
+    /// The chosen file is not a whole PDF (secretary uploads).
+    NotPdf,
+    /// The chosen file is larger than an upload may be.
+    FileTooLarge,
     /// The server answered with an error the member cannot act on.
     ServerError,
     /// A bug or an impossible state.
@@ -404,12 +408,196 @@ pub struct MeetingFloor {
     pub speak_pending: Vec<String>,
 }
 
+/// A place in a meeting's documents where the searched words occur.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SearchHitView {
+    pub document_id: String,
+    /// The version searched: the newest downloaded one.
+    pub version_id: String,
+    pub title: String,
+    pub version: u32,
+    /// 0-based page.
+    pub page: u32,
+    /// The matched text as printed (with its diacritics).
+    pub text: String,
+    /// Where it is: `[left, bottom, right, top]` in PDF page coordinates.
+    pub rects: Vec<[f32; 4]>,
+}
+
+/// What a notice is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeKind {
+    /// A motion I may vote on was opened.
+    MotionOpened,
+    /// A document arrived (downloaded, ready to open).
+    DocumentArrived,
+    /// A new version of a document arrived.
+    NewVersion,
+    /// The chair gave me the floor.
+    FloorGranted,
+}
+
+/// Something new for this member after a sync round: the payload of the
+/// `notices` event, shown as a desktop notification and an in-app banner.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct NoticeView {
+    pub kind: NoticeKind,
+    /// The motion's question, the document's title or the agenda item's title.
+    pub title: String,
+    pub meeting_id: String,
+    pub meeting_title: String,
+    /// The motion, document version or speaker request id.
+    pub target_id: String,
+}
+
+/// A committee in which I prepare meetings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct CommitteeRoleView {
+    pub id: String,
+    pub name: String,
+    /// `secretary` or `chair`.
+    pub role: String,
+}
+
+/// The secretary workspace's meeting: the meeting as cached, and which of
+/// its document versions are not published yet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SecretaryMeetingView {
+    pub detail: MeetingDetail,
+    pub unpublished_version_ids: Vec<String>,
+}
+
 /// Payload of the `feed-advanced` event: new records were applied.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct FeedAdvancedView {
     #[ts(type = "number")]
     pub cursor: i64,
+}
+
+/// A point of an ink stroke in PDF page coordinates; `pressure` (0..=1) when
+/// a pen reported it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, TS)]
+pub struct InkPointView {
+    pub x: f32,
+    pub y: f32,
+    pub pressure: Option<f32>,
+}
+
+/// What an annotation is, with its geometry in PDF page coordinates (points,
+/// origin bottom-left of the unrotated page; rectangles are
+/// `[left, bottom, right, top]`), so it survives zoom and rotation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(
+    tag = "kind",
+    rename_all = "snake_case",
+    rename_all_fields = "camelCase"
+)]
+pub enum AnnotationShape {
+    /// Pen strokes; `width` is the line width in points.
+    Ink {
+        strokes: Vec<Vec<InkPointView>>,
+        width: f32,
+    },
+    /// One rectangle per highlighted text line.
+    Highlight { rects: Vec<[f32; 4]> },
+    /// One rectangle per underlined text line.
+    Underline { rects: Vec<[f32; 4]> },
+    /// A sticky note whose icon's top-left corner is at (`x`, `y`).
+    Note { x: f32, y: f32, text: String },
+    /// Text written on the page inside `rect`.
+    Text { rect: [f32; 4], text: String },
+}
+
+/// One of my annotations on a document version.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AnnotationView {
+    pub id: String,
+    /// 0-based page.
+    pub page: u32,
+    /// RGBA, alpha 255 = opaque.
+    pub color: [u8; 4],
+    pub shape: AnnotationShape,
+    /// The annotation clock's stamp of the last edit.
+    pub updated_at: String,
+}
+
+/// A new annotation (`id` null) or a new state of an existing one (an edit,
+/// or undoing its deletion).
+#[derive(Debug, Clone, PartialEq, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AnnotationInput {
+    pub id: Option<String>,
+    pub page: u32,
+    pub color: [u8; 4],
+    pub shape: AnnotationShape,
+}
+
+/// One line of page text, for snapping highlights to it: the line's
+/// rectangle and each character's `[left, right]` (PDF page coordinates).
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct TextLineView {
+    pub rect: [f32; 4],
+    pub chars: Vec<[f32; 2]>,
+}
+
+/// A page's /Rotate (degrees clockwise) and its text lines.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct PageTextView {
+    pub page: u32,
+    pub rotation: u16,
+    pub lines: Vec<TextLineView>,
+}
+
+/// Where "export with my annotations" wrote the PDF.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportView {
+    pub path: String,
+    /// Annotations written into it.
+    pub annotations: u32,
+}
+
+/// One member's progress with one document (read status).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct MemberReadView {
+    pub member_id: String,
+    pub display_name: String,
+    /// When a device of theirs first had the verified bytes, unix ms (their clock).
+    #[ts(type = "number | null")]
+    pub downloaded_at: Option<i64>,
+    /// When they first opened it, unix ms (their clock).
+    #[ts(type = "number | null")]
+    pub opened_at: Option<i64>,
+}
+
+/// The current version of one document of the meeting, member by member.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct DocumentReadView {
+    pub document_id: String,
+    pub version_id: String,
+    pub version: u32,
+    pub title: String,
+    pub members: Vec<MemberReadView>,
+}
+
+/// Answer of `read_status`: who downloaded and opened each document (chair
+/// and secretary). `enabled` is false where the committee has read status
+/// off; `documents` is then empty and the panel stays hidden.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ReadStatusView {
+    pub meeting_id: String,
+    pub enabled: bool,
+    pub documents: Vec<DocumentReadView>,
 }
 
 /// Names of the events the shell emits, with the payload type of each.
@@ -424,6 +612,8 @@ pub mod events {
     pub const FEED_ADVANCED: &str = "feed-advanced";
     /// Payload `Vec<`[`super::BallotView`]`>`: every ballot of mine, after one changed state.
     pub const VOTES_CHANGED: &str = "votes-changed";
+    /// Payload `Vec<`[`super::NoticeView`]`>`: what is new since the last sync round.
+    pub const NOTICES: &str = "notices";
 }
 
 /// The generated TypeScript for every IPC type, in a stable order.
@@ -455,6 +645,21 @@ pub fn typescript_bindings() -> String {
         MemberView::decl(&cfg),
         MeetingFloor::decl(&cfg),
         FeedAdvancedView::decl(&cfg),
+        CommitteeRoleView::decl(&cfg),
+        SecretaryMeetingView::decl(&cfg),
+        SearchHitView::decl(&cfg),
+        NoticeKind::decl(&cfg),
+        NoticeView::decl(&cfg),
+        InkPointView::decl(&cfg),
+        AnnotationShape::decl(&cfg),
+        AnnotationView::decl(&cfg),
+        AnnotationInput::decl(&cfg),
+        TextLineView::decl(&cfg),
+        PageTextView::decl(&cfg),
+        ExportView::decl(&cfg),
+        MemberReadView::decl(&cfg),
+        DocumentReadView::decl(&cfg),
+        ReadStatusView::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from src-tauri/src/ipc.rs by ts-rs. Do not edit by hand:\n\
@@ -466,12 +671,13 @@ pub fn typescript_bindings() -> String {
         out.push_str("\n\n");
     }
     out.push_str(&format!(
-        "export const EVENTS = {{ syncStatus: \"{}\", syncProgress: \"{}\", sessionChanged: \"{}\", feedAdvanced: \"{}\", votesChanged: \"{}\" }} as const;\n",
+        "export const EVENTS = {{ syncStatus: \"{}\", syncProgress: \"{}\", sessionChanged: \"{}\", feedAdvanced: \"{}\", votesChanged: \"{}\", notices: \"{}\" }} as const;\n",
         events::SYNC_STATUS,
         events::SYNC_PROGRESS,
         events::SESSION_CHANGED,
         events::FEED_ADVANCED,
-        events::VOTES_CHANGED
+        events::VOTES_CHANGED,
+        events::NOTICES
     ));
     out
 }

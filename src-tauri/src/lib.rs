@@ -11,7 +11,9 @@ pub mod commands;
 mod errors;
 mod floor;
 pub mod ipc;
+mod notices;
 pub mod pages;
+mod search;
 mod session;
 pub mod state;
 mod views;
@@ -41,11 +43,18 @@ pub fn handlers<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send +
         commands::meetings::meeting_detail,
         commands::documents::open_document,
         commands::documents::close_document,
+        commands::documents::search_meeting,
+        commands::annotations::list_annotations,
+        commands::annotations::record_annotation,
+        commands::annotations::delete_annotation,
+        commands::annotations::page_text,
+        commands::annotations::export_annotated,
         commands::votes::open_motions,
         commands::votes::cast_ballot,
         commands::floor::meeting_floor,
         commands::floor::request_to_speak,
         commands::floor::check_in,
+        commands::reading::read_status,
         commands::chair::chair_motion_result,
         commands::chair::chair_open_motion,
         commands::chair::chair_close_motion,
@@ -55,6 +64,18 @@ pub fn handlers<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send +
         commands::chair::chair_close_meeting,
         commands::chair::chair_grant_speaker,
         commands::chair::chair_end_speaker,
+        commands::secretary::secretary_committees,
+        commands::secretary::secretary_meeting,
+        commands::secretary::secretary_create_meeting,
+        commands::secretary::secretary_update_meeting,
+        commands::secretary::secretary_add_item,
+        commands::secretary::secretary_rename_item,
+        commands::secretary::secretary_move_item,
+        commands::secretary::secretary_delete_item,
+        commands::secretary::secretary_attach_pdf,
+        commands::secretary::secretary_upload_version,
+        commands::secretary::secretary_delete_document,
+        commands::secretary::secretary_publish,
     ]
 }
 
@@ -70,6 +91,7 @@ impl<R: Runtime> EventSink for TauriEvents<R> {
             UiEvent::SessionChanged(p) => self.0.emit(events::SESSION_CHANGED, p),
             UiEvent::FeedAdvanced(p) => self.0.emit(events::FEED_ADVANCED, p),
             UiEvent::VotesChanged(p) => self.0.emit(events::VOTES_CHANGED, p),
+            UiEvent::Notices(p) => self.0.emit(events::NOTICES, p),
         };
     }
 }
@@ -101,14 +123,26 @@ pub fn builder() -> tauri::Builder<tauri::Wry> {
             app.manage(AppState::new(config, pdf, events));
             Ok(())
         })
+        .plugin(tauri_plugin_notification::init())
         .register_asynchronous_uri_scheme_protocol(pages::SCHEME, pages::handle)
         .invoke_handler(handlers())
 }
 
-/// Runs the desktop app until its last window closes.
+/// Runs the desktop app until its last window closes, then ends the session
+/// cleanly (see [`AppState::shutdown`]).
 pub fn run() {
-    if let Err(e) = builder().run(tauri::generate_context!()) {
-        eprintln!("E-Cabinet could not start: {e}");
-        std::process::exit(1);
-    }
+    let app = match builder().build(tauri::generate_context!()) {
+        Ok(app) => app,
+        Err(e) => {
+            eprintln!("E-Cabinet could not start: {e}");
+            std::process::exit(1);
+        }
+    };
+    app.run(|handle, event| {
+        if let tauri::RunEvent::Exit = event {
+            if let Some(state) = handle.try_state::<AppState>() {
+                state.shutdown();
+            }
+        }
+    });
 }

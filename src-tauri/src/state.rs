@@ -2,7 +2,8 @@
 //! (if any), the PDF engine, the open documents and the sync status.
 //!
 //! Locks are `std::sync::Mutex` held for a few field reads or writes, never
-//! across an `.await` or a store/PDFium call.
+//! across an `.await` or a store/PDFium call — except the search index's,
+//! held while it is built so that two searches never build it twice.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -12,7 +13,7 @@ use ecabinet_pdf::{DocHandle, PdfEngine, PdfError};
 use ecabinet_store::{Store, StoreConfig};
 
 use crate::ipc::{
-    BallotView, FeedAdvancedView, IpcError, IpcErrorCode, SessionState, SyncProgress,
+    BallotView, FeedAdvancedView, IpcError, IpcErrorCode, NoticeView, SessionState, SyncProgress,
     SyncStatusView,
 };
 
@@ -24,6 +25,7 @@ pub enum UiEvent {
     SessionChanged(SessionState),
     FeedAdvanced(FeedAdvancedView),
     VotesChanged(Vec<BallotView>),
+    Notices(Vec<NoticeView>),
 }
 
 /// Where events go: the webview in the app, a recorder in tests.
@@ -69,6 +71,10 @@ struct Inner {
     /// Open document versions by version id.
     docs: Mutex<HashMap<String, DocHandle>>,
     status: Mutex<SyncStatusView>,
+    /// What the session's last sync round found, to tell what is new.
+    seen: Mutex<Option<crate::notices::Seen>>,
+    /// The last searched meeting's text index (memory only).
+    search: Mutex<Option<Arc<crate::search::MeetingIndex>>>,
 }
 
 /// The managed state; cheap to clone into background tasks.
@@ -102,6 +108,8 @@ impl AppState {
                 session: Mutex::new(None),
                 docs: Mutex::new(HashMap::new()),
                 status: Mutex::new(SyncStatusView::default()),
+                seen: Mutex::new(None),
+                search: Mutex::new(None),
             }),
         }
     }
@@ -165,6 +173,47 @@ impl AppState {
         stop(old);
         self.close_all_documents();
         *lock(&self.inner.status) = SyncStatusView::default();
+        *lock(&self.inner.seen) = None;
+        *lock(&self.inner.search) = None;
+    }
+
+    /// The search index after `check` has kept or rebuilt it.
+    pub(crate) fn with_search_index(
+        &self,
+        check: impl FnOnce(&mut Option<Arc<crate::search::MeetingIndex>>) -> Result<(), IpcError>,
+    ) -> Result<Arc<crate::search::MeetingIndex>, IpcError> {
+        let mut cached = lock(&self.inner.search);
+        check(&mut cached)?;
+        cached
+            .clone()
+            .ok_or_else(|| IpcError::new(IpcErrorCode::Internal, "no search index"))
+    }
+
+    /// Ends the session as the app exits and waits (at most 2 s) until no
+    /// background call still holds the store, so the database is closed
+    /// before the process's exit-time cleanup runs. (SQLCipher uses the
+    /// system libcrypto, whose exit handlers crash a thread still inside it.)
+    pub(crate) fn shutdown(&self) {
+        let store = lock(&self.inner.session).as_ref().map(|s| s.store.clone());
+        self.end_session();
+        if let Some(store) = store {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+            while Arc::strong_count(&store) > 1 && std::time::Instant::now() < deadline {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+        }
+    }
+
+    /// Records what a sync round found; returns what is new since the
+    /// previous round (nothing on the session's first round).
+    pub(crate) fn news(&self, now: crate::notices::Seen) -> Vec<NoticeView> {
+        let mut seen = lock(&self.inner.seen);
+        let news = seen
+            .as_ref()
+            .map(|before| before.news(&now))
+            .unwrap_or_default();
+        *seen = Some(now);
+        news
     }
 
     /// Wakes the background sync, if a session runs.

@@ -85,6 +85,27 @@ def test_member_enrols_reads_a_document_in_both_languages_and_locks(app_binary, 
         assert len(superseded) == 1 and "đã được thay thế" in superseded[0].text
         shot(driver, out_dir, "03-meeting-vi")
 
+        # Offline search across the meeting's documents, typed with every
+        # diacritic and in another case than the printed text.
+        driver.find_element(*by_testid("search-input")).send_keys("ủy ban nhân dân tỉnh")
+        driver.find_element(*by_testid("search-submit")).click()
+        wait.until(EC.visibility_of_element_located(by_testid("search-count")))
+        hits = driver.find_elements(*by_testid("search-hit"))
+        assert hits, text_of(driver, "search-count")
+        assert "ỦY BAN NHÂN DÂN TỈNH" in hits[0].text.upper()
+        assert hits[0].text.startswith("Trang ")
+        assert text_of(driver, "search-count").endswith("kết quả")
+        shot(driver, out_dir, "03b-search-vi")
+        # A hit opens the document at its page with the words marked.
+        page = int(hits[0].get_attribute("data-page"))
+        hits[0].click()
+        wait.until(EC.presence_of_element_located(by_testid("search-highlight")))
+        marked = driver.find_element(*by_testid("search-highlight")).find_element(By.XPATH, "ancestor::div[@data-page]")
+        assert int(marked.get_attribute("data-page")) == page
+        shot(driver, out_dir, "03c-search-hit-in-viewer-vi")
+        driver.find_element(*by_testid("back")).click()
+        wait.until(EC.text_to_be_present_in_element(by_testid("meeting-title"), titles[0]))
+
         # Open the programme PDF: a real page image rendered through the ecabinet: scheme.
         driver.find_elements(*by_testid("version-open"))[0].click()
         image = wait.until(EC.presence_of_element_located(by_testid("page-image")))

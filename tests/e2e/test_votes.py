@@ -166,6 +166,10 @@ def test_chair_opens_a_motion_the_member_votes_and_the_count_and_result_follow(a
         (out_dir / "vote-popup-latency.txt").write_text(f"{shown:.3f} s from the chair's open call to the dialog (goal <= 2 s)\n")
         assert "khởi công mới năm 2027" in driver.find_element(*by_testid("vote-question")).text
         shot(driver, out_dir, "votes-02-motion-popup-vi")
+        # The same sync round raised a notice (banner + desktop notification).
+        notice = wait.until(lambda d: next((n for n in d.find_elements(By.CSS_SELECTOR, '[data-testid="notice"][data-kind="motion_opened"]')
+                                            if "khởi công mới năm 2027" in n.text), None))
+        assert notice.text.startswith("Biểu quyết mới:")
 
         before = server.call("GET", f"/v1/motions/{motion['id']}/result", chair)["chair"]
         assert before["received"] == 0

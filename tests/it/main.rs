@@ -3,5 +3,7 @@
 mod annotations;
 mod architecture;
 mod outbox;
+mod reading;
+mod secretary;
 mod sync;
 mod votes;

@@ -252,6 +252,17 @@ impl ApiClient {
         check(resp).await
     }
 
+    pub async fn patch(&self, path: &str, body: Value) -> Result<Value> {
+        let resp = self
+            .http
+            .patch(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .json(&body)
+            .send()
+            .await?;
+        check(resp).await
+    }
+
     pub async fn delete(&self, path: &str) -> Result<()> {
         let resp = self
             .http

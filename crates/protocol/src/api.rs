@@ -175,12 +175,53 @@ pub struct UserBody {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreateCommitteeRequest {
     pub name: String,
+    /// Whether the chair and secretary see who downloaded and opened each document.
+    #[serde(default)]
+    pub read_status: bool,
+}
+
+/// `PATCH /v1/admin/committees/{committee_id}`: the settings to change.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpdateCommitteeRequest {
+    #[serde(default)]
+    pub read_status: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommitteeBody {
     pub id: String,
     pub name: String,
+    /// Members' devices report downloads and opens ([`crate::OpKind::Read`]),
+    /// shown to the chair and secretary. Absent in feeds of older servers.
+    #[serde(default)]
+    pub read_status: bool,
+}
+
+/// `GET /v1/meetings/{meeting_id}/read-status` (chair, secretary, admin):
+/// for each current document version of the meeting, every member of the
+/// committee and when their devices first downloaded and opened it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadStatusBody {
+    pub meeting_id: String,
+    pub documents: Vec<DocumentReadStatus>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentReadStatus {
+    pub document_id: String,
+    pub version_id: String,
+    pub version: u32,
+    pub title: String,
+    pub members: Vec<MemberReadStatus>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberReadStatus {
+    pub member_id: String,
+    pub display_name: String,
+    /// Device clock of the first report, unix ms.
+    pub downloaded_at: Option<i64>,
+    pub opened_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

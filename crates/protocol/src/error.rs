@@ -22,6 +22,8 @@ pub enum ErrorCode {
     RangeNotSatisfiable,
     /// 503: the database or blob store cannot be reached.
     Unavailable,
+    /// 409: a feature the committee has switched off (read status).
+    NotEnabled,
 }
 
 impl ErrorCode {
@@ -32,7 +34,7 @@ impl ErrorCode {
             ErrorCode::Unauthenticated => 401,
             ErrorCode::Forbidden | ErrorCode::DeviceRevoked => 403,
             ErrorCode::NotFound => 404,
-            ErrorCode::Conflict => 409,
+            ErrorCode::Conflict | ErrorCode::NotEnabled => 409,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::UnsupportedMediaType => 415,
             ErrorCode::RangeNotSatisfiable => 416,

@@ -30,8 +30,8 @@ pub use manifest::{verify_signature, Manifest, SignatureError, SignedManifest, M
 pub use ops::{
     secret_ballot_record, AttendanceBody, AttendanceRecordBody, AuditRecordWire, BallotBody,
     BallotReceipt, ChairViewBody, InclusionProofBody, MotionResultBody, OpKind, OpOutcome,
-    OpResult, Operation, OpsStatusRequest, PresenceWire, PushRequest, PushResponse, ResultFinality,
-    ResultOutcome, SpeakBody, MAX_OPS_PER_PUSH,
+    OpResult, Operation, OpsStatusRequest, PresenceWire, PushRequest, PushResponse, ReadBody,
+    ReadState, ResultFinality, ResultOutcome, SpeakBody, MAX_OPS_PER_PUSH,
 };
 
 /// The path prefix of every endpoint of this protocol version.

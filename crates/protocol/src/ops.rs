@@ -20,6 +20,8 @@ pub enum OpKind {
     Speak,
     /// A private annotation edit, end-to-end encrypted ([`crate::SealedAnnotation`]).
     Annotation,
+    /// The member's device downloaded or opened a document version ([`ReadBody`]).
+    Read,
 }
 
 impl OpKind {
@@ -29,6 +31,7 @@ impl OpKind {
             OpKind::Attendance => "attendance",
             OpKind::Speak => "speak",
             OpKind::Annotation => "annotation",
+            OpKind::Read => "read",
         }
     }
 
@@ -38,6 +41,7 @@ impl OpKind {
             OpKind::Attendance,
             OpKind::Speak,
             OpKind::Annotation,
+            OpKind::Read,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -106,6 +110,35 @@ pub struct SpeakBody {
     pub agenda_item_id: String,
     /// Device clock, unix ms.
     pub requested_at: i64,
+}
+
+/// How far a member got with a document version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReadState {
+    /// The verified bytes are on the device.
+    Downloaded,
+    /// The member opened it in the viewer.
+    Opened,
+}
+
+impl ReadState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReadState::Downloaded => "downloaded",
+            ReadState::Opened => "opened",
+        }
+    }
+}
+
+/// A read report: the caller's device `state`d a document version. Only
+/// committees with read status on accept it (else `not_enabled`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadBody {
+    pub version_id: String,
+    pub state: ReadState,
+    /// Device clock, unix ms.
+    pub at: i64,
 }
 
 /// One queued operation.
@@ -418,5 +451,20 @@ mod tests {
                 .expect("json");
         assert_eq!(a.outcome, OpOutcome::Accepted);
         assert_eq!(OpKind::parse("speak"), Some(OpKind::Speak));
+    }
+
+    #[test]
+    fn read_reports_have_their_documented_shape() {
+        assert_eq!(OpKind::parse("read"), Some(OpKind::Read));
+        let body: ReadBody = serde_json::from_value(
+            serde_json::json!({"version_id": "v1", "state": "opened", "at": 5}),
+        )
+        .expect("json");
+        assert_eq!(body.state, ReadState::Opened);
+        assert_eq!(body.state.as_str(), "opened");
+        // A committee from an older server's feed has no setting: read status is off.
+        let c: crate::CommitteeBody =
+            serde_json::from_value(serde_json::json!({"id": "c", "name": "n"})).expect("json");
+        assert!(!c.read_status);
     }
 }

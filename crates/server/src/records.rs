@@ -169,12 +169,16 @@ fn u32_of(v: i64) -> Result<u32, DbError> {
 }
 
 pub fn committee(conn: &mut dyn Conn, id: &str) -> Result<Option<CommitteeBody>, AppError> {
-    let rows = conn.query("SELECT id, name FROM committees WHERE id = ?", params![id])?;
+    let rows = conn.query(
+        "SELECT id, name, read_status FROM committees WHERE id = ?",
+        params![id],
+    )?;
     rows.first()
         .map(|r| {
             Ok(CommitteeBody {
                 id: r.text(0)?,
                 name: r.text(1)?,
+                read_status: r.bool(2)?,
             })
         })
         .transpose()

@@ -15,7 +15,7 @@ use serde::de::DeserializeOwned;
 use crate::{Api, SyncError};
 
 /// Path segments are server-made ids; refuse anything that could change the path.
-fn id(s: &str) -> Result<&str, SyncError> {
+pub(crate) fn id(s: &str) -> Result<&str, SyncError> {
     if !s.is_empty()
         && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')

@@ -208,6 +208,19 @@ impl Syncer {
                         s.set_version_error(&id, None)
                     })
                     .await?;
+                    // Where the committee wants read status, say the bytes are here.
+                    let (id, now) = (row.id.clone(), crate::status::now_ms());
+                    let store = self.store().clone();
+                    tokio::task::spawn_blocking(move || {
+                        crate::report_read(
+                            &store,
+                            &id,
+                            ecabinet_protocol::ReadState::Downloaded,
+                            now,
+                        )
+                    })
+                    .await
+                    .map_err(|e| SyncError::Internal(format!("store task failed: {e}")))??;
                     return Ok(DocumentOutcome::Stored {
                         bytes_downloaded: bytes,
                     });

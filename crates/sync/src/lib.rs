@@ -28,7 +28,9 @@ mod lease;
 mod live;
 mod outbox;
 mod pull;
+mod reading;
 mod receipts;
+pub mod secretary;
 mod session;
 mod status;
 
@@ -43,6 +45,9 @@ pub use lease::{ensure_open, lease_state, LeaseState};
 pub use live::{LiveEvent, LiveSink};
 pub use outbox::{ballots, cast_ballot, check_in, request_to_speak, BallotState, PushReport};
 pub use pull::PullReport;
+pub use reading::{
+    meeting_read_status_enabled, read_status, read_status_enabled, record_opened, report_read,
+};
 pub use receipts::{receipt_of, ReceiptReport, ReceiptState};
 pub use session::Session;
 pub use status::SyncStatus;
@@ -131,10 +136,24 @@ impl Syncer {
             // Final results just pulled: check this member's ballot receipts.
             self.check_receipts().await?;
             let documents = self.fetch_documents(progress).await?;
+            // Documents stored in this round may have queued read reports
+            // (where the committee wants them): send them now, so a round
+            // does not end with work it made itself waiting in the outbox.
+            // If the network went away meanwhile they wait for the next push.
+            let reports = if documents.stored() > 0 {
+                match self.push().await {
+                    Ok(r) => r,
+                    Err(e) if e.is_transient() => PushReport::default(),
+                    Err(e) => return Err(e),
+                }
+            } else {
+                PushReport::default()
+            };
             Ok(SyncReport {
                 push,
                 pull,
                 documents,
+                reports,
             })
         }
         .await;
@@ -167,7 +186,11 @@ impl Syncer {
 /// What one [`Syncer::sync_once`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyncReport {
+    /// The push at the start of the round: what this device did before it.
     pub push: PushReport,
     pub pull: PullReport,
     pub documents: DocumentsReport,
+    /// The push at the end of the round, of the read reports its downloads
+    /// queued (empty when nothing was downloaded).
+    pub reports: PushReport,
 }

@@ -1,21 +1,32 @@
-//! Opening a document version for the viewer; its pages are then served by
-//! the `ecabinet:` URI scheme (see `pages.rs`), never over IPC.
+//! Opening a document version for the viewer (its pages are then served by
+//! the `ecabinet:` URI scheme, see `pages.rs`, never over IPC), and search.
 
 use tauri::State;
 
-use crate::ipc::{IpcError, OpenedDocumentView};
+use crate::ipc::{IpcError, OpenedDocumentView, SearchHitView};
 use crate::session::blocking;
-use crate::state::AppState;
+use crate::state::{now_ms, AppState};
 use crate::views;
 
 /// Decrypts the version's verified PDF into memory and opens it in PDFium.
+/// Where the committee has read status on, the first open is reported.
 #[tauri::command]
 pub async fn open_document(
     state: State<'_, AppState>,
     version_id: String,
 ) -> Result<OpenedDocumentView, IpcError> {
-    let state = state.inner().clone();
-    blocking(move || views::open_document(&state, &version_id)).await
+    let s = state.inner().clone();
+    let (view, reported) = blocking(move || {
+        let view = views::open_document(&s, &version_id)?;
+        let store = s.store()?;
+        let reported = ecabinet_sync::record_opened(&store, &version_id, now_ms())?;
+        Ok((view, reported))
+    })
+    .await?;
+    if reported.is_some() {
+        state.wake_push();
+    }
+    Ok(view)
 }
 
 /// Closes a version opened by `open_document`; its pages stop being served.
@@ -32,4 +43,16 @@ pub async fn close_document(
         Ok(())
     })
     .await
+}
+
+/// Searches the text of the meeting's documents offline (diacritics folded:
+/// "quyet dinh" finds "quyết định").
+#[tauri::command]
+pub async fn search_meeting(
+    state: State<'_, AppState>,
+    meeting_id: String,
+    query: String,
+) -> Result<Vec<SearchHitView>, IpcError> {
+    let state = state.inner().clone();
+    blocking(move || crate::search::search_meeting(&state, &meeting_id, &query)).await
 }

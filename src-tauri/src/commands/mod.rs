@@ -1,10 +1,13 @@
 //! Tauri commands, one module per feature. Each is a thin adapter.
 
 pub mod about;
+pub mod annotations;
 pub mod chair;
 pub mod documents;
 pub mod floor;
 pub mod meetings;
+pub mod reading;
+pub mod secretary;
 pub mod session;
 pub mod sync;
 pub mod votes;

@@ -155,3 +155,45 @@ fn a_verified_version_opens_and_a_refused_or_tampered_one_never_does() {
     );
     assert!(app.state.pdf().is_ok());
 }
+
+#[test]
+fn search_finds_words_of_the_meetings_documents_with_or_without_diacritics() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    seed(dir.path());
+    let app = app(dir.path(), true);
+    app.call("unlock", json!({"pin": PIN})).expect("unlock");
+
+    // The PDF prints "ỦY BAN NHÂN DÂN"; the query is typed without diacritics.
+    let hits = app
+        .call(
+            "search_meeting",
+            json!({"meetingId": "m1", "query": "uy ban nhan dan"}),
+        )
+        .expect("search");
+    let hits = hits.as_array().expect("hits");
+    assert!(!hits.is_empty(), "no hit");
+    for h in hits {
+        // Only the stored version is searched; the refused v2 has no text.
+        assert_eq!(
+            (&h["versionId"], &h["documentId"]),
+            (&json!("v1"), &json!("d1"))
+        );
+        assert_eq!(h["title"], "Tờ trình");
+        assert_eq!(
+            h["text"].as_str().expect("text").to_lowercase(),
+            "ủy ban nhân dân"
+        );
+        let r = h["rects"][0].as_array().expect("rect");
+        let [l, b, rt, t] = [0, 1, 2, 3].map(|i| r[i].as_f64().expect("number"));
+        assert!(l < rt && b < t, "{r:?}");
+    }
+    assert_eq!(hits[0]["page"], 0);
+
+    let none = app
+        .call(
+            "search_meeting",
+            json!({"meetingId": "m1", "query": "tàu vũ trụ"}),
+        )
+        .expect("search");
+    assert_eq!(none, json!([]));
+}

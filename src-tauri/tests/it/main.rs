@@ -1,8 +1,10 @@
 //! Integration tests of the desktop shell (no display needed: Tauri's mock runtime).
 
 mod about;
+mod annotations;
 mod bindings;
 mod documents;
 mod floor;
 mod harness;
+mod reading;
 mod session;

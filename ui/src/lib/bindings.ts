@@ -1,7 +1,7 @@
 // Generated from src-tauri/src/ipc.rs by ts-rs. Do not edit by hand:
 // run `UPDATE_BINDINGS=1 cargo test -p ecabinet-app bindings`.
 
-export type IpcErrorCode = "no_data" | "wrong_pin" | "locked" | "wiped" | "offline" | "login_failed" | "device_revoked" | "session_expired" | "not_unlocked" | "invalid_input" | "not_found" | "document_rejected" | "pdfium_unavailable" | "lease_expired" | "conflict" | "forbidden" | "server_error" | "internal";
+export type IpcErrorCode = "no_data" | "wrong_pin" | "locked" | "wiped" | "offline" | "login_failed" | "device_revoked" | "session_expired" | "not_unlocked" | "invalid_input" | "not_found" | "document_rejected" | "pdfium_unavailable" | "lease_expired" | "conflict" | "forbidden" | "not_pdf" | "file_too_large" | "server_error" | "internal";
 
 export type IpcError = { code: IpcErrorCode, message: string, 
 /**
@@ -215,4 +215,86 @@ speakPending: Array<string>, };
 
 export type FeedAdvancedView = { cursor: number, };
 
-export const EVENTS = { syncStatus: "sync-status", syncProgress: "sync-progress", sessionChanged: "session-changed", feedAdvanced: "feed-advanced", votesChanged: "votes-changed" } as const;
+export type CommitteeRoleView = { id: string, name: string, 
+/**
+ * `secretary` or `chair`.
+ */
+role: string, };
+
+export type SecretaryMeetingView = { detail: MeetingDetail, unpublishedVersionIds: Array<string>, };
+
+export type SearchHitView = { documentId: string, 
+/**
+ * The version searched: the newest downloaded one.
+ */
+versionId: string, title: string, version: number, 
+/**
+ * 0-based page.
+ */
+page: number, 
+/**
+ * The matched text as printed (with its diacritics).
+ */
+text: string, 
+/**
+ * Where it is: `[left, bottom, right, top]` in PDF page coordinates.
+ */
+rects: Array<[number, number, number, number]>, };
+
+export type NoticeKind = "motion_opened" | "document_arrived" | "new_version" | "floor_granted";
+
+export type NoticeView = { kind: NoticeKind, 
+/**
+ * The motion's question, the document's title or the agenda item's title.
+ */
+title: string, meetingId: string, meetingTitle: string, 
+/**
+ * The motion, document version or speaker request id.
+ */
+targetId: string, };
+
+export type InkPointView = { x: number, y: number, pressure: number | null, };
+
+export type AnnotationShape = { "kind": "ink", strokes: Array<Array<InkPointView>>, width: number, } | { "kind": "highlight", rects: Array<[number, number, number, number]>, } | { "kind": "underline", rects: Array<[number, number, number, number]>, } | { "kind": "note", x: number, y: number, text: string, } | { "kind": "text", rect: [number, number, number, number], text: string, };
+
+export type AnnotationView = { id: string, 
+/**
+ * 0-based page.
+ */
+page: number, 
+/**
+ * RGBA, alpha 255 = opaque.
+ */
+color: [number, number, number, number], shape: AnnotationShape, 
+/**
+ * The annotation clock's stamp of the last edit.
+ */
+updatedAt: string, };
+
+export type AnnotationInput = { id: string | null, page: number, color: [number, number, number, number], shape: AnnotationShape, };
+
+export type TextLineView = { rect: [number, number, number, number], chars: Array<[number, number]>, };
+
+export type PageTextView = { page: number, rotation: number, lines: Array<TextLineView>, };
+
+export type ExportView = { path: string, 
+/**
+ * Annotations written into it.
+ */
+annotations: number, };
+
+export type MemberReadView = { memberId: string, displayName: string, 
+/**
+ * When a device of theirs first had the verified bytes, unix ms (their clock).
+ */
+downloadedAt: number | null, 
+/**
+ * When they first opened it, unix ms (their clock).
+ */
+openedAt: number | null, };
+
+export type DocumentReadView = { documentId: string, versionId: string, version: number, title: string, members: Array<MemberReadView>, };
+
+export type ReadStatusView = { meetingId: string, enabled: boolean, documents: Array<DocumentReadView>, };
+
+export const EVENTS = { syncStatus: "sync-status", syncProgress: "sync-progress", sessionChanged: "session-changed", feedAdvanced: "feed-advanced", votesChanged: "votes-changed", notices: "notices" } as const;

@@ -20,6 +20,8 @@ const KEYS: Record<IpcErrorCode, MessageKey> = {
   lease_expired: "error.lease_expired",
   conflict: "error.conflict",
   forbidden: "error.forbidden",
+  not_pdf: "error.not_pdf",
+  file_too_large: "error.file_too_large",
   server_error: "error.server_error",
   internal: "error.internal",
 };

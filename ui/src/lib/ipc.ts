@@ -3,18 +3,28 @@
 // Rust (bindings.ts, generated).
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import * as notification from "@tauri-apps/plugin-notification";
 import {
   EVENTS,
+  type AnnotationInput,
+  type AnnotationView,
   type AppInfo,
   type BallotView,
+  type ExportView,
   type ChairResultView,
+  type CommitteeRoleView,
+  type SecretaryMeetingView,
   type FeedAdvancedView,
   type IpcError,
   type MeetingDetail,
   type MeetingFloor,
   type MeetingSummary,
   type MotionView,
+  type NoticeView,
   type OpenedDocumentView,
+  type PageTextView,
+  type ReadStatusView,
+  type SearchHitView,
   type SessionState,
   type SyncProgress,
   type SyncStatusView,
@@ -37,6 +47,17 @@ async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> 
   }
 }
 
+/** Calls a command with a raw binary body (no JSON, no base64) and string headers. */
+async function callRaw<T>(cmd: string, body: Uint8Array, headers: Record<string, string>): Promise<T> {
+  try {
+    return await invoke<T>(cmd, body, { headers });
+  } catch (e) {
+    if (isIpcError(e)) throw e;
+    const err: IpcError = { code: "internal", message: String(e), attemptsLeft: null, retryAfterSecs: null };
+    throw err;
+  }
+}
+
 export const ipc = {
   appInfo: () => call<AppInfo>("app_info"),
   sessionState: () => call<SessionState>("session_state"),
@@ -50,11 +71,21 @@ export const ipc = {
   meetingDetail: (meetingId: string) => call<MeetingDetail>("meeting_detail", { meetingId }),
   openDocument: (versionId: string) => call<OpenedDocumentView>("open_document", { versionId }),
   closeDocument: (versionId: string) => call<void>("close_document", { versionId }),
+  searchMeeting: (meetingId: string, query: string) =>
+    call<SearchHitView[]>("search_meeting", { meetingId, query }),
+  listAnnotations: (versionId: string) => call<AnnotationView[]>("list_annotations", { versionId }),
+  recordAnnotation: (versionId: string, annotation: AnnotationInput) =>
+    call<AnnotationView>("record_annotation", { versionId, annotation }),
+  deleteAnnotation: (id: string) => call<void>("delete_annotation", { id }),
+  pageText: (versionId: string, page: number) => call<PageTextView>("page_text", { versionId, page }),
+  exportAnnotated: (versionId: string, path: string | null = null) =>
+    call<ExportView>("export_annotated", { versionId, path }),
   openMotions: () => call<MotionView[]>("open_motions"),
   castBallot: (motionId: string, choice: number) => call<BallotView>("cast_ballot", { motionId, choice }),
   meetingFloor: (meetingId: string) => call<MeetingFloor>("meeting_floor", { meetingId }),
   requestToSpeak: (agendaItemId: string) => call<void>("request_to_speak", { agendaItemId }),
   checkIn: (meetingId: string, presence: "in_room" | "online") => call<void>("check_in", { meetingId, presence }),
+  readStatus: (meetingId: string) => call<ReadStatusView>("read_status", { meetingId }),
   chair: {
     motionResult: (motionId: string) => call<ChairResultView>("chair_motion_result", { motionId }),
     openMotion: (motionId: string) => call<void>("chair_open_motion", { motionId }),
@@ -67,6 +98,29 @@ export const ipc = {
     closeMeeting: (meetingId: string) => call<void>("chair_close_meeting", { meetingId }),
     grantSpeaker: (speakerId: string) => call<void>("chair_grant_speaker", { speakerId }),
     endSpeaker: (speakerId: string) => call<void>("chair_end_speaker", { speakerId }),
+  },
+  secretary: {
+    committees: () => call<CommitteeRoleView[]>("secretary_committees"),
+    meeting: (meetingId: string) => call<SecretaryMeetingView>("secretary_meeting", { meetingId }),
+    createMeeting: (a: { committeeId: string; title: string; location: string; startsAt: number }) =>
+      call<string>("secretary_create_meeting", a),
+    updateMeeting: (a: { meetingId: string; title: string; location: string; startsAt: number }) =>
+      call<void>("secretary_update_meeting", a),
+    addItem: (meetingId: string, title: string, parentId: string | null) =>
+      call<string>("secretary_add_item", { meetingId, title, parentId }),
+    renameItem: (itemId: string, title: string) => call<void>("secretary_rename_item", { itemId, title }),
+    moveItem: (itemId: string, position: number) => call<void>("secretary_move_item", { itemId, position }),
+    deleteItem: (itemId: string) => call<void>("secretary_delete_item", { itemId }),
+    /** The PDF goes as a raw body; the title is percent-encoded (header values are Latin-1). */
+    attachPdf: (itemId: string, title: string, pdf: Uint8Array) =>
+      callRaw<string>("secretary_attach_pdf", pdf, {
+        "x-ecabinet-item": itemId,
+        "x-ecabinet-title": encodeURIComponent(title),
+      }),
+    uploadVersion: (documentId: string, pdf: Uint8Array) =>
+      callRaw<void>("secretary_upload_version", pdf, { "x-ecabinet-document": documentId }),
+    deleteDocument: (documentId: string) => call<void>("secretary_delete_document", { documentId }),
+    publish: (meetingId: string) => call<number>("secretary_publish", { meetingId }),
   },
 };
 
@@ -81,4 +135,20 @@ export const events = {
     listen<FeedAdvancedView>(EVENTS.feedAdvanced, (e) => f(e.payload)),
   onVotesChanged: (f: (ballots: BallotView[]) => void): Promise<UnlistenFn> =>
     listen<BallotView[]>(EVENTS.votesChanged, (e) => f(e.payload)),
+  onNotices: (f: (notices: NoticeView[]) => void): Promise<UnlistenFn> =>
+    listen<NoticeView[]>(EVENTS.notices, (e) => f(e.payload)),
 };
+
+/** Shows a desktop notification, asking for permission the first time.
+ *  Where the desktop has no notification service the in-app banner is all
+ *  there is, so a failure here is not an error for the member. */
+export async function desktopNotify(title: string, body: string): Promise<boolean> {
+  try {
+    let granted = await notification.isPermissionGranted();
+    if (!granted) granted = (await notification.requestPermission()) === "granted";
+    if (granted) notification.sendNotification({ title, body });
+    return granted;
+  } catch {
+    return false;
+  }
+}

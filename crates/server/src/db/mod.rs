@@ -534,6 +534,10 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
         4,
         include_str!("../../migrations/sqlite/0004_annotations.sql"),
     ),
+    (
+        5,
+        include_str!("../../migrations/sqlite/0005_read_status.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/postgres/0001_init.sql")),
@@ -548,6 +552,10 @@ const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         4,
         include_str!("../../migrations/postgres/0004_annotations.sql"),
+    ),
+    (
+        5,
+        include_str!("../../migrations/postgres/0005_read_status.sql"),
     ),
 ];
 

@@ -8,7 +8,7 @@ use base64::Engine as _;
 use ecabinet_protocol::{
     CommitteeBody, CommitteeRole, CreateCommitteeRequest, CreateUserRequest, DeviceBody,
     EnrolDeviceRequest, EnrolDeviceResponse, EntityKind, LoginRequest, LoginResponse, MeResponse,
-    Op, SetMembershipRequest, UserBody, WireRole,
+    Op, SetMembershipRequest, UpdateCommitteeRequest, UserBody, WireRole,
 };
 
 use crate::access::require_admin;
@@ -212,10 +212,21 @@ pub async fn create_user(
     Ok((StatusCode::CREATED, Json(user)))
 }
 
-/// Creates a committee and records it in the feed; shared with the seed.
+/// Creates a committee (read status off) and records it in the feed;
+/// shared with the seed.
 pub fn insert_committee(
     tx: &mut crate::db::Tx<'_>,
     name: &str,
+    now: i64,
+) -> Result<CommitteeBody, AppError> {
+    insert_committee_with(tx, name, false, now)
+}
+
+/// [`insert_committee`] with the read status setting.
+pub fn insert_committee_with(
+    tx: &mut crate::db::Tx<'_>,
+    name: &str,
+    read_status: bool,
     now: i64,
 ) -> Result<CommitteeBody, AppError> {
     if name.trim().is_empty() {
@@ -224,20 +235,51 @@ pub fn insert_committee(
     let body = CommitteeBody {
         id: new_id(),
         name: name.trim().to_owned(),
+        read_status,
     };
     tx.conn.execute(
-        "INSERT INTO committees (id, name, created_at) VALUES (?, ?, ?)",
-        params![&body.id, &body.name, now],
+        "INSERT INTO committees (id, name, read_status, created_at) VALUES (?, ?, ?, ?)",
+        params![&body.id, &body.name, i64::from(read_status), now],
     )?;
+    emit_committee(tx, &body, now)?;
+    Ok(body)
+}
+
+fn emit_committee(
+    tx: &mut crate::db::Tx<'_>,
+    body: &CommitteeBody,
+    now: i64,
+) -> Result<(), AppError> {
     emit(
         tx,
         Scope::new(&body.id, Audience::All),
         EntityKind::Committee,
         &body.id,
         Op::Upsert,
-        Some(&body),
+        Some(body),
         now,
     )?;
+    Ok(())
+}
+
+/// Switches the committee's read status on or off; the change goes out on
+/// the feed (devices start or stop reporting).
+pub fn set_read_status(
+    tx: &mut crate::db::Tx<'_>,
+    committee_id: &str,
+    on: bool,
+    now: i64,
+) -> Result<CommitteeBody, AppError> {
+    let mut body = records::committee(tx.conn, committee_id)?
+        .ok_or_else(|| AppError::not_found("committee"))?;
+    if body.read_status != on {
+        tx.conn.execute(
+            "UPDATE committees SET read_status = ? WHERE id = ?",
+            params![i64::from(on), committee_id],
+        )?;
+        body.read_status = on;
+        emit_committee(tx, &body, now)?;
+    }
     Ok(body)
 }
 
@@ -250,9 +292,28 @@ pub async fn create_committee(
     let now = state.now();
     let body = state
         .db
-        .write(move |tx| insert_committee(tx, &req.name, now))
+        .write(move |tx| insert_committee_with(tx, &req.name, req.read_status, now))
         .await?;
     Ok((StatusCode::CREATED, Json(body)))
+}
+
+pub async fn update_committee(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(committee_id): Path<String>,
+    Json(req): Json<UpdateCommitteeRequest>,
+) -> Result<Json<CommitteeBody>, AppError> {
+    require_admin(&caller)?;
+    let now = state.now();
+    let body = state
+        .db
+        .write(move |tx| match req.read_status {
+            Some(on) => set_read_status(tx, &committee_id, on, now),
+            None => records::committee(tx.conn, &committee_id)?
+                .ok_or_else(|| AppError::not_found("committee")),
+        })
+        .await?;
+    Ok(Json(body))
 }
 
 /// Gives `user_id` the role in the committee (adding or changing the

@@ -11,6 +11,7 @@ pub mod feed;
 pub mod meetings;
 pub mod openapi;
 pub mod ops;
+pub mod reading;
 pub mod results;
 
 use axum::extract::DefaultBodyLimit;
@@ -98,6 +99,12 @@ pub const ROUTES: &[Endpoint] = &[
         |_| post(accounts::create_committee),
     ),
     ep(
+        "PATCH",
+        "/v1/admin/committees/{committee_id}",
+        "Change a committee's settings: read status on or off (admin)",
+        |_| patch(accounts::update_committee),
+    ),
+    ep(
         "PUT",
         "/v1/admin/committees/{committee_id}/members/{user_id}",
         "Give a user a role in a committee (admin)",
@@ -150,6 +157,12 @@ pub const ROUTES: &[Endpoint] = &[
         "/v1/meetings/{meeting_id}/close",
         "Close the session and its live votes (chair)",
         |_| post(chair::close),
+    ),
+    ep(
+        "GET",
+        "/v1/meetings/{meeting_id}/read-status",
+        "Who downloaded and opened each document, per member (chair, secretary, admin; not_enabled unless the committee has read status on)",
+        |_| get(reading::read_status),
     ),
     ep(
         "PUT",

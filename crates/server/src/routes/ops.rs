@@ -1,5 +1,6 @@
 //! `POST /v1/ops`: the client's outbox (ballots, attendance, requests to
-//! speak, sealed annotations — see `crate::annotations`), and `POST /v1/ops/status`: the current outcome of pushed operations.
+//! speak, sealed annotations — see `crate::annotations`, read reports — see
+//! `crate::routes::reading`), and `POST /v1/ops/status`: the current outcome of pushed operations.
 //!
 //! Each operation is decided exactly once, inside the database's write
 //! transaction (which serialises all writers, see [`crate::db::Conn::begin`]),
@@ -50,6 +51,7 @@ enum Parsed {
     Attendance(AttendanceBody),
     Speak(SpeakBody),
     Annotation(ecabinet_protocol::SealedAnnotation),
+    Read(ecabinet_protocol::ReadBody),
 }
 
 /// A device of the caller: its public key and whether it is revoked.
@@ -288,6 +290,7 @@ fn parse(op: &Operation, caller: &Caller, devices: &HashMap<String, DeviceKey>) 
         OpKind::Attendance => {
             serde_json::from_value(value).map_or(Parsed::Malformed, Parsed::Attendance)
         }
+        OpKind::Read => serde_json::from_value(value).map_or(Parsed::Malformed, Parsed::Read),
         OpKind::Ballot => {
             let Ok(body) = serde_json::from_value::<BallotBody>(value) else {
                 return Parsed::Malformed;
@@ -491,6 +494,7 @@ fn decide_all(
             },
             Parsed::Attendance(body) => mark_attendance(tx, caller, &op.op_id, &body, now)?,
             Parsed::Annotation(a) => crate::annotations::decide(tx, caller, &op.op_id, &a, now)?,
+            Parsed::Read(body) => crate::routes::reading::decide(tx, caller, &body)?,
             Parsed::Ballot {
                 body,
                 signature_valid,

@@ -180,7 +180,7 @@ pub async fn seed_demo(state: &AppState) -> Result<SeedSummary, AppError> {
     state
         .db
         .write(move |tx| {
-            let committee = accounts::insert_committee(tx, DEMO_COMMITTEE, now)?;
+            let committee = accounts::insert_committee_with(tx, DEMO_COMMITTEE, true, now)?;
             let mut ids = std::collections::HashMap::new();
             for (username, name, role, password, phc) in prepared {
                 let req = CreateUserRequest {

@@ -13,6 +13,7 @@ mod feed;
 mod matrix;
 mod openapi;
 mod ops;
+mod reading;
 mod scale;
 mod secretary;
 mod storage;

@@ -160,6 +160,12 @@ both!(every_endpoint_for_every_caller, |kind| async move {
             ADMIN,
         ),
         row(
+            "PATCH",
+            format!("/v1/admin/committees/{c}"),
+            Payload::Json(json!({"read_status": true})),
+            ADMIN,
+        ),
+        row(
             "PUT",
             format!("/v1/admin/committees/{c}/members/{}", w.outsider.user_id),
             Payload::Json(json!({"role": "member"})),
@@ -267,6 +273,13 @@ both!(every_endpoint_for_every_caller, |kind| async move {
             format!("/v1/motions/{motion}/close"),
             Payload::None,
             CHAIR,
+        ),
+        // Who read what is for those who prepare the meeting, and the admin.
+        row(
+            "GET",
+            format!("/v1/meetings/{m}/read-status"),
+            Payload::None,
+            [401, 404, 403, OK, OK, OK, 403],
         ),
         row(
             "GET",

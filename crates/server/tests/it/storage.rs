@@ -41,7 +41,7 @@ both!(
             })
             .await
             .expect("join");
-            assert_eq!(versions, [1, 2, 3, 4], "round {round}");
+            assert_eq!(versions, [1, 2, 3, 4, 5], "round {round}");
             assert_eq!(committees, 1, "round {round}");
         }
     }

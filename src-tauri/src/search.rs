@@ -1,0 +1,126 @@
+//! Offline full-text search across the documents of one meeting.
+//!
+//! The index holds the text of the newest downloaded version of each
+//! document, extracted by PDFium from the encrypted cache; it lives in memory
+//! only (never on disk) and is built on the first search of a meeting, then
+//! kept until the meeting's set of versions changes or the session ends.
+//! Matching folds Vietnamese diacritics (`ecabinet_pdf::SearchIndex`).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use ecabinet_pdf::SearchIndex;
+use ecabinet_store::Store;
+
+use crate::ipc::{IpcError, SearchHitView};
+use crate::state::AppState;
+
+/// At most this many hits are returned; the member narrows the query.
+pub(crate) const MAX_HITS: usize = 200;
+
+/// The version searched for one document.
+struct Indexed {
+    document_id: String,
+    title: String,
+    version: u32,
+}
+
+/// A meeting's index and what it was built from.
+pub(crate) struct MeetingIndex {
+    meeting_id: String,
+    versions: HashMap<String, Indexed>,
+    index: SearchIndex,
+}
+
+/// `(version id, blob id, what it is)` of the newest downloaded version of
+/// every document of the meeting.
+fn current_versions(
+    store: &Store,
+    meeting_id: &str,
+) -> Result<Vec<(String, String, Indexed)>, IpcError> {
+    let mut out = Vec::new();
+    for (document_id, body) in store.documents(meeting_id)? {
+        let mut newest = None;
+        for v in store.document_versions(&document_id)? {
+            if store.has_blob(&v.sha256)? {
+                newest = Some(v);
+            }
+        }
+        if let Some(v) = newest {
+            let title = body
+                .get("title")
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or_default()
+                .to_owned();
+            out.push((
+                v.id,
+                v.sha256,
+                Indexed {
+                    document_id: document_id.clone(),
+                    title,
+                    version: v.version,
+                },
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// The hits of `query` in the meeting's documents, in document and page order.
+pub(crate) fn search_meeting(
+    state: &AppState,
+    meeting_id: &str,
+    query: &str,
+) -> Result<Vec<SearchHitView>, IpcError> {
+    let store = state.content_store()?;
+    let current = current_versions(&store, meeting_id)?;
+    let index = state.with_search_index(|cached| {
+        let fresh = cached.as_ref().is_some_and(|c| {
+            c.meeting_id == meeting_id
+                && c.versions.len() == current.len()
+                && current.iter().all(|(id, _, _)| c.versions.contains_key(id))
+        });
+        if fresh {
+            return Ok(());
+        }
+        let pdf = state.pdf()?;
+        let mut index = SearchIndex::new();
+        let mut versions = HashMap::new();
+        for (version_id, sha, what) in current {
+            let (reader, _) = store.checked_blob_reader(&sha)?;
+            index.add_document(
+                &version_id,
+                pdf.text_of(reader, &format!("search:{version_id}"))?,
+            );
+            versions.insert(version_id, what);
+        }
+        *cached = Some(Arc::new(MeetingIndex {
+            meeting_id: meeting_id.to_owned(),
+            versions,
+            index,
+        }));
+        Ok(())
+    })?;
+    Ok(index
+        .index
+        .search(query)
+        .into_iter()
+        .take(MAX_HITS)
+        .filter_map(|h| {
+            let what = index.versions.get(&h.document)?;
+            Some(SearchHitView {
+                document_id: what.document_id.clone(),
+                title: what.title.clone(),
+                version: what.version,
+                page: h.page,
+                text: h.text,
+                rects: h
+                    .rects
+                    .iter()
+                    .map(|r| [r.left, r.bottom, r.right, r.top])
+                    .collect(),
+                version_id: h.document,
+            })
+        })
+        .collect())
+}

@@ -1,0 +1,205 @@
+//! The secretary's client against the real server: a meeting prepared as a
+//! draft (nested agenda, moves, renames, a PDF), unseen by members until it
+//! is published, then synced and verified on a member's device; a new
+//! version supersedes the old; wrong files and wrong roles are refused with
+//! errors the app can name.
+
+use anyhow::{Context, Result};
+use ecabinet_protocol::{
+    CreateAgendaItemRequest, CreateMeetingRequest, ErrorCode, MeetingStatus, UpdateMeetingRequest,
+};
+use ecabinet_store::Store;
+use ecabinet_sync::{secretary, Api, Session, SyncError, Syncer};
+use ecabinet_tests::{pdf_of_size, TestServer};
+
+fn api_of(store: &Store) -> Result<Api> {
+    let session = Session::load(store)?.context("enrolled session")?;
+    Ok(Api::new(&session)?)
+}
+
+fn item(title: &str, parent: Option<&str>) -> CreateAgendaItemRequest {
+    CreateAgendaItemRequest {
+        title: title.to_owned(),
+        parent_id: parent.map(str::to_owned),
+        position: None,
+    }
+}
+
+/// Agenda titles of a cached meeting as `(depth-marker + title)` in order:
+/// top-level items, each followed by its children prefixed with `- `.
+fn outline(store: &Store, meeting_id: &str) -> Result<Vec<String>> {
+    let rows = store.agenda(meeting_id)?;
+    let mut out = Vec::new();
+    let mut tops: Vec<_> = rows.iter().filter(|r| r.parent_id.is_none()).collect();
+    tops.sort_by_key(|r| r.position);
+    for t in tops {
+        out.push(t.body["title"].as_str().unwrap_or_default().to_owned());
+        let mut kids: Vec<_> = rows
+            .iter()
+            .filter(|r| r.parent_id.as_deref() == Some(t.id.as_str()))
+            .collect();
+        kids.sort_by_key(|r| r.position);
+        out.extend(
+            kids.iter()
+                .map(|k| format!("- {}", k.body["title"].as_str().unwrap_or_default())),
+        );
+    }
+    Ok(out)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_prepared_meeting_reaches_members_only_when_published() -> Result<()> {
+    let server = TestServer::start().await?;
+    let (sec_dir, member_dir) = (tempfile::tempdir()?, tempfile::tempdir()?);
+    let sec_store = server.enrol("secretary", sec_dir.path()).await?;
+    let member_store = server.enrol("member", member_dir.path()).await?;
+    let sec = Syncer::new(sec_store.clone())?;
+    let member = Syncer::new(member_store.clone())?;
+    let api = api_of(&sec_store)?;
+    let committee = server.seed.committee_id.clone();
+
+    let m = secretary::create_meeting(
+        &api,
+        &committee,
+        &CreateMeetingRequest {
+            title: "Phiên họp thường kỳ tháng 12".into(),
+            location: "Phòng họp số 1".into(),
+            starts_at: 1_796_000_000_000,
+        },
+    )
+    .await?;
+    assert_eq!(m.status, MeetingStatus::Draft);
+    let m = secretary::update_meeting(
+        &api,
+        &m.id,
+        &UpdateMeetingRequest {
+            location: Some("Phòng họp số 2".into()),
+            ..UpdateMeetingRequest::default()
+        },
+    )
+    .await?;
+    assert_eq!(m.location, "Phòng họp số 2");
+
+    let budget = secretary::add_item(&api, &m.id, &item("Dự toán ngân sách", None)).await?;
+    let plan = secretary::add_item(&api, &m.id, &item("Kế hoạch đầu tư công", None)).await?;
+    let sub = secretary::add_item(&api, &m.id, &item("Phụ lục", Some(&budget.id))).await?;
+    let extra = secretary::add_item(&api, &m.id, &item("Mục tạm", None)).await?;
+    secretary::rename_item(&api, &sub.id, "Phụ lục chi tiết").await?;
+    // The investment plan goes first.
+    secretary::move_item(&api, &plan.id, 0).await?;
+    secretary::delete_item(&api, &extra.id).await?;
+    let (doc, v1) =
+        secretary::attach_pdf(&api, &budget.id, "Tờ trình dự toán", pdf_of_size(20_000, 1)).await?;
+    assert!(
+        !v1.published,
+        "a version is unpublished until the meeting is"
+    );
+
+    // The secretary's device sees the draft; the member's does not.
+    sec.sync_once(&()).await?;
+    member.sync_once(&()).await?;
+    assert_eq!(
+        outline(&sec_store, &m.id)?,
+        [
+            "Kế hoạch đầu tư công",
+            "Dự toán ngân sách",
+            "- Phụ lục chi tiết"
+        ]
+    );
+    assert!(
+        member_store.meetings(None)?.iter().all(|x| x.id != m.id),
+        "a member saw a draft meeting"
+    );
+
+    let published = secretary::publish(&api, &m.id).await?;
+    assert_eq!(published.meeting.status, MeetingStatus::Published);
+    assert_eq!(published.published_versions.len(), 1);
+
+    let report = member.sync_once(&()).await?;
+    assert_eq!(report.documents.rejected(), 0, "{:?}", report.documents);
+    assert_eq!(
+        outline(&member_store, &m.id)?,
+        [
+            "Kế hoạch đầu tư công",
+            "Dự toán ngân sách",
+            "- Phụ lục chi tiết"
+        ]
+    );
+    let versions = member_store.document_versions(&doc.id)?;
+    assert_eq!(versions.len(), 1);
+    assert!(
+        member_store.has_blob(&versions[0].sha256)?,
+        "the PDF was not downloaded"
+    );
+
+    // A new version: published on the next publish, the old one superseded.
+    secretary::upload_version(&api, &doc.id, pdf_of_size(21_000, 2)).await?;
+    secretary::publish(&api, &m.id).await?;
+    member.sync_once(&()).await?;
+    let versions = member_store.document_versions(&doc.id)?;
+    assert_eq!(
+        versions.iter().map(|v| v.version).collect::<Vec<_>>(),
+        [1, 2]
+    );
+    assert_eq!(versions[0].body["superseded"], true);
+    assert_eq!(versions[1].body["superseded"], false);
+    assert!(member_store.has_blob(&versions[1].sha256)?);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_files_and_wrong_roles_are_refused_with_a_code() -> Result<()> {
+    let server = TestServer::start().await?;
+    let (sec_dir, member_dir) = (tempfile::tempdir()?, tempfile::tempdir()?);
+    let sec_store = server.enrol("secretary", sec_dir.path()).await?;
+    let member_store = server.enrol("member", member_dir.path()).await?;
+    let api = api_of(&sec_store)?;
+    let committee = server.seed.committee_id.clone();
+    let req = CreateMeetingRequest {
+        title: "Họp chuyên đề".into(),
+        location: String::new(),
+        starts_at: 1_796_000_000_000,
+    };
+    let m = secretary::create_meeting(&api, &committee, &req).await?;
+    let it = secretary::add_item(&api, &m.id, &item("Nội dung 1", None)).await?;
+
+    // Not a PDF: refused before anything is sent, no document left behind.
+    let err = secretary::attach_pdf(&api, &it.id, "Ảnh", b"\x89PNG\r\n".to_vec())
+        .await
+        .expect_err("a PNG was accepted");
+    assert!(matches!(err, SyncError::Invalid(_)), "{err:?}");
+    Syncer::new(sec_store.clone())?.sync_once(&()).await?;
+    assert!(sec_store.documents(&m.id)?.is_empty());
+
+    // An empty title is the server's invalid_input.
+    let err = secretary::add_item(&api, &m.id, &item("  ", None))
+        .await
+        .expect_err("an untitled item was accepted");
+    assert!(
+        matches!(
+            err,
+            SyncError::Server {
+                code: ErrorCode::InvalidInput,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+
+    // A plain member may not prepare meetings.
+    let member_api = api_of(&member_store)?;
+    let err = secretary::create_meeting(&member_api, &committee, &req)
+        .await
+        .expect_err("a member created a meeting");
+    assert!(
+        matches!(
+            err,
+            SyncError::Server {
+                code: ErrorCode::Forbidden,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    Ok(())
+}

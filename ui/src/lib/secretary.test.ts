@@ -1,0 +1,130 @@
+import { describe, expect, it } from "vitest";
+import type { AgendaItemView, SecretaryMeetingView, VersionView } from "./bindings";
+import {
+  applyMove,
+  checkMeetingForm,
+  checkPdfFile,
+  checkTitle,
+  dropTarget,
+  MAX_PDF_BYTES,
+  parseLocalDateTime,
+  recordsItem,
+  secretaryErrorKey,
+  stepTarget,
+  titleFromFileName,
+  toLocalDateTime,
+  versionStatus,
+} from "./secretary";
+
+const item = (id: string, parentId: string | null, position: number, title = `title ${id}`): AgendaItemView => ({
+  id,
+  parentId,
+  position,
+  title,
+});
+
+// a, b, c at the top; b has children b1, b2.
+const agenda = [item("a", null, 0), item("c", null, 2), item("b", null, 1), item("b2", "b", 1), item("b1", "b", 0)];
+
+const order = (items: AgendaItemView[], parent: string | null) =>
+  items
+    .filter((i) => i.parentId === parent)
+    .sort((x, y) => x.position - y.position)
+    .map((i) => i.id);
+
+describe("meeting form", () => {
+  it("accepts a title and a real local date and time", () => {
+    const r = checkMeetingForm({ title: "  Họp thường kỳ ", location: " Phòng 1 ", startsAt: "2026-12-05T08:30" });
+    expect(r).toEqual({
+      ok: true,
+      value: { title: "Họp thường kỳ", location: "Phòng 1", startsAt: new Date(2026, 11, 5, 8, 30).getTime() },
+    });
+  });
+
+  it("names what is missing or wrong", () => {
+    expect(checkMeetingForm({ title: " ", location: "", startsAt: "2026-12-05T08:30" })).toEqual({ ok: false, error: "sec.needTitle" });
+    for (const bad of ["", "2026-12-05", "2026-02-31T08:00", "2026-12-05T25:00", "hôm nay"]) {
+      expect(checkMeetingForm({ title: "Họp", location: "", startsAt: bad }), bad).toEqual({ ok: false, error: "sec.needTime" });
+    }
+    expect(checkTitle("  ")).toEqual({ ok: false, error: "sec.needTitle" });
+    expect(checkTitle(" Mục 1 ")).toEqual({ ok: true, value: "Mục 1" });
+  });
+
+  it("shows a stored time back in the form unchanged", () => {
+    const ms = parseLocalDateTime("2027-01-09T14:05");
+    expect(ms).not.toBeNull();
+    expect(toLocalDateTime(ms!)).toBe("2027-01-09T14:05");
+  });
+});
+
+describe("moving agenda items", () => {
+  it("steps up and down among siblings only, stopping at the ends", () => {
+    expect(stepTarget(agenda, "b", -1)).toBe(0);
+    expect(stepTarget(agenda, "b", 1)).toBe(2);
+    expect(stepTarget(agenda, "a", -1)).toBeNull();
+    expect(stepTarget(agenda, "c", 1)).toBeNull();
+    expect(stepTarget(agenda, "b1", 1)).toBe(1);
+    expect(stepTarget(agenda, "b2", 1)).toBeNull();
+    expect(stepTarget(agenda, "missing", 1)).toBeNull();
+  });
+
+  it("drops onto a sibling take its place; other levels and itself are refused", () => {
+    expect(dropTarget(agenda, "c", "a")).toBe(0);
+    expect(dropTarget(agenda, "a", "c")).toBe(2);
+    expect(dropTarget(agenda, "b2", "b1")).toBe(0);
+    expect(dropTarget(agenda, "a", "a")).toBeNull();
+    expect(dropTarget(agenda, "b1", "a")).toBeNull();
+  });
+
+  it("renumbers like the server so the list changes at once", () => {
+    const moved = applyMove(agenda, "c", 0);
+    expect(order(moved, null)).toEqual(["c", "a", "b"]);
+    expect(order(moved, "b")).toEqual(["b1", "b2"]);
+    expect(order(applyMove(agenda, "a", 99), null)).toEqual(["b", "c", "a"]);
+    expect(order(applyMove(agenda, "b1", 1), "b")).toEqual(["b2", "b1"]);
+    // The whole sequence a step at a time ends where one drop would.
+    let stepped = agenda;
+    for (let i = 0; i < 2; i++) stepped = applyMove(stepped, "a", stepTarget(stepped, "a", 1)!);
+    expect(order(stepped, null)).toEqual(order(applyMove(agenda, "a", dropTarget(agenda, "a", "c")!), null));
+  });
+});
+
+describe("files and documents", () => {
+  it("checks the chosen file before reading it", () => {
+    expect(checkPdfFile({ name: "to-trinh.pdf", size: 10_000, type: "application/pdf" })).toBeNull();
+    expect(checkPdfFile({ name: "TO TRINH.PDF", size: 10_000, type: "" })).toBeNull();
+    expect(checkPdfFile({ name: "anh.png", size: 10_000, type: "image/png" })).toBe("error.not_pdf");
+    expect(checkPdfFile({ name: "rong.pdf", size: 0, type: "application/pdf" })).toBe("error.not_pdf");
+    expect(checkPdfFile({ name: "lon.pdf", size: MAX_PDF_BYTES + 1, type: "application/pdf" })).toBe("error.file_too_large");
+  });
+
+  it("proposes a title from the file name", () => {
+    expect(titleFromFileName("Tờ_trình_ngân_sách.pdf")).toBe("Tờ trình ngân sách");
+    expect(titleFromFileName("bien-ban.PDF")).toBe("bien-ban");
+  });
+
+  it("finds the dedicated item for the minutes and the conclusion notice", () => {
+    expect(recordsItem(agenda)).toBeNull();
+    const withRecords = [...agenda, item("r", null, 3, "Biên bản và thông báo kết luận")];
+    expect(recordsItem(withRecords)?.id).toBe("r");
+    // A sub-item with that title is not it.
+    expect(recordsItem([...agenda, item("x", "b", 2, "Biên bản và thông báo kết luận")])).toBeNull();
+  });
+
+  it("marks versions draft until published, then superseded by a newer one", () => {
+    const v = (id: string, superseded: boolean): VersionView => ({ id, version: 1, superseded, size: 1, state: { kind: "pending" } });
+    const view = { unpublishedVersionIds: ["v3"] } as SecretaryMeetingView;
+    expect(versionStatus(view, v("v3", false))).toBe("draft");
+    expect(versionStatus(view, v("v2", false))).toBe("published");
+    expect(versionStatus(view, v("v1", true))).toBe("superseded");
+  });
+
+  it("turns error codes into sentences for the secretary", () => {
+    const err = (code: string) => ({ code, message: "x", attemptsLeft: null, retryAfterSecs: null });
+    expect(secretaryErrorKey(err("offline"))).toBe("sec.error.offline");
+    expect(secretaryErrorKey(err("not_pdf"))).toBe("error.not_pdf");
+    expect(secretaryErrorKey(err("forbidden"))).toBe("sec.error.forbidden");
+    expect(secretaryErrorKey(err("internal"))).toBe("sec.error.generic");
+    expect(secretaryErrorKey(new Error("boom"))).toBe("error.generic");
+  });
+});

@@ -1,0 +1,141 @@
+// The secretary workspace's logic: form checks, where an agenda item lands
+// when moved (buttons or drag and drop), and the item that holds the
+// minutes and the conclusion notice.
+import type { AgendaItemView, IpcErrorCode, SecretaryMeetingView, VersionView } from "./bindings";
+import type { MessageKey } from "./i18n";
+import { isIpcError } from "./ipc";
+
+/** The server's default upload limit (64 MiB); the app checks it again. */
+export const MAX_PDF_BYTES = 64 * 1024 * 1024;
+
+export interface MeetingForm {
+  title: string;
+  location: string;
+  /** `<input type="datetime-local">` value: "YYYY-MM-DDTHH:MM", local time. */
+  startsAt: string;
+}
+
+export type FormCheck<T> = { ok: true; value: T } | { ok: false; error: MessageKey };
+
+/** Local "YYYY-MM-DDTHH:MM" → unix ms, or null when not a real date and time. */
+export function parseLocalDateTime(s: string): number | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/.exec(s.trim());
+  if (!m) return null;
+  const [y, mo, d, h, mi] = m.slice(1).map(Number);
+  const date = new Date(y, mo - 1, d, h, mi);
+  // Date rolls 31 February over into March: refuse instead.
+  if (date.getFullYear() !== y || date.getMonth() !== mo - 1 || date.getDate() !== d || date.getHours() !== h || date.getMinutes() !== mi) {
+    return null;
+  }
+  return date.getTime();
+}
+
+/** Unix ms → the local "YYYY-MM-DDTHH:MM" a datetime-local input shows. */
+export function toLocalDateTime(ms: number): string {
+  const d = new Date(ms);
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+
+export function checkMeetingForm(f: MeetingForm): FormCheck<{ title: string; location: string; startsAt: number }> {
+  const title = f.title.trim();
+  if (!title) return { ok: false, error: "sec.needTitle" };
+  const startsAt = parseLocalDateTime(f.startsAt);
+  if (startsAt === null) return { ok: false, error: "sec.needTime" };
+  return { ok: true, value: { title, location: f.location.trim(), startsAt } };
+}
+
+export function checkTitle(title: string): FormCheck<string> {
+  const t = title.trim();
+  return t ? { ok: true, value: t } : { ok: false, error: "sec.needTitle" };
+}
+
+/** The items sharing `item`'s parent, in order (the item included). */
+export function siblingsOf(items: readonly AgendaItemView[], item: AgendaItemView): AgendaItemView[] {
+  return items
+    .filter((i) => i.parentId === item.parentId)
+    .sort((a, b) => a.position - b.position || a.id.localeCompare(b.id));
+}
+
+/** The 0-based place to send an item one step up (-1) or down (+1) among
+ * its siblings; null at either end (the button is disabled there). */
+export function stepTarget(items: readonly AgendaItemView[], id: string, delta: -1 | 1): number | null {
+  const item = items.find((i) => i.id === id);
+  if (!item) return null;
+  const sibs = siblingsOf(items, item);
+  const at = sibs.findIndex((i) => i.id === id) + delta;
+  return at < 0 || at >= sibs.length ? null : at;
+}
+
+/** Where a dragged item goes when dropped on `targetId`: the target's place
+ * among their shared siblings. Null when the drop changes nothing or would
+ * move the item to another level (nesting is chosen when adding an item). */
+export function dropTarget(items: readonly AgendaItemView[], draggedId: string, targetId: string): number | null {
+  if (draggedId === targetId) return null;
+  const dragged = items.find((i) => i.id === draggedId);
+  const target = items.find((i) => i.id === targetId);
+  if (!dragged || !target || dragged.parentId !== target.parentId) return null;
+  return siblingsOf(items, target).findIndex((i) => i.id === targetId);
+}
+
+/** The agenda after moving `id` to `position` among its siblings, as the
+ * server will renumber it: shown at once while the change syncs back. */
+export function applyMove(items: readonly AgendaItemView[], id: string, position: number): AgendaItemView[] {
+  const item = items.find((i) => i.id === id);
+  if (!item) return items.slice();
+  const sibs = siblingsOf(items, item).filter((i) => i.id !== id);
+  sibs.splice(Math.max(0, Math.min(position, sibs.length)), 0, item);
+  const placed = new Map(sibs.map((s, i) => [s.id, i]));
+  return items.map((i) => (placed.has(i.id) ? { ...i, position: placed.get(i.id)! } : i));
+}
+
+/** A document title from a chosen file's name: the name without `.pdf`. */
+export function titleFromFileName(name: string): string {
+  return name.replace(/\.pdf$/i, "").replace(/[_]+/g, " ").trim();
+}
+
+/** Checks before reading a chosen file; the app checks the bytes again. */
+export function checkPdfFile(f: { name: string; size: number; type: string }): MessageKey | null {
+  if (f.size > MAX_PDF_BYTES) return "error.file_too_large";
+  if (f.type !== "application/pdf" && !/\.pdf$/i.test(f.name)) return "error.not_pdf";
+  if (f.size === 0) return "error.not_pdf";
+  return null;
+}
+
+/** Titles of the item that holds what is attached after the meeting. The
+ * server attaches documents to agenda items only, so the minutes and the
+ * conclusion notice go to one dedicated last item. */
+export const RECORDS_ITEM_TITLES: readonly string[] = ["Biên bản và thông báo kết luận", "Minutes and conclusion notice"];
+
+export function recordsItem(items: readonly AgendaItemView[]): AgendaItemView | null {
+  return items.find((i) => i.parentId === null && RECORDS_ITEM_TITLES.includes(i.title)) ?? null;
+}
+
+export type VersionStatus = "draft" | "published" | "superseded";
+
+export function versionStatus(view: SecretaryMeetingView, v: VersionView): VersionStatus {
+  if (view.unpublishedVersionIds.includes(v.id)) return "draft";
+  return v.superseded ? "superseded" : "published";
+}
+
+/** What publishing will send: the meeting itself (first time) and the
+ * versions not yet published. */
+export function pendingCount(view: SecretaryMeetingView): number {
+  return view.unpublishedVersionIds.length;
+}
+
+const CODES: Partial<Record<IpcErrorCode, MessageKey>> = {
+  offline: "sec.error.offline",
+  forbidden: "sec.error.forbidden",
+  conflict: "sec.error.conflict",
+  invalid_input: "sec.error.invalid",
+  not_pdf: "error.not_pdf",
+  file_too_large: "error.file_too_large",
+  not_found: "sec.error.notFound",
+};
+
+/** A secretary-facing sentence for a failed action. */
+export function secretaryErrorKey(e: unknown): MessageKey {
+  if (!isIpcError(e)) return "error.generic";
+  return CODES[e.code] ?? "sec.error.generic";
+}
