@@ -15,10 +15,29 @@ from pathlib import Path
 
 import pytest
 from selenium import webdriver
+from selenium.webdriver.common.by import By
 from selenium.webdriver.common.options import ArgOptions
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "tests" / "e2e" / "out"
+
+
+def by_testid(tid: str):
+    return (By.CSS_SELECTOR, f'[data-testid="{tid}"]')
+
+
+def settle_frame(driver):
+    """Wait until the webview has painted the current state (see NOTES-MACHINE)."""
+    driver.execute_async_script(
+        "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done()));"
+    )
+
+
+def shot(driver, out_dir, name: str):
+    """A screenshot of the current state, once it is painted."""
+    settle_frame(driver)
+    time.sleep(0.2)
+    driver.save_screenshot(str(out_dir / f"{name}.png"))
 
 
 def free_port() -> int:

@@ -22,7 +22,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import launch_app
+from conftest import by_testid, launch_app, shot
 
 PIN = "8642"
 # CSS pixels per PDF point at 100 % zoom (src/lib/zoom.ts: 96 dpi screen).
@@ -31,19 +31,6 @@ PX = 96 / 72
 # as pdftotext reports it: x 88–537, y 188.8–201.6 (PDF y 640.4–653.2).
 LINE_Y_TOPDOWN = 195.0
 PAGE_H = 842.0
-
-
-def by_testid(tid: str):
-    return (By.CSS_SELECTOR, f'[data-testid="{tid}"]')
-
-
-def shot(driver, out_dir, name: str):
-    # Wait for the state, then two frames, so the picture shows it.
-    driver.execute_async_script(
-        "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done()));"
-    )
-    time.sleep(0.2)
-    driver.save_screenshot(str(out_dir / f"{name}.png"))
 
 
 @pytest.fixture(scope="module")

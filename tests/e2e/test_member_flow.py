@@ -11,25 +11,9 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import launch_app
+from conftest import by_testid, launch_app, settle_frame, shot
 
 PIN = "2468"
-
-
-def by_testid(tid: str):
-    return (By.CSS_SELECTOR, f'[data-testid="{tid}"]')
-
-
-def settle_frame(driver):
-    driver.execute_async_script(
-        "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done()));"
-    )
-
-
-def shot(driver, out_dir, name: str):
-    settle_frame(driver)
-    time.sleep(0.2)
-    driver.save_screenshot(str(out_dir / f"{name}.png"))
 
 
 def text_of(driver, tid: str) -> str:

@@ -15,25 +15,13 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import launch_app
+from conftest import by_testid, launch_app, shot
 
 PIN = "8642"
 MEETING = "Phiên họp chuyên đề về cải cách hành chính"
 ITEM_1 = "Báo cáo tình hình triển khai"
 ITEM_2 = "Thông qua kế hoạch năm 2027"
 DOC = "Báo cáo chuyển đổi số"
-
-
-def by_testid(tid: str):
-    return (By.CSS_SELECTOR, f'[data-testid="{tid}"]')
-
-
-def shot(driver, out_dir, name: str):
-    driver.execute_async_script(
-        "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done()));"
-    )
-    time.sleep(0.2)
-    driver.save_screenshot(str(out_dir / f"{name}.png"))
 
 
 def small_pdf(path: Path, text: str) -> Path:

@@ -8,14 +8,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-
-def by_testid(tid: str):
-    return (By.CSS_SELECTOR, f'[data-testid="{tid}"]')
-
-
-def settle_frame(driver):
-    """Wait until the webview has painted the current state (see NOTES-MACHINE)."""
-    driver.execute_async_script("const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done()));")
+from conftest import by_testid, settle_frame
 
 
 def x_window_titles() -> str:

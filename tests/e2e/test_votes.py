@@ -22,22 +22,9 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import free_port, launch_app
+from conftest import by_testid, free_port, launch_app, shot
 
 PIN = "1357"
-
-
-def by_testid(tid: str):
-    return (By.CSS_SELECTOR, f'[data-testid="{tid}"]')
-
-
-def shot(driver, out_dir, name: str):
-    # Wait for the state, then two frames, so the picture shows it.
-    driver.execute_async_script(
-        "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done()));"
-    )
-    time.sleep(0.2)
-    driver.save_screenshot(str(out_dir / f"{name}.png"))
 
 
 class Server:
