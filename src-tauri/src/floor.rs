@@ -13,13 +13,7 @@ use crate::ipc::{
     BallotStateView, BallotView, ChairCountView, ChairResultView, IpcError, IpcErrorCode,
     MeetingFloor, MemberView, MotionView, ResultView, SpeakerView,
 };
-
-fn text(body: &Value, field: &str) -> String {
-    body.get(field)
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned()
-}
+use crate::views::text;
 
 fn int(body: &Value, field: &str) -> Option<i64> {
     body.get(field).and_then(Value::as_i64)

@@ -11,9 +11,9 @@
 use std::collections::BTreeMap;
 
 use ecabinet_store::{Entity, Store};
-use serde_json::Value;
 
 use crate::ipc::{IpcError, NoticeKind, NoticeView};
+use crate::views::text;
 
 /// Everything that could be announced, by a key unique per thing and state.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -28,13 +28,6 @@ impl Seen {
             .map(|(_, v)| v.clone())
             .collect()
     }
-}
-
-fn text(body: &Value, field: &str) -> String {
-    body.get(field)
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned()
 }
 
 /// Reads what the cache holds now.

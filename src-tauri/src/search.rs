@@ -47,11 +47,7 @@ fn current_versions(
             }
         }
         if let Some(v) = newest {
-            let title = body
-                .get("title")
-                .and_then(serde_json::Value::as_str)
-                .unwrap_or_default()
-                .to_owned();
+            let title = crate::views::text(&body, "title");
             out.push((
                 v.id,
                 v.sha256,

@@ -11,7 +11,8 @@ use crate::ipc::{
 };
 use crate::state::AppState;
 
-fn text(body: &Value, field: &str) -> String {
+/// A text field of a cached wire body; empty when absent.
+pub(crate) fn text(body: &Value, field: &str) -> String {
     body.get(field)
         .and_then(Value::as_str)
         .unwrap_or_default()

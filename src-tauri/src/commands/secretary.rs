@@ -18,6 +18,7 @@ use tauri::State;
 use crate::ipc::{CommitteeRoleView, IpcError, IpcErrorCode, SecretaryMeetingView};
 use crate::session::blocking;
 use crate::state::AppState;
+use crate::views::text;
 
 /// Header naming the agenda item a PDF is attached to.
 pub const ITEM_HEADER: &str = "x-ecabinet-item";
@@ -25,13 +26,6 @@ pub const ITEM_HEADER: &str = "x-ecabinet-item";
 pub const DOCUMENT_HEADER: &str = "x-ecabinet-document";
 /// Header with the document title, percent-encoded UTF-8 (header values are Latin-1).
 pub const TITLE_HEADER: &str = "x-ecabinet-title";
-
-fn text(body: &Value, field: &str) -> String {
-    body.get(field)
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned()
-}
 
 /// Committees in which I prepare meetings (secretary or chair), by name.
 fn my_editor_committees(store: &Store, me: &str) -> Result<Vec<CommitteeRoleView>, IpcError> {
