@@ -118,7 +118,13 @@ pub fn builder() -> tauri::Builder<tauri::Wry> {
     tauri::Builder::default()
         .setup(|app| {
             let config = config_from_env(app.handle())?;
-            let pdf = PdfEngine::start(EngineConfig::default());
+            // The web view already holds the decoded images of the pages in
+            // view; the engine's cache only has to spare re-rendering the
+            // pages just scrolled past, so it stays small here.
+            let pdf = PdfEngine::start(EngineConfig {
+                cache_budget_bytes: 16 * 1024 * 1024,
+                ..EngineConfig::default()
+            });
             let events = Arc::new(TauriEvents(app.handle().clone()));
             app.manage(AppState::new(config, pdf, events));
             Ok(())

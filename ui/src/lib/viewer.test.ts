@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { pageUrl, renderScale, thumbUrl } from "./pages";
 import { cssPixels, zoomIn, zoomOut, ZOOM_STEPS } from "./zoom";
+import { releaseOnRemove } from "./visible";
 
 describe("page URLs", () => {
   it("use the ecabinet scheme in the form each webview expects", () => {
@@ -27,5 +28,18 @@ describe("zoom", () => {
   it("sizes an A4 page (595 pt) at 100% like print on a 96 dpi screen", () => {
     expect(cssPixels(595, 1)).toBe(793);
     expect(cssPixels(595, 2)).toBe(1587);
+  });
+});
+
+describe("page images leaving the view", () => {
+  it("drop their source when removed, so the web view can free the bitmap before any garbage collection", () => {
+    const img = document.createElement("img");
+    img.src = pageUrl("v-1", 3, 1.25, "X11");
+    document.body.append(img);
+    const action = releaseOnRemove(img);
+    expect(img.getAttribute("src")).toBe("ecabinet://localhost/page/v-1/3?scale=1.25");
+    img.remove();
+    action.destroy();
+    expect(img.hasAttribute("src")).toBe(false);
   });
 });

@@ -15,3 +15,16 @@ export function visible(node: Element, onChange: (isVisible: boolean) => void) {
     },
   };
 }
+
+// A Svelte action for page images: when the element leaves the DOM, drop its
+// source at once. A detached <img> keeps its decoded bitmap until the
+// JavaScript garbage collector happens to run, so scrolling a 500-page
+// document would otherwise pile up hundreds of megabytes of page bitmaps in
+// the web process (tests/e2e/bench_app.py measures it).
+export function releaseOnRemove(node: HTMLImageElement) {
+  return {
+    destroy() {
+      node.removeAttribute("src");
+    },
+  };
+}
