@@ -6,7 +6,9 @@
 //! Run: `cargo bench -p ecabinet-pdf --bench render` (REPS=n to change the
 //! number of alternating repetitions, default 3; BENCH_QUICK=1 for throughput
 //! only; BENCH_RSS_ONLY=1 for the big-document memory figures only,
-//! BENCH_RSS_MODES=reader,bytes to pick the loading paths compared,
+//! BENCH_RSS_MODES=reader,bytes to pick the loading paths compared (default
+//! `reader`, the app's), BENCH_PNG=1 to add a PNG-output throughput run (one
+//! repetition; pdftoppm's PNG encoder alone takes about five minutes here),
 //! ECABINET_BENCH_CACHE_MB=n / ECABINET_BENCH_REOPEN_MB=n to try another
 //! render cache budget / document reopen threshold).
 //! Prints figures; asserts nothing.
@@ -740,7 +742,7 @@ fn big_document_memory(engine: &PdfEngine, dir: &Path) -> Result<()> {
     let store_dir = dir.join("store");
     let sha = big_store(&store_dir, &big)?;
     drop(big);
-    let modes = std::env::var("BENCH_RSS_MODES").unwrap_or_else(|_| "reader,bytes".into());
+    let modes = std::env::var("BENCH_RSS_MODES").unwrap_or_else(|_| "reader".into());
     for mode in modes.split(',') {
         run_rss_child(&store_dir, &sha, mode)?;
     }
@@ -798,7 +800,9 @@ fn main() -> Result<()> {
     if quick {
         return Ok(());
     }
-    throughput(&engine, &corpus, Out::Png, 1)?;
+    if std::env::var_os("BENCH_PNG").is_some() {
+        throughput(&engine, &corpus, Out::Png, 1)?;
+    }
 
     println!("\ncopy cost of a rendered page to another process (out-of-process PDFium):");
     ipc_cost(1240 * 1754 * 4)?;
