@@ -17,23 +17,12 @@ use ecabinet_protocol::{
 use reqwest::header::CONTENT_TYPE;
 use reqwest::{Method, RequestBuilder};
 
+use crate::chair::id;
 use crate::{Api, SyncError};
 
 /// The largest PDF the client sends: the server's default limit (a server
 /// configured lower answers `payload_too_large`).
 pub const MAX_PDF_BYTES: usize = 64 * 1024 * 1024;
-
-/// Path segments are server-made ids; refuse anything that could change the path.
-fn id(s: &str) -> Result<&str, SyncError> {
-    if !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    {
-        Ok(s)
-    } else {
-        Err(SyncError::Invalid(format!("not a record id: {s:?}")))
-    }
-}
 
 /// Why `bytes` cannot be uploaded as a document version, checked before
 /// anything is sent: the `%PDF-` header, an `%%EOF` near the end (a file
