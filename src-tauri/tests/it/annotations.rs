@@ -4,33 +4,16 @@
 
 use std::path::Path;
 
-use ecabinet_store::{Entity, FeedChange, FeedOp, Store};
+use ecabinet_store::{Entity, Store};
 use serde_json::{json, Value};
 
-use crate::harness::{app, store_config};
+use crate::harness::{app, demo_pdf, store_config, upsert};
 
 const PIN: &str = "1357";
 
-fn upsert(entity: Entity, body: Value) -> FeedChange {
-    FeedChange {
-        entity,
-        id: body["id"].as_str().expect("id").to_owned(),
-        op: FeedOp::Upsert(body),
-    }
-}
-
 /// A cache with one meeting and the demo programme PDF as version `v1` of `d1`.
 fn seed(dir: &Path) {
-    let pdf = std::fs::read(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../assets/demo/chuong-trinh-phien-hop-thang-11.pdf"),
-    )
-    .expect("demo pdf");
-    let sha: String = ring::digest::digest(&ring::digest::SHA256, &pdf)
-        .as_ref()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let (pdf, sha) = demo_pdf();
     let store = Store::create(dir, PIN, &store_config()).expect("create");
     let changes = vec![
         upsert(

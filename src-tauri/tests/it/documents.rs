@@ -3,39 +3,18 @@
 
 use std::path::Path;
 
-use ecabinet_store::{Entity, FeedChange, FeedOp, Store, BLOB_DIR};
-use serde_json::{json, Value};
+use ecabinet_store::{Entity, Store, BLOB_DIR};
+use serde_json::json;
 
-use crate::harness::{app, store_config};
+use crate::harness::{app, demo_pdf, store_config, upsert};
 
 const PIN: &str = "2468";
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    ring::digest::digest(&ring::digest::SHA256, bytes)
-        .as_ref()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-fn upsert(entity: Entity, body: Value) -> FeedChange {
-    FeedChange {
-        entity,
-        id: body["id"].as_str().expect("id").to_owned(),
-        op: FeedOp::Upsert(body),
-    }
-}
 
 /// A meeting with a nested agenda and one document in two versions: v1
 /// (superseded, stored) and v2 (current, refused by the sync client).
 fn seed(dir: &Path) -> (String, String) {
-    let pdf = std::fs::read(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../assets/demo/chuong-trinh-phien-hop-thang-11.pdf"),
-    )
-    .expect("demo pdf");
-    let sha1 = sha256_hex(&pdf);
-    let sha2 = sha256_hex(b"another version");
+    let (pdf, sha1) = demo_pdf();
+    let sha2 = ecabinet_store::testing::sha256_hex(b"another version");
     let store = Store::create(dir, PIN, &store_config()).expect("create");
     let m = json!({"id": "m1", "committee_id": "c1", "title": "Phiên họp tháng 11", "location": "Phòng 1",
         "starts_at": 1_790_000_000_000_i64, "status": "in_session", "published_at": null, "current_item_id": "a2"});

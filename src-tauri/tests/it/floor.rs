@@ -4,22 +4,14 @@
 
 use std::path::Path;
 
-use ecabinet_store::{Entity, FeedChange, FeedOp, Store};
+use ecabinet_store::{Entity, Store};
 use ring::signature::Ed25519KeyPair;
 use serde_json::{json, Value};
 
-use crate::harness::{app, store_config, SERVER_HINT};
+use crate::harness::{app, store_config, upsert, SERVER_HINT};
 
 const PIN: &str = "2468";
 const ME: &str = "u-chair";
-
-fn upsert(entity: Entity, body: Value) -> FeedChange {
-    FeedChange {
-        entity,
-        id: body["id"].as_str().expect("id").to_owned(),
-        op: FeedOp::Upsert(body),
-    }
-}
 
 fn motion(id: &str, status: &str, kind: &str, eligible: Value) -> Value {
     json!({"id": id, "meeting_id": "m1", "agenda_item_id": "a1", "question": format!("Câu hỏi {id}"),

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ecabinet_app_lib::state::{AppConfig, AppState, EventSink, UiEvent};
-use ecabinet_store::{KdfParams, PinPolicy, StoreConfig};
+use ecabinet_store::{Entity, FeedChange, FeedOp, KdfParams, PinPolicy, StoreConfig};
 use serde_json::Value;
 use tauri::test::{
     get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY,
@@ -39,6 +39,26 @@ pub fn store_config() -> StoreConfig {
         },
         ..StoreConfig::default()
     }
+}
+
+/// A feed change that stores `body` under its own `id`.
+pub fn upsert(entity: Entity, body: Value) -> FeedChange {
+    FeedChange {
+        entity,
+        id: body["id"].as_str().expect("id").to_owned(),
+        op: FeedOp::Upsert(body),
+    }
+}
+
+/// The demo programme PDF and its SHA-256 (hex), to store as a version's blob.
+pub fn demo_pdf() -> (Vec<u8>, String) {
+    let pdf = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../assets/demo/chuong-trinh-phien-hop-thang-11.pdf"),
+    )
+    .expect("demo pdf");
+    let sha = ecabinet_store::testing::sha256_hex(&pdf);
+    (pdf, sha)
 }
 
 pub struct App {
