@@ -23,22 +23,6 @@ fn op(op_id: &str, body: Value) -> Value {
     json!({"op_id": op_id, "kind": "annotation", "body": body})
 }
 
-async fn outcomes(env: &Env, who: &Session, ops: Vec<Value>) -> Vec<String> {
-    let (status, body) = env
-        .call("POST", "/v1/ops", Some(who), Some(json!({ "ops": ops })))
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    body["results"]
-        .as_array()
-        .expect("results")
-        .iter()
-        .map(|r| match r["status"].as_str().expect("status") {
-            "rejected" => format!("rejected:{}", r["reason"].as_str().expect("reason")),
-            s => s.to_owned(),
-        })
-        .collect()
-}
-
 fn annotation_changes(changes: &[Value]) -> Vec<(String, i64, bool)> {
     changes
         .iter()

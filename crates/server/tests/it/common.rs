@@ -439,6 +439,28 @@ impl World {
 }
 
 /// A small but complete PDF with `pages` pages (the seed's writer).
+/// `POST /v1/ops` as `who`; the per-operation results.
+pub async fn push(env: &Env, who: &Session, ops: Vec<Value>) -> Vec<Value> {
+    let (status, body) = env
+        .call("POST", "/v1/ops", Some(who), Some(json!({ "ops": ops })))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["results"].as_array().expect("results").clone()
+}
+
+/// `accepted`, `superseded` or `rejected:REASON`.
+pub fn outcome(r: &Value) -> String {
+    match r["status"].as_str().expect("status") {
+        "rejected" => format!("rejected:{}", r["reason"].as_str().expect("reason")),
+        s => s.to_owned(),
+    }
+}
+
+/// Each operation's [`outcome`] after pushing `ops` as `who`.
+pub async fn outcomes(env: &Env, who: &Session, ops: Vec<Value>) -> Vec<String> {
+    push(env, who, ops).await.iter().map(outcome).collect()
+}
+
 pub fn pdf(title: &str, pages: usize) -> Vec<u8> {
     let pages: Vec<_> = (0..pages)
         .map(|i| ecabinet_server::seed::pdf::Page {

@@ -83,26 +83,6 @@ async fn voter(env: &Env, username: &str) -> Voter {
     Voter { session, key }
 }
 
-async fn push(env: &Env, who: &Session, ops: Vec<Value>) -> Vec<Value> {
-    let (status, body) = env
-        .call("POST", "/v1/ops", Some(who), Some(json!({ "ops": ops })))
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    body["results"].as_array().expect("results").clone()
-}
-
-/// `accepted`, `superseded` or `rejected:REASON`.
-fn outcome(r: &Value) -> String {
-    match r["status"].as_str().expect("status") {
-        "rejected" => format!("rejected:{}", r["reason"].as_str().expect("reason")),
-        s => s.to_owned(),
-    }
-}
-
-async fn outcomes(env: &Env, who: &Session, ops: Vec<Value>) -> Vec<String> {
-    push(env, who, ops).await.iter().map(outcome).collect()
-}
-
 /// A published meeting in session with one agenda item.
 async fn session(w: &World) -> (String, String) {
     let m = w.meeting("Phiên họp biểu quyết").await;

@@ -43,24 +43,6 @@ fn read_op(op_id: &str, version: &str, state: &str, at: i64) -> Value {
     json!({"op_id": op_id, "kind": "read", "body": {"version_id": version, "state": state, "at": at}})
 }
 
-/// `accepted` or `rejected:REASON`, one per operation.
-async fn report(w: &World, who: &Session, ops: Vec<Value>) -> Vec<String> {
-    let (s, body) = w
-        .env
-        .call("POST", "/v1/ops", Some(who), Some(json!({ "ops": ops })))
-        .await;
-    assert_eq!(s, StatusCode::OK, "{body}");
-    body["results"]
-        .as_array()
-        .expect("results")
-        .iter()
-        .map(|r| match r["status"].as_str().expect("status") {
-            "rejected" => format!("rejected:{}", r["reason"].as_str().expect("reason")),
-            s => s.to_owned(),
-        })
-        .collect()
-}
-
 async fn read_status(w: &World, who: &Session, meeting: &str) -> (StatusCode, Value) {
     w.env
         .call(
@@ -101,8 +83,8 @@ both!(
         );
         let (m, version) = published_document(&w).await;
 
-        let got = report(
-            &w,
+        let got = outcomes(
+            &w.env,
             &w.member,
             vec![
                 read_op("r-1", &version, "downloaded", T0 + 1_000),
@@ -149,8 +131,8 @@ both!(
         let w = World::new(kind).await;
         set_read_status(&w, true).await;
         let (m, version) = published_document(&w).await;
-        let got = report(
-            &w,
+        let got = outcomes(
+            &w.env,
             &w.chair,
             vec![read_op("o-1", &version, "opened", T0 + 7_000)],
         )
@@ -169,8 +151,8 @@ both!(
     |kind| async move {
         let w = World::new(kind).await;
         let (m, version) = published_document(&w).await;
-        let got = report(
-            &w,
+        let got = outcomes(
+            &w.env,
             &w.member,
             vec![read_op("d-1", &version, "downloaded", T0)],
         )
@@ -182,15 +164,20 @@ both!(
 
         // Switched on and off again: refused again, and what was kept is not shown.
         set_read_status(&w, true).await;
-        let got = report(
-            &w,
+        let got = outcomes(
+            &w.env,
             &w.member,
             vec![read_op("d-2", &version, "downloaded", T0)],
         )
         .await;
         assert_eq!(got, ["accepted"]);
         assert_eq!(set_read_status(&w, false).await["read_status"], false);
-        let got = report(&w, &w.member, vec![read_op("d-3", &version, "opened", T0)]).await;
+        let got = outcomes(
+            &w.env,
+            &w.member,
+            vec![read_op("d-3", &version, "opened", T0)],
+        )
+        .await;
         assert_eq!(got, ["rejected:not_enabled"]);
         let (s, _) = read_status(&w, &w.secretary, &m).await;
         assert_eq!(s, StatusCode::CONFLICT);
@@ -214,8 +201,7 @@ both!(
             )
             .await;
         assert_eq!(s, StatusCode::OK, "{c}");
-        let got = report(
-        &w,
+        let got = outcomes(&w.env,
         &w.outsider,
         vec![
             read_op("x-1", &version, "downloaded", T0),
@@ -240,7 +226,12 @@ both!(
             .upload(&w.secretary, &doc, pdf("Dự thảo", 1), "application/pdf")
             .await;
         let draft = v2["id"].as_str().expect("id");
-        let got = report(&w, &w.member, vec![read_op("x-4", draft, "downloaded", T0)]).await;
+        let got = outcomes(
+            &w.env,
+            &w.member,
+            vec![read_op("x-4", draft, "downloaded", T0)],
+        )
+        .await;
         assert_eq!(got, ["rejected:unknown_document"]);
 
         let (_, status) = read_status(&w, &w.chair, &m).await;
