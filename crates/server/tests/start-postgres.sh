@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Starts a throwaway PostgreSQL cluster for the server tests and prints its URL.
 #   usage: start-postgres.sh PORT DIR     (stop: pg_ctl -D DIR/data stop, as user postgres)
-# Listens on 127.0.0.1:PORT only, trust authentication, Debian's PostgreSQL 15
-# binaries. PostgreSQL refuses to run as root, so the cluster belongs to `postgres`.
+# Listens on 127.0.0.1:PORT only, trust authentication, Debian's PostgreSQL
+# binaries of whichever version is installed (scripts/pg-bindir). PostgreSQL
+# refuses to run as root, so the cluster belongs to `postgres`.
 set -euo pipefail
 PORT="${1:?usage: start-postgres.sh PORT DIR}"
 DIR="${2:?usage: start-postgres.sh PORT DIR}"
-BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
+BIN="$(bash "$(dirname "${BASH_SOURCE[0]}")/../../../scripts/pg-bindir")"
 AS=()
 if [ "$(id -u)" -eq 0 ]; then AS=(runuser -u postgres --); fi
 
