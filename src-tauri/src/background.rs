@@ -274,6 +274,13 @@ fn error_code(e: &SyncError) -> IpcErrorCode {
         SyncError::Invalid(_) => IpcErrorCode::InvalidInput,
         SyncError::LeaseExpired { .. } => IpcErrorCode::LeaseExpired,
         SyncError::Internal(_) => IpcErrorCode::Internal,
+        SyncError::VersionRefused(_) => IpcErrorCode::DocumentRejected,
+        SyncError::VersionNotReady(_) => IpcErrorCode::NotFound,
+        SyncError::ResponseTooLarge { .. } => IpcErrorCode::ServerError,
+        SyncError::InsecureUrl { .. } => IpcErrorCode::InsecureUrl,
+        SyncError::UntrustedServer(_) => IpcErrorCode::UntrustedServer,
+        SyncError::ServerKeyMismatch { .. } => IpcErrorCode::ServerKeyMismatch,
+        SyncError::ServerKeyChanged { .. } => IpcErrorCode::ServerKeyChanged,
     }
 }
 

@@ -31,14 +31,15 @@ impl From<StoreError> for IpcError {
                 attempts_left: Some(attempts_left),
                 retry_after_secs: Some(secs_ceil(retry_after)),
             },
-            StoreError::Locked { retry_after } => IpcError {
-                code: IpcErrorCode::Locked,
-                message,
-                attempts_left: None,
-                retry_after_secs: Some(secs_ceil(retry_after)),
-            },
             StoreError::Wiped => IpcError::new(IpcErrorCode::Wiped, message),
             StoreError::PinTooShort { .. } => IpcError::new(IpcErrorCode::InvalidInput, message),
+            StoreError::PassphraseTooWeak => IpcError::new(IpcErrorCode::WeakPassphrase, message),
+            StoreError::KeystoreUnavailable(_) => {
+                IpcError::new(IpcErrorCode::KeystoreUnavailable, message)
+            }
+            StoreError::DeviceSecretMissing => {
+                IpcError::new(IpcErrorCode::KeystoreItemMissing, message)
+            }
             StoreError::BlobMissing(_) => IpcError::new(IpcErrorCode::NotFound, message),
             StoreError::BlobCorrupt { .. }
             | StoreError::BlobHashMismatch { .. }
@@ -63,8 +64,14 @@ impl From<SyncError> for IpcError {
                 ErrorCode::Unauthenticated => IpcErrorCode::LoginFailed,
                 ErrorCode::DeviceRevoked => IpcErrorCode::DeviceRevoked,
                 ErrorCode::InvalidInput | ErrorCode::BadRequest => IpcErrorCode::InvalidInput,
-                ErrorCode::Conflict => IpcErrorCode::Conflict,
+                // A closed meeting, or a deletion once the meeting started.
+                ErrorCode::Conflict | ErrorCode::MeetingClosed | ErrorCode::NotDeletable => {
+                    IpcErrorCode::Conflict
+                }
                 ErrorCode::Forbidden => IpcErrorCode::Forbidden,
+                ErrorCode::InvalidEnrolCode => IpcErrorCode::InvalidEnrolCode,
+                ErrorCode::RateLimited => IpcErrorCode::RateLimited,
+                ErrorCode::AccountDisabled => IpcErrorCode::AccountDisabled,
                 _ if status >= 500 => IpcErrorCode::Offline,
                 _ => IpcErrorCode::ServerError,
             },
@@ -72,6 +79,13 @@ impl From<SyncError> for IpcError {
             SyncError::Invalid(_) => IpcErrorCode::InvalidInput,
             SyncError::LeaseExpired { .. } => IpcErrorCode::LeaseExpired,
             SyncError::Internal(_) => IpcErrorCode::Internal,
+            SyncError::InsecureUrl { .. } => IpcErrorCode::InsecureUrl,
+            SyncError::UntrustedServer(_) => IpcErrorCode::UntrustedServer,
+            SyncError::ServerKeyMismatch { .. } => IpcErrorCode::ServerKeyMismatch,
+            SyncError::ServerKeyChanged { .. } => IpcErrorCode::ServerKeyChanged,
+            SyncError::VersionRefused(_) => IpcErrorCode::DocumentRejected,
+            SyncError::VersionNotReady(_) => IpcErrorCode::NotFound,
+            SyncError::ResponseTooLarge { .. } => IpcErrorCode::ServerError,
         };
         IpcError::new(code, message)
     }
@@ -92,7 +106,9 @@ impl From<PdfError> for IpcError {
             PdfError::UnknownDocument(_) | PdfError::PageOutOfRange { .. } => {
                 IpcErrorCode::NotFound
             }
-            PdfError::InvalidRequest(_) => IpcErrorCode::InvalidInput,
+            PdfError::InvalidRequest(_) | PdfError::PageTooLarge { .. } => {
+                IpcErrorCode::InvalidInput
+            }
             _ => IpcErrorCode::Internal,
         };
         IpcError::new(code, message)
@@ -131,10 +147,12 @@ mod tests {
         assert_eq!(code_of(StoreError::NoData), IpcErrorCode::NoData);
         assert_eq!(code_of(StoreError::Wiped), IpcErrorCode::Wiped);
         assert_eq!(
-            code_of(StoreError::Locked {
-                retry_after: Duration::from_secs(2)
-            }),
-            IpcErrorCode::Locked
+            code_of(StoreError::PassphraseTooWeak),
+            IpcErrorCode::WeakPassphrase
+        );
+        assert_eq!(
+            code_of(StoreError::DeviceSecretMissing),
+            IpcErrorCode::KeystoreItemMissing
         );
         assert_eq!(
             code_of(StoreError::BlobCorrupt {
@@ -160,5 +178,41 @@ mod tests {
             IpcErrorCode::LoginFailed
         );
         assert_eq!(code_of(PdfError::Malformed), IpcErrorCode::DocumentRejected);
+    }
+
+    #[test]
+    fn each_transport_and_server_key_refusal_has_its_own_code() {
+        assert_eq!(
+            code_of(SyncError::InsecureUrl {
+                host: "ecabinet.example".into()
+            }),
+            IpcErrorCode::InsecureUrl
+        );
+        assert_eq!(
+            code_of(SyncError::UntrustedServer("UnknownIssuer".into())),
+            IpcErrorCode::UntrustedServer
+        );
+        assert_eq!(
+            code_of(SyncError::ServerKeyMismatch {
+                expected: "AAAA-AAAA-AAAA-AAAA".into(),
+                found: "BBBB-BBBB-BBBB-BBBB".into()
+            }),
+            IpcErrorCode::ServerKeyMismatch
+        );
+        assert_eq!(
+            code_of(SyncError::ServerKeyChanged {
+                pinned: "AAAA-AAAA-AAAA-AAAA".into(),
+                now: "BBBB-BBBB-BBBB-BBBB".into()
+            }),
+            IpcErrorCode::ServerKeyChanged
+        );
+        assert_eq!(
+            code_of(SyncError::Server {
+                status: 403,
+                code: ErrorCode::InvalidEnrolCode,
+                message: "the enrol code is wrong, used or expired".into()
+            }),
+            IpcErrorCode::InvalidEnrolCode
+        );
     }
 }

@@ -14,20 +14,46 @@ use ts_rs::TS;
 pub enum IpcErrorCode {
     /// Nothing stored on this device: enrol first.
     NoData,
-    /// The PIN was wrong; `attemptsLeft` and `retryAfterSecs` are set.
+    /// The PIN was wrong; `attemptsLeft` and `retryAfterSecs` (the wait
+    /// the next attempt will serve) are set.
     WrongPin,
-    /// Too many wrong PINs: wait `retryAfterSecs` before trying again.
-    Locked,
+    /// No system keyring is reachable, so the PIN must be a strong passphrase.
+    WeakPassphrase,
+    /// The system keyring holding this device's secret cannot be reached.
+    KeystoreUnavailable,
+    /// The keyring no longer holds this device's secret (copied folder,
+    /// reset keyring): the data cannot be opened; enrol again.
+    KeystoreItemMissing,
     /// The last allowed wrong PIN wiped the local data.
     Wiped,
     /// The server cannot be reached.
     Offline,
     /// The server refused the user name or password.
     LoginFailed,
+    /// A plain `http://` address beyond this computer: refused before
+    /// connecting; use the `https://` address.
+    InsecureUrl,
+    /// The server's certificate is not trusted: give the deployment's CA
+    /// certificate, or this is an interception.
+    UntrustedServer,
+    /// The enrol code is wrong, used or expired: ask for a new one.
+    InvalidEnrolCode,
+    /// At enrolment the server's key does not match the enrol code or the
+    /// confirmed fingerprint (possible interception); nothing was saved.
+    ServerKeyMismatch,
+    /// The server signs with another key than the one pinned at enrolment:
+    /// nothing was accepted; contact the administrator.
+    ServerKeyChanged,
     /// An administrator revoked this device; its data was wiped.
     DeviceRevoked,
-    /// The server no longer accepts this device's session.
+    /// The server no longer accepts this device's session: sign in again
+    /// with the password (`sign_in_again`); the device's data is kept.
     SessionExpired,
+    /// Too many failed logins for this user or from this address: wait
+    /// (the message says how long) and try again.
+    RateLimited,
+    /// An administrator disabled this account.
+    AccountDisabled,
     /// The command was called while the store is locked.
     NotUnlocked,
     /// An argument breaks a rule (PIN too short, malformed address, …).
@@ -67,7 +93,7 @@ pub struct IpcError {
     pub message: String,
     /// For `wrong_pin`: attempts left before the local data is wiped.
     pub attempts_left: Option<u32>,
-    /// For `wrong_pin` and `locked`: seconds until the next attempt is accepted.
+    /// For `wrong_pin`: seconds the next attempt will wait before checking the PIN.
     pub retry_after_secs: Option<u32>,
 }
 
@@ -110,10 +136,14 @@ pub struct AppInfo {
 pub enum SessionState {
     /// Nothing stored: enrol. `serverUrl` pre-fills the address field.
     FirstRun { server_url: Option<String> },
-    /// A store exists and needs the PIN.
+    /// A store exists and needs the PIN. At `attemptsLeft` 1 the next wrong
+    /// PIN wipes the device, erasing `unsentOps` operations (ballots,
+    /// attendance, notes) the server has not confirmed.
     Locked {
         failed_attempts: u32,
+        attempts_left: u32,
         retry_after_secs: u32,
+        unsent_ops: u32,
     },
     /// Unlocked; the meetings are readable.
     Unlocked {
@@ -248,6 +278,10 @@ pub struct PageSizeView {
 pub struct OpenedDocumentView {
     pub version_id: String,
     pub pages: Vec<PageSizeView>,
+    /// Most pixels (width × height) a page is rendered at; the viewer says a
+    /// page over it at the current zoom is too large instead of asking for it.
+    #[ts(type = "number")]
+    pub max_render_pixels: u64,
 }
 
 /// Where one of my ballots stands.

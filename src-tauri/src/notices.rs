@@ -63,7 +63,7 @@ pub(crate) fn scan(store: &Store, my_user_id: &str) -> Result<Seen, IpcError> {
     for meeting in store.meetings(None)? {
         let meeting_title = text(&meeting.body, "title");
         for (doc_id, doc) in store.documents(&meeting.id)? {
-            for v in store.document_versions(&doc_id)? {
+            for v in store.verified_versions(&doc_id)? {
                 if !store.has_blob(&v.sha256)? {
                     continue;
                 }

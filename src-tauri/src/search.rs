@@ -32,21 +32,15 @@ pub(crate) struct MeetingIndex {
     index: SearchIndex,
 }
 
-/// `(version id, blob id, what it is)` of the newest downloaded version of
-/// every document of the meeting.
+/// `(version id, blob id, what it is)` of the current verified version of
+/// every document of the meeting (none where it cannot be opened).
 fn current_versions(
     store: &Store,
     meeting_id: &str,
 ) -> Result<Vec<(String, String, Indexed)>, IpcError> {
     let mut out = Vec::new();
     for (document_id, body) in store.documents(meeting_id)? {
-        let mut newest = None;
-        for v in store.document_versions(&document_id)? {
-            if store.has_blob(&v.sha256)? {
-                newest = Some(v);
-            }
-        }
-        if let Some(v) = newest {
+        if let Ok(v) = ecabinet_sync::current_version_to_open(store, &document_id) {
             let title = crate::views::text(&body, "title");
             out.push((
                 v.id,

@@ -25,31 +25,53 @@ pub(crate) fn current(state: &AppState) -> Result<SessionState, IpcError> {
     if let Some(s) = state.unlocked_as() {
         return Ok(s);
     }
-    Ok(match Store::state(state.data_dir(), &SystemClock)? {
-        StoreState::NoData if state.data_dir().join(REVOKED_MARKER).exists() => {
-            SessionState::Revoked
-        }
-        StoreState::NoData => SessionState::FirstRun {
-            server_url: state.config().server_url_hint.clone(),
+    Ok(
+        match Store::state(state.data_dir(), &state.config().store, &SystemClock)? {
+            StoreState::NoData if state.data_dir().join(REVOKED_MARKER).exists() => {
+                SessionState::Revoked
+            }
+            StoreState::NoData => SessionState::FirstRun {
+                server_url: state.config().server_url_hint.clone(),
+            },
+            StoreState::Locked {
+                failed_attempts,
+                retry_after,
+                unsent_ops,
+            } => SessionState::Locked {
+                failed_attempts,
+                attempts_left: state
+                    .config()
+                    .store
+                    .pin
+                    .max_failed_attempts
+                    .saturating_sub(failed_attempts),
+                retry_after_secs: secs_ceil(retry_after),
+                unsent_ops,
+            },
         },
-        StoreState::Locked {
-            failed_attempts,
-            retry_after,
-        } => SessionState::Locked {
-            failed_attempts,
-            retry_after_secs: secs_ceil(retry_after),
-        },
-    })
+    )
 }
 
 /// Makes `store` the session's store and starts syncing it (blocking: reads the session).
 pub(crate) fn install(state: &AppState, store: Store) -> Result<SessionState, IpcError> {
+    install_shared(state, Arc::new(store))
+}
+
+/// [`install`] for the store the session already holds (after signing in
+/// again): restarts syncing with the session read afresh.
+pub(crate) fn install_shared(
+    state: &AppState,
+    store: Arc<Store>,
+) -> Result<SessionState, IpcError> {
     let enrolled = ecabinet_sync::Session::load(&store)?;
-    let api = enrolled.as_ref().map(ecabinet_sync::Api::new).transpose()?;
+    // The app's own calls (chair, secretary) renew the token like the syncer's.
+    let api = enrolled
+        .as_ref()
+        .map(|s| ecabinet_sync::Api::new(s).map(|api| api.renewing(store.clone(), s)))
+        .transpose()?;
     let (username, server_url, user_id) = enrolled
         .map(|s| (s.username, s.server_url, s.user_id))
         .unwrap_or_default();
-    let store = Arc::new(store);
     let wake = Arc::new(tokio::sync::Notify::new());
     let push = Arc::new(tokio::sync::Notify::new());
     state.set_session(Session {

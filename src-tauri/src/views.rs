@@ -26,7 +26,10 @@ fn not_found(what: &str, id: &str) -> IpcError {
     )
 }
 
-/// The documents of a meeting with their versions and cache state.
+/// The documents of a meeting with their versions and cache state. What is
+/// shown of a version (number, size, superseded) comes from its verified
+/// signed manifest; a record not verified yet shows only that it is pending
+/// or refused.
 fn documents(
     store: &Store,
     meeting_id: &str,
@@ -36,25 +39,36 @@ fn documents(
     for (id, body) in store.documents(meeting_id)? {
         let mut versions = Vec::new();
         for v in store.document_versions(&id)? {
+            let verified = store.verified_version(&v.id)?;
             let state = if let Some(reason) = errors.get(&v.id) {
                 VersionState::Rejected {
                     reason: reason.clone(),
                 }
-            } else if store.has_blob(&v.sha256)? {
+            } else if verified
+                .as_ref()
+                .map(|m| store.has_blob(&m.sha256))
+                .transpose()?
+                .unwrap_or(false)
+            {
                 VersionState::Ready
             } else {
                 VersionState::Pending
             };
-            versions.push(VersionView {
-                superseded: v
-                    .body
-                    .get("superseded")
-                    .and_then(Value::as_bool)
-                    .unwrap_or(false),
-                size: v.body.get("size").and_then(Value::as_u64).unwrap_or(0),
-                id: v.id,
-                version: v.version,
-                state,
+            versions.push(match verified {
+                Some(m) => VersionView {
+                    id: v.id,
+                    version: m.version,
+                    superseded: m.superseded,
+                    size: m.size,
+                    state,
+                },
+                None => VersionView {
+                    id: v.id,
+                    version: v.version,
+                    superseded: false,
+                    size: 0,
+                    state,
+                },
             });
         }
         out.push(DocumentView {
@@ -144,19 +158,9 @@ pub(crate) fn open_document(
 ) -> Result<OpenedDocumentView, IpcError> {
     let store = state.content_store()?;
     let pdf = state.pdf()?;
-    let body = store
-        .entity(Entity::DocumentVersion, version_id)?
-        .ok_or_else(|| not_found("document version", version_id))?;
-    if let Some(reason) = version_errors(&store)?.remove(version_id) {
-        return Err(IpcError::new(IpcErrorCode::DocumentRejected, reason));
-    }
-    let sha = text(&body, "sha256");
-    if !store.has_blob(&sha)? {
-        return Err(IpcError::new(
-            IpcErrorCode::NotFound,
-            format!("document version {version_id} is not downloaded yet"),
-        ));
-    }
+    // Only a version verified here, whose latest record was not refused and
+    // whose stored manifest still verifies, is opened.
+    let sha = ecabinet_sync::version_to_open(&store, version_id)?.sha256;
     let pages = match state.document(version_id) {
         Some(handle) => pdf.page_sizes(handle)?,
         None => {
@@ -174,6 +178,7 @@ pub(crate) fn open_document(
     };
     Ok(OpenedDocumentView {
         version_id: version_id.to_owned(),
+        max_render_pixels: ecabinet_pdf::MAX_RENDER_PIXELS,
         pages: pages
             .into_iter()
             .map(|p| PageSizeView {

@@ -13,7 +13,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use ecabinet_benchkit::{Goal, Row};
 use ecabinet_store::testing::test_config;
-use ecabinet_sync::{enrol, EnrolRequest, Session, SyncOptions, Syncer};
+use ecabinet_sync::{enrol, EnrolRequest, ServerCheck, Session, SyncOptions, Syncer};
 use ecabinet_tests::{pdf_of_size, TestServer};
 
 fn env_usize(name: &str, default: usize) -> usize {
@@ -96,10 +96,12 @@ async fn run() -> Result<()> {
             enrol(EnrolRequest {
                 data_dir: dir.path(),
                 server_url: &server.url(),
+                ca_cert: None,
                 username: &user,
                 password: &password,
                 pin: "123456",
                 device_name: "bench",
+                server_check: ServerCheck::Fingerprint(&server.fingerprint()),
                 config: &test_config(),
             })
             .await?,
@@ -172,10 +174,12 @@ async fn run() -> Result<()> {
         enrol(EnrolRequest {
             data_dir: dir.path(),
             server_url: &server.url(),
+            ca_cert: None,
             username: &user,
             password: &password,
             pin: "123456",
             device_name: "bench-delta",
+            server_check: ServerCheck::Fingerprint(&server.fingerprint()),
             config: &test_config(),
         })
         .await?,

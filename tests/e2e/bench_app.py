@@ -28,7 +28,7 @@ import zlib
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from conftest import launch_app  # noqa: E402
+from conftest import fingerprint_of, launch_app  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 
 PIN = "135790"
@@ -141,7 +141,8 @@ def add_big_document(url: str, summary, pdf: bytes) -> str:
 def preload(cli_bin: Path, data: Path, url: str, summary):
     member = account(summary, "member")
     env = dict(os.environ, ECABINET_PASSWORD=member["password"], ECABINET_PIN=PIN)
-    subprocess.run([str(cli_bin), "--data-dir", str(data), "enrol", "--server", url, "--user", member["username"]],
+    subprocess.run([str(cli_bin), "--data-dir", str(data), "enrol", "--server", url, "--user", member["username"],
+                    "--server-fingerprint", fingerprint_of(summary["server_signing_key"])],
                    env=env, check=True, capture_output=True, timeout=300)
     subprocess.run([str(cli_bin), "--data-dir", str(data), "sync"], env=env, check=True, capture_output=True,
                    timeout=900)

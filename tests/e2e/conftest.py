@@ -7,6 +7,8 @@ import json
 import os
 import shutil
 import socket
+import base64
+import hashlib
 import subprocess
 import threading
 import time
@@ -125,13 +127,42 @@ def driver(app_binary, tmp_path, app_env):
         yield drv
 
 
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def fingerprint_of(key_b64: str) -> str:
+    """The server-key fingerprint people compare: the first 10 bytes of
+    SHA-256 of the raw key, Crockford base32, grouped 4-4-4-4."""
+    digest = hashlib.sha256(base64.b64decode(key_b64)).digest()[:10]
+    bits = int.from_bytes(digest, "big")
+    symbols = "".join(CROCKFORD[(bits >> (75 - 5 * i)) & 31] for i in range(16))
+    return "-".join(symbols[i:i + 4] for i in range(0, 16, 4))
+
+
+def new_enrol_code(server_binary: Path, data: Path, username: str) -> str:
+    """A one-time enrol code from the real `ecabinet-server enrol-code`."""
+    out = subprocess.run(
+        [str(server_binary), "enrol-code", "--data-dir", str(data), "--username", username],
+        capture_output=True, text=True, check=True, timeout=60,
+    )
+    return out.stdout.splitlines()[0].strip()
+
+
 @dataclass
 class DemoServer:
     url: str
     summary: dict
+    binary: Path
+    data: Path
 
     def account(self, role: str) -> dict:
         return next(a for a in self.summary["accounts"] if a["role"] == role)
+
+    def enrol_code(self, username: str) -> str:
+        return new_enrol_code(self.binary, self.data, username)
+
+    def fingerprint(self) -> str:
+        return fingerprint_of(self.summary["server_signing_key"])
 
 
 @pytest.fixture(scope="session")
@@ -160,7 +191,7 @@ def demo_server(server_binary, tmp_path_factory):
         assert first.startswith("listening on "), f"unexpected first line: {first!r}"
         # Keep draining stdout so the server never blocks on a full pipe.
         threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
-        yield DemoServer(url=first.removeprefix("listening on "), summary=summary)
+        yield DemoServer(url=first.removeprefix("listening on "), summary=summary, binary=server_binary, data=data)
     finally:
         proc.terminate()
         try:

@@ -118,6 +118,7 @@ def test_ink_and_highlight_survive_a_restart_and_export(app_binary, demo_server,
         wait.until(EC.visibility_of_element_located(by_testid("server-url")))
         driver.find_element(*by_testid("username")).send_keys(member["username"])
         driver.find_element(*by_testid("password")).send_keys(member["password"])
+        driver.find_element(*by_testid("enrol-code")).send_keys(demo_server.enrol_code(member["username"]))
         driver.find_element(*by_testid("pin")).send_keys(PIN)
         driver.find_element(*by_testid("pin-confirm")).send_keys(PIN)
         driver.find_element(*by_testid("enrol-submit")).click()

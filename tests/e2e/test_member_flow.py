@@ -44,6 +44,14 @@ def test_member_enrols_reads_a_document_in_both_languages_and_locks(app_binary, 
         shot(driver, out_dir, "01-first-run-vi")
         driver.find_element(*by_testid("enrol-submit")).click()
 
+        # No enrol code: the server's fingerprint is shown, and nothing is
+        # enrolled until the member confirms it is the administrator's.
+        shown = wait.until(EC.visibility_of_element_located(by_testid("server-fingerprint")))
+        assert shown.text == demo_server.fingerprint()
+        assert not driver.find_elements(*by_testid("meeting-card"))
+        shot(driver, out_dir, "01b-server-fingerprint-vi")
+        driver.find_element(*by_testid("fingerprint-confirm")).click()
+
         # The meetings list fills from the first sync; all documents arrive.
         wait.until(EC.text_to_be_present_in_element(by_testid("meetings-upcoming"), titles[1]))
         cards = driver.find_elements(*by_testid("meeting-card"))

@@ -85,11 +85,12 @@ def set_input(driver, el, value: str):
     )
 
 
-def enrol(driver, account: dict):
+def enrol(driver, server, account: dict):
     wait = WebDriverWait(driver, 30)
     wait.until(EC.visibility_of_element_located(by_testid("server-url")))
     driver.find_element(*by_testid("username")).send_keys(account["username"])
     driver.find_element(*by_testid("password")).send_keys(account["password"])
+    driver.find_element(*by_testid("enrol-code")).send_keys(server.enrol_code(account["username"]))
     driver.find_element(*by_testid("pin")).send_keys(PIN)
     driver.find_element(*by_testid("pin-confirm")).send_keys(PIN)
     driver.find_element(*by_testid("enrol-submit")).click()
@@ -124,7 +125,7 @@ def test_secretary_prepares_and_publishes_a_meeting_a_member_reads_it(app_binary
     sec_home = tmp_path / "secretary"
     with launch_app(app_binary, sec_home / "data", sec_home / "webview", sec_home, env) as driver:
         wait = WebDriverWait(driver, 30)
-        enrol(driver, demo_server.account("secretary"))
+        enrol(driver, demo_server, demo_server.account("secretary"))
         assert put_off_open_votes(driver) >= 1
         # The workspace is offered because this user is a committee's secretary.
         wait.until(EC.element_to_be_clickable(by_testid("nav-secretary"))).click()
@@ -186,7 +187,7 @@ def test_secretary_prepares_and_publishes_a_meeting_a_member_reads_it(app_binary
     member_home = tmp_path / "member"
     with launch_app(app_binary, member_home / "data", member_home / "webview", member_home, env) as driver:
         wait = WebDriverWait(driver, 30)
-        enrol(driver, demo_server.account("member"))
+        enrol(driver, demo_server, demo_server.account("member"))
         # A member is offered no workspace.
         assert not driver.find_elements(*by_testid("nav-secretary"))
         wait.until(EC.text_to_be_present_in_element(by_testid("meetings-upcoming"), MEETING))

@@ -22,7 +22,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import by_testid, free_port, launch_app, shot
+from conftest import by_testid, free_port, launch_app, new_enrol_code, shot
 
 PIN = "1357"
 
@@ -64,6 +64,9 @@ class Server:
     def account(self, role: str) -> dict:
         return next(a for a in self.summary["accounts"] if a["role"] == role)
 
+    def enrol_code(self, username: str) -> str:
+        return new_enrol_code(self.binary, self.data, username)
+
     def call(self, method: str, path: str, token: str | None = None, body=None):
         req = urllib.request.Request(self.url + path, method=method)
         if token:
@@ -100,6 +103,7 @@ def enrol(driver, server: Server, member: dict):
     wait.until(EC.visibility_of_element_located(by_testid("server-url")))
     driver.find_element(*by_testid("username")).send_keys(member["username"])
     driver.find_element(*by_testid("password")).send_keys(member["password"])
+    driver.find_element(*by_testid("enrol-code")).send_keys(server.enrol_code(member["username"]))
     driver.find_element(*by_testid("pin")).send_keys(PIN)
     driver.find_element(*by_testid("pin-confirm")).send_keys(PIN)
     driver.find_element(*by_testid("enrol-submit")).click()

@@ -307,20 +307,24 @@ async fn the_postgresql_database_holds_no_annotation_text() -> Result<()> {
         .iter()
         .find(|a| a.role == "member")
         .context("member")?;
+    let fingerprint = ecabinet_tests::fingerprint_of(&seed.server_signing_key);
     let enrol = |dir: std::path::PathBuf| {
-        let (server_url, user, pass) = (
+        let (server_url, user, pass, fingerprint) = (
             server_url.clone(),
             member.username.clone(),
             member.password.clone(),
+            fingerprint.clone(),
         );
         async move {
             let store = ecabinet_sync::enrol(ecabinet_sync::EnrolRequest {
                 data_dir: &dir,
                 server_url: &server_url,
+                ca_cert: None,
                 username: &user,
                 password: &pass,
                 pin: TEST_PIN,
                 device_name: "pg tablet",
+                server_check: ecabinet_sync::ServerCheck::Fingerprint(&fingerprint),
                 config: &ecabinet_store::testing::test_config(),
             })
             .await?;

@@ -2,8 +2,11 @@
 
 mod annotations;
 mod architecture;
+mod hostile;
+mod losses;
 mod outbox;
 mod reading;
 mod secretary;
 mod sync;
+mod trust;
 mod votes;

@@ -158,7 +158,7 @@ async fn spawn_server(
                     let local = listener.local_addr().map_err(anyhow::Error::from);
                     let _ = ready_tx.send(local.map(|a| (a, summary)));
                     tokio::select! {
-                        _ = axum::serve(listener, ecabinet_server::app(state)) => {}
+                        _ = axum::serve(listener, ecabinet_server::app(state).into_make_service_with_connect_info::<SocketAddr>()) => {}
                         _ = stop_rx => {}
                     }
                 }
@@ -185,8 +185,15 @@ async fn spawn_server(
 pub const TEST_PIN: &str = "246810";
 
 impl TestServer {
+    /// The fingerprint of the server's signing key (`FFFF-FFFF-FFFF-FFFF`),
+    /// as an administrator hands it to a member enrolling without a code.
+    pub fn fingerprint(&self) -> String {
+        fingerprint_of(&self.seed.server_signing_key)
+    }
+
     /// Enrols a device for the first seeded account with `role` into `dir`
-    /// (Argon2id at its floor, to keep tests quick).
+    /// (Argon2id at its floor, to keep tests quick), checking the server's
+    /// key against [`TestServer::fingerprint`].
     pub async fn enrol(
         &self,
         role: &str,
@@ -196,15 +203,28 @@ impl TestServer {
         let store = ecabinet_sync::enrol(ecabinet_sync::EnrolRequest {
             data_dir: dir,
             server_url: &self.url(),
+            ca_cert: None,
             username: &user,
             password: &password,
             pin: TEST_PIN,
             device_name: "test tablet",
+            server_check: ecabinet_sync::ServerCheck::Fingerprint(&self.fingerprint()),
             config: &ecabinet_store::testing::test_config(),
         })
         .await?;
         Ok(std::sync::Arc::new(store))
     }
+}
+
+/// The fingerprint people compare (`FFFF-FFFF-FFFF-FFFF`) of a server signing
+/// key given as standard base64 (as the seed summary and the API carry it).
+pub fn fingerprint_of(key_b64: &str) -> String {
+    use base64::Engine as _;
+    let key = base64::engine::general_purpose::STANDARD
+        .decode(key_b64)
+        .unwrap_or_default();
+    let fp = ecabinet_protocol::enrol_code::fingerprint(&key);
+    ecabinet_protocol::enrol_code::format_fingerprint(&fp)
 }
 
 /// A minimal HTTP client of the server's API, acting as one user (the

@@ -9,22 +9,16 @@ use ecabinet_pdf::{
     Annotation as PdfAnnotation, AnnotationKind, ImageFormat, PdfEngine, PdfRectF, Point,
     RenderRequest, Rgba, SearchIndex,
 };
-use ecabinet_store::{Annotation, Store, VersionRow};
+use ecabinet_store::{Annotation, Store, VerifiedVersion};
 use serde_json::{json, Value};
 
-/// The newest version of a document whose verified blob is in the cache.
-pub fn current_version(store: &Store, doc_id: &str) -> Result<VersionRow> {
-    let mut versions = store.document_versions(doc_id)?;
-    if versions.is_empty() {
+/// The current version of a document: the highest verified one, refused
+/// when a newer verified version is gone (a rollback) or was refused.
+pub fn current_version(store: &Store, doc_id: &str) -> Result<VerifiedVersion> {
+    if store.document_versions(doc_id)?.is_empty() {
         bail!("no document {doc_id} in the cache: sync first");
     }
-    versions.sort_by_key(|v| v.version);
-    for v in versions.into_iter().rev() {
-        if store.has_blob(&v.sha256)? {
-            return Ok(v);
-        }
-    }
-    bail!("document {doc_id} has not been downloaded (or was refused): see `ecabinet status`")
+    Ok(ecabinet_sync::current_version_to_open(store, doc_id)?)
 }
 
 pub fn list(store: &Store) -> Result<Value> {
@@ -34,16 +28,28 @@ pub fn list(store: &Store) -> Result<Value> {
     for meeting in store.meetings(None)? {
         for (doc_id, body) in store.documents(&meeting.id)? {
             let mut versions = Vec::new();
+            // What is shown of a version comes from its verified manifest;
+            // a record not verified here shows only its id and state.
             for v in store.document_versions(&doc_id)? {
-                versions.push(json!({
-                    "version_id": v.id,
-                    "version": v.version,
-                    "sha256": v.sha256,
-                    "size": v.body.get("size"),
-                    "superseded": v.body.get("superseded"),
-                    "downloaded": store.has_blob(&v.sha256)?,
-                    "error": errors.get(&v.id),
-                }));
+                versions.push(match store.verified_version(&v.id)? {
+                    Some(m) => json!({
+                        "version_id": v.id,
+                        "verified": true,
+                        "version": m.version,
+                        "meeting_id": m.meeting_id,
+                        "sha256": m.sha256,
+                        "size": m.size,
+                        "superseded": m.superseded,
+                        "downloaded": store.has_blob(&m.sha256)?,
+                        "error": errors.get(&v.id),
+                    }),
+                    None => json!({
+                        "version_id": v.id,
+                        "verified": false,
+                        "downloaded": false,
+                        "error": errors.get(&v.id),
+                    }),
+                });
             }
             out.push(json!({
                 "id": doc_id,

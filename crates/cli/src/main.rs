@@ -5,7 +5,10 @@
 //! desktop app, so a cache it fills is the cache the app opens.
 //!
 //! The PIN comes from `ECABINET_PIN` (else a prompt), the password from
-//! `ECABINET_PASSWORD` (else a prompt). Unlocking needs the PIN every time.
+//! `ECABINET_PASSWORD` (else a prompt), an enrol code from
+//! `ECABINET_ENROL_CODE` (else a prompt with `enrol --enrol-code`): secrets
+//! never go on the command line, where other users of the computer can read
+//! them. Unlocking needs the PIN every time.
 
 mod docs;
 
@@ -16,8 +19,10 @@ use std::sync::{Arc, Mutex};
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
-use ecabinet_store::{Store, StoreConfig, StoreError, StoreState, SystemClock};
-use ecabinet_sync::{enrol, EnrolRequest, Progress, ProgressSink, SyncError, SyncStatus, Syncer};
+use ecabinet_store::{Binding, Store, StoreConfig, StoreError, StoreState, SystemClock};
+use ecabinet_sync::{
+    enrol, EnrolRequest, Progress, ProgressSink, ServerCheck, SyncError, SyncStatus, Syncer,
+};
 
 #[derive(Parser)]
 #[command(name = "ecabinet", version, about = "Headless E-Cabinet client")]
@@ -32,8 +37,12 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Enrol this device with a sync server and create its encrypted cache.
+    ///
+    /// The server's identity is checked out of band: with the enrol code your
+    /// administrator gave you (ECABINET_ENROL_CODE, or --enrol-code to be
+    /// asked for it), or else with --server-fingerprint as they gave it.
     Enrol {
-        /// e.g. http://127.0.0.1:8787
+        /// e.g. https://ecabinet.example.gov.vn (http:// only to this computer)
         #[arg(long)]
         server: String,
         #[arg(long)]
@@ -41,7 +50,28 @@ enum Command {
         /// Name shown to administrators (default: the host name).
         #[arg(long)]
         device_name: Option<String>,
+        /// The deployment's CA certificate(s), a PEM file, when the server's
+        /// certificate comes from a private CA; trusted for this server from then on.
+        #[arg(long, value_name = "FILE")]
+        ca_cert: Option<PathBuf>,
+        /// Use an enrol code: read from ECABINET_ENROL_CODE, else asked for
+        /// (it is a secret, so it is never taken from the command line).
+        #[arg(long, conflicts_with = "server_fingerprint")]
+        enrol_code: bool,
+        /// Without an enrol code: the server's fingerprint exactly as your
+        /// administrator gave it (FFFF-FFFF-FFFF-FFFF).
+        #[arg(long, value_name = "FP")]
+        server_fingerprint: Option<String>,
     },
+    /// Sign this enrolled device in again after its session ended (logout,
+    /// or the session's lifetime): asks only for the password
+    /// (ECABINET_PASSWORD, else a prompt); the cache and the ballots waiting
+    /// to be sent are kept.
+    Login,
+    /// Change your password (the current one from ECABINET_PASSWORD, the new
+    /// one from ECABINET_NEW_PASSWORD, else prompts); your annotation key is
+    /// re-wrapped under the new one. Your other devices sign in again.
+    Password,
     /// Pull the feed and download every document (verified, resumable).
     Sync,
     /// Show the cache's state.
@@ -130,23 +160,80 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             server,
             user,
             device_name,
+            ca_cert,
+            enrol_code,
+            server_fingerprint,
         } => {
-            if matches!(Store::state(&dir, &SystemClock)?, StoreState::Locked { .. }) {
+            let config = StoreConfig::default();
+            if matches!(
+                Store::state(&dir, &config, &SystemClock)?,
+                StoreState::Locked { .. }
+            ) {
                 bail!("{} already holds an enrolled cache", dir.display());
             }
+            let ca_cert = ca_cert
+                .map(|path| {
+                    std::fs::read_to_string(&path).with_context(|| {
+                        format!("cannot read the CA certificate file {}", path.display())
+                    })
+                })
+                .transpose()?;
+            let code = if enrol_code || std::env::var_os("ECABINET_ENROL_CODE").is_some() {
+                Some(secret("ECABINET_ENROL_CODE", "Mã đăng ký / Enrol code: ")?)
+            } else {
+                None
+            };
+            let server_check = match (&code, &server_fingerprint) {
+                (Some(_), Some(_)) => bail!(
+                    "give either an enrol code (ECABINET_ENROL_CODE) or --server-fingerprint, not both"
+                ),
+                (Some(code), None) => ServerCheck::EnrolCode(code),
+                (None, Some(fp)) => ServerCheck::Fingerprint(fp),
+                (None, None) => bail!(
+                    "the server's identity must be checked: set ECABINET_ENROL_CODE to the enrol code \
+                     from your administrator (or pass --enrol-code to be asked for it), or pass \
+                     --server-fingerprint FFFF-FFFF-FFFF-FFFF exactly as your administrator gave it"
+                ),
+            };
             let password = secret("ECABINET_PASSWORD", "Mật khẩu / Password: ")?;
             let pin = secret("ECABINET_PIN", "Chọn mã PIN / Choose a PIN: ")?;
             let name = device_name.unwrap_or_else(default_device_name);
+            // Read before enrolling: enrolment reports it to the server.
+            let lost = ecabinet_store::lost_ops(&dir);
             let store = enrol(EnrolRequest {
                 data_dir: &dir,
                 server_url: &server,
+                ca_cert: ca_cert.as_deref(),
                 username: &user,
                 password: &password,
                 pin: &pin,
                 device_name: &name,
-                config: &StoreConfig::default(),
+                server_check,
+                config: &config,
             })
             .await?;
+            match store.binding()? {
+                Binding::OsKeystore => eprintln!(
+                    "the cache key is bound to this account's system keyring: a copy of {} cannot be opened elsewhere",
+                    dir.display()
+                ),
+                Binding::PinOnly => eprintln!(
+                    "warning: no system keyring is available, so this passphrase alone protects {}",
+                    dir.display()
+                ),
+            }
+            if let Some(lost) = lost {
+                let told = if ecabinet_store::lost_ops(&dir).is_none() {
+                    "the server has been told"
+                } else {
+                    "the server could not be told yet; it will be at the next enrolment"
+                };
+                eprintln!(
+                    "warning: a wrong-PIN wipe erased {} operations (ballots, attendance, notes) that the server had not confirmed; vote again where needed ({told}). Operation ids: {}",
+                    lost.op_ids.len(),
+                    lost.op_ids.join(", ")
+                );
+            }
             let status = SyncStatus::read(&store)?;
             println!(
                 "enrolled {} as device {} with {}",
@@ -154,6 +241,29 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 status.device_id.unwrap_or_default(),
                 server
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Login => {
+            let store = Arc::new(unlock(&dir)?);
+            let password = secret("ECABINET_PASSWORD", "Mật khẩu / Password: ")?;
+            ecabinet_sync::sign_in_again(&store, &password).await?;
+            let status = SyncStatus::read(&store)?;
+            println!(
+                "signed in again as device {}; {} operations wait to be sent",
+                status.device_id.unwrap_or_default(),
+                status.pending_outbox
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Password => {
+            let store = Arc::new(unlock(&dir)?);
+            let old = secret(
+                "ECABINET_PASSWORD",
+                "Mật khẩu hiện tại / Current password: ",
+            )?;
+            let new = secret("ECABINET_NEW_PASSWORD", "Mật khẩu mới / New password: ")?;
+            ecabinet_sync::change_password(&store, &old, &new).await?;
+            println!("password changed; your other devices will ask for the new one");
             Ok(ExitCode::SUCCESS)
         }
         Command::Sync => {
@@ -416,8 +526,29 @@ fn secret(var: &str, prompt: &str) -> Result<String> {
 }
 
 fn unlock(dir: &Path) -> Result<Store> {
+    let config = StoreConfig::default();
+    if let StoreState::Locked {
+        failed_attempts,
+        retry_after,
+        unsent_ops,
+    } = Store::state(dir, &config, &SystemClock)?
+    {
+        if failed_attempts + 1 >= config.pin.max_failed_attempts {
+            eprintln!(
+                "Cảnh báo: nhập sai mã PIN lần nữa sẽ xóa toàn bộ dữ liệu trên máy này, kể cả {unsent_ops} thao tác (phiếu biểu quyết, điểm danh, ghi chú) chưa gửi lên máy chủ.\n\
+                 Warning: one more wrong PIN erases all data in {}, including {unsent_ops} operations (ballots, attendance, notes) not yet sent to the server.",
+                dir.display()
+            );
+        }
+        if !retry_after.is_zero() {
+            eprintln!(
+                "waiting {} s (earlier wrong PINs) before checking the PIN",
+                retry_after.as_secs_f64().ceil()
+            );
+        }
+    }
     let pin = secret("ECABINET_PIN", "Mã PIN / PIN: ")?;
-    match Store::open(dir, &pin, &StoreConfig::default(), &SystemClock) {
+    match Store::open(dir, &pin, &config, &SystemClock) {
         Ok(s) => Ok(s),
         Err(StoreError::NoData) => {
             bail!(

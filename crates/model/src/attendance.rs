@@ -40,10 +40,20 @@ pub struct AttendanceMark {
     pub by: MarkedBy,
 }
 
-/// The current attendance of a meeting: per member, the latest mark by
+impl AttendanceMark {
+    /// The order marks compete in: any chair's mark above any check-in, then
+    /// the later time, then the greater op id.
+    fn rank(&self) -> (bool, i64, &OpId) {
+        (self.by == MarkedBy::Chair, self.at, &self.op_id)
+    }
+}
+
+/// The current attendance of a meeting: per member, the chair's latest mark
+/// if the chair marked them, else their own latest check-in; "latest" by
 /// `(at, op_id)`. Applying marks is idempotent and order-independent (a
-/// last-writer-wins register per member), so offline check-ins can arrive in
-/// any order. A chair's correction is simply a later mark.
+/// last-writer-wins register per member over that order), so offline
+/// check-ins can arrive in any order. A member's check-in never overrides the
+/// chair's mark: presence feeds quorum, and the chair answers for the room.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Attendance {
     marks: BTreeMap<MemberId, AttendanceMark>,
@@ -57,7 +67,7 @@ impl Attendance {
     /// Records a mark; returns whether it is now the member's current one.
     pub fn apply(&mut self, mark: AttendanceMark) -> bool {
         if let Some(current) = self.marks.get(&mark.member_id) {
-            if (current.at, &current.op_id) >= (mark.at, &mark.op_id) {
+            if current.rank() >= mark.rank() {
                 return false;
             }
         }

@@ -44,6 +44,11 @@ pub enum PdfError {
     /// A request's arguments cannot be honoured (e.g. a zero or huge scale).
     #[error("invalid request: {0}")]
     InvalidRequest(&'static str),
+    /// The page would render to more pixels than [`crate::MAX_RENDER_PIXELS`]
+    /// (a huge page, or a huge zoom): refused before any rendering, which
+    /// could otherwise take a minute and gigabytes of memory.
+    #[error("the page would render at {width}×{height} pixels, more than the limit of {limit} pixels; zoom out or choose a lower resolution")]
+    PageTooLarge { width: u64, height: u64, limit: u64 },
     /// The request's ticket was cancelled before the work started.
     #[error("the request was cancelled")]
     Cancelled,

@@ -20,5 +20,5 @@ pub use annotations::{Annotation, AnnotationKind, FoundAnnotation, Point, Rgba};
 pub use engine::{DocHandle, EngineConfig, OpenedDocument, PageSize, PdfEngine, Pending, Ticket};
 pub use error::PdfError;
 pub use library::{locate_pdfium, PdfiumInfo};
-pub use render::{ImageFormat, RenderRequest, RenderedPage};
+pub use render::{ImageFormat, RenderRequest, RenderedPage, MAX_RENDER_PIXELS};
 pub use text::{PageText, PdfRectF, SearchHit, SearchIndex, TextChar};

@@ -96,6 +96,24 @@ fn rotation(deg: u16) -> PdfPageRenderRotation {
 #[derive(Default)]
 pub(crate) struct BitmapSlot(Option<(i32, i32, bool, PdfBitmap<'static>)>);
 
+/// Most pixels one rendered page may have: 50 megapixels (200 MB of RGBA),
+/// e.g. an A0 plan at 180 dpi. A 14,400-point page at 100 dpi (400
+/// megapixels) took 43 s and 1.6 GB.
+pub const MAX_RENDER_PIXELS: u64 = 50_000_000;
+
+/// Refuses a page size over [`MAX_RENDER_PIXELS`] before anything is allocated.
+fn check_pixels(w: i32, h: i32) -> Result<(), PdfError> {
+    let (width, height) = (w.max(0) as u64, h.max(0) as u64);
+    if width.saturating_mul(height) > MAX_RENDER_PIXELS {
+        return Err(PdfError::PageTooLarge {
+            width,
+            height,
+            limit: MAX_RENDER_PIXELS,
+        });
+    }
+    Ok(())
+}
+
 /// Renders a page; returns (width, height, RGBA pixels). With `opaque`
 /// PDFium renders without an alpha channel (faster; the 4th byte is then
 /// meaningless), for outputs that drop alpha anyway.
@@ -113,6 +131,7 @@ pub(crate) fn render_pixels(
     if rotate == 90 || rotate == 270 {
         std::mem::swap(&mut w, &mut h);
     }
+    check_pixels(w, h)?;
     let reuse = matches!(&slot.0, Some((bw, bh, bo, _)) if (*bw, *bh, *bo) == (w, h, opaque));
     if !reuse {
         slot.0 = None;

@@ -106,19 +106,90 @@ where
 
 // ---- accounts and devices -------------------------------------------------
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoginRequest {
     pub username: String,
     pub password: String,
+    /// An enrolled device signing in again: the new session is bound to the
+    /// device at once (no new enrolment; the device's data stays). Signed
+    /// over [`device_proof_message`]`("login", username, ...)`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<DeviceProof>,
+}
+
+impl std::fmt::Debug for LoginRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The password never reaches a log or a panic message.
+        f.debug_struct("LoginRequest")
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .field("device", &self.device)
+            .finish()
+    }
+}
+
+/// An enrolled device's proof that it holds its key: an Ed25519 signature
+/// over [`device_proof_message`] at `signed_at` (ms since the epoch; the
+/// server accepts 10 minutes either side of its own clock).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceProof {
+    pub device_id: String,
+    pub signed_at: i64,
+    /// Standard base64 of the 64-byte signature.
+    pub signature: String,
+}
+
+/// The bytes a device signs for `purpose` (`"login"` with the username as
+/// `subject`, `"refresh"` with the session id).
+pub fn device_proof_message(
+    purpose: &str,
+    subject: &str,
+    device_id: &str,
+    signed_at: i64,
+) -> Vec<u8> {
+    format!("ecabinet-device-proof-v1\n{purpose}\n{subject}\n{device_id}\n{signed_at}").into_bytes()
+}
+
+/// `POST /v1/me/password`: the member changes their own password. The
+/// annotation key, re-wrapped under the new password on the device, is
+/// stored in the same transaction (required when the server holds one).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangePasswordRequest {
+    pub old_password: String,
+    pub new_password: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub annotation_key: Option<crate::WrappedAnnotationKey>,
+}
+
+impl std::fmt::Debug for ChangePasswordRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Passwords never reach a log or a panic message.
+        f.debug_struct("ChangePasswordRequest")
+            .field("old_password", &"<redacted>")
+            .field("new_password", &"<redacted>")
+            .field("annotation_key", &self.annotation_key.is_some())
+            .finish()
+    }
+}
+
+/// `POST /v1/session/refresh`: a new access token for the session, signed
+/// by the device the session is bound to (no bearer token needed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefreshRequest {
+    pub session_id: String,
+    pub device: DeviceProof,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoginResponse {
-    /// Opaque bearer token for `Authorization: Bearer ...`.
+    /// Opaque bearer token for `Authorization: Bearer ...`; short-lived.
     pub token: String,
     pub expires_at: i64,
     pub user_id: String,
     pub is_admin: bool,
+    /// The session the token belongs to: once bound to a device, that device
+    /// renews its token with `POST /v1/session/refresh`.
+    pub session_id: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -126,6 +197,12 @@ pub struct EnrolDeviceRequest {
     /// Standard base64 of the device's raw 32-byte Ed25519 public key.
     pub public_key: String,
     pub name: String,
+    /// The secret half of an enrol code (16 Crockford base32 symbols, upper
+    /// case, no dashes; see [`crate::enrol_code`]). When present the server
+    /// enrols only if it is an unused, unexpired code of the logged-in user,
+    /// and uses it up; otherwise 403 `invalid_enrol_code`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enrol_code: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -222,6 +299,47 @@ pub struct MemberReadStatus {
     /// Device clock of the first report, unix ms.
     pub downloaded_at: Option<i64>,
     pub opened_at: Option<i64>,
+}
+
+/// The most operation ids one `POST /v1/devices/lost-ops` may carry; a
+/// longer record goes in several requests.
+pub const MAX_LOST_OPS_PER_REPORT: usize = 1000;
+
+/// `POST /v1/devices/lost-ops`, from a newly enrolled device: the ids of the
+/// caller's outbox operations a wrong-PIN wipe erased on their earlier
+/// device before the server answered them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportLostOpsRequest {
+    pub op_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportLostOpsResponse {
+    /// Ids not on record before; a report sent again records nothing new.
+    pub recorded: u32,
+}
+
+/// `GET /v1/committees/{committee_id}/lost-ops` (chair, secretary, admin):
+/// the operations the committee's members reported lost to a wipe.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LostOpsBody {
+    pub committee_id: String,
+    pub lost: Vec<LostOpBody>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LostOpBody {
+    pub op_id: String,
+    pub member_id: String,
+    pub display_name: String,
+    /// The device that reported the loss (the member's new device).
+    pub reported_by_device: Option<String>,
+    /// Server time of the first report, unix ms.
+    pub reported_at: i64,
+    /// If the operation did reach the server (only its answer was lost):
+    /// the status the server gave it (`accepted`, `rejected`, …); `None`
+    /// when the server never got it.
+    pub server_status: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -435,6 +553,21 @@ pub struct ReorderSpeakersRequest {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn login_request_debug_output_redacts_the_password() {
+        let req = LoginRequest {
+            username: "thu.ky".into(),
+            password: "correct horse battery staple".into(),
+            device: None,
+        };
+        let shown = format!("{req:?} {req:#?}");
+        assert!(!shown.contains("correct horse"), "{shown}");
+        assert!(
+            shown.contains("thu.ky") && shown.contains("<redacted>"),
+            "{shown}"
+        );
+    }
 
     #[test]
     fn patch_parent_tells_absent_from_null() {

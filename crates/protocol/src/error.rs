@@ -24,6 +24,22 @@ pub enum ErrorCode {
     Unavailable,
     /// 409: a feature the committee has switched off (read status).
     NotEnabled,
+    /// 403: device enrolment with an enrol code that is wrong, already used,
+    /// expired, or another user's.
+    InvalidEnrolCode,
+    /// 409: the meeting is closed, and a closed meeting is read-only.
+    MeetingClosed,
+    /// 409: a record that cannot be deleted any more (its meeting has started,
+    /// or a motion under it has ballots); supersede the document instead.
+    NotDeletable,
+    /// 401: the access token has expired; an enrolled device renews it with
+    /// `POST /v1/session/refresh`.
+    TokenExpired,
+    /// 403: the account has been disabled by an administrator.
+    AccountDisabled,
+    /// 429: too many failed logins for a username or from an address; the
+    /// response's `Retry-After` says how many seconds to wait.
+    RateLimited,
 }
 
 impl ErrorCode {
@@ -31,14 +47,21 @@ impl ErrorCode {
     pub fn http_status(self) -> u16 {
         match self {
             ErrorCode::BadRequest => 400,
-            ErrorCode::Unauthenticated => 401,
-            ErrorCode::Forbidden | ErrorCode::DeviceRevoked => 403,
+            ErrorCode::Unauthenticated | ErrorCode::TokenExpired => 401,
+            ErrorCode::Forbidden
+            | ErrorCode::DeviceRevoked
+            | ErrorCode::InvalidEnrolCode
+            | ErrorCode::AccountDisabled => 403,
             ErrorCode::NotFound => 404,
-            ErrorCode::Conflict | ErrorCode::NotEnabled => 409,
+            ErrorCode::Conflict
+            | ErrorCode::NotEnabled
+            | ErrorCode::MeetingClosed
+            | ErrorCode::NotDeletable => 409,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::UnsupportedMediaType => 415,
             ErrorCode::RangeNotSatisfiable => 416,
             ErrorCode::InvalidInput | ErrorCode::NotPdf => 422,
+            ErrorCode::RateLimited => 429,
             ErrorCode::Internal => 500,
             ErrorCode::Unavailable => 503,
         }

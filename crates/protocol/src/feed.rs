@@ -145,6 +145,10 @@ pub struct ChangesPage {
     /// policy reaches devices with their next pull.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offline_lease_hours: Option<u32>,
+    /// Standard base64 of the raw 32-byte Ed25519 key the server signs
+    /// manifests with, on every page, so a client notices at its next pull
+    /// that the key is no longer the one it pinned at enrolment.
+    pub signing_key: String,
 }
 
 /// Name of the SSE event sent by `GET /v1/events` when the feed advances.

@@ -9,6 +9,7 @@
 
 pub mod annotations;
 pub mod api;
+pub mod enrol_code;
 mod error;
 pub mod feed;
 pub mod hex;

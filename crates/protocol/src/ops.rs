@@ -97,7 +97,8 @@ pub struct AttendanceRecordBody {
     pub member_id: String,
     pub presence: PresenceWire,
     pub reason: Option<String>,
-    /// When the mark was made (device clock of the marker), unix ms.
+    /// When the mark was made (device clock of the marker, clamped to when
+    /// the server received it), unix ms.
     pub at: i64,
     /// Whether the chair made the mark (rather than the member).
     pub by_chair: bool,

@@ -2,7 +2,7 @@
 //! existence is not revealed); records they may see but not change answer 403.
 
 use ecabinet_model::Role;
-use ecabinet_protocol::{MeetingBody, MeetingStatus, WireRole};
+use ecabinet_protocol::{ErrorCode, MeetingBody, MeetingStatus, WireRole};
 
 use crate::auth::Caller;
 use crate::db::Conn;
@@ -38,6 +38,9 @@ pub enum Need {
     Prepare,
     /// Run the session (chair).
     Chair,
+    /// Close a vote (chair), also on a closed meeting: its written
+    /// consultations run to their deadline.
+    EndVote,
 }
 
 /// Loads a meeting the caller may act on as `need` says, with their role.
@@ -61,12 +64,38 @@ pub fn meeting_for(
                 "only the secretary or the chair prepares meetings",
             ))
         }
-        Need::Chair if !role.can_chair() => {
+        Need::Chair | Need::EndVote if !role.can_chair() => {
             return Err(AppError::forbidden("only the chair runs the session"))
         }
         _ => {}
     }
+    if matches!(need, Need::Prepare | Need::Chair) {
+        refuse_closed(&meeting)?;
+    }
     Ok((meeting, role))
+}
+
+/// A closed meeting is the record of what was decided: read-only.
+pub fn refuse_closed(meeting: &MeetingBody) -> Result<(), AppError> {
+    if meeting.status == MeetingStatus::Closed {
+        return Err(AppError::new(
+            ErrorCode::MeetingClosed,
+            "the meeting is closed: its agenda, documents and motions can no longer change",
+        ));
+    }
+    Ok(())
+}
+
+/// Once a meeting has started, what was before the room stays on the
+/// record: its agenda items and documents are not deleted (a document is
+/// superseded by a new version instead). `refusal` is the answer's message:
+/// what cannot be deleted, and what to do instead.
+pub fn refuse_delete_once_started(meeting: &MeetingBody, refusal: &str) -> Result<(), AppError> {
+    refuse_closed(meeting)?;
+    if meeting.status == MeetingStatus::InSession {
+        return Err(AppError::new(ErrorCode::NotDeletable, refusal));
+    }
+    Ok(())
 }
 
 /// The admin gate.

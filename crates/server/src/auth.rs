@@ -1,6 +1,6 @@
 //! Passwords (Argon2id), bearer tokens (random, stored as SHA-256), and the
 //! [`Caller`] extractor that authenticates every request and enforces device
-//! revocation.
+//! revocation and disabled accounts (sessions: [`crate::sessions`]).
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
@@ -47,6 +47,34 @@ pub fn verify_password(password: &str, phc: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// An Argon2id PHC string of a random password, made with the same
+/// parameters as every user's hash: a login for an unknown username is
+/// checked against it, so it costs what a wrong password costs.
+fn dummy_hash() -> Option<&'static str> {
+    static DUMMY: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    DUMMY
+        .get_or_init(|| {
+            let password = URL_SAFE_NO_PAD.encode(random_bytes::<16>().ok()?);
+            hash_password(&password).ok()
+        })
+        .as_deref()
+}
+
+/// Checks a login's password against the user's hash, or against a dummy
+/// hash when there is no such user (`phc` = `None`), so both cost one
+/// Argon2 evaluation. Blocking: call it off the async workers.
+pub fn verify_login(password: &str, phc: Option<&str>) -> bool {
+    match phc {
+        Some(phc) => verify_password(password, phc),
+        None => {
+            if let Some(dummy) = dummy_hash() {
+                verify_password(password, dummy);
+            }
+            false
+        }
+    }
+}
+
 /// A new opaque token (returned to the client once) and its stored hash.
 pub fn new_token() -> Result<(String, String), AppError> {
     let token = URL_SAFE_NO_PAD.encode(random_bytes::<32>()?);
@@ -62,6 +90,8 @@ pub struct Caller {
     /// The enrolled device the session is bound to, if any.
     pub device_id: Option<String>,
     pub token_hash: String,
+    /// The session the token belongs to (`None` for tokens older than sessions).
+    pub session_id: Option<String>,
 }
 
 impl FromRequestParts<AppState> for Caller {
@@ -88,7 +118,7 @@ impl FromRequestParts<AppState> for Caller {
             .db
             .read(move |conn| {
                 let rows = conn.query(
-                    "SELECT t.user_id, u.is_admin, t.device_id, t.expires_at FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ?",
+                    "SELECT t.user_id, u.is_admin, t.device_id, t.expires_at, u.disabled_at, t.session_id FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ?",
                     params![&token_hash],
                 )?;
                 let row = rows
@@ -96,8 +126,14 @@ impl FromRequestParts<AppState> for Caller {
                     .ok_or_else(|| AppError::unauthenticated("unknown or expired token"))?;
                 let user_id = row.text(0)?;
                 let bound = row.opt_text(2)?;
+                if row.opt_int(4)?.is_some() {
+                    return Err(crate::sessions::disabled_error());
+                }
                 if row.int(3)? <= now {
-                    return Err(AppError::unauthenticated("unknown or expired token"));
+                    return Err(AppError::new(
+                        ErrorCode::TokenExpired,
+                        "the access token has expired; renew it (POST /v1/session/refresh)",
+                    ));
                 }
                 if let (Some(b), Some(c)) = (&bound, &claimed_device) {
                     if b != c {
@@ -125,6 +161,7 @@ impl FromRequestParts<AppState> for Caller {
                     is_admin: row.bool(1)?,
                     device_id,
                     token_hash,
+                    session_id: row.opt_text(5)?,
                 })
             })
             .await

@@ -1,7 +1,14 @@
 //! The one error type of every handler: answers JSON `{code, message}` with
 //! the status that belongs to the code.
+//!
+//! What went wrong inside the server (database and object-store errors,
+//! invariant breaks) is never sent to the client: it is written to the
+//! server's standard error under a random reference, and the client gets a
+//! generic sentence with that reference, which an operator can search for.
+//! Driver text names tables, constraints, hosts and SQL, all of which help an
+//! attacker map the server.
 
-use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use ecabinet_protocol::{ErrorBody, ErrorCode};
@@ -38,17 +45,34 @@ impl AppError {
     pub fn unauthenticated(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::Unauthenticated, message)
     }
-    pub fn internal(message: impl Into<String>) -> Self {
-        Self::new(ErrorCode::Internal, message)
+    /// A failure inside the server: `detail` goes to the log only.
+    pub fn internal(detail: impl std::fmt::Display) -> Self {
+        Self::logged(ErrorCode::Internal, "internal server error", &detail)
+    }
+
+    /// Logs `detail` under a fresh reference and answers `code` with `said`
+    /// and the reference, never the detail.
+    pub fn logged(code: ErrorCode, said: &str, detail: &dyn std::fmt::Display) -> Self {
+        let reference = uuid::Uuid::new_v4().simple().to_string();
+        let reference = &reference[..12];
+        eprintln!("ecabinet-server: error {reference}: {detail}");
+        Self::new(
+            code,
+            format!("{said} (reference {reference}; the server's log has the details)"),
+        )
     }
 }
 
 impl From<DbError> for AppError {
     fn from(e: DbError) -> Self {
         match e {
-            DbError::Unavailable(m) => AppError::new(ErrorCode::Unavailable, m),
-            DbError::Duplicate(m) => AppError::conflict(format!("already exists ({m})")),
-            other => AppError::internal(other.to_string()),
+            DbError::Unavailable(_) => AppError::logged(
+                ErrorCode::Unavailable,
+                "the database is unavailable; try again later",
+                &e,
+            ),
+            DbError::Duplicate(_) => AppError::logged(ErrorCode::Conflict, "already exists", &e),
+            other => AppError::internal(other),
         }
     }
 }
@@ -57,7 +81,11 @@ impl From<BlobError> for AppError {
     fn from(e: BlobError) -> Self {
         match e {
             BlobError::NotFound => AppError::not_found("blob"),
-            other => AppError::new(ErrorCode::Unavailable, other.to_string()),
+            other => AppError::logged(
+                ErrorCode::Unavailable,
+                "the document store is unavailable; try again later",
+                &other,
+            ),
         }
     }
 }
@@ -66,14 +94,14 @@ impl From<crate::audit::AuditLogError> for AppError {
     fn from(e: crate::audit::AuditLogError) -> Self {
         match e {
             crate::audit::AuditLogError::Db(d) => d.into(),
-            other => AppError::internal(other.to_string()),
+            other => AppError::internal(other),
         }
     }
 }
 
 impl From<serde_json::Error> for AppError {
     fn from(e: serde_json::Error) -> Self {
-        AppError::internal(format!("json: {e}"))
+        AppError::internal(format_args!("json: {e}"))
     }
 }
 
@@ -88,19 +116,6 @@ impl From<JsonRejection> for AppError {
             _ => ErrorCode::BadRequest,
         };
         AppError::new(code, r.body_text())
-    }
-}
-
-impl From<BytesRejection> for AppError {
-    fn from(r: BytesRejection) -> Self {
-        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            AppError::new(
-                ErrorCode::PayloadTooLarge,
-                "the upload is larger than the server accepts",
-            )
-        } else {
-            AppError::new(ErrorCode::BadRequest, r.body_text())
-        }
     }
 }
 

@@ -4,7 +4,9 @@
 //! Metadata lives in SQLite (default) or PostgreSQL behind [`db::Conn`]; blob
 //! bytes on the local filesystem or an S3-API store behind [`blobs::BlobStore`].
 //! No state lives only in one process's memory, so several server processes
-//! can serve the same committees from one PostgreSQL and one object store.
+//! can serve the same committees from one PostgreSQL and one object store;
+//! the one exception is the login throttle ([`throttle`]), which each
+//! process keeps for itself.
 
 pub mod access;
 pub mod annotations;
@@ -13,11 +15,15 @@ pub mod auth;
 pub mod blobs;
 pub mod clock;
 pub mod db;
+pub mod enrol_codes;
 pub mod error;
 pub mod records;
 pub mod routes;
 pub mod seed;
+pub mod sessions;
 pub mod signer;
+pub mod throttle;
+pub mod tls;
 
 use std::ops::Deref;
 use std::path::Path;
@@ -36,19 +42,32 @@ use signer::Signer;
 pub struct Config {
     /// Largest accepted PDF upload, bytes.
     pub max_upload_bytes: usize,
-    /// Lifetime of a login token.
+    /// Lifetime of an access token; the device renews it with its key.
     pub token_ttl_ms: i64,
+    /// Lifetime of a session (a password login): past it the device must
+    /// sign in again with the password.
+    pub session_ttl_ms: i64,
     /// Hours a device may go without a successful sync before its cache
     /// refuses to open (`None`: no lease). Told to clients in every feed page.
     pub offline_lease_hours: Option<u32>,
+    /// Take the client's address for login throttling from the last
+    /// `X-Forwarded-For` entry (`serve --behind-tls-proxy`); otherwise the
+    /// TCP peer, since any client can write that header.
+    pub trust_forwarded_for: bool,
+    /// PEM CA certificate(s) trusted, besides the system's roots, for a
+    /// PostgreSQL URL with `sslmode=require`.
+    pub database_ca_cert: Option<std::path::PathBuf>,
 }
 
 impl Default for Config {
     fn default() -> Self {
         Config {
             max_upload_bytes: 64 * 1024 * 1024,
-            token_ttl_ms: 30 * 24 * 3600 * 1000,
+            token_ttl_ms: 15 * 60 * 1000,
+            session_ttl_ms: 30 * 24 * 3600 * 1000,
             offline_lease_hours: None,
+            trust_forwarded_for: false,
+            database_ca_cert: None,
         }
     }
 }
@@ -63,6 +82,8 @@ pub struct StateInner {
     pub signer: Signer,
     pub clock: Arc<dyn Clock>,
     pub config: Config,
+    /// Failed logins of this process (see [`throttle`]).
+    pub login_throttle: throttle::LoginThrottle,
 }
 
 impl Deref for AppState {
@@ -86,6 +107,7 @@ impl AppState {
             signer,
             clock,
             config,
+            login_throttle: throttle::LoginThrottle::default(),
         }));
         // Final results reach the feed with no request (votes issue).
         routes::results::spawn_finaliser(&state);
@@ -131,9 +153,11 @@ pub async fn open(
         Some(u) => u.to_owned(),
         None => data_dir.join("ecabinet.sqlite3").display().to_string(),
     };
-    let db = tokio::task::spawn_blocking(move || Db::open(&url))
-        .await
-        .map_err(|e| db::DbError::Unavailable(e.to_string()))??;
+    let database_ca_cert = config.database_ca_cert.clone();
+    let db =
+        tokio::task::spawn_blocking(move || Db::open_with_ca(&url, database_ca_cert.as_deref()))
+            .await
+            .map_err(|e| db::DbError::Unavailable(e.to_string()))??;
     let blobs = blobs::open(blob_store, data_dir.join("blobs"))?;
     Ok(AppState::new(
         db,

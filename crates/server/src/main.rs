@@ -5,10 +5,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{anyhow, Context as _};
+use axum::serve::ListenerExt as _;
 use clap::{Parser, Subcommand};
+use ecabinet_protocol::enrol_code;
 use ecabinet_protocol::{CreateUserRequest, WireRole};
 use ecabinet_server::routes::accounts as routes_accounts;
-use ecabinet_server::{app, auth, open, seed, Config};
+use ecabinet_server::{app, auth, enrol_codes, open, seed, tls, Config};
 
 #[derive(Parser)]
 #[command(name = "ecabinet-server", about = "E-Cabinet sync server", version)]
@@ -22,20 +24,38 @@ struct Store {
     /// Directory for the signing key, the SQLite database and local blobs.
     #[arg(long)]
     data_dir: PathBuf,
-    /// `postgres://user@host:port/db` to keep metadata in PostgreSQL instead of SQLite.
+    /// `postgres://user@host:port/db` to keep metadata in PostgreSQL instead of SQLite;
+    /// add `?sslmode=require` to connect over TLS (certificate and host name checked).
     #[arg(long)]
     database_url: Option<String>,
+    /// PEM CA certificate(s) to trust for the database's TLS certificate,
+    /// besides the system's roots (with `sslmode=require`).
+    #[arg(long, value_name = "FILE")]
+    database_ca_cert: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve the HTTP API; prints `listening on http://ADDR` first.
+    /// Serve the HTTP API; prints `listening on https://ADDR` (or `http://`
+    /// without TLS) first. Plain HTTP is served only on a loopback address
+    /// unless --behind-tls-proxy is given.
     Serve {
         #[command(flatten)]
         store: Store,
         /// Address to listen on; port 0 picks a free port.
         #[arg(long)]
         listen: String,
+        /// PEM certificate chain (server certificate first) to serve HTTPS with.
+        #[arg(long, value_name = "FILE", requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// PEM private key of --tls-cert (PKCS#8, RSA or SEC1).
+        #[arg(long, value_name = "FILE", requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+        /// Serve plain HTTP on a non-loopback address because a
+        /// TLS-terminating proxy in front of this server is the only way in
+        /// (its X-Forwarded-For then names the client).
+        #[arg(long, conflicts_with_all = ["tls_cert", "tls_key"])]
+        behind_tls_proxy: bool,
         /// `s3://BUCKET?endpoint=URL&region=R` to keep blobs in an S3-API store.
         #[arg(long)]
         blob_store: Option<String>,
@@ -53,6 +73,21 @@ enum Command {
         store: Store,
         #[arg(long)]
         blob_store: Option<String>,
+    },
+    /// Print a one-time enrol code for a user: the first line (stdout) is the
+    /// code to hand to the member out of band, followed by `fingerprint:
+    /// FFFF-FFFF-FFFF-FFFF` (the server signing key's fingerprint, the code's
+    /// last 16 symbols) and `expires: <RFC 3339 UTC>`. Older unexpired codes
+    /// stay valid.
+    EnrolCode {
+        #[command(flatten)]
+        store: Store,
+        #[arg(long)]
+        username: String,
+        /// Minutes the code stays valid (1 to 1440).
+        #[arg(long, default_value_t = enrol_codes::DEFAULT_VALID_MINUTES,
+              value_parser = clap::value_parser!(u32).range(1..=i64::from(enrol_codes::MAX_VALID_MINUTES)))]
+        valid_minutes: u32,
     },
     /// Manage users.
     User {
@@ -82,7 +117,9 @@ enum AuditCommand {
 
 #[derive(Subcommand)]
 enum UserCommand {
-    /// Add a user, optionally an admin and/or a member of a committee.
+    /// Add a user, optionally an admin and/or a member of a committee. The
+    /// password comes from ECABINET_PASSWORD or else the first line of
+    /// standard input, never from an argument (other users see arguments).
     Add {
         #[command(flatten)]
         store: Store,
@@ -90,9 +127,6 @@ enum UserCommand {
         username: String,
         #[arg(long)]
         display_name: String,
-        /// The password; read from ECABINET_PASSWORD when absent.
-        #[arg(long, env = "ECABINET_PASSWORD", hide_env_values = true)]
-        password: String,
         #[arg(long)]
         admin: bool,
         /// Committee id to join.
@@ -101,6 +135,31 @@ enum UserCommand {
         /// member, secretary or chair.
         #[arg(long, requires = "committee")]
         role: Option<String>,
+    },
+    /// Disable a user: no login, no token renewal, and every token of theirs
+    /// stops working at once. Their devices keep their data.
+    Disable {
+        #[command(flatten)]
+        store: Store,
+        #[arg(long)]
+        username: String,
+    },
+    /// Enable a disabled user again; they sign in with their password.
+    Enable {
+        #[command(flatten)]
+        store: Store,
+        #[arg(long)]
+        username: String,
+    },
+    /// Set a new password (from ECABINET_PASSWORD or standard input, never an
+    /// argument); every session of the user ends. Their annotations stay
+    /// readable: the first of their devices that signs in again re-wraps the
+    /// annotation key under the new password.
+    ResetPassword {
+        #[command(flatten)]
+        store: Store,
+        #[arg(long)]
+        username: String,
     },
 }
 
@@ -118,8 +177,9 @@ enum DeviceCommand {
 async fn state_of(
     store: &Store,
     blob_store: Option<&str>,
-    config: Config,
+    mut config: Config,
 ) -> anyhow::Result<ecabinet_server::AppState> {
+    config.database_ca_cert = store.database_ca_cert.clone();
     open(
         &store.data_dir,
         store.database_url.as_deref(),
@@ -130,6 +190,58 @@ async fn state_of(
     .map_err(|e| anyhow!("{e}"))
 }
 
+/// The password of `user add`: `ECABINET_PASSWORD`, else the first line of
+/// standard input (a pipe, or typed at the terminal).
+fn new_password() -> anyhow::Result<String> {
+    if let Some(p) = std::env::var_os("ECABINET_PASSWORD") {
+        return p
+            .into_string()
+            .map_err(|_| anyhow!("ECABINET_PASSWORD is not valid UTF-8"));
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("cannot read the password from standard input")?;
+    Ok(line.trim_end_matches(['\n', '\r']).to_owned())
+}
+
+/// The id of the user named `username`.
+async fn user_id_of(state: &ecabinet_server::AppState, username: &str) -> anyhow::Result<String> {
+    let name = username.to_owned();
+    state
+        .db
+        .read(move |conn| {
+            let rows = conn.query(
+                "SELECT id FROM users WHERE username = ?",
+                ecabinet_server::params![&name],
+            )?;
+            Ok::<_, ecabinet_server::AppError>(
+                rows.first()
+                    .ok_or_else(|| ecabinet_server::AppError::not_found("user"))?
+                    .text(0)?,
+            )
+        })
+        .await
+        .map_err(|e| anyhow!("{}", e.message))
+}
+
+/// `user disable` / `user enable`: prints `{"username", "disabled"}`.
+async fn set_disabled(store: &Store, username: String, disabled: bool) -> anyhow::Result<()> {
+    let state = state_of(store, None, Config::default()).await?;
+    let now = state.now();
+    let id = user_id_of(&state, &username).await?;
+    state
+        .db
+        .write(move |tx| ecabinet_server::sessions::set_disabled(tx.conn, &id, disabled, now))
+        .await
+        .map_err(|e| anyhow!("{}", e.message))?;
+    println!(
+        "{}",
+        serde_json::json!({"username": username, "disabled": disabled})
+    );
+    Ok(())
+}
+
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve {
@@ -138,10 +250,28 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             blob_store,
             max_upload_bytes,
             offline_lease_hours,
+            tls_cert,
+            tls_key,
+            behind_tls_proxy,
         } => {
+            // Check the transport before opening anything, so a refused
+            // start changes nothing on disk.
+            let tls = match (&tls_cert, &tls_key) {
+                (Some(cert), Some(key)) => Some(tls::server_config(cert, key)?),
+                _ => None,
+            };
+            if tls.is_none()
+                && !behind_tls_proxy
+                && !tls::plain_http_allowed(&listen)
+                    .await
+                    .with_context(|| format!("cannot resolve the listen address {listen}"))?
+            {
+                return Err(anyhow!(tls::plain_http_refused(&listen)));
+            }
             let config = Config {
                 max_upload_bytes,
                 offline_lease_hours,
+                trust_forwarded_for: behind_tls_proxy,
                 ..Config::default()
             };
             let state = state_of(&store, blob_store.as_deref(), config).await?;
@@ -149,12 +279,52 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .await
                 .with_context(|| format!("cannot listen on {listen}"))?;
             let addr = listener.local_addr()?;
-            println!("listening on http://{addr}");
-            axum::serve(listener, app(state))
-                .with_graceful_shutdown(async {
-                    let _ = tokio::signal::ctrl_c().await;
-                })
-                .await?;
+            let service = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+            let shutdown = async {
+                let _ = tokio::signal::ctrl_c().await;
+            };
+            match tls {
+                Some(config) => {
+                    println!("listening on https://{addr}");
+                    // `tap_io` gives axum the peer address of the TLS stream.
+                    let listener = tls::TlsListener::new(listener, config)?.tap_io(|_| {});
+                    axum::serve(listener, service)
+                        .with_graceful_shutdown(shutdown)
+                        .await?;
+                }
+                None => {
+                    println!("listening on http://{addr}");
+                    if behind_tls_proxy {
+                        eprintln!(
+                            "ecabinet-server: plain HTTP for a TLS-terminating proxy (--behind-tls-proxy): \
+                             make sure the proxy is the only way to reach {addr}"
+                        );
+                    }
+                    axum::serve(listener, service)
+                        .with_graceful_shutdown(shutdown)
+                        .await?;
+                }
+            }
+        }
+        Command::EnrolCode {
+            store,
+            username,
+            valid_minutes,
+        } => {
+            let state = state_of(&store, None, Config::default()).await?;
+            let now = state.now();
+            let key = state.signer.public_key().to_vec();
+            let issued = state
+                .db
+                .write(move |tx| enrol_codes::issue(tx.conn, &username, &key, valid_minutes, now))
+                .await
+                .map_err(|e| anyhow!("{}", e.message))?;
+            println!("{}", issued.code.display());
+            println!(
+                "fingerprint: {}",
+                enrol_code::format_fingerprint(&issued.code.fingerprint)
+            );
+            println!("expires: {}", rfc3339_utc(issued.expires_at));
         }
         Command::SeedDemo { store, blob_store } => {
             let state = state_of(&store, blob_store.as_deref(), Config::default()).await?;
@@ -169,13 +339,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     store,
                     username,
                     display_name,
-                    password,
                     admin,
                     committee,
                     role,
                 },
         } => {
-            if password.len() < 8 {
+            let password = new_password()?;
+            if password.chars().count() < 8 {
                 return Err(anyhow!("the password must have at least 8 characters"));
             }
             let role = role
@@ -207,6 +377,33 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .map_err(|e| anyhow!("{}", e.message))?;
             println!("{}", serde_json::to_string(&user)?);
         }
+        Command::User {
+            command: UserCommand::Disable { store, username },
+        } => set_disabled(&store, username, true).await?,
+        Command::User {
+            command: UserCommand::ResetPassword { store, username },
+        } => {
+            let password = new_password()?;
+            if password.chars().count() < 8 {
+                return Err(anyhow!("the password must have at least 8 characters"));
+            }
+            let phc = auth::hash_password(&password).map_err(|e| anyhow!("{}", e.message))?;
+            let state = state_of(&store, None, Config::default()).await?;
+            let now = state.now();
+            let id = user_id_of(&state, &username).await?;
+            state
+                .db
+                .write(move |tx| ecabinet_server::sessions::reset_password(tx.conn, &id, &phc, now))
+                .await
+                .map_err(|e| anyhow!("{}", e.message))?;
+            println!(
+                "{}",
+                serde_json::json!({"username": username, "password_reset": true})
+            );
+        }
+        Command::User {
+            command: UserCommand::Enable { store, username },
+        } => set_disabled(&store, username, false).await?,
         Command::Device {
             command: DeviceCommand::Revoke { store, device_id },
         } => {
@@ -238,6 +435,28 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Unix milliseconds as RFC 3339 UTC to the second (`2026-12-03T08:15:20Z`).
+fn rfc3339_utc(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let (days, rest) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    )
 }
 
 fn main() -> ExitCode {
@@ -276,6 +495,22 @@ fn main() -> ExitCode {
         Err(e) => {
             eprintln!("ecabinet-server: {e:#}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn rfc3339_utc_matches_known_dates() {
+        for (ms, text) in [
+            (0, "1970-01-01T00:00:00Z"),
+            (951_782_400_000, "2000-02-29T00:00:00Z"),
+            (1_709_164_800_000, "2024-02-29T00:00:00Z"),
+            (1_780_000_000_999, "2026-05-28T20:26:40Z"),
+            (4_102_444_799_000, "2099-12-31T23:59:59Z"),
+        ] {
+            assert_eq!(super::rfc3339_utc(ms), text, "{ms}");
         }
     }
 }

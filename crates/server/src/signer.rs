@@ -66,6 +66,11 @@ impl Signer {
         &self.public_b64
     }
 
+    /// The raw 32-byte Ed25519 public key (what enrol-code fingerprints hash).
+    pub fn public_key(&self) -> &[u8] {
+        self.pair.public_key().as_ref()
+    }
+
     pub fn sign_manifest(&self, manifest: Manifest) -> SignedManifest {
         let sig = self.pair.sign(&manifest.canonical_bytes());
         SignedManifest {

@@ -250,7 +250,7 @@ fn main() {
     // --- 2. blobs ----------------------------------------------------------
     let config = StoreConfig {
         kdf: KdfParams::FLOOR,
-        ..StoreConfig::default()
+        ..testing::test_config()
     };
     let store = Store::create(&tmp.path().join("store"), "123456", &config).expect("store");
     let size = 64 * 1024 * 1024;
@@ -338,7 +338,7 @@ fn main() {
         let dir = tmp.path().join(format!("unlock-{name}"));
         let config = StoreConfig {
             kdf: params,
-            ..StoreConfig::default()
+            ..testing::test_config()
         };
         drop(Store::create(&dir, "123456", &config).expect("create"));
         let times: Vec<f64> = (0..5)

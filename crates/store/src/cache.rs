@@ -454,6 +454,11 @@ impl Store {
                         // Table names come from the closed Entity enum, never from input.
                         let sql = format!("DELETE FROM {} WHERE id = ?1", c.entity.as_str());
                         tx.execute(&sql, [&c.id])?;
+                        if c.entity == Entity::DocumentVersion {
+                            // A deleted version is no longer shown; its number
+                            // stays trusted, so an older one cannot become current.
+                            tx.execute("DELETE FROM verified_version WHERE id = ?1", [&c.id])?;
+                        }
                     }
                 }
             }
@@ -688,7 +693,8 @@ impl Store {
                 params![op_id, kind, payload],
             )?;
             Ok(())
-        })
+        })?;
+        self.refresh_unsent()
     }
 
     /// Operations still waiting for an answer (pending or sent), oldest first.
@@ -745,7 +751,8 @@ impl Store {
                 }
             }
             Ok(())
-        })
+        })?;
+        self.refresh_unsent()
     }
 
     // ---- annotations ------------------------------------------------------------
@@ -767,21 +774,26 @@ impl Store {
         &self,
         build: impl FnOnce(Option<&str>) -> Result<(Annotation, Option<QueuedOp>)>,
     ) -> Result<Annotation> {
-        self.write(|tx| {
+        let (a, queued) = self.write(|tx| {
             let clock: Option<String> = get_state(tx, ANNOTATION_CLOCK)?;
             let (a, op) = build(clock.as_deref())?;
             if clock.as_deref().is_some_and(|c| a.updated_at.as_str() <= c) {
                 return Err(StoreError::StaleAnnotationStamp);
             }
             merge_annotation(tx, &a)?;
+            let queued = op.is_some();
             if let Some(op) = op {
                 tx.execute(
                     "INSERT INTO outbox (op_id, kind, payload, state) VALUES (?1, ?2, ?3, 'pending')",
                     params![op.op_id, op.kind, op.payload],
                 )?;
             }
-            Ok(a)
-        })
+            Ok((a, queued))
+        })?;
+        if queued {
+            self.refresh_unsent()?;
+        }
+        Ok(a)
     }
 
     /// The newest annotation clock stamp issued or received here.
@@ -893,7 +905,7 @@ impl Store {
             )?;
             let documents =
                 tx.execute("DELETE FROM document WHERE meeting_id IN (SELECT id FROM old_meeting)", [])?;
-            for table in ["document_version", "agenda_item", "speaker_request", "attendance"] {
+            for table in ["document_version", "verified_version", "agenda_item", "speaker_request", "attendance"] {
                 tx.execute(&format!("DELETE FROM {table} WHERE meeting_id IN (SELECT id FROM old_meeting)"), [])?;
             }
             tx.execute(
@@ -905,7 +917,10 @@ impl Store {
             tx.execute("DELETE FROM meeting WHERE id IN (SELECT id FROM old_meeting)", [])?;
             tx.execute("DELETE FROM old_meeting", [])?;
             // A blob shared with a kept meeting's version stays.
-            let mut still_used = tx.prepare("SELECT 1 FROM document_version WHERE sha256 = ?1 LIMIT 1")?;
+            let mut still_used = tx.prepare(
+                "SELECT 1 FROM document_version WHERE sha256 = ?1
+                 UNION ALL SELECT 1 FROM verified_version WHERE sha256 = ?1 LIMIT 1",
+            )?;
             shas.retain(|s| !still_used.exists([s]).unwrap_or(true));
             Ok((RetentionReport { meetings, documents, blobs: 0 }, shas))
         })?;

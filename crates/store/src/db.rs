@@ -86,6 +86,16 @@ CREATE TABLE blob_seal (
     sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, inode INTEGER NOT NULL,
     mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL) STRICT;
 "#,
+    // v6: document versions as verified (signed manifest and blob), the only
+    // source of what is shown and opened; the feed's rows are claims.
+    r#"
+CREATE TABLE verified_version (
+    id TEXT PRIMARY KEY, document_id TEXT NOT NULL, meeting_id TEXT NOT NULL,
+    version INTEGER NOT NULL, sha256 TEXT NOT NULL, size INTEGER NOT NULL,
+    published_at INTEGER NOT NULL, signature TEXT NOT NULL) STRICT;
+CREATE INDEX verified_version_document ON verified_version (document_id, version);
+CREATE INDEX verified_version_sha ON verified_version (sha256);
+"#,
 ];
 
 /// The schema version this program migrates to.
@@ -220,6 +230,7 @@ mod tests {
             "cc5ec2a34a2c8dcdbbf327258cc43151554c3b9cc6d0e5fa152ca8d540439624",
             "a042695ff4c7c6c4ccaa48b4ae2123226b8d5c8e99ad03f042018d0b8292e42b",
             "f480e4b7df785a16ad4d2d772b1479fed1dd8816c1060a2fd913099a37adae78",
+            "92872b807bb161bc57ab48bbf3c01e5d0d6bd7a564a54b70ff65d4d8c657cb7e",
         ];
         for (i, sql) in MIGRATIONS.iter().enumerate() {
             let h = crate::hex::encode(

@@ -6,8 +6,7 @@ use std::time::Duration;
 /// Everything that can go wrong in the store.
 ///
 /// The variants a user interface branches on are [`StoreError::NoData`]
-/// ("enrol again"), [`StoreError::WrongPin`], [`StoreError::Locked`] and
-/// [`StoreError::Wiped`]; the corruption variants mean the local copy must be
+/// ("enrol again"), [`StoreError::WrongPin`] and [`StoreError::Wiped`]; the corruption variants mean the local copy must be
 /// discarded (blob) or the device re-enrolled (database).
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -18,23 +17,39 @@ pub enum StoreError {
     #[error("a store already exists in {0}")]
     AlreadyExists(PathBuf),
     /// The PIN did not unlock the key file. The attempt was counted.
-    #[error("wrong PIN: {attempts_left} attempts left, next attempt allowed in {retry_after:?}")]
+    #[error("wrong PIN: {attempts_left} attempts left before the local data is wiped; the next attempt waits {retry_after:?} first")]
     WrongPin {
         /// Attempts left before the store wipes itself.
         attempts_left: u32,
-        /// How long the caller must wait before the next attempt is accepted.
-        retry_after: Duration,
-    },
-    /// An attempt came before the delay imposed by earlier wrong PINs ran out.
-    /// The PIN was not checked and the attempt was not counted.
-    #[error("too many wrong PINs: try again in {retry_after:?}")]
-    Locked {
-        /// Time left until the next attempt is accepted.
+        /// How long the next attempt will wait before it checks the PIN.
         retry_after: Duration,
     },
     /// The last allowed wrong PIN was entered: database, blobs and key file were deleted.
     #[error("too many wrong PINs: the local data was wiped; enrol this device again")]
     Wiped,
+    /// No keystore was reachable, so the PIN alone protects the cache and it
+    /// is not a passphrase strong enough on its own.
+    #[error(
+        "no system keyring is available, so the PIN alone protects this device's data: \
+         use a passphrase of at least 12 characters mixing 3 of lower-case letters, \
+         upper-case letters, digits and symbols, or at least 4 words and 20 characters \
+         (at least 8 different characters either way); or unlock the desktop's keyring \
+         and try again"
+    )]
+    PassphraseTooWeak,
+    /// The store's keystore item is gone: the folder was copied from another
+    /// device or user account, or the keystore was reset. Enrol again.
+    #[error(
+        "this device's secret is not in the system keyring (the data folder was copied \
+         from another device or account, or the keyring was reset): enrol this device again"
+    )]
+    DeviceSecretMissing,
+    /// The keystore holding the store's device secret cannot be reached. Nothing was counted.
+    #[error("the system keyring is not available ({0}): log in to the desktop session (or unlock its keyring) and try again")]
+    KeystoreUnavailable(String),
+    /// The keystore answered with an error.
+    #[error("system keyring: {0}")]
+    Keystore(String),
     /// The PIN does not meet the minimum length.
     #[error("the PIN must have at least {min_len} characters")]
     PinTooShort {

@@ -6,8 +6,11 @@
 //!   annotations, the outbox and the sync cursor;
 //! - `blobs/<sha256>`: document bytes, encrypted in 64 KiB AES-256-GCM chunks
 //!   (`blobs/partial/<sha256>.part` while downloading);
-//! - `keys.json`: the random 256-bit data key wrapped under an Argon2id key
-//!   derived from the member's PIN, and the wrong-PIN counter.
+//! - `keys.json`: the random 256-bit data key wrapped under a key derived
+//!   from the member's PIN (Argon2id) and a device secret kept in the OS
+//!   keystore, never in the folder; and the wrong-PIN counters, which the
+//!   keystore item also keeps (see the `keys` module). `keys.lock` is
+//!   locked by every PIN attempt.
 //!
 //! No plaintext document byte, title or note is ever written to disk; temp
 //! files hold ciphertext only. The data key keys SQLCipher directly (raw key)
@@ -25,10 +28,13 @@ mod error;
 mod fsutil;
 mod hex;
 mod keys;
+mod keystore;
+mod losses;
 mod seal;
 mod settings;
 #[doc(hidden)]
 pub mod testing;
+mod versions;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -43,9 +49,17 @@ pub use cache::{
 };
 pub use db::{DB_FILE, SCHEMA_VERSION};
 pub use error::{Result, StoreError};
-pub use keys::{Clock, KdfParams, PinPolicy, StoreState, SystemClock, KEY_FILE};
+pub use keys::{
+    passphrase_is_strong, Binding, Clock, KdfParams, PinOnlyRule, PinPolicy, StoreState,
+    SystemClock, KEY_FILE,
+};
+pub use keystore::Keystore;
+pub use losses::{
+    lost_ops, mark_lost_reported, reported_lost_ops, LostOps, LOST_FILE, LOST_REPORTED_FILE,
+};
 pub use seal::BlobCheck;
 pub use settings::CacheCounts;
+pub use versions::VerifiedVersion;
 
 use crate::blob::BlobPaths;
 use crate::error::io_err;
@@ -56,8 +70,10 @@ use crate::keys::DataKey;
 pub struct StoreConfig {
     /// Argon2id cost for new key files (existing files keep their own).
     pub kdf: KdfParams,
-    /// Wrong-PIN rules.
+    /// PIN and wrong-PIN rules.
     pub pin: PinPolicy,
+    /// Where new stores keep their device secret.
+    pub keystore: Keystore,
     /// Read connections besides the writer.
     pub readers: ReaderCount,
 }
@@ -83,6 +99,9 @@ pub struct Store {
     readers: Vec<Mutex<Connection>>,
     writer: Mutex<Connection>,
     blobs: BlobPaths,
+    // One `unsent.json` rewrite at a time, each from a fresh read, so the
+    // last write is the latest state.
+    unsent: Mutex<()>,
 }
 
 impl std::fmt::Debug for Store {
@@ -95,8 +114,10 @@ impl std::fmt::Debug for Store {
 
 impl Store {
     /// Creates a new store in `dir` (created if missing) with a fresh random
-    /// data key wrapped under `pin`. Fails with [`StoreError::AlreadyExists`]
-    /// if a key file is there.
+    /// data key wrapped under `pin` and, where `config.keystore` is reachable,
+    /// a new device secret in the keystore; otherwise `pin` must meet
+    /// `config.pin.pin_only` ([`StoreError::PassphraseTooWeak`]). Fails with
+    /// [`StoreError::AlreadyExists`] if a key file is there.
     pub fn create(dir: &Path, pin: &str, config: &StoreConfig) -> Result<Store> {
         fs::create_dir_all(dir).map_err(io_err("create directory", dir))?;
         if keys::key_file_exists(dir) {
@@ -105,18 +126,21 @@ impl Store {
         // Leftovers of a half-finished earlier store (no key file) cannot be
         // decrypted by the new key; clear them so they do not shadow new data.
         wipe_dir(dir)?;
-        let key = keys::create(dir, pin, config.kdf, &config.pin)?;
+        let key = keys::create(dir, pin, config.kdf, &config.pin, &config.keystore)?;
         Self::open_with_key(dir, key, config)
     }
 
     /// Unlocks the store in `dir` with `pin`.
     ///
-    /// Errors a caller shows to the member: [`StoreError::NoData`] (enrol),
-    /// [`StoreError::WrongPin`] (with attempts left and the wait),
-    /// [`StoreError::Locked`] (still waiting; the PIN was not checked),
-    /// [`StoreError::Wiped`] (that was the last attempt).
+    /// First waits out the delay earned by earlier attempts (see
+    /// [`Store::state`]); attempts from several threads or processes take
+    /// turns. Errors a caller shows to the member: [`StoreError::NoData`]
+    /// (enrol), [`StoreError::WrongPin`] (with attempts left and the next
+    /// wait), [`StoreError::Wiped`] (that was the last attempt),
+    /// [`StoreError::DeviceSecretMissing`] / [`StoreError::KeystoreUnavailable`]
+    /// (the keystore item is gone or unreachable; nothing was counted).
     pub fn open(dir: &Path, pin: &str, config: &StoreConfig, clock: &dyn Clock) -> Result<Store> {
-        let key = keys::unlock(dir, pin, &config.pin, clock)?;
+        let key = keys::unlock(dir, pin, &config.pin, &config.keystore, clock)?;
         Self::open_with_key(dir, key, config)
     }
 
@@ -129,27 +153,56 @@ impl Store {
         let readers = (0..config.readers.0.get())
             .map(|_| db::open_keyed(&db_path, &key, true).map(Mutex::new))
             .collect::<Result<Vec<_>>>()?;
-        Ok(Store {
+        let store = Store {
             dir: dir.to_path_buf(),
             key,
             config: config.clone(),
             writer: Mutex::new(writer),
             readers,
             blobs,
-        })
+            unsent: Mutex::new(()),
+        };
+        store.refresh_unsent()?;
+        Ok(store)
+    }
+
+    /// Rewrites `unsent.json`, the list a wipe would lose (see `losses`).
+    pub(crate) fn refresh_unsent(&self) -> Result<()> {
+        let _one_at_a_time = self.unsent.lock().unwrap_or_else(|e| e.into_inner());
+        let ids = self.read(|tx| {
+            let mut stmt = tx.prepare_cached(
+                "SELECT op_id FROM outbox WHERE state IN ('pending', 'sent') ORDER BY seq",
+            )?;
+            let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })?;
+        losses::set_unsent(&self.dir, ids)
     }
 
     /// What is in `dir`, without a PIN: nothing ([`StoreState::NoData`]: enrol)
-    /// or a locked store with its wrong-PIN state as of `clock`.
-    pub fn state(dir: &Path, clock: &dyn Clock) -> Result<StoreState> {
-        keys::state(dir, clock.now())
+    /// or a locked store with its wrong-PIN count and how long the next
+    /// attempt will wait in this process (the wait starts counting down
+    /// at the first call).
+    pub fn state(dir: &Path, config: &StoreConfig, clock: &dyn Clock) -> Result<StoreState> {
+        keys::state(dir, &config.pin, clock)
+    }
+
+    /// What protects this store's key file besides the PIN.
+    pub fn binding(&self) -> Result<Binding> {
+        keys::binding(&self.dir)?.ok_or(StoreError::NoData)
     }
 
     /// Changes the PIN: checks `current_pin` under the same attempt rules as
     /// [`Store::open`], then rewraps the data key under `new_pin` with a fresh
     /// salt. No data is re-encrypted.
     pub fn change_pin(&self, current_pin: &str, new_pin: &str, clock: &dyn Clock) -> Result<()> {
-        let key = keys::unlock(&self.dir, current_pin, &self.config.pin, clock)?;
+        let key = keys::unlock(
+            &self.dir,
+            current_pin,
+            &self.config.pin,
+            &self.config.keystore,
+            clock,
+        )?;
         if key.as_ref() != self.key.as_ref() {
             return Err(StoreError::KeyFileCorrupt(
                 "key file no longer matches the open store",
@@ -269,14 +322,25 @@ fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// Deletes every file of a store in `dir`: key file first (which alone makes
-/// the rest unreadable), then database, WAL/SHM, blobs and leftovers. `dir`
-/// itself stays, empty of store files. Safe to call on a missing or empty dir.
+/// Deletes every file of a store in `dir`: its keystore item and key file
+/// first (either alone makes the rest unreadable), then database, WAL/SHM,
+/// blobs and leftovers. `dir` itself stays, empty of store files. Safe to
+/// call on a missing or empty dir.
 pub fn wipe_dir(dir: &Path) -> Result<()> {
     if !dir.exists() {
         return Ok(());
     }
-    for name in [KEY_FILE, "keys.json.tmp"] {
+    keys::forget_keystore_item(dir);
+    // The loss records (`lost.json`, `lost-reported.json`) stay: the first is
+    // reported at the next enrolment, the second says what was reported.
+    let unsent_tmp = format!("{}.tmp", losses::UNSENT_FILE);
+    for name in [
+        KEY_FILE,
+        keys::KEY_FILE_TMP,
+        keys::LOCK_FILE,
+        losses::UNSENT_FILE,
+        unsent_tmp.as_str(),
+    ] {
         fsutil::remove_file_if_exists(&dir.join(name))?;
     }
     fsutil::sync_dir(dir)?;

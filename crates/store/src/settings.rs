@@ -16,7 +16,7 @@ pub struct CacheCounts {
     pub meetings: usize,
     pub documents: usize,
     pub versions: usize,
-    /// Document versions whose verified blob is stored.
+    /// Verified document versions (signed manifest and SHA-256) whose blob is stored.
     pub verified_blobs: usize,
 }
 
@@ -69,6 +69,11 @@ impl Store {
         }
     }
 
+    /// Why a document version was refused, if it was.
+    pub fn version_error(&self, version_id: &str) -> Result<Option<String>> {
+        self.setting(&format!("{VERSION_ERROR_PREFIX}{version_id}"))
+    }
+
     /// Every refused document version with its reason, by version id.
     pub fn version_errors(&self) -> Result<Vec<(String, String)>> {
         self.read(|tx| {
@@ -87,9 +92,9 @@ impl Store {
         })
     }
 
-    /// Document versions whose blob is not stored yet, oldest first.
-    pub fn versions_missing_blobs(&self) -> Result<Vec<VersionRow>> {
-        let all = self.read(|tx| {
+    /// Every document version record of the feed, by document and version.
+    pub fn all_document_versions(&self) -> Result<Vec<VersionRow>> {
+        self.read(|tx| {
             let mut stmt = tx.prepare_cached(
                 "SELECT id, document_id, version, sha256, body FROM document_version ORDER BY document_id, version",
             )?;
@@ -108,29 +113,27 @@ impl Store {
                 });
             }
             Ok(out)
-        })?;
-        let mut missing = Vec::new();
-        for v in all {
-            if !self.has_blob(&v.sha256)? {
-                missing.push(v);
-            }
-        }
-        Ok(missing)
+        })
     }
 
     /// Counts for the status display.
     pub fn cache_counts(&self) -> Result<CacheCounts> {
-        let (meetings, documents, shas) = self.read(|tx| {
+        let (meetings, documents, versions, shas) = self.read(|tx| {
             let count = |table: &str| -> Result<usize> {
                 let n: i64 =
                     tx.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?;
                 Ok(n as usize)
             };
-            let mut stmt = tx.prepare_cached("SELECT sha256 FROM document_version")?;
+            let mut stmt = tx.prepare_cached("SELECT sha256 FROM verified_version")?;
             let shas = stmt
                 .query_map([], |r| r.get::<_, String>(0))?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok((count("meeting")?, count("document")?, shas))
+            Ok((
+                count("meeting")?,
+                count("document")?,
+                count("document_version")?,
+                shas,
+            ))
         })?;
         let mut verified = 0;
         for sha in &shas {
@@ -141,7 +144,7 @@ impl Store {
         Ok(CacheCounts {
             meetings,
             documents,
-            versions: shas.len(),
+            versions,
             verified_blobs: verified,
         })
     }

@@ -16,7 +16,7 @@ pub const FIXTURE_PIN: &str = "2468";
 /// fixture-v1` command) and by the upgrade test.
 pub fn create_v1_fixture(dir: &Path, pin: &str, config: &StoreConfig) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(crate::error::io_err("create directory", dir))?;
-    let key = keys::create(dir, pin, config.kdf, &config.pin)?;
+    let key = keys::create(dir, pin, config.kdf, &config.pin, &config.keystore)?;
     let mut conn = db::open_keyed(&dir.join(db::DB_FILE), &key, false)?;
     db::migrate_to(&mut conn, 1)?;
     let tx = conn.transaction()?;
@@ -51,11 +51,18 @@ pub fn create_v1_fixture(dir: &Path, pin: &str, config: &StoreConfig) -> Result<
     Ok(())
 }
 
-/// A store configuration for tests: Argon2id at the OWASP floor (19 MiB,
-/// t = 2), which is real but cheaper than the default.
+/// A store configuration for tests of other components: Argon2id at the
+/// OWASP floor (19 MiB, t = 2), which is real but cheaper than the default;
+/// no keystore, and short PINs allowed without one (never the product's
+/// setting: see [`crate::PinOnlyRule`]).
 pub fn test_config() -> StoreConfig {
     StoreConfig {
         kdf: crate::KdfParams::FLOOR,
+        pin: crate::PinPolicy {
+            pin_only: crate::PinOnlyRule::MinLengthOnly,
+            ..crate::PinPolicy::default()
+        },
+        keystore: crate::Keystore::None,
         ..StoreConfig::default()
     }
 }

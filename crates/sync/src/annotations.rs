@@ -20,6 +20,8 @@
 //! operator while a device logs in: the password is sent to the server at
 //! login (to check it), so a server that keeps it can unwrap the key.
 
+use std::sync::Arc;
+
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use ecabinet_protocol::{
@@ -268,7 +270,7 @@ fn crypto_to_sync(e: AnnotationCryptoError) -> SyncError {
 }
 
 async fn fetch_wrapped(api: &Api) -> Result<Option<WrappedAnnotationKey>, SyncError> {
-    match Api::json(api.get(ANNOTATION_KEY_PATH)).await {
+    match api.json(api.get(ANNOTATION_KEY_PATH)).await {
         Ok(k) => Ok(Some(k)),
         Err(SyncError::Server {
             code: ErrorCode::NotFound,
@@ -298,7 +300,7 @@ pub async fn install_key(
                 .map_err(|e| SyncError::Internal(e.to_string()))?
                 .map_err(crypto_to_sync)?;
             let stored: Result<WrappedAnnotationKey, SyncError> =
-                Api::json(api.put(ANNOTATION_KEY_PATH).json(&wrapped)).await;
+                api.json(api.put(ANNOTATION_KEY_PATH).json(&wrapped)).await;
             match stored {
                 Ok(_) => key,
                 Err(SyncError::Server {
@@ -319,6 +321,100 @@ pub async fn install_key(
         .map_err(SyncError::Store)
 }
 
+/// After the password was reset by an administrator, the server's wrapped
+/// key still opens only with the old password. A device that holds the key
+/// (its store) wraps it under the new `password` — same key id, same cost —
+/// and stores that on the server, so the member's other and future devices
+/// open it with the new password. Returns whether it re-wrapped.
+pub(crate) async fn rewrap_after_reset(
+    api: &Api,
+    store: &Arc<Store>,
+    user_id: &str,
+    password: &str,
+) -> Result<bool, SyncError> {
+    let Some(wrapped) = fetch_wrapped(api).await? else {
+        return Ok(false);
+    };
+    let held = store.clone();
+    let Some(local) = tokio::task::spawn_blocking(move || held.annotation_key())
+        .await
+        .map_err(|e| SyncError::Internal(e.to_string()))?
+        .map_err(SyncError::Store)?
+    else {
+        return Ok(false);
+    };
+    let local: [u8; 32] = local
+        .as_slice()
+        .try_into()
+        .map_err(|_| SyncError::Internal("stored annotation key is not 32 bytes".into()))?;
+    let (u, p) = (user_id.to_owned(), Zeroizing::new(password.to_owned()));
+    let rewrapped = tokio::task::spawn_blocking(move || match unwrap_key(&u, &p, &wrapped) {
+        Ok(_) => Ok(None),
+        Err(AnnotationCryptoError::WrongPassword) => {
+            let kdf = KdfParams {
+                m_kib: wrapped.m_kib,
+                t: wrapped.t,
+                p: wrapped.p,
+            };
+            let key = Zeroizing::new(local);
+            wrap_key(&u, &wrapped.key_id, &p, &key, kdf).map(Some)
+        }
+        Err(e) => Err(e),
+    })
+    .await
+    .map_err(|e| SyncError::Internal(e.to_string()))?
+    .map_err(crypto_to_sync)?;
+    let Some(rewrapped) = rewrapped else {
+        return Ok(false);
+    };
+    let _: WrappedAnnotationKey = api
+        .json(api.put(ANNOTATION_KEY_PATH).json(&rewrapped))
+        .await?;
+    Ok(true)
+}
+
+/// The annotation key this device holds, wrapped under `new_password` with
+/// the server's key id and cost, for a password change; `None` when the
+/// user has no key on the server yet.
+pub(crate) async fn rewrapped_for_change(
+    api: &Api,
+    store: &Arc<Store>,
+    user_id: &str,
+    new_password: &str,
+) -> Result<Option<WrappedAnnotationKey>, SyncError> {
+    let Some(wrapped) = fetch_wrapped(api).await? else {
+        return Ok(None);
+    };
+    let held = store.clone();
+    let local = tokio::task::spawn_blocking(move || held.annotation_key())
+        .await
+        .map_err(|e| SyncError::Internal(e.to_string()))?
+        .map_err(SyncError::Store)?
+        .ok_or_else(|| {
+            SyncError::Invalid(
+                "this device does not hold your annotation key: change the password on a device that does"
+                    .into(),
+            )
+        })?;
+    let key: [u8; 32] = local
+        .as_slice()
+        .try_into()
+        .map_err(|_| SyncError::Internal("stored annotation key is not 32 bytes".into()))?;
+    let (u, p) = (user_id.to_owned(), Zeroizing::new(new_password.to_owned()));
+    let kdf = KdfParams {
+        m_kib: wrapped.m_kib,
+        t: wrapped.t,
+        p: wrapped.p,
+    };
+    tokio::task::spawn_blocking(move || {
+        wrap_key(&u, &wrapped.key_id, &p, &Zeroizing::new(key), kdf)
+    })
+    .await
+    .map_err(|e| SyncError::Internal(e.to_string()))?
+    .map(Some)
+    .map_err(crypto_to_sync)
+}
+
 async fn unwrap_key_blocking(
     user_id: &str,
     password: &str,
@@ -328,7 +424,18 @@ async fn unwrap_key_blocking(
     tokio::task::spawn_blocking(move || unwrap_key(&u, &p, &wrapped))
         .await
         .map_err(|e| SyncError::Internal(e.to_string()))?
-        .map_err(crypto_to_sync)
+        .map_err(|e| match e {
+            // The server let the password in, so the key is wrapped under an
+            // older one: an administrator reset it, and no device of the
+            // member has signed in with the new one yet (which re-wraps it).
+            AnnotationCryptoError::WrongPassword => SyncError::Invalid(
+                "your annotation key is still locked with your previous password (it was reset): \
+                 sign in again on one of your enrolled devices first (`ecabinet login` or the app), \
+                 then enrol this one"
+                    .into(),
+            ),
+            other => crypto_to_sync(other),
+        })
 }
 
 /// What the member did to an annotation.

@@ -27,7 +27,7 @@ pub(crate) fn id(s: &str) -> Result<&str, SyncError> {
 }
 
 async fn post<T: DeserializeOwned>(api: &Api, path: &str) -> Result<T, SyncError> {
-    Api::json(api.post(path)).await
+    api.json(api.post(path)).await
 }
 
 /// `POST /v1/meetings/{id}/start`: the meeting goes in session.
@@ -57,7 +57,7 @@ pub async fn set_current_item(
         .build_split();
     let mut req = req.map_err(SyncError::Offline)?;
     *req.method_mut() = Method::PUT;
-    Api::json(RequestBuilder::from_parts(client, req)).await
+    api.json(RequestBuilder::from_parts(client, req)).await
 }
 
 /// `POST /v1/agenda/{id}/motions`: a draft motion on an agenda item.
@@ -67,7 +67,7 @@ pub async fn create_motion(
     req: &CreateMotionRequest,
 ) -> Result<MotionBody, SyncError> {
     let path = format!("/v1/agenda/{}/motions", id(agenda_item_id)?);
-    Api::json(api.post(&path).json(req)).await
+    api.json(api.post(&path).json(req)).await
 }
 
 /// `POST /v1/motions/{id}/open`: voting starts on every member's device.
@@ -85,7 +85,8 @@ pub async fn close_motion(api: &Api, motion_id: &str) -> Result<MotionBody, Sync
 /// eligible, who has not voted). Reading a result that has become final
 /// publishes it to every member through the feed.
 pub async fn motion_result(api: &Api, motion_id: &str) -> Result<MotionResultBody, SyncError> {
-    Api::json(api.get(&format!("/v1/motions/{}/result", id(motion_id)?))).await
+    api.json(api.get(&format!("/v1/motions/{}/result", id(motion_id)?)))
+        .await
 }
 
 /// `POST /v1/speakers/{id}/grant`: gives the floor (whoever had it yields).

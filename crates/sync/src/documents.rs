@@ -1,13 +1,14 @@
 //! Verified, resumable document downloads into the encrypted blob store.
 
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
-use ecabinet_protocol::DocumentVersionBody;
-use ecabinet_store::{BlobWriter, StoreError, VersionRow};
+use ecabinet_protocol::{DocumentVersionBody, Manifest, SignedManifest};
+use ecabinet_store::{BlobWriter, Store, StoreError, VerifiedVersion, VersionRow};
 use futures_util::{StreamExt, TryStreamExt};
 use reqwest::header::{ETAG, IF_RANGE, RANGE};
 use reqwest::StatusCode;
@@ -78,12 +79,14 @@ impl DocumentsReport {
     }
 }
 
-/// Why a version is refused before any byte is fetched.
+/// Why a version is refused before any byte is fetched. `known` is the
+/// verified record of the same document and version number, if any.
 fn check_manifest(
     row: &VersionRow,
     body: &DocumentVersionBody,
     pinned_key: &[u8],
     trusted: Option<u32>,
+    known: Option<&VerifiedVersion>,
 ) -> Result<(), String> {
     let signed = body
         .signed
@@ -97,6 +100,7 @@ fn check_manifest(
         || m.doc_id != body.document_id
         || m.version != body.version
         || m.size != body.size
+        || m.meeting_id != body.meeting_id
     {
         return Err("manifest does not match the document version it came with".to_owned());
     }
@@ -110,7 +114,136 @@ fn check_manifest(
             ));
         }
     }
+    if let Some(k) = known {
+        if k.sha256 != m.sha256 {
+            return Err(format!(
+                "version {} of this document was verified with other content; the server now signs a different file under the same number",
+                m.version
+            ));
+        }
+    }
     Ok(())
+}
+
+/// The verified record a checked manifest makes.
+fn verified_record(row: &VersionRow, signed: &SignedManifest) -> VerifiedVersion {
+    let m = &signed.manifest;
+    VerifiedVersion {
+        id: row.id.clone(),
+        document_id: m.doc_id.clone(),
+        meeting_id: m.meeting_id.clone(),
+        version: m.version,
+        sha256: m.sha256.clone(),
+        size: m.size,
+        published_at: m.published_at,
+        signature: signed.signature.clone(),
+        superseded: false,
+    }
+}
+
+/// Whether a feed record needs no work: it is the record verified here (same
+/// signed manifest), it does not claim to be current while a later version
+/// was verified, and its blob is stored and passes its check (a damaged blob
+/// is deleted here, so it is downloaded again).
+fn settled(s: &Store, row: &VersionRow) -> Result<bool, StoreError> {
+    let Some(v) = s.verified_version(&row.id)? else {
+        return Ok(false);
+    };
+    let Ok(body) = serde_json::from_value::<DocumentVersionBody>(row.body.clone()) else {
+        return Ok(false);
+    };
+    let Some(signed) = &body.signed else {
+        return Ok(false);
+    };
+    let same = verified_record(row, signed)
+        == VerifiedVersion {
+            superseded: false,
+            ..v.clone()
+        }
+        && body.document_id == v.document_id
+        && body.version == v.version
+        && body.sha256 == v.sha256
+        && body.size == v.size;
+    let replayed = !body.superseded && v.superseded;
+    Ok(same && !replayed && s.blob_intact_or_removed(&v.sha256)?)
+}
+
+/// The verified record of a version, for opening it. Refused when the
+/// version was never verified on this device, when the server's latest
+/// record of it was refused (a rollback, a bad signature…), or when the
+/// stored manifest no longer verifies under the pinned key.
+pub fn version_to_open(store: &Store, version_id: &str) -> Result<VerifiedVersion, SyncError> {
+    if let Some(reason) = store.version_error(version_id).map_err(SyncError::Store)? {
+        return Err(SyncError::VersionRefused(reason));
+    }
+    let v = store
+        .verified_version(version_id)
+        .map_err(SyncError::Store)?
+        .ok_or_else(|| {
+            SyncError::VersionNotReady(format!(
+                "document version {version_id} has not been verified on this device yet: sync first"
+            ))
+        })?;
+    let key = store
+        .manifest_key()
+        .map_err(SyncError::Store)?
+        .ok_or(SyncError::NotEnrolled)?;
+    let signed = SignedManifest {
+        manifest: Manifest {
+            doc_id: v.document_id.clone(),
+            version: v.version,
+            sha256: v.sha256.clone(),
+            size: v.size,
+            meeting_id: v.meeting_id.clone(),
+            published_at: v.published_at,
+        },
+        signature: v.signature.clone(),
+    };
+    signed.verify(&BASE64.encode(&key)).map_err(|e| {
+        SyncError::VersionRefused(format!(
+            "the stored manifest of version {} no longer verifies: {e}",
+            v.version
+        ))
+    })?;
+    if !store.has_blob(&v.sha256).map_err(SyncError::Store)? {
+        return Err(SyncError::VersionNotReady(format!(
+            "version {} is not downloaded yet: sync first",
+            v.version
+        )));
+    }
+    Ok(v)
+}
+
+/// The current version of a document, for opening it: the highest version
+/// verified on this device. When a higher version was verified before and is
+/// gone now (the server withdrew it, or offers an older one in its place),
+/// nothing is opened as current: an older version is never shown as the
+/// current one.
+pub fn current_version_to_open(
+    store: &Store,
+    document_id: &str,
+) -> Result<VerifiedVersion, SyncError> {
+    let newest = store
+        .verified_versions(document_id)
+        .map_err(SyncError::Store)?
+        .pop()
+        .ok_or_else(|| {
+            SyncError::VersionNotReady(format!(
+                "no version of document {document_id} has been verified on this device: sync first (see the status for refused versions)"
+            ))
+        })?;
+    if let Some(t) = store
+        .trusted_version(document_id)
+        .map_err(SyncError::Store)?
+    {
+        if newest.version < t {
+            return Err(SyncError::VersionRefused(format!(
+                "rollback: version {t} of this document was verified on this device, but only version {} is offered now; an older version is not shown as current",
+                newest.version
+            )));
+        }
+    }
+    version_to_open(store, &newest.id)
 }
 
 struct Counters {
@@ -119,58 +252,97 @@ struct Counters {
 }
 
 impl Syncer {
-    /// Fetches every published document version whose blob is not in the
-    /// cache yet, [`crate::SyncOptions::concurrency`] at a time. A refused or
-    /// failed document is recorded on that version and never stops the others.
+    /// Checks every document version record of the feed that is not the one
+    /// verified here, and fetches the blobs that are missing or damaged,
+    /// [`crate::SyncOptions::concurrency`] blobs at a time and each blob
+    /// once (versions with the same content share one download). A refused
+    /// or failed version is recorded on that version and never stops the
+    /// others; a refusal never deletes a blob a verified version uses.
     pub async fn fetch_documents(
         &self,
         progress: &dyn ProgressSink,
     ) -> Result<DocumentsReport, SyncError> {
-        let (mut rows, key) = self
-            .with_store(|s| Ok((s.versions_missing_blobs()?, s.manifest_key()?)))
+        let (rows, key) = self
+            .with_store(|s| Ok((s.all_document_versions()?, s.manifest_key()?)))
             .await?;
         let key = key.ok_or(SyncError::NotEnrolled)?;
-        // A run stopped between storing a blob and clearing its old error
-        // leaves a stale error behind: clear those first.
-        self.with_store(|s| {
-            for (version_id, _) in s.version_errors()? {
-                let stored = match s.entity(ecabinet_store::Entity::DocumentVersion, &version_id)? {
-                    Some(body) => match body.get("sha256").and_then(|v| v.as_str()) {
-                        Some(sha) => s.has_blob(sha)?,
-                        None => false,
-                    },
-                    None => true, // the version itself is gone
-                };
-                if stored {
-                    s.set_version_error(&version_id, None)?;
+        let (work, absent) = self
+            .with_store(move |s| {
+                let errors: HashMap<String, String> = s.version_errors()?.into_iter().collect();
+                let mut work = Vec::new();
+                let mut present = HashSet::new();
+                for row in rows {
+                    present.insert(row.id.clone());
+                    if settled(s, &row)? {
+                        // Settled now: an error left from an earlier pass is stale.
+                        if errors.contains_key(&row.id) {
+                            s.set_version_error(&row.id, None)?;
+                        }
+                    } else {
+                        work.push(row);
+                    }
+                }
+                for id in errors.keys().filter(|id| !present.contains(*id)) {
+                    s.set_version_error(id, None)?; // the version itself is gone
+                }
+                let mut absent = HashSet::new();
+                for row in &work {
+                    if !s.has_blob(&row.sha256)? {
+                        absent.insert(row.sha256.clone());
+                    }
+                }
+                Ok((work, absent))
+            })
+            .await?;
+        // One group per blob, each group's versions one after another (oldest
+        // first), so two versions with the same content never write the same
+        // partial file at once: the first downloads, the others find it stored.
+        let mut groups: Vec<Vec<VersionRow>> = Vec::new();
+        let mut group_of: HashMap<String, usize> = HashMap::new();
+        for row in work {
+            match group_of.get(&row.sha256) {
+                Some(&i) => groups[i].push(row),
+                None => {
+                    group_of.insert(row.sha256.clone(), groups.len());
+                    groups.push(vec![row]);
                 }
             }
-            Ok(())
-        })
-        .await?;
-        // Oldest first, so a document's versions are verified in order.
-        rows.sort_by(|a, b| (&a.document_id, a.version).cmp(&(&b.document_id, b.version)));
+        }
+        // Within a group, signed records first: an unsigned draft sharing a
+        // published PDF is refused after that PDF is verified, so its
+        // refusal finds the blob in verified use and leaves it.
+        for g in &mut groups {
+            g.sort_by_key(|r| r.body.get("signed").is_none_or(serde_json::Value::is_null));
+        }
         let counters = Arc::new(Counters {
             done: AtomicU64::new(0),
-            total: rows
+            total: groups
                 .iter()
+                .filter_map(|g| g.first())
+                .filter(|r| absent.contains(&r.sha256))
                 .filter_map(|r| r.body.get("size").and_then(|v| v.as_u64()))
                 .sum(),
         });
-        let outcomes: Vec<(String, DocumentOutcome)> = futures_util::stream::iter(rows)
-            .map(|row| {
+        let outcomes: Vec<Vec<(String, DocumentOutcome)>> = futures_util::stream::iter(groups)
+            .map(|group| {
                 let key = key.clone();
                 let counters = counters.clone();
                 async move {
-                    let id = row.id.clone();
-                    let outcome = self.fetch_one(row, &key, &counters, progress).await?;
-                    Ok::<_, SyncError>((id, outcome))
+                    let mut out = Vec::with_capacity(group.len());
+                    for row in group {
+                        let id = row.id.clone();
+                        let outcome = self.fetch_one(row, &key, &counters, progress).await?;
+                        out.push((id, outcome));
+                    }
+                    Ok::<_, SyncError>(out)
                 }
             })
             .buffer_unordered(self.options.concurrency.max(1))
             .try_collect()
             .await?;
-        Ok(DocumentsReport { outcomes })
+        Ok(DocumentsReport {
+            outcomes: outcomes.into_iter().flatten().collect(),
+        })
     }
 
     async fn fetch_one(
@@ -188,10 +360,36 @@ impl Syncer {
                     .await
             }
         };
-        let doc = body.document_id.clone();
-        let trusted = self.with_store(move |s| s.trusted_version(&doc)).await?;
-        if let Err(reason) = check_manifest(&row, &body, key, trusted) {
+        let (doc, number) = (body.document_id.clone(), body.version);
+        let (trusted, known) = self
+            .with_store(move |s| {
+                let known = s
+                    .verified_versions(&doc)?
+                    .into_iter()
+                    .find(|v| v.version == number);
+                Ok((s.trusted_version(&doc)?, known))
+            })
+            .await?;
+        if let Err(reason) = check_manifest(&row, &body, key, trusted, known.as_ref()) {
             return self.reject(&row, reason).await;
+        }
+        let Some(signed) = body.signed.as_ref() else {
+            return self
+                .reject(&row, "not published: no signed manifest".into())
+                .await;
+        };
+        let record = verified_record(&row, signed);
+        let sha = row.sha256.clone();
+        if self
+            .with_store(move |s| s.blob_intact_or_removed(&sha))
+            .await?
+        {
+            // The content is here already (another version with the same
+            // bytes, or this record re-signed): only the record is new.
+            self.accept(&row, record).await?;
+            return Ok(DocumentOutcome::Stored {
+                bytes_downloaded: 0,
+            });
         }
         let mut last_err = String::new();
         for attempt in 0..self.options.attempts_per_document.max(1) {
@@ -200,27 +398,7 @@ impl Syncer {
             }
             match self.download(&row, &body, counters, progress).await {
                 Ok(bytes) => {
-                    let (doc, v, id) = (body.document_id.clone(), body.version, row.id.clone());
-                    self.with_store(move |s| {
-                        if s.trusted_version(&doc)?.is_none_or(|t| t < v) {
-                            s.set_trusted_version(&doc, v)?;
-                        }
-                        s.set_version_error(&id, None)
-                    })
-                    .await?;
-                    // Where the committee wants read status, say the bytes are here.
-                    let (id, now) = (row.id.clone(), crate::status::now_ms());
-                    let store = self.store().clone();
-                    tokio::task::spawn_blocking(move || {
-                        crate::report_read(
-                            &store,
-                            &id,
-                            ecabinet_protocol::ReadState::Downloaded,
-                            now,
-                        )
-                    })
-                    .await
-                    .map_err(|e| SyncError::Internal(format!("store task failed: {e}")))??;
+                    self.accept(&row, record).await?;
                     return Ok(DocumentOutcome::Stored {
                         bytes_downloaded: bytes,
                     });
@@ -233,11 +411,31 @@ impl Syncer {
         Ok(DocumentOutcome::Interrupted { reason: last_err })
     }
 
+    /// Records a version as verified (its blob is stored and checked).
+    async fn accept(&self, row: &VersionRow, record: VerifiedVersion) -> Result<(), SyncError> {
+        let id = row.id.clone();
+        self.with_store(move |s| {
+            s.record_verified_version(&record)?;
+            s.set_version_error(&id, None)
+        })
+        .await?;
+        // Where the committee wants read status, say the bytes are here.
+        let (id, now) = (row.id.clone(), crate::status::now_ms());
+        let store = self.store().clone();
+        tokio::task::spawn_blocking(move || {
+            crate::report_read(&store, &id, ecabinet_protocol::ReadState::Downloaded, now)
+        })
+        .await
+        .map_err(|e| SyncError::Internal(format!("store task failed: {e}")))??;
+        Ok(())
+    }
+
     async fn reject(&self, row: &VersionRow, reason: String) -> Result<DocumentOutcome, SyncError> {
         let (id, sha, r) = (row.id.clone(), row.sha256.clone(), reason.clone());
         self.with_store(move |s| {
-            // Nothing of a refused blob stays on disk, not even ciphertext.
-            s.remove_blob(&sha)?;
+            // Nothing of a refused blob stays on disk, not even ciphertext —
+            // unless a verified version uses the same content.
+            s.remove_blob_unless_verified(&sha)?;
             s.set_version_error(&id, Some(&r))
         })
         .await?;
@@ -284,7 +482,7 @@ impl Syncer {
                 req = req.header(IF_RANGE, etag.clone());
             }
         }
-        let resp = match crate::Api::send(req).await {
+        let resp = match self.api.send(req).await {
             Ok(r) => r,
             Err(SyncError::Server { status: 416, .. }) if offset > 0 => {
                 // The server's copy no longer matches what we resumed from:

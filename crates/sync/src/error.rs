@@ -18,8 +18,10 @@ pub enum SyncError {
     /// The server answered something that is not the protocol.
     #[error("unexpected answer from the server: {0}")]
     Protocol(String),
-    /// The stored token is no longer accepted: log in again.
-    #[error("the session expired: log in again")]
+    /// The session has ended and the device key cannot renew it (logout,
+    /// the session's lifetime): sign in again with the password
+    /// ([`crate::sign_in_again`]); nothing on the device is lost.
+    #[error("the session has ended: sign in again with your password (`ecabinet login`, or the app's sign-in screen); this device's data and unsent ballots are kept")]
     SessionExpired,
     /// The server reports this device revoked. The local cache has been wiped.
     #[error("this device was revoked by an administrator; its local data was wiped")]
@@ -37,6 +39,35 @@ pub enum SyncError {
     /// The request cannot be carried out as asked (e.g. an unknown choice).
     #[error("{0}")]
     Invalid(String),
+    /// A plain `http://` address beyond this computer: refused before any
+    /// connection, since the password and the documents would travel in the clear.
+    #[error("refusing plain http:// to {host}: only https:// is allowed beyond this computer (loopback)")]
+    InsecureUrl { host: String },
+    /// The server's TLS certificate is not signed by the system's roots nor
+    /// by the deployment CA: an impostor, or a CA the device was not given.
+    #[error("the server's certificate is not trusted ({0}): a private deployment CA must be given at enrolment (--ca-cert / the CA field); otherwise this may be an interception — ask your administrator")]
+    UntrustedServer(String),
+    /// At enrolment, the server's signing key is not the one the enrol code
+    /// or the confirmed fingerprint names. Nothing was saved.
+    #[error("the server's signing key does not match the enrol code or the fingerprint you were given (expected {expected}, the server sent {found}) — possible interception; nothing was saved")]
+    ServerKeyMismatch { expected: String, found: String },
+    /// After enrolment, the server signs with another key than the one
+    /// pinned at enrolment. Nothing of the answer was accepted.
+    #[error("the server's signing key is not the one pinned at enrolment (pinned {pinned}, now {now}); nothing was accepted; contact your administrator; if the key was replaced on purpose, re-enrol with a new enrol code")]
+    ServerKeyChanged { pinned: String, now: String },
+    /// A document version cannot be opened: not verified on this device,
+    /// its latest record from the server was refused (e.g. a rollback), or a
+    /// newer verified version is missing. The reason says which.
+    #[error("this document version cannot be opened: {0}")]
+    VersionRefused(String),
+    /// A document version is not verified or not downloaded on this device
+    /// yet: the next sync brings it.
+    #[error("this document version is not available yet: {0}")]
+    VersionNotReady(String),
+    /// The server sent more than the client accepts for one answer (a feed
+    /// page, a JSON body, an event line): a broken or hostile server.
+    #[error("the server's answer is too large ({what} over {limit} bytes); the sync stopped here; tell your administrator")]
+    ResponseTooLarge { what: &'static str, limit: usize },
     /// The local cache failed.
     #[error(transparent)]
     Store(StoreError),

@@ -4,7 +4,11 @@
 //! cache (`ecabinet-store`) and sends back what the member did offline:
 //!
 //! - [`enrol`]: log in, make the device's Ed25519 key (kept only inside the
-//!   encrypted store), register it, pin the server's manifest-signing key.
+//!   encrypted store), register it, pin the server's manifest-signing key
+//!   once its fingerprint matches the enrol code or the confirmed
+//!   fingerprint; every pull refuses a server that signs with another key.
+//!   `http://` only to this computer; `https://` with the system's roots and
+//!   the deployment CA given at enrolment.
 //! - [`Syncer::pull`]: page through `/v1/changes` from the stored cursor; each
 //!   page and its cursor are applied in one store transaction.
 //! - [`Syncer::fetch_documents`]: verify each document version's signed
@@ -12,6 +16,9 @@
 //!   resume (`Range` + `If-Range`) straight into encrypted chunks, and let it
 //!   become visible only when its SHA-256 matches the manifest.
 //! - A revoked device wipes the cache ([`SyncError::DeviceRevoked`]).
+//! - Access tokens are short-lived and renewed with the device key on a 401
+//!   (`renew`); when the session has ended, [`sign_in_again`] asks only for
+//!   the password and keeps the store (outbox included).
 //! - [`ensure_open`]: the offline lease — past the server's limit of hours
 //!   without a successful sync, content stays closed until a sync succeeds.
 //!
@@ -30,6 +37,7 @@ mod outbox;
 mod pull;
 mod reading;
 mod receipts;
+mod renew;
 pub mod secretary;
 mod session;
 mod status;
@@ -38,8 +46,11 @@ pub use annotations::{
     delete_annotation, record_annotation, AnnotationCryptoError, AnnotationEdit, RecordedAnnotation,
 };
 pub use api::Api;
-pub use documents::{DocumentOutcome, DocumentsReport, Progress, ProgressSink};
-pub use enrol::{enrol, EnrolRequest};
+pub use documents::{
+    current_version_to_open, version_to_open, DocumentOutcome, DocumentsReport, Progress,
+    ProgressSink,
+};
+pub use enrol::{enrol, server_fingerprint, EnrolRequest, ServerCheck};
 pub use error::SyncError;
 pub use lease::{ensure_open, lease_state, LeaseState};
 pub use live::{LiveEvent, LiveSink};
@@ -49,6 +60,7 @@ pub use reading::{
     meeting_read_status_enabled, read_status, read_status_enabled, record_opened, report_read,
 };
 pub use receipts::{receipt_of, ReceiptReport, ReceiptState};
+pub use renew::{change_password, sign_in_again};
 pub use session::Session;
 pub use status::SyncStatus;
 
@@ -90,7 +102,7 @@ impl Syncer {
     pub fn new(store: Arc<Store>) -> Result<Syncer, SyncError> {
         let session = Session::load(&store)?.ok_or(SyncError::NotEnrolled)?;
         Ok(Syncer {
-            api: Api::new(&session)?,
+            api: Api::new(&session)?.renewing(store.clone(), &session),
             store,
             options: SyncOptions::default(),
         })

@@ -9,6 +9,10 @@ use futures_util::StreamExt;
 use crate::documents::backoff;
 use crate::{ProgressSink, SyncError, SyncReport, Syncer};
 
+/// Largest unfinished server-sent event kept (the server's are a few dozen
+/// bytes).
+const MAX_EVENT_BYTES: usize = 64 << 10;
+
 /// What the live loop reports to the UI.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LiveEvent {
@@ -110,15 +114,23 @@ impl Syncer {
 
     /// One connection's life. Returns when the stream ends or fails.
     async fn follow_events(&self, sink: &dyn LiveSink) -> Result<(), SyncError> {
-        let resp = crate::Api::send(self.api.get("/v1/events")).await?;
+        let resp = self.api.send(self.api.get("/v1/events")).await?;
         sink.event(&LiveEvent::Online);
         let mut stream = resp.bytes_stream();
         let mut buf = String::new();
         while let Some(chunk) = stream.next().await {
             let chunk = chunk.map_err(SyncError::Offline)?;
             buf.push_str(&String::from_utf8_lossy(&chunk));
+            let events = take_events(&mut buf);
+            if buf.len() > MAX_EVENT_BYTES {
+                // An event that never ends would grow this buffer without end.
+                return Err(SyncError::ResponseTooLarge {
+                    what: "server-sent event",
+                    limit: MAX_EVENT_BYTES,
+                });
+            }
             let mut due = false;
-            for ev in take_events(&mut buf) {
+            for ev in events {
                 if ev.event == FEED_EVENT {
                     let seq = serde_json::from_str::<ecabinet_protocol::FeedAdvanced>(&ev.data)
                         .map(|f| f.seq)

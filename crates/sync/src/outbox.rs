@@ -246,8 +246,10 @@ impl Syncer {
             })
             .await?;
             let sent = ops.len();
-            let resp: PushResponse =
-                crate::Api::json(self.api.post("/v1/ops").json(&PushRequest { ops })).await?;
+            let resp: PushResponse = self
+                .api
+                .json(self.api.post("/v1/ops").json(&PushRequest { ops }))
+                .await?;
             let mut answered = Vec::new();
             let receipts: Vec<(String, String)> = resp
                 .results

@@ -48,10 +48,17 @@ impl Syncer {
             cursor: self.with_store(|s| s.cursor()).await?,
             ..PullReport::default()
         };
+        let pinned = self
+            .with_store(|s| s.manifest_key())
+            .await?
+            .ok_or(SyncError::NotEnrolled)?;
         loop {
             let sent_at = now_ms();
             let page = self.api.changes(report.cursor, PAGE).await?;
             let received_at = now_ms();
+            // Before anything of the page is used: a server that now signs
+            // with another key is refused as a whole.
+            crate::enrol::check_pinned_key(&pinned, &page.signing_key)?;
             // The server stamped its time somewhere between our send and our
             // receipt; the midpoint is the best single estimate.
             report.clock_offset_ms = page.server_time - (sent_at + received_at) / 2;
@@ -59,6 +66,14 @@ impl Syncer {
                 return Err(SyncError::Protocol(format!(
                     "feed cursor went backwards: {} after {}",
                     page.next_since, report.cursor
+                )));
+            }
+            if page.has_more && page.next_since == report.cursor {
+                // "More follows" from the same place would be asked for again
+                // and again: a broken or hostile server, not a feed.
+                return Err(SyncError::Protocol(format!(
+                    "feed cursor did not advance: the server says more follows {} but sends the same cursor again",
+                    report.cursor
                 )));
             }
             let n = page.changes.len() as u64;

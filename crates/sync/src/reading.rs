@@ -112,7 +112,7 @@ pub fn record_opened(
 /// [`SyncError::Server`] with code `not_enabled`.
 pub async fn read_status(api: &Api, meeting_id: &str) -> Result<ReadStatusBody, SyncError> {
     let path = format!("/v1/meetings/{}/read-status", crate::chair::id(meeting_id)?);
-    Api::json(api.get(&path)).await
+    api.json(api.get(&path)).await
 }
 
 impl Syncer {

@@ -192,7 +192,11 @@ impl Syncer {
         let mut report = ReceiptReport::default();
         for d in due {
             let path = format!("/v1/audit/inclusion/{}", d.receipt.to_hex());
-            let outcome = match crate::Api::json::<InclusionProofBody>(self.api.get(&path)).await {
+            let outcome = match self
+                .api
+                .json::<InclusionProofBody>(self.api.get(&path))
+                .await
+            {
                 Ok(proof) => check(&d.receipt, &d.head, &proof),
                 Err(SyncError::Server { status: 404, .. }) => {
                     Err("the server has no record with this receipt in the published chain".into())

@@ -63,7 +63,7 @@ pub async fn create_meeting(
     req: &CreateMeetingRequest,
 ) -> Result<MeetingBody, SyncError> {
     let path = format!("/v1/committees/{}/meetings", id(committee_id)?);
-    Api::json(api.post(&path).json(req)).await
+    api.json(api.post(&path).json(req)).await
 }
 
 /// `PATCH /v1/meetings/{id}`: title, place or time; absent fields are kept.
@@ -73,7 +73,8 @@ pub async fn update_meeting(
     req: &UpdateMeetingRequest,
 ) -> Result<MeetingBody, SyncError> {
     let path = format!("/v1/meetings/{}", id(meeting_id)?);
-    Api::json(with_method(api.post(&path).json(req), Method::PATCH)?).await
+    api.json(with_method(api.post(&path).json(req), Method::PATCH)?)
+        .await
 }
 
 /// `POST /v1/meetings/{id}/agenda`: an agenda item, nested under
@@ -87,7 +88,7 @@ pub async fn add_item(
         id(p)?;
     }
     let path = format!("/v1/meetings/{}/agenda", id(meeting_id)?);
-    Api::json(api.post(&path).json(req)).await
+    api.json(api.post(&path).json(req)).await
 }
 
 /// `PATCH /v1/agenda/{id}`: renames, re-nests or moves an item; the server
@@ -101,7 +102,8 @@ pub async fn update_item(
         id(p)?;
     }
     let path = format!("/v1/agenda/{}", id(item_id)?);
-    Api::json(with_method(api.post(&path).json(req), Method::PATCH)?).await
+    api.json(with_method(api.post(&path).json(req), Method::PATCH)?)
+        .await
 }
 
 /// Renames an item.
@@ -134,7 +136,8 @@ pub async fn move_item(
 /// their documents.
 pub async fn delete_item(api: &Api, item_id: &str) -> Result<(), SyncError> {
     let path = format!("/v1/agenda/{}", id(item_id)?);
-    Api::send(with_method(api.post(&path), Method::DELETE)?).await?;
+    api.send(with_method(api.post(&path), Method::DELETE)?)
+        .await?;
     Ok(())
 }
 
@@ -148,13 +151,14 @@ pub async fn create_document(
     let req = CreateDocumentRequest {
         title: title.to_owned(),
     };
-    Api::json(api.post(&path).json(&req)).await
+    api.json(api.post(&path).json(&req)).await
 }
 
 /// `DELETE /v1/documents/{id}`: a document and all its versions.
 pub async fn delete_document(api: &Api, document_id: &str) -> Result<(), SyncError> {
     let path = format!("/v1/documents/{}", id(document_id)?);
-    Api::send(with_method(api.post(&path), Method::DELETE)?).await?;
+    api.send(with_method(api.post(&path), Method::DELETE)?)
+        .await?;
     Ok(())
 }
 
@@ -168,7 +172,7 @@ pub async fn upload_version(
 ) -> Result<DocumentVersionBody, SyncError> {
     check_pdf(&pdf)?;
     let path = format!("/v1/documents/{}/versions", id(document_id)?);
-    Api::json(
+    api.json(
         api.post(&path)
             .header(CONTENT_TYPE, "application/pdf")
             .body(pdf),
@@ -203,7 +207,7 @@ pub async fn attach_pdf(
 /// member, and every pending document version is signed and sent.
 pub async fn publish(api: &Api, meeting_id: &str) -> Result<PublishResponse, SyncError> {
     let path = format!("/v1/meetings/{}/publish", id(meeting_id)?);
-    Api::json(api.post(&path)).await
+    api.json(api.post(&path)).await
 }
 
 #[cfg(test)]

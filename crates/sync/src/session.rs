@@ -7,6 +7,8 @@ const TOKEN: &str = "session.token";
 const DEVICE_ID: &str = "session.device_id";
 const USER_ID: &str = "session.user_id";
 const USERNAME: &str = "session.username";
+const CA_CERT: &str = "session.ca_cert";
+const SESSION_ID: &str = "session.session_id";
 
 /// Who this device is to the server. Kept only inside the encrypted store.
 #[derive(Clone, PartialEq, Eq)]
@@ -16,6 +18,13 @@ pub struct Session {
     pub device_id: String,
     pub user_id: String,
     pub username: String,
+    /// The deployment's own CA (PEM), trusted for this server besides the
+    /// system's roots; given at enrolment.
+    pub ca_cert: Option<String>,
+    /// The server session the token belongs to; the device renews its
+    /// short-lived token for it with its key. `None` for devices enrolled
+    /// before sessions existed: they sign in again when the token expires.
+    pub session_id: Option<String>,
 }
 
 impl std::fmt::Debug for Session {
@@ -26,6 +35,7 @@ impl std::fmt::Debug for Session {
             .field("device_id", &self.device_id)
             .field("user_id", &self.user_id)
             .field("username", &self.username)
+            .field("ca_cert", &self.ca_cert.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -49,17 +59,36 @@ impl Session {
             device_id,
             user_id,
             username,
+            ca_cert: get(CA_CERT)?,
+            session_id: get(SESSION_ID)?,
         }))
     }
 
     /// Stores the session (one transaction).
     pub fn save(&self, store: &Store) -> Result<(), StoreError> {
-        store.set_settings(&[
+        let mut values = vec![
             (SERVER_URL, self.server_url.as_str()),
             (TOKEN, self.token.as_str()),
             (DEVICE_ID, self.device_id.as_str()),
             (USER_ID, self.user_id.as_str()),
             (USERNAME, self.username.as_str()),
-        ])
+        ];
+        if let Some(ca) = &self.ca_cert {
+            values.push((CA_CERT, ca.as_str()));
+        }
+        if let Some(id) = &self.session_id {
+            values.push((SESSION_ID, id.as_str()));
+        }
+        store.set_settings(&values)
+    }
+
+    /// Stores a renewed access token.
+    pub(crate) fn save_token(store: &Store, token: &str) -> Result<(), StoreError> {
+        store.set_setting(TOKEN, token)
+    }
+
+    /// The access token the store holds now (another handle may have renewed it).
+    pub(crate) fn stored_token(store: &Store) -> Result<Option<String>, StoreError> {
+        store.setting(TOKEN)
     }
 }

@@ -7,7 +7,7 @@ use std::path::Path;
 use ecabinet_store::{Entity, Store};
 use serde_json::{json, Value};
 
-use crate::harness::{app, demo_pdf, store_config, upsert};
+use crate::harness::{app, demo_pdf, store_config, upsert, verified};
 
 const PIN: &str = "1357";
 
@@ -39,6 +39,7 @@ fn seed(dir: &Path) {
     let mut w = store.blob_writer(&sha, pdf.len() as u64).expect("writer");
     w.append(&pdf).expect("append");
     w.finish().expect("finish");
+    verified(&store, &changes[3]);
 }
 
 fn record(app: &crate::harness::App, annotation: Value) -> Value {

@@ -6,7 +6,7 @@ use std::path::Path;
 use ecabinet_store::{Entity, Store, BLOB_DIR};
 use serde_json::json;
 
-use crate::harness::{app, demo_pdf, store_config, upsert};
+use crate::harness::{app, demo_pdf, store_config, upsert, verified};
 
 const PIN: &str = "2468";
 
@@ -51,6 +51,7 @@ fn seed(dir: &Path) -> (String, String) {
     let mut w = store.blob_writer(&sha1, pdf.len() as u64).expect("writer");
     w.append(&pdf).expect("append");
     w.finish().expect("finish");
+    verified(&store, &changes[5]);
     store
         .set_version_error("v2", Some("manifest signature rejected"))
         .expect("error");
@@ -87,7 +88,9 @@ fn the_meeting_screen_lists_agenda_documents_versions_and_the_current_item() {
         .collect();
     assert_eq!(agenda, [("a1", None), ("a2", None), ("a21", Some("a2"))]);
     let versions = &m["documents"][0]["versions"];
-    assert_eq!(versions[0]["superseded"], true);
+    // Superseded comes from verified manifests only: v2 was refused, so the
+    // verified v1 is still the current version (the feed's flag says otherwise).
+    assert_eq!(versions[0]["superseded"], false);
     assert_eq!(versions[0]["state"], json!({"kind": "ready"}));
     assert_eq!(
         versions[1]["state"],

@@ -36,8 +36,9 @@ pub fn store_config() -> StoreConfig {
             max_failed_attempts: 3,
             base_delay: Duration::from_millis(300),
             max_delay: Duration::from_secs(5),
+            ..ecabinet_store::testing::test_config().pin
         },
-        ..StoreConfig::default()
+        ..ecabinet_store::testing::test_config()
     }
 }
 
@@ -48,6 +49,44 @@ pub fn upsert(entity: Entity, body: Value) -> FeedChange {
         id: body["id"].as_str().expect("id").to_owned(),
         op: FeedOp::Upsert(body),
     }
+}
+
+/// Records the `document_version` upsert `change` as verified on this
+/// device, as a sync round does once its signed manifest and its blob passed:
+/// the manifest is signed with a test server key, which the store pins.
+pub fn verified(store: &ecabinet_store::Store, change: &FeedChange) {
+    use base64::Engine as _;
+    let FeedOp::Upsert(v) = &change.op else {
+        panic!("not an upsert: {change:?}");
+    };
+    let key = ring::signature::Ed25519KeyPair::from_seed_unchecked(&[9; 32]).expect("test key");
+    store
+        .set_manifest_key(ring::signature::KeyPair::public_key(&key).as_ref())
+        .expect("pin the test key");
+    let text = |f: &str| v[f].as_str().expect("text field").to_owned();
+    let manifest = ecabinet_protocol::Manifest {
+        doc_id: text("document_id"),
+        version: v["version"].as_u64().expect("version") as u32,
+        sha256: text("sha256"),
+        size: v["size"].as_u64().expect("size"),
+        meeting_id: text("meeting_id"),
+        published_at: 1_790_000_000_000,
+    };
+    let signature = base64::engine::general_purpose::STANDARD
+        .encode(key.sign(&manifest.canonical_bytes()).as_ref());
+    store
+        .record_verified_version(&ecabinet_store::VerifiedVersion {
+            id: text("id"),
+            document_id: manifest.doc_id,
+            meeting_id: manifest.meeting_id,
+            version: manifest.version,
+            sha256: manifest.sha256,
+            size: manifest.size,
+            published_at: manifest.published_at,
+            signature,
+            superseded: false,
+        })
+        .expect("record verified");
 }
 
 /// The demo programme PDF and its SHA-256 (hex), to store as a version's blob.

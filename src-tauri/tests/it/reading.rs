@@ -7,7 +7,7 @@ use std::path::Path;
 use ecabinet_store::{Entity, Store};
 use serde_json::{json, Value};
 
-use crate::harness::{app, demo_pdf, store_config, upsert};
+use crate::harness::{app, demo_pdf, store_config, upsert, verified};
 
 const PIN: &str = "2468";
 
@@ -49,6 +49,12 @@ fn seed(dir: &Path) {
     let mut w = store.blob_writer(&sha, pdf.len() as u64).expect("writer");
     w.append(&pdf).expect("append");
     store.finish_blob(w).expect("finish");
+    for c in changes
+        .iter()
+        .filter(|c| c.entity == Entity::DocumentVersion)
+    {
+        verified(&store, c);
+    }
 }
 
 fn read_reports(app: &crate::harness::App) -> Vec<Value> {

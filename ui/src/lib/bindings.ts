@@ -1,7 +1,7 @@
 // Generated from src-tauri/src/ipc.rs by ts-rs. Do not edit by hand:
 // run `UPDATE_BINDINGS=1 cargo test -p ecabinet-app bindings`.
 
-export type IpcErrorCode = "no_data" | "wrong_pin" | "locked" | "wiped" | "offline" | "login_failed" | "device_revoked" | "session_expired" | "not_unlocked" | "invalid_input" | "not_found" | "document_rejected" | "pdfium_unavailable" | "lease_expired" | "conflict" | "forbidden" | "not_pdf" | "file_too_large" | "server_error" | "internal";
+export type IpcErrorCode = "no_data" | "wrong_pin" | "weak_passphrase" | "keystore_unavailable" | "keystore_item_missing" | "wiped" | "offline" | "login_failed" | "insecure_url" | "untrusted_server" | "invalid_enrol_code" | "server_key_mismatch" | "server_key_changed" | "device_revoked" | "session_expired" | "rate_limited" | "account_disabled" | "not_unlocked" | "invalid_input" | "not_found" | "document_rejected" | "pdfium_unavailable" | "lease_expired" | "conflict" | "forbidden" | "not_pdf" | "file_too_large" | "server_error" | "internal";
 
 export type IpcError = { code: IpcErrorCode, message: string, 
 /**
@@ -9,7 +9,7 @@ export type IpcError = { code: IpcErrorCode, message: string,
  */
 attemptsLeft: number | null, 
 /**
- * For `wrong_pin` and `locked`: seconds until the next attempt is accepted.
+ * For `wrong_pin`: seconds the next attempt will wait before checking the PIN.
  */
 retryAfterSecs: number | null, };
 
@@ -17,7 +17,7 @@ export type PdfiumStatus = { "kind": "loaded", version: string, path: string, } 
 
 export type AppInfo = { appVersion: string, pdfium: PdfiumStatus, };
 
-export type SessionState = { "kind": "first_run", serverUrl: string | null, } | { "kind": "locked", failedAttempts: number, retryAfterSecs: number, } | { "kind": "unlocked", username: string, serverUrl: string, } | { "kind": "revoked" };
+export type SessionState = { "kind": "first_run", serverUrl: string | null, } | { "kind": "locked", failedAttempts: number, attemptsLeft: number, retryAfterSecs: number, unsentOps: number, } | { "kind": "unlocked", username: string, serverUrl: string, } | { "kind": "revoked" };
 
 export type SyncStatusView = { 
 /**
@@ -89,7 +89,12 @@ currentItemId: string | null, agenda: Array<AgendaItemView>, documents: Array<Do
 
 export type PageSizeView = { width: number, height: number, };
 
-export type OpenedDocumentView = { versionId: string, pages: Array<PageSizeView>, };
+export type OpenedDocumentView = { versionId: string, pages: Array<PageSizeView>, 
+/**
+ * Most pixels (width × height) a page is rendered at; the viewer says a
+ * page over it at the current zoom is too large instead of asking for it.
+ */
+maxRenderPixels: number, };
 
 export type BallotStateView = { "kind": "pending" } | { "kind": "sent" } | { "kind": "accepted" } | { "kind": "superseded" } | { "kind": "rejected", reason: string, };
 

@@ -61,10 +61,21 @@ async function callRaw<T>(cmd: string, body: Uint8Array, headers: Record<string,
 export const ipc = {
   appInfo: () => call<AppInfo>("app_info"),
   sessionState: () => call<SessionState>("session_state"),
-  enrol: (a: { serverUrl: string; username: string; password: string; pin: string }) =>
-    call<SessionState>("enrol", a),
+  serverFingerprint: (a: { serverUrl: string; caCert: string | null; username: string; password: string }) =>
+    call<string>("server_fingerprint", a),
+  enrol: (a: {
+    serverUrl: string;
+    caCert: string | null;
+    username: string;
+    password: string;
+    pin: string;
+    enrolCode: string | null;
+    serverFingerprint: string | null;
+  }) => call<SessionState>("enrol", a),
   unlock: (pin: string) => call<SessionState>("unlock", { pin }),
   lock: () => call<SessionState>("lock"),
+  /** After the session ended: the password only; the store and its outbox are kept. */
+  signInAgain: (password: string) => call<SessionState>("sign_in_again", { password }),
   syncStatus: () => call<SyncStatusView>("sync_status"),
   syncNow: () => call<void>("sync_now"),
   listMeetings: () => call<MeetingSummary[]>("list_meetings"),

@@ -14,6 +14,14 @@ export function renderScale(zoom: number, devicePixelRatio: number): number {
   return Math.max(0.25, Math.round(((zoom * 96) / 72) * devicePixelRatio * 4) / 4);
 }
 
+/** Whether a page of `widthPt` × `heightPt` points rendered at `scale` passes
+ * the engine's pixel limit (the engine refuses such a page; crates/pdf
+ * `MAX_RENDER_PIXELS`, sent with the opened document). Rounded as the engine does. */
+export function pageTooLarge(widthPt: number, heightPt: number, scale: number, maxPixels: number): boolean {
+  const px = (pt: number) => Math.max(1, Math.round(pt * scale));
+  return px(widthPt) * px(heightPt) > maxPixels;
+}
+
 export function pageUrl(versionId: string, page: number, scale: number, userAgent = ua()): string {
   return `${base(userAgent)}/page/${encodeURIComponent(versionId)}/${page}?scale=${scale}`;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { pageUrl, renderScale, thumbUrl } from "./pages";
+import { pageTooLarge, pageUrl, renderScale, thumbUrl } from "./pages";
 import { cssPixels, zoomIn, zoomOut, ZOOM_STEPS } from "./zoom";
 import { releaseOnRemove } from "./visible";
 
@@ -13,6 +13,13 @@ describe("page URLs", () => {
     expect(renderScale(1, 1)).toBe(1.25); // 96/72 = 1.333 → 1.25
     expect(renderScale(1, 2)).toBe(2.75); // 2.667 → 2.75
     expect(renderScale(0.5, 1)).toBe(0.75);
+  });
+
+  it("know a page over the engine's pixel limit before asking for it", () => {
+    // A4 at the viewer's highest scale fits; a 14,400-point page at 100 dpi does not.
+    expect(pageTooLarge(595, 842, 8, 50_000_000)).toBe(false);
+    expect(pageTooLarge(14_400, 14_400, 100 / 72, 50_000_000)).toBe(true);
+    expect(pageTooLarge(5000, 10_000, 1, 50_000_000)).toBe(false); // exactly the limit
   });
 });
 

@@ -14,7 +14,15 @@ async fn enrolled_and_synced(server: &TestServer, dir: &std::path::Path) -> Resu
     ];
     let out = ecabinet(
         dir,
-        &["enrol", "--server", &server.url(), "--user", &user],
+        &[
+            "enrol",
+            "--server",
+            &server.url(),
+            "--user",
+            &user,
+            "--server-fingerprint",
+            &server.fingerprint(),
+        ],
         &env,
     )
     .await?;
@@ -160,10 +168,25 @@ async fn document_commands_refuse_bad_input_clearly() -> Result<()> {
     let doc_id = docs[0]["id"].as_str().context("doc")?.to_owned();
     let pin = [("ECABINET_PIN", PIN)];
 
-    let cases: [(Vec<&str>, &str); 4] = [
+    let cases: [(Vec<&str>, &str); 5] = [
         (
             vec!["render", &doc_id, "--page", "999", "--out", "/tmp/x.png"],
             "does not exist",
+        ),
+        // An A4 page at 1,100 dpi is 9,090 × 12,864 pixels: refused at once,
+        // naming the render limit, instead of rendering for many seconds.
+        (
+            vec![
+                "render",
+                &doc_id,
+                "--page",
+                "1",
+                "--dpi",
+                "1100",
+                "--out",
+                "/tmp/x.png",
+            ],
+            "limit of 50000000 pixels",
         ),
         (
             vec![

@@ -63,7 +63,15 @@ async fn fifty_seeded_kills_during_sync_lose_and_duplicate_nothing() -> Result<(
     ];
     let out = ecabinet(
         dir.path(),
-        &["enrol", "--server", &server.url(), "--user", &user],
+        &[
+            "enrol",
+            "--server",
+            &server.url(),
+            "--user",
+            &user,
+            "--server-fingerprint",
+            &server.fingerprint(),
+        ],
         &env,
     )
     .await?;
@@ -174,7 +182,15 @@ async fn fifty_seeded_kills_during_sync_lose_and_duplicate_nothing() -> Result<(
     let fresh = tempfile::tempdir()?;
     let out = ecabinet(
         fresh.path(),
-        &["enrol", "--server", &server.url(), "--user", &user],
+        &[
+            "enrol",
+            "--server",
+            &server.url(),
+            "--user",
+            &user,
+            "--server-fingerprint",
+            &server.fingerprint(),
+        ],
         &env,
     )
     .await?;

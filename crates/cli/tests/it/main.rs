@@ -5,6 +5,9 @@ use std::process::Output;
 
 mod docs;
 mod kills;
+mod sessions;
+mod transport;
+mod unlock;
 
 use anyhow::{Context, Result};
 use ecabinet_tests::TestServer;
@@ -16,7 +19,9 @@ pub(crate) async fn ecabinet(dir: &Path, args: &[&str], env: &[(&str, &str)]) ->
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_ecabinet"));
     cmd.arg("--data-dir").arg(dir).args(args);
     cmd.env_remove("ECABINET_PIN")
-        .env_remove("ECABINET_PASSWORD");
+        .env_remove("ECABINET_PASSWORD")
+        .env_remove("ECABINET_ENROL_CODE")
+        .env_remove("ECABINET_NEW_PASSWORD");
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -42,7 +47,15 @@ async fn enrol_sync_and_status_from_the_command_line() -> Result<()> {
 
     let out = ecabinet(
         dir.path(),
-        &["enrol", "--server", &url, "--user", &user],
+        &[
+            "enrol",
+            "--server",
+            &url,
+            "--user",
+            &user,
+            "--server-fingerprint",
+            &server.fingerprint(),
+        ],
         &[("ECABINET_PASSWORD", &password), ("ECABINET_PIN", PIN)],
     )
     .await?;
@@ -102,7 +115,15 @@ async fn bad_input_gets_one_clear_line_and_a_failure_code() -> Result<()> {
     // A wrong password leaves nothing behind.
     let out = ecabinet(
         dir.path(),
-        &["enrol", "--server", &server.url(), "--user", &user],
+        &[
+            "enrol",
+            "--server",
+            &server.url(),
+            "--user",
+            &user,
+            "--server-fingerprint",
+            &server.fingerprint(),
+        ],
         &[
             ("ECABINET_PASSWORD", "not-the-password"),
             ("ECABINET_PIN", PIN),
@@ -119,7 +140,15 @@ async fn bad_input_gets_one_clear_line_and_a_failure_code() -> Result<()> {
     // Enrol properly, then a wrong PIN is refused with attempts left.
     let out = ecabinet(
         dir.path(),
-        &["enrol", "--server", &server.url(), "--user", &user],
+        &[
+            "enrol",
+            "--server",
+            &server.url(),
+            "--user",
+            &user,
+            "--server-fingerprint",
+            &server.fingerprint(),
+        ],
         &[("ECABINET_PASSWORD", &password), ("ECABINET_PIN", PIN)],
     )
     .await?;
@@ -148,7 +177,15 @@ async fn past_the_offline_lease_documents_stay_closed_until_sync() -> Result<()>
     let pin = [("ECABINET_PIN", PIN)];
     let out = ecabinet(
         dir.path(),
-        &["enrol", "--server", &server.url(), "--user", &user],
+        &[
+            "enrol",
+            "--server",
+            &server.url(),
+            "--user",
+            &user,
+            "--server-fingerprint",
+            &server.fingerprint(),
+        ],
         &[("ECABINET_PASSWORD", &password), ("ECABINET_PIN", PIN)],
     )
     .await?;

@@ -191,7 +191,7 @@ fn quorum_not_met_overrides_any_majority() {
 }
 
 #[test]
-fn attendance_is_latest_mark_wins_and_absent_is_not_present() {
+fn attendance_is_the_chairs_mark_first_then_the_latest_and_absent_is_not_present() {
     let mark = |op: &str, presence: Presence, at: i64, by: MarkedBy| AttendanceMark {
         op_id: op.into(),
         member_id: member(0),
@@ -217,10 +217,20 @@ fn attendance_is_latest_mark_wins_and_absent_is_not_present() {
     assert_eq!(forward, backward, "order of arrival does not matter");
     assert_eq!(
         forward.presence(&member(0)),
+        Some(&absent()),
+        "the chair's mark stands over the member's later check-ins"
+    );
+    assert!(!forward.apply(online.clone()), "re-applying is a no-op");
+
+    let mut own = Attendance::new();
+    for m in [&online, &in_room] {
+        own.apply(m.clone());
+    }
+    assert_eq!(
+        own.presence(&member(0)),
         Some(&Presence::Online),
         "same instant: greater op id wins"
     );
-    assert!(!forward.apply(online.clone()), "re-applying is a no-op");
 
     let mut a = Attendance::new();
     a.apply(in_room);

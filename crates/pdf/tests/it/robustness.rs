@@ -136,3 +136,45 @@ fn requests_for_unknown_documents_and_pages_are_refused() {
         Err(PdfError::UnknownDocument(_))
     ));
 }
+
+#[test]
+fn a_huge_page_is_refused_before_rendering_with_the_limit_named() {
+    // 14,400 points is the largest page PDF allows (200 inches); at 100 dpi
+    // that is 20,000 × 20,000 pixels, which took 43 s to render.
+    let huge = engine()
+        .compose(None, vec![page(14_400.0, 14_400.0, 0, vec![])])
+        .unwrap();
+    let doc = engine().open(huge, "huge-page").unwrap();
+    let started = std::time::Instant::now();
+    let err = engine()
+        .render(
+            doc.handle,
+            RenderRequest::at_dpi(0, 100.0, ImageFormat::Png),
+        )
+        .unwrap_err();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(2),
+        "refused before rendering, not after: {:?}",
+        started.elapsed()
+    );
+    assert!(
+        matches!(
+            err,
+            PdfError::PageTooLarge {
+                width: 20_000,
+                height: 20_000,
+                limit: ecabinet_pdf::MAX_RENDER_PIXELS
+            }
+        ),
+        "{err:?}"
+    );
+    let message = err.to_string();
+    assert!(message.contains("50000000"), "{message}");
+    // The same page at a size that fits still renders.
+    let small = engine()
+        .render(doc.handle, RenderRequest::at_dpi(0, 9.0, ImageFormat::Rgba))
+        .unwrap();
+    assert_eq!((small.width, small.height), (1_800, 1_800));
+    engine().close(doc.handle).unwrap();
+    still_works();
+}

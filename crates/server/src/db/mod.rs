@@ -11,6 +11,7 @@ mod sqlite;
 
 use std::any::Any;
 use std::collections::HashMap;
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::{broadcast, oneshot, Semaphore};
@@ -116,6 +117,9 @@ pub enum DbError {
     Migration { version: i64, message: String },
     #[error("unsupported database url {0:?}: use a file path or postgres://")]
     BadUrl(String),
+    /// The TLS set-up of a PostgreSQL connection (CA file, missing roots).
+    #[error("database TLS: {0}")]
+    Tls(String),
 }
 
 /// Which engine a [`Db`] runs on.
@@ -225,14 +229,27 @@ impl Db {
     /// Opens `url` (`postgres://...` or a SQLite file path), runs the
     /// migrations, and for PostgreSQL starts the LISTEN thread.
     pub fn open(url: &str) -> Result<Db, DbError> {
+        Db::open_with_ca(url, None)
+    }
+
+    /// Like [`Db::open`]; a PostgreSQL URL with `sslmode=require` connects
+    /// over TLS trusting the system's roots plus the PEM certificates of
+    /// `database_ca_cert`.
+    pub fn open_with_ca(url: &str, database_ca_cert: Option<&Path>) -> Result<Db, DbError> {
         let (nudges, _) = broadcast::channel(4096);
+        let mut pg_target = None;
         let (backend, connect): (Backend, Box<Connector>) =
             if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-                let url = url.to_owned();
+                let target = pg::PgTarget::new(url, database_ca_cert)?;
+                pg_target = Some(target.clone());
                 (
                     Backend::Postgres,
-                    Box::new(move || pg::connect(&url).map(|c| Box::new(c) as Box<dyn Conn>)),
+                    Box::new(move || pg::connect(&target).map(|c| Box::new(c) as Box<dyn Conn>)),
                 )
+            } else if database_ca_cert.is_some() {
+                return Err(DbError::Tls(
+                    "a database CA certificate only applies to a postgres:// database URL".into(),
+                ));
             } else if url.contains("://") {
                 return Err(DbError::BadUrl(url.to_owned()));
             } else {
@@ -245,8 +262,8 @@ impl Db {
         let mut first = connect()?;
         migrate(backend, first.as_mut())?;
         let alive = Arc::new(());
-        if backend == Backend::Postgres {
-            pg::spawn_listener(url.to_owned(), nudges.clone(), Arc::downgrade(&alive))?;
+        if let Some(target) = pg_target {
+            pg::spawn_listener(target, nudges.clone(), Arc::downgrade(&alive))?;
         }
         let permits = match backend {
             Backend::Sqlite => 8,
@@ -538,6 +555,12 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
         5,
         include_str!("../../migrations/sqlite/0005_read_status.sql"),
     ),
+    (
+        6,
+        include_str!("../../migrations/sqlite/0006_enrol_codes.sql"),
+    ),
+    (7, include_str!("../../migrations/sqlite/0007_sessions.sql")),
+    (8, include_str!("../../migrations/sqlite/0008_lost_ops.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/postgres/0001_init.sql")),
@@ -556,6 +579,18 @@ const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         5,
         include_str!("../../migrations/postgres/0005_read_status.sql"),
+    ),
+    (
+        6,
+        include_str!("../../migrations/postgres/0006_enrol_codes.sql"),
+    ),
+    (
+        7,
+        include_str!("../../migrations/postgres/0007_sessions.sql"),
+    ),
+    (
+        8,
+        include_str!("../../migrations/postgres/0008_lost_ops.sql"),
     ),
 ];
 

@@ -4,15 +4,20 @@
 
 use std::collections::HashMap;
 use std::error::Error as StdError;
-use std::sync::Weak;
+use std::path::Path;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use bytes::BytesMut;
+use postgres::config::SslMode;
 use postgres::error::SqlState;
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::{to_sql_checked, IsNull, ToSql, Type};
 use postgres::{Client, NoTls, Statement};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::CertificateDer;
 use tokio::sync::broadcast;
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::{Conn, DbError, FeedNudge, Row, Value};
 
@@ -32,8 +37,111 @@ pub struct PgConn {
 /// length), the cache starts afresh rather than grow without bound.
 const MAX_CACHED_STATEMENTS: usize = 512;
 
-pub fn connect(url: &str) -> Result<PgConn, DbError> {
-    let client = Client::connect(url, NoTls).map_err(|e| DbError::Unavailable(e.to_string()))?;
+/// How to reach the database: the parsed URL and, when the URL says
+/// `sslmode=require`, the TLS connector (rustls with the ring provider, the
+/// system's root certificates plus an optional deployment CA). The
+/// certificate chain and the host name are both verified, as libpq's
+/// `verify-full` does. `sslmode=disable`, `prefer` or no `sslmode` connect
+/// without TLS.
+#[derive(Clone)]
+pub struct PgTarget {
+    config: postgres::Config,
+    tls: Option<MakeRustlsConnect>,
+}
+
+impl PgTarget {
+    pub fn new(url: &str, ca_cert: Option<&Path>) -> Result<PgTarget, DbError> {
+        let config: postgres::Config = url
+            .parse()
+            .map_err(|e| DbError::Unavailable(format!("invalid database URL: {e}")))?;
+        let tls = match config.get_ssl_mode() {
+            SslMode::Disable | SslMode::Prefer => {
+                if let Some(ca) = ca_cert {
+                    return Err(DbError::Tls(format!(
+                        "a database CA certificate ({}) was given but the database URL does not ask for TLS: add sslmode=require to it",
+                        ca.display()
+                    )));
+                }
+                None
+            }
+            _ => Some(MakeRustlsConnect::new(client_config(ca_cert)?)),
+        };
+        Ok(PgTarget { config, tls })
+    }
+
+    fn connect(&self) -> Result<Client, DbError> {
+        let connected = match &self.tls {
+            Some(tls) => self.config.connect(tls.clone()),
+            None => self.config.connect(NoTls),
+        };
+        connected.map_err(|e| {
+            // The driver's text names only the kind ("error performing TLS
+            // handshake"); the reason is in its source chain.
+            let mut text = e.to_string();
+            let mut cause = StdError::source(&e);
+            while let Some(c) = cause {
+                text.push_str(": ");
+                text.push_str(&c.to_string());
+                cause = c.source();
+            }
+            if self.tls.is_some() {
+                text.push_str(" (the database URL asks for TLS with sslmode=require)");
+            }
+            DbError::Unavailable(text)
+        })
+    }
+}
+
+/// The TLS client configuration: system roots plus the certificates of `ca_cert`.
+fn client_config(ca_cert: Option<&Path>) -> Result<rustls::ClientConfig, DbError> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
+    if let Some(path) = ca_cert {
+        let pem = std::fs::read(path).map_err(|e| {
+            DbError::Tls(format!(
+                "cannot read the database CA certificate file {}: {e}",
+                path.display()
+            ))
+        })?;
+        let certs = CertificateDer::pem_slice_iter(&pem)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| {
+                DbError::Tls(format!(
+                    "the database CA certificate file {} is not valid PEM: {e}",
+                    path.display()
+                ))
+            })?;
+        if certs.is_empty() {
+            return Err(DbError::Tls(format!(
+                "the database CA certificate file {} holds no PEM certificate",
+                path.display()
+            )));
+        }
+        for cert in certs {
+            roots.add(cert).map_err(|e| {
+                DbError::Tls(format!(
+                    "the database CA certificate file {}: {e}",
+                    path.display()
+                ))
+            })?;
+        }
+    }
+    if roots.is_empty() {
+        return Err(DbError::Tls(
+            "the system has no trusted CA certificates to check the database's certificate: give --database-ca-cert FILE".into(),
+        ));
+    }
+    Ok(rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| DbError::Tls(e.to_string()))?
+    .with_root_certificates(roots)
+    .with_no_client_auth())
+}
+
+pub fn connect(target: &PgTarget) -> Result<PgConn, DbError> {
+    let client = target.connect()?;
     Ok(PgConn {
         client,
         statements: HashMap::new(),
@@ -197,11 +305,11 @@ impl Conn for PgConn {
 /// this returns, so nothing committed afterwards is missed. The thread ends
 /// once `alive` can no longer be upgraded (its [`super::Db`] was dropped).
 pub fn spawn_listener(
-    url: String,
+    target: PgTarget,
     tx: broadcast::Sender<FeedNudge>,
     alive: Weak<()>,
 ) -> Result<(), DbError> {
-    let mut client = listen(&url)?;
+    let mut client = listen(&target)?;
     std::thread::Builder::new()
         .name("pg-listen".into())
         .spawn(move || loop {
@@ -214,7 +322,7 @@ pub fn spawn_listener(
                 if alive.upgrade().is_none() {
                     return;
                 }
-                if let Ok(c) = listen(&url) {
+                if let Ok(c) = listen(&target) {
                     client = c;
                     break;
                 }
@@ -224,9 +332,8 @@ pub fn spawn_listener(
     Ok(())
 }
 
-fn listen(url: &str) -> Result<Client, DbError> {
-    let mut client =
-        Client::connect(url, NoTls).map_err(|e| DbError::Unavailable(e.to_string()))?;
+fn listen(target: &PgTarget) -> Result<Client, DbError> {
+    let mut client = target.connect()?;
     client
         .batch_execute(&format!("LISTEN {CHANNEL}"))
         .map_err(map_err)?;

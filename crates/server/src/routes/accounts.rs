@@ -1,64 +1,111 @@
 //! Login, device enrolment, and the administrator's users, committees,
 //! memberships and device revocation.
 
-use axum::extract::State;
-use axum::http::StatusCode;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
+use axum::http::header::RETRY_AFTER;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use ecabinet_protocol::{
-    CommitteeBody, CommitteeRole, CreateCommitteeRequest, CreateUserRequest, DeviceBody,
-    EnrolDeviceRequest, EnrolDeviceResponse, EntityKind, LoginRequest, LoginResponse, MeResponse,
-    Op, SetMembershipRequest, UpdateCommitteeRequest, UserBody, WireRole,
+    ChangePasswordRequest, CommitteeBody, CommitteeRole, CreateCommitteeRequest, CreateUserRequest,
+    DeviceBody, EnrolDeviceRequest, EnrolDeviceResponse, EntityKind, ErrorBody, ErrorCode,
+    LoginRequest, LoginResponse, MeResponse, Op, RefreshRequest, SetMembershipRequest,
+    UpdateCommitteeRequest, UserBody, WireRole,
 };
 
 use crate::access::require_admin;
-use crate::auth::{hash_password, new_token, verify_password, Caller};
+use crate::annotations::{check_wrapped_key, put_wrapped_key, wrapped_key};
+use crate::auth::{hash_password, verify_login, Caller};
 use crate::db::Conn;
 use crate::error::{Json, Path};
 use crate::records::{self, emit, new_id, Audience, Scope};
+use crate::sessions;
+use crate::throttle::{source_address, Refused};
 use crate::{params, AppError, AppState};
 
+/// `POST /v1/login`. Throttled per username and source address before the
+/// password is looked at (see [`crate::throttle`]); an unknown username costs
+/// one Argon2 evaluation like a wrong password.
 pub async fn login(
     State(state): State<AppState>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
     Json(req): Json<LoginRequest>,
-) -> Result<Json<LoginResponse>, AppError> {
+) -> Result<Response, AppError> {
     let now = state.now();
-    let ttl = state.config.token_ttl_ms;
+    let ip = source_address(
+        peer.map(|Extension(ConnectInfo(a))| a.ip()),
+        headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()),
+        state.config.trust_forwarded_for,
+    );
+    if let Err(refused) = state.login_throttle.admit(&req.username, ip, now) {
+        return Ok(too_many_attempts(refused));
+    }
+    let username = req.username.clone();
     let found = state
         .db
         .read(move |conn| {
             let rows = conn.query(
-                "SELECT id, password_hash, is_admin FROM users WHERE username = ?",
-                params![&req.username],
+                "SELECT id, password_hash, is_admin, disabled_at FROM users WHERE username = ?",
+                params![&username],
             )?;
             match rows.first() {
-                Some(r) => {
-                    Ok::<_, AppError>(Some((r.text(0)?, r.text(1)?, r.bool(2)?, req.password)))
-                }
+                Some(r) => Ok::<_, AppError>(Some((
+                    r.text(0)?,
+                    r.text(1)?,
+                    r.bool(2)?,
+                    r.opt_int(3)?.is_some(),
+                ))),
                 None => Ok(None),
             }
         })
         .await?;
-    let bad = || AppError::unauthenticated("wrong username or password");
-    let (user_id, phc, is_admin, password) = found.ok_or_else(bad)?;
+    let phc = found.as_ref().map(|(_, phc, _, _)| phc.clone());
+    let password = req.password;
+    let checker = state.clone();
     // Argon2 is deliberately slow: keep it off the async workers.
-    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &phc))
-        .await
-        .map_err(|e| AppError::internal(e.to_string()))?;
-    if !ok {
-        return Err(bad());
+    let ok = tokio::task::spawn_blocking(move || {
+        checker.login_throttle.count_evaluation();
+        verify_login(&password, phc.as_deref())
+    })
+    .await
+    .map_err(|e| AppError::internal(e.to_string()))?;
+    let (user_id, is_admin, disabled) = match found {
+        Some((user_id, _, is_admin, disabled)) if ok => (user_id, is_admin, disabled),
+        _ => {
+            state.login_throttle.failed(ip, now);
+            return Err(AppError::unauthenticated("wrong username or password"));
+        }
+    };
+    state.login_throttle.succeeded(&req.username);
+    // Only someone who knows the password learns that the account is disabled.
+    if disabled {
+        return Err(sessions::disabled_error());
     }
-    let (token, hash) = new_token()?;
-    let expires_at = now + ttl;
+    let (token_ttl, session_ttl) = (state.config.token_ttl_ms, state.config.session_ttl_ms);
     let uid = user_id.clone();
-    state
+    let username = req.username;
+    let (token, expires_at, session_id) = state
         .db
         .write(move |tx| {
-            tx.conn.execute(
-                "INSERT INTO tokens (hash, user_id, device_id, expires_at, created_at) VALUES (?, ?, NULL, ?, ?)",
-                params![hash, uid, expires_at, now],
-            )?;
-            Ok::<_, AppError>(())
+            sessions::purge_expired(tx.conn, now)?;
+            // An enrolled device signing in again: bind the session to it
+            // at once, so it keeps its data and renews its own tokens.
+            let device = match &req.device {
+                Some(proof) => {
+                    sessions::verify_device_proof(tx.conn, &uid, "login", &username, proof, now)?;
+                    Some(proof.device_id.as_str())
+                }
+                None => None,
+            };
+            let session = sessions::open_session(tx.conn, &uid, device, now, session_ttl)?;
+            let (token, expires_at) =
+                sessions::issue_token(tx.conn, &session, &uid, device, now, token_ttl)?;
+            Ok::<_, AppError>((token, expires_at, session))
         })
         .await?;
     Ok(Json(LoginResponse {
@@ -66,7 +113,199 @@ pub async fn login(
         expires_at,
         user_id,
         is_admin,
-    }))
+        session_id,
+    })
+    .into_response())
+}
+
+/// `POST /v1/session/refresh`: a new access token for a device-bound
+/// session, proven by the device's signature (no password, no bearer token).
+pub async fn refresh(
+    State(state): State<AppState>,
+    Json(req): Json<RefreshRequest>,
+) -> Result<Json<LoginResponse>, AppError> {
+    let now = state.now();
+    let ttl = state.config.token_ttl_ms;
+    let body = state
+        .db
+        .write(move |tx| {
+            sessions::purge_expired(tx.conn, now)?;
+            let s = sessions::accept_refresh(tx.conn, &req.session_id, &req.device, now)?;
+            let (token, expires_at) = sessions::issue_token(
+                tx.conn,
+                &req.session_id,
+                &s.user_id,
+                Some(&req.device.device_id),
+                now,
+                ttl,
+            )?;
+            Ok::<_, AppError>(LoginResponse {
+                token,
+                expires_at,
+                user_id: s.user_id,
+                is_admin: s.is_admin,
+                session_id: req.session_id,
+            })
+        })
+        .await?;
+    Ok(Json(body))
+}
+
+/// `POST /v1/logout`: ends the caller's session; its tokens stop working and
+/// the device must sign in with the password again.
+pub async fn logout(State(state): State<AppState>, caller: Caller) -> Result<StatusCode, AppError> {
+    let now = state.now();
+    state
+        .db
+        .write(move |tx| {
+            match &caller.session_id {
+                Some(session) => sessions::end_session(tx.conn, session, now)?,
+                None => {
+                    tx.conn.execute(
+                        "DELETE FROM tokens WHERE hash = ?",
+                        params![&caller.token_hash],
+                    )?;
+                }
+            }
+            Ok::<_, AppError>(())
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /v1/me/password`: the caller changes their own password. The old
+/// one is checked like a login (same throttle, one Argon2 evaluation); the
+/// annotation key re-wrapped by the device is stored in the same
+/// transaction; every other session of the user ends.
+pub async fn change_password(
+    State(state): State<AppState>,
+    caller: Caller,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    Json(req): Json<ChangePasswordRequest>,
+) -> Result<Response, AppError> {
+    if req.new_password.chars().count() < 8 {
+        return Err(AppError::invalid(
+            "the new password must have at least 8 characters",
+        ));
+    }
+    if let Some(k) = &req.annotation_key {
+        check_wrapped_key(k)?;
+    }
+    let now = state.now();
+    let ip = source_address(
+        peer.map(|Extension(ConnectInfo(a))| a.ip()),
+        headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()),
+        state.config.trust_forwarded_for,
+    );
+    let uid = caller.user_id.clone();
+    let (username, phc, has_key) = state
+        .db
+        .read(move |conn| {
+            let rows = conn.query(
+                "SELECT username, password_hash FROM users WHERE id = ?",
+                params![&uid],
+            )?;
+            let r = rows.first().ok_or_else(|| AppError::not_found("user"))?;
+            let has_key = wrapped_key(conn, &uid)?.is_some();
+            Ok::<_, AppError>((r.text(0)?, r.text(1)?, has_key))
+        })
+        .await?;
+    if has_key && req.annotation_key.is_none() {
+        return Err(AppError::invalid(
+            "send the annotation key re-wrapped under the new password with the change",
+        ));
+    }
+    if let Err(refused) = state.login_throttle.admit(&username, ip, now) {
+        return Ok(too_many_attempts(refused));
+    }
+    let (old, new) = (req.old_password, req.new_password);
+    let checker = state.clone();
+    let checked = tokio::task::spawn_blocking(move || {
+        checker.login_throttle.count_evaluation();
+        if verify_login(&old, Some(&phc)) {
+            hash_password(&new).map(Some)
+        } else {
+            Ok(None)
+        }
+    })
+    .await
+    .map_err(|e| AppError::internal(e.to_string()))??;
+    let Some(new_phc) = checked else {
+        state.login_throttle.failed(ip, now);
+        return Err(AppError::invalid("the current password is wrong"));
+    };
+    state.login_throttle.succeeded(&username);
+    let key = req.annotation_key;
+    state
+        .db
+        .write(move |tx| {
+            tx.conn.execute(
+                "UPDATE users SET password_hash = ? WHERE id = ?",
+                params![&new_phc, &caller.user_id],
+            )?;
+            if let Some(k) = &key {
+                put_wrapped_key(tx, &caller.user_id, k, now)?;
+            }
+            sessions::end_other_sessions(
+                tx.conn,
+                &caller.user_id,
+                caller.session_id.as_deref(),
+                &caller.token_hash,
+                now,
+            )
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `POST /v1/admin/users/{user_id}/disable` (admin): the user can no longer
+/// log in or renew a token, and every token of theirs stops working now.
+pub async fn disable_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(user_id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    require_admin(&caller)?;
+    let now = state.now();
+    state
+        .db
+        .write(move |tx| sessions::set_disabled(tx.conn, &user_id, true, now))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /v1/admin/users/{user_id}/enable` (admin): undoes a disable; the
+/// user signs in with the password again.
+pub async fn enable_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(user_id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    require_admin(&caller)?;
+    let now = state.now();
+    state
+        .db
+        .write(move |tx| sessions::set_disabled(tx.conn, &user_id, false, now))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// 429 `rate_limited` with `Retry-After` in whole seconds.
+fn too_many_attempts(refused: Refused) -> Response {
+    let secs = refused.retry_after_secs();
+    let body = ErrorBody {
+        code: ErrorCode::RateLimited,
+        message: format!(
+            "too many failed logins for this username or from this address; try again in {secs} s"
+        ),
+    };
+    (
+        StatusCode::TOO_MANY_REQUESTS,
+        [(RETRY_AFTER, secs.to_string())],
+        axum::Json(body),
+    )
+        .into_response()
 }
 
 pub async fn enrol_device(
@@ -96,6 +335,9 @@ pub async fn enrol_device(
     state
         .db
         .write(move |tx| {
+            if let Some(code) = &req.enrol_code {
+                crate::enrol_codes::consume(tx.conn, &caller.user_id, code, now)?;
+            }
             tx.conn.execute(
                 "INSERT INTO devices (id, user_id, name, public_key, revoked_at, created_at) VALUES (?, ?, ?, ?, NULL, ?)",
                 params![&id, &caller.user_id, req.name.trim(), BASE64.encode(&key), now],
@@ -106,6 +348,13 @@ pub async fn enrol_device(
                 "UPDATE tokens SET device_id = ? WHERE hash = ?",
                 params![&id, &caller.token_hash],
             )?;
+            // ...and the session renews its tokens with this device's key.
+            if let Some(session) = &caller.session_id {
+                tx.conn.execute(
+                    "UPDATE sessions SET device_id = ? WHERE id = ?",
+                    params![&id, session],
+                )?;
+            }
             Ok::<_, AppError>(())
         })
         .await?;

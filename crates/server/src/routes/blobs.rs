@@ -1,6 +1,7 @@
 //! `GET /v1/blobs/{sha256}`: document bytes with a strong ETag, single
 //! `Range` requests (206) honouring `If-Range`, and access control: only a
 //! caller who may see a document version with that hash gets the bytes.
+//! The bytes are streamed from the blob store, never read whole.
 
 use std::ops::Range;
 
@@ -135,23 +136,24 @@ pub async fn get_blob(
         _ => RangeAsk::Whole,
     };
     match ask {
+        // Streamed in chunks: a large document never sits whole in memory.
         RangeAsk::Whole => {
-            let bytes = state.blobs.get(&sha256, None).await?;
+            let read = state.blobs.get(&sha256, None).await?;
             common(StatusCode::OK)
-                .header(header::CONTENT_LENGTH, bytes.len())
-                .body(Body::from(bytes))
-                .map_err(|e| AppError::internal(e.to_string()))
+                .header(header::CONTENT_LENGTH, read.len)
+                .body(Body::from_stream(read.bytes))
+                .map_err(AppError::internal)
         }
         RangeAsk::Part(r) => {
-            let bytes = state.blobs.get(&sha256, Some(r.clone())).await?;
+            let read = state.blobs.get(&sha256, Some(r.clone())).await?;
             common(StatusCode::PARTIAL_CONTENT)
                 .header(
                     header::CONTENT_RANGE,
                     format!("bytes {}-{}/{}", r.start, r.end - 1, size),
                 )
-                .header(header::CONTENT_LENGTH, bytes.len())
-                .body(Body::from(bytes))
-                .map_err(|e| AppError::internal(e.to_string()))
+                .header(header::CONTENT_LENGTH, read.len)
+                .body(Body::from_stream(read.bytes))
+                .map_err(AppError::internal)
         }
         RangeAsk::Unsatisfiable => {
             let body = ErrorBody {

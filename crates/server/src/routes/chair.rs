@@ -339,9 +339,10 @@ fn motion_for(
     tx: &mut Tx<'_>,
     caller: &Caller,
     motion_id: &str,
+    need: Need,
 ) -> Result<(MotionBody, MeetingBody), AppError> {
     let mo = records::motion(tx.conn, motion_id)?.ok_or_else(|| AppError::not_found("motion"))?;
-    let (m, _) = meeting_for(tx.conn, caller, &mo.meeting_id, Need::Chair).map_err(|e| {
+    let (m, _) = meeting_for(tx.conn, caller, &mo.meeting_id, need).map_err(|e| {
         if e.code == ecabinet_protocol::ErrorCode::NotFound {
             AppError::not_found("motion")
         } else {
@@ -360,7 +361,7 @@ pub async fn open_motion(
     let mo = state
         .db
         .write(move |tx| {
-            let (mo, m) = motion_for(tx, &caller, &motion_id)?;
+            let (mo, m) = motion_for(tx, &caller, &motion_id, Need::Chair)?;
             open_motion_tx(tx, &m, mo, now)
         })
         .await?;
@@ -376,7 +377,7 @@ pub async fn close_motion(
     let mo = state
         .db
         .write(move |tx| {
-            let (mut mo, m) = motion_for(tx, &caller, &motion_id)?;
+            let (mut mo, m) = motion_for(tx, &caller, &motion_id, Need::EndVote)?;
             if mo.status != MotionStatus::Open {
                 return Err(AppError::conflict("the motion is not open"));
             }

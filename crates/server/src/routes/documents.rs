@@ -1,17 +1,18 @@
 //! Documents attached to agenda items, PDF uploads (validated, size-limited,
 //! content-addressed) and publication with signed manifests.
 
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
+use axum::body::Body;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use ecabinet_protocol::{
     CreateDocumentRequest, DocumentBody, DocumentVersionBody, EntityKind, ErrorCode, Manifest,
     MeetingBody, MeetingStatus, PublishResponse,
 };
+use futures_util::StreamExt as _;
 
-use crate::access::{meeting_for, Need};
-use crate::auth::{sha256_hex, Caller};
+use crate::access::{meeting_for, refuse_delete_once_started, Need};
+use crate::auth::Caller;
+use crate::blobs::Upload;
 use crate::db::Tx;
 use crate::error::{Json, Path};
 use crate::records::{self, emit_upsert, new_id, Scope};
@@ -89,6 +90,10 @@ pub async fn delete_document(
         .db
         .write(move |tx| {
             let (d, m) = document_for(tx, &caller, &document_id, Need::Prepare)?;
+            refuse_delete_once_started(
+                &m,
+                "the meeting has started, so its documents can no longer be deleted; upload a new version to supersede one",
+            )?;
             remove_document(tx, &m, &d.id, now)
         })
         .await?;
@@ -148,14 +153,24 @@ pub fn insert_version(
     Ok(v)
 }
 
+fn too_large(max: u64) -> AppError {
+    AppError::new(
+        ErrorCode::PayloadTooLarge,
+        format!("the upload is larger than the server accepts ({max} bytes)"),
+    )
+}
+
+/// `POST /v1/documents/{id}/versions`. The caller and the declared type and
+/// length are checked before a byte of the body is read (anyone with a login
+/// can send a gigabyte); the body is then streamed into a temporary file,
+/// hashed on the way, so memory stays bounded whatever its size.
 pub async fn upload_version(
     State(state): State<AppState>,
     caller: Caller,
     Path(document_id): Path<String>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Result<(StatusCode, Json<DocumentVersionBody>), AppError> {
-    // Authorise before reading anything else about the upload.
     let doc = document_id.clone();
     let c = caller.clone();
     state
@@ -172,19 +187,37 @@ pub async fn upload_version(
             "upload the document as `Content-Type: application/pdf`",
         ));
     }
-    let bytes = body?;
-    if !looks_like_pdf(&bytes) {
+    let max = u64::try_from(state.config.max_upload_bytes).unwrap_or(u64::MAX);
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > max) {
+        return Err(too_large(max));
+    }
+    let mut upload = Upload::create(state.blobs.incoming_dir()).await?;
+    let mut chunks = body.into_data_stream();
+    while let Some(chunk) = chunks.next().await {
+        let chunk = chunk.map_err(|e| {
+            AppError::new(
+                ErrorCode::BadRequest,
+                format!("the upload did not arrive whole ({e}); send it again"),
+            )
+        })?;
+        if upload.size().saturating_add(chunk.len() as u64) > max {
+            return Err(too_large(max));
+        }
+        upload.write(&chunk).await?;
+    }
+    let received = upload.finish().await?;
+    if !looks_like_pdf(received.edges()) {
         return Err(AppError::new(
             ErrorCode::NotPdf,
             "the upload is not a complete PDF file",
         ));
     }
-    let hashed = bytes.clone();
-    let sha = tokio::task::spawn_blocking(move || sha256_hex(&hashed))
-        .await
-        .map_err(|e| AppError::internal(e.to_string()))?;
-    let size = bytes.len() as u64;
-    state.blobs.put(&sha, bytes).await?;
+    let (sha, size) = (received.sha256.clone(), received.size);
+    state.blobs.put_file(received).await?;
     let now = state.now();
     let v = state
         .db

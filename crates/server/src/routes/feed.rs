@@ -18,6 +18,7 @@ pub async fn changes(
     let since = q.since.max(0);
     let server_time = state.now();
     let offline_lease_hours = state.config.offline_lease_hours;
+    let signing_key = state.signer.public_key_b64().to_owned();
     // A pull is contact: the chair counts devices not heard from since a vote opened.
     let contact = caller.clone();
     state
@@ -65,6 +66,7 @@ pub async fn changes(
                 has_more,
                 server_time,
                 offline_lease_hours,
+                signing_key,
             }))
         })
         .await

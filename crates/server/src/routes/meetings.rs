@@ -3,11 +3,11 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use ecabinet_protocol::{
-    AgendaItemBody, CreateAgendaItemRequest, CreateMeetingRequest, EntityKind, MeetingBody,
-    MeetingStatus, UpdateAgendaItemRequest, UpdateMeetingRequest,
+    AgendaItemBody, CreateAgendaItemRequest, CreateMeetingRequest, EntityKind, ErrorCode,
+    MeetingBody, MeetingStatus, UpdateAgendaItemRequest, UpdateMeetingRequest,
 };
 
-use crate::access::{meeting_for, role_in, Need};
+use crate::access::{meeting_for, refuse_delete_once_started, role_in, Need};
 use crate::auth::Caller;
 use crate::db::Tx;
 use crate::error::{Json, Path};
@@ -86,9 +86,6 @@ pub async fn update_meeting(
         .db
         .write(move |tx| {
             let (mut m, _) = meeting_for(tx.conn, &caller, &meeting_id, Need::Prepare)?;
-            if m.status == MeetingStatus::Closed {
-                return Err(AppError::conflict("the meeting is closed"));
-            }
             if let Some(t) = req.title {
                 if t.trim().is_empty() {
                     return Err(AppError::invalid("the meeting needs a title"));
@@ -344,6 +341,10 @@ pub async fn delete_item(
         .db
         .write(move |tx| {
             let (item, mut m) = item_for(tx, &caller, &item_id, Need::Prepare)?;
+            refuse_delete_once_started(
+                &m,
+                "the meeting has started, so its agenda items stay on the record and can no longer be deleted",
+            )?;
             // The item and everything nested under it.
             let mut subtree = vec![item.id.clone()];
             let mut i = 0;
@@ -356,6 +357,20 @@ pub async fn delete_item(
                     subtree.push(k.text(0)?);
                 }
                 i += 1;
+            }
+            // A motion once put to the vote is on the audit record (a
+            // written consultation opens before the session starts).
+            for id in &subtree {
+                let voted = tx.conn.query(
+                    "SELECT id FROM motions WHERE agenda_item_id = ? AND status <> 'draft'",
+                    params![id],
+                )?;
+                if !voted.is_empty() {
+                    return Err(AppError::new(
+                        ErrorCode::NotDeletable,
+                        "a motion under this agenda item has been put to the vote, so the item can no longer be deleted",
+                    ));
+                }
             }
             for id in subtree.iter().rev() {
                 let docs = tx.conn.query(

@@ -8,13 +8,13 @@ pub mod chair;
 pub mod documents;
 pub mod events;
 pub mod feed;
+pub mod losses;
 pub mod meetings;
 pub mod openapi;
 pub mod ops;
 pub mod reading;
 pub mod results;
 
-use axum::extract::DefaultBodyLimit;
 use axum::routing::{delete, get, patch, post, put, MethodRouter};
 use axum::Router;
 
@@ -77,11 +77,35 @@ pub const ROUTES: &[Endpoint] = &[
         "Log in with username and password; returns a bearer token",
         |_| post(accounts::login),
     ),
+    public(
+        "POST",
+        "/v1/session/refresh",
+        "A new access token for a device-bound session, signed with the device key",
+        |_| post(accounts::refresh),
+    ),
+    ep(
+        "POST",
+        "/v1/logout",
+        "End the caller's session: its tokens stop working",
+        |_| post(accounts::logout),
+    ),
     ep(
         "POST",
         "/v1/devices",
-        "Enrol this device's Ed25519 key; returns the server signing key to pin",
+        "Enrol this device's Ed25519 key, using up an enrol code when one is given (invalid_enrol_code if it is wrong, used or expired); returns the server signing key to pin",
         |_| post(accounts::enrol_device),
+    ),
+    ep(
+        "POST",
+        "/v1/devices/lost-ops",
+        "Report the caller's outbox operations a wrong-PIN wipe erased on their earlier device (from the newly enrolled device; a repeat records nothing new)",
+        |_| post(losses::report),
+    ),
+    ep(
+        "GET",
+        "/v1/committees/{committee_id}/lost-ops",
+        "The operations the committee's members reported lost to a wipe, with the status of any that reached the server (chair, secretary, admin)",
+        |_| get(losses::list),
     ),
     ep(
         "GET",
@@ -89,9 +113,27 @@ pub const ROUTES: &[Endpoint] = &[
         "The caller, their device and their committee roles",
         |_| get(accounts::me),
     ),
+    ep(
+        "POST",
+        "/v1/me/password",
+        "Change the caller's password, with the annotation key re-wrapped; the user's other sessions end",
+        |_| post(accounts::change_password),
+    ),
     ep("POST", "/v1/admin/users", "Create a user (admin)", |_| {
         post(accounts::create_user)
     }),
+    ep(
+        "POST",
+        "/v1/admin/users/{user_id}/disable",
+        "Disable a user: no login or refresh, every token stops working (admin)",
+        |_| post(accounts::disable_user),
+    ),
+    ep(
+        "POST",
+        "/v1/admin/users/{user_id}/enable",
+        "Enable a disabled user again (admin)",
+        |_| post(accounts::enable_user),
+    ),
     ep(
         "POST",
         "/v1/admin/committees",
@@ -216,7 +258,7 @@ pub const ROUTES: &[Endpoint] = &[
         "POST",
         "/v1/documents/{document_id}/versions",
         "Upload a PDF (application/pdf body) as the next version (secretary, chair)",
-        |c| post(documents::upload_version).layer(DefaultBodyLimit::max(c.max_upload_bytes)),
+        |_| post(documents::upload_version),
     ),
     ep(
         "POST",

@@ -939,8 +939,11 @@ fn model_presence(p: PresenceWire, reason: Option<&str>) -> model::Presence {
     }
 }
 
-/// Records a check-in or a chair's mark; the latest mark per member wins
-/// (model `Attendance`), and a winning mark goes out on the feed.
+/// Records a check-in or a chair's mark; per member the chair's latest mark,
+/// else the latest check-in, wins (model `Attendance`), and a winning mark
+/// goes out on the feed. The device's time is clamped to the arrival, like a
+/// ballot's: a mark dated in the future would otherwise outrank every later
+/// one and pin the member's presence, which feeds quorum.
 fn mark_attendance(
     tx: &mut Tx<'_>,
     caller: &Caller,
@@ -956,6 +959,10 @@ fn mark_attendance(
     if by_chair && !role.can_chair() {
         return Ok(rejected("forbidden"));
     }
+    if m.status == MeetingStatus::Closed {
+        return Ok(rejected("meeting_closed"));
+    }
+    let at = b.at.min(now);
     if role_in(tx.conn, &b.member_id, &m.committee_id)?.is_none() {
         return Ok(rejected("not_eligible"));
     }
@@ -988,7 +995,7 @@ fn mark_attendance(
         op_id: model::OpId::new(op_id),
         member_id: member,
         presence: model_presence(b.presence, b.reason.as_deref()),
-        at: b.at,
+        at,
         by: if by_chair {
             model::MarkedBy::Chair
         } else {
@@ -1006,7 +1013,7 @@ fn mark_attendance(
         )?;
         tx.conn.execute(
             "INSERT INTO attendance (meeting_id, member_id, op_id, presence, reason, at, marked_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            params![&m.id, &b.member_id, op_id, presence_name(b.presence), reason.as_deref(), b.at, if by_chair { "chair" } else { "member" }],
+            params![&m.id, &b.member_id, op_id, presence_name(b.presence), reason.as_deref(), at, if by_chair { "chair" } else { "member" }],
         )?;
         let body = AttendanceRecordBody {
             id: format!("{}:{}", m.id, b.member_id),
@@ -1014,7 +1021,7 @@ fn mark_attendance(
             member_id: b.member_id.clone(),
             presence: b.presence,
             reason,
-            at: b.at,
+            at,
             by_chair,
             op_id: op_id.to_owned(),
         };

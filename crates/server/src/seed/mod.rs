@@ -6,7 +6,6 @@
 
 pub mod pdf;
 
-use bytes::Bytes;
 use ecabinet_protocol::{
     CreateAgendaItemRequest, CreateMeetingRequest, CreateMotionRequest, CreateUserRequest,
     MajorityRule, MeetingStatus, MotionKind, MotionMode, WireRole,
@@ -14,7 +13,7 @@ use ecabinet_protocol::{
 use ring::rand::{SecureRandom, SystemRandom};
 use serde::Serialize;
 
-use crate::auth::{hash_password, sha256_hex};
+use crate::auth::hash_password;
 use crate::routes::{accounts, chair, documents, meetings};
 use crate::{AppError, AppState};
 use pdf::{write_pdf, Page};
@@ -168,9 +167,8 @@ pub async fn seed_demo(state: &AppState) -> Result<SeedSummary, AppError> {
     ];
     let mut stored = std::collections::HashMap::new();
     for (key, bytes) in docs {
-        let sha = sha256_hex(&bytes);
         let size = bytes.len() as u64;
-        state.blobs.put(&sha, Bytes::from(bytes)).await?;
+        let sha = crate::blobs::put_bytes(state.blobs.as_ref(), &bytes).await?;
         stored.insert(key, (sha, size));
     }
 

@@ -96,21 +96,24 @@ async fn round_trip(db: &str) {
         "a second seed is refused: {err}"
     );
 
-    let (ok, out, err) = run(args(
+    let add = args(
         &["user", "add"],
         &[
             "--username",
             "moi",
             "--display-name",
             "Người Mới",
-            "--password",
-            "mật khẩu mới",
             "--committee",
             seed["committee_id"].as_str().expect("id"),
             "--role",
             "member",
         ],
-    ));
+    );
+    let (ok, out, err) = run_cli_with(
+        &add.iter().map(String::as_str).collect::<Vec<_>>(),
+        Some("mật khẩu mới"),
+        "",
+    );
     assert!(ok, "{err}");
     assert_eq!(
         serde_json::from_str::<Value>(&out).expect("json")["username"],
@@ -238,6 +241,87 @@ async fn round_trip(db: &str) {
         resp.json::<Value>().await.expect("json")["code"],
         "device_revoked"
     );
+}
+
+/// Runs the binary with `ECABINET_PASSWORD` set to `password` (unset when
+/// `None`) and `stdin` as its standard input: (exit ok, stdout, stderr).
+fn run_cli_with(args: &[&str], password: Option<&str>, stdin: &str) -> (bool, String, String) {
+    use std::io::Write as _;
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_ecabinet-server"));
+    cmd.args(args)
+        .env_remove("ECABINET_PASSWORD")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    if let Some(p) = password {
+        cmd.env("ECABINET_PASSWORD", p);
+    }
+    let mut child = cmd.spawn().expect("run ecabinet-server");
+    let mut input = child.stdin.take().expect("stdin");
+    // The process may exit before reading (a refused flag): ignore EPIPE.
+    let _ = input.write_all(stdin.as_bytes());
+    drop(input);
+    let out = child.wait_with_output().expect("wait");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A password in argv is visible to every local user (`ps`, /proc) and lands
+/// in shell history: `user add` takes it only from the environment or stdin.
+#[tokio::test(flavor = "multi_thread")]
+async fn user_add_password_in_argv_is_refused_stdin_and_environment_work() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path().to_str().expect("utf8");
+    let add = |username: &'static str| {
+        vec![
+            "user",
+            "add",
+            "--data-dir",
+            d,
+            "--username",
+            username,
+            "--display-name",
+            "Người Thử",
+        ]
+    };
+    let mut argv = add("argv");
+    argv.extend(["--password", "mật khẩu trên dòng lệnh"]);
+    let (ok, out, err) = run_cli_with(&argv, None, "");
+    assert!(!ok && out.is_empty(), "{out}");
+    assert!(
+        err.contains("unexpected argument '--password'"),
+        "the flag is unknown: {err}"
+    );
+    let (ok, _, err) = run_cli_with(&argv, Some("mật khẩu môi trường"), "");
+    assert!(
+        !ok && err.contains("'--password'"),
+        "still refused when the environment also has one: {err}"
+    );
+
+    let (ok, out, err) = run_cli_with(&add("stdin"), None, "mật khẩu đầu vào\n");
+    assert!(ok, "{err}");
+    assert_eq!(
+        serde_json::from_str::<Value>(&out).expect("json")["username"],
+        "stdin"
+    );
+    let (ok, _, err) = run_cli_with(&add("env"), Some("mật khẩu môi trường"), "");
+    assert!(ok, "{err}");
+    let (ok, _, err) = run_cli_with(&add("short"), None, "ngắn\n");
+    assert!(!ok && err.contains("at least 8 characters"), "{err}");
+
+    let server = ServerProcess::start(&["serve", "--data-dir", d, "--listen", "127.0.0.1:0"]);
+    login(&server.base, "stdin", "mật khẩu đầu vào").await;
+    login(&server.base, "env", "mật khẩu môi trường").await;
+    let refused = reqwest::Client::new()
+        .post(format!("{}/v1/login", server.base))
+        .json(&json!({"username": "argv", "password": "mật khẩu trên dòng lệnh"}))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(refused.status(), reqwest::StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -600,3 +600,37 @@ pub async fn serve_in_process(env: &Env) -> String {
     });
     format!("http://{addr}")
 }
+
+/// A PDF of at least `size` bytes: a header, a long comment, and the end
+/// marker (enough for the server's format check).
+pub fn padded_pdf(size: usize) -> Vec<u8> {
+    let mut b = b"%PDF-1.7\n%".to_vec();
+    let tail = b"\n%%EOF\n";
+    let mut i = 0u8;
+    while b.len() + tail.len() < size {
+        b.push(b'a' + i % 26);
+        i = i.wrapping_add(1);
+    }
+    b.extend_from_slice(tail);
+    b
+}
+
+/// Every file under `dir` (recursively), as paths relative to it.
+pub fn leftover_files(dir: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_owned()];
+    while let Some(d) = todo.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                todo.push(p);
+            } else {
+                out.push(p.strip_prefix(dir).unwrap_or(&p).display().to_string());
+            }
+        }
+    }
+    out
+}

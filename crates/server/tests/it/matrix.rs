@@ -77,6 +77,7 @@ both!(every_endpoint_for_every_caller, |kind| async move {
     let (_, mo) = w.env.call("POST", &format!("/v1/agenda/{item}/motions"), Some(&w.secretary), Some(json!({"question": "Q?", "kind": "named", "majority": "simple", "quorum": 1, "mode": "written", "deadline": T0 + 1_000_000}))).await;
     let motion = mo["id"].as_str().expect("motion").to_owned();
     let c = &w.committee_id;
+    let target = w.env.user("target", false).await.user_id;
     let new_user =
         |n: &str| json!({"username": n, "display_name": "Tên", "password": "mật khẩu dài"});
 
@@ -274,6 +275,20 @@ both!(every_endpoint_for_every_caller, |kind| async move {
             Payload::None,
             CHAIR,
         ),
+        // Any enrolled user reports their own lost operations; who lost what
+        // is for those who prepare meetings, and the admin.
+        row(
+            "POST",
+            "/v1/devices/lost-ops".into(),
+            Payload::Json(json!({"op_ids": ["0190a0b1-0000-7000-8000-0000000000f1"]})),
+            ANY_USER,
+        ),
+        row(
+            "GET",
+            format!("/v1/committees/{c}/lost-ops"),
+            Payload::None,
+            [401, 404, 403, OK, OK, OK, 403],
+        ),
         // Who read what is for those who prepare the meeting, and the admin.
         row(
             "GET",
@@ -327,6 +342,36 @@ both!(every_endpoint_for_every_caller, |kind| async move {
             Payload::None,
             CHAIR,
         ),
+        row(
+            "POST",
+            format!("/v1/admin/users/{target}/disable"),
+            Payload::None,
+            ADMIN,
+        ),
+        row(
+            "POST",
+            format!("/v1/admin/users/{target}/enable"),
+            Payload::None,
+            ADMIN,
+        ),
+        // Public, but only a session's own device can sign a refresh.
+        row(
+            "POST",
+            "/v1/session/refresh".into(),
+            Payload::Json(
+                json!({"session_id": "x", "device": {"device_id": "d", "signed_at": T0, "signature": "AA=="}}),
+            ),
+            [401; 7],
+        ),
+        // A wrong current password: checked, refused (422), nothing changed.
+        row(
+            "POST",
+            "/v1/me/password".into(),
+            Payload::Json(json!({"old_password": "sai", "new_password": "mật khẩu mới dài"})),
+            ANY_USER,
+        ),
+        // Last: it ends each caller's session.
+        row("POST", "/v1/logout".into(), Payload::None, ANY_USER),
     ];
 
     // Every route of the router is in the matrix.

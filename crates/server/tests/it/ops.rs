@@ -871,3 +871,74 @@ both!(
         assert_eq!(closed["body"]["closed_at"], json!(T0 + 200_000));
     }
 );
+
+// Presence feeds quorum. A check-in dated `i64::MAX` used to outrank every
+// later mark, the chair's included, and so pin the member present.
+both!(
+    a_check_in_from_the_far_future_cannot_pin_presence_over_the_chair,
+    |kind| async move {
+        let w = World::new(kind).await;
+        let env = &w.env;
+        let (m, item) = session(&w).await;
+        let mo = motion(&w, &item, json!({"quorum": 2})).await;
+        open(&w, &mo).await;
+        let check_in = |op: &str, member: &str, presence: &str, at: i64| json!({"op_id": op, "kind": "attendance", "body": {"meeting_id": m, "member_id": member, "presence": presence, "at": at}});
+        let since = head(&w, &w.chair).await;
+        assert_eq!(
+            outcomes(
+                env,
+                &w.member,
+                vec![check_in("pin", &w.member.user_id, "in_room", i64::MAX)]
+            )
+            .await,
+            ["accepted"]
+        );
+        assert_eq!(
+            outcomes(
+                env,
+                &w.chair,
+                vec![check_in("chair-here", &w.chair.user_id, "in_room", T0)]
+            )
+            .await,
+            ["accepted"]
+        );
+        assert_eq!(result(&w, &w.chair, &mo).await["quorum_met"], true);
+        let pinned = env
+            .all_changes(&w.chair, since)
+            .await
+            .into_iter()
+            .find(|c| c["entity"] == "attendance" && c["body"]["op_id"] == "pin")
+            .expect("the check-in is published");
+        assert_eq!(pinned["body"]["at"], json!(T0), "clamped to its arrival");
+
+        // The chair marks the member absent; quorum is no longer met.
+        at(&w, T0 + 5_000);
+        let absent = json!({"op_id": "chair-absent", "kind": "attendance", "body": {"meeting_id": m, "member_id": w.member.user_id, "presence": "absent", "reason": "Không có mặt", "at": T0 + 5_000}});
+        assert_eq!(outcomes(env, &w.chair, vec![absent]).await, ["accepted"]);
+        assert_eq!(result(&w, &w.chair, &mo).await["quorum_met"], false);
+
+        // The member's own later check-in does not override the chair.
+        at(&w, T0 + 60_000);
+        assert_eq!(
+            outcomes(
+                env,
+                &w.member,
+                vec![check_in("again", &w.member.user_id, "online", T0 + 60_000)]
+            )
+            .await,
+            ["accepted"]
+        );
+        assert_eq!(result(&w, &w.chair, &mo).await["quorum_met"], false);
+        let last = env
+            .all_changes(&w.chair, since)
+            .await
+            .into_iter()
+            .rev()
+            .find(|c| {
+                c["entity"] == "attendance" && c["body"]["member_id"] == json!(w.member.user_id)
+            })
+            .expect("attendance");
+        assert_eq!(last["body"]["presence"], "absent");
+        assert_eq!(last["body"]["by_chair"], true);
+    }
+);

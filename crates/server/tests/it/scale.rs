@@ -82,8 +82,11 @@ crate::both!(
         assert_eq!(s, StatusCode::CREATED, "{v}");
         w.publish(&m).await;
         let sha = v["sha256"].as_str().expect("sha");
-        // Nothing was written to the local data directory.
-        assert!(!w.env.dir.path().join("unused").exists());
+        // The upload passed through a temporary file that is gone now.
+        assert_eq!(
+            leftover_files(&w.env.dir.path().join("unused")),
+            Vec::<String>::new()
+        );
         let req = w
             .member
             .headers(axum::http::Request::builder().uri(format!("/v1/blobs/{sha}")))
@@ -102,6 +105,31 @@ crate::both!(
             .expect("req");
         let (s, _, body) = w.env.raw(req).await;
         assert_eq!((s, body.as_ref()), (StatusCode::OK, bytes.as_slice()));
+
+        // Larger than one S3 part: goes up in parts, comes back streamed,
+        // and a range in the middle resumes correctly.
+        let big = padded_pdf(20 * 1024 * 1024 + 123);
+        let (s, v) = w
+            .upload(&w.secretary, &doc, big.clone(), "application/pdf")
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let sha = v["sha256"].as_str().expect("sha");
+        let req = w
+            .secretary
+            .headers(axum::http::Request::builder().uri(format!("/v1/blobs/{sha}")))
+            .header("range", "bytes=9000000-")
+            .body(axum::body::Body::empty())
+            .expect("req");
+        let (s, _, body) = w.env.raw(req).await;
+        assert_eq!(s, StatusCode::PARTIAL_CONTENT);
+        assert!(body.as_ref() == &big[9_000_000..], "the resumed tail");
+        let req = w
+            .secretary
+            .headers(axum::http::Request::builder().uri(format!("/v1/blobs/{sha}")))
+            .body(axum::body::Body::empty())
+            .expect("req");
+        let (s, _, body) = w.env.raw(req).await;
+        assert!(s == StatusCode::OK && body.as_ref() == big.as_slice());
     }
 );
 

@@ -285,9 +285,13 @@ both!(uploads_are_checked, |kind| async move {
         .upload(&w.secretary, "no-such-doc", pdf("x", 1), "application/pdf")
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    // Nothing was stored by the refused uploads.
+    // Nothing was stored by the refused uploads, and no temporary file is left.
     let changes = w.env.all_changes(&w.secretary, 0).await;
     assert!(!changes.iter().any(|c| c["entity"] == "document_version"));
+    assert_eq!(
+        leftover_files(&w.env.dir.path().join("blobs")),
+        Vec::<String>::new()
+    );
 });
 
 both!(malformed_requests_get_clear_errors, |kind| async move {
@@ -344,5 +348,263 @@ both!(malformed_requests_get_clear_errors, |kind| async move {
     assert_eq!(
         (s, b["code"].as_str()),
         (StatusCode::NOT_FOUND, Some("not_found"))
+    );
+});
+
+/// One request to a server on loopback: (status, JSON body or null).
+async fn over_http(
+    base: &str,
+    who: &Session,
+    method: &str,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> (u16, serde_json::Value) {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+    let mut req = reqwest::Client::new()
+        .request(method, format!("{base}{path}"))
+        .bearer_auth(&who.token)
+        .header(
+            ecabinet_protocol::DEVICE_ID_HEADER,
+            who.device_id.as_deref().unwrap_or_default(),
+        );
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let resp = req.send().await.expect("request");
+    let status = resp.status().as_u16();
+    let bytes = resp.bytes().await.expect("body");
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+/// A meeting with an agenda item holding a document (one version), a
+/// draft motion, and a second item; published. Returns (meeting, item,
+/// document, motion, other item).
+async fn prepared(w: &World) -> (String, String, String, String, String) {
+    let m = w.meeting("Phiên họp").await;
+    let item = w.item(&m, "Mục có tài liệu", None).await;
+    let other = w.item(&m, "Mục khác", None).await;
+    let doc = w.document(&item, "Tờ trình").await;
+    let (s, v) = w
+        .upload(&w.secretary, &doc, pdf("Tờ trình", 1), "application/pdf")
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (s, mo) = w
+        .env
+        .call(
+            "POST",
+            &format!("/v1/agenda/{item}/motions"),
+            Some(&w.secretary),
+            Some(json!({"question": "Thông qua?", "kind": "named", "majority": "simple", "quorum": 1, "mode": "live"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{mo}");
+    w.publish(&m).await;
+    let motion = mo["id"].as_str().expect("id").to_owned();
+    (m, item, doc, motion, other)
+}
+
+both!(
+    once_the_meeting_started_items_and_documents_are_not_deleted,
+    |kind| async move {
+        let w = World::new(kind).await;
+        let base = serve_in_process(&w.env).await;
+        let (m, item, doc, _, other) = prepared(&w).await;
+        let (s, b) = over_http(
+            &base,
+            &w.chair,
+            "POST",
+            &format!("/v1/meetings/{m}/start"),
+            None,
+        )
+        .await;
+        assert_eq!(s, 200, "{b}");
+        let since = w.env.all_changes(&w.secretary, 0).await.len();
+        for path in [
+            format!("/v1/agenda/{item}"),
+            format!("/v1/agenda/{other}"),
+            format!("/v1/documents/{doc}"),
+        ] {
+            let (s, b) = over_http(&base, &w.secretary, "DELETE", &path, None).await;
+            assert_eq!(
+                (s, b["code"].as_str()),
+                (409, Some("not_deletable")),
+                "{path}: {b}"
+            );
+        }
+        // Nothing was deleted: no tombstone reached the feed.
+        let changes = w.env.all_changes(&w.secretary, 0).await;
+        assert!(
+            !changes[since..].iter().any(|c| c["op"] == "delete"),
+            "{:?}",
+            kinds(&changes[since..])
+        );
+        // Superseding stays possible: a new version of the document.
+        let (s, v) = w
+            .upload(
+                &w.secretary,
+                &doc,
+                pdf("Tờ trình sửa đổi", 2),
+                "application/pdf",
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        assert_eq!(v["version"], 2);
+    }
+);
+
+both!(
+    an_item_whose_motion_was_put_to_the_vote_is_not_deleted,
+    |kind| async move {
+        let w = World::new(kind).await;
+        let base = serve_in_process(&w.env).await;
+        let m = w.meeting("Lấy ý kiến bằng văn bản").await;
+        let item = w.item(&m, "Mục", None).await;
+        let child = w.item(&m, "Mục con", Some(&item)).await;
+        let (s, mo) = w
+            .env
+            .call(
+                "POST",
+                &format!("/v1/agenda/{child}/motions"),
+                Some(&w.secretary),
+                Some(json!({"question": "Đồng ý?", "kind": "named", "majority": "simple", "quorum": 1, "mode": "written", "deadline": T0 + 10_000_000})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{mo}");
+        w.publish(&m).await;
+        let id = mo["id"].as_str().expect("id");
+        let (s, b) = over_http(
+            &base,
+            &w.chair,
+            "POST",
+            &format!("/v1/motions/{id}/open"),
+            None,
+        )
+        .await;
+        assert_eq!(s, 200, "{b}");
+        // The meeting has not started, but the vote is on the record.
+        let (s, b) = over_http(
+            &base,
+            &w.secretary,
+            "DELETE",
+            &format!("/v1/agenda/{item}"),
+            None,
+        )
+        .await;
+        assert_eq!((s, b["code"].as_str()), (409, Some("not_deletable")), "{b}");
+        let (s, _) = over_http(
+            &base,
+            &w.secretary,
+            "DELETE",
+            &format!("/v1/agenda/{child}"),
+            None,
+        )
+        .await;
+        assert_eq!(s, 409);
+    }
+);
+
+both!(a_closed_meeting_is_read_only, |kind| async move {
+    let w = World::new(kind).await;
+    let base = serve_in_process(&w.env).await;
+    let (m, item, doc, motion, other) = prepared(&w).await;
+    for step in ["start", "close"] {
+        let (s, b) = over_http(
+            &base,
+            &w.chair,
+            "POST",
+            &format!("/v1/meetings/{m}/{step}"),
+            None,
+        )
+        .await;
+        assert_eq!(s, 200, "{step}: {b}");
+    }
+    let before = w.env.all_changes(&w.secretary, 0).await.len();
+    let attempts: Vec<(&Session, &str, String, Option<serde_json::Value>)> = vec![
+        (
+            &w.secretary,
+            "PATCH",
+            format!("/v1/meetings/{m}"),
+            Some(json!({"title": "Đổi tên"})),
+        ),
+        (
+            &w.secretary,
+            "POST",
+            format!("/v1/meetings/{m}/agenda"),
+            Some(json!({"title": "Mục mới"})),
+        ),
+        (
+            &w.secretary,
+            "POST",
+            format!("/v1/meetings/{m}/publish"),
+            None,
+        ),
+        (
+            &w.secretary,
+            "PATCH",
+            format!("/v1/agenda/{item}"),
+            Some(json!({"title": "Đổi tên"})),
+        ),
+        (&w.secretary, "DELETE", format!("/v1/agenda/{other}"), None),
+        (
+            &w.secretary,
+            "POST",
+            format!("/v1/agenda/{item}/documents"),
+            Some(json!({"title": "Thêm"})),
+        ),
+        (
+            &w.secretary,
+            "POST",
+            format!("/v1/agenda/{item}/motions"),
+            Some(
+                json!({"question": "Q?", "kind": "named", "majority": "simple", "quorum": 1, "mode": "live"}),
+            ),
+        ),
+        (&w.secretary, "DELETE", format!("/v1/documents/{doc}"), None),
+        (&w.chair, "POST", format!("/v1/motions/{motion}/open"), None),
+        (
+            &w.chair,
+            "PUT",
+            format!("/v1/meetings/{m}/current-item"),
+            Some(json!({"agenda_item_id": item})),
+        ),
+        (&w.chair, "POST", format!("/v1/meetings/{m}/start"), None),
+    ];
+    for (who, method, path, body) in attempts {
+        let (s, b) = over_http(&base, who, method, &path, body).await;
+        assert_eq!(
+            (s, b["code"].as_str()),
+            (409, Some("meeting_closed")),
+            "{method} {path}: {b}"
+        );
+    }
+    // An upload of a new version is refused before its body is read.
+    let resp = reqwest::Client::new()
+        .post(format!("{base}/v1/documents/{doc}/versions"))
+        .bearer_auth(&w.secretary.token)
+        .header(
+            ecabinet_protocol::DEVICE_ID_HEADER,
+            w.secretary.device_id.as_deref().unwrap_or_default(),
+        )
+        .header("content-type", "application/pdf")
+        .body(pdf("Muộn", 1))
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(resp.status().as_u16(), 409);
+    // A member's check-in on the closed meeting is refused too.
+    let late = push(
+        &w.env,
+        &w.member,
+        vec![json!({"op_id": "late", "kind": "attendance", "body": {"meeting_id": m, "member_id": w.member.user_id, "presence": "in_room", "at": T0}})],
+    )
+    .await;
+    assert_eq!(outcome(&late[0]), "rejected:meeting_closed");
+    assert_eq!(
+        w.env.all_changes(&w.secretary, 0).await.len(),
+        before,
+        "nothing changed"
     );
 });

@@ -1,6 +1,8 @@
 //! Storage: migrations apply once and re-opening keeps the data.
 
+use axum::http::StatusCode;
 use ecabinet_server::db::Db;
+use serde_json::json;
 
 use crate::both;
 use crate::common::*;
@@ -41,8 +43,84 @@ both!(
             })
             .await
             .expect("join");
-            assert_eq!(versions, [1, 2, 3, 4, 5], "round {round}");
+            assert_eq!(versions, [1, 2, 3, 4, 5, 6, 7], "round {round}");
             assert_eq!(committees, 1, "round {round}");
         }
+    }
+);
+
+// Driver text names tables, constraints and SQL: a map for an attacker.
+// Database failures answer a generic sentence with a reference instead.
+both!(
+    database_errors_reach_the_client_without_driver_text,
+    |kind| async move {
+        let w = World::new(kind).await;
+        let leaks = |body: &serde_json::Value| {
+            let text = body.to_string().to_lowercase();
+            [
+                "sqlite",
+                "postgres",
+                "constraint",
+                "unique",
+                "duplicate key",
+                "no such table",
+                "relation",
+                "select",
+                "memberships",
+                "users",
+            ]
+            .into_iter()
+            .filter(|w| text.contains(w))
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+        };
+
+        // A unique violation: the username is taken.
+        let new_user =
+            json!({"username": "trung", "display_name": "Trùng", "password": "mật khẩu đủ dài"});
+        let (s, b) = w
+            .env
+            .call(
+                "POST",
+                "/v1/admin/users",
+                Some(&w.admin),
+                Some(new_user.clone()),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        let (s, b) = w
+            .env
+            .call("POST", "/v1/admin/users", Some(&w.admin), Some(new_user))
+            .await;
+        assert_eq!(
+            (s, b["code"].as_str()),
+            (StatusCode::CONFLICT, Some("conflict")),
+            "{b}"
+        );
+        assert_eq!(leaks(&b), Vec::<String>::new(), "{b}");
+
+        // A broken database: a table is gone.
+        let sql = match kind {
+            Kind::Sqlite => "DROP TABLE memberships",
+            Kind::Postgres => "DROP TABLE memberships CASCADE",
+        };
+        w.env
+            .state
+            .db
+            .write(move |tx| tx.conn.execute(sql, &[]).map(|_| ()))
+            .await
+            .expect("drop");
+        let (s, b) = w.env.call("GET", "/v1/me", Some(&w.member), None).await;
+        assert_eq!(
+            (s, b["code"].as_str()),
+            (StatusCode::INTERNAL_SERVER_ERROR, Some("internal")),
+            "{b}"
+        );
+        assert_eq!(leaks(&b), Vec::<String>::new(), "{b}");
+        let message = b["message"].as_str().expect("message");
+        assert!(
+            message.contains("reference "),
+            "an operator can find the log line: {message}"
+        );
     }
 );

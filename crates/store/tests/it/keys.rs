@@ -5,7 +5,7 @@ use ecabinet_store::{testing, PinPolicy, Store, StoreConfig, StoreError, StoreSt
 use crate::{files_under, meeting, new_store, FakeClock, PIN};
 
 #[test]
-fn wrong_pin_is_refused_with_a_growing_delay_and_the_right_pin_then_works() {
+fn wrong_pin_is_refused_and_the_next_attempt_first_waits_a_growing_delay() {
     let (tmp, store) = new_store();
     let dir = store.dir().to_path_buf();
     store
@@ -20,46 +20,72 @@ fn wrong_pin_is_refused_with_a_growing_delay_and_the_right_pin_then_works() {
         matches!(e, StoreError::WrongPin { attempts_left: 9, retry_after } if retry_after == Duration::from_secs(1)),
         "{e:?}"
     );
-    // Within the delay even the right PIN is not checked.
-    let e = Store::open(&dir, PIN, &config, &clock).expect_err("locked");
-    assert!(
-        matches!(e, StoreError::Locked { retry_after } if retry_after == Duration::from_secs(1)),
-        "{e:?}"
-    );
+    assert_eq!(clock.take_sleeps(), Vec::<Duration>::new());
     assert_eq!(
-        Store::state(&dir, &clock).expect("state"),
+        Store::state(&dir, &config, &clock).expect("state"),
         StoreState::Locked {
             failed_attempts: 1,
-            retry_after: Duration::from_secs(1)
+            retry_after: Duration::from_secs(1),
+            unsent_ops: 0,
         }
     );
-
-    clock.advance(Duration::from_secs(1));
     let e = Store::open(&dir, "1111", &config, &clock).expect_err("wrong pin");
     assert!(
         matches!(e, StoreError::WrongPin { attempts_left: 8, retry_after } if retry_after == Duration::from_secs(2)),
         "{e:?}"
     );
-    clock.advance(Duration::from_millis(1999));
-    assert!(matches!(
-        Store::open(&dir, PIN, &config, &clock),
-        Err(StoreError::Locked { .. })
-    ));
-    clock.advance(Duration::from_millis(1));
+    assert_eq!(clock.take_sleeps(), [Duration::from_secs(1)]);
 
+    // Time already waited in this process counts: only the rest is served.
+    clock.advance(Duration::from_millis(1500));
     let store = Store::open(&dir, PIN, &config, &clock).expect("right pin after the delay");
+    assert_eq!(clock.take_sleeps(), [Duration::from_millis(500)]);
     assert_eq!(
         store.meetings(None).expect("meetings")[0].title,
         "Họp quý IV"
     );
     assert_eq!(
-        Store::state(&dir, &clock).expect("state"),
+        Store::state(&dir, &config, &clock).expect("state"),
         StoreState::Locked {
             failed_attempts: 0,
-            retry_after: Duration::ZERO
+            retry_after: Duration::ZERO,
+            unsent_ops: 0,
         }
     );
     drop(tmp);
+}
+
+#[test]
+fn an_attempt_left_in_progress_by_a_killed_process_lengthens_the_wait_but_never_wipes() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path().join("data");
+    let config = StoreConfig {
+        pin: PinPolicy {
+            max_failed_attempts: 3,
+            ..testing::test_config().pin
+        },
+        ..testing::test_config()
+    };
+    drop(Store::create(&dir, PIN, &config).expect("create"));
+    let clock = FakeClock::default();
+    let path = dir.join("keys.json");
+    // What twelve processes killed during Argon2 leave behind, the last one
+    // not yet counted.
+    let mut kf: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).expect("read")).expect("json");
+    assert_eq!(kf["failed_attempts"], 0);
+    kf["interrupted_attempts"] = serde_json::json!(11);
+    kf["attempt_in_progress"] = serde_json::json!(true);
+    std::fs::write(&path, kf.to_string()).expect("write");
+
+    let store = Store::open(&dir, PIN, &config, &clock).expect("the right PIN still unlocks");
+    // 11 recorded + 1 found in progress, one base delay each.
+    assert_eq!(clock.take_sleeps(), [Duration::from_secs(12)]);
+    drop(store);
+    let kf: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).expect("read")).expect("json");
+    assert_eq!(kf["interrupted_attempts"], 0);
+    assert_eq!(kf["attempt_in_progress"], false);
 }
 
 #[test]
@@ -69,7 +95,7 @@ fn the_last_allowed_wrong_pin_wipes_the_store() {
     let config = StoreConfig {
         pin: PinPolicy {
             max_failed_attempts: 3,
-            ..PinPolicy::default()
+            ..testing::test_config().pin
         },
         ..testing::test_config()
     };
@@ -93,13 +119,73 @@ fn the_last_allowed_wrong_pin_wipes_the_store() {
     ));
     assert_eq!(files_under(&dir), Vec::<std::path::PathBuf>::new());
     assert_eq!(
-        Store::state(&dir, &clock).expect("state"),
+        Store::state(&dir, &config, &clock).expect("state"),
         StoreState::NoData
     );
     assert!(matches!(
         Store::open(&dir, PIN, &config, &clock),
         Err(StoreError::NoData)
     ));
+}
+
+#[test]
+fn a_wrong_pin_wipe_warns_first_and_keeps_a_record_of_the_unsent_ballots_it_erased() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path().join("data");
+    let config = StoreConfig {
+        pin: PinPolicy {
+            max_failed_attempts: 2,
+            ..testing::test_config().pin
+        },
+        ..testing::test_config()
+    };
+    let store = Store::create(&dir, PIN, &config).expect("create");
+    store
+        .enqueue("0190a0b1-ballot-1", "ballot", b"{}")
+        .expect("enqueue");
+    store
+        .enqueue("0190a0b1-ballot-2", "ballot", b"{}")
+        .expect("enqueue");
+    store
+        .record_results(&[("0190a0b1-ballot-1", ecabinet_store::OpResult::Accepted)])
+        .expect("answered");
+    drop(store);
+    let clock = FakeClock::default();
+    assert!(matches!(
+        Store::open(&dir, "0000", &config, &clock),
+        Err(StoreError::WrongPin {
+            attempts_left: 1,
+            ..
+        })
+    ));
+    // What the unlock screen and the CLI show before the last attempt.
+    let Ok(StoreState::Locked {
+        failed_attempts: 1,
+        unsent_ops: 1,
+        ..
+    }) = Store::state(&dir, &config, &clock)
+    else {
+        panic!("the locked state does not count the unsent ballot");
+    };
+    assert!(matches!(
+        Store::open(&dir, "0000", &config, &clock),
+        Err(StoreError::Wiped)
+    ));
+    assert_eq!(
+        ecabinet_store::lost_ops(&dir),
+        Some(ecabinet_store::LostOps {
+            op_ids: vec!["0190a0b1-ballot-2".into()]
+        }),
+        "the erased ballot is on record for the server"
+    );
+    assert_eq!(
+        files_under(&dir),
+        [dir.join(ecabinet_store::LOST_FILE)],
+        "nothing else survives the wipe"
+    );
+    // A new enrolment in the folder keeps the record.
+    drop(Store::create(&dir, PIN, &config).expect("create again"));
+    assert!(ecabinet_store::lost_ops(&dir).is_some());
 }
 
 #[test]
@@ -168,7 +254,7 @@ fn wipe_leaves_nothing_and_the_directory_says_enrol_again() {
         .iter()
         .map(|p| p.strip_prefix(&dir).expect("under").display().to_string())
         .collect();
-    for f in ["cache.db", "cache.db-wal", "keys.json"] {
+    for f in ["cache.db", "cache.db-wal", "keys.json", "keys.lock"] {
         assert!(before.iter().any(|b| b == f), "{f} missing from {before:?}");
     }
     assert!(
@@ -184,7 +270,7 @@ fn wipe_leaves_nothing_and_the_directory_says_enrol_again() {
         "not even empty folders remain"
     );
     assert_eq!(
-        Store::state(&dir, &SystemClock).expect("state"),
+        Store::state(&dir, &testing::test_config(), &SystemClock).expect("state"),
         StoreState::NoData
     );
     assert!(matches!(
@@ -209,7 +295,7 @@ fn create_refuses_to_overwrite_and_weak_settings_are_refused() {
             t: 1,
             p: 1,
         },
-        ..StoreConfig::default()
+        ..testing::test_config()
     };
     assert!(matches!(
         Store::create(tmp.path(), PIN, &weak),
@@ -225,7 +311,10 @@ fn create_refuses_to_overwrite_and_weak_settings_are_refused() {
 fn the_default_argon2_settings_create_and_unlock_a_store() {
     let tmp = tempfile::tempdir().expect("tmp");
     let dir = tmp.path().join("data");
-    let config = StoreConfig::default();
+    let config = StoreConfig {
+        kdf: StoreConfig::default().kdf,
+        ..testing::test_config()
+    };
     assert_eq!(config.kdf, ecabinet_store::KdfParams::DEFAULT);
     let store = Store::create(&dir, PIN, &config).expect("create");
     store
@@ -266,7 +355,7 @@ fn an_edited_key_file_unlocks_nothing() {
         Err(StoreError::KeyFileCorrupt(_))
     ));
     assert!(matches!(
-        Store::state(&dir, &clock),
+        Store::state(&dir, &config, &clock),
         Err(StoreError::KeyFileCorrupt(_))
     ));
 

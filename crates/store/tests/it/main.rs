@@ -6,38 +6,54 @@ mod cache;
 mod confidentiality;
 mod crash;
 mod keys;
+mod keystore;
 mod seal;
 mod tamper;
 mod upgrade;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant};
 
 use ecabinet_store::{testing, Clock, Store};
 
 pub const PIN: &str = "1357";
 
-/// A clock the test moves by hand.
-pub struct FakeClock(Mutex<SystemTime>);
+/// A clock the test moves by hand; waiting on it moves it and is recorded.
+pub struct FakeClock {
+    start: Instant,
+    offset: Mutex<Duration>,
+    slept: Mutex<Vec<Duration>>,
+}
 
 impl Default for FakeClock {
     fn default() -> Self {
-        FakeClock(Mutex::new(
-            SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000),
-        ))
+        FakeClock {
+            start: Instant::now(),
+            offset: Mutex::new(Duration::ZERO),
+            slept: Mutex::new(Vec::new()),
+        }
     }
 }
 
 impl FakeClock {
     pub fn advance(&self, d: Duration) {
-        *self.0.lock().expect("clock") += d;
+        *self.offset.lock().expect("clock") += d;
+    }
+
+    /// The waits served since the last call.
+    pub fn take_sleeps(&self) -> Vec<Duration> {
+        std::mem::take(&mut *self.slept.lock().expect("clock"))
     }
 }
 
 impl Clock for FakeClock {
-    fn now(&self) -> SystemTime {
-        *self.0.lock().expect("clock")
+    fn now(&self) -> Instant {
+        self.start + *self.offset.lock().expect("clock")
+    }
+    fn sleep(&self, d: Duration) {
+        self.slept.lock().expect("clock").push(d);
+        self.advance(d);
     }
 }
 
