@@ -617,18 +617,16 @@ impl Syncer {
         edit: AnnotationEdit,
     ) -> Result<RecordedAnnotation, SyncError> {
         let store = self.store.clone();
-        tokio::task::spawn_blocking(move || {
-            record_annotation(&store, edit, crate::status::now_ms())
-        })
-        .await
-        .map_err(|e| SyncError::Internal(e.to_string()))?
+        tokio::task::spawn_blocking(move || record_annotation(&store, edit, crate::clock::now_ms()))
+            .await
+            .map_err(|e| SyncError::Internal(e.to_string()))?
     }
 
     /// Deletes an annotation now; see [`delete_annotation`].
     pub async fn delete_annotation(&self, id: &str) -> Result<RecordedAnnotation, SyncError> {
         let store = self.store.clone();
         let id = id.to_owned();
-        tokio::task::spawn_blocking(move || delete_annotation(&store, &id, crate::status::now_ms()))
+        tokio::task::spawn_blocking(move || delete_annotation(&store, &id, crate::clock::now_ms()))
             .await
             .map_err(|e| SyncError::Internal(e.to_string()))?
     }

@@ -420,7 +420,7 @@ impl Syncer {
         })
         .await?;
         // Where the committee wants read status, say the bytes are here.
-        let (id, now) = (row.id.clone(), crate::status::now_ms());
+        let (id, now) = (row.id.clone(), crate::clock::now_ms());
         let store = self.store().clone();
         tokio::task::spawn_blocking(move || {
             crate::report_read(&store, &id, ecabinet_protocol::ReadState::Downloaded, now)

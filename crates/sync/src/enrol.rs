@@ -171,7 +171,7 @@ pub async fn enrol(req: EnrolRequest<'_>) -> Result<Store, SyncError> {
         crate::annotations::install_key(&api, &store, &login.user_id, req.password, req.config.kdf)
             .await?;
         store
-            .set_setting(crate::lease::ENROLLED, &crate::status::now_ms().to_string())
+            .set_setting(crate::lease::ENROLLED, &crate::clock::now_ms().to_string())
             .map_err(SyncError::Store)?;
         Ok::<(), SyncError>(())
     }

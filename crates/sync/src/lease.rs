@@ -18,9 +18,11 @@
 use ecabinet_store::{Store, StoreError};
 use serde::Serialize;
 
-use crate::status::LAST_SYNC;
 use crate::SyncError;
 
+/// The last successful sync, unix ms: the lease runs from it, and the
+/// status bar shows it.
+pub(crate) const LAST_SYNC: &str = "sync.last_success_ms";
 /// The policy as last received from the server (hours; absent = no lease).
 pub(crate) const POLICY: &str = "lease.offline_hours";
 /// When the device was enrolled: the lease runs from there until the first sync.

@@ -28,6 +28,7 @@
 pub mod annotations;
 mod api;
 pub mod chair;
+mod clock;
 mod documents;
 mod enrol;
 mod error;
@@ -169,7 +170,7 @@ impl Syncer {
             })
         }
         .await;
-        let now = status::now_ms();
+        let now = clock::now_ms();
         match &result {
             Ok(_) => {
                 self.with_store(move |s| {

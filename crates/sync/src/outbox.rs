@@ -14,7 +14,7 @@ use ecabinet_store::{OpResult, OutboxState, Store};
 use ring::signature::Ed25519KeyPair;
 use serde::Serialize;
 
-use crate::status::now_ms;
+use crate::clock::now_ms;
 use crate::{Session, SyncError, Syncer};
 
 /// What one push did.

@@ -1,7 +1,7 @@
 use ecabinet_protocol::{Change, Op};
 use ecabinet_store::{Entity, FeedChange, FeedOp};
 
-use crate::status::now_ms;
+use crate::clock::now_ms;
 use crate::{SyncError, Syncer};
 
 /// Page size asked of the server.

@@ -10,7 +10,7 @@
 use ecabinet_protocol::{OpKind, Operation, ReadBody, ReadState, ReadStatusBody};
 use ecabinet_store::{Entity, Store};
 
-use crate::status::now_ms;
+use crate::clock::now_ms;
 use crate::{Api, SyncError, Syncer};
 
 fn reported_key(version_id: &str, state: ReadState) -> String {

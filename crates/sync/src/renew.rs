@@ -41,7 +41,7 @@ pub(crate) struct Renewal {
 static LAST_SIGNED: AtomicI64 = AtomicI64::new(0);
 
 fn next_signed_at() -> i64 {
-    let now = crate::status::now_ms();
+    let now = crate::clock::now_ms();
     let prev = LAST_SIGNED
         .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |last| {
             Some(now.max(last + 1))

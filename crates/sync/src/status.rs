@@ -1,17 +1,17 @@
+//! The sync status a member sees: where the device is enrolled, what the
+//! cache holds, what waits in the outbox, how the last sync went and the
+//! state of the offline lease. Read-only: it reports what the other modules
+//! recorded.
+
 use ecabinet_store::{OutboxState, Store, StoreError};
 use serde::Serialize;
 
+use crate::clock::now_ms;
+use crate::lease::LAST_SYNC;
+use crate::outbox::{ballots, BallotState};
 use crate::Session;
 
-pub(crate) const LAST_SYNC: &str = "sync.last_success_ms";
 pub(crate) const LAST_ERROR: &str = "sync.last_error";
-
-pub(crate) fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
 
 /// What the UI's status bar and `ecabinet status --json` show.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -31,7 +31,7 @@ pub struct SyncStatus {
     /// Document versions that were refused, with the reason.
     pub document_errors: Vec<DocumentError>,
     /// Every ballot this device cast, with its state.
-    pub ballots: Vec<crate::BallotState>,
+    pub ballots: Vec<BallotState>,
     /// The offline lease, as of the time the status was read.
     pub lease: crate::LeaseState,
 }
@@ -70,7 +70,7 @@ impl SyncStatus {
                 .into_iter()
                 .map(|(version_id, reason)| DocumentError { version_id, reason })
                 .collect(),
-            ballots: crate::outbox::ballots(store).unwrap_or_default(),
+            ballots: ballots(store).unwrap_or_default(),
             lease: crate::lease_state(store, now_ms())?,
         })
     }
