@@ -426,6 +426,27 @@ pub struct AgendaItemBody {
     /// 0-based order among the siblings under the same parent.
     pub position: i64,
     pub title: String,
+    /// Set once the item was withdrawn from a started meeting: it stays on
+    /// the agenda, marked, instead of being deleted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub withdrawn: Option<Withdrawal>,
+}
+
+/// Who withdrew an agenda item or a document from a meeting, when, and why.
+/// A withdrawn record stays on the record; it is never deleted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Withdrawal {
+    /// Server time, unix milliseconds.
+    pub at_ms: i64,
+    pub by_user_id: String,
+    pub reason: String,
+}
+
+/// `POST /v1/agenda/{id}/withdraw` and `POST /v1/documents/{id}/withdraw`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WithdrawRequest {
+    /// Why, as it will stand on the record: 1 to 500 characters.
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -449,6 +470,10 @@ pub struct DocumentBody {
     pub title: String,
     /// Highest published version, if any.
     pub current_version: Option<u32>,
+    /// Set once the document was withdrawn from a started meeting; its
+    /// versions stay readable, marked, and no new version is accepted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub withdrawn: Option<Withdrawal>,
 }
 
 /// One uploaded PDF of a document. `signed` is present once published; a

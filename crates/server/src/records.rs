@@ -3,7 +3,7 @@
 use ecabinet_protocol::{
     AgendaItemBody, CommitteeBody, DocumentBody, DocumentVersionBody, EntityKind, MajorityRule,
     Manifest, MeetingBody, MeetingStatus, MembershipBody, MotionBody, MotionKind, MotionMode,
-    MotionStatus, Op, SignedManifest, SpeakerRequestBody, SpeakerStatus, WireRole,
+    MotionStatus, Op, SignedManifest, SpeakerRequestBody, SpeakerStatus, WireRole, Withdrawal,
 };
 use serde::Serialize;
 
@@ -226,7 +226,8 @@ pub fn meeting(conn: &mut dyn Conn, id: &str) -> Result<Option<MeetingBody>, App
     Ok(rows.first().map(meeting_of).transpose()?)
 }
 
-const ITEM_COLS: &str = "id, meeting_id, parent_id, position, title";
+const ITEM_COLS: &str =
+    "id, meeting_id, parent_id, position, title, withdrawn_at, withdrawn_by, withdrawn_reason";
 
 fn item_of(r: &Row) -> Result<AgendaItemBody, DbError> {
     Ok(AgendaItemBody {
@@ -235,6 +236,20 @@ fn item_of(r: &Row) -> Result<AgendaItemBody, DbError> {
         parent_id: r.opt_text(2)?,
         position: r.int(3)?,
         title: r.text(4)?,
+        withdrawn: withdrawal_at(r, 5)?,
+    })
+}
+
+/// The withdrawal kept in columns `i..i + 3` (`withdrawn_at`, `_by`,
+/// `_reason`), if the record was withdrawn.
+fn withdrawal_at(r: &Row, i: usize) -> Result<Option<Withdrawal>, DbError> {
+    Ok(match r.opt_int(i)? {
+        None => None,
+        Some(at_ms) => Some(Withdrawal {
+            at_ms,
+            by_user_id: r.opt_text(i + 1)?.unwrap_or_default(),
+            reason: r.opt_text(i + 2)?.unwrap_or_default(),
+        }),
     })
 }
 
@@ -260,7 +275,7 @@ pub fn agenda_items(
 
 pub fn document(conn: &mut dyn Conn, id: &str) -> Result<Option<DocumentBody>, AppError> {
     let rows = conn.query(
-        "SELECT d.id, d.meeting_id, d.agenda_item_id, d.title, (SELECT MAX(v.version) FROM document_versions v WHERE v.document_id = d.id AND v.published_at IS NOT NULL) FROM documents d WHERE d.id = ?",
+        "SELECT d.id, d.meeting_id, d.agenda_item_id, d.title, (SELECT MAX(v.version) FROM document_versions v WHERE v.document_id = d.id AND v.published_at IS NOT NULL), d.withdrawn_at, d.withdrawn_by, d.withdrawn_reason FROM documents d WHERE d.id = ?",
         params![id],
     )?;
     rows.first()
@@ -271,6 +286,7 @@ pub fn document(conn: &mut dyn Conn, id: &str) -> Result<Option<DocumentBody>, A
                 agenda_item_id: r.text(2)?,
                 title: r.text(3)?,
                 current_version: r.opt_int(4)?.map(u32_of).transpose()?,
+                withdrawn: withdrawal_at(r, 5)?,
             })
         })
         .transpose()

@@ -15,7 +15,7 @@ use ecabinet_protocol::{
     LoginResponse, RefreshRequest, DEVICE_ID_HEADER,
 };
 use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION};
-use reqwest::{RequestBuilder, Response, StatusCode};
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde::de::DeserializeOwned;
 
 use std::sync::Arc;
@@ -174,7 +174,30 @@ impl Api {
     }
 
     pub(crate) fn put(&self, path: &str) -> RequestBuilder {
-        self.http.put(self.url(path)).headers(self.auth_headers())
+        self.request(Method::PUT, path)
+    }
+
+    pub(crate) fn patch(&self, path: &str) -> RequestBuilder {
+        self.request(Method::PATCH, path)
+    }
+
+    pub(crate) fn delete(&self, path: &str) -> RequestBuilder {
+        self.request(Method::DELETE, path)
+    }
+
+    /// A request with the session's credentials; the typed calls of the
+    /// chair, the secretary and the reading report are all built here and
+    /// answered through [`Api::json`] or [`Api::send`], so their errors have
+    /// one shape.
+    pub(crate) fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.http
+            .request(method, self.url(path))
+            .headers(self.auth_headers())
+    }
+
+    /// `POST path` without a body, its JSON answer.
+    pub(crate) async fn post_for<T: DeserializeOwned>(&self, path: &str) -> Result<T, SyncError> {
+        self.json(self.post(path)).await
     }
 
     /// Sends and maps transport failures and error statuses. A 401 on a
@@ -301,6 +324,19 @@ impl Api {
             "feed page",
         )
         .await
+    }
+}
+
+/// A path segment from a server-made id; anything that could change the
+/// path (a slash, `..`, a query) is refused before a request is built.
+pub(crate) fn path_id(s: &str) -> Result<&str, SyncError> {
+    if !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        Ok(s)
+    } else {
+        Err(SyncError::Invalid(format!("not a record id: {s:?}")))
     }
 }
 

@@ -5,39 +5,23 @@
 //! ([`SyncError::Offline`] when the server cannot be reached). What they
 //! change reaches every device, the chair's included, through the feed.
 
+use crate::api::path_id as id;
+use crate::{Api, SyncError};
 use ecabinet_protocol::{
     CreateMotionRequest, MeetingBody, MotionBody, MotionResultBody, SetCurrentItemRequest,
     SpeakerRequestBody,
 };
-use reqwest::{Method, RequestBuilder};
-use serde::de::DeserializeOwned;
-
-use crate::{Api, SyncError};
-
-/// Path segments are server-made ids; refuse anything that could change the path.
-pub(crate) fn id(s: &str) -> Result<&str, SyncError> {
-    if !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    {
-        Ok(s)
-    } else {
-        Err(SyncError::Invalid(format!("not a record id: {s:?}")))
-    }
-}
-
-async fn post<T: DeserializeOwned>(api: &Api, path: &str) -> Result<T, SyncError> {
-    api.json(api.post(path)).await
-}
 
 /// `POST /v1/meetings/{id}/start`: the meeting goes in session.
 pub async fn start_meeting(api: &Api, meeting_id: &str) -> Result<MeetingBody, SyncError> {
-    post(api, &format!("/v1/meetings/{}/start", id(meeting_id)?)).await
+    api.post_for(&format!("/v1/meetings/{}/start", id(meeting_id)?))
+        .await
 }
 
 /// `POST /v1/meetings/{id}/close`: ends the session and its open live votes.
 pub async fn close_meeting(api: &Api, meeting_id: &str) -> Result<MeetingBody, SyncError> {
-    post(api, &format!("/v1/meetings/{}/close", id(meeting_id)?)).await
+    api.post_for(&format!("/v1/meetings/{}/close", id(meeting_id)?))
+        .await
 }
 
 /// `PUT /v1/meetings/{id}/current-item`: puts an item on the floor (`None` clears it).
@@ -49,15 +33,8 @@ pub async fn set_current_item(
     let body = SetCurrentItemRequest {
         agenda_item_id: agenda_item_id.map(id).transpose()?.map(str::to_owned),
     };
-    // `Api` builds GET and POST requests with the session's credentials; the
-    // same request with its method switched keeps them.
-    let (client, req) = api
-        .post(&format!("/v1/meetings/{}/current-item", id(meeting_id)?))
-        .json(&body)
-        .build_split();
-    let mut req = req.map_err(SyncError::Offline)?;
-    *req.method_mut() = Method::PUT;
-    api.json(RequestBuilder::from_parts(client, req)).await
+    let path = format!("/v1/meetings/{}/current-item", id(meeting_id)?);
+    api.json(api.put(&path).json(&body)).await
 }
 
 /// `POST /v1/agenda/{id}/motions`: a draft motion on an agenda item.
@@ -72,13 +49,15 @@ pub async fn create_motion(
 
 /// `POST /v1/motions/{id}/open`: voting starts on every member's device.
 pub async fn open_motion(api: &Api, motion_id: &str) -> Result<MotionBody, SyncError> {
-    post(api, &format!("/v1/motions/{}/open", id(motion_id)?)).await
+    api.post_for(&format!("/v1/motions/{}/open", id(motion_id)?))
+        .await
 }
 
 /// `POST /v1/motions/{id}/close`: voting stops; offline ballots are still
 /// received during the motion's grace period.
 pub async fn close_motion(api: &Api, motion_id: &str) -> Result<MotionBody, SyncError> {
-    post(api, &format!("/v1/motions/{}/close", id(motion_id)?)).await
+    api.post_for(&format!("/v1/motions/{}/close", id(motion_id)?))
+        .await
 }
 
 /// `GET /v1/motions/{id}/result`: the tally with the chair's view (received,
@@ -91,12 +70,14 @@ pub async fn motion_result(api: &Api, motion_id: &str) -> Result<MotionResultBod
 
 /// `POST /v1/speakers/{id}/grant`: gives the floor (whoever had it yields).
 pub async fn grant_speaker(api: &Api, speaker_id: &str) -> Result<SpeakerRequestBody, SyncError> {
-    post(api, &format!("/v1/speakers/{}/grant", id(speaker_id)?)).await
+    api.post_for(&format!("/v1/speakers/{}/grant", id(speaker_id)?))
+        .await
 }
 
 /// `POST /v1/speakers/{id}/end`: ends the current speech.
 pub async fn end_speaker(api: &Api, speaker_id: &str) -> Result<SpeakerRequestBody, SyncError> {
-    post(api, &format!("/v1/speakers/{}/end", id(speaker_id)?)).await
+    api.post_for(&format!("/v1/speakers/{}/end", id(speaker_id)?))
+        .await
 }
 
 #[cfg(test)]

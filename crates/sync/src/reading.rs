@@ -111,7 +111,10 @@ pub fn record_opened(
 /// document (chair, secretary). A committee with read status off answers
 /// [`SyncError::Server`] with code `not_enabled`.
 pub async fn read_status(api: &Api, meeting_id: &str) -> Result<ReadStatusBody, SyncError> {
-    let path = format!("/v1/meetings/{}/read-status", crate::chair::id(meeting_id)?);
+    let path = format!(
+        "/v1/meetings/{}/read-status",
+        crate::api::path_id(meeting_id)?
+    );
     api.json(api.get(&path)).await
 }
 

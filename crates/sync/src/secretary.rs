@@ -12,12 +12,11 @@
 use ecabinet_protocol::{
     AgendaItemBody, CreateAgendaItemRequest, CreateDocumentRequest, CreateMeetingRequest,
     DocumentBody, DocumentVersionBody, MeetingBody, PublishResponse, UpdateAgendaItemRequest,
-    UpdateMeetingRequest,
+    UpdateMeetingRequest, WithdrawRequest,
 };
 use reqwest::header::CONTENT_TYPE;
-use reqwest::{Method, RequestBuilder};
 
-use crate::chair::id;
+use crate::api::path_id as id;
 use crate::{Api, SyncError};
 
 /// The largest PDF the client sends: the server's default limit (a server
@@ -47,15 +46,6 @@ pub fn check_pdf(bytes: &[u8]) -> Result<(), SyncError> {
     Ok(())
 }
 
-/// `Api` builds GET, POST and PUT requests with the session's credentials;
-/// the same request with its method switched keeps them.
-fn with_method(builder: RequestBuilder, method: Method) -> Result<RequestBuilder, SyncError> {
-    let (client, req) = builder.build_split();
-    let mut req = req.map_err(SyncError::Offline)?;
-    *req.method_mut() = method;
-    Ok(RequestBuilder::from_parts(client, req))
-}
-
 /// `POST /v1/committees/{id}/meetings`: a draft meeting.
 pub async fn create_meeting(
     api: &Api,
@@ -73,8 +63,7 @@ pub async fn update_meeting(
     req: &UpdateMeetingRequest,
 ) -> Result<MeetingBody, SyncError> {
     let path = format!("/v1/meetings/{}", id(meeting_id)?);
-    api.json(with_method(api.post(&path).json(req), Method::PATCH)?)
-        .await
+    api.json(api.patch(&path).json(req)).await
 }
 
 /// `POST /v1/meetings/{id}/agenda`: an agenda item, nested under
@@ -102,8 +91,7 @@ pub async fn update_item(
         id(p)?;
     }
     let path = format!("/v1/agenda/{}", id(item_id)?);
-    api.json(with_method(api.post(&path).json(req), Method::PATCH)?)
-        .await
+    api.json(api.patch(&path).json(req)).await
 }
 
 /// Renames an item.
@@ -136,9 +124,44 @@ pub async fn move_item(
 /// their documents.
 pub async fn delete_item(api: &Api, item_id: &str) -> Result<(), SyncError> {
     let path = format!("/v1/agenda/{}", id(item_id)?);
-    api.send(with_method(api.post(&path), Method::DELETE)?)
-        .await?;
+    api.send(api.delete(&path)).await?;
     Ok(())
+}
+
+/// `POST /v1/agenda/{id}/withdraw`: once members have seen the meeting an
+/// item is withdrawn instead of deleted: it stays on the agenda, marked, with
+/// the items under it, and `reason` stands on the record.
+pub async fn withdraw_item(
+    api: &Api,
+    item_id: &str,
+    reason: &str,
+) -> Result<AgendaItemBody, SyncError> {
+    let path = format!("/v1/agenda/{}/withdraw", id(item_id)?);
+    api.json(api.post(&path).json(&withdraw_request(reason)?))
+        .await
+}
+
+/// `POST /v1/documents/{id}/withdraw`: the document stays readable, marked
+/// as withdrawn with `reason`, and takes no new version.
+pub async fn withdraw_document(
+    api: &Api,
+    document_id: &str,
+    reason: &str,
+) -> Result<DocumentBody, SyncError> {
+    let path = format!("/v1/documents/{}/withdraw", id(document_id)?);
+    api.json(api.post(&path).json(&withdraw_request(reason)?))
+        .await
+}
+
+fn withdraw_request(reason: &str) -> Result<WithdrawRequest, SyncError> {
+    if reason.trim().is_empty() {
+        return Err(SyncError::Invalid(
+            "say why it is withdrawn: the reason stays on the record".to_owned(),
+        ));
+    }
+    Ok(WithdrawRequest {
+        reason: reason.trim().to_owned(),
+    })
 }
 
 /// `POST /v1/agenda/{id}/documents`: a document (without a version yet).
@@ -157,8 +180,7 @@ pub async fn create_document(
 /// `DELETE /v1/documents/{id}`: a document and all its versions.
 pub async fn delete_document(api: &Api, document_id: &str) -> Result<(), SyncError> {
     let path = format!("/v1/documents/{}", id(document_id)?);
-    api.send(with_method(api.post(&path), Method::DELETE)?)
-        .await?;
+    api.send(api.delete(&path)).await?;
     Ok(())
 }
 

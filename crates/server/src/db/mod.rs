@@ -561,6 +561,10 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
     ),
     (7, include_str!("../../migrations/sqlite/0007_sessions.sql")),
     (8, include_str!("../../migrations/sqlite/0008_lost_ops.sql")),
+    (
+        9,
+        include_str!("../../migrations/sqlite/0009_withdrawals.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/postgres/0001_init.sql")),
@@ -591,6 +595,10 @@ const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         8,
         include_str!("../../migrations/postgres/0008_lost_ops.sql"),
+    ),
+    (
+        9,
+        include_str!("../../migrations/postgres/0009_withdrawals.sql"),
     ),
 ];
 

@@ -17,6 +17,10 @@ use crate::db::Tx;
 use crate::error::{Json, Path};
 use crate::records::{self, emit_upsert, new_id, Scope};
 use crate::routes::meetings::{item_for, remove_document, save_meeting};
+use crate::routes::withdrawals::refuse_withdrawn;
+
+const WITHDRAWN_DOCUMENT: &str =
+    "the document has been withdrawn from the meeting: it takes no new version";
 use crate::signer::Signer;
 use crate::{params, AppError, AppState};
 
@@ -36,6 +40,7 @@ pub fn insert_document(
         agenda_item_id: item_id.to_owned(),
         title: title.trim().to_owned(),
         current_version: None,
+        withdrawn: None,
     };
     tx.conn.execute(
         "INSERT INTO documents (id, meeting_id, agenda_item_id, title, created_at) VALUES (?, ?, ?, ?, ?)",
@@ -56,13 +61,17 @@ pub async fn create_document(
         .db
         .write(move |tx| {
             let (item, m) = item_for(tx, &caller, &item_id, Need::Prepare)?;
+            refuse_withdrawn(
+                item.withdrawn.as_ref(),
+                "the agenda item has been withdrawn: no document is added to it",
+            )?;
             insert_document(tx, &m, &item.id, &req.title, now)
         })
         .await?;
     Ok((StatusCode::CREATED, Json(d)))
 }
 
-fn document_for(
+pub(crate) fn document_for(
     tx: &mut Tx<'_>,
     caller: &Caller,
     document_id: &str,
@@ -175,7 +184,10 @@ pub async fn upload_version(
     let c = caller.clone();
     state
         .db
-        .write(move |tx| document_for(tx, &c, &doc, Need::Prepare).map(drop))
+        .write(move |tx| {
+            let (d, _) = document_for(tx, &c, &doc, Need::Prepare)?;
+            refuse_withdrawn(d.withdrawn.as_ref(), WITHDRAWN_DOCUMENT)
+        })
         .await?;
     let ctype = headers
         .get(header::CONTENT_TYPE)
@@ -223,6 +235,7 @@ pub async fn upload_version(
         .db
         .write(move |tx| {
             let (d, m) = document_for(tx, &caller, &document_id, Need::Prepare)?;
+            refuse_withdrawn(d.withdrawn.as_ref(), WITHDRAWN_DOCUMENT)?;
             insert_version(tx, &m, &d.id, &sha, size, now)
         })
         .await?;

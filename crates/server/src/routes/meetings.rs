@@ -12,6 +12,7 @@ use crate::auth::Caller;
 use crate::db::Tx;
 use crate::error::{Json, Path};
 use crate::records::{self, emit_delete, emit_upsert, new_id};
+use crate::routes::withdrawals::refuse_withdrawn;
 use crate::{params, AppError, AppState};
 
 /// Creates a draft meeting; shared with the seed.
@@ -164,7 +165,10 @@ fn renumber(
 fn check_parent(tx: &mut Tx<'_>, meeting_id: &str, parent: Option<&str>) -> Result<(), AppError> {
     if let Some(p) = parent {
         match records::agenda_item(tx.conn, p)? {
-            Some(item) if item.meeting_id == meeting_id => {}
+            Some(item) if item.meeting_id == meeting_id => refuse_withdrawn(
+                item.withdrawn.as_ref(),
+                "the parent agenda item has been withdrawn: nothing is nested under it",
+            )?,
             _ => {
                 return Err(AppError::invalid(
                     "parent_id is not an agenda item of this meeting",
@@ -202,6 +206,7 @@ pub fn insert_item(
         parent_id: req.parent_id.clone(),
         position: i64::try_from(at).unwrap_or(i64::MAX),
         title: req.title.trim().to_owned(),
+        withdrawn: None,
     };
     tx.conn.execute(
         "INSERT INTO agenda_items (id, meeting_id, parent_id, position, title) VALUES (?, ?, ?, ?, ?)",
@@ -264,6 +269,10 @@ pub async fn update_item(
                 if t.trim().is_empty() {
                     return Err(AppError::invalid("the agenda item needs a title"));
                 }
+                refuse_withdrawn(
+                    item.withdrawn.as_ref(),
+                    "the agenda item has been withdrawn: its title stays as it was on the record",
+                )?;
                 item.title = t.trim().to_owned();
                 tx.conn.execute(
                     "UPDATE agenda_items SET title = ? WHERE id = ?",
@@ -331,6 +340,23 @@ pub fn remove_document(
     Ok(())
 }
 
+/// The item and everything nested under it, parents before children.
+pub fn subtree(tx: &mut Tx<'_>, item_id: &str) -> Result<Vec<String>, AppError> {
+    let mut ids = vec![item_id.to_owned()];
+    let mut i = 0;
+    while i < ids.len() {
+        let kids = tx.conn.query(
+            "SELECT id FROM agenda_items WHERE parent_id = ?",
+            params![&ids[i]],
+        )?;
+        for k in kids {
+            ids.push(k.text(0)?);
+        }
+        i += 1;
+    }
+    Ok(ids)
+}
+
 pub async fn delete_item(
     State(state): State<AppState>,
     caller: Caller,
@@ -345,19 +371,7 @@ pub async fn delete_item(
                 &m,
                 "the meeting has started, so its agenda items stay on the record and can no longer be deleted",
             )?;
-            // The item and everything nested under it.
-            let mut subtree = vec![item.id.clone()];
-            let mut i = 0;
-            while i < subtree.len() {
-                let kids = tx.conn.query(
-                    "SELECT id FROM agenda_items WHERE parent_id = ?",
-                    params![&subtree[i]],
-                )?;
-                for k in kids {
-                    subtree.push(k.text(0)?);
-                }
-                i += 1;
-            }
+            let subtree = subtree(tx, &item.id)?;
             // A motion once put to the vote is on the audit record (a
             // written consultation opens before the session starts).
             for id in &subtree {

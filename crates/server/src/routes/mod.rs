@@ -14,6 +14,7 @@ pub mod openapi;
 pub mod ops;
 pub mod reading;
 pub mod results;
+pub mod withdrawals;
 
 use axum::routing::{delete, get, patch, post, put, MethodRouter};
 use axum::Router;
@@ -226,6 +227,12 @@ pub const ROUTES: &[Endpoint] = &[
     ),
     ep(
         "POST",
+        "/v1/agenda/{item_id}/withdraw",
+        "Withdraw an agenda item and the items under it from a published or running meeting, with a reason kept on the record (secretary, chair)",
+        |_| post(withdrawals::withdraw_item),
+    ),
+    ep(
+        "POST",
         "/v1/agenda/{item_id}/documents",
         "Attach a document to an agenda item (secretary, chair)",
         |_| post(documents::create_document),
@@ -253,6 +260,12 @@ pub const ROUTES: &[Endpoint] = &[
         "/v1/documents/{document_id}",
         "Delete a document and its versions (secretary, chair)",
         |_| delete(documents::delete_document),
+    ),
+    ep(
+        "POST",
+        "/v1/documents/{document_id}/withdraw",
+        "Withdraw a document from a published or running meeting, with a reason kept on the record; its versions stay readable (secretary, chair)",
+        |_| post(withdrawals::withdraw_document),
     ),
     ep(
         "POST",

@@ -224,6 +224,13 @@ both!(every_endpoint_for_every_caller, |kind| async move {
             fresh: Fresh::Item,
             expect: PREPARE,
         },
+        Row {
+            method: "POST",
+            path: "/v1/agenda/{fresh}/withdraw".into(),
+            payload: Payload::Json(json!({"reason": "Rút khỏi chương trình"})),
+            fresh: Fresh::Item,
+            expect: PREPARE,
+        },
         row(
             "POST",
             format!("/v1/agenda/{item}/documents"),
@@ -242,6 +249,13 @@ both!(every_endpoint_for_every_caller, |kind| async move {
             method: "DELETE",
             path: "/v1/documents/{fresh}".into(),
             payload: Payload::None,
+            fresh: Fresh::Document,
+            expect: PREPARE,
+        },
+        Row {
+            method: "POST",
+            path: "/v1/documents/{fresh}/withdraw".into(),
+            payload: Payload::Json(json!({"reason": "Rút tài liệu"})),
             fresh: Fresh::Document,
             expect: PREPARE,
         },

@@ -608,3 +608,302 @@ both!(a_closed_meeting_is_read_only, |kind| async move {
         "nothing changed"
     );
 });
+
+/// The audit rows of a meeting's withdrawals: (entity, entity id, user, reason, at).
+async fn withdrawal_rows(env: &Env, meeting: &str) -> Vec<(String, String, String, String, i64)> {
+    let m = meeting.to_owned();
+    env.state
+        .db
+        .read(move |c| {
+            let rows = c.query(
+                "SELECT entity, entity_id, user_id, reason, at FROM withdrawals WHERE meeting_id = ? ORDER BY at, entity, entity_id",
+                ecabinet_server::params![&m],
+            )?;
+            rows.iter()
+                .map(|r| Ok((r.text(0)?, r.text(1)?, r.text(2)?, r.text(3)?, r.int(4)?)))
+                .collect::<Result<Vec<_>, ecabinet_server::AppError>>()
+        })
+        .await
+        .expect("withdrawals")
+}
+
+both!(
+    a_started_meetings_item_and_document_are_withdrawn_on_the_record_not_deleted,
+    |kind| async move {
+        let w = World::new(kind).await;
+        let base = serve_in_process(&w.env).await;
+        let (m, item, doc, _, other) = prepared(&w).await;
+        let child = w.item(&m, "Mục con", Some(&other)).await;
+        let (s, b) = over_http(
+            &base,
+            &w.chair,
+            "POST",
+            &format!("/v1/meetings/{m}/start"),
+            None,
+        )
+        .await;
+        assert_eq!(s, 200, "{b}");
+        let since = w.env.all_changes(&w.member, 0).await.len();
+
+        // A member cannot withdraw anything; a reason is required.
+        let (s, b) = over_http(
+            &base,
+            &w.member,
+            "POST",
+            &format!("/v1/agenda/{other}/withdraw"),
+            Some(json!({"reason": "Không"})),
+        )
+        .await;
+        assert_eq!((s, b["code"].as_str()), (403, Some("forbidden")), "{b}");
+        for reason in ["", "   ", &"x".repeat(501)] {
+            let (s, b) = over_http(
+                &base,
+                &w.secretary,
+                "POST",
+                &format!("/v1/agenda/{other}/withdraw"),
+                Some(json!({"reason": reason})),
+            )
+            .await;
+            assert_eq!(
+                (s, b["code"].as_str()),
+                (422, Some("invalid_input")),
+                "{reason:?}: {b}"
+            );
+        }
+
+        // The item (and the one under it) is withdrawn, with who, when and why.
+        let reason = "Hồ sơ chưa đủ, trình lại phiên sau";
+        let (s, b) = over_http(
+            &base,
+            &w.secretary,
+            "POST",
+            &format!("/v1/agenda/{other}/withdraw"),
+            Some(json!({"reason": reason})),
+        )
+        .await;
+        assert_eq!(s, 200, "{b}");
+        assert_eq!(b["id"], other.as_str());
+        assert_eq!(b["withdrawn"]["reason"], reason);
+        assert_eq!(b["withdrawn"]["by_user_id"], w.secretary.user_id.as_str());
+        assert_eq!(b["withdrawn"]["at_ms"], T0);
+        let (s, b) = over_http(
+            &base,
+            &w.chair,
+            "POST",
+            &format!("/v1/agenda/{other}/withdraw"),
+            Some(json!({"reason": "lần nữa"})),
+        )
+        .await;
+        assert_eq!(
+            (s, b["code"].as_str()),
+            (409, Some("conflict")),
+            "withdrawn twice: {b}"
+        );
+
+        // The document is withdrawn by the chair; it takes no new version.
+        let (s, b) = over_http(
+            &base,
+            &w.chair,
+            "POST",
+            &format!("/v1/documents/{doc}/withdraw"),
+            Some(json!({"reason": "Thay bằng tờ trình khác"})),
+        )
+        .await;
+        assert_eq!(s, 200, "{b}");
+        assert_eq!(b["withdrawn"]["by_user_id"], w.chair.user_id.as_str());
+        assert_eq!(b["current_version"], 1, "its published version stays");
+        let (s, v) = w
+            .upload(
+                &w.secretary,
+                &doc,
+                pdf("Tờ trình mới", 1),
+                "application/pdf",
+            )
+            .await;
+        assert_eq!(
+            (s, v["code"].as_str()),
+            (StatusCode::CONFLICT, Some("conflict")),
+            "{v}"
+        );
+        // Nothing new hangs under the withdrawn item.
+        let (s, b) = over_http(
+            &base,
+            &w.secretary,
+            "POST",
+            &format!("/v1/agenda/{other}/documents"),
+            Some(json!({"title": "Thêm"})),
+        )
+        .await;
+        assert_eq!((s, b["code"].as_str()), (409, Some("conflict")), "{b}");
+        let (s, b) = over_http(
+            &base,
+            &w.secretary,
+            "POST",
+            &format!("/v1/meetings/{m}/agenda"),
+            Some(json!({"title": "Con", "parent_id": other})),
+        )
+        .await;
+        assert_eq!((s, b["code"].as_str()), (409, Some("conflict")), "{b}");
+        let (s, b) = over_http(
+            &base,
+            &w.secretary,
+            "PATCH",
+            &format!("/v1/agenda/{other}"),
+            Some(json!({"title": "Đổi tên"})),
+        )
+        .await;
+        assert_eq!((s, b["code"].as_str()), (409, Some("conflict")), "{b}");
+
+        // Every member's feed carries the marks and no tombstone.
+        let changes = w.env.all_changes(&w.member, 0).await;
+        let fresh = &changes[since..];
+        assert!(
+            !fresh.iter().any(|c| c["op"] == "delete"),
+            "{:?}",
+            kinds(fresh)
+        );
+        let last = |id: &str| {
+            fresh
+                .iter()
+                .rev()
+                .find(|c| c["id"] == id)
+                .unwrap_or_else(|| panic!("no change for {id}: {:?}", kinds(fresh)))
+                .clone()
+        };
+        for id in [&other, &child] {
+            assert_eq!(last(id)["body"]["withdrawn"]["reason"], reason, "{id}");
+        }
+        assert_eq!(
+            last(&doc)["body"]["withdrawn"]["reason"],
+            "Thay bằng tờ trình khác"
+        );
+        // The item that was not withdrawn is untouched.
+        assert!(
+            !fresh.iter().any(|c| c["id"] == item.as_str()),
+            "{:?}",
+            kinds(fresh)
+        );
+
+        // The audit keeps one row per withdrawn record.
+        let mut want = vec![
+            (
+                "agenda_item".to_owned(),
+                other.clone(),
+                w.secretary.user_id.clone(),
+                reason.to_owned(),
+                T0,
+            ),
+            (
+                "agenda_item".to_owned(),
+                child.clone(),
+                w.secretary.user_id.clone(),
+                reason.to_owned(),
+                T0,
+            ),
+            (
+                "document".to_owned(),
+                doc.clone(),
+                w.chair.user_id.clone(),
+                "Thay bằng tờ trình khác".to_owned(),
+                T0,
+            ),
+        ];
+        want.sort();
+        assert_eq!(withdrawal_rows(&w.env, &m).await, want);
+
+        // Once closed, nothing more is withdrawn.
+        let (s, b) = over_http(
+            &base,
+            &w.chair,
+            "POST",
+            &format!("/v1/meetings/{m}/close"),
+            None,
+        )
+        .await;
+        assert_eq!(s, 200, "{b}");
+        let (s, b) = over_http(
+            &base,
+            &w.secretary,
+            "POST",
+            &format!("/v1/agenda/{item}/withdraw"),
+            Some(json!({"reason": "muộn"})),
+        )
+        .await;
+        assert_eq!(
+            (s, b["code"].as_str()),
+            (409, Some("meeting_closed")),
+            "{b}"
+        );
+        assert_eq!(withdrawal_rows(&w.env, &m).await.len(), 3);
+    }
+);
+
+both!(
+    an_item_is_not_withdrawn_during_its_vote_nor_from_a_draft,
+    |kind| async move {
+        let w = World::new(kind).await;
+        let base = serve_in_process(&w.env).await;
+        let draft = w.meeting("Bản nháp").await;
+        let draft_item = w.item(&draft, "Mục nháp", None).await;
+        let (s, b) = over_http(
+            &base,
+            &w.secretary,
+            "POST",
+            &format!("/v1/agenda/{draft_item}/withdraw"),
+            Some(json!({"reason": "Không cần"})),
+        )
+        .await;
+        assert_eq!(
+            (s, b["code"].as_str()),
+            (422, Some("invalid_input")),
+            "a draft item is deleted, not withdrawn: {b}"
+        );
+
+        let (m, item, _, motion, _) = prepared(&w).await;
+        for step in [
+            format!("/v1/meetings/{m}/start"),
+            format!("/v1/motions/{motion}/open"),
+        ] {
+            let (s, b) = over_http(&base, &w.chair, "POST", &step, None).await;
+            assert_eq!(s, 200, "{step}: {b}");
+        }
+        let (s, b) = over_http(
+            &base,
+            &w.secretary,
+            "POST",
+            &format!("/v1/agenda/{item}/withdraw"),
+            Some(json!({"reason": "Rút"})),
+        )
+        .await;
+        assert_eq!((s, b["code"].as_str()), (409, Some("conflict")), "{b}");
+        assert!(
+            b["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("close it"),
+            "{b}"
+        );
+        // Once the vote is closed, the item can be withdrawn; the motion and its
+        // result stay.
+        let (s, b) = over_http(
+            &base,
+            &w.chair,
+            "POST",
+            &format!("/v1/motions/{motion}/close"),
+            None,
+        )
+        .await;
+        assert_eq!(s, 200, "{b}");
+        let (s, b) = over_http(
+            &base,
+            &w.secretary,
+            "POST",
+            &format!("/v1/agenda/{item}/withdraw"),
+            Some(json!({"reason": "Rút"})),
+        )
+        .await;
+        assert_eq!(s, 200, "{b}");
+        assert!(withdrawal_rows(&w.env, &draft).await.is_empty());
+        assert_eq!(withdrawal_rows(&w.env, &m).await.len(), 1);
+    }
+);
