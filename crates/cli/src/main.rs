@@ -21,7 +21,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use ecabinet_store::{Binding, Store, StoreConfig, StoreError, StoreState, SystemClock};
 use ecabinet_sync::{
-    enrol, EnrolRequest, Progress, ProgressSink, ServerCheck, SyncError, SyncStatus, Syncer,
+    enrol, now_ms, EnrolRequest, Progress, ProgressSink, ServerCheck, SyncError, SyncStatus, Syncer,
 };
 
 #[derive(Parser)]
@@ -566,12 +566,6 @@ fn open_content(dir: &Path) -> Result<Store> {
     let store = unlock(dir)?;
     ecabinet_sync::ensure_open(&store, now_ms())?;
     Ok(store)
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
 }
 
 /// A progress bar on a terminal, a line per document otherwise.

@@ -34,14 +34,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM};
-use ring::rand::{SecureRandom, SystemRandom};
+use ring::aead::{LessSafeKey, UnboundKey, AES_256_GCM};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use crate::error::{io_err, Result, StoreError};
 use crate::fsutil;
 use crate::keystore::{self, Keystore, SecretSlots};
+use crate::wrap::{self, random};
 
 /// Name of the key file inside the data directory.
 pub const KEY_FILE: &str = "keys.json";
@@ -368,37 +368,24 @@ fn hex_decode(s: &str, what: &'static str) -> Result<Vec<u8>> {
     crate::hex::decode(s).ok_or(StoreError::KeyFileCorrupt(what))
 }
 
-fn random<const N: usize>() -> Result<Zeroizing<[u8; N]>> {
-    let mut out = Zeroizing::new([0u8; N]);
-    SystemRandom::new()
-        .fill(out.as_mut())
-        .map_err(|_| StoreError::Crypto("rng"))?;
-    Ok(out)
-}
-
 fn derive_kek(
     pin: &str,
     salt: &[u8],
     params: KdfParams,
     device_secret: Option<&[u8; 32]>,
 ) -> Result<LessSafeKey> {
-    let p = argon2::Params::new(params.m_kib, params.t, params.p, Some(32))
-        .map_err(|_| StoreError::WeakKdfParams("rejected by Argon2"))?;
-    let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, p);
-    let mut stretched = Zeroizing::new([0u8; 32]);
-    argon
-        .hash_password_into(pin.as_bytes(), salt, stretched.as_mut())
-        .map_err(|_| StoreError::Crypto("argon2"))?;
-    let unbound = match device_secret {
-        None => UnboundKey::new(&AES_256_GCM, stretched.as_ref())
-            .map_err(|_| StoreError::Crypto("aes key"))?,
-        Some(secret) => ring::hkdf::Salt::new(ring::hkdf::HKDF_SHA256, secret)
-            .extract(stretched.as_ref())
-            .expand(&[KEK_INFO], &AES_256_GCM)
-            .map_err(|_| StoreError::Crypto("hkdf"))?
-            .into(),
-    };
-    Ok(LessSafeKey::new(unbound))
+    let stretched = wrap::stretch(pin, salt, params)?;
+    match device_secret {
+        None => wrap::aes_key(stretched.as_ref()),
+        Some(secret) => {
+            let unbound: UnboundKey = ring::hkdf::Salt::new(ring::hkdf::HKDF_SHA256, secret)
+                .extract(stretched.as_ref())
+                .expand(&[KEK_INFO], &AES_256_GCM)
+                .map_err(|_| StoreError::Crypto("hkdf"))?
+                .into();
+            Ok(LessSafeKey::new(unbound))
+        }
+    }
 }
 
 fn wrap_aad(kf: &KeyFile, salt: &[u8]) -> Vec<u8> {
@@ -435,13 +422,12 @@ fn seal_data_key(
     device_secret: Option<&[u8; 32]>,
 ) -> Result<KeyFile> {
     let salt = random::<16>()?;
-    let nonce = random::<12>()?;
     let mut kf = KeyFile {
         format: KEY_FILE_FORMAT,
         kdf: "argon2id".into(),
         params,
         salt: crate::hex::encode(salt.as_ref()),
-        nonce: crate::hex::encode(nonce.as_ref()),
+        nonce: String::new(),
         wrapped_key: String::new(),
         binding,
         store_id: store_id.to_owned(),
@@ -449,15 +435,9 @@ fn seal_data_key(
         counters: Counters::default(),
     };
     let sealing = derive_kek(pin, salt.as_ref(), params, device_secret)?;
-    let mut buf = key.to_vec();
-    sealing
-        .seal_in_place_append_tag(
-            Nonce::assume_unique_for_key(*nonce),
-            Aad::from(wrap_aad(&kf, salt.as_ref())),
-            &mut buf,
-        )
-        .map_err(|_| StoreError::Crypto("seal"))?;
-    kf.wrapped_key = crate::hex::encode(&buf);
+    let (nonce, sealed) = wrap::seal(&sealing, &wrap_aad(&kf, salt.as_ref()), key)?;
+    kf.nonce = crate::hex::encode(&nonce);
+    kf.wrapped_key = crate::hex::encode(&sealed);
     Ok(kf)
 }
 
@@ -470,24 +450,17 @@ fn unseal_data_key(
     let nonce: [u8; 12] = hex_decode(&kf.nonce, "nonce")?
         .try_into()
         .map_err(|_| StoreError::KeyFileCorrupt("nonce length"))?;
-    let mut buf = hex_decode(&kf.wrapped_key, "wrapped key")?;
+    let sealed = hex_decode(&kf.wrapped_key, "wrapped key")?;
     let opening = derive_kek(pin, &salt, kf.params, device_secret)?;
-    let opened = opening.open_in_place(
-        Nonce::assume_unique_for_key(nonce),
-        Aad::from(wrap_aad(kf, &salt)),
-        &mut buf,
-    );
-    let result = match opened {
-        Ok(plain) if plain.len() == 32 => {
+    match wrap::open(&opening, &wrap_aad(kf, &salt), nonce, &sealed) {
+        Some(plain) if plain.len() == 32 => {
             let mut key = Zeroizing::new([0u8; 32]);
-            key.copy_from_slice(plain);
-            Some(key)
+            key.copy_from_slice(&plain);
+            Ok(Some(key))
         }
-        Ok(_) => return Err(StoreError::KeyFileCorrupt("wrapped key length")),
-        Err(ring::error::Unspecified) => None,
-    };
-    zeroize::Zeroize::zeroize(&mut buf);
-    Ok(result)
+        Some(_) => Err(StoreError::KeyFileCorrupt("wrapped key length")),
+        None => Ok(None),
+    }
 }
 
 fn read_key_file(dir: &Path) -> Result<Option<KeyFile>> {

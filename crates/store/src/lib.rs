@@ -35,6 +35,7 @@ mod settings;
 #[doc(hidden)]
 pub mod testing;
 mod versions;
+pub mod wrap;
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -28,9 +28,9 @@ use ecabinet_protocol::{
     annotation_key_aad, sealed_annotation_aad, AnnotationContent, Change, EntityKind, ErrorCode,
     Hlc, OpKind, SealedAnnotation, WrappedAnnotationKey, ANNOTATION_KDF, ANNOTATION_KEY_PATH,
 };
+use ecabinet_store::wrap;
 use ecabinet_store::{Annotation, KdfParams, QueuedOp, ReceivedAnnotation, Store, StoreError};
-use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM};
-use ring::rand::{SecureRandom, SystemRandom};
+use ring::aead::LessSafeKey;
 use zeroize::Zeroizing;
 
 use crate::{Api, Session, SyncError, Syncer};
@@ -65,18 +65,12 @@ pub enum AnnotationCryptoError {
 
 type Key = Zeroizing<[u8; 32]>;
 
-fn random<const N: usize>() -> Result<[u8; N], AnnotationCryptoError> {
-    let mut out = [0u8; N];
-    SystemRandom::new()
-        .fill(&mut out)
-        .map_err(|_| AnnotationCryptoError::Crypto("system random"))?;
-    Ok(out)
+fn random<const N: usize>() -> Result<Zeroizing<[u8; N]>, AnnotationCryptoError> {
+    wrap::random::<N>().map_err(|_| AnnotationCryptoError::Crypto("system random"))
 }
 
 fn cipher(key: &[u8]) -> Result<LessSafeKey, AnnotationCryptoError> {
-    UnboundKey::new(&AES_256_GCM, key)
-        .map(LessSafeKey::new)
-        .map_err(|_| AnnotationCryptoError::Malformed("key"))
+    wrap::aes_key(key).map_err(|_| AnnotationCryptoError::Malformed("key"))
 }
 
 fn seal_bytes(
@@ -84,17 +78,7 @@ fn seal_bytes(
     aad: &[u8],
     plain: &[u8],
 ) -> Result<([u8; 12], Vec<u8>), AnnotationCryptoError> {
-    // Random nonces: a user makes far fewer than 2^32 edits under one key.
-    let nonce = random::<12>()?;
-    let mut buf = plain.to_vec();
-    cipher(key)?
-        .seal_in_place_append_tag(
-            Nonce::assume_unique_for_key(nonce),
-            Aad::from(aad),
-            &mut buf,
-        )
-        .map_err(|_| AnnotationCryptoError::Crypto("seal"))?;
-    Ok((nonce, buf))
+    wrap::seal(&cipher(key)?, aad, plain).map_err(|_| AnnotationCryptoError::Crypto("seal"))
 }
 
 fn open_bytes(
@@ -108,31 +92,14 @@ fn open_bytes(
         .ok()
         .and_then(|n| n.try_into().ok())
         .ok_or(AnnotationCryptoError::Malformed("nonce"))?;
-    let mut buf = Zeroizing::new(
-        BASE64
-            .decode(sealed_b64)
-            .map_err(|_| AnnotationCryptoError::Malformed("ciphertext"))?,
-    );
-    let n = cipher(key)?
-        .open_in_place(
-            Nonce::assume_unique_for_key(nonce),
-            Aad::from(aad),
-            buf.as_mut_slice(),
-        )
-        .map_err(|_| AnnotationCryptoError::NotAuthentic)?
-        .len();
-    buf.truncate(n);
-    Ok(buf)
+    let sealed = BASE64
+        .decode(sealed_b64)
+        .map_err(|_| AnnotationCryptoError::Malformed("ciphertext"))?;
+    wrap::open(&cipher(key)?, aad, nonce, &sealed).ok_or(AnnotationCryptoError::NotAuthentic)
 }
 
 fn derive(password: &str, salt: &[u8], kdf: KdfParams) -> Result<Key, AnnotationCryptoError> {
-    let params = argon2::Params::new(kdf.m_kib, kdf.t, kdf.p, Some(32))
-        .map_err(|_| AnnotationCryptoError::BadKdfParams)?;
-    let mut out = Zeroizing::new([0u8; 32]);
-    argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
-        .hash_password_into(password.as_bytes(), salt, out.as_mut())
-        .map_err(|_| AnnotationCryptoError::BadKdfParams)?;
-    Ok(out)
+    wrap::stretch(password, salt, kdf).map_err(|_| AnnotationCryptoError::BadKdfParams)
 }
 
 /// A new random annotation key, wrapped under `password` for `user_id`.
@@ -141,7 +108,7 @@ pub fn new_wrapped_key(
     password: &str,
     kdf: KdfParams,
 ) -> Result<(Key, WrappedAnnotationKey), AnnotationCryptoError> {
-    let key = Zeroizing::new(random::<32>()?);
+    let key = random::<32>()?;
     let key_id: String = random::<16>()?.iter().map(|b| format!("{b:02x}")).collect();
     let wrapped = wrap_key(user_id, &key_id, password, &key, kdf)?;
     Ok((key, wrapped))
@@ -157,7 +124,7 @@ pub fn wrap_key(
     kdf: KdfParams,
 ) -> Result<WrappedAnnotationKey, AnnotationCryptoError> {
     let salt = random::<16>()?;
-    let kek = derive(password, &salt, kdf)?;
+    let kek = derive(password, salt.as_ref(), kdf)?;
     let (nonce, sealed) = seal_bytes(kek.as_ref(), &annotation_key_aad(user_id, key_id), key)?;
     Ok(WrappedAnnotationKey {
         key_id: key_id.to_owned(),
@@ -165,7 +132,7 @@ pub fn wrap_key(
         m_kib: kdf.m_kib,
         t: kdf.t,
         p: kdf.p,
-        salt: BASE64.encode(salt),
+        salt: BASE64.encode(salt.as_ref()),
         nonce: BASE64.encode(nonce),
         wrapped_key: BASE64.encode(sealed),
     })

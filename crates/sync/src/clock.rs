@@ -7,10 +7,11 @@
 //! its offset from the server's time, and ballots carry that offset.
 
 /// Milliseconds since the Unix epoch by the device clock; 0 if the clock is
-/// set before 1970.
-pub(crate) fn now_ms() -> i64 {
+/// set before 1970. The one reading of the device clock for the client side:
+/// the headless client and the app's shell call it too.
+pub fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
         .unwrap_or(0)
 }

@@ -47,6 +47,7 @@ pub use annotations::{
     delete_annotation, record_annotation, AnnotationCryptoError, AnnotationEdit, RecordedAnnotation,
 };
 pub use api::Api;
+pub use clock::now_ms;
 pub use documents::{
     current_version_to_open, version_to_open, DocumentOutcome, DocumentsReport, Progress,
     ProgressSink,
