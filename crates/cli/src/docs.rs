@@ -93,19 +93,39 @@ pub fn render(store: &Store, doc_id: &str, page: u32, dpi: f32, out: &Path) -> R
     Ok(())
 }
 
-pub fn search(store: &Store, query: &str) -> Result<Value> {
+/// What `search` found, and the documents it could not search.
+pub struct SearchOutcome {
+    pub hits: Value,
+    /// (document id, title, why): each unreadable document is reported by
+    /// name and skipped; the others are searched.
+    pub skipped: Vec<(String, String, String)>,
+}
+
+pub fn search(store: &Store, query: &str) -> Result<SearchOutcome> {
     let engine = engine()?;
     let mut index = SearchIndex::new();
     let mut titles = std::collections::HashMap::new();
+    let mut skipped = Vec::new();
     for meeting in store.meetings(None)? {
         for (doc_id, body) in store.documents(&meeting.id)? {
-            let Ok(v) = current_version(store, &doc_id) else {
-                continue;
-            };
-            let (reader, _) = store.checked_blob_reader(&v.sha256)?;
-            let text = engine.text_of(reader, &format!("{doc_id}@{}", v.version))?;
-            index.add_document(&doc_id, text);
-            titles.insert(doc_id, body.get("title").cloned().unwrap_or(Value::Null));
+            let title = body.get("title").cloned().unwrap_or(Value::Null);
+            // One bad document (no pages, a password, damaged, tampered
+            // with, not downloaded) is reported and the others searched.
+            let text = current_version(store, &doc_id).and_then(|v| {
+                let (reader, _) = store.checked_blob_reader(&v.sha256)?;
+                Ok(engine.text_of(reader, &format!("{doc_id}@{}", v.version))?)
+            });
+            match text {
+                Ok(text) => {
+                    index.add_document(&doc_id, text);
+                    titles.insert(doc_id, title);
+                }
+                Err(e) => skipped.push((
+                    doc_id,
+                    title.as_str().unwrap_or_default().to_owned(),
+                    format!("{e:#}"),
+                )),
+            }
         }
     }
     let hits: Vec<Value> = index
@@ -121,7 +141,10 @@ pub fn search(store: &Store, query: &str) -> Result<Value> {
             })
         })
         .collect();
-    Ok(Value::Array(hits))
+    Ok(SearchOutcome {
+        hits: Value::Array(hits),
+        skipped,
+    })
 }
 
 /// The kinds the command line can make.

@@ -101,6 +101,8 @@ enum Command {
         out: PathBuf,
     },
     /// Search every cached document (offline; "quyet dinh" also finds "quyết định").
+    /// A document that cannot be read (no pages, a password, damaged, not
+    /// downloaded) is named on standard error and the others are searched.
     Search {
         query: String,
         #[arg(long)]
@@ -343,7 +345,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Search { query, json } => {
             let store = open_content(&dir)?;
-            let hits = docs::search(&store, &query)?;
+            let docs::SearchOutcome { hits, skipped } = docs::search(&store, &query)?;
+            for (id, title, why) in &skipped {
+                eprintln!("not searched: «{title}» ({id}): {why}");
+            }
             if json {
                 println!("{}", serde_json::to_string_pretty(&hits)?);
             } else {

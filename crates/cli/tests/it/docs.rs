@@ -228,3 +228,168 @@ async fn document_commands_refuse_bad_input_clearly() -> Result<()> {
     }
     Ok(())
 }
+
+/// A well-formed PDF (catalog, empty page tree, cross-reference table)
+/// with no page at all.
+fn zero_page_pdf() -> Vec<u8> {
+    let mut out = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for body in [
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "<< /Type /Pages /Kids [] /Count 0 >>",
+    ] {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", offsets.len()).as_bytes());
+    }
+    let xref = out.len();
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", offsets.len() + 1).as_bytes(),
+    );
+    for o in &offsets {
+        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            offsets.len() + 1
+        )
+        .as_bytes(),
+    );
+    out
+}
+
+/// Three PDFs members cannot open, as a server without an upload check
+/// accepts them: no pages, a password, damaged between a good header and
+/// end marker. Returns their titles.
+async fn publish_unreadable_documents(server: &TestServer) -> Result<Vec<&'static str>> {
+    let secretary = server.client("secretary").await?;
+    let changes = secretary.get("/v1/changes?since=0&limit=1000").await?;
+    let changes = changes["changes"].as_array().context("changes")?;
+    let meeting = changes
+        .iter()
+        .find(|c| c["entity"] == "meeting" && c["body"]["status"] == "published")
+        .and_then(|c| c["id"].as_str())
+        .context("a published meeting")?
+        .to_owned();
+    let item = changes
+        .iter()
+        .find(|c| c["entity"] == "agenda_item" && c["body"]["meeting_id"] == meeting.as_str())
+        .and_then(|c| c["id"].as_str())
+        .context("an agenda item")?
+        .to_owned();
+
+    let no_pages = zero_page_pdf();
+    let mut damaged = b"%PDF-1.7\n".to_vec();
+    damaged.extend((0..4000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8));
+    damaged.extend_from_slice(b"\n%%EOF\n");
+    let tmp = tempfile::tempdir()?;
+    let plain = tmp.path().join("plain.pdf");
+    let locked = tmp.path().join("locked.pdf");
+    std::fs::write(&plain, ecabinet_tests::pdf_of_size(2_000, 7))?;
+    let status = std::process::Command::new("qpdf")
+        .args(["--encrypt", "mat-khau", "chu-so-huu", "256", "--"])
+        .arg(&plain)
+        .arg(&locked)
+        .status()
+        .context("qpdf (scripts/setup installs it)")?;
+    assert!(status.success());
+    let bad = [
+        ("Tài liệu không có trang", no_pages),
+        ("Tài liệu có mật khẩu", std::fs::read(&locked)?),
+        ("Tài liệu bị hỏng", damaged),
+    ];
+    for (title, pdf) in &bad {
+        let doc = secretary
+            .post(
+                &format!("/v1/agenda/{item}/documents"),
+                serde_json::json!({ "title": title }),
+            )
+            .await?;
+        secretary
+            .upload_pdf(doc["id"].as_str().context("doc id")?, pdf.clone())
+            .await?;
+    }
+    secretary
+        .post(&format!("/v1/meetings/{meeting}/publish"), Value::Null)
+        .await?;
+    Ok(bad.iter().map(|(t, _)| *t).collect())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_unreadable_document_never_stops_search_list_or_export_of_the_others() -> Result<()> {
+    let server = TestServer::start().await?;
+    let bad = publish_unreadable_documents(&server).await?;
+    let dir = tempfile::tempdir()?;
+    enrolled_and_synced(&server, dir.path()).await?;
+    let pin = [("ECABINET_PIN", PIN)];
+
+    // Search finds the good documents' text and names each bad document.
+    let out = ecabinet(
+        dir.path(),
+        &["search", "ke hoach dau tu cong", "--json"],
+        &pin,
+    )
+    .await?;
+    assert!(out.status.success(), "{}", text(&out));
+    let hits: Value = serde_json::from_slice(&out.stdout)?;
+    assert!(
+        hits.as_array().is_some_and(|h| !h.is_empty()),
+        "{}",
+        text(&out)
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    // Each by name, with its own reason.
+    for (title, reason) in bad
+        .iter()
+        .zip(["no pages", "password", "not a readable PDF"])
+    {
+        assert!(
+            err.lines()
+                .any(|l| l.starts_with("not searched:") && l.contains(title) && l.contains(reason)),
+            "{title} not reported with «{reason}»: {err}"
+        );
+    }
+    assert_eq!(err.lines().count(), bad.len(), "only the bad ones: {err}");
+
+    // The list shows every document, the bad ones too.
+    let docs = json(dir.path(), &["documents", "--json"]).await?;
+    let docs = docs.as_array().context("array")?;
+    for title in &bad {
+        assert!(docs.iter().any(|d| d["title"] == *title), "{title} listed");
+    }
+    // A good document still exports; a bad one fails alone, by its reason.
+    let good = docs
+        .iter()
+        .find(|d| !bad.iter().any(|t| d["title"] == *t))
+        .and_then(|d| d["id"].as_str())
+        .context("a good document")?;
+    let exported = dir.path().join("good.pdf");
+    let out = ecabinet(
+        dir.path(),
+        &["export", good, exported.to_str().context("path")?],
+        &pin,
+    )
+    .await?;
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(std::fs::read(&exported)?.starts_with(b"%PDF-"));
+    let damaged = docs
+        .iter()
+        .find(|d| d["title"] == bad[2])
+        .and_then(|d| d["id"].as_str())
+        .context("the damaged document")?;
+    let never = dir.path().join("never-written.pdf");
+    let out = ecabinet(
+        dir.path(),
+        &["export", damaged, never.to_str().context("path")?],
+        &pin,
+    )
+    .await?;
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not a readable PDF"),
+        "{}",
+        text(&out)
+    );
+    assert!(!never.exists(), "no file for a failed export");
+    Ok(())
+}
