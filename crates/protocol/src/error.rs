@@ -18,6 +18,10 @@ pub enum ErrorCode {
     InvalidInput,
     /// 422: an upload declared as PDF whose bytes are not a PDF.
     NotPdf,
+    /// 422: a PDF that members could not open (password-protected, no pages,
+    /// damaged beyond repair, or not checkable within the server's limits);
+    /// the message says which, in Vietnamese and English.
+    UnreadablePdf,
     /// 416: a `Range` outside the blob.
     RangeNotSatisfiable,
     /// 503: the database or blob store cannot be reached.
@@ -60,7 +64,7 @@ impl ErrorCode {
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::UnsupportedMediaType => 415,
             ErrorCode::RangeNotSatisfiable => 416,
-            ErrorCode::InvalidInput | ErrorCode::NotPdf => 422,
+            ErrorCode::InvalidInput | ErrorCode::NotPdf | ErrorCode::UnreadablePdf => 422,
             ErrorCode::RateLimited => 429,
             ErrorCode::Internal => 500,
             ErrorCode::Unavailable => 503,

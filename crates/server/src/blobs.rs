@@ -188,6 +188,11 @@ impl Received {
     pub fn edges(&self) -> &[u8] {
         &self.edges
     }
+
+    /// The received file, until it is stored.
+    pub fn path(&self) -> &Path {
+        &self.temp.path
+    }
 }
 
 fn hex(bytes: &[u8]) -> String {

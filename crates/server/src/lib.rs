@@ -17,6 +17,7 @@ pub mod clock;
 pub mod db;
 pub mod enrol_codes;
 pub mod error;
+pub mod pdf_check;
 pub mod records;
 pub mod routes;
 pub mod seed;
@@ -57,6 +58,8 @@ pub struct Config {
     /// PEM CA certificate(s) trusted, besides the system's roots, for a
     /// PostgreSQL URL with `sslmode=require`.
     pub database_ca_cert: Option<std::path::PathBuf>,
+    /// How uploaded PDFs are checked before they are accepted.
+    pub pdf_check: pdf_check::PdfCheck,
 }
 
 impl Default for Config {
@@ -68,6 +71,7 @@ impl Default for Config {
             offline_lease_hours: None,
             trust_forwarded_for: false,
             database_ca_cert: None,
+            pdf_check: pdf_check::PdfCheck::default(),
         }
     }
 }

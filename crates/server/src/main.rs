@@ -66,6 +66,15 @@ enum Command {
         /// hours without a successful sync (default: no lease).
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
         offline_lease_hours: Option<u32>,
+        /// The program that checks each uploaded PDF in a process of its own
+        /// (default: `ecabinet-pdfcheck` beside this server, or
+        /// `$ECABINET_PDF_CHECKER`). The server does not start without it.
+        #[arg(long, value_name = "PATH")]
+        pdf_checker: Option<PathBuf>,
+        /// Seconds one upload check may take before it is killed and the
+        /// upload refused.
+        #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+        pdf_check_timeout_secs: u64,
     },
     /// Create the Vietnamese demo committee; prints accounts and passwords as JSON.
     SeedDemo {
@@ -253,6 +262,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             tls_cert,
             tls_key,
             behind_tls_proxy,
+            pdf_checker,
+            pdf_check_timeout_secs,
         } => {
             // Check the transport before opening anything, so a refused
             // start changes nothing on disk.
@@ -268,10 +279,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             {
                 return Err(anyhow!(tls::plain_http_refused(&listen)));
             }
+            let pdf_check = ecabinet_server::pdf_check::PdfCheck {
+                checker: pdf_checker,
+                timeout: std::time::Duration::from_secs(pdf_check_timeout_secs),
+                ..Default::default()
+            };
+            // Without its upload check the server would accept PDFs members
+            // cannot open: refuse to start instead.
+            let checker = pdf_check.resolve().map_err(|why| anyhow!(why))?;
             let config = Config {
                 max_upload_bytes,
                 offline_lease_hours,
                 trust_forwarded_for: behind_tls_proxy,
+                pdf_check: ecabinet_server::pdf_check::PdfCheck {
+                    checker: Some(checker),
+                    ..pdf_check
+                },
                 ..Config::default()
             };
             let state = state_of(&store, blob_store.as_deref(), config).await?;

@@ -258,8 +258,8 @@ fn zero_page_pdf() -> Vec<u8> {
     out
 }
 
-/// Three PDFs members cannot open, as a server without an upload check
-/// accepts them: no pages, a password, damaged between a good header and
+/// Three PDFs members cannot open, as a server that did not check uploads
+/// accepted them: no pages, a password, damaged between a good header and
 /// end marker. Returns their titles.
 async fn publish_unreadable_documents(server: &TestServer) -> Result<Vec<&'static str>> {
     let secretary = server.client("secretary").await?;
@@ -317,7 +317,24 @@ async fn publish_unreadable_documents(server: &TestServer) -> Result<Vec<&'stati
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_unreadable_document_never_stops_search_list_or_export_of_the_others() -> Result<()> {
-    let server = TestServer::start().await?;
+    // Documents a server published before it checked uploads (or that a
+    // member's PDFium reads differently): that server's check says yes to
+    // everything.
+    let tmp = tempfile::tempdir()?;
+    let accept_all = tmp.path().join("accept-all");
+    std::fs::write(&accept_all, "#!/bin/sh\necho '{\"ok\":true,\"pages\":1}'\n")?;
+    std::fs::set_permissions(
+        &accept_all,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )?;
+    let server = TestServer::start_with(ecabinet_server::Config {
+        pdf_check: ecabinet_server::pdf_check::PdfCheck {
+            checker: Some(accept_all),
+            ..Default::default()
+        },
+        ..Default::default()
+    })
+    .await?;
     let bad = publish_unreadable_documents(&server).await?;
     let dir = tempfile::tempdir()?;
     enrolled_and_synced(&server, dir.path()).await?;

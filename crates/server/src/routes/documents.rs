@@ -225,9 +225,11 @@ pub async fn upload_version(
     if !looks_like_pdf(received.edges()) {
         return Err(AppError::new(
             ErrorCode::NotPdf,
-            "the upload is not a complete PDF file",
+            "Tệp tải lên không phải là một tệp PDF hoàn chỉnh. / The upload is not a complete PDF file.",
         ));
     }
+    // Members must be able to open it: checked in a process of its own.
+    state.config.pdf_check.check(received.path()).await?;
     let (sha, size) = (received.sha256.clone(), received.size);
     state.blobs.put_file(received).await?;
     let now = state.now();

@@ -601,18 +601,55 @@ pub async fn serve_in_process(env: &Env) -> String {
     format!("http://{addr}")
 }
 
-/// A PDF of at least `size` bytes: a header, a long comment, and the end
-/// marker (enough for the server's format check).
+/// A real one-page PDF of exactly `size` bytes (at least about 400): the
+/// page objects after comment lines of filler, so the upload check opens it.
 pub fn padded_pdf(size: usize) -> Vec<u8> {
-    let mut b = b"%PDF-1.7\n%".to_vec();
-    let tail = b"\n%%EOF\n";
-    let mut i = 0u8;
-    while b.len() + tail.len() < size {
-        b.push(b'a' + i % 26);
-        i = i.wrapping_add(1);
+    let build = |filler: usize| {
+        let mut out = b"%PDF-1.7\n".to_vec();
+        let mut left = filler;
+        let mut i = 0u8;
+        while left > 0 {
+            // A comment line of `line` bytes (a lone newline for one byte).
+            let line = left.min(80);
+            if line > 1 {
+                out.push(b'%');
+                for _ in 2..line {
+                    out.push(b'a' + i % 26);
+                    i = i.wrapping_add(1);
+                }
+            }
+            out.push(b'\n');
+            left -= line;
+        }
+        let mut offsets = Vec::new();
+        for body in [
+            "<< /Type /Catalog /Pages 2 0 R >>",
+            "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>",
+        ] {
+            offsets.push(out.len());
+            out.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", offsets.len()).as_bytes());
+        }
+        let xref = out.len();
+        out.extend_from_slice(b"xref\n0 4\n0000000000 65535 f \n");
+        for o in &offsets {
+            out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+        }
+        out.extend_from_slice(
+            format!("trailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n").as_bytes(),
+        );
+        out
+    };
+    let mut filler = size.saturating_sub(build(0).len());
+    loop {
+        let pdf = build(filler);
+        match pdf.len().cmp(&size) {
+            std::cmp::Ordering::Equal => return pdf,
+            std::cmp::Ordering::Less => filler += size - pdf.len(),
+            std::cmp::Ordering::Greater if filler > 0 => filler -= 1,
+            std::cmp::Ordering::Greater => return pdf,
+        }
     }
-    b.extend_from_slice(tail);
-    b
 }
 
 /// Every file under `dir` (recursively), as paths relative to it.

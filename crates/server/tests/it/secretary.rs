@@ -907,3 +907,220 @@ both!(
         assert_eq!(withdrawal_rows(&w.env, &m).await.len(), 1);
     }
 );
+
+/// The same page, protected with a password by qpdf.
+fn password_protected_pdf() -> Vec<u8> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (plain, locked) = (dir.path().join("plain.pdf"), dir.path().join("locked.pdf"));
+    std::fs::write(&plain, padded_pdf(2_000)).expect("write");
+    let ok = std::process::Command::new("qpdf")
+        .args(["--encrypt", "mat-khau", "chu-so-huu", "256", "--"])
+        .arg(&plain)
+        .arg(&locked)
+        .status()
+        .expect("qpdf (scripts/setup installs it)")
+        .success();
+    assert!(ok);
+    std::fs::read(&locked).expect("read")
+}
+
+/// A catalog and an empty page tree: a well-formed PDF with no page.
+fn zero_page_pdf() -> Vec<u8> {
+    let head = "%PDF-1.4\n";
+    let o1 = "1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n";
+    let o2 = "2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n";
+    let xref = head.len() + o1.len() + o2.len();
+    format!(
+        "{head}{o1}{o2}xref\n0 3\n0000000000 65535 f \n{:010} 00000 n \n{:010} 00000 n \ntrailer\n<< /Size 3 /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+        head.len(),
+        head.len() + o1.len()
+    )
+    .into_bytes()
+}
+
+both!(
+    a_pdf_members_could_not_open_is_refused_at_upload_with_the_reason,
+    |kind| async move {
+        let w = World::new(kind).await;
+        let m = w.meeting("Phiên họp").await;
+        let item = w.item(&m, "Mục", None).await;
+        let doc = w.document(&item, "Tờ trình").await;
+        let mut damaged = b"%PDF-1.7\n".to_vec();
+        damaged.extend((0..5_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 11) as u8));
+        damaged.extend_from_slice(b"\n%%EOF\n");
+        let cases = [
+            (
+                "password",
+                password_protected_pdf(),
+                "unreadable_pdf",
+                ["mật khẩu", "password-protected"],
+            ),
+            (
+                "no pages",
+                zero_page_pdf(),
+                "unreadable_pdf",
+                ["không có trang", "no pages"],
+            ),
+            (
+                "damaged",
+                damaged,
+                "unreadable_pdf",
+                ["bị hỏng", "damaged beyond repair"],
+            ),
+            (
+                "not a PDF",
+                b"PK\x03\x04 a Word file".to_vec(),
+                "not_pdf",
+                ["không phải", "not a complete PDF"],
+            ),
+        ];
+        for (what, bytes, code, [vi, en]) in cases {
+            let (s, b) = w.upload(&w.secretary, &doc, bytes, "application/pdf").await;
+            assert_eq!(
+                (s, b["code"].as_str()),
+                (StatusCode::UNPROCESSABLE_ENTITY, Some(code)),
+                "{what}: {b}"
+            );
+            let message = b["message"].as_str().unwrap_or_default();
+            assert!(
+                message.contains(vi) && message.contains(en),
+                "{what}: {message}"
+            );
+        }
+        // Nothing of them was kept: the first good upload is version 1.
+        let (s, v) = w
+            .upload(&w.secretary, &doc, padded_pdf(3_000), "application/pdf")
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        assert_eq!(v["version"], 1);
+        let published = w.publish(&m).await;
+        assert_eq!(
+            published["published_versions"].as_array().map(Vec::len),
+            Some(1),
+            "{published}"
+        );
+    }
+);
+
+both!(
+    a_check_that_reaches_no_verdict_refuses_the_upload_and_the_server_goes_on,
+    |kind| async move {
+        let dir = tempfile::tempdir().expect("tempdir");
+        // A checker that never answers, killed at the deadline.
+        let hanging = dir.path().join("hanging-check");
+        std::fs::write(&hanging, "#!/bin/sh\nexec sleep 30\n").expect("write");
+        std::fs::set_permissions(
+            &hanging,
+            std::os::unix::fs::PermissionsExt::from_mode(0o755),
+        )
+        .expect("chmod");
+        let real = ecabinet_server::pdf_check::find_checker().expect("ecabinet-pdfcheck is built");
+        let configs = [
+            (
+                "hangs",
+                ecabinet_server::pdf_check::PdfCheck {
+                    checker: Some(hanging),
+                    timeout: std::time::Duration::from_millis(300),
+                    ..Default::default()
+                },
+            ),
+            (
+                // 12 MiB of address space: PDFium cannot even be loaded.
+                "out of memory",
+                ecabinet_server::pdf_check::PdfCheck {
+                    checker: Some(real),
+                    max_memory_mib: 12,
+                    ..Default::default()
+                },
+            ),
+        ];
+        for (what, pdf_check) in configs {
+            let env = Env::with_config(
+                kind,
+                ecabinet_server::Config {
+                    pdf_check,
+                    ..Default::default()
+                },
+            )
+            .await;
+            let w = World::on(env).await;
+            let m = w.meeting("Phiên họp").await;
+            let item = w.item(&m, "Mục", None).await;
+            let doc = w.document(&item, "Tờ trình").await;
+            let started = std::time::Instant::now();
+            let (s, b) = w
+                .upload(&w.secretary, &doc, padded_pdf(3_000), "application/pdf")
+                .await;
+            assert_eq!(
+                (s, b["code"].as_str()),
+                (StatusCode::UNPROCESSABLE_ENTITY, Some("unreadable_pdf")),
+                "{what}: {b}"
+            );
+            assert!(
+                b["message"].as_str().unwrap_or_default().contains("limits"),
+                "{what}: {b}"
+            );
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(10),
+                "{what}: {:?}",
+                started.elapsed()
+            );
+            // The server itself is unharmed.
+            let (s, _) = w.env.call("GET", "/v1/me", Some(&w.secretary), None).await;
+            assert_eq!(s, StatusCode::OK, "{what}");
+        }
+
+        // Without a checker the upload is refused as unavailable, and the
+        // path stays in the server's log, out of the answer.
+        let env = Env::with_config(
+            kind,
+            ecabinet_server::Config {
+                pdf_check: ecabinet_server::pdf_check::PdfCheck {
+                    checker: Some("/nonexistent/ecabinet-pdfcheck".into()),
+                    ..Default::default()
+                },
+                ..Default::default()
+            },
+        )
+        .await;
+        let w = World::on(env).await;
+        let m = w.meeting("Phiên họp").await;
+        let item = w.item(&m, "Mục", None).await;
+        let doc = w.document(&item, "Tờ trình").await;
+        let (s, b) = w
+            .upload(&w.secretary, &doc, padded_pdf(3_000), "application/pdf")
+            .await;
+        assert_eq!(
+            (s, b["code"].as_str()),
+            (StatusCode::SERVICE_UNAVAILABLE, Some("unavailable")),
+            "{b}"
+        );
+        assert!(
+            !b["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("nonexistent"),
+            "{b}"
+        );
+    }
+);
+
+#[test]
+fn serve_does_not_start_without_its_upload_check() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().to_str().expect("path");
+    let (ok, _, err) = run_cli(&[
+        "serve",
+        "--data-dir",
+        data,
+        "--listen",
+        "127.0.0.1:0",
+        "--pdf-checker",
+        "/nonexistent/ecabinet-pdfcheck",
+    ]);
+    assert!(!ok);
+    assert!(
+        err.contains("--pdf-checker") && err.contains("does not exist"),
+        "{err}"
+    );
+}

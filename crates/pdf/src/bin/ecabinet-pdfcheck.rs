@@ -1,0 +1,106 @@
+//! `ecabinet-pdfcheck FILE`: can members open this PDF? The sync server runs
+//! this on every uploaded document version before accepting it, in a process
+//! of its own so that a hostile file can take down only this process: its
+//! address space and CPU time are capped here (`--max-memory-mib`,
+//! `--max-cpu-secs`) and the server kills it after a wall-clock deadline.
+//!
+//! Prints one JSON line and exits 0 when it reached a verdict:
+//! `{"ok":true,"pages":N}`, or `{"ok":false,"reason":R,"detail":"…"}` with
+//! R one of `password`, `unsupported_security`, `no_pages`, `damaged`,
+//! `empty`. Any other exit (a crash, a limit hit, a usage error) means "no
+//! verdict", which the server treats as a refusal.
+
+use std::process::ExitCode;
+
+use ecabinet_pdf::{PdfEngine, PdfError};
+
+fn main() -> ExitCode {
+    let mut args = std::env::args().skip(1);
+    let mut file = None;
+    let mut memory_mib: u64 = 1536;
+    let mut cpu_secs: u64 = 30;
+    while let Some(a) = args.next() {
+        let number = |v: Option<String>| v.and_then(|v| v.parse::<u64>().ok());
+        match a.as_str() {
+            "--max-memory-mib" => match number(args.next()) {
+                Some(n) => memory_mib = n,
+                None => return usage("--max-memory-mib needs a number"),
+            },
+            "--max-cpu-secs" => match number(args.next()) {
+                Some(n) => cpu_secs = n,
+                None => return usage("--max-cpu-secs needs a number"),
+            },
+            _ if file.is_none() && !a.starts_with("--") => file = Some(a),
+            _ => return usage(&format!("unexpected argument {a:?}")),
+        }
+    }
+    let Some(file) = file else {
+        return usage("give the PDF file to check");
+    };
+    if let Err(e) = limit(memory_mib, cpu_secs) {
+        eprintln!("ecabinet-pdfcheck: cannot set the resource limits: {e}");
+        return ExitCode::from(3);
+    }
+    let source = match std::fs::File::open(&file) {
+        Ok(f) => std::io::BufReader::new(f),
+        Err(e) => {
+            eprintln!("ecabinet-pdfcheck: cannot read {file}: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let engine = match PdfEngine::start(Default::default()) {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("ecabinet-pdfcheck: {e}");
+            return ExitCode::from(3);
+        }
+    };
+    let verdict = match engine.open_reader(source, "upload") {
+        Ok(doc) => serde_json::json!({"ok": true, "pages": doc.pages.len()}),
+        Err(e) => {
+            let reason = match e {
+                PdfError::PasswordProtected => "password",
+                PdfError::UnsupportedSecurity => "unsupported_security",
+                PdfError::NoPages => "no_pages",
+                PdfError::Empty => "empty",
+                PdfError::Malformed => "damaged",
+                other => {
+                    // The engine itself failed (no library, a stopped
+                    // thread): no verdict about the file.
+                    eprintln!("ecabinet-pdfcheck: {other}");
+                    return ExitCode::from(3);
+                }
+            };
+            serde_json::json!({"ok": false, "reason": reason, "detail": e.to_string()})
+        }
+    };
+    println!("{verdict}");
+    ExitCode::SUCCESS
+}
+
+fn usage(why: &str) -> ExitCode {
+    eprintln!(
+        "ecabinet-pdfcheck: {why}\nusage: ecabinet-pdfcheck [--max-memory-mib N] [--max-cpu-secs N] FILE"
+    );
+    ExitCode::from(2)
+}
+
+/// Caps this process's address space and CPU time: past them the kernel
+/// refuses the allocation or ends the process, and the server sees no verdict.
+#[cfg(unix)]
+fn limit(memory_mib: u64, cpu_secs: u64) -> std::io::Result<()> {
+    use rustix::process::{setrlimit, Resource, Rlimit};
+    let cap = |n: u64| Rlimit {
+        current: Some(n),
+        maximum: Some(n),
+    };
+    setrlimit(Resource::As, cap(memory_mib.saturating_mul(1024 * 1024)))?;
+    setrlimit(Resource::Cpu, cap(cpu_secs))?;
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn limit(_memory_mib: u64, _cpu_secs: u64) -> std::io::Result<()> {
+    // Windows has no rlimits; the server's wall-clock deadline still applies.
+    Ok(())
+}

@@ -1,0 +1,166 @@
+//! The upload check: can members open this PDF? The secretary learns it when
+//! attaching the file, not every member in the meeting.
+//!
+//! PDFium does not run in the server. Each uploaded version is handed to
+//! `ecabinet-pdfcheck` (built from `crates/pdf`) in a process of its own,
+//! which caps its own address space and CPU time; the server adds a
+//! wall-clock deadline and kills it past that. A hostile file can crash or
+//! exhaust only that process, and a check that reaches no verdict refuses
+//! the upload: the check fails closed.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use ecabinet_protocol::ErrorCode;
+use serde::Deserialize;
+
+use crate::AppError;
+
+/// The checker's file name.
+pub const CHECKER: &str = "ecabinet-pdfcheck";
+
+/// How a PDF is checked: by which program, within which limits.
+#[derive(Debug, Clone)]
+pub struct PdfCheck {
+    /// `None`: looked up with [`find_checker`] at each check.
+    pub checker: Option<PathBuf>,
+    /// Wall-clock deadline for one check.
+    pub timeout: Duration,
+    /// The checker's address-space cap.
+    pub max_memory_mib: u64,
+    /// The checker's CPU-time cap.
+    pub max_cpu_secs: u64,
+}
+
+impl Default for PdfCheck {
+    fn default() -> Self {
+        PdfCheck {
+            checker: None,
+            timeout: Duration::from_secs(60),
+            max_memory_mib: 1536,
+            max_cpu_secs: 45,
+        }
+    }
+}
+
+/// Where the checker is: `$ECABINET_PDF_CHECKER`, else beside the running
+/// program, else one folder up (a test binary in `target/*/deps`).
+pub fn find_checker() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("ECABINET_PDF_CHECKER") {
+        return Some(PathBuf::from(p));
+    }
+    let exe = std::env::current_exe().ok()?;
+    let dir = exe.parent()?;
+    let found = [Some(dir), dir.parent()]
+        .into_iter()
+        .flatten()
+        .map(|d| d.join(CHECKER))
+        .find(|p| p.is_file());
+    found
+}
+
+/// The checker's verdict line.
+#[derive(Debug, Deserialize)]
+struct Verdict {
+    ok: bool,
+    pages: Option<u64>,
+    reason: Option<String>,
+}
+
+impl PdfCheck {
+    /// The checker this server uses, or an error that says how to install it.
+    pub fn resolve(&self) -> Result<PathBuf, String> {
+        match &self.checker {
+            Some(p) if p.is_file() => Ok(p.clone()),
+            Some(p) => Err(format!(
+                "the PDF checker {} does not exist; install {CHECKER} or give --pdf-checker PATH",
+                p.display()
+            )),
+            None => find_checker().ok_or_else(|| {
+                format!(
+                    "{CHECKER} was not found beside the server; install it there, or give \
+                     --pdf-checker PATH or ECABINET_PDF_CHECKER"
+                )
+            }),
+        }
+    }
+
+    /// Checks the PDF at `file`: its page count, or the refusal to answer.
+    pub async fn check(&self, file: &Path) -> Result<u64, AppError> {
+        let checker = self
+            .resolve()
+            .map_err(|why| AppError::logged(ErrorCode::Unavailable, UNAVAILABLE, &why))?;
+        let child = tokio::process::Command::new(&checker)
+            .arg("--max-memory-mib")
+            .arg(self.max_memory_mib.to_string())
+            .arg("--max-cpu-secs")
+            .arg(self.max_cpu_secs.to_string())
+            .arg(file)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| {
+                let why = format!("cannot start {}: {e}", checker.display());
+                AppError::logged(ErrorCode::Unavailable, UNAVAILABLE, &why)
+            })?;
+        let out = match tokio::time::timeout(self.timeout, child.wait_with_output()).await {
+            // Dropping the future kills the child (`kill_on_drop`).
+            Err(_) => {
+                eprintln!(
+                    "ecabinet-server: a PDF check passed its {:?} deadline and was killed",
+                    self.timeout
+                );
+                return Err(unreadable(NO_VERDICT));
+            }
+            Ok(Err(e)) => {
+                eprintln!("ecabinet-server: a PDF check failed to run: {e}");
+                return Err(unreadable(NO_VERDICT));
+            }
+            Ok(Ok(out)) => out,
+        };
+        let verdict = std::str::from_utf8(&out.stdout)
+            .ok()
+            .and_then(|s| s.lines().last())
+            .and_then(|l| serde_json::from_str::<Verdict>(l).ok());
+        match verdict {
+            Some(v) if out.status.success() && v.ok => Ok(v.pages.unwrap_or(0)),
+            Some(v) if out.status.success() => {
+                Err(unreadable(match v.reason.as_deref().unwrap_or_default() {
+                    "password" => PASSWORD,
+                    "unsupported_security" => UNSUPPORTED_SECURITY,
+                    "no_pages" | "empty" => NO_PAGES,
+                    _ => DAMAGED,
+                }))
+            }
+            _ => {
+                eprintln!(
+                    "ecabinet-server: a PDF check reached no verdict ({}): {}",
+                    out.status,
+                    String::from_utf8_lossy(&out.stderr).trim()
+                );
+                Err(unreadable(NO_VERDICT))
+            }
+        }
+    }
+}
+
+const UNAVAILABLE: &str =
+    "the server cannot check uploaded PDFs at the moment; tell the administrator";
+
+// Each refusal in Vietnamese, then English: the secretary reads it as it is
+// in the app and in scripts.
+const PASSWORD: &str = "Tệp PDF có mật khẩu nên thành viên không mở được: hãy lưu lại không đặt mật khẩu rồi đính kèm lại. \
+     / The PDF is password-protected, so members could not open it: save it without a password and attach it again.";
+const UNSUPPORTED_SECURITY: &str = "Tệp PDF dùng kiểu bảo vệ mà máy của thành viên không mở được: hãy lưu lại không bảo vệ. \
+     / The PDF uses a protection members' devices cannot open: save it without protection and attach it again.";
+const NO_PAGES: &str = "Tệp PDF không có trang nào. / The PDF has no pages.";
+const DAMAGED: &str = "Tệp PDF bị hỏng, không khôi phục được: hãy xuất lại từ bản gốc. \
+     / The PDF is damaged beyond repair: export it again from the original.";
+const NO_VERDICT: &str = "Không kiểm tra được tệp PDF trong giới hạn thời gian và bộ nhớ của máy chủ nên tệp bị từ chối. \
+     / The PDF could not be checked within the server's time and memory limits, so it is refused.";
+
+fn unreadable(message: &str) -> AppError {
+    AppError::new(ErrorCode::UnreadablePdf, message)
+}
