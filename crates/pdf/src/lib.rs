@@ -12,6 +12,7 @@ mod cache;
 pub mod compose;
 mod engine;
 mod error;
+pub mod legacy;
 pub mod library;
 pub mod render;
 pub mod text;

@@ -6,6 +6,7 @@ use pdfium_render::prelude::*;
 use unicode_normalization::UnicodeNormalization;
 
 use crate::error::PdfError;
+use crate::legacy::{self, legacy_of};
 
 /// A rectangle in PDF page coordinates (points, origin bottom-left).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -84,7 +85,9 @@ pub(crate) fn extract(doc: &PdfDocument<'_>, index: i32) -> Result<PageText, Pdf
     let text = page
         .text()
         .map_err(|e| PdfError::pdfium("read page text", e))?;
-    let mut chars = Vec::new();
+    let mut raw = Vec::new();
+    let mut rects = Vec::new();
+    let mut any_legacy = false;
     for c in text.chars().iter() {
         let Some(ch) = c.unicode_char() else { continue };
         let generated = c.is_generated().unwrap_or(false);
@@ -98,8 +101,34 @@ pub(crate) fn extract(doc: &PdfDocument<'_>, index: i32) -> Result<PageText, Pdf
                 top: r.top().value,
             })
         };
-        chars.push(TextChar { ch, rect });
+        // Only a non-ASCII character can be a legacy Vietnamese code, so
+        // the font is asked only for those.
+        let legacy = if ch.is_ascii() || generated {
+            None
+        } else {
+            legacy_of(&c.font_name())
+        };
+        any_legacy |= legacy.is_some();
+        raw.push((ch, legacy));
+        rects.push(rect);
     }
+    let chars = if any_legacy {
+        legacy::decode(&raw)
+            .into_iter()
+            .map(|(ch, from)| TextChar {
+                ch,
+                rect: from
+                    .iter()
+                    .filter_map(|&i| rects[i])
+                    .reduce(PdfRectF::union),
+            })
+            .collect()
+    } else {
+        raw.into_iter()
+            .zip(rects)
+            .map(|((ch, _), rect)| TextChar { ch, rect })
+            .collect()
+    };
     Ok(PageText {
         page: index as u32,
         chars,

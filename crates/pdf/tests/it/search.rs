@@ -148,3 +148,89 @@ fn the_demo_board_pack_is_searchable_without_diacritics() {
         .iter()
         .all(|h| ecabinet_pdf::text::fold(&h.text) == "chuyen doi so"));
 }
+
+/// A PDF as Word wrote it from a document set in legacy Vietnamese fonts:
+/// simple fonts named `.VnTime` (TCVN3) and `VNI-Times` (VNI), WinAnsi
+/// codes, no Unicode map. Line 1 is TCVN3, line 2 VNI, line 3 the TCVN3
+/// bytes again in Helvetica (not a Vietnamese font: left as it is).
+fn legacy_fonts_pdf() -> Vec<u8> {
+    let tcvn: &[u8] = b"Quy\xd5t \xae\xdenh s\xe8 15/Q\xa7-UBND";
+    let vni: &[u8] = b"Quye\xe1t \xf1\xf2nh so\xe1 15/Q\xd1-UBND";
+    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02X}")).collect::<String>();
+    let content = format!(
+        "BT /F1 14 Tf 72 700 Td <{}> Tj ET\nBT /F2 14 Tf 72 650 Td <{}> Tj ET\nBT /F3 14 Tf 72 600 Td <{}> Tj ET\n",
+        hex(tcvn),
+        hex(vni),
+        hex(tcvn)
+    );
+    let font = |name: &str| {
+        format!("<< /Type /Font /Subtype /Type1 /BaseFont /{name} /Encoding /WinAnsiEncoding >>")
+    };
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_owned(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R /F2 6 0 R /F3 7 0 R >> >> >>".to_owned(),
+        format!("<< /Length {} >>\nstream\n{content}endstream", content.len()),
+        font(".VnTime"),
+        font("VNI-Times"),
+        font("Helvetica"),
+    ];
+    let mut out = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, body) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = out.len();
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for o in offsets {
+        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    out
+}
+
+#[test]
+fn legacy_tcvn3_and_vni_text_is_found_and_marked_where_it_is() {
+    let pdf = legacy_fonts_pdf();
+    let pages = engine()
+        .text_of(std::io::Cursor::new(pdf), "legacy-fonts")
+        .unwrap();
+    let page_text = pages[0].text();
+    assert_eq!(
+        page_text.matches("Quyết định số 15/QĐ-UBND").count(),
+        2,
+        "both legacy lines decode: {page_text}"
+    );
+    assert!(
+        page_text.contains("Quy\u{d5}t"),
+        "the Helvetica line stays as its codes: {page_text}"
+    );
+
+    let mut index = SearchIndex::new();
+    index.add_document("legacy", pages);
+    for query in ["quyết định", "quyet dinh", "QĐ-UBND"] {
+        let hits = index.search(query);
+        assert_eq!(hits.len(), 2, "{query}: {hits:?}");
+        let mut tops: Vec<f32> = hits.iter().map(|h| h.rects[0].top).collect();
+        tops.sort_by(f32::total_cmp);
+        // The hits are on the TCVN3 line (baseline 700) and the VNI line
+        // (650), never on the Helvetica one (600).
+        assert!(
+            tops[0] > 650.0 && tops[0] < 670.0 && tops[1] > 700.0 && tops[1] < 720.0,
+            "{query}: {tops:?}"
+        );
+        for h in &hits {
+            let r = h.rects[0];
+            assert!(r.left >= 70.0 && r.right > r.left + 20.0, "{query}: {r:?}");
+        }
+    }
+}
