@@ -106,6 +106,65 @@ pub fn emit_for_user<T: Serialize>(
     insert_change(tx, scope, EntityKind::Membership, id, op, body, now)
 }
 
+/// Sends a user who just joined a committee (or became one of its editors)
+/// what its feed already holds and they could not see: the latest state of
+/// every record visible to `audiences`, as new changes addressed to that
+/// user alone, for the records the feed had already passed when it was last
+/// sent to them (`users.feed_sent`). Their devices' cursors are past that
+/// history, so without this they would never receive it. Records whose latest change is a
+/// deletion are skipped; private records of other users are never sent.
+pub fn replay_history(
+    tx: &mut Tx<'_>,
+    committee_id: &str,
+    user_id: &str,
+    audiences: &[Audience],
+    now: i64,
+) -> Result<usize, AppError> {
+    // Records changed after what the user was last sent reach their devices
+    // through the feed as it is; only the part behind it is sent again.
+    let sent = tx
+        .conn
+        .query("SELECT feed_sent FROM users WHERE id = ?", params![user_id])?
+        .first()
+        .map(|r| r.int(0))
+        .transpose()?
+        .unwrap_or(0);
+    if sent == 0 {
+        return Ok(0);
+    }
+    let rows = tx.conn.query(
+        "SELECT entity, entity_id, op, body, audience, seq FROM changes WHERE committee_id = ? ORDER BY seq",
+        params![committee_id],
+    )?;
+    let wanted: Vec<&str> = audiences.iter().map(|a| a.as_str()).collect();
+    // The latest visible change per record, in the order records were last changed.
+    let mut latest: std::collections::HashMap<(String, String), (usize, String, Option<String>)> =
+        std::collections::HashMap::new();
+    for (i, r) in rows.iter().enumerate() {
+        if !wanted.contains(&r.text(4)?.as_str()) {
+            continue;
+        }
+        latest.insert((r.text(0)?, r.text(1)?), (i, r.text(2)?, r.opt_text(3)?));
+    }
+    let mut replay: Vec<_> = latest
+        .into_iter()
+        .filter(|(_, (i, op, _))| {
+            op == Op::Upsert.as_str() && rows[*i].int(5).is_ok_and(|seq| seq <= sent)
+        })
+        .collect();
+    replay.sort_by_key(|(_, (i, _, _))| *i);
+    let scope = Scope {
+        also_user: Some(user_id),
+        ..Scope::new(committee_id, Audience::Owner)
+    };
+    for ((entity, id), (_, _, body)) in &replay {
+        let kind = EntityKind::parse(entity)
+            .ok_or_else(|| AppError::internal(format!("stored entity {entity:?}")))?;
+        insert_change(tx, scope, kind, id, Op::Upsert, body.clone(), now)?;
+    }
+    Ok(replay.len())
+}
+
 /// Appends one change to the feed. The caller holds the write lock (see
 /// [`Conn::begin`]), so `max + 1` is unique and commits in order.
 pub fn emit<T: Serialize>(

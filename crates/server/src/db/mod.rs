@@ -565,6 +565,10 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
         9,
         include_str!("../../migrations/sqlite/0009_withdrawals.sql"),
     ),
+    (
+        10,
+        include_str!("../../migrations/sqlite/0010_feed_sent.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/postgres/0001_init.sql")),
@@ -599,6 +603,10 @@ const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         9,
         include_str!("../../migrations/postgres/0009_withdrawals.sql"),
+    ),
+    (
+        10,
+        include_str!("../../migrations/postgres/0010_feed_sent.sql"),
     ),
 ];
 

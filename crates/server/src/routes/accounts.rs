@@ -584,9 +584,13 @@ pub fn upsert_membership(
         return Err(AppError::not_found("user"));
     }
     let existing = tx.conn.query(
-        "SELECT id FROM memberships WHERE committee_id = ? AND user_id = ?",
+        "SELECT id, role FROM memberships WHERE committee_id = ? AND user_id = ?",
         params![committee_id, user_id],
     )?;
+    let before = match existing.first() {
+        Some(r) => Some(r.text(1)?),
+        None => None,
+    };
     let id = match existing.first() {
         Some(r) => {
             let id = r.text(0)?;
@@ -608,6 +612,20 @@ pub fn upsert_membership(
     let body = records::membership(tx.conn, &id)?
         .ok_or_else(|| AppError::internal("membership vanished"))?;
     records::emit_for_user(tx, committee_id, user_id, &id, Op::Upsert, Some(&body), now)?;
+    // What the committee's feed held before they could see it.
+    let editor = role != WireRole::Member;
+    let was_editor = before
+        .as_deref()
+        .is_some_and(|r| r != WireRole::Member.as_str());
+    let audiences: &[Audience] = match (before.is_some(), editor, was_editor) {
+        (false, true, _) => &[Audience::All, Audience::Editors],
+        (false, false, _) => &[Audience::All],
+        (true, true, false) => &[Audience::Editors],
+        _ => &[],
+    };
+    if !audiences.is_empty() {
+        records::replay_history(tx, committee_id, user_id, audiences, now)?;
+    }
     Ok(body)
 }
 

@@ -25,7 +25,8 @@ pub async fn changes(
         .db
         .write_grouped(move |tx| crate::routes::ops::touch_device(tx.conn, &contact, server_time))
         .await?;
-    state
+    let user = caller.user_id.clone();
+    let page = state
         .db
         .read(move |conn| {
             // Members see the committee's published records; secretaries and
@@ -60,7 +61,7 @@ pub async fn changes(
                 });
             }
             let next_since = changes.last().map_or(since, |c| c.seq);
-            Ok(Json(ChangesPage {
+            Ok::<_, AppError>(Json(ChangesPage {
                 changes,
                 next_since,
                 has_more,
@@ -69,5 +70,21 @@ pub async fn changes(
                 signing_key,
             }))
         })
-        .await
+        .await?;
+    // How far this user has been sent the feed: a committee that adds them
+    // later sends them what lies behind that point (`records::replay_history`).
+    let sent = page.0.next_since;
+    if sent > since {
+        state
+            .db
+            .write_grouped(move |tx| {
+                tx.conn.execute(
+                    "UPDATE users SET feed_sent = ? WHERE id = ? AND feed_sent < ?",
+                    params![sent, &user, sent],
+                )?;
+                Ok::<_, AppError>(())
+            })
+            .await?;
+    }
+    Ok(page)
 }

@@ -231,3 +231,80 @@ both!(admin_manages_users_and_memberships, |kind| async move {
         ]
     );
 });
+
+both!(
+    a_user_added_after_their_cursor_passed_the_committees_history_receives_it,
+    |kind| async move {
+        let w = World::new(kind).await;
+        // The committee's history: a published meeting with an item and a
+        // signed document version, and a draft only editors see.
+        let m = w.meeting("Phiên họp thường kỳ").await;
+        let item = w.item(&m, "Báo cáo", None).await;
+        let doc = w.document(&item, "Tờ trình").await;
+        let (s, v) = w
+            .upload(&w.secretary, &doc, pdf("Tờ trình", 1), "application/pdf")
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        w.publish(&m).await;
+        let draft = w.meeting("Bản nháp").await;
+
+        // A member of another committee, whose cursor moves past all of it.
+        let newcomer = w.env.user("newcomer", false).await;
+        let set_role = |committee: String, role: &'static str| {
+            let (env, admin, uid) = (&w.env, &w.admin, newcomer.user_id.clone());
+            async move {
+                let (s, b) = env
+                    .call(
+                        "PUT",
+                        &format!("/v1/admin/committees/{committee}/members/{uid}"),
+                        Some(admin),
+                        Some(json!({ "role": role })),
+                    )
+                    .await;
+                assert_eq!(s, StatusCode::OK, "{b}");
+            }
+        };
+        set_role(w.other_committee_id.clone(), "member").await;
+        let seen = w.env.all_changes(&newcomer, 0).await;
+        let cursor = seen
+            .last()
+            .and_then(|c| c["seq"].as_i64())
+            .expect("a change");
+        assert!(
+            !seen.iter().any(|c| c["id"] == m.as_str()),
+            "not yet a member"
+        );
+
+        // Added as a member: from the old cursor, the published history.
+        set_role(w.committee_id.clone(), "member").await;
+        let fresh = w.env.all_changes(&newcomer, cursor).await;
+        let got = |id: &str| fresh.iter().any(|c| c["id"] == id && c["op"] == "upsert");
+        assert!(got(&m) && got(&item) && got(&doc), "{:?}", kinds(&fresh));
+        let version = fresh
+            .iter()
+            .find(|c| c["entity"] == "document_version")
+            .expect("the published version");
+        assert!(
+            version["body"]["signed"].is_object(),
+            "with its signed manifest"
+        );
+        assert!(!got(&draft), "drafts stay with the editors");
+        // Everyone else sees nothing new but the membership itself.
+        let others = w.env.all_changes(&w.member, cursor).await;
+        assert!(
+            others.iter().all(|c| c["entity"] == "membership"),
+            "{:?}",
+            kinds(&others)
+        );
+
+        // Made secretary: the drafts too.
+        let cursor = fresh.last().and_then(|c| c["seq"].as_i64()).expect("seq");
+        set_role(w.committee_id.clone(), "secretary").await;
+        let fresh = w.env.all_changes(&newcomer, cursor).await;
+        assert!(
+            fresh.iter().any(|c| c["id"] == draft.as_str()),
+            "{:?}",
+            kinds(&fresh)
+        );
+    }
+);
