@@ -64,6 +64,7 @@ impl From<SyncError> for IpcError {
                 ErrorCode::Unauthenticated => IpcErrorCode::LoginFailed,
                 ErrorCode::DeviceRevoked => IpcErrorCode::DeviceRevoked,
                 ErrorCode::InvalidInput | ErrorCode::BadRequest => IpcErrorCode::InvalidInput,
+                ErrorCode::UnreadablePdf => IpcErrorCode::UnreadablePdf,
                 // A closed meeting, or a deletion once the meeting started.
                 ErrorCode::Conflict | ErrorCode::MeetingClosed | ErrorCode::NotDeletable => {
                     IpcErrorCode::Conflict

@@ -74,6 +74,10 @@ pub enum IpcErrorCode {
     Forbidden,
     /// The chosen file is not a whole PDF (secretary uploads).
     NotPdf,
+    /// The server's upload check found a PDF members could not open
+    /// (password, no pages, damaged); the message says which, in Vietnamese
+    /// and English.
+    UnreadablePdf,
     /// The chosen file is larger than an upload may be.
     FileTooLarge,
     /// The server answered with an error the member cannot act on.

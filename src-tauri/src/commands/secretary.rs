@@ -300,8 +300,10 @@ pub async fn secretary_publish(
 
 #[cfg(test)]
 mod tests {
-    use super::{check_pdf, percent_decode};
+    use super::{check_pdf, percent_decode, upload_error};
     use crate::ipc::IpcErrorCode;
+    use ecabinet_protocol::ErrorCode;
+    use ecabinet_sync::SyncError;
 
     #[test]
     fn titles_survive_percent_encoding() {
@@ -321,5 +323,23 @@ mod tests {
         assert_eq!(code(b"%PDF-1.7\n%%EOF\n"), None);
         assert_eq!(code(b"\x89PNG\r\n"), Some(IpcErrorCode::NotPdf));
         assert_eq!(code(b"%PDF-1.7\ncut short"), Some(IpcErrorCode::NotPdf));
+    }
+
+    #[test]
+    fn the_servers_upload_refusals_keep_their_own_code_and_reason() {
+        let refusal = |code, message: &str| {
+            upload_error(SyncError::Server {
+                code,
+                status: 422,
+                message: message.to_owned(),
+            })
+        };
+        let e = refusal(
+            ErrorCode::UnreadablePdf,
+            "Tệp PDF có mật khẩu … / The PDF is password-protected …",
+        );
+        assert_eq!(e.code, IpcErrorCode::UnreadablePdf);
+        assert!(e.message.contains("password-protected"), "{}", e.message);
+        assert_eq!(refusal(ErrorCode::NotPdf, "x").code, IpcErrorCode::NotPdf);
     }
 }

@@ -30,6 +30,7 @@ const KEYS: Record<IpcErrorCode, MessageKey> = {
   conflict: "error.conflict",
   forbidden: "error.forbidden",
   not_pdf: "error.not_pdf",
+  unreadable_pdf: "error.unreadable_pdf",
   file_too_large: "error.file_too_large",
   server_error: "error.server_error",
   internal: "error.internal",
