@@ -6,10 +6,10 @@ use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 use ecabinet_pdf::{
-    Annotation as PdfAnnotation, AnnotationKind, ImageFormat, PdfEngine, PdfRectF, Point,
+    stored, Annotation as PdfAnnotation, AnnotationKind, ImageFormat, PdfEngine, PdfRectF, Point,
     RenderRequest, Rgba, SearchIndex,
 };
-use ecabinet_store::{Annotation, Store, VerifiedVersion};
+use ecabinet_store::{Store, VerifiedVersion};
 use serde_json::{json, Value};
 
 /// The current version of a document: the highest verified one, refused
@@ -62,6 +62,15 @@ pub fn list(store: &Store) -> Result<Value> {
         }
     }
     Ok(Value::Array(out))
+}
+
+fn pdf_rect([left, bottom, right, top]: [f32; 4]) -> PdfRectF {
+    PdfRectF {
+        left,
+        bottom,
+        right,
+        top,
+    }
 }
 
 fn engine() -> Result<PdfEngine> {
@@ -190,28 +199,52 @@ pub fn annotate(
         bail!("a note or text annotation needs --text");
     }
     let [x0, y0, x1, y1] = rect;
-    let (name, data) = match kind {
+    let text = text.unwrap_or_default();
+    let (color, shape) = match kind {
         Kind::Highlight => (
-            "highlight",
-            json!({"rects": [rect], "color": [255, 230, 0, 255]}),
+            Rgba::YELLOW,
+            AnnotationKind::Highlight {
+                rects: vec![pdf_rect(rect)],
+            },
         ),
         Kind::Underline => (
-            "underline",
-            json!({"rects": [rect], "color": [0, 70, 200, 255]}),
+            Rgba::BLUE,
+            AnnotationKind::Underline {
+                rects: vec![pdf_rect(rect)],
+            },
         ),
-        Kind::Ink => (
-            "ink",
-            json!({"strokes": [[[x0, y0], [(x0 + x1) / 2.0, y1], [x1, y0]]], "width": 2.0, "color": [220, 0, 0, 255]}),
-        ),
-        Kind::Note => (
-            "note",
-            json!({"x": x0, "y": y1, "text": text, "color": [255, 230, 0, 255]}),
-        ),
+        Kind::Ink => {
+            let point = |x, y| Point {
+                x,
+                y,
+                pressure: None,
+            };
+            (
+                Rgba::RED,
+                AnnotationKind::Ink {
+                    strokes: vec![vec![
+                        point(x0, y0),
+                        point((x0 + x1) / 2.0, y1),
+                        point(x1, y0),
+                    ]],
+                    width: 2.0,
+                },
+            )
+        }
+        Kind::Note => (Rgba::YELLOW, AnnotationKind::Note { x: x0, y: y1, text }),
         Kind::Text => (
-            "text",
-            json!({"rect": rect, "text": text, "color": [0, 0, 0, 255]}),
+            Rgba(0, 0, 0, 255),
+            AnnotationKind::FreeText {
+                rect: pdf_rect(rect),
+                text,
+            },
         ),
     };
+    let (name, data) = stored::to_stored(&PdfAnnotation {
+        page: page - 1,
+        color,
+        kind: shape,
+    });
     // Stamped by the annotation clock and queued, sealed, for the member's
     // other devices (the next `sync` pushes it).
     let recorded = ecabinet_sync::record_annotation(
@@ -229,113 +262,12 @@ pub fn annotate(
     Ok(recorded.annotation.id)
 }
 
-fn color(data: &Value) -> Rgba {
-    let c: Vec<u8> = data
-        .get("color")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_u64().map(|n| n.min(255) as u8))
-                .collect()
-        })
-        .unwrap_or_default();
-    match c[..] {
-        [r, g, b, a] => Rgba(r, g, b, a),
-        _ => Rgba::YELLOW,
-    }
-}
-
-fn rects(data: &Value) -> Vec<PdfRectF> {
-    data.get("rects")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|r| {
-                    let n: Vec<f32> = r
-                        .as_array()?
-                        .iter()
-                        .filter_map(|v| v.as_f64().map(|f| f as f32))
-                        .collect();
-                    let [left, bottom, right, top] = n[..] else {
-                        return None;
-                    };
-                    Some(PdfRectF {
-                        left,
-                        bottom,
-                        right,
-                        top,
-                    })
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// A stored annotation as a PDF annotation, `None` for kinds this build cannot write.
-pub fn to_pdf(a: &Annotation) -> Option<PdfAnnotation> {
-    let d = &a.data;
-    let text = || {
-        d.get("text")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned()
-    };
-    let kind = match a.kind.as_str() {
-        "highlight" => AnnotationKind::Highlight { rects: rects(d) },
-        "underline" => AnnotationKind::Underline { rects: rects(d) },
-        "note" => AnnotationKind::Note {
-            x: d.get("x")?.as_f64()? as f32,
-            y: d.get("y")?.as_f64()? as f32,
-            text: text(),
-        },
-        "text" => AnnotationKind::FreeText {
-            rect: rects(&json!({"rects": [d.get("rect")?]}))
-                .into_iter()
-                .next()?,
-            text: text(),
-        },
-        "ink" => AnnotationKind::Ink {
-            strokes: d
-                .get("strokes")?
-                .as_array()?
-                .iter()
-                .map(|s| {
-                    s.as_array()
-                        .map(|pts| {
-                            pts.iter()
-                                .filter_map(|p| {
-                                    let p = p.as_array()?;
-                                    Some(Point {
-                                        x: p.first()?.as_f64()? as f32,
-                                        y: p.get(1)?.as_f64()? as f32,
-                                        pressure: p
-                                            .get(2)
-                                            .and_then(Value::as_f64)
-                                            .map(|f| f as f32),
-                                    })
-                                })
-                                .collect()
-                        })
-                        .unwrap_or_default()
-                })
-                .collect(),
-            width: d.get("width").and_then(Value::as_f64).unwrap_or(2.0) as f32,
-        },
-        _ => return None,
-    };
-    Some(PdfAnnotation {
-        page: a.page,
-        color: color(d),
-        kind,
-    })
-}
-
 pub fn export(store: &Store, doc_id: &str, out: &Path) -> Result<usize> {
     let v = current_version(store, doc_id)?;
     let annotations: Vec<PdfAnnotation> = store
         .annotations(doc_id, v.version, false)?
         .iter()
-        .filter_map(to_pdf)
+        .filter_map(|a| stored::from_stored(a.page, &a.kind, &a.data))
         .collect();
     let engine = engine()?;
     let pdf = engine.export_with_annotations(store.read_blob(&v.sha256)?, &annotations)?;

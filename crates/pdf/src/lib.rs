@@ -15,6 +15,7 @@ mod error;
 pub mod legacy;
 pub mod library;
 pub mod render;
+pub mod stored;
 pub mod text;
 
 pub use annotations::{Annotation, AnnotationKind, FoundAnnotation, Point, Rgba};

@@ -197,7 +197,11 @@ pub struct BallotReceipt {
 }
 
 /// One audit record on the wire: the fields of `ecabinet_model::AuditRecord`,
-/// byte strings in hex, so a client can recompute every chain head.
+/// byte strings in hex, so a client can recompute every chain head. This is
+/// the one mapping between the model record and JSON: the server also keeps
+/// its audit rows in this form (`audit_log.record`), so a change must still
+/// read the rows already stored. The chain hashes the model's canonical
+/// bytes, never this text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum AuditRecordWire {

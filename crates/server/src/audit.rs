@@ -1,17 +1,14 @@
 //! The vote audit log: every motion transition and accepted ballot, appended
 //! to one SHA-256 hash chain (`ecabinet_model::chain_head`) in `audit_log`.
 //!
-//! A row keeps the record in a JSON form of our own (the model's canonical
-//! bytes are one-way) and the chain head after it; [`verify`] re-derives every
+//! A row keeps the record as the JSON of its wire form (the model's canonical
+//! bytes are one-way; the stored text is never hashed) and the chain head
+//! after it; [`verify`] re-derives every
 //! head from the records, so changing any stored field breaks the chain at
 //! that row.
 
-use ecabinet_model::{
-    chain_head, verify_chain, AuditRecord, BallotToken, ChainEntry, ChainHead, MemberId, MotionId,
-    OpId,
-};
-use ecabinet_protocol::hex;
-use serde_json::{json, Value as Json};
+use ecabinet_model::{chain_head, verify_chain, AuditRecord, ChainEntry, ChainHead, MotionId};
+use ecabinet_protocol::AuditRecordWire;
 
 use crate::db::{Conn, DbError, Tx, Value};
 
@@ -29,77 +26,20 @@ pub enum AuditLogError {
     Broken { seq: i64 },
 }
 
-/// The stored form of a record.
+/// The stored form of a record: the JSON of its wire form
+/// ([`AuditRecordWire`], byte strings in hex), so the record a client is
+/// sent and the row it came from are one mapping.
 pub fn encode(record: &AuditRecord) -> String {
-    match record {
-        AuditRecord::MotionCreated { motion_id, digest } => {
-            json!({"type": "motion_created", "motion_id": motion_id.as_str(), "digest": hex::encode(digest)})
-        }
-        AuditRecord::MotionOpened { motion_id, at, seq } => {
-            json!({"type": "motion_opened", "motion_id": motion_id.as_str(), "at": at, "seq": seq})
-        }
-        AuditRecord::MotionClosed { motion_id, at } => {
-            json!({"type": "motion_closed", "motion_id": motion_id.as_str(), "at": at})
-        }
-        AuditRecord::NamedBallot {
-            motion_id,
-            op_id,
-            member_id,
-            choice,
-            cast_at,
-        } => json!({"type": "named_ballot", "motion_id": motion_id.as_str(), "op_id": op_id.as_str(),
-            "member_id": member_id.as_str(), "choice": choice, "cast_at": cast_at}),
-        AuditRecord::SecretBallot {
-            motion_id,
-            token,
-            choice,
-            closed_at,
-        } => json!({"type": "secret_ballot", "motion_id": motion_id.as_str(), "token": hex::encode(&token.0),
-            "choice": choice, "closed_at": closed_at}),
-    }
-    .to_string()
+    serde_json::to_string(&AuditRecordWire::from_model(record))
+        .expect("an audit record's wire form always serialises")
 }
 
-/// Reads back [`encode`]'s form.
+/// Reads back [`encode`]'s form (rows written before it was the wire form
+/// had the same fields in another order, which reads the same).
 pub fn decode(text: &str) -> Option<AuditRecord> {
-    let v: Json = serde_json::from_str(text).ok()?;
-    let s = |k: &str| v.get(k).and_then(Json::as_str);
-    let i = |k: &str| v.get(k).and_then(Json::as_i64);
-    let u = |k: &str| {
-        v.get(k)
-            .and_then(Json::as_u64)
-            .and_then(|n| u32::try_from(n).ok())
-    };
-    let motion_id = MotionId::new(s("motion_id")?);
-    Some(match s("type")? {
-        "motion_created" => AuditRecord::MotionCreated {
-            motion_id,
-            digest: hex::decode_array(s("digest")?)?,
-        },
-        "motion_opened" => AuditRecord::MotionOpened {
-            motion_id,
-            at: i("at")?,
-            seq: i("seq")?,
-        },
-        "motion_closed" => AuditRecord::MotionClosed {
-            motion_id,
-            at: i("at")?,
-        },
-        "named_ballot" => AuditRecord::NamedBallot {
-            motion_id,
-            op_id: OpId::new(s("op_id")?),
-            member_id: MemberId::new(s("member_id")?),
-            choice: u("choice")?,
-            cast_at: i("cast_at")?,
-        },
-        "secret_ballot" => AuditRecord::SecretBallot {
-            motion_id,
-            token: BallotToken(hex::decode_array(s("token")?)?),
-            choice: u("choice")?,
-            closed_at: i("closed_at")?,
-        },
-        _ => return None,
-    })
+    serde_json::from_str::<AuditRecordWire>(text)
+        .ok()?
+        .to_model()
 }
 
 fn motion_of(record: &AuditRecord) -> &MotionId {
@@ -244,6 +184,7 @@ pub fn verify(conn: &mut dyn Conn) -> Result<usize, AuditLogError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ecabinet_model::{BallotToken, MemberId, OpId};
 
     #[test]
     fn every_record_kind_reads_back_as_written() {
@@ -279,5 +220,58 @@ mod tests {
             assert_eq!(decode(&encode(&r)), Some(r));
         }
         assert_eq!(decode(r#"{"type":"nope","motion_id":"m"}"#), None);
+    }
+
+    /// Rows written before the stored form was the wire form kept the same
+    /// fields with their keys in alphabetical order; existing databases must
+    /// still read and verify (the chain hashes the model's canonical bytes,
+    /// not this text).
+    #[test]
+    fn rows_written_in_the_earlier_key_order_still_read() {
+        let m = MotionId::new("m1");
+        for (text, record) in [
+            (
+                r#"{"at":5,"motion_id":"m1","seq":7,"type":"motion_opened"}"#,
+                AuditRecord::MotionOpened {
+                    motion_id: m.clone(),
+                    at: 5,
+                    seq: 7,
+                },
+            ),
+            (
+                r#"{"cast_at":-1,"choice":2,"member_id":"u","motion_id":"m1","op_id":"op","type":"named_ballot"}"#,
+                AuditRecord::NamedBallot {
+                    motion_id: m.clone(),
+                    op_id: OpId::new("op"),
+                    member_id: MemberId::new("u"),
+                    choice: 2,
+                    cast_at: -1,
+                },
+            ),
+            (
+                r#"{"choice":1,"closed_at":8,"motion_id":"m1","token":"abababababababababababababababab","type":"secret_ballot"}"#,
+                AuditRecord::SecretBallot {
+                    motion_id: m.clone(),
+                    token: BallotToken([0xab; 16]),
+                    choice: 1,
+                    closed_at: 8,
+                },
+            ),
+        ] {
+            assert_eq!(decode(text), Some(record), "{text}");
+        }
+        // A malformed hex field or a negative choice is not a record.
+        assert_eq!(
+            decode(
+                r#"{"choice":1,"closed_at":8,"motion_id":"m1","token":"zz","type":"secret_ballot"}"#
+            ),
+            None
+        );
+        assert_eq!(
+            decode(
+                r#"{"cast_at":1,"choice":-2,"member_id":"u","motion_id":"m1","op_id":"op","type":"named_ballot"}"#
+            ),
+            None
+        );
     }
 }

@@ -1,11 +1,11 @@
-//! Annotations as the store keeps them (a kind and a JSON body, the same
-//! shape the CLI's `annotate` writes) turned into the UI's typed view and into
-//! the PDF crate's annotations for export, and back.
+//! Annotations as the store keeps them (a kind and a JSON body, read and
+//! written by `ecabinet_pdf::stored` for the app and the CLI alike) turned
+//! into the UI's typed view and into the PDF crate's annotations for export,
+//! and back.
 
-use ecabinet_pdf::{Annotation as PdfAnnotation, AnnotationKind, PdfRectF, Point, Rgba};
+use ecabinet_pdf::{stored, Annotation as PdfAnnotation, AnnotationKind, PdfRectF, Point, Rgba};
 use ecabinet_store::{Annotation, Entity, Store};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::ipc::{AnnotationShape, AnnotationView, InkPointView, IpcError, IpcErrorCode};
 
@@ -47,109 +47,51 @@ pub(crate) fn version_ref(store: &Store, version_id: &str) -> Result<VersionRef,
     })
 }
 
-/// The store's kind name and JSON body for a shape.
+/// The store's kind name and JSON body for a shape (written by the PDF
+/// crate's `stored` module, the one writer of that form).
 pub(crate) fn to_row(shape: &AnnotationShape, color: [u8; 4]) -> (&'static str, Value) {
-    match shape {
-        AnnotationShape::Ink { strokes, width } => {
-            let strokes: Vec<Vec<Vec<f32>>> = strokes
-                .iter()
-                .map(|s| {
-                    s.iter()
-                        .map(|p| match p.pressure {
-                            Some(pr) => vec![p.x, p.y, pr],
-                            None => vec![p.x, p.y],
-                        })
-                        .collect()
-                })
-                .collect();
-            (
-                "ink",
-                json!({"strokes": strokes, "width": width, "color": color}),
-            )
-        }
-        AnnotationShape::Highlight { rects } => {
-            ("highlight", json!({"rects": rects, "color": color}))
-        }
-        AnnotationShape::Underline { rects } => {
-            ("underline", json!({"rects": rects, "color": color}))
-        }
-        AnnotationShape::Note { x, y, text } => (
-            "note",
-            json!({"x": x, "y": y, "text": text, "color": color}),
-        ),
-        AnnotationShape::Text { rect, text } => {
-            ("text", json!({"rect": rect, "text": text, "color": color}))
-        }
-    }
-}
-
-#[derive(Deserialize)]
-struct Body {
-    #[serde(default)]
-    color: Option<[u8; 4]>,
-    #[serde(default)]
-    strokes: Vec<Vec<Vec<f32>>>,
-    #[serde(default)]
-    width: Option<f32>,
-    #[serde(default)]
-    rects: Vec<[f32; 4]>,
-    #[serde(default)]
-    rect: Option<[f32; 4]>,
-    #[serde(default)]
-    x: Option<f32>,
-    #[serde(default)]
-    y: Option<f32>,
-    #[serde(default)]
-    text: Option<String>,
+    stored::to_stored(&pdf_annotation(0, color, shape))
 }
 
 /// A stored annotation as the UI shows it; `None` for a kind or body this
-/// build does not know (left alone, never shown half-read).
+/// build does not know (left alone, never shown half-read). The body is read
+/// by the PDF crate's `stored` module, so what is shown is what is exported.
 pub(crate) fn to_view(a: &Annotation) -> Option<AnnotationView> {
-    let b: Body = serde_json::from_value(a.data.clone()).ok()?;
-    let text = || b.text.clone().unwrap_or_default();
-    let shape = match a.kind.as_str() {
-        "ink" => AnnotationShape::Ink {
-            strokes: b
-                .strokes
+    let p = stored::from_stored(a.page, &a.kind, &a.data)?;
+    let corners = |r: &PdfRectF| [r.left, r.bottom, r.right, r.top];
+    let shape = match p.kind {
+        AnnotationKind::Ink { strokes, width } => AnnotationShape::Ink {
+            strokes: strokes
                 .iter()
                 .map(|s| {
                     s.iter()
-                        .filter_map(|p| match p[..] {
-                            [x, y] => Some(InkPointView {
-                                x,
-                                y,
-                                pressure: None,
-                            }),
-                            [x, y, pr] => Some(InkPointView {
-                                x,
-                                y,
-                                pressure: Some(pr),
-                            }),
-                            _ => None,
+                        .map(|p| InkPointView {
+                            x: p.x,
+                            y: p.y,
+                            pressure: p.pressure,
                         })
                         .collect()
                 })
                 .collect(),
-            width: b.width.unwrap_or(2.0),
+            width,
         },
-        "highlight" => AnnotationShape::Highlight { rects: b.rects },
-        "underline" => AnnotationShape::Underline { rects: b.rects },
-        "note" => AnnotationShape::Note {
-            x: b.x?,
-            y: b.y?,
-            text: text(),
+        AnnotationKind::Highlight { rects } => AnnotationShape::Highlight {
+            rects: rects.iter().map(corners).collect(),
         },
-        "text" => AnnotationShape::Text {
-            rect: b.rect?,
-            text: text(),
+        AnnotationKind::Underline { rects } => AnnotationShape::Underline {
+            rects: rects.iter().map(corners).collect(),
         },
-        _ => return None,
+        AnnotationKind::Note { x, y, text } => AnnotationShape::Note { x, y, text },
+        AnnotationKind::FreeText { rect, text } => AnnotationShape::Text {
+            rect: corners(&rect),
+            text,
+        },
     };
+    let Rgba(r, g, b, al) = p.color;
     Some(AnnotationView {
         id: a.id.clone(),
         page: a.page,
-        color: b.color.unwrap_or([255, 230, 0, 255]),
+        color: [r, g, b, al],
         shape,
         updated_at: a.updated_at.clone(),
     })
@@ -164,9 +106,8 @@ fn rect_f([left, bottom, right, top]: [f32; 4]) -> PdfRectF {
     }
 }
 
-/// An annotation as the PDF crate writes it into an exported PDF.
-pub(crate) fn to_pdf(v: &AnnotationView) -> PdfAnnotation {
-    let kind = match &v.shape {
+fn pdf_annotation(page: u32, color: [u8; 4], shape: &AnnotationShape) -> PdfAnnotation {
+    let kind = match shape {
         AnnotationShape::Ink { strokes, width } => AnnotationKind::Ink {
             strokes: strokes
                 .iter()
@@ -198,12 +139,17 @@ pub(crate) fn to_pdf(v: &AnnotationView) -> PdfAnnotation {
             text: text.clone(),
         },
     };
-    let [r, g, b, a] = v.color;
+    let [r, g, b, a] = color;
     PdfAnnotation {
-        page: v.page,
+        page,
         color: Rgba(r, g, b, a),
         kind,
     }
+}
+
+/// An annotation as the PDF crate writes it into an exported PDF.
+pub(crate) fn to_pdf(v: &AnnotationView) -> PdfAnnotation {
+    pdf_annotation(v.page, v.color, &v.shape)
 }
 
 /// Whether a shape has the geometry and text it needs to be stored.
@@ -232,6 +178,7 @@ pub(crate) fn is_complete(shape: &AnnotationShape) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn round_trip(shape: AnnotationShape) {
         let (kind, data) = to_row(&shape, [1, 2, 3, 255]);
