@@ -2,10 +2,10 @@
 //! existence is not revealed); records they may see but not change answer 403.
 
 use ecabinet_model::Role;
-use ecabinet_protocol::{ErrorCode, MeetingBody, MeetingStatus, WireRole};
+use ecabinet_protocol::{AgendaItemBody, ErrorCode, MeetingBody, MeetingStatus, WireRole};
 
 use crate::auth::Caller;
-use crate::db::Conn;
+use crate::db::{Conn, Tx};
 use crate::{params, records, AppError};
 
 /// The caller's role in a committee, if they belong to it.
@@ -105,4 +105,23 @@ pub fn require_admin(caller: &Caller) -> Result<(), AppError> {
     } else {
         Err(AppError::forbidden("administrators only"))
     }
+}
+
+/// Loads an agenda item and its meeting, checked for `need`.
+pub fn item_for(
+    tx: &mut Tx<'_>,
+    caller: &Caller,
+    item_id: &str,
+    need: Need,
+) -> Result<(AgendaItemBody, MeetingBody), AppError> {
+    let item = records::agenda_item(tx.conn, item_id)?
+        .ok_or_else(|| AppError::not_found("agenda item"))?;
+    let (m, _) = meeting_for(tx.conn, caller, &item.meeting_id, need).map_err(|e| {
+        if e.code == ErrorCode::NotFound {
+            AppError::not_found("agenda item")
+        } else {
+            e
+        }
+    })?;
+    Ok((item, m))
 }

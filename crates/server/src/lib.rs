@@ -15,14 +15,17 @@ pub mod auth;
 pub mod blobs;
 pub mod clock;
 pub mod db;
+pub mod devices;
 pub mod enrol_codes;
 pub mod error;
+pub mod motions;
 pub mod pdf_check;
 pub mod records;
 pub mod routes;
 pub mod seed;
 pub mod sessions;
 pub mod signer;
+pub mod speakers;
 pub mod throttle;
 pub mod tls;
 

@@ -11,12 +11,14 @@ use ecabinet_protocol::{
 
 use ecabinet_model::AuditRecord;
 
+use crate::access::item_for;
 use crate::access::{meeting_for, Need};
 use crate::auth::Caller;
 use crate::db::Tx;
 use crate::error::{Json, Path};
 use crate::records::{self, emit, emit_upsert, new_id, Audience, Scope};
-use crate::routes::meetings::{item_for, save_meeting};
+use crate::routes::meetings::save_meeting;
+use crate::speakers::insert_speaker;
 use crate::{params, AppError, AppState};
 
 pub async fn start(
@@ -271,7 +273,7 @@ pub fn open_motion_tx(
         None => committee_members(tx.conn, &m.committee_id)?,
     };
     mo.eligible = Some(eligible.clone());
-    let model = crate::routes::ops::model_motion(
+    let model = crate::motions::model_motion(
         &mo,
         eligible
             .iter()
@@ -416,46 +418,6 @@ pub async fn request_to_speak(
         .write(move |tx| insert_speaker(tx, &caller, &item_id, now))
         .await?;
     Ok((StatusCode::CREATED, Json(s)))
-}
-
-/// Puts the caller in the speaker queue of an item; shared with `POST /v1/ops`.
-pub fn insert_speaker(
-    tx: &mut Tx<'_>,
-    caller: &Caller,
-    item_id: &str,
-    now: i64,
-) -> Result<SpeakerRequestBody, AppError> {
-    let (item, m) = item_for(tx, caller, item_id, Need::See)?;
-    if m.status == MeetingStatus::Closed {
-        return Err(AppError::conflict("the meeting is closed"));
-    }
-    let open = tx.conn.query(
-        "SELECT id FROM speaker_requests WHERE agenda_item_id = ? AND user_id = ? AND status IN ('waiting', 'speaking')",
-        params![&item.id, &caller.user_id],
-    )?;
-    if !open.is_empty() {
-        return Err(AppError::conflict(
-            "you are already in the queue of this item",
-        ));
-    }
-    let next = tx
-        .conn
-        .query(
-            "SELECT COALESCE(MAX(position), -1) + 1 FROM speaker_requests WHERE agenda_item_id = ?",
-            params![&item.id],
-        )?
-        .first()
-        .ok_or_else(|| AppError::internal("no position"))?
-        .int(0)?;
-    let id = new_id();
-    tx.conn.execute(
-        "INSERT INTO speaker_requests (id, meeting_id, agenda_item_id, user_id, status, position, requested_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        params![&id, &m.id, &item.id, &caller.user_id, SpeakerStatus::Waiting.as_str(), next, now],
-    )?;
-    let s =
-        records::speaker(tx.conn, &id)?.ok_or_else(|| AppError::internal("speaker vanished"))?;
-    emit_upsert(tx, &m, EntityKind::SpeakerRequest, &id, &s, now)?;
-    Ok(s)
 }
 
 pub async fn reorder_speakers(

@@ -10,13 +10,14 @@ use ecabinet_protocol::{
 };
 use futures_util::StreamExt as _;
 
+use crate::access::item_for;
 use crate::access::{meeting_for, refuse_delete_once_started, Need};
 use crate::auth::Caller;
 use crate::blobs::Upload;
 use crate::db::Tx;
 use crate::error::{Json, Path};
 use crate::records::{self, emit_upsert, new_id, Scope};
-use crate::routes::meetings::{item_for, remove_document, save_meeting};
+use crate::routes::meetings::{remove_document, save_meeting};
 use crate::routes::withdrawals::refuse_withdrawn;
 
 const WITHDRAWN_DOCUMENT: &str =

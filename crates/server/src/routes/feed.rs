@@ -23,7 +23,7 @@ pub async fn changes(
     let contact = caller.clone();
     state
         .db
-        .write_grouped(move |tx| crate::routes::ops::touch_device(tx.conn, &contact, server_time))
+        .write_grouped(move |tx| crate::devices::touch_device(tx.conn, &contact, server_time))
         .await?;
     let user = caller.user_id.clone();
     let page = state

@@ -7,7 +7,7 @@ use ecabinet_protocol::{
     MeetingBody, MeetingStatus, UpdateAgendaItemRequest, UpdateMeetingRequest,
 };
 
-use crate::access::{meeting_for, refuse_delete_once_started, role_in, Need};
+use crate::access::{item_for, meeting_for, refuse_delete_once_started, role_in, Need};
 use crate::auth::Caller;
 use crate::db::Tx;
 use crate::error::{Json, Path};
@@ -233,25 +233,6 @@ pub async fn create_item(
         })
         .await?;
     Ok((StatusCode::CREATED, Json(item)))
-}
-
-/// Loads an agenda item and its meeting, checked for `need`.
-pub fn item_for(
-    tx: &mut Tx<'_>,
-    caller: &Caller,
-    item_id: &str,
-    need: Need,
-) -> Result<(AgendaItemBody, MeetingBody), AppError> {
-    let item = records::agenda_item(tx.conn, item_id)?
-        .ok_or_else(|| AppError::not_found("agenda item"))?;
-    let (m, _) = meeting_for(tx.conn, caller, &item.meeting_id, need).map_err(|e| {
-        if e.code == ecabinet_protocol::ErrorCode::NotFound {
-            AppError::not_found("agenda item")
-        } else {
-            e
-        }
-    })?;
-    Ok((item, m))
 }
 
 pub async fn update_item(

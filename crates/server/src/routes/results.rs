@@ -18,8 +18,8 @@ use crate::access::{meeting_for, Need};
 use crate::auth::Caller;
 use crate::db::{Conn, Tx};
 use crate::error::{Json, Path};
+use crate::motions::{load_motion, load_motion_as};
 use crate::records::{emit, Audience, Scope};
-use crate::routes::ops::{load_motion, load_motion_as};
 use crate::{params, AppError, AppState};
 
 /// A result computed inside one transaction.

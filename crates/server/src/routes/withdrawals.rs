@@ -10,13 +10,14 @@ use ecabinet_protocol::{
     WithdrawRequest, Withdrawal,
 };
 
+use crate::access::item_for;
 use crate::access::Need;
 use crate::auth::Caller;
 use crate::db::Tx;
 use crate::error::{Json, Path};
 use crate::records::{self, emit_upsert, new_id};
 use crate::routes::documents::document_for;
-use crate::routes::meetings::{item_for, save_meeting, subtree};
+use crate::routes::meetings::{save_meeting, subtree};
 use crate::{params, AppError, AppState};
 
 /// The longest reason kept on the record, in characters.

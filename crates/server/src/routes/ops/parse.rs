@@ -1,0 +1,155 @@
+//! Each operation's body read before the write transaction; a ballot's
+//! signature checked against the caller's device key (on all cores for a
+//! big offline batch).
+
+use std::collections::HashMap;
+
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
+use ecabinet_model as model;
+use ecabinet_protocol::{AttendanceBody, BallotBody, OpKind, Operation, SpeakBody};
+use ring::signature::{UnparsedPublicKey, ED25519};
+
+use crate::auth::Caller;
+use crate::db::Conn;
+use crate::{params, AppError};
+
+/// Longest accepted `op_id` (a UUIDv7 is 36 characters).
+pub(super) const MAX_OP_ID_LEN: usize = 64;
+
+/// An operation's body, checked as far as possible before the write transaction.
+pub(super) enum Parsed {
+    Malformed,
+    Forbidden,
+    Ballot {
+        body: BallotBody,
+        signature_valid: bool,
+        device_revoked: bool,
+        /// Secret motions file the choice under this token (derived from the
+        /// signature, which the server does not keep, so only the member's
+        /// client can find its own sealed record again).
+        token: model::BallotToken,
+    },
+    Attendance(AttendanceBody),
+    Speak(SpeakBody),
+    Annotation(ecabinet_protocol::SealedAnnotation),
+    Read(ecabinet_protocol::ReadBody),
+}
+
+/// A device of the caller: its public key and whether it is revoked.
+pub(super) struct DeviceKey {
+    public_key: Vec<u8>,
+    revoked: bool,
+}
+
+/// Below this many operations a push is verified on one thread.
+pub(super) const PARALLEL_VERIFY_MIN: usize = 32;
+
+/// [`parse`] of every operation, on all cores for a big offline batch.
+pub(super) fn parse_all(
+    ops: &[Operation],
+    caller: &Caller,
+    devices: &HashMap<String, DeviceKey>,
+) -> Vec<Parsed> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if ops.len() < PARALLEL_VERIFY_MIN || threads < 2 {
+        return ops.iter().map(|op| parse(op, caller, devices)).collect();
+    }
+    let chunk = ops.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = ops
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|op| parse(op, caller, devices))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| {
+                // A panicking verifier is a bug; answer its operations as malformed.
+                h.join().unwrap_or_default()
+            })
+            .collect()
+    })
+}
+
+pub(super) fn caller_devices(
+    conn: &mut dyn Conn,
+    user_id: &str,
+) -> Result<HashMap<String, DeviceKey>, AppError> {
+    let mut out = HashMap::new();
+    for r in conn.query(
+        "SELECT id, public_key, revoked_at FROM devices WHERE user_id = ?",
+        params![user_id],
+    )? {
+        let public_key = BASE64
+            .decode(r.text(1)?)
+            .map_err(|_| AppError::internal("stored device key is not base64"))?;
+        out.insert(
+            r.text(0)?,
+            DeviceKey {
+                public_key,
+                revoked: r.opt_int(2)?.is_some(),
+            },
+        );
+    }
+    Ok(out)
+}
+
+pub(super) fn parse(
+    op: &Operation,
+    caller: &Caller,
+    devices: &HashMap<String, DeviceKey>,
+) -> Parsed {
+    let value = op.body.clone();
+    match op.kind {
+        OpKind::Speak => serde_json::from_value(value).map_or(Parsed::Malformed, Parsed::Speak),
+        OpKind::Annotation => serde_json::from_value(value)
+            .ok()
+            .filter(crate::annotations::well_formed)
+            .map_or(Parsed::Malformed, Parsed::Annotation),
+        OpKind::Attendance => {
+            serde_json::from_value(value).map_or(Parsed::Malformed, Parsed::Attendance)
+        }
+        OpKind::Read => serde_json::from_value(value).map_or(Parsed::Malformed, Parsed::Read),
+        OpKind::Ballot => {
+            let Ok(body) = serde_json::from_value::<BallotBody>(value) else {
+                return Parsed::Malformed;
+            };
+            // A member votes only for themself, with one of their own devices.
+            let Some(device) = devices.get(&body.device_id) else {
+                return Parsed::Forbidden;
+            };
+            if body.member_id != caller.user_id {
+                return Parsed::Forbidden;
+            }
+            let signature = BASE64.decode(body.signature.trim()).unwrap_or_default();
+            let bytes = model_ballot(&op.op_id, &body).signing_bytes();
+            let signature_valid = UnparsedPublicKey::new(&ED25519, &device.public_key)
+                .verify(&bytes, &signature)
+                .is_ok();
+            Parsed::Ballot {
+                signature_valid,
+                device_revoked: device.revoked,
+                token: model::BallotToken::from_signature(&signature),
+                body,
+            }
+        }
+    }
+}
+
+pub(super) fn model_ballot(op_id: &str, b: &BallotBody) -> model::Ballot {
+    model::Ballot {
+        op_id: model::OpId::new(op_id),
+        motion_id: model::MotionId::new(b.motion_id.as_str()),
+        member_id: model::MemberId::new(b.member_id.as_str()),
+        device_id: model::DeviceId::new(b.device_id.as_str()),
+        choice: b.choice,
+        cast_at: b.cast_at,
+        seen_seq: b.seen_seq,
+    }
+}
