@@ -12,10 +12,8 @@ use ecabinet_store::Store;
 use ecabinet_sync::{LiveEvent, LiveSink, Progress, ProgressSink, SyncError, SyncStatus, Syncer};
 use tokio::sync::Notify;
 
-use crate::ipc::{
-    BallotStateView, BallotView, FeedAdvancedView, IpcError, IpcErrorCode, SessionState,
-    SyncProgress,
-};
+use crate::convert::ballot_view;
+use crate::ipc::{FeedAdvancedView, IpcError, IpcErrorCode, SessionState, SyncProgress};
 use crate::state::{AppState, UiEvent, REVOKED_MARKER};
 
 /// Turns the live loop's reports into UI events.
@@ -221,7 +219,7 @@ async fn announce(state: &AppState, store: &Arc<Store>) {
         .ok()
         .and_then(Result::ok);
     if let Some(now) = now {
-        let news = state.news(now);
+        let news = crate::notices::news(state, now);
         if !news.is_empty() {
             state.emit(UiEvent::Notices(news));
         }
@@ -239,26 +237,6 @@ pub(crate) async fn emit_ballots(state: &AppState, store: &Arc<Store>) {
         state.emit(UiEvent::VotesChanged(
             b.into_iter().map(ballot_view).collect(),
         ));
-    }
-}
-
-/// The outbox's view of a ballot, for the UI.
-pub(crate) fn ballot_view(b: ecabinet_sync::BallotState) -> BallotView {
-    let state = match b.state.as_str() {
-        "sent" => BallotStateView::Sent,
-        "accepted" => BallotStateView::Accepted,
-        "superseded" => BallotStateView::Superseded,
-        "rejected" => BallotStateView::Rejected {
-            reason: b.reason.unwrap_or_default(),
-        },
-        _ => BallotStateView::Pending,
-    };
-    BallotView {
-        op_id: b.op_id,
-        motion_id: b.motion_id,
-        choice: b.choice,
-        cast_at: b.cast_at,
-        state,
     }
 }
 

@@ -8,12 +8,12 @@ use ecabinet_protocol::{AttendanceBody, MotionResultBody, OpKind, SpeakBody};
 use ecabinet_store::{Entity, OutboxState, Store};
 use serde_json::Value;
 
-use crate::background::ballot_view;
+use crate::convert::ballot_view;
+use crate::convert::text;
 use crate::ipc::{
     BallotStateView, BallotView, ChairCountView, ChairResultView, IpcError, IpcErrorCode,
     MeetingFloor, MemberView, MotionView, ResultView, SpeakerView,
 };
-use crate::views::text;
 
 fn int(body: &Value, field: &str) -> Option<i64> {
     body.get(field).and_then(Value::as_i64)

@@ -8,6 +8,7 @@
 
 mod background;
 pub mod commands;
+mod convert;
 mod errors;
 mod floor;
 pub mod ipc;

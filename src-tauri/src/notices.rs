@@ -12,8 +12,9 @@ use std::collections::BTreeMap;
 
 use ecabinet_store::{Entity, Store};
 
+use crate::convert::text;
 use crate::ipc::{IpcError, NoticeKind, NoticeView};
-use crate::views::text;
+use crate::state::AppState;
 
 /// Everything that could be announced, by a key unique per thing and state.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -101,6 +102,23 @@ pub(crate) fn scan(store: &Store, my_user_id: &str) -> Result<Seen, IpcError> {
         }
     }
     Ok(Seen(seen))
+}
+
+/// What the session's last sync round found (the slot in `AppState`).
+#[derive(Default)]
+struct LastSeen(Option<Seen>);
+
+/// Records what a sync round found; returns what is new since the previous
+/// round (nothing on the session's first round).
+pub(crate) fn news(state: &AppState, now: Seen) -> Vec<NoticeView> {
+    state.with_slot(|LastSeen(seen): &mut LastSeen| {
+        let news = seen
+            .as_ref()
+            .map(|before| before.news(&now))
+            .unwrap_or_default();
+        *seen = Some(now);
+        news
+    })
 }
 
 #[cfg(test)]

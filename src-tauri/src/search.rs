@@ -12,7 +12,7 @@ use std::sync::Arc;
 use ecabinet_pdf::SearchIndex;
 use ecabinet_store::Store;
 
-use crate::ipc::{IpcError, SearchHitView};
+use crate::ipc::{IpcError, IpcErrorCode, SearchHitView};
 use crate::state::AppState;
 
 /// At most this many hits are returned; the member narrows the query.
@@ -41,7 +41,7 @@ fn current_versions(
     let mut out = Vec::new();
     for (document_id, body) in store.documents(meeting_id)? {
         if let Ok(v) = ecabinet_sync::current_version_to_open(store, &document_id) {
-            let title = crate::views::text(&body, "title");
+            let title = crate::convert::text(&body, "title");
             out.push((
                 v.id,
                 v.sha256,
@@ -56,6 +56,23 @@ fn current_versions(
     Ok(out)
 }
 
+/// The last searched meeting's index (the slot in `AppState`; memory only).
+#[derive(Default)]
+struct LastIndex(Option<Arc<MeetingIndex>>);
+
+/// The search index after `check` has kept or rebuilt it.
+fn with_index(
+    state: &AppState,
+    check: impl FnOnce(&mut Option<Arc<MeetingIndex>>) -> Result<(), IpcError>,
+) -> Result<Arc<MeetingIndex>, IpcError> {
+    state.with_slot(|LastIndex(cached): &mut LastIndex| {
+        check(cached)?;
+        cached
+            .clone()
+            .ok_or_else(|| IpcError::new(IpcErrorCode::Internal, "no search index"))
+    })
+}
+
 /// The hits of `query` in the meeting's documents, in document and page order.
 pub(crate) fn search_meeting(
     state: &AppState,
@@ -64,7 +81,7 @@ pub(crate) fn search_meeting(
 ) -> Result<Vec<SearchHitView>, IpcError> {
     let store = state.content_store()?;
     let current = current_versions(&store, meeting_id)?;
-    let index = state.with_search_index(|cached| {
+    let index = with_index(state, |cached| {
         let fresh = cached.as_ref().is_some_and(|c| {
             c.meeting_id == meeting_id
                 && c.versions.len() == current.len()

@@ -2,9 +2,12 @@
 //! (if any), the PDF engine, the open documents and the sync status.
 //!
 //! Locks are `std::sync::Mutex` held for a few field reads or writes, never
-//! across an `.await` or a store/PDFium call — except the search index's,
-//! held while it is built so that two searches never build it twice.
+//! across an `.await` or a store/PDFium call — except a feature slot's (see
+//! [`AppState::with_slot`]): the search index's is held while it is built, so
+//! that two searches never build it twice. This module is the bottom of the
+//! shell: it imports no feature module.
 
+use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -71,11 +74,16 @@ struct Inner {
     /// Open document versions by version id.
     docs: Mutex<HashMap<String, DocHandle>>,
     status: Mutex<SyncStatusView>,
-    /// What the session's last sync round found, to tell what is new.
-    seen: Mutex<Option<crate::notices::Seen>>,
-    /// The last searched meeting's text index (memory only).
-    search: Mutex<Option<Arc<crate::search::MeetingIndex>>>,
+    /// The feature modules' memory-only state of this session.
+    slots: Slots,
 }
+
+/// Per-session state of the feature modules, one value per type (see
+/// [`AppState::with_slot`]). Each value has its own lock.
+type Slot = Arc<Mutex<Box<dyn Any + Send>>>;
+
+#[derive(Default)]
+struct Slots(Mutex<HashMap<TypeId, Slot>>);
 
 /// The managed state; cheap to clone into background tasks.
 #[derive(Clone)]
@@ -108,8 +116,7 @@ impl AppState {
                 session: Mutex::new(None),
                 docs: Mutex::new(HashMap::new()),
                 status: Mutex::new(SyncStatusView::default()),
-                seen: Mutex::new(None),
-                search: Mutex::new(None),
+                slots: Slots::default(),
             }),
         }
     }
@@ -147,7 +154,7 @@ impl AppState {
     /// — a successful sync is what reopens it).
     pub fn content_store(&self) -> Result<Arc<Store>, IpcError> {
         let store = self.store()?;
-        ecabinet_sync::ensure_open(&store, now_ms())?;
+        ecabinet_sync::ensure_open(&store, ecabinet_sync::now_ms())?;
         Ok(store)
     }
 
@@ -173,20 +180,26 @@ impl AppState {
         stop(old);
         self.close_all_documents();
         *lock(&self.inner.status) = SyncStatusView::default();
-        *lock(&self.inner.seen) = None;
-        *lock(&self.inner.search) = None;
+        lock(&self.inner.slots.0).clear();
     }
 
-    /// The search index after `check` has kept or rebuilt it.
-    pub(crate) fn with_search_index(
+    /// The session's slot of type `T` (made with `T::default()` on first
+    /// use, dropped when the session ends), locked for the length of `f`.
+    /// A feature module keeps its memory-only state here (the notices seen
+    /// last round, the search index), so this module knows none of them.
+    pub(crate) fn with_slot<T: Default + Send + 'static, R>(
         &self,
-        check: impl FnOnce(&mut Option<Arc<crate::search::MeetingIndex>>) -> Result<(), IpcError>,
-    ) -> Result<Arc<crate::search::MeetingIndex>, IpcError> {
-        let mut cached = lock(&self.inner.search);
-        check(&mut cached)?;
-        cached
-            .clone()
-            .ok_or_else(|| IpcError::new(IpcErrorCode::Internal, "no search index"))
+        f: impl FnOnce(&mut T) -> R,
+    ) -> R {
+        let slot = lock(&self.inner.slots.0)
+            .entry(TypeId::of::<T>())
+            .or_insert_with(|| Arc::new(Mutex::new(Box::new(T::default()))))
+            .clone();
+        let mut guard = lock(&slot);
+        let value = guard
+            .downcast_mut::<T>()
+            .expect("a slot holds the type it is keyed by");
+        f(value)
     }
 
     /// Ends the session as the app exits and waits (at most 2 s) until no
@@ -202,18 +215,6 @@ impl AppState {
                 std::thread::sleep(std::time::Duration::from_millis(10));
             }
         }
-    }
-
-    /// Records what a sync round found; returns what is new since the
-    /// previous round (nothing on the session's first round).
-    pub(crate) fn news(&self, now: crate::notices::Seen) -> Vec<NoticeView> {
-        let mut seen = lock(&self.inner.seen);
-        let news = seen
-            .as_ref()
-            .map(|before| before.news(&now))
-            .unwrap_or_default();
-        *seen = Some(now);
-        news
     }
 
     /// Wakes the background sync, if a session runs.
@@ -300,11 +301,4 @@ fn stop(session: Option<Session>) {
     if let Some(task) = session.and_then(|s| s.task) {
         task.abort();
     }
-}
-
-/// The device clock, unix ms.
-pub(crate) fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
 }

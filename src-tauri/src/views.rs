@@ -5,19 +5,12 @@ use std::collections::HashMap;
 use ecabinet_store::{Entity, Store};
 use serde_json::Value;
 
+use crate::convert::text;
 use crate::ipc::{
     AgendaItemView, DocumentView, IpcError, IpcErrorCode, MeetingDetail, MeetingSummary,
     OpenedDocumentView, PageSizeView, VersionState, VersionView,
 };
 use crate::state::AppState;
-
-/// A text field of a cached wire body; empty when absent.
-pub(crate) fn text(body: &Value, field: &str) -> String {
-    body.get(field)
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned()
-}
 
 fn not_found(what: &str, id: &str) -> IpcError {
     IpcError::new(

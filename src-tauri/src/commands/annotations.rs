@@ -14,7 +14,8 @@ use crate::ipc::{
     AnnotationInput, AnnotationView, ExportView, IpcError, IpcErrorCode, PageTextView, TextLineView,
 };
 use crate::session::blocking;
-use crate::state::{now_ms, AppState};
+use crate::state::AppState;
+use ecabinet_sync::now_ms;
 
 /// My live annotations of a version (deleted ones are not listed).
 #[tauri::command]

@@ -5,8 +5,9 @@ use tauri::State;
 
 use crate::ipc::{IpcError, OpenedDocumentView, SearchHitView};
 use crate::session::blocking;
-use crate::state::{now_ms, AppState};
+use crate::state::AppState;
 use crate::views;
+use ecabinet_sync::now_ms;
 
 /// Decrypts the version's verified PDF into memory and opens it in PDFium.
 /// Where the committee has read status on, the first open is reported.

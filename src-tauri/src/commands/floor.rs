@@ -7,7 +7,8 @@ use tauri::State;
 use crate::background::refresh_status;
 use crate::ipc::{IpcError, IpcErrorCode, MeetingFloor};
 use crate::session::blocking;
-use crate::state::{now_ms, AppState};
+use crate::state::AppState;
+use ecabinet_sync::now_ms;
 
 /// My role, the motions, the speaker queue and the attendance of a meeting.
 #[tauri::command]

@@ -15,10 +15,10 @@ use serde_json::Value;
 use tauri::ipc::{InvokeBody, Request};
 use tauri::State;
 
+use crate::convert::text;
 use crate::ipc::{CommitteeRoleView, IpcError, IpcErrorCode, SecretaryMeetingView};
 use crate::session::blocking;
 use crate::state::AppState;
-use crate::views::text;
 
 /// Header naming the agenda item a PDF is attached to.
 pub const ITEM_HEADER: &str = "x-ecabinet-item";

@@ -3,7 +3,8 @@
 
 use tauri::State;
 
-use crate::background::{ballot_view, emit_ballots, refresh_status};
+use crate::background::{emit_ballots, refresh_status};
+use crate::convert::ballot_view;
 use crate::ipc::{BallotView, IpcError, IpcErrorCode, MotionView};
 use crate::session::blocking;
 use crate::state::AppState;
@@ -25,7 +26,7 @@ pub async fn cast_ballot(
     let store = state.content_store()?;
     let s = store.clone();
     let ballot = blocking(move || {
-        let op_id = ecabinet_sync::cast_ballot(&s, &motion_id, choice, crate::state::now_ms())?;
+        let op_id = ecabinet_sync::cast_ballot(&s, &motion_id, choice, ecabinet_sync::now_ms())?;
         ecabinet_sync::ballots(&s)?
             .into_iter()
             .find(|b| b.op_id == op_id)
