@@ -94,3 +94,216 @@ fn core_crates_do_not_depend_on_the_shell() {
         check_absent(&graph, pkg, &["ecabinet-app"]);
     }
 }
+
+/// One crate's modules and the modules each one names (`crate::…`,
+/// `super::…`), outside comments and the unit tests at a file's end. A node
+/// is a top-level module, or one level deeper under a folder of peers such
+/// as the server's `routes` or the shell's `commands`.
+struct Modules {
+    edges: BTreeMap<String, BTreeSet<String>>,
+}
+
+impl Modules {
+    fn of(src: &str, peers: &[&str]) -> Self {
+        let root = workspace_root().join(src);
+        let mut files = Vec::new();
+        let mut dirs = vec![root.clone()];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).expect("source folder reads") {
+                let path = entry.expect("folder entry").path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    files.push(path);
+                }
+            }
+        }
+        let node = |path: &[String]| -> Option<String> {
+            let first = path.first()?;
+            match path.get(1) {
+                Some(second) if peers.contains(&first.as_str()) => {
+                    Some(format!("{first}::{second}"))
+                }
+                _ => Some(first.clone()),
+            }
+        };
+        let mut files_by_node: Vec<(String, Vec<String>, String)> = Vec::new();
+        for file in files {
+            let rel = file.strip_prefix(&root).expect("under the source folder");
+            let mut path: Vec<String> = rel
+                .iter()
+                .map(|c| c.to_string_lossy().trim_end_matches(".rs").to_owned())
+                .collect();
+            if path.last().is_some_and(|l| l == "mod") {
+                path.pop();
+            }
+            if path.len() == 1 && (path[0] == "lib" || path[0] == "main") || path[0] == "bin" {
+                continue;
+            }
+            let Some(me) = node(&path) else { continue };
+            let text = std::fs::read_to_string(&file).expect("source reads");
+            let code: String = text
+                .lines()
+                .take_while(|l| l.trim() != "#[cfg(test)]")
+                .filter(|l| !l.trim_start().starts_with("//"))
+                .collect::<Vec<_>>()
+                .join("\n");
+            files_by_node.push((me, path, code));
+        }
+        let known: BTreeSet<String> = files_by_node.iter().map(|(n, _, _)| n.clone()).collect();
+        let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for (me, path, code) in &files_by_node {
+            let entry = edges.entry(me.clone()).or_default();
+            for (base, rest) in [
+                ("crate::", Vec::new()),
+                ("super::", path[..path.len() - 1].to_vec()),
+            ] {
+                for named in paths_after(code, base) {
+                    let mut full = rest.clone();
+                    full.extend(named);
+                    if let Some(target) = node(&full) {
+                        if &target != me && known.contains(&target) {
+                            entry.insert(target);
+                        }
+                    }
+                }
+            }
+        }
+        Modules { edges }
+    }
+
+    /// A cycle of imports, if there is one, as `a -> b -> … -> a`.
+    fn cycle(&self) -> Option<String> {
+        fn visit<'a>(
+            m: &'a Modules,
+            at: &'a str,
+            stack: &mut Vec<&'a str>,
+            done: &mut BTreeSet<&'a str>,
+        ) -> Option<String> {
+            if let Some(i) = stack.iter().position(|s| *s == at) {
+                let mut ring = stack[i..].to_vec();
+                ring.push(at);
+                return Some(ring.join(" -> "));
+            }
+            if !done.insert(at) {
+                return None;
+            }
+            stack.push(at);
+            for next in m.edges.get(at).into_iter().flatten() {
+                if let Some(c) = visit(m, next, stack, done) {
+                    return Some(c);
+                }
+            }
+            stack.pop();
+            None
+        }
+        let mut done = BTreeSet::new();
+        self.edges
+            .keys()
+            .find_map(|k| visit(self, k, &mut Vec::new(), &mut done))
+    }
+}
+
+/// The module paths named after each `base` in `code`: `crate::a::b` gives
+/// `[a, b]`, `crate::{a, b::c}` gives `[a]` and `[b, c]`.
+fn paths_after(code: &str, base: &str) -> Vec<Vec<String>> {
+    fn ident(s: &str) -> (&str, &str) {
+        let end = s
+            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .unwrap_or(s.len());
+        (&s[..end], &s[end..])
+    }
+    /// Paths in `s` (a path or a `{…}` group), prefixed with `prefix`.
+    fn read(s: &str, prefix: Vec<String>, out: &mut Vec<Vec<String>>) {
+        let s = s.trim_start();
+        if let Some(group) = s.strip_prefix('{') {
+            let mut depth = 0;
+            let mut start = 0;
+            for (i, c) in group.char_indices() {
+                match c {
+                    '{' => depth += 1,
+                    '}' if depth == 0 => {
+                        read(&group[start..i], prefix.clone(), out);
+                        return;
+                    }
+                    '}' => depth -= 1,
+                    ',' if depth == 0 => {
+                        read(&group[start..i], prefix.clone(), out);
+                        start = i + 1;
+                    }
+                    _ => {}
+                }
+            }
+            return;
+        }
+        let (name, tail) = ident(s);
+        if name.is_empty() || name == "self" {
+            if !prefix.is_empty() {
+                out.push(prefix);
+            }
+            return;
+        }
+        let mut path = prefix;
+        path.push(name.to_owned());
+        match tail.strip_prefix("::") {
+            Some(more) => read(more, path, out),
+            None => out.push(path),
+        }
+    }
+    let mut out = Vec::new();
+    for (i, _) in code.match_indices(base) {
+        let before = code[..i].chars().next_back();
+        if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':') {
+            continue;
+        }
+        read(&code[i + base.len()..], Vec::new(), &mut out);
+    }
+    out
+}
+
+#[test]
+fn no_module_imports_itself_through_a_ring() {
+    let mut rings = Vec::new();
+    for (src, peers) in [
+        ("crates/server/src", &["routes"][..]),
+        ("crates/sync/src", &[][..]),
+        ("crates/store/src", &[][..]),
+        ("crates/pdf/src", &[][..]),
+        ("crates/cli/src", &[][..]),
+        ("src-tauri/src", &["commands"][..]),
+    ] {
+        let modules = Modules::of(src, peers);
+        assert!(!modules.edges.is_empty(), "{src}: modules found");
+        if let Some(ring) = modules.cycle() {
+            rings.push(format!("{src}: {ring}"));
+        }
+    }
+    assert!(rings.is_empty(), "import cycles: {rings:#?}");
+}
+
+#[test]
+fn route_modules_never_import_other_route_modules() {
+    let modules = Modules::of("crates/server/src", &["routes"]);
+    let mut breaks = Vec::new();
+    for (from, to) in &modules.edges {
+        if from.starts_with("routes::") {
+            breaks.extend(
+                to.iter()
+                    .filter(|t| t.starts_with("routes::"))
+                    .map(|t| format!("{from} -> {t}")),
+            );
+        }
+    }
+    assert!(
+        modules
+            .edges
+            .keys()
+            .filter(|k| k.starts_with("routes::"))
+            .count()
+            > 5
+    );
+    assert!(
+        breaks.is_empty(),
+        "route modules importing route modules: {breaks:?}"
+    );
+}

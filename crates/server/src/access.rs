@@ -2,7 +2,9 @@
 //! existence is not revealed); records they may see but not change answer 403.
 
 use ecabinet_model::Role;
-use ecabinet_protocol::{AgendaItemBody, ErrorCode, MeetingBody, MeetingStatus, WireRole};
+use ecabinet_protocol::{
+    AgendaItemBody, DocumentBody, ErrorCode, MeetingBody, MeetingStatus, WireRole, Withdrawal,
+};
 
 use crate::auth::Caller;
 use crate::db::{Conn, Tx};
@@ -124,4 +126,31 @@ pub fn item_for(
         }
     })?;
     Ok((item, m))
+}
+
+/// Loads a document and its meeting, checked for `need`.
+pub fn document_for(
+    tx: &mut Tx<'_>,
+    caller: &Caller,
+    document_id: &str,
+    need: Need,
+) -> Result<(DocumentBody, MeetingBody), AppError> {
+    let d =
+        records::document(tx.conn, document_id)?.ok_or_else(|| AppError::not_found("document"))?;
+    let (m, _) = meeting_for(tx.conn, caller, &d.meeting_id, need).map_err(|e| {
+        if e.code == ErrorCode::NotFound {
+            AppError::not_found("document")
+        } else {
+            e
+        }
+    })?;
+    Ok((d, m))
+}
+
+/// Refuses to add to or change a withdrawn record.
+pub fn refuse_withdrawn(withdrawn: Option<&Withdrawal>, refusal: &str) -> Result<(), AppError> {
+    match withdrawn {
+        Some(_) => Err(AppError::new(ErrorCode::Conflict, refusal)),
+        None => Ok(()),
+    }
 }

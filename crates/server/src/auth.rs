@@ -82,6 +82,15 @@ pub fn new_token() -> Result<(String, String), AppError> {
     Ok((token, hash))
 }
 
+/// The answer to a disabled user who gave the right password or a valid
+/// device proof.
+pub fn disabled_error() -> AppError {
+    AppError::new(
+        ErrorCode::AccountDisabled,
+        "this account has been disabled by an administrator; contact your administrator",
+    )
+}
+
 /// The authenticated user of a request.
 #[derive(Debug, Clone)]
 pub struct Caller {
@@ -127,7 +136,7 @@ impl FromRequestParts<AppState> for Caller {
                 let user_id = row.text(0)?;
                 let bound = row.opt_text(2)?;
                 if row.opt_int(4)?.is_some() {
-                    return Err(crate::sessions::disabled_error());
+                    return Err(disabled_error());
                 }
                 if row.int(3)? <= now {
                     return Err(AppError::new(

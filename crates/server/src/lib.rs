@@ -9,6 +9,7 @@
 //! process keeps for itself.
 
 pub mod access;
+pub mod agenda;
 pub mod annotations;
 pub mod audit;
 pub mod auth;
@@ -20,6 +21,7 @@ pub mod enrol_codes;
 pub mod error;
 pub mod motions;
 pub mod pdf_check;
+pub mod reads;
 pub mod records;
 pub mod routes;
 pub mod seed;

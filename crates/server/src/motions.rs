@@ -5,13 +5,16 @@
 use std::collections::BTreeSet;
 
 use ecabinet_model as model;
+use ecabinet_model::AuditRecord;
 use ecabinet_protocol::{
-    ErrorCode, MajorityRule, MotionBody, MotionKind, MotionMode, MotionStatus,
+    EntityKind, ErrorCode, MajorityRule, MeetingBody, MotionBody, MotionKind, MotionMode,
+    MotionStatus,
 };
 
 use crate::access::{meeting_for, Need};
 use crate::auth::Caller;
-use crate::db::Conn;
+use crate::db::{Conn, Tx};
+use crate::records::{emit, Audience, Scope};
 use crate::{params, records, AppError};
 
 /// The model's view of a stored motion, or `None` if the caller may not see it.
@@ -129,4 +132,57 @@ pub fn model_motion(
         },
     };
     model::Motion::new(spec).map_err(|e| AppError::internal(format!("motion {}: {e}", mo.id)))
+}
+
+pub fn motion_audience(m: &MeetingBody, mo: &MotionBody) -> Audience {
+    if mo.status == MotionStatus::Draft {
+        Audience::Editors
+    } else {
+        Audience::of_meeting(m)
+    }
+}
+
+pub fn save_motion(
+    tx: &mut Tx<'_>,
+    m: &MeetingBody,
+    mo: &MotionBody,
+    now: i64,
+) -> Result<i64, AppError> {
+    tx.conn.execute(
+        "UPDATE motions SET status = ?, opened_at = ?, closed_at = ? WHERE id = ?",
+        params![mo.status.as_str(), mo.opened_at, mo.closed_at, &mo.id],
+    )?;
+    let seq = emit(
+        tx,
+        Scope::new(&m.committee_id, motion_audience(m, mo)),
+        EntityKind::Motion,
+        &mo.id,
+        ecabinet_protocol::Op::Upsert,
+        Some(mo),
+        now,
+    )?;
+    Ok(seq)
+}
+
+/// Saves `mo` (already marked closed at its `closed_at`), announces it on
+/// the feed and appends `MotionClosed` to the audit chain.
+pub fn close_motion_tx(
+    tx: &mut Tx<'_>,
+    m: &MeetingBody,
+    mo: &MotionBody,
+    now: i64,
+) -> Result<(), AppError> {
+    save_motion(tx, m, mo, now)?;
+    audit_closed(tx, &mo.id, mo.closed_at.unwrap_or(now))
+}
+
+pub fn audit_closed(tx: &mut Tx<'_>, motion_id: &str, now: i64) -> Result<(), AppError> {
+    crate::audit::append(
+        tx,
+        [AuditRecord::MotionClosed {
+            motion_id: ecabinet_model::MotionId::new(motion_id),
+            at: now,
+        }],
+    )?;
+    Ok(())
 }

@@ -16,7 +16,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use ecabinet_protocol::{device_proof_message, DeviceProof, ErrorCode};
 
-use crate::auth::new_token;
+use crate::auth::{disabled_error, new_token};
 use crate::db::Conn;
 use crate::records::new_id;
 use crate::{params, AppError};
@@ -175,15 +175,6 @@ pub fn reset_password(
     )?;
     conn.execute("DELETE FROM tokens WHERE user_id = ?", params![user_id])?;
     Ok(())
-}
-
-/// The answer to a disabled user who gave the right password or a valid
-/// device proof.
-pub fn disabled_error() -> AppError {
-    AppError::new(
-        ErrorCode::AccountDisabled,
-        "this account has been disabled by an administrator; contact your administrator",
-    )
 }
 
 /// Checks that `proof` was signed by `user_id`'s device for `purpose` and

@@ -84,7 +84,7 @@ pub async fn login(
     state.login_throttle.succeeded(&req.username);
     // Only someone who knows the password learns that the account is disabled.
     if disabled {
-        return Err(sessions::disabled_error());
+        return Err(crate::auth::disabled_error());
     }
     let (token_ttl, session_ttl) = (state.config.token_ttl_ms, state.config.session_ttl_ms);
     let uid = user_id.clone();

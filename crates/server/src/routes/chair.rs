@@ -11,13 +11,13 @@ use ecabinet_protocol::{
 
 use ecabinet_model::AuditRecord;
 
-use crate::access::item_for;
-use crate::access::{meeting_for, Need};
+use crate::access::{item_for, meeting_for, Need};
+use crate::agenda::save_meeting;
 use crate::auth::Caller;
 use crate::db::Tx;
 use crate::error::{Json, Path};
-use crate::records::{self, emit, emit_upsert, new_id, Audience, Scope};
-use crate::routes::meetings::save_meeting;
+use crate::motions::{audit_closed, motion_audience, save_motion};
+use crate::records::{self, emit, emit_upsert, new_id, Scope};
 use crate::speakers::insert_speaker;
 use crate::{params, AppError, AppState};
 
@@ -112,36 +112,6 @@ pub async fn set_current_item(
         })
         .await?;
     Ok(Json(m))
-}
-
-fn motion_audience(m: &MeetingBody, mo: &MotionBody) -> Audience {
-    if mo.status == MotionStatus::Draft {
-        Audience::Editors
-    } else {
-        Audience::of_meeting(m)
-    }
-}
-
-fn save_motion(
-    tx: &mut Tx<'_>,
-    m: &MeetingBody,
-    mo: &MotionBody,
-    now: i64,
-) -> Result<i64, AppError> {
-    tx.conn.execute(
-        "UPDATE motions SET status = ?, opened_at = ?, closed_at = ? WHERE id = ?",
-        params![mo.status.as_str(), mo.opened_at, mo.closed_at, &mo.id],
-    )?;
-    let seq = emit(
-        tx,
-        Scope::new(&m.committee_id, motion_audience(m, mo)),
-        EntityKind::Motion,
-        &mo.id,
-        ecabinet_protocol::Op::Upsert,
-        Some(mo),
-        now,
-    )?;
-    Ok(seq)
 }
 
 /// Creates a draft motion on an agenda item; shared with the seed.
@@ -298,29 +268,6 @@ pub fn open_motion_tx(
         ],
     )?;
     Ok(mo)
-}
-
-/// Saves `mo` (already marked closed at its `closed_at`), announces it on
-/// the feed and appends `MotionClosed` to the audit chain.
-pub fn close_motion_tx(
-    tx: &mut Tx<'_>,
-    m: &MeetingBody,
-    mo: &MotionBody,
-    now: i64,
-) -> Result<(), AppError> {
-    save_motion(tx, m, mo, now)?;
-    audit_closed(tx, &mo.id, mo.closed_at.unwrap_or(now))
-}
-
-fn audit_closed(tx: &mut Tx<'_>, motion_id: &str, now: i64) -> Result<(), AppError> {
-    crate::audit::append(
-        tx,
-        [AuditRecord::MotionClosed {
-            motion_id: ecabinet_model::MotionId::new(motion_id),
-            at: now,
-        }],
-    )?;
-    Ok(())
 }
 
 /// Every user with a role in the committee: the default eligible voters.

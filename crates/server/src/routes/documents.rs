@@ -10,15 +10,15 @@ use ecabinet_protocol::{
 };
 use futures_util::StreamExt as _;
 
-use crate::access::item_for;
-use crate::access::{meeting_for, refuse_delete_once_started, Need};
+use crate::access::{
+    document_for, item_for, meeting_for, refuse_delete_once_started, refuse_withdrawn, Need,
+};
+use crate::agenda::{remove_document, save_meeting};
 use crate::auth::Caller;
 use crate::blobs::Upload;
 use crate::db::Tx;
 use crate::error::{Json, Path};
 use crate::records::{self, emit_upsert, new_id, Scope};
-use crate::routes::meetings::{remove_document, save_meeting};
-use crate::routes::withdrawals::refuse_withdrawn;
 
 const WITHDRAWN_DOCUMENT: &str =
     "the document has been withdrawn from the meeting: it takes no new version";
@@ -70,24 +70,6 @@ pub async fn create_document(
         })
         .await?;
     Ok((StatusCode::CREATED, Json(d)))
-}
-
-pub(crate) fn document_for(
-    tx: &mut Tx<'_>,
-    caller: &Caller,
-    document_id: &str,
-    need: Need,
-) -> Result<(DocumentBody, MeetingBody), AppError> {
-    let d =
-        records::document(tx.conn, document_id)?.ok_or_else(|| AppError::not_found("document"))?;
-    let (m, _) = meeting_for(tx.conn, caller, &d.meeting_id, need).map_err(|e| {
-        if e.code == ErrorCode::NotFound {
-            AppError::not_found("document")
-        } else {
-            e
-        }
-    })?;
-    Ok((d, m))
 }
 
 pub async fn delete_document(

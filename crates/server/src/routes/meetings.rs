@@ -7,12 +7,14 @@ use ecabinet_protocol::{
     MeetingBody, MeetingStatus, UpdateAgendaItemRequest, UpdateMeetingRequest,
 };
 
-use crate::access::{item_for, meeting_for, refuse_delete_once_started, role_in, Need};
+use crate::access::{
+    item_for, meeting_for, refuse_delete_once_started, refuse_withdrawn, role_in, Need,
+};
+use crate::agenda::{remove_document, save_meeting, subtree};
 use crate::auth::Caller;
 use crate::db::Tx;
 use crate::error::{Json, Path};
 use crate::records::{self, emit_delete, emit_upsert, new_id};
-use crate::routes::withdrawals::refuse_withdrawn;
 use crate::{params, AppError, AppState};
 
 /// Creates a draft meeting; shared with the seed.
@@ -64,16 +66,6 @@ pub async fn create_meeting(
         })
         .await?;
     Ok((StatusCode::CREATED, Json(m)))
-}
-
-/// Writes the meeting row back and records it.
-pub fn save_meeting(tx: &mut Tx<'_>, m: &MeetingBody, now: i64) -> Result<(), AppError> {
-    tx.conn.execute(
-        "UPDATE meetings SET title = ?, location = ?, starts_at = ?, status = ?, published_at = ?, current_item_id = ? WHERE id = ?",
-        params![&m.title, &m.location, m.starts_at, m.status.as_str(), m.published_at, m.current_item_id.clone(), &m.id],
-    )?;
-    emit_upsert(tx, m, EntityKind::Meeting, &m.id, m, now)?;
-    Ok(())
 }
 
 pub async fn update_meeting(
@@ -296,46 +288,6 @@ pub async fn update_item(
         })
         .await?;
     Ok(Json(item))
-}
-
-/// Deletes a document with its versions, leaving tombstones.
-pub fn remove_document(
-    tx: &mut Tx<'_>,
-    m: &MeetingBody,
-    document_id: &str,
-    now: i64,
-) -> Result<(), AppError> {
-    let versions = tx.conn.query(
-        "SELECT id FROM document_versions WHERE document_id = ?",
-        params![document_id],
-    )?;
-    for v in versions {
-        let vid = v.text(0)?;
-        tx.conn
-            .execute("DELETE FROM document_versions WHERE id = ?", params![&vid])?;
-        emit_delete(tx, m, EntityKind::DocumentVersion, &vid, now)?;
-    }
-    tx.conn
-        .execute("DELETE FROM documents WHERE id = ?", params![document_id])?;
-    emit_delete(tx, m, EntityKind::Document, document_id, now)?;
-    Ok(())
-}
-
-/// The item and everything nested under it, parents before children.
-pub fn subtree(tx: &mut Tx<'_>, item_id: &str) -> Result<Vec<String>, AppError> {
-    let mut ids = vec![item_id.to_owned()];
-    let mut i = 0;
-    while i < ids.len() {
-        let kids = tx.conn.query(
-            "SELECT id FROM agenda_items WHERE parent_id = ?",
-            params![&ids[i]],
-        )?;
-        for k in kids {
-            ids.push(k.text(0)?);
-        }
-        i += 1;
-    }
-    Ok(ids)
 }
 
 pub async fn delete_item(

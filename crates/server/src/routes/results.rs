@@ -194,7 +194,7 @@ fn close_written_at_deadline(tx: &mut Tx<'_>, motion_id: &str, now: i64) -> Resu
     };
     mo.status = MotionStatus::Closed;
     mo.closed_at = Some(deadline);
-    crate::routes::chair::close_motion_tx(tx, &m, &mo, now)
+    crate::motions::close_motion_tx(tx, &m, &mo, now)
 }
 
 /// `GET /v1/audit/inclusion/{receipt}`: the proof that the audit record with

@@ -10,14 +10,12 @@ use ecabinet_protocol::{
     WithdrawRequest, Withdrawal,
 };
 
-use crate::access::item_for;
-use crate::access::Need;
+use crate::access::{document_for, item_for, Need};
+use crate::agenda::{save_meeting, subtree};
 use crate::auth::Caller;
 use crate::db::Tx;
 use crate::error::{Json, Path};
 use crate::records::{self, emit_upsert, new_id};
-use crate::routes::documents::document_for;
-use crate::routes::meetings::{save_meeting, subtree};
 use crate::{params, AppError, AppState};
 
 /// The longest reason kept on the record, in characters.
@@ -157,12 +155,4 @@ fn record(
         params![new_id(), &meeting.id, entity, entity_id, &w.by_user_id, &w.reason, w.at_ms],
     )?;
     Ok(())
-}
-
-/// Refuses to add to or change a withdrawn record.
-pub fn refuse_withdrawn(withdrawn: Option<&Withdrawal>, refusal: &str) -> Result<(), AppError> {
-    match withdrawn {
-        Some(_) => Err(AppError::new(ErrorCode::Conflict, refusal)),
-        None => Ok(()),
-    }
 }

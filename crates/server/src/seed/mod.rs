@@ -275,7 +275,7 @@ pub async fn seed_demo(state: &AppState) -> Result<SeedSummary, AppError> {
             let mut m1s = m1p;
             m1s.status = MeetingStatus::InSession;
             m1s.current_item_id = Some(a2.id.clone());
-            meetings::save_meeting(tx, &m1s, now)?;
+            crate::agenda::save_meeting(tx, &m1s, now)?;
             let live = chair::open_motion_tx(tx, &m1s, live, now)?;
 
             // Meeting 2: published, a written consultation open for a week.

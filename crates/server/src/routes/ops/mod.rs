@@ -1,6 +1,6 @@
 //! `POST /v1/ops`: the client's outbox (ballots, attendance, requests to
 //! speak, sealed annotations — see `crate::annotations`, read reports — see
-//! `crate::routes::reading`), and `POST /v1/ops/status`: the current outcome of pushed operations.
+//! `crate::reads`), and `POST /v1/ops/status`: the current outcome of pushed operations.
 //!
 //! Each operation is decided exactly once, inside the database's write
 //! transaction (which serialises all writers, see [`crate::db::Conn::begin`]),
