@@ -1,6 +1,13 @@
+/// <reference types="vite/client" />
 import { describe, expect, it } from "vitest";
 import { get } from "svelte/store";
 import { lang, messages, t, toggleLang, translate, LANGS } from "./i18n";
+
+// Every part of the messages, as i18n.ts joins them.
+const parts = import.meta.glob<{ vi: Record<string, string>; en: Record<string, string> }>(
+  "./messages/*.ts",
+  { eager: true },
+);
 
 describe("i18n", () => {
   it("has every key in every language, none empty", () => {
@@ -9,6 +16,23 @@ describe("i18n", () => {
       expect(Object.keys(messages[l]).sort()).toEqual(keys);
       for (const k of keys) expect(messages[l][k as keyof typeof messages.vi].trim()).not.toBe("");
     }
+  });
+
+  it("joins every part of the messages, and no key is in two parts", () => {
+    const seen = new Map<string, string>();
+    for (const [file, part] of Object.entries(parts)) {
+      for (const l of LANGS) {
+        for (const [k, text] of Object.entries(part[l])) {
+          expect(messages[l][k as keyof typeof messages.vi], `${file}: ${k}`).toBe(text);
+        }
+      }
+      for (const k of Object.keys(part.vi)) {
+        expect(seen.get(k), `${k} is in ${file} and ${seen.get(k)}`).toBeUndefined();
+        seen.set(k, file);
+      }
+    }
+    expect(Object.keys(parts).length).toBeGreaterThan(3);
+    expect(seen.size).toBe(Object.keys(messages.vi).length);
   });
 
   it("starts in Vietnamese and switches to English and back", () => {
