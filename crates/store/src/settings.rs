@@ -2,7 +2,8 @@
 //! download errors) and the counts its status shows. All of it lives in the
 //! encrypted database, never in a side file.
 
-use rusqlite::{params, OptionalExtension};
+use rusqlite::types::{FromSql, Value as SqlValue};
+use rusqlite::{params, OptionalExtension, ToSql, Transaction};
 
 use crate::cache::VersionRow;
 use crate::error::Result;
@@ -20,17 +21,36 @@ pub struct CacheCounts {
     pub verified_blobs: usize,
 }
 
+/// The value named `name` in `sync_state`, the one table of small named
+/// values (the cursor, clocks and keys of `cache`, and the settings below);
+/// `None` if never set.
+pub(crate) fn get_state<T: FromSql>(tx: &Transaction<'_>, name: &str) -> Result<Option<T>> {
+    Ok(tx
+        .query_row(
+            "SELECT value FROM sync_state WHERE name = ?1",
+            [name],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// Sets the value named `name` in `sync_state`.
+pub(crate) fn set_state(tx: &Transaction<'_>, name: &str, value: &dyn ToSql) -> Result<()> {
+    tx.execute(
+        "INSERT OR REPLACE INTO sync_state (name, value) VALUES (?1, ?2)",
+        params![name, value],
+    )?;
+    Ok(())
+}
+
 impl Store {
-    /// A named value, `None` if never set.
+    /// A named text value, `None` if never set (or not text).
     pub fn setting(&self, name: &str) -> Result<Option<String>> {
         self.read(|tx| {
-            Ok(tx
-                .query_row(
-                    "SELECT value FROM sync_state WHERE name = ?1 AND typeof(value) = 'text'",
-                    [name],
-                    |r| r.get(0),
-                )
-                .optional()?)
+            Ok(match get_state::<SqlValue>(tx, name)? {
+                Some(SqlValue::Text(text)) => Some(text),
+                _ => None,
+            })
         })
     }
 
@@ -43,10 +63,7 @@ impl Store {
     pub fn set_settings(&self, values: &[(&str, &str)]) -> Result<()> {
         self.write(|tx| {
             for (name, value) in values {
-                tx.execute(
-                    "INSERT OR REPLACE INTO sync_state (name, value) VALUES (?1, ?2)",
-                    params![name, value],
-                )?;
+                set_state(tx, name, value)?;
             }
             Ok(())
         })
