@@ -17,6 +17,7 @@ mod openapi;
 mod ops;
 mod reading;
 mod scale;
+mod schema;
 mod secretary;
 mod sessions;
 mod storage;
