@@ -1,0 +1,127 @@
+//! IPC types of one feature: meetings as a member reads them: the list, the agenda, documents and their versions, search and notices.
+
+use serde::Serialize;
+use ts_rs::TS;
+
+/// A meeting in the list, with how far its documents are downloaded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct MeetingSummary {
+    pub id: String,
+    pub title: String,
+    pub location: String,
+    /// Start, unix ms.
+    #[ts(type = "number")]
+    pub starts_at: i64,
+    /// `draft`, `published`, `in_session` or `closed`.
+    pub status: String,
+    /// Document versions of this meeting.
+    pub versions_total: u32,
+    /// Of those, verified and stored.
+    pub versions_ready: u32,
+    /// Of those, refused (tampered, truncated, bad signature).
+    pub versions_rejected: u32,
+}
+
+/// One agenda item as stored (flat; the UI builds the tree).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AgendaItemView {
+    pub id: String,
+    pub parent_id: Option<String>,
+    /// Order among siblings.
+    #[ts(type = "number")]
+    pub position: i64,
+    pub title: String,
+}
+
+/// Where a document version stands in the local cache.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum VersionState {
+    /// Verified and stored: can be opened.
+    Ready,
+    /// Not downloaded yet.
+    Pending,
+    /// Refused; never shown. `reason` is the sync client's English explanation.
+    Rejected { reason: String },
+}
+
+/// One version of a document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct VersionView {
+    pub id: String,
+    pub version: u32,
+    /// A later version replaced this one; it stays readable.
+    pub superseded: bool,
+    #[ts(type = "number")]
+    pub size: u64,
+    pub state: VersionState,
+}
+
+/// A document of an agenda item with its versions, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct DocumentView {
+    pub id: String,
+    pub agenda_item_id: String,
+    pub title: String,
+    pub versions: Vec<VersionView>,
+}
+
+/// The meeting screen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct MeetingDetail {
+    pub meeting: MeetingSummary,
+    /// The item the chair has put on the floor.
+    pub current_item_id: Option<String>,
+    pub agenda: Vec<AgendaItemView>,
+    pub documents: Vec<DocumentView>,
+}
+
+/// A place in a meeting's documents where the searched words occur.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SearchHitView {
+    pub document_id: String,
+    /// The version searched: the newest downloaded one.
+    pub version_id: String,
+    pub title: String,
+    pub version: u32,
+    /// 0-based page.
+    pub page: u32,
+    /// The matched text as printed (with its diacritics).
+    pub text: String,
+    /// Where it is: `[left, bottom, right, top]` in PDF page coordinates.
+    pub rects: Vec<[f32; 4]>,
+}
+
+/// What a notice is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeKind {
+    /// A motion I may vote on was opened.
+    MotionOpened,
+    /// A document arrived (downloaded, ready to open).
+    DocumentArrived,
+    /// A new version of a document arrived.
+    NewVersion,
+    /// The chair gave me the floor.
+    FloorGranted,
+}
+
+/// Something new for this member after a sync round: the payload of the
+/// `notices` event, shown as a desktop notification and an in-app banner.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct NoticeView {
+    pub kind: NoticeKind,
+    /// The motion's question, the document's title or the agenda item's title.
+    pub title: String,
+    pub meeting_id: String,
+    pub meeting_title: String,
+    /// The motion, document version or speaker request id.
+    pub target_id: String,
+}
