@@ -141,13 +141,13 @@ async fn live(state: &AppState, syncer: &Syncer, sink: &Live, wake: &Notify) {
             Err(e @ SyncError::SessionExpired) => {
                 state.update_status(|s| {
                     s.syncing = false;
-                    s.last_error = Some(error_code(&e));
+                    s.last_error = Some(IpcError::from(e).code);
                 });
                 return;
             }
             Err(e) => state.update_status(|s| {
                 s.syncing = false;
-                s.last_error = Some(error_code(&e));
+                s.last_error = Some(IpcError::from(e).code);
             }),
         }
         stopped = syncer.run_live(sink, wake.notified()).await;
@@ -237,28 +237,6 @@ pub(crate) async fn emit_ballots(state: &AppState, store: &Arc<Store>) {
         state.emit(UiEvent::VotesChanged(
             b.into_iter().map(ballot_view).collect(),
         ));
-    }
-}
-
-fn error_code(e: &SyncError) -> IpcErrorCode {
-    match e {
-        e if e.is_transient() => IpcErrorCode::Offline,
-        SyncError::DeviceRevoked => IpcErrorCode::DeviceRevoked,
-        SyncError::SessionExpired => IpcErrorCode::SessionExpired,
-        SyncError::Store(_) => IpcErrorCode::Internal,
-        SyncError::Server { .. } | SyncError::Protocol(_) => IpcErrorCode::ServerError,
-        SyncError::NotEnrolled => IpcErrorCode::NoData,
-        SyncError::Offline(_) => IpcErrorCode::Offline,
-        SyncError::Invalid(_) => IpcErrorCode::InvalidInput,
-        SyncError::LeaseExpired { .. } => IpcErrorCode::LeaseExpired,
-        SyncError::Internal(_) => IpcErrorCode::Internal,
-        SyncError::VersionRefused(_) => IpcErrorCode::DocumentRejected,
-        SyncError::VersionNotReady(_) => IpcErrorCode::NotFound,
-        SyncError::ResponseTooLarge { .. } => IpcErrorCode::ServerError,
-        SyncError::InsecureUrl { .. } => IpcErrorCode::InsecureUrl,
-        SyncError::UntrustedServer(_) => IpcErrorCode::UntrustedServer,
-        SyncError::ServerKeyMismatch { .. } => IpcErrorCode::ServerKeyMismatch,
-        SyncError::ServerKeyChanged { .. } => IpcErrorCode::ServerKeyChanged,
     }
 }
 

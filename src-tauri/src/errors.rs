@@ -1,5 +1,7 @@
 //! How the core crates' errors reach the UI: each maps to one [`IpcErrorCode`]
-//! the UI translates; the English text goes along for logs only.
+//! the UI translates; the English text goes along for logs only. This is the
+//! one mapping: commands (through `?`), the background sync's status and the
+//! upload all go through these `From` impls.
 
 use std::time::Duration;
 
@@ -60,24 +62,12 @@ impl From<SyncError> for IpcError {
             SyncError::SessionExpired => IpcErrorCode::SessionExpired,
             SyncError::NotEnrolled => IpcErrorCode::NoData,
             SyncError::Store(s) => return IpcError::from(s),
-            SyncError::Server { code, status, .. } => match code {
-                ErrorCode::Unauthenticated => IpcErrorCode::LoginFailed,
-                ErrorCode::DeviceRevoked => IpcErrorCode::DeviceRevoked,
-                ErrorCode::InvalidInput | ErrorCode::BadRequest => IpcErrorCode::InvalidInput,
-                ErrorCode::UnreadablePdf => IpcErrorCode::UnreadablePdf,
-                // A closed meeting, or a deletion once the meeting started.
-                ErrorCode::Conflict | ErrorCode::MeetingClosed | ErrorCode::NotDeletable => {
-                    IpcErrorCode::Conflict
-                }
-                ErrorCode::Forbidden => IpcErrorCode::Forbidden,
-                ErrorCode::InvalidEnrolCode => IpcErrorCode::InvalidEnrolCode,
-                ErrorCode::RateLimited => IpcErrorCode::RateLimited,
-                ErrorCode::AccountDisabled => IpcErrorCode::AccountDisabled,
-                _ if status >= 500 => IpcErrorCode::Offline,
-                _ => IpcErrorCode::ServerError,
-            },
+            SyncError::Server { code, .. } => server_code(code),
             SyncError::Protocol(_) => IpcErrorCode::ServerError,
-            SyncError::Invalid(_) => IpcErrorCode::InvalidInput,
+            SyncError::Invalid(_) | SyncError::AnnotationKeyLocked(_) => IpcErrorCode::InvalidInput,
+            SyncError::FileTooLarge { .. } => IpcErrorCode::FileTooLarge,
+            SyncError::NotPdf(_) => IpcErrorCode::NotPdf,
+            SyncError::NotInCache { .. } => IpcErrorCode::NotFound,
             SyncError::LeaseExpired { .. } => IpcErrorCode::LeaseExpired,
             SyncError::Internal(_) => IpcErrorCode::Internal,
             SyncError::InsecureUrl { .. } => IpcErrorCode::InsecureUrl,
@@ -89,6 +79,36 @@ impl From<SyncError> for IpcError {
             SyncError::ResponseTooLarge { .. } => IpcErrorCode::ServerError,
         };
         IpcError::new(code, message)
+    }
+}
+
+/// What a member is told for each error code of the server. No wildcard: a
+/// new server code does not compile until it has its answer here.
+fn server_code(code: ErrorCode) -> IpcErrorCode {
+    match code {
+        ErrorCode::Unauthenticated => IpcErrorCode::LoginFailed,
+        // The client renews an expired token itself; one that still reaches
+        // here could not be renewed.
+        ErrorCode::TokenExpired => IpcErrorCode::SessionExpired,
+        ErrorCode::DeviceRevoked => IpcErrorCode::DeviceRevoked,
+        ErrorCode::InvalidInput | ErrorCode::BadRequest => IpcErrorCode::InvalidInput,
+        ErrorCode::NotPdf | ErrorCode::UnsupportedMediaType => IpcErrorCode::NotPdf,
+        ErrorCode::UnreadablePdf => IpcErrorCode::UnreadablePdf,
+        ErrorCode::PayloadTooLarge => IpcErrorCode::FileTooLarge,
+        ErrorCode::NotFound => IpcErrorCode::NotFound,
+        ErrorCode::Conflict => IpcErrorCode::Conflict,
+        ErrorCode::MeetingClosed => IpcErrorCode::MeetingClosed,
+        ErrorCode::NotDeletable => IpcErrorCode::NotDeletable,
+        ErrorCode::Forbidden => IpcErrorCode::Forbidden,
+        ErrorCode::InvalidEnrolCode => IpcErrorCode::InvalidEnrolCode,
+        ErrorCode::RateLimited => IpcErrorCode::RateLimited,
+        ErrorCode::AccountDisabled => IpcErrorCode::AccountDisabled,
+        // The server failed or cannot reach its storage: try again later,
+        // as when it cannot be reached at all.
+        ErrorCode::Internal | ErrorCode::Unavailable => IpcErrorCode::Offline,
+        // Switched off for the committee, or a range this client did not
+        // ask for: nothing the member can do.
+        ErrorCode::NotEnabled | ErrorCode::RangeNotSatisfiable => IpcErrorCode::ServerError,
     }
 }
 
@@ -141,6 +161,46 @@ mod tests {
         assert_eq!(e.code, IpcErrorCode::WrongPin);
         assert_eq!(e.attempts_left, Some(7));
         assert_eq!(e.retry_after_secs, Some(4));
+    }
+
+    /// Every error code the server can send, as the member's screen names it.
+    #[test]
+    fn every_server_error_code_reaches_the_member_as_its_own_answer() {
+        use IpcErrorCode as I;
+        let table = [
+            (ErrorCode::BadRequest, I::InvalidInput),
+            (ErrorCode::Unauthenticated, I::LoginFailed),
+            (ErrorCode::Forbidden, I::Forbidden),
+            (ErrorCode::NotFound, I::NotFound),
+            (ErrorCode::Conflict, I::Conflict),
+            (ErrorCode::PayloadTooLarge, I::FileTooLarge),
+            (ErrorCode::UnsupportedMediaType, I::NotPdf),
+            (ErrorCode::DeviceRevoked, I::DeviceRevoked),
+            (ErrorCode::Internal, I::Offline),
+            (ErrorCode::InvalidInput, I::InvalidInput),
+            (ErrorCode::NotPdf, I::NotPdf),
+            (ErrorCode::UnreadablePdf, I::UnreadablePdf),
+            (ErrorCode::RangeNotSatisfiable, I::ServerError),
+            (ErrorCode::Unavailable, I::Offline),
+            (ErrorCode::NotEnabled, I::ServerError),
+            (ErrorCode::InvalidEnrolCode, I::InvalidEnrolCode),
+            (ErrorCode::MeetingClosed, I::MeetingClosed),
+            (ErrorCode::NotDeletable, I::NotDeletable),
+            (ErrorCode::TokenExpired, I::SessionExpired),
+            (ErrorCode::AccountDisabled, I::AccountDisabled),
+            (ErrorCode::RateLimited, I::RateLimited),
+        ];
+        let listed: Vec<ErrorCode> = table.iter().map(|(c, _)| *c).collect();
+        assert_eq!(listed, ErrorCode::ALL, "one row per server code");
+        for (code, want) in table {
+            let e = IpcError::from(SyncError::Server {
+                status: code.http_status(),
+                code,
+                message: "refused".into(),
+            });
+            assert_eq!(e.code, want, "{code:?}");
+            assert!(e.message.contains("refused"), "{code:?}: {}", e.message);
+        }
     }
 
     #[test]

@@ -47,6 +47,32 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// Every code, for tests that walk them all (a new code fails
+    /// `all_lists_every_code` until it is added here).
+    pub const ALL: [ErrorCode; 21] = [
+        ErrorCode::BadRequest,
+        ErrorCode::Unauthenticated,
+        ErrorCode::Forbidden,
+        ErrorCode::NotFound,
+        ErrorCode::Conflict,
+        ErrorCode::PayloadTooLarge,
+        ErrorCode::UnsupportedMediaType,
+        ErrorCode::DeviceRevoked,
+        ErrorCode::Internal,
+        ErrorCode::InvalidInput,
+        ErrorCode::NotPdf,
+        ErrorCode::UnreadablePdf,
+        ErrorCode::RangeNotSatisfiable,
+        ErrorCode::Unavailable,
+        ErrorCode::NotEnabled,
+        ErrorCode::InvalidEnrolCode,
+        ErrorCode::MeetingClosed,
+        ErrorCode::NotDeletable,
+        ErrorCode::TokenExpired,
+        ErrorCode::AccountDisabled,
+        ErrorCode::RateLimited,
+    ];
+
     /// The HTTP status that goes with this code.
     pub fn http_status(self) -> u16 {
         match self {
@@ -82,6 +108,40 @@ pub struct ErrorBody {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn all_lists_every_code() {
+        // No wildcard: a new variant does not compile until it has a place
+        // here, and then fails below until `ALL` has it too.
+        fn index(c: ErrorCode) -> usize {
+            match c {
+                ErrorCode::BadRequest => 0,
+                ErrorCode::Unauthenticated => 1,
+                ErrorCode::Forbidden => 2,
+                ErrorCode::NotFound => 3,
+                ErrorCode::Conflict => 4,
+                ErrorCode::PayloadTooLarge => 5,
+                ErrorCode::UnsupportedMediaType => 6,
+                ErrorCode::DeviceRevoked => 7,
+                ErrorCode::Internal => 8,
+                ErrorCode::InvalidInput => 9,
+                ErrorCode::NotPdf => 10,
+                ErrorCode::UnreadablePdf => 11,
+                ErrorCode::RangeNotSatisfiable => 12,
+                ErrorCode::Unavailable => 13,
+                ErrorCode::NotEnabled => 14,
+                ErrorCode::InvalidEnrolCode => 15,
+                ErrorCode::MeetingClosed => 16,
+                ErrorCode::NotDeletable => 17,
+                ErrorCode::TokenExpired => 18,
+                ErrorCode::AccountDisabled => 19,
+                ErrorCode::RateLimited => 20,
+            }
+        }
+        for (i, c) in ErrorCode::ALL.iter().enumerate() {
+            assert_eq!(index(*c), i, "{c:?}");
+        }
+    }
 
     #[test]
     fn error_body_has_the_documented_shape() {

@@ -176,7 +176,7 @@ async fn main() -> anyhow::Result<()> {
             )?;
             let mut m = documents::publish_meeting(tx, &st.signer, m, now)?.meeting;
             m.status = ecabinet_protocol::MeetingStatus::InSession;
-            meetings::save_meeting(tx, &m, now)?;
+            ecabinet_server::agenda::save_meeting(tx, &m, now)?;
             Ok::<_, AppError>((m.id, item.id, ids))
         })
         .await

@@ -358,9 +358,8 @@ pub(crate) async fn rewrapped_for_change(
         .map_err(|e| SyncError::Internal(e.to_string()))?
         .map_err(SyncError::Store)?
         .ok_or_else(|| {
-            SyncError::Invalid(
-                "this device does not hold your annotation key: change the password on a device that does"
-                    .into(),
+            SyncError::AnnotationKeyLocked(
+                "this device does not hold your annotation key: change the password on a device that does",
             )
         })?;
     let key: [u8; 32] = local
@@ -395,11 +394,10 @@ async fn unwrap_key_blocking(
             // The server let the password in, so the key is wrapped under an
             // older one: an administrator reset it, and no device of the
             // member has signed in with the new one yet (which re-wraps it).
-            AnnotationCryptoError::WrongPassword => SyncError::Invalid(
+            AnnotationCryptoError::WrongPassword => SyncError::AnnotationKeyLocked(
                 "your annotation key is still locked with your previous password (it was reset): \
                  sign in again on one of your enrolled devices first (`ecabinet login` or the app), \
-                 then enrol this one"
-                    .into(),
+                 then enrol this one",
             ),
             other => crypto_to_sync(other),
         })
@@ -456,7 +454,10 @@ pub fn delete_annotation(
     let a = store
         .annotation(id)
         .map_err(SyncError::Store)?
-        .ok_or_else(|| SyncError::Invalid(format!("no annotation {id}")))?;
+        .ok_or_else(|| SyncError::NotInCache {
+            what: "annotation",
+            id: id.to_owned(),
+        })?;
     let content = AnnotationContent {
         doc_id: a.doc_id,
         version: a.version,

@@ -36,9 +36,26 @@ pub enum SyncError {
         hours: u32,
         last_sync_ms: Option<i64>,
     },
-    /// The request cannot be carried out as asked (e.g. an unknown choice).
+    /// An argument cannot be used as given (an address, an id, a choice, a
+    /// missing reason, an enrol code or CA file that does not parse); the
+    /// text says which. Conditions a caller acts on differently have their
+    /// own variants below.
     #[error("{0}")]
     Invalid(String),
+    /// A file to attach is over the upload limit; checked before anything
+    /// is sent.
+    #[error("the file is {size_mb} MB; at most {max_mb} MB can be attached")]
+    FileTooLarge { size_mb: u64, max_mb: u64 },
+    /// A file to attach is not a whole PDF (no `%PDF-` header, or cut short).
+    #[error("{0}")]
+    NotPdf(&'static str),
+    /// A record the request names is not in this device's cache.
+    #[error("no {what} {id} in the cache")]
+    NotInCache { what: &'static str, id: String },
+    /// This device cannot unlock the member's annotation key (it never
+    /// received it, or it is still wrapped under a reset password).
+    #[error("{0}")]
+    AnnotationKeyLocked(&'static str),
     /// A plain `http://` address beyond this computer: refused before any
     /// connection, since the password and the documents would travel in the clear.
     #[error("refusing plain http:// to {host}: only https:// is allowed beyond this computer (loopback)")]

@@ -77,7 +77,10 @@ pub fn cast_ballot(
     let motion = store
         .entity(ecabinet_store::Entity::Motion, motion_id)
         .map_err(SyncError::Store)?
-        .ok_or_else(|| SyncError::Invalid(format!("no motion {motion_id} in the cache")))?;
+        .ok_or_else(|| SyncError::NotInCache {
+            what: "motion",
+            id: motion_id.to_owned(),
+        })?;
     let options = motion
         .get("options")
         .and_then(|o| o.as_array())

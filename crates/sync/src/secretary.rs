@@ -28,19 +28,18 @@ pub const MAX_PDF_BYTES: usize = 64 * 1024 * 1024;
 /// cut short has none) and [`MAX_PDF_BYTES`].
 pub fn check_pdf(bytes: &[u8]) -> Result<(), SyncError> {
     if bytes.len() > MAX_PDF_BYTES {
-        return Err(SyncError::Invalid(format!(
-            "the file is {} MB; at most {} MB can be attached",
-            bytes.len().div_ceil(1024 * 1024),
-            MAX_PDF_BYTES / (1024 * 1024)
-        )));
+        return Err(SyncError::FileTooLarge {
+            size_mb: (bytes.len() as u64).div_ceil(1024 * 1024),
+            max_mb: (MAX_PDF_BYTES / (1024 * 1024)) as u64,
+        });
     }
     if !bytes.starts_with(b"%PDF-") {
-        return Err(SyncError::Invalid("the file is not a PDF".to_owned()));
+        return Err(SyncError::NotPdf("the file is not a PDF"));
     }
     let tail = &bytes[bytes.len().saturating_sub(1024)..];
     if !tail.windows(5).any(|w| w == b"%%EOF") {
-        return Err(SyncError::Invalid(
-            "the PDF file is incomplete (no end-of-file marker)".to_owned(),
+        return Err(SyncError::NotPdf(
+            "the PDF file is incomplete (no end-of-file marker)",
         ));
     }
     Ok(())

@@ -6,11 +6,9 @@
 //! PDFs arrive as a raw IPC body (no base64 over IPC), with the target and
 //! the percent-encoded title in headers.
 
-use ecabinet_protocol::{
-    CreateAgendaItemRequest, CreateMeetingRequest, ErrorCode, UpdateMeetingRequest,
-};
+use ecabinet_protocol::{CreateAgendaItemRequest, CreateMeetingRequest, UpdateMeetingRequest};
 use ecabinet_store::{Entity, Store};
-use ecabinet_sync::{secretary, SyncError};
+use ecabinet_sync::secretary;
 use serde_json::Value;
 use tauri::ipc::{InvokeBody, Request};
 use tauri::State;
@@ -108,35 +106,8 @@ fn pdf_body(request: &Request<'_>) -> Result<Vec<u8>, IpcError> {
     let InvokeBody::Raw(bytes) = request.body() else {
         return Err(invalid("send the PDF as a raw body"));
     };
-    check_pdf(bytes)?;
+    secretary::check_pdf(bytes)?;
     Ok(bytes.clone())
-}
-
-/// The server's own refusals of an upload, named like the local checks.
-fn upload_error(e: SyncError) -> IpcError {
-    match e {
-        SyncError::Server {
-            code: ErrorCode::NotPdf | ErrorCode::UnsupportedMediaType,
-            message,
-            ..
-        } => IpcError::new(IpcErrorCode::NotPdf, message),
-        SyncError::Server {
-            code: ErrorCode::PayloadTooLarge,
-            message,
-            ..
-        } => IpcError::new(IpcErrorCode::FileTooLarge, message),
-        e => IpcError::from(e),
-    }
-}
-
-fn check_pdf(bytes: &[u8]) -> Result<(), IpcError> {
-    if bytes.len() > secretary::MAX_PDF_BYTES {
-        return Err(IpcError::new(
-            IpcErrorCode::FileTooLarge,
-            format!("{} bytes", bytes.len()),
-        ));
-    }
-    secretary::check_pdf(bytes).map_err(|e| IpcError::new(IpcErrorCode::NotPdf, e.to_string()))
 }
 
 /// Committees where I am secretary or chair; empty hides the workspace.
@@ -257,9 +228,7 @@ pub async fn secretary_attach_pdf(
         return Err(invalid("the document needs a title"));
     }
     let pdf = pdf_body(&request)?;
-    let (doc, _) = secretary::attach_pdf(&state.api()?, &item, title.trim(), pdf)
-        .await
-        .map_err(upload_error)?;
+    let (doc, _) = secretary::attach_pdf(&state.api()?, &item, title.trim(), pdf).await?;
     state.wake_sync()?;
     Ok(doc.id)
 }
@@ -272,9 +241,7 @@ pub async fn secretary_upload_version(
 ) -> Result<(), IpcError> {
     let document = header(&request, DOCUMENT_HEADER)?;
     let pdf = pdf_body(&request)?;
-    secretary::upload_version(&state.api()?, &document, pdf)
-        .await
-        .map_err(upload_error)?;
+    secretary::upload_version(&state.api()?, &document, pdf).await?;
     state.wake_sync()
 }
 
@@ -300,7 +267,8 @@ pub async fn secretary_publish(
 
 #[cfg(test)]
 mod tests {
-    use super::{check_pdf, percent_decode, upload_error};
+    use super::percent_decode;
+    use crate::ipc::IpcError;
     use crate::ipc::IpcErrorCode;
     use ecabinet_protocol::ErrorCode;
     use ecabinet_sync::SyncError;
@@ -319,16 +287,23 @@ mod tests {
 
     #[test]
     fn a_file_that_is_not_a_pdf_is_named_so() {
-        let code = |b: &[u8]| check_pdf(b).err().map(|e| e.code);
+        let code = |b: &[u8]| {
+            ecabinet_sync::secretary::check_pdf(b)
+                .err()
+                .map(|e| IpcError::from(e).code)
+        };
         assert_eq!(code(b"%PDF-1.7\n%%EOF\n"), None);
         assert_eq!(code(b"\x89PNG\r\n"), Some(IpcErrorCode::NotPdf));
         assert_eq!(code(b"%PDF-1.7\ncut short"), Some(IpcErrorCode::NotPdf));
+        let mut big = b"%PDF-1.7\n".to_vec();
+        big.resize(ecabinet_sync::secretary::MAX_PDF_BYTES + 1, b' ');
+        assert_eq!(code(&big), Some(IpcErrorCode::FileTooLarge));
     }
 
     #[test]
     fn the_servers_upload_refusals_keep_their_own_code_and_reason() {
         let refusal = |code, message: &str| {
-            upload_error(SyncError::Server {
+            IpcError::from(SyncError::Server {
                 code,
                 status: 422,
                 message: message.to_owned(),

@@ -107,6 +107,11 @@ pub enum IpcErrorCode {
     UnreadablePdf,
     /// The chosen file is larger than an upload may be.
     FileTooLarge,
+    /// The meeting is closed, and a closed meeting is read-only.
+    MeetingClosed,
+    /// The record can no longer be deleted (its meeting has started, or a
+    /// motion under it has ballots): supersede or withdraw it instead.
+    NotDeletable,
     /// The server answered with an error the member cannot act on.
     ServerError,
     /// A bug or an impossible state.

@@ -32,6 +32,8 @@ const KEYS: Record<IpcErrorCode, MessageKey> = {
   not_pdf: "error.not_pdf",
   unreadable_pdf: "error.unreadable_pdf",
   file_too_large: "error.file_too_large",
+  meeting_closed: "error.meeting_closed",
+  not_deletable: "error.not_deletable",
   server_error: "error.server_error",
   internal: "error.internal",
 };

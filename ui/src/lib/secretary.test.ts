@@ -15,6 +15,7 @@ import {
   toLocalDateTime,
   versionStatus,
 } from "./secretary";
+import { translate } from "./i18n";
 
 const item = (id: string, parentId: string | null, position: number, title = `title ${id}`): AgendaItemView => ({
   id,
@@ -125,6 +126,14 @@ describe("files and documents", () => {
     expect(secretaryErrorKey(err("not_pdf"))).toBe("error.not_pdf");
     expect(secretaryErrorKey(err("forbidden"))).toBe("sec.error.forbidden");
     expect(secretaryErrorKey(err("internal"))).toBe("sec.error.generic");
+    // A closed meeting, a deletion refused once the meeting started and a
+    // change to something withdrawn are three different sentences.
+    const closed = secretaryErrorKey(err("meeting_closed"));
+    const notDeletable = secretaryErrorKey(err("not_deletable"));
+    const conflict = secretaryErrorKey(err("conflict"));
+    expect(new Set([closed, notDeletable, conflict]).size).toBe(3);
+    expect(translate("en", notDeletable)).toMatch(/deleted/);
+    expect(translate("en", closed)).toMatch(/ended/);
     expect(secretaryErrorKey(new Error("boom"))).toBe("error.generic");
   });
 });

@@ -128,6 +128,8 @@ const CODES: Partial<Record<IpcErrorCode, MessageKey>> = {
   offline: "sec.error.offline",
   forbidden: "sec.error.forbidden",
   conflict: "sec.error.conflict",
+  meeting_closed: "error.meeting_closed",
+  not_deletable: "error.not_deletable",
   invalid_input: "sec.error.invalid",
   not_pdf: "error.not_pdf",
   file_too_large: "error.file_too_large",
