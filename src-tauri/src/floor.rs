@@ -19,33 +19,16 @@ fn int(body: &Value, field: &str) -> Option<i64> {
     body.get(field).and_then(Value::as_i64)
 }
 
-/// Bodies of one kind of record, keyed by meeting or committee.
-fn bodies(store: &Store, sql: &'static str, key: &str) -> Result<Vec<Value>, IpcError> {
-    let raw: Vec<String> = store.read(|tx| {
-        let mut stmt = tx.prepare_cached(sql)?;
-        let rows = stmt.query_map([key], |r| r.get::<_, String>(0))?;
-        Ok(rows.collect::<Result<Vec<_>, _>>()?)
-    })?;
-    // A body that does not parse is skipped rather than hiding the others.
-    Ok(raw
-        .iter()
-        .filter_map(|b| serde_json::from_str(b).ok())
-        .collect())
-}
-
 /// `(user_id, display_name, role)` of a committee, by name.
 fn memberships(
     store: &Store,
     committee_id: &str,
 ) -> Result<Vec<(String, String, String)>, IpcError> {
-    let mut out: Vec<_> = bodies(
-        store,
-        "SELECT body FROM membership WHERE committee_id = ?1",
-        committee_id,
-    )?
-    .iter()
-    .map(|b| (text(b, "user_id"), text(b, "display_name"), text(b, "role")))
-    .collect();
+    let mut out: Vec<_> = store
+        .memberships(Some(committee_id))?
+        .iter()
+        .map(|b| (text(b, "user_id"), text(b, "display_name"), text(b, "role")))
+        .collect();
     out.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
     Ok(out)
 }
@@ -184,16 +167,11 @@ fn motion_view(
 }
 
 fn my_committees(store: &Store, my_user_id: &str) -> Result<Vec<String>, IpcError> {
-    let raw: Vec<String> = store.read(|tx| {
-        let mut stmt = tx.prepare_cached("SELECT body FROM membership")?;
-        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
-        Ok(rows.collect::<Result<Vec<_>, _>>()?)
-    })?;
-    Ok(raw
+    Ok(store
+        .memberships(None)?
         .iter()
-        .filter_map(|b| serde_json::from_str::<Value>(b).ok())
         .filter(|b| text(b, "user_id") == my_user_id)
-        .map(|b| text(&b, "committee_id"))
+        .map(|b| text(b, "committee_id"))
         .collect())
 }
 
@@ -259,34 +237,28 @@ pub(crate) fn meeting_floor(
     };
     motions.sort_by_key(|m| (rank(m), std::cmp::Reverse(m.opened_at)));
 
-    let mut speakers: Vec<SpeakerView> = bodies(
-        store,
-        "SELECT body FROM speaker_request WHERE meeting_id = ?1",
-        meeting_id,
-    )?
-    .iter()
-    .map(|b| SpeakerView {
-        id: text(b, "id"),
-        agenda_item_id: text(b, "agenda_item_id"),
-        user_id: text(b, "user_id"),
-        display_name: text(b, "display_name"),
-        status: text(b, "status"),
-        position: int(b, "position").unwrap_or(0),
-        requested_at: int(b, "requested_at").unwrap_or(0),
-    })
-    .collect();
+    let mut speakers: Vec<SpeakerView> = store
+        .speaker_requests(meeting_id)?
+        .iter()
+        .map(|b| SpeakerView {
+            id: text(b, "id"),
+            agenda_item_id: text(b, "agenda_item_id"),
+            user_id: text(b, "user_id"),
+            display_name: text(b, "display_name"),
+            status: text(b, "status"),
+            position: int(b, "position").unwrap_or(0),
+            requested_at: int(b, "requested_at").unwrap_or(0),
+        })
+        .collect();
     speakers.sort_by(|a, b| {
         (&a.agenda_item_id, a.position, &a.id).cmp(&(&b.agenda_item_id, b.position, &b.id))
     });
 
-    let presence: HashMap<String, String> = bodies(
-        store,
-        "SELECT body FROM attendance WHERE meeting_id = ?1",
-        meeting_id,
-    )?
-    .iter()
-    .map(|b| (text(b, "member_id"), text(b, "presence")))
-    .collect();
+    let presence: HashMap<String, String> = store
+        .attendance(meeting_id)?
+        .iter()
+        .map(|b| (text(b, "member_id"), text(b, "presence")))
+        .collect();
     let members = members
         .into_iter()
         .map(|(user_id, display_name, role)| MemberView {

@@ -307,3 +307,56 @@ fn route_modules_never_import_other_route_modules() {
         "route modules importing route modules: {breaks:?}"
     );
 }
+
+/// The store owns the cache's schema: no other client crate holds a SQL
+/// statement or reaches into the cache's transaction (`Store::read`/`write`
+/// are for the store's own typed queries and for tests).
+#[test]
+fn only_the_store_holds_cache_sql() {
+    const SIGNS: [&str; 8] = [
+        "SELECT ",
+        "INSERT INTO",
+        "DELETE FROM",
+        "UPDATE ",
+        "prepare_cached(",
+        "query_row(",
+        ".read(|",
+        ".write(|",
+    ];
+    let mut found = Vec::new();
+    let mut files = 0;
+    for src in [
+        "src-tauri/src",
+        "crates/sync/src",
+        "crates/cli/src",
+        "crates/pdf/src",
+    ] {
+        let mut dirs = vec![workspace_root().join(src)];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).expect("source folder reads") {
+                let path = entry.expect("folder entry").path();
+                if path.is_dir() {
+                    dirs.push(path);
+                    continue;
+                }
+                if path.extension().is_none_or(|e| e != "rs") {
+                    continue;
+                }
+                files += 1;
+                let text = std::fs::read_to_string(&path).expect("source reads");
+                for (n, line) in text
+                    .lines()
+                    .take_while(|l| l.trim() != "#[cfg(test)]")
+                    .enumerate()
+                    .filter(|(_, l)| !l.trim_start().starts_with("//"))
+                {
+                    if let Some(sign) = SIGNS.iter().find(|s| line.contains(*s)) {
+                        found.push(format!("{}:{}: {sign}", path.display(), n + 1));
+                    }
+                }
+            }
+        }
+    }
+    assert!(files > 20, "client sources found: {files}");
+    assert!(found.is_empty(), "cache SQL outside the store: {found:#?}");
+}

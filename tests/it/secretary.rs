@@ -167,7 +167,7 @@ async fn wrong_files_and_wrong_roles_are_refused_with_a_code() -> Result<()> {
     let err = secretary::attach_pdf(&api, &it.id, "Ảnh", b"\x89PNG\r\n".to_vec())
         .await
         .expect_err("a PNG was accepted");
-    assert!(matches!(err, SyncError::Invalid(_)), "{err:?}");
+    assert!(matches!(err, SyncError::NotPdf(_)), "{err:?}");
     Syncer::new(sec_store.clone())?.sync_once(&()).await?;
     assert!(sec_store.documents(&m.id)?.is_empty());
 

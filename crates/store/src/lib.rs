@@ -30,6 +30,7 @@ mod hex;
 mod keys;
 mod keystore;
 mod losses;
+mod named;
 mod seal;
 mod settings;
 #[doc(hidden)]

@@ -2,11 +2,12 @@
 //! download errors) and the counts its status shows. All of it lives in the
 //! encrypted database, never in a side file.
 
-use rusqlite::types::{FromSql, Value as SqlValue};
-use rusqlite::{params, OptionalExtension, ToSql, Transaction};
+use rusqlite::params;
+use rusqlite::types::Value as SqlValue;
 
 use crate::cache::VersionRow;
 use crate::error::Result;
+use crate::named::{get_state, set_state};
 use crate::Store;
 
 const VERSION_ERROR_PREFIX: &str = "version_error.";
@@ -19,28 +20,6 @@ pub struct CacheCounts {
     pub versions: usize,
     /// Verified document versions (signed manifest and SHA-256) whose blob is stored.
     pub verified_blobs: usize,
-}
-
-/// The value named `name` in `sync_state`, the one table of small named
-/// values (the cursor, clocks and keys of `cache`, and the settings below);
-/// `None` if never set.
-pub(crate) fn get_state<T: FromSql>(tx: &Transaction<'_>, name: &str) -> Result<Option<T>> {
-    Ok(tx
-        .query_row(
-            "SELECT value FROM sync_state WHERE name = ?1",
-            [name],
-            |r| r.get(0),
-        )
-        .optional()?)
-}
-
-/// Sets the value named `name` in `sync_state`.
-pub(crate) fn set_state(tx: &Transaction<'_>, name: &str, value: &dyn ToSql) -> Result<()> {
-    tx.execute(
-        "INSERT OR REPLACE INTO sync_state (name, value) VALUES (?1, ?2)",
-        params![name, value],
-    )?;
-    Ok(())
 }
 
 impl Store {

@@ -27,16 +27,8 @@ pub const TITLE_HEADER: &str = "x-ecabinet-title";
 
 /// Committees in which I prepare meetings (secretary or chair), by name.
 fn my_editor_committees(store: &Store, me: &str) -> Result<Vec<CommitteeRoleView>, IpcError> {
-    let raw: Vec<String> = store.read(|tx| {
-        let mut stmt = tx.prepare_cached("SELECT body FROM membership")?;
-        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
-        Ok(rows.collect::<Result<Vec<_>, _>>()?)
-    })?;
     let mut out = Vec::new();
-    for b in raw
-        .iter()
-        .filter_map(|b| serde_json::from_str::<Value>(b).ok())
-    {
+    for b in store.memberships(None)? {
         let role = text(&b, "role");
         if text(&b, "user_id") != me || !matches!(role.as_str(), "secretary" | "chair") {
             continue;

@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::annotations::merge_annotation;
 use super::{parse_json, Entity, ReceivedAnnotation};
 use crate::error::{Result, StoreError};
-use crate::settings::{get_state, set_state};
+use crate::named::{get_state, set_state};
 use crate::Store;
 
 /// The `state` row name.

@@ -5,7 +5,7 @@
 use rusqlite::{params, OptionalExtension};
 
 use crate::error::Result;
-use crate::settings::{get_state, set_state};
+use crate::named::{get_state, set_state};
 use crate::Store;
 
 /// The `state` row name.

@@ -143,6 +143,48 @@ impl Store {
         )
     }
 
+    /// Membership bodies (member, display name, role) of one committee, or
+    /// of every committee. A body that does not parse is skipped, so one bad
+    /// record never hides the others.
+    pub fn memberships(&self, committee_id: Option<&str>) -> Result<Vec<Value>> {
+        match committee_id {
+            Some(c) => {
+                self.lenient_bodies("SELECT body FROM membership WHERE committee_id = ?1", &[c])
+            }
+            None => self.lenient_bodies("SELECT body FROM membership", &[]),
+        }
+    }
+
+    /// Requests to speak in a meeting (bodies; see [`Store::memberships`]
+    /// for bodies that do not parse).
+    pub fn speaker_requests(&self, meeting_id: &str) -> Result<Vec<Value>> {
+        self.lenient_bodies(
+            "SELECT body FROM speaker_request WHERE meeting_id = ?1",
+            &[meeting_id],
+        )
+    }
+
+    /// Attendance marks of a meeting (bodies; see [`Store::memberships`]).
+    pub fn attendance(&self, meeting_id: &str) -> Result<Vec<Value>> {
+        self.lenient_bodies(
+            "SELECT body FROM attendance WHERE meeting_id = ?1",
+            &[meeting_id],
+        )
+    }
+
+    fn lenient_bodies(&self, sql: &'static str, args: &[&str]) -> Result<Vec<Value>> {
+        let raw: Vec<String> = self.read(|tx| {
+            let mut stmt = tx.prepare_cached(sql)?;
+            let rows =
+                stmt.query_map(rusqlite::params_from_iter(args), |r| r.get::<_, String>(0))?;
+            Ok(rows.collect::<std::result::Result<Vec<_>, _>>()?)
+        })?;
+        Ok(raw
+            .iter()
+            .filter_map(|b| serde_json::from_str(b).ok())
+            .collect())
+    }
+
     /// Published results of a motion as `(id, body)`.
     pub fn motion_results(&self, motion_id: &str) -> Result<Vec<(String, Value)>> {
         self.bodies(
