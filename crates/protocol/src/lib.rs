@@ -32,7 +32,7 @@ pub use ops::{
     secret_ballot_record, AttendanceBody, AttendanceRecordBody, AuditRecordWire, BallotBody,
     BallotReceipt, ChairViewBody, InclusionProofBody, MotionResultBody, OpKind, OpOutcome,
     OpResult, Operation, OpsStatusRequest, PresenceWire, PushRequest, PushResponse, ReadBody,
-    ReadState, ResultFinality, ResultOutcome, SpeakBody, MAX_OPS_PER_PUSH,
+    ReadState, RejectReason, ResultFinality, ResultOutcome, SpeakBody, MAX_OPS_PER_PUSH,
 };
 
 /// The path prefix of every endpoint of this protocol version.

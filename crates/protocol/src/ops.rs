@@ -166,12 +166,103 @@ pub enum OpOutcome {
     Accepted,
     /// A later ballot of the same member replaced this one.
     Superseded,
-    /// Refused; `reason` is a stable snake_case code (`closed`,
-    /// `not_eligible`, `unknown_motion`, `bad_signature`, `device_revoked`,
-    /// `already_voted`, `not_open`, `invalid_choice`, `malformed`, `forbidden`, …).
+    /// Refused, for one of a closed set of reasons.
     Rejected {
-        reason: String,
+        reason: RejectReason,
     },
+}
+
+/// Why the server refused an operation: a stable snake_case code on the wire
+/// and in the server's `ops` table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RejectReason {
+    /// A ballot for a motion that does not exist or that the member cannot see.
+    UnknownMotion,
+    /// A ballot whose signature does not verify with the member's device key.
+    BadSignature,
+    /// A ballot signed by a revoked device.
+    DeviceRevoked,
+    /// A ballot or attendance mark for someone not entitled to it.
+    NotEligible,
+    /// A choice that is not one of the motion's options.
+    InvalidChoice,
+    /// A ballot cast before the motion opened.
+    NotOpen,
+    /// A ballot cast or received after voting ended.
+    Closed,
+    /// A second ballot where the motion does not allow changing one's vote.
+    AlreadyVoted,
+    /// An operation whose body does not parse, or an id out of bounds.
+    Malformed,
+    /// An operation the member may not do (another member's ballot, a
+    /// chair's mark by a member, another device's annotation).
+    Forbidden,
+    /// The operation names a record that does not exist or is not visible.
+    NotFound,
+    /// The record's state does not allow it (e.g. already in the speaker queue).
+    Conflict,
+    /// The meeting is closed.
+    MeetingClosed,
+    /// A read report for a document version the member cannot see.
+    UnknownDocument,
+    /// A feature the committee has switched off (read status).
+    NotEnabled,
+    /// A reason from a newer server that this build does not know; the
+    /// operation is still refused.
+    #[serde(other)]
+    Unknown,
+}
+
+impl RejectReason {
+    /// Every reason but [`RejectReason::Unknown`].
+    pub const KNOWN: [RejectReason; 15] = [
+        RejectReason::UnknownMotion,
+        RejectReason::BadSignature,
+        RejectReason::DeviceRevoked,
+        RejectReason::NotEligible,
+        RejectReason::InvalidChoice,
+        RejectReason::NotOpen,
+        RejectReason::Closed,
+        RejectReason::AlreadyVoted,
+        RejectReason::Malformed,
+        RejectReason::Forbidden,
+        RejectReason::NotFound,
+        RejectReason::Conflict,
+        RejectReason::MeetingClosed,
+        RejectReason::UnknownDocument,
+        RejectReason::NotEnabled,
+    ];
+
+    /// The wire and storage name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RejectReason::UnknownMotion => "unknown_motion",
+            RejectReason::BadSignature => "bad_signature",
+            RejectReason::DeviceRevoked => "device_revoked",
+            RejectReason::NotEligible => "not_eligible",
+            RejectReason::InvalidChoice => "invalid_choice",
+            RejectReason::NotOpen => "not_open",
+            RejectReason::Closed => "closed",
+            RejectReason::AlreadyVoted => "already_voted",
+            RejectReason::Malformed => "malformed",
+            RejectReason::Forbidden => "forbidden",
+            RejectReason::NotFound => "not_found",
+            RejectReason::Conflict => "conflict",
+            RejectReason::MeetingClosed => "meeting_closed",
+            RejectReason::UnknownDocument => "unknown_document",
+            RejectReason::NotEnabled => "not_enabled",
+            RejectReason::Unknown => "unknown",
+        }
+    }
+
+    /// Reads [`RejectReason::as_str`]'s name; any other text is `Unknown`.
+    pub fn parse(s: &str) -> RejectReason {
+        RejectReason::KNOWN
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .unwrap_or(RejectReason::Unknown)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -443,7 +534,7 @@ mod tests {
         let r = OpResult {
             op_id: "x".into(),
             outcome: OpOutcome::Rejected {
-                reason: "closed".into(),
+                reason: RejectReason::Closed,
             },
             receipt: None,
         };
@@ -456,6 +547,32 @@ mod tests {
                 .expect("json");
         assert_eq!(a.outcome, OpOutcome::Accepted);
         assert_eq!(OpKind::parse("speak"), Some(OpKind::Speak));
+    }
+
+    #[test]
+    fn reject_reasons_keep_their_names_and_an_unknown_one_is_still_a_refusal() {
+        for r in RejectReason::KNOWN {
+            let json = serde_json::to_value(r).expect("json");
+            assert_eq!(json, serde_json::json!(r.as_str()));
+            assert_eq!(RejectReason::parse(r.as_str()), r);
+            assert_eq!(
+                serde_json::from_value::<RejectReason>(json).expect("back"),
+                r
+            );
+        }
+        let names: std::collections::BTreeSet<&str> =
+            RejectReason::KNOWN.iter().map(|r| r.as_str()).collect();
+        assert_eq!(names.len(), RejectReason::KNOWN.len(), "names are distinct");
+        let newer: OpResult = serde_json::from_value(serde_json::json!(
+            {"op_id": "z", "status": "rejected", "reason": "quorum_left"}
+        ))
+        .expect("a reason this build does not know still reads");
+        assert_eq!(
+            newer.outcome,
+            OpOutcome::Rejected {
+                reason: RejectReason::Unknown
+            }
+        );
     }
 
     #[test]

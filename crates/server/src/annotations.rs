@@ -58,7 +58,7 @@ pub fn decide(
 ) -> Result<OpOutcome, AppError> {
     if caller.device_id.as_deref() != Some(a.hlc.node.as_str()) {
         return Ok(OpOutcome::Rejected {
-            reason: "forbidden".into(),
+            reason: ecabinet_protocol::RejectReason::Forbidden,
         });
     }
     let stored = tx

@@ -4,17 +4,15 @@
 //! version and member: a second device, or a report sent again, changes
 //! nothing.
 
-use ecabinet_protocol::{ErrorCode, OpOutcome, ReadBody, ReadState};
+use ecabinet_protocol::{ErrorCode, OpOutcome, ReadBody, ReadState, RejectReason};
 
 use crate::access::{meeting_for, Need};
 use crate::auth::Caller;
 use crate::db::{Conn, Tx};
 use crate::{params, records, AppError};
 
-fn rejected(reason: &str) -> OpOutcome {
-    OpOutcome::Rejected {
-        reason: reason.to_owned(),
-    }
+fn rejected(reason: RejectReason) -> OpOutcome {
+    OpOutcome::Rejected { reason }
 }
 
 /// Whether the committee has read status switched on.
@@ -25,21 +23,23 @@ pub fn enabled(conn: &mut dyn Conn, committee_id: &str) -> Result<bool, AppError
 /// Decides one `read` operation of `caller` (see the module header).
 pub fn decide(tx: &mut Tx<'_>, caller: &Caller, b: &ReadBody) -> Result<OpOutcome, AppError> {
     let Some(version) = records::document_version(tx.conn, &b.version_id)? else {
-        return Ok(rejected("unknown_document"));
+        return Ok(rejected(RejectReason::UnknownDocument));
     };
     if !version.published {
-        return Ok(rejected("unknown_document"));
+        return Ok(rejected(RejectReason::UnknownDocument));
     }
     // A meeting the caller may not see is answered like a missing document,
     // so a report cannot probe for other committees' records.
     let meeting = match meeting_for(tx.conn, caller, &version.meeting_id, Need::See) {
         Ok((m, _)) => m,
-        Err(e) if e.code == ErrorCode::NotFound => return Ok(rejected("unknown_document")),
-        Err(e) if e.code == ErrorCode::Forbidden => return Ok(rejected("forbidden")),
+        Err(e) if e.code == ErrorCode::NotFound => {
+            return Ok(rejected(RejectReason::UnknownDocument))
+        }
+        Err(e) if e.code == ErrorCode::Forbidden => return Ok(rejected(RejectReason::Forbidden)),
         Err(e) => return Err(e),
     };
     if !enabled(tx.conn, &meeting.committee_id)? {
-        return Ok(rejected("not_enabled"));
+        return Ok(rejected(RejectReason::NotEnabled));
     }
     let existing = tx.conn.query(
         "SELECT downloaded_at, opened_at FROM read_status WHERE version_id = ? AND member_id = ?",

@@ -277,7 +277,9 @@ impl Syncer {
                     }
                     OpOutcome::Rejected { reason } => {
                         report.rejected += 1;
-                        OpResult::Rejected { reason }
+                        OpResult::Rejected {
+                            reason: reason.as_str().to_owned(),
+                        }
                     }
                 };
                 answered.push((r.op_id, result));

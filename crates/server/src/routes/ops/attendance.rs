@@ -3,6 +3,7 @@
 use ecabinet_model as model;
 use ecabinet_protocol::{
     AttendanceBody, AttendanceRecordBody, EntityKind, MeetingStatus, OpOutcome, PresenceWire,
+    RejectReason,
 };
 
 use super::decide::{reason_of, rejected};
@@ -58,14 +59,14 @@ pub(super) fn mark_attendance(
     };
     let by_chair = b.member_id != caller.user_id;
     if by_chair && !role.can_chair() {
-        return Ok(rejected("forbidden"));
+        return Ok(rejected(RejectReason::Forbidden));
     }
     if m.status == MeetingStatus::Closed {
-        return Ok(rejected("meeting_closed"));
+        return Ok(rejected(RejectReason::MeetingClosed));
     }
     let at = b.at.min(now);
     if role_in(tx.conn, &b.member_id, &m.committee_id)?.is_none() {
-        return Ok(rejected("not_eligible"));
+        return Ok(rejected(RejectReason::NotEligible));
     }
     let member = model::MemberId::new(b.member_id.as_str());
     let mut attendance = model::Attendance::new();

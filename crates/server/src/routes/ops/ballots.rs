@@ -8,6 +8,7 @@ use std::sync::Arc;
 use ecabinet_model as model;
 use ecabinet_protocol::{
     BallotReceipt, MeetingBody, MeetingStatus, MotionBody, MotionKind, OpKind, OpOutcome,
+    RejectReason,
 };
 
 use super::decide::{rejected, store_op, NewOp, OpRows};
@@ -80,7 +81,16 @@ pub(super) fn outcome_of(status: &model::OpStatus) -> OpOutcome {
     match status {
         model::OpStatus::Accepted => OpOutcome::Accepted,
         model::OpStatus::Superseded { .. } => OpOutcome::Superseded,
-        model::OpStatus::Rejected(reason) => rejected(reason.as_str()),
+        model::OpStatus::Rejected(reason) => rejected(match reason {
+            model::RejectReason::UnknownMotion => RejectReason::UnknownMotion,
+            model::RejectReason::BadSignature => RejectReason::BadSignature,
+            model::RejectReason::DeviceRevoked => RejectReason::DeviceRevoked,
+            model::RejectReason::NotEligible => RejectReason::NotEligible,
+            model::RejectReason::InvalidChoice => RejectReason::InvalidChoice,
+            model::RejectReason::NotOpen => RejectReason::NotOpen,
+            model::RejectReason::Closed => RejectReason::Closed,
+            model::RejectReason::AlreadyVoted => RejectReason::AlreadyVoted,
+        }),
     }
 }
 

@@ -5,7 +5,9 @@
 use std::collections::HashMap;
 
 use ecabinet_model as model;
-use ecabinet_protocol::{BallotReceipt, ErrorCode, OpKind, OpOutcome, OpResult, Operation};
+use ecabinet_protocol::{
+    BallotReceipt, ErrorCode, OpKind, OpOutcome, OpResult, Operation, RejectReason,
+};
 
 use super::attendance::mark_attendance;
 use super::ballots::{reconcile_motion, Pending};
@@ -16,10 +18,8 @@ use crate::db::{placeholders, Conn, Tx, Value};
 use crate::speakers::insert_speaker;
 use crate::{params, AppError};
 
-pub(super) fn rejected(reason: &str) -> OpOutcome {
-    OpOutcome::Rejected {
-        reason: reason.to_owned(),
-    }
+pub(super) fn rejected(reason: RejectReason) -> OpOutcome {
+    OpOutcome::Rejected { reason }
 }
 
 /// The outcome of an operation a rule of the server refused, or the error
@@ -27,10 +27,11 @@ pub(super) fn rejected(reason: &str) -> OpOutcome {
 /// client retries it).
 pub(super) fn reason_of(e: AppError) -> Result<OpOutcome, AppError> {
     let reason = match e.code {
-        ErrorCode::NotFound => "not_found",
-        ErrorCode::Forbidden => "forbidden",
-        ErrorCode::Conflict => "conflict",
-        ErrorCode::InvalidInput | ErrorCode::BadRequest => "malformed",
+        ErrorCode::NotFound => RejectReason::NotFound,
+        ErrorCode::Forbidden => RejectReason::Forbidden,
+        ErrorCode::Conflict => RejectReason::Conflict,
+        ErrorCode::MeetingClosed => RejectReason::MeetingClosed,
+        ErrorCode::InvalidInput | ErrorCode::BadRequest => RejectReason::Malformed,
         _ => return Err(e),
     };
     Ok(rejected(reason))
@@ -57,9 +58,9 @@ pub(super) fn stored_outcomes(
             let outcome = match r.text(2)?.as_str() {
                 "accepted" => OpOutcome::Accepted,
                 "superseded" => OpOutcome::Superseded,
-                _ => OpOutcome::Rejected {
-                    reason: r.opt_text(3)?.unwrap_or_default(),
-                },
+                _ => rejected(RejectReason::parse(
+                    r.opt_text(3)?.as_deref().unwrap_or_default(),
+                )),
             };
             out.insert(r.text(0)?, (r.text(1)?, outcome));
         }
@@ -143,7 +144,7 @@ pub(super) fn decide_all(
     for (index, (op, parsed)) in ops.iter().zip(parsed).enumerate() {
         if op.op_id.is_empty() || op.op_id.len() > MAX_OP_ID_LEN {
             // No id to store it under: answered, not recorded.
-            outcomes[index] = Some(rejected("malformed"));
+            outcomes[index] = Some(rejected(RejectReason::Malformed));
             continue;
         }
         if let Some((owner, outcome)) = stored.get(&op.op_id) {
@@ -151,7 +152,7 @@ pub(super) fn decide_all(
                 earlier = true;
                 outcome.clone()
             } else {
-                rejected("forbidden")
+                rejected(RejectReason::Forbidden)
             });
             continue;
         }
@@ -166,8 +167,8 @@ pub(super) fn decide_all(
             motion_id: None,
         };
         let outcome = match parsed {
-            Parsed::Malformed => rejected("malformed"),
-            Parsed::Forbidden => rejected("forbidden"),
+            Parsed::Malformed => rejected(RejectReason::Malformed),
+            Parsed::Forbidden => rejected(RejectReason::Forbidden),
             Parsed::Speak(body) => match insert_speaker(tx, caller, &body.agenda_item_id, now) {
                 Ok(_) => OpOutcome::Accepted,
                 Err(e) => reason_of(e)?,
