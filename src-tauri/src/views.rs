@@ -8,9 +8,8 @@ use serde_json::Value;
 use crate::convert::text;
 use crate::ipc::{
     AgendaItemView, DocumentView, IpcError, IpcErrorCode, MeetingDetail, MeetingSummary,
-    OpenedDocumentView, PageSizeView, VersionState, VersionView,
+    VersionState, VersionView,
 };
-use crate::state::AppState;
 
 fn not_found(what: &str, id: &str) -> IpcError {
     IpcError::new(
@@ -140,44 +139,5 @@ pub(crate) fn meeting_detail(store: &Store, meeting_id: &str) -> Result<MeetingD
             .map(str::to_owned),
         agenda,
         documents: docs,
-    })
-}
-
-/// Opens a verified version in PDFium from decrypted bytes held in memory only.
-/// A refused version answers `document_rejected` and is never decrypted.
-pub(crate) fn open_document(
-    state: &AppState,
-    version_id: &str,
-) -> Result<OpenedDocumentView, IpcError> {
-    let store = state.content_store()?;
-    let pdf = state.pdf()?;
-    // Only a version verified here, whose latest record was not refused and
-    // whose stored manifest still verifies, is opened.
-    let sha = ecabinet_sync::version_to_open(&store, version_id)?.sha256;
-    let pages = match state.document(version_id) {
-        Some(handle) => pdf.page_sizes(handle)?,
-        None => {
-            // Read on demand (the plaintext never sits whole in memory), from
-            // a blob that passed the whole-file check (every chunk's tag and
-            // the hash) in this file's current state, so a blob damaged on
-            // disk is refused before any page is shown.
-            let (reader, _) = store.checked_blob_reader(&sha)?;
-            let opened = pdf.open_reader(reader, version_id)?;
-            if let Some(old) = state.add_document(version_id, opened.handle) {
-                let _ = pdf.close(old);
-            }
-            opened.pages
-        }
-    };
-    Ok(OpenedDocumentView {
-        version_id: version_id.to_owned(),
-        max_render_pixels: ecabinet_pdf::MAX_RENDER_PIXELS,
-        pages: pages
-            .into_iter()
-            .map(|p| PageSizeView {
-                width: p.width,
-                height: p.height,
-            })
-            .collect(),
     })
 }

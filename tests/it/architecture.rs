@@ -360,3 +360,24 @@ fn only_the_store_holds_cache_sql() {
     assert!(files > 20, "client sources found: {files}");
     assert!(found.is_empty(), "cache SQL outside the store: {found:#?}");
 }
+
+/// The shell's view modules read the cache and nothing else: they take a
+/// `&Store`, never the app's state (which holds the session, the PDF engine
+/// and the open documents), so a view cannot open, sync or keep anything.
+#[test]
+fn shell_view_modules_take_a_store_never_the_app_state() {
+    for file in ["src-tauri/src/views.rs", "src-tauri/src/floor.rs"] {
+        let text = std::fs::read_to_string(workspace_root().join(file)).expect("source reads");
+        let code: Vec<&str> = text
+            .lines()
+            .take_while(|l| l.trim() != "#[cfg(test)]")
+            .filter(|l| !l.trim_start().starts_with("//"))
+            .collect();
+        assert!(
+            code.iter().any(|l| l.contains("&Store")),
+            "{file}: no view over a &Store found"
+        );
+        let uses: Vec<&&str> = code.iter().filter(|l| l.contains("AppState")).collect();
+        assert!(uses.is_empty(), "{file} reaches for AppState: {uses:#?}");
+    }
+}

@@ -3,11 +3,46 @@
 
 use tauri::State;
 
-use crate::ipc::{IpcError, OpenedDocumentView, SearchHitView};
+use crate::ipc::{IpcError, OpenedDocumentView, PageSizeView, SearchHitView};
 use crate::session::blocking;
 use crate::state::AppState;
-use crate::views;
 use ecabinet_sync::now_ms;
+
+/// Opens a verified version in PDFium from decrypted bytes held in memory only.
+/// A refused version answers `document_rejected` and is never decrypted.
+fn open_verified(state: &AppState, version_id: &str) -> Result<OpenedDocumentView, IpcError> {
+    let store = state.content_store()?;
+    let pdf = state.pdf()?;
+    // Only a version verified here, whose latest record was not refused and
+    // whose stored manifest still verifies, is opened.
+    let sha = ecabinet_sync::version_to_open(&store, version_id)?.sha256;
+    let pages = match state.document(version_id) {
+        Some(handle) => pdf.page_sizes(handle)?,
+        None => {
+            // Read on demand (the plaintext never sits whole in memory), from
+            // a blob that passed the whole-file check (every chunk's tag and
+            // the hash) in this file's current state, so a blob damaged on
+            // disk is refused before any page is shown.
+            let (reader, _) = store.checked_blob_reader(&sha)?;
+            let opened = pdf.open_reader(reader, version_id)?;
+            if let Some(old) = state.add_document(version_id, opened.handle) {
+                let _ = pdf.close(old);
+            }
+            opened.pages
+        }
+    };
+    Ok(OpenedDocumentView {
+        version_id: version_id.to_owned(),
+        max_render_pixels: ecabinet_pdf::MAX_RENDER_PIXELS,
+        pages: pages
+            .into_iter()
+            .map(|p| PageSizeView {
+                width: p.width,
+                height: p.height,
+            })
+            .collect(),
+    })
+}
 
 /// Decrypts the version's verified PDF into memory and opens it in PDFium.
 /// Where the committee has read status on, the first open is reported.
@@ -18,7 +53,7 @@ pub async fn open_document(
 ) -> Result<OpenedDocumentView, IpcError> {
     let s = state.inner().clone();
     let (view, reported) = blocking(move || {
-        let view = views::open_document(&s, &version_id)?;
+        let view = open_verified(&s, &version_id)?;
         let store = s.store()?;
         let reported = ecabinet_sync::record_opened(&store, &version_id, now_ms())?;
         Ok((view, reported))
