@@ -78,6 +78,8 @@ pub fn handlers<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send +
         commands::secretary::secretary_attach_pdf,
         commands::secretary::secretary_upload_version,
         commands::secretary::secretary_delete_document,
+        commands::secretary::secretary_withdraw_item,
+        commands::secretary::secretary_withdraw_document,
         commands::secretary::secretary_publish,
     ]
 }

@@ -8,8 +8,19 @@ use serde_json::Value;
 use crate::convert::text;
 use crate::ipc::{
     AgendaItemView, DocumentView, IpcError, IpcErrorCode, MeetingDetail, MeetingSummary,
-    VersionState, VersionView,
+    VersionState, VersionView, WithdrawnView,
 };
+use ecabinet_protocol::Withdrawal;
+
+/// The withdrawal recorded in an agenda item's or a document's body.
+fn withdrawn(body: &Value) -> Option<WithdrawnView> {
+    let w: Withdrawal = serde_json::from_value(body.get("withdrawn")?.clone()).ok()?;
+    Some(WithdrawnView {
+        at_ms: w.at_ms,
+        by_user_id: w.by_user_id,
+        reason: w.reason,
+    })
+}
 
 fn not_found(what: &str, id: &str) -> IpcError {
     IpcError::new(
@@ -66,6 +77,7 @@ fn documents(
         out.push(DocumentView {
             agenda_item_id: text(&body, "agenda_item_id"),
             title: text(&body, "title"),
+            withdrawn: withdrawn(&body),
             id,
             versions,
         });
@@ -126,6 +138,7 @@ pub(crate) fn meeting_detail(store: &Store, meeting_id: &str) -> Result<MeetingD
         .into_iter()
         .map(|a| AgendaItemView {
             title: text(&a.body, "title"),
+            withdrawn: withdrawn(&a.body),
             id: a.id,
             parent_id: a.parent_id,
             position: a.position,

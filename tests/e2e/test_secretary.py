@@ -1,7 +1,8 @@
 """Scenario 1, through real windows against a real sync server: the
 secretary's app creates a meeting with two agenda items (one moved with the
 keyboard buttons) and attaches a PDF chosen in a file input, sees it as a
-draft, publishes it after confirming; then a member's app (a second
+draft, publishes it after confirming, then withdraws the second item with a
+reason; then a member's app (a second
 instance with its own data directory) syncs the meeting and opens the PDF,
 whose page image renders."""
 
@@ -22,6 +23,7 @@ MEETING = "Phiên họp chuyên đề về cải cách hành chính"
 ITEM_1 = "Báo cáo tình hình triển khai"
 ITEM_2 = "Thông qua kế hoạch năm 2027"
 DOC = "Báo cáo chuyển đổi số"
+REASON = "Chuyển sang phiên họp tháng sau"
 
 
 def small_pdf(path: Path, text: str) -> Path:
@@ -184,6 +186,20 @@ def test_secretary_prepares_and_publishes_a_meeting_a_member_reads_it(app_binary
         assert not driver.find_elements(*by_testid("sec-publish")), "nothing left to publish"
         shot(driver, out_dir, "sec-04-published-vi")
 
+        # Once members can see the meeting, an item is withdrawn with a reason
+        # instead of deleted; a withdrawal without a reason is refused here.
+        assert not item_named(driver, ITEM_2).find_elements(*by_testid("sec-delete"))
+        item_named(driver, ITEM_2).find_element(*by_testid("sec-withdraw")).click()
+        form = wait.until(lambda d: item_named(d, ITEM_2).find_element(*by_testid("sec-withdraw-form")))
+        form.find_element(*by_testid("sec-withdraw-submit")).click()
+        wait.until(EC.text_to_be_present_in_element(by_testid("sec-error"), "Hãy ghi lý do rút"))
+        form.find_element(*by_testid("sec-withdraw-reason")).send_keys(REASON)
+        form.find_element(*by_testid("sec-withdraw-submit")).click()
+        wait.until(lambda d: item_named(d, ITEM_2).find_elements(*by_testid("sec-item-withdrawn")))
+        assert REASON in item_named(driver, ITEM_2).text
+        assert item_titles(driver) == [ITEM_1, ITEM_2], "a withdrawn item stays on the agenda"
+        shot(driver, out_dir, "sec-04b-item-withdrawn-vi")
+
     member_home = tmp_path / "member"
     with launch_app(app_binary, member_home / "data", member_home / "webview", member_home, env) as driver:
         wait = WebDriverWait(driver, 30)
@@ -203,6 +219,11 @@ def test_secretary_prepares_and_publishes_a_meeting_a_member_reads_it(app_binary
         items = [e.find_element(By.CSS_SELECTOR, ".agenda-title").text for e in driver.find_elements(*by_testid("agenda-item"))]
         assert items == [ITEM_1, ITEM_2]
         assert DOC in driver.find_element(*by_testid("document")).text
+        # The withdrawn item is still there, marked, with the secretary's reason.
+        withdrawn = driver.find_elements(*by_testid("agenda-item"))[1]
+        assert withdrawn.find_elements(*by_testid("agenda-withdrawn"))
+        assert REASON in withdrawn.find_element(*by_testid("agenda-withdrawn-reason")).text
+        assert not driver.find_elements(*by_testid("agenda-item"))[0].find_elements(*by_testid("agenda-withdrawn"))
         shot(driver, out_dir, "sec-06-member-meeting-vi")
 
         driver.find_element(*by_testid("version-open")).click()

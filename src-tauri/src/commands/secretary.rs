@@ -206,6 +206,29 @@ pub async fn secretary_delete_item(
     state.wake_sync()
 }
 
+/// Withdraws an item (with the items under it) from a meeting members have
+/// seen; it stays on the agenda, marked with the reason.
+#[tauri::command]
+pub async fn secretary_withdraw_item(
+    state: State<'_, AppState>,
+    item_id: String,
+    reason: String,
+) -> Result<(), IpcError> {
+    secretary::withdraw_item(&state.api()?, &item_id, &reason).await?;
+    state.wake_sync()
+}
+
+/// Withdraws a document from a meeting members have seen; it stays, marked.
+#[tauri::command]
+pub async fn secretary_withdraw_document(
+    state: State<'_, AppState>,
+    document_id: String,
+    reason: String,
+) -> Result<(), IpcError> {
+    secretary::withdraw_document(&state.api()?, &document_id, &reason).await?;
+    state.wake_sync()
+}
+
 /// Raw body: the PDF. Headers: [`ITEM_HEADER`], [`TITLE_HEADER`]. Answers the document id.
 #[tauri::command]
 pub async fn secretary_attach_pdf(

@@ -33,6 +33,19 @@ pub struct AgendaItemView {
     #[ts(type = "number")]
     pub position: i64,
     pub title: String,
+    /// Set when the item was withdrawn from the agenda (it stays, marked).
+    pub withdrawn: Option<WithdrawnView>,
+}
+
+/// Who withdrew an agenda item or a document, when and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct WithdrawnView {
+    /// Server time, unix ms.
+    #[ts(type = "number")]
+    pub at_ms: i64,
+    pub by_user_id: String,
+    pub reason: String,
 }
 
 /// Where a document version stands in the local cache.
@@ -68,6 +81,8 @@ pub struct DocumentView {
     pub agenda_item_id: String,
     pub title: String,
     pub versions: Vec<VersionView>,
+    /// Set when the document was withdrawn (it stays, marked).
+    pub withdrawn: Option<WithdrawnView>,
 }
 
 /// The meeting screen.

@@ -26,7 +26,7 @@ pub use floor::{
 };
 pub use meetings::{
     AgendaItemView, DocumentView, MeetingDetail, MeetingSummary, NoticeKind, NoticeView,
-    SearchHitView, VersionState, VersionView,
+    SearchHitView, VersionState, VersionView, WithdrawnView,
 };
 pub use secretary::{
     CommitteeRoleView, DocumentReadView, MemberReadView, ReadStatusView, SecretaryMeetingView,
@@ -174,6 +174,7 @@ pub fn typescript_bindings() -> String {
         SyncProgress::decl(&cfg),
         MeetingSummary::decl(&cfg),
         AgendaItemView::decl(&cfg),
+        WithdrawnView::decl(&cfg),
         VersionState::decl(&cfg),
         VersionView::decl(&cfg),
         DocumentView::decl(&cfg),

@@ -8,3 +8,4 @@ mod floor;
 mod harness;
 mod reading;
 mod session;
+mod withdrawn;

@@ -7,6 +7,7 @@ const item = (id: string, parentId: string | null, position: number): AgendaItem
   parentId,
   position,
   title: `title ${id}`,
+  withdrawn: null,
 });
 
 const shape = (nodes: AgendaNode[]): unknown[] =>
@@ -39,7 +40,7 @@ describe("agenda tree", () => {
   });
 
   it("groups documents by their agenda item", () => {
-    const doc = (id: string, agendaItemId: string): DocumentView => ({ id, agendaItemId, title: id, versions: [] });
+    const doc = (id: string, agendaItemId: string): DocumentView => ({ id, agendaItemId, title: id, versions: [], withdrawn: null });
     const m = documentsByItem([doc("d1", "a"), doc("d2", "b"), doc("d3", "a")]);
     expect(m.get("a")?.map((d) => d.id)).toEqual(["d1", "d3"]);
     expect(m.get("c")).toBeUndefined();

@@ -69,7 +69,17 @@ export type AgendaItemView = { id: string, parentId: string | null,
 /**
  * Order among siblings.
  */
-position: number, title: string, };
+position: number, title: string, 
+/**
+ * Set when the item was withdrawn from the agenda (it stays, marked).
+ */
+withdrawn: WithdrawnView | null, };
+
+export type WithdrawnView = { 
+/**
+ * Server time, unix ms.
+ */
+atMs: number, byUserId: string, reason: string, };
 
 export type VersionState = { "kind": "ready" } | { "kind": "pending" } | { "kind": "rejected", reason: string, };
 
@@ -79,7 +89,11 @@ export type VersionView = { id: string, version: number,
  */
 superseded: boolean, size: number, state: VersionState, };
 
-export type DocumentView = { id: string, agendaItemId: string, title: string, versions: Array<VersionView>, };
+export type DocumentView = { id: string, agendaItemId: string, title: string, versions: Array<VersionView>, 
+/**
+ * Set when the document was withdrawn (it stays, marked).
+ */
+withdrawn: WithdrawnView | null, };
 
 export type MeetingDetail = { meeting: MeetingSummary, 
 /**

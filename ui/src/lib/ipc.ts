@@ -131,6 +131,9 @@ export const ipc = {
     uploadVersion: (documentId: string, pdf: Uint8Array) =>
       callRaw<void>("secretary_upload_version", pdf, { "x-ecabinet-document": documentId }),
     deleteDocument: (documentId: string) => call<void>("secretary_delete_document", { documentId }),
+    withdrawItem: (itemId: string, reason: string) => call<void>("secretary_withdraw_item", { itemId, reason }),
+    withdrawDocument: (documentId: string, reason: string) =>
+      call<void>("secretary_withdraw_document", { documentId, reason }),
     publish: (meetingId: string) => call<number>("secretary_publish", { meetingId }),
   },
 };

@@ -10,6 +10,8 @@ import {
   parseLocalDateTime,
   recordsItem,
   secretaryErrorKey,
+  canWithdraw,
+  checkReason,
   stepTarget,
   titleFromFileName,
   toLocalDateTime,
@@ -22,6 +24,7 @@ const item = (id: string, parentId: string | null, position: number, title = `ti
   parentId,
   position,
   title,
+  withdrawn: null,
 });
 
 // a, b, c at the top; b has children b1, b2.
@@ -135,5 +138,22 @@ describe("files and documents", () => {
     expect(translate("en", notDeletable)).toMatch(/deleted/);
     expect(translate("en", closed)).toMatch(/ended/);
     expect(secretaryErrorKey(new Error("boom"))).toBe("error.generic");
+  });
+});
+
+describe("withdrawal", () => {
+  it("is offered once members have seen the meeting, and never for a draft or a closed one", () => {
+    expect(canWithdraw("published")).toBe(true);
+    expect(canWithdraw("in_session")).toBe(true);
+    expect(canWithdraw("draft")).toBe(false);
+    expect(canWithdraw("closed")).toBe(false);
+  });
+
+  it("needs a reason of at most 500 characters, kept as typed but trimmed", () => {
+    expect(checkReason("  Sở Tài chính xin rút  ")).toEqual({ ok: true, value: "Sở Tài chính xin rút" });
+    expect(checkReason("   ")).toEqual({ ok: false, error: "sec.needReason" });
+    // Characters, not UTF-16 units or bytes: 500 Vietnamese letters pass.
+    expect(checkReason("ệ".repeat(500)).ok).toBe(true);
+    expect(checkReason("ệ".repeat(501))).toEqual({ ok: false, error: "sec.reasonTooLong" });
   });
 });

@@ -50,6 +50,24 @@ export function checkTitle(title: string): FormCheck<string> {
   return t ? { ok: true, value: t } : { ok: false, error: "sec.needTitle" };
 }
 
+/** Once members have seen the meeting (published or in session) an item or
+ * a document is withdrawn with a reason instead of deleted; a draft meeting's
+ * are deleted, and a closed meeting changes no more. */
+export function canWithdraw(status: string): boolean {
+  return status === "published" || status === "in_session";
+}
+
+/** The longest withdrawal reason the server keeps. */
+export const MAX_REASON_CHARS = 500;
+
+/** A withdrawal reason as it will stand on the record: 1 to 500 characters. */
+export function checkReason(reason: string): FormCheck<string> {
+  const r = reason.trim();
+  if (!r) return { ok: false, error: "sec.needReason" };
+  if ([...r].length > MAX_REASON_CHARS) return { ok: false, error: "sec.reasonTooLong" };
+  return { ok: true, value: r };
+}
+
 /** The items sharing `item`'s parent, in order (the item included). */
 export function siblingsOf(items: readonly AgendaItemView[], item: AgendaItemView): AgendaItemView[] {
   return items

@@ -56,6 +56,8 @@ export const vi = {
   "reading.summary": "Đã mở {opened}/{total} · đã tải {downloaded}/{total}",
   "reading.empty": "Cuộc họp chưa có tài liệu nào được công bố.",
   "reading.offline": "Cần kết nối máy chủ để xem tình hình đọc tài liệu. Máy đang ngoại tuyến, vui lòng kiểm tra mạng rồi thử lại.",
+  "meeting.withdrawn": "Đã rút khỏi chương trình",
+  "meeting.withdrawnReason": "Lý do rút: {reason}",
 } as const;
 
 export const en: Record<keyof typeof vi, string> = {
@@ -111,4 +113,6 @@ export const en: Record<keyof typeof vi, string> = {
   "reading.summary": "Opened {opened}/{total} · downloaded {downloaded}/{total}",
   "reading.empty": "The meeting has no published documents yet.",
   "reading.offline": "Read status needs the server. This device is offline: please check the network and try again.",
+  "meeting.withdrawn": "Withdrawn from the agenda",
+  "meeting.withdrawnReason": "Reason: {reason}",
 };

@@ -64,6 +64,12 @@ export const vi = {
   "sec.error.invalid": "Thông tin chưa hợp lệ (ví dụ tên để trống). Vui lòng kiểm tra lại.",
   "sec.error.notFound": "Mục này đã bị xóa hoặc chưa được đồng bộ về máy. Vui lòng thử lại sau giây lát.",
   "sec.error.generic": "Máy chủ từ chối thao tác. Vui lòng thử lại hoặc liên hệ quản trị viên.",
+  "sec.withdraw": "Rút khỏi chương trình",
+  "sec.withdrawReason": "Lý do rút (được ghi lại, thành viên đều thấy)",
+  "sec.withdrawConfirm": "Rút",
+  "sec.withdrawn": "Đã rút. Mục vẫn hiển thị cho thành viên, kèm lý do.",
+  "sec.needReason": "Hãy ghi lý do rút: lý do được lưu lại cùng cuộc họp.",
+  "sec.reasonTooLong": "Lý do quá dài (tối đa 500 ký tự).",
 } as const;
 
 export const en: Record<keyof typeof vi, string> = {
@@ -127,4 +133,10 @@ export const en: Record<keyof typeof vi, string> = {
   "sec.error.invalid": "Something entered is not valid (an empty title, for example). Please check.",
   "sec.error.notFound": "This was deleted or has not synced to this device yet. Please try again in a moment.",
   "sec.error.generic": "The server refused the action. Please try again or contact the administrator.",
+  "sec.withdraw": "Withdraw",
+  "sec.withdrawReason": "Why it is withdrawn (kept on the record; members see it)",
+  "sec.withdrawConfirm": "Withdraw",
+  "sec.withdrawn": "Withdrawn. Members still see it, marked with the reason.",
+  "sec.needReason": "Say why it is withdrawn: the reason stays with the meeting.",
+  "sec.reasonTooLong": "The reason is too long (at most 500 characters).",
 };
