@@ -12,7 +12,7 @@ use std::sync::Arc;
 use ecabinet_pdf::SearchIndex;
 use ecabinet_store::Store;
 
-use crate::ipc::{IpcError, IpcErrorCode, SearchHitView};
+use crate::ipc::{IpcError, IpcErrorCode, MeetingSearchView, NotSearchedView, SearchHitView};
 use crate::state::AppState;
 
 /// At most this many hits are returned; the member narrows the query.
@@ -28,7 +28,10 @@ struct Indexed {
 /// A meeting's index and what it was built from.
 pub(crate) struct MeetingIndex {
     meeting_id: String,
+    /// The versions whose text is in the index.
     versions: HashMap<String, Indexed>,
+    /// The versions whose text could not be read, by version id.
+    unreadable: HashMap<String, NotSearchedView>,
     index: SearchIndex,
 }
 
@@ -73,19 +76,24 @@ fn with_index(
     })
 }
 
-/// The hits of `query` in the meeting's documents, in document and page order.
+/// The hits of `query` in the meeting's documents, in document and page
+/// order, and the documents that could not be searched. A document whose
+/// text cannot be read (damaged, password-protected, no pages) is named and
+/// skipped: the others are still searched.
 pub(crate) fn search_meeting(
     state: &AppState,
     meeting_id: &str,
     query: &str,
-) -> Result<Vec<SearchHitView>, IpcError> {
+) -> Result<MeetingSearchView, IpcError> {
     let store = state.content_store()?;
     let current = current_versions(&store, meeting_id)?;
     let index = with_index(state, |cached| {
         let fresh = cached.as_ref().is_some_and(|c| {
             c.meeting_id == meeting_id
-                && c.versions.len() == current.len()
-                && current.iter().all(|(id, _, _)| c.versions.contains_key(id))
+                && c.versions.len() + c.unreadable.len() == current.len()
+                && current
+                    .iter()
+                    .all(|(id, _, _)| c.versions.contains_key(id) || c.unreadable.contains_key(id))
         });
         if fresh {
             return Ok(());
@@ -93,22 +101,41 @@ pub(crate) fn search_meeting(
         let pdf = state.pdf()?;
         let mut index = SearchIndex::new();
         let mut versions = HashMap::new();
+        let mut unreadable = HashMap::new();
         for (version_id, sha, what) in current {
-            let (reader, _) = store.checked_blob_reader(&sha)?;
-            index.add_document(
-                &version_id,
-                pdf.text_of(reader, &format!("search:{version_id}"))?,
-            );
-            versions.insert(version_id, what);
+            let text = store
+                .checked_blob_reader(&sha)
+                .map_err(IpcError::from)
+                .and_then(|(reader, _)| Ok(pdf.text_of(reader, &format!("search:{version_id}"))?));
+            match text {
+                Ok(text) => {
+                    index.add_document(&version_id, text);
+                    versions.insert(version_id, what);
+                }
+                Err(e) => {
+                    unreadable.insert(
+                        version_id,
+                        NotSearchedView {
+                            document_id: what.document_id,
+                            title: what.title,
+                            version: what.version,
+                            code: e.code,
+                        },
+                    );
+                }
+            }
         }
         *cached = Some(Arc::new(MeetingIndex {
             meeting_id: meeting_id.to_owned(),
             versions,
+            unreadable,
             index,
         }));
         Ok(())
     })?;
-    Ok(index
+    let mut not_searched: Vec<NotSearchedView> = index.unreadable.values().cloned().collect();
+    not_searched.sort_by(|a, b| (&a.title, &a.document_id).cmp(&(&b.title, &b.document_id)));
+    let hits = index
         .index
         .search(query)
         .into_iter()
@@ -129,5 +156,6 @@ pub(crate) fn search_meeting(
                 version_id: h.document,
             })
         })
-        .collect())
+        .collect();
+    Ok(MeetingSearchView { hits, not_searched })
 }

@@ -3,7 +3,7 @@
 
 use tauri::State;
 
-use crate::ipc::{IpcError, OpenedDocumentView, PageSizeView, SearchHitView};
+use crate::ipc::{IpcError, MeetingSearchView, OpenedDocumentView, PageSizeView};
 use crate::session::blocking;
 use crate::state::AppState;
 use ecabinet_sync::now_ms;
@@ -88,7 +88,7 @@ pub async fn search_meeting(
     state: State<'_, AppState>,
     meeting_id: String,
     query: String,
-) -> Result<Vec<SearchHitView>, IpcError> {
+) -> Result<MeetingSearchView, IpcError> {
     let state = state.inner().clone();
     blocking(move || crate::search::search_meeting(&state, &meeting_id, &query)).await
 }

@@ -3,6 +3,8 @@
 use serde::Serialize;
 use ts_rs::TS;
 
+use super::IpcErrorCode;
+
 /// A meeting in the list, with how far its documents are downloaded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -111,6 +113,28 @@ pub struct SearchHitView {
     pub text: String,
     /// Where it is: `[left, bottom, right, top]` in PDF page coordinates.
     pub rects: Vec<[f32; 4]>,
+}
+
+/// The answer of a meeting search: the hits, and the documents that could
+/// not be searched (each named with why), so one unreadable document never
+/// hides the others' hits nor goes unmentioned.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct MeetingSearchView {
+    pub hits: Vec<SearchHitView>,
+    pub not_searched: Vec<NotSearchedView>,
+}
+
+/// A document of the meeting whose text could not be read for search.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct NotSearchedView {
+    pub document_id: String,
+    pub title: String,
+    pub version: u32,
+    /// Why, as the UI explains it (`document_rejected` for a damaged or
+    /// password-protected PDF, …).
+    pub code: IpcErrorCode,
 }
 
 /// What a notice is about.

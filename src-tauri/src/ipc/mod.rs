@@ -25,8 +25,9 @@ pub use floor::{
     MotionView, ResultView, SpeakerView,
 };
 pub use meetings::{
-    AgendaItemView, DocumentView, MeetingDetail, MeetingSummary, NoticeKind, NoticeView,
-    SearchHitView, VersionState, VersionView, WithdrawnView,
+    AgendaItemView, DocumentView, MeetingDetail, MeetingSearchView, MeetingSummary,
+    NotSearchedView, NoticeKind, NoticeView, SearchHitView, VersionState, VersionView,
+    WithdrawnView,
 };
 pub use secretary::{
     CommitteeRoleView, DocumentReadView, MemberReadView, ReadStatusView, SecretaryMeetingView,
@@ -194,6 +195,8 @@ pub fn typescript_bindings() -> String {
         CommitteeRoleView::decl(&cfg),
         SecretaryMeetingView::decl(&cfg),
         SearchHitView::decl(&cfg),
+        NotSearchedView::decl(&cfg),
+        MeetingSearchView::decl(&cfg),
         NoticeKind::decl(&cfg),
         NoticeView::decl(&cfg),
         InkPointView::decl(&cfg),

@@ -2,6 +2,7 @@
 
 mod about;
 mod annotations;
+mod bad_documents;
 mod bindings;
 mod documents;
 mod floor;

@@ -260,6 +260,15 @@ text: string,
  */
 rects: Array<[number, number, number, number]>, };
 
+export type NotSearchedView = { documentId: string, title: string, version: number, 
+/**
+ * Why, as the UI explains it (`document_rejected` for a damaged or
+ * password-protected PDF, …).
+ */
+code: IpcErrorCode, };
+
+export type MeetingSearchView = { hits: Array<SearchHitView>, notSearched: Array<NotSearchedView>, };
+
 export type NoticeKind = "motion_opened" | "document_arrived" | "new_version" | "floor_granted";
 
 export type NoticeView = { kind: NoticeKind, 

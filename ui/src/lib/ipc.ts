@@ -24,7 +24,7 @@ import {
   type OpenedDocumentView,
   type PageTextView,
   type ReadStatusView,
-  type SearchHitView,
+  type MeetingSearchView,
   type SessionState,
   type SyncProgress,
   type SyncStatusView,
@@ -83,7 +83,7 @@ export const ipc = {
   openDocument: (versionId: string) => call<OpenedDocumentView>("open_document", { versionId }),
   closeDocument: (versionId: string) => call<void>("close_document", { versionId }),
   searchMeeting: (meetingId: string, query: string) =>
-    call<SearchHitView[]>("search_meeting", { meetingId, query }),
+    call<MeetingSearchView>("search_meeting", { meetingId, query }),
   listAnnotations: (versionId: string) => call<AnnotationView[]>("list_annotations", { versionId }),
   recordAnnotation: (versionId: string, annotation: AnnotationInput) =>
     call<AnnotationView>("record_annotation", { versionId, annotation }),

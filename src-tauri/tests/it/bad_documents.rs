@@ -1,0 +1,188 @@
+//! One bad document never takes the others down in the app: beside a good
+//! PDF, a damaged one and a password-protected one that both passed the
+//! sync's checks (signed manifest, SHA-256: the server signed what it was
+//! given) are listed, refused when opened, named by the search, and the good
+//! document is still searched, opened and exported.
+
+use ecabinet_store::{Entity, Store};
+use serde_json::json;
+
+use crate::harness::{app, demo_pdf, store_config, upsert, verified};
+
+const PIN: &str = "2468";
+
+/// A PDF whose cross-reference table and objects are garbage: it has the
+/// header and the end-of-file marker a quick check looks for, nothing else.
+fn damaged_pdf() -> Vec<u8> {
+    b"%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 9 0 R >> endobj\nxref\n0 zz\ntrailer << /Root 1 0 R >>\nstartxref\n999999\n%%EOF\n"
+        .to_vec()
+}
+
+/// An encrypted PDF (Standard security handler), which PDFium opens only
+/// with its password: the trailer names an `/Encrypt` dictionary.
+fn password_pdf() -> Vec<u8> {
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_owned(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>".to_owned(),
+        format!(
+            "<< /Filter /Standard /V 2 /R 3 /Length 128 /P -3904 /O <{}> /U <{}> >>",
+            "ab".repeat(32),
+            "cd".repeat(32)
+        ),
+    ];
+    let mut out = b"%PDF-1.7\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, body) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = out.len();
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for o in offsets {
+        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R /Encrypt 4 0 R /ID [<{id}> <{id}>] >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1,
+            id = "01".repeat(16)
+        )
+        .as_bytes(),
+    );
+    out
+}
+
+/// A meeting with the good demo PDF (d-good), a damaged one (d-bad) and a
+/// password-protected one (d-locked), each stored and verified.
+fn seed(dir: &std::path::Path) {
+    let store = Store::create(dir, PIN, &store_config()).expect("create");
+    let mut changes = vec![
+        upsert(
+            Entity::Meeting,
+            json!({"id": "m1", "committee_id": "c1", "title": "Phiên họp tháng 12", "location": "Phòng 1",
+                "starts_at": 1_790_000_000_000_i64, "status": "published", "published_at": null,
+                "current_item_id": null}),
+        ),
+        upsert(
+            Entity::AgendaItem,
+            json!({"id": "a1", "meeting_id": "m1", "parent_id": null, "position": 0, "title": "Khai mạc"}),
+        ),
+    ];
+    let (good, _) = demo_pdf();
+    let docs = [
+        ("d-good", "Chương trình phiên họp", good),
+        ("d-bad", "Báo cáo bị hỏng", damaged_pdf()),
+        ("d-locked", "Tờ trình có mật khẩu", password_pdf()),
+    ];
+    let mut versions = Vec::new();
+    for (id, title, bytes) in &docs {
+        let sha = ecabinet_store::testing::sha256_hex(bytes);
+        changes.push(upsert(
+            Entity::Document,
+            json!({"id": id, "meeting_id": "m1", "agenda_item_id": "a1", "title": title, "current_version": 1}),
+        ));
+        let v = upsert(
+            Entity::DocumentVersion,
+            json!({"id": format!("v-{id}"), "document_id": id, "meeting_id": "m1", "version": 1,
+                "sha256": sha, "size": bytes.len(), "published": true, "superseded": false, "signed": null}),
+        );
+        changes.push(v.clone());
+        versions.push(v);
+        let mut w = store.blob_writer(&sha, bytes.len() as u64).expect("writer");
+        w.append(bytes).expect("append");
+        w.finish().expect("finish");
+    }
+    store.apply_changes(&changes, 9).expect("apply");
+    for v in &versions {
+        verified(&store, v);
+    }
+}
+
+#[test]
+fn a_damaged_and_a_locked_pdf_are_named_and_the_good_one_still_works() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    seed(dir.path());
+    let app = app(dir.path(), true);
+    app.call("unlock", json!({"pin": PIN})).expect("unlock");
+
+    // The meeting lists all three, each ready to open as far as the sync knows.
+    let m = app
+        .call("meeting_detail", json!({"meetingId": "m1"}))
+        .expect("detail");
+    let titles: Vec<&str> = m["documents"]
+        .as_array()
+        .expect("documents")
+        .iter()
+        .map(|d| d["title"].as_str().expect("title"))
+        .collect();
+    assert_eq!(titles.len(), 3, "{titles:?}");
+
+    // The search reads the good one and names the two it could not read.
+    let found = app
+        .call(
+            "search_meeting",
+            json!({"meetingId": "m1", "query": "uy ban nhan dan"}),
+        )
+        .expect("search survives the bad documents");
+    let hits = found["hits"].as_array().expect("hits");
+    assert!(!hits.is_empty(), "the good document was not searched");
+    assert!(hits.iter().all(|h| h["documentId"] == "d-good"), "{hits:?}");
+    let skipped: Vec<(&str, &str)> = found["notSearched"]
+        .as_array()
+        .expect("notSearched")
+        .iter()
+        .map(|n| {
+            (
+                n["title"].as_str().expect("title"),
+                n["code"].as_str().expect("code"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        skipped,
+        [
+            ("Báo cáo bị hỏng", "document_rejected"),
+            ("Tờ trình có mật khẩu", "document_rejected")
+        ]
+    );
+    // A second search answers from the same index, naming them again.
+    let again = app
+        .call(
+            "search_meeting",
+            json!({"meetingId": "m1", "query": "phiên họp"}),
+        )
+        .expect("search");
+    assert_eq!(again["notSearched"].as_array().map(Vec::len), Some(2));
+
+    // Opening: the bad ones are refused with a code, the good one opens after.
+    for v in ["v-d-bad", "v-d-locked"] {
+        assert_eq!(
+            app.error("open_document", json!({"versionId": v}))["code"],
+            "document_rejected",
+            "{v}"
+        );
+    }
+    let opened = app
+        .call("open_document", json!({"versionId": "v-d-good"}))
+        .expect("the good document opens");
+    assert!(!opened["pages"].as_array().expect("pages").is_empty());
+
+    // Export of the good one still writes a PDF; the bad one's is refused.
+    let out = dir.path().join("export.pdf");
+    app.call(
+        "export_annotated",
+        json!({"versionId": "v-d-good", "path": out.display().to_string()}),
+    )
+    .expect("export");
+    assert!(std::fs::read(&out).expect("exported").starts_with(b"%PDF-"));
+    let refused = dir.path().join("bad.pdf");
+    assert!(app.error(
+        "export_annotated",
+        json!({"versionId": "v-d-bad", "path": refused.display().to_string()})
+    )["code"]
+        .is_string());
+    assert!(!refused.exists(), "nothing written for a bad document");
+}
