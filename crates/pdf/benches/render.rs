@@ -1,5 +1,7 @@
 //! Rendering benchmark: our PDFium owner thread against `mutool draw` and
-//! `pdftoppm` on the same generated corpus, plus time to first page and
+//! `pdftoppm` on the same generated corpus and on a real corpus (public PDFs
+//! from Debian packages, `scripts/fetch-corpus`; BENCH_REAL_ONLY=1 for that
+//! row alone), reported separately, plus time to first page and
 //! peak memory on a 500-page image-heavy document, encode costs of the page
 //! formats, and the cost of copying a rendered page across a process boundary.
 //!
@@ -268,6 +270,55 @@ fn build_corpus(engine: &PdfEngine, dir: &Path) -> Result<Corpus> {
     Ok(Corpus { files, store: None })
 }
 
+/// The real corpus: public PDFs no one here made, from Debian packages
+/// (`scripts/fetch-corpus` puts them in `.tools/corpus/`; another folder with
+/// `ECABINET_REAL_CORPUS`). `None` when the folder is missing or empty.
+fn real_corpus(engine: &PdfEngine) -> Result<Option<Corpus>> {
+    let dir = std::env::var_os("ECABINET_REAL_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.tools/corpus"));
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Ok(None);
+    };
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "pdf"))
+        .collect();
+    paths.sort();
+    let mut files = Vec::new();
+    for path in paths {
+        let bytes = std::fs::read(&path)?;
+        let doc = engine.open(bytes.clone(), &format!("count-{}", path.display()))?;
+        let n = doc.pages.len() as u32;
+        engine.close(doc.handle)?;
+        println!(
+            "real corpus: {}: {n} pages, {:.1} MB",
+            path.file_name().unwrap_or_default().to_string_lossy(),
+            bytes.len() as f64 / 1e6
+        );
+        files.push((path, n));
+    }
+    Ok((!files.is_empty()).then_some(Corpus { files, store: None }))
+}
+
+/// Puts the corpus's files into an encrypted store, so ours reads them the
+/// way the app does.
+fn store_corpus(corpus: &mut Corpus, dir: &Path) -> Result<()> {
+    let store =
+        ecabinet_store::Store::create(dir, BENCH_PIN, &ecabinet_store::testing::test_config())?;
+    let mut shas = Vec::new();
+    for (path, _) in &corpus.files {
+        let bytes = std::fs::read(path)?;
+        let sha = ecabinet_store::testing::sha256_hex(&bytes);
+        let mut w = store.blob_writer(&sha, bytes.len() as u64)?;
+        w.append(&bytes)?;
+        store.finish_blob(w)?;
+        shas.push(sha);
+    }
+    corpus.store = Some((store, shas));
+    Ok(())
+}
+
 #[derive(Clone, Copy, PartialEq)]
 enum Out {
     Ppm,
@@ -347,7 +398,13 @@ fn median_spread(mut v: Vec<f64>) -> (f64, f64, f64) {
     (v[v.len() / 2], v[0], v[v.len() - 1])
 }
 
-fn throughput(engine: &PdfEngine, corpus: &Corpus, out: Out, reps: usize) -> Result<()> {
+fn throughput(
+    engine: &PdfEngine,
+    corpus: &Corpus,
+    out: Out,
+    reps: usize,
+    which: &str,
+) -> Result<()> {
     let pages = corpus.pages() as f64;
     let names = ["ours", "mutool", "pdftoppm"];
     // rates[tool][file or total] over the repetitions
@@ -378,7 +435,7 @@ fn throughput(engine: &PdfEngine, corpus: &Corpus, out: Out, reps: usize) -> Res
         "PNG"
     };
     println!(
-        "\nthroughput, {} pages at 150 dpi, output {label}, {reps} alternating runs (pages/s):",
+        "\nthroughput, {which} corpus, {} pages at 150 dpi, output {label}, {reps} alternating runs (pages/s):",
         corpus.pages()
     );
     let mutool = median_spread(rates[1][nf].clone()).0;
@@ -390,10 +447,17 @@ fn throughput(engine: &PdfEngine, corpus: &Corpus, out: Out, reps: usize) -> Res
             .collect();
         Row::repeated(
             "PDF",
-            &format!(
-                "Render at 150 dpi, {}-page corpus (text, vector, image pages), same output (PPM): ours vs mutool draw",
-                corpus.pages()
-            ),
+            &if which == "real" {
+                format!(
+                    "Render at 150 dpi, real corpus: {}-page public PDFs from Debian packages (Vietnamese LaTeX guide, manuals with plots and figures), same output (PPM): ours vs mutool draw",
+                    corpus.pages()
+                )
+            } else {
+                format!(
+                    "Render at 150 dpi, {}-page generated corpus (text, vector, image pages), same output (PPM): ours vs mutool draw",
+                    corpus.pages()
+                )
+            },
             &ratios,
             "× mutool",
             Goal::AtLeast,
@@ -775,33 +839,32 @@ fn main() -> Result<()> {
     if std::env::var_os("BENCH_RSS_ONLY").is_some() {
         return big_document_memory(&engine, dir.path());
     }
-    let mut corpus = build_corpus(&engine, dir.path())?;
-    let store = ecabinet_store::Store::create(
-        &dir.path().join("corpus-store"),
-        BENCH_PIN,
-        &ecabinet_store::testing::test_config(),
-    )?;
-    let mut shas = Vec::new();
-    for (path, _) in &corpus.files {
-        let bytes = std::fs::read(path)?;
-        let sha = ecabinet_store::testing::sha256_hex(&bytes);
-        let mut w = store.blob_writer(&sha, bytes.len() as u64)?;
-        w.append(&bytes)?;
-        store.finish_blob(w)?;
-        shas.push(sha);
+    let real = real_corpus(&engine)?;
+    if std::env::var_os("BENCH_REAL_ONLY").is_some() {
+        let mut real = real.context("no real corpus: run scripts/fetch-corpus")?;
+        store_corpus(&mut real, &dir.path().join("real-store"))?;
+        return throughput(&engine, &real, Out::Ppm, reps, "real");
     }
-    corpus.store = Some((store, shas));
+    let mut corpus = build_corpus(&engine, dir.path())?;
+    store_corpus(&mut corpus, &dir.path().join("corpus-store"))?;
 
     let quick = std::env::var_os("BENCH_QUICK").is_some();
     if !quick {
         encode_costs(&engine, &corpus)?;
     }
-    throughput(&engine, &corpus, Out::Ppm, reps)?;
+    throughput(&engine, &corpus, Out::Ppm, reps, "generated")?;
+    match real {
+        Some(mut real) => {
+            store_corpus(&mut real, &dir.path().join("real-store"))?;
+            throughput(&engine, &real, Out::Ppm, reps, "real")?;
+        }
+        None => println!("\nreal corpus: none (run scripts/fetch-corpus; scripts/bench does)"),
+    }
     if quick {
         return Ok(());
     }
     if std::env::var_os("BENCH_PNG").is_some() {
-        throughput(&engine, &corpus, Out::Png, 1)?;
+        throughput(&engine, &corpus, Out::Png, 1, "generated")?;
     }
 
     println!("\ncopy cost of a rendered page to another process (out-of-process PDFium):");

@@ -90,11 +90,13 @@ fn rotation(deg: u16) -> PdfPageRenderRotation {
     }
 }
 
-/// The bitmap of the previous render, reused while the output size stays
-/// the same: allocating (and page-faulting in) a fresh 8.5 MB buffer for
-/// every 150-dpi page costs as much as rendering a text page.
+/// The pixel buffer of the previous render, reused: PDFium renders straight
+/// into it (a bitmap over our own memory), so a page is never copied out of
+/// PDFium's bitmap, and allocating (and page-faulting in) a fresh 8.5 MB
+/// buffer for every 150-dpi page, which costs as much as rendering a text
+/// page, happens only when a page is larger than any before.
 #[derive(Default)]
-pub(crate) struct BitmapSlot(Option<(i32, i32, bool, PdfBitmap<'static>)>);
+pub(crate) struct BitmapSlot(Vec<u8>);
 
 /// Most pixels one rendered page may have: 50 megapixels (200 MB of RGBA),
 /// e.g. an A0 plan at 180 dpi. A 14,400-point page at 100 dpi (400
@@ -114,16 +116,17 @@ fn check_pixels(w: i32, h: i32) -> Result<(), PdfError> {
     Ok(())
 }
 
-/// Renders a page; returns (width, height, RGBA pixels). With `opaque`
-/// PDFium renders without an alpha channel (faster; the 4th byte is then
-/// meaningless), for outputs that drop alpha anyway.
-pub(crate) fn render_pixels(
+/// Renders a page into `slot`; returns (width, height, RGBA pixels, `width *
+/// 4` bytes a row). With `opaque` PDFium renders without an alpha channel
+/// (faster; the 4th byte is then meaningless), for outputs that drop alpha
+/// anyway.
+pub(crate) fn render_pixels<'s>(
     page: &PdfPage<'_>,
     scale: f32,
     rotate: u16,
     opaque: bool,
-    slot: &mut BitmapSlot,
-) -> Result<(u32, u32, Vec<u8>), PdfError> {
+    slot: &'s mut BitmapSlot,
+) -> Result<(u32, u32, &'s [u8]), PdfError> {
     let (mut w, mut h) = (
         (page.width().value * scale).round().max(1.0) as i32,
         (page.height().value * scale).round().max(1.0) as i32,
@@ -132,20 +135,19 @@ pub(crate) fn render_pixels(
         std::mem::swap(&mut w, &mut h);
     }
     check_pixels(w, h)?;
-    let reuse = matches!(&slot.0, Some((bw, bh, bo, _)) if (*bw, *bh, *bo) == (w, h, opaque));
-    if !reuse {
-        slot.0 = None;
-        let format = if opaque {
-            PdfBitmapFormat::BGRx
-        } else {
-            PdfBitmapFormat::BGRA
-        };
-        let bitmap =
-            PdfBitmap::empty(w, h, format).map_err(|e| PdfError::pdfium("allocate bitmap", e))?;
-        slot.0 = Some((w, h, opaque, bitmap));
+    // 4 bytes a pixel: PDFium's stride for these formats is exactly `w * 4`.
+    let len = w as usize * h as usize * 4;
+    // Grown for a larger page; given back after an outsized one (a 50 MP
+    // plan must not keep 200 MB for the 8.5 MB pages after it).
+    if slot.0.len() < len || slot.0.len() > (len * 2).max(64 << 20) {
+        slot.0 = vec![0; len];
     }
-    let Some((_, _, _, bitmap)) = slot.0.as_mut() else {
-        return Err(PdfError::InvalidRequest("no bitmap"));
+    // Named for PDFium's native order; with the reversed byte order below
+    // the bytes are R, G, B, A (or x).
+    let format = if opaque {
+        PdfBitmapFormat::BGRx
+    } else {
+        PdfBitmapFormat::BGRA
     };
     let config = PdfRenderConfig::new()
         .set_fixed_size(w, h)
@@ -157,20 +159,27 @@ pub(crate) fn render_pixels(
         .render_form_data(true)
         // PDFium writes RGB(A) order directly, so no channel swap afterwards.
         .set_reverse_byte_order(true);
-    page.render_into_bitmap_with_config(bitmap, &config)
-        .map_err(|e| PdfError::pdfium("render page", e))?;
-    let (w, h) = (bitmap.width() as u32, bitmap.height() as u32);
-    let mut bytes = bitmap.as_raw_bytes();
-    let row = w as usize * 4;
-    // PDFium may pad rows to a 4-byte stride; keep exactly `row` bytes per row.
-    if h > 0 && bytes.len() != row * h as usize {
-        let stride = bytes.len() / h as usize;
-        bytes = bytes
-            .chunks(stride)
-            .flat_map(|r| r[..row].iter().copied())
-            .collect();
+    {
+        let mut bitmap = PdfBitmap::from_bytes(w, h, format, &mut slot.0[..len])
+            .map_err(|e| PdfError::pdfium("allocate bitmap", e))?;
+        page.render_into_bitmap_with_config(&mut bitmap, &config)
+            .map_err(|e| PdfError::pdfium("render page", e))?;
     }
-    Ok((w, h, bytes))
+    Ok((w as u32, h as u32, &slot.0[..len]))
+}
+
+/// RGBx pixels as a binary PPM (P6, RGB), in one pass.
+pub(crate) fn rgbx_to_ppm(width: u32, height: u32, rgbx: &[u8]) -> Vec<u8> {
+    let header = format!("P6\n{width} {height}\n255\n");
+    let mut out = vec![0u8; header.len() + rgbx.len() / 4 * 3];
+    out[..header.len()].copy_from_slice(header.as_bytes());
+    for (d, s) in out[header.len()..]
+        .chunks_exact_mut(3)
+        .zip(rgbx.chunks_exact(4))
+    {
+        d.copy_from_slice(&s[..3]);
+    }
+    out
 }
 
 /// Encodes RGBA pixels (`width * height * 4` bytes) in `format`.
@@ -220,10 +229,11 @@ pub(crate) fn render_page(
             width,
             height,
             format: req.format,
-            bytes: encode(width, height, rgbx, req.format)?,
+            bytes: rgbx_to_ppm(width, height, rgbx),
         });
     }
     let (width, height, rgba) = render_pixels(page, req.scale, req.rotation, false, slot)?;
+    let rgba = rgba.to_vec();
     Ok(RenderedPage {
         width,
         height,
