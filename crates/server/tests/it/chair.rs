@@ -172,14 +172,7 @@ both!(the_speaker_queue, |kind| async move {
     let m = w.meeting("Phiên họp").await;
     let a = w.item(&m, "Thảo luận", None).await;
     w.publish(&m).await;
-    w.env
-        .call(
-            "POST",
-            &format!("/v1/meetings/{m}/start"),
-            Some(&w.chair),
-            None,
-        )
-        .await;
+    w.start(&m).await;
     let ask = |who: Session| {
         let w = &w;
         let a = a.clone();

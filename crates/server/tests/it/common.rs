@@ -423,6 +423,55 @@ impl World {
         (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
     }
 
+    /// The chair starts `meeting` (published); the session must begin.
+    pub async fn start(&self, meeting: &str) -> Value {
+        let (s, b) = self
+            .env
+            .call(
+                "POST",
+                &format!("/v1/meetings/{meeting}/start"),
+                Some(&self.chair),
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+        b
+    }
+
+    /// A draft motion on `item` by the secretary: a named, simple-majority,
+    /// live vote with quorum 1, changed by the fields of `extra`.
+    pub async fn motion(&self, item: &str, extra: Value) -> String {
+        let mut req = json!({"question": "Thông qua nghị quyết?", "kind": "named", "majority": "simple", "quorum": 1, "mode": "live"});
+        for (k, v) in extra.as_object().expect("object") {
+            req[k] = v.clone();
+        }
+        let (s, mo) = self
+            .env
+            .call(
+                "POST",
+                &format!("/v1/agenda/{item}/motions"),
+                Some(&self.secretary),
+                Some(req),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{mo}");
+        mo["id"].as_str().expect("id").to_owned()
+    }
+
+    /// The chair opens (`"open"`) or closes (`"close"`) a motion; it must succeed.
+    pub async fn motion_to(&self, motion: &str, action: &str) {
+        let (s, b) = self
+            .env
+            .call(
+                "POST",
+                &format!("/v1/motions/{motion}/{action}"),
+                Some(&self.chair),
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{action} {motion}: {b}");
+    }
+
     pub async fn publish(&self, meeting: &str) -> Value {
         let (s, p) = self
             .env

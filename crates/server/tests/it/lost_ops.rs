@@ -137,16 +137,7 @@ both!(
         let op = "0190a0b1-0000-7000-8000-0000000000c1";
         let m = w.meeting("Phiên họp").await;
         w.publish(&m).await;
-        let (s, b) = w
-            .env
-            .call(
-                "POST",
-                &format!("/v1/meetings/{m}/start"),
-                Some(&w.chair),
-                None,
-            )
-            .await;
-        assert_eq!(s, StatusCode::OK, "{b}");
+        w.start(&m).await;
         let results = push(
             &w.env,
             &w.member,

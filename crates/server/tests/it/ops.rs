@@ -88,61 +88,8 @@ async fn session(w: &World) -> (String, String) {
     let m = w.meeting("Phiên họp biểu quyết").await;
     let item = w.item(&m, "Nghị quyết", None).await;
     w.publish(&m).await;
-    let (s, b) = w
-        .env
-        .call(
-            "POST",
-            &format!("/v1/meetings/{m}/start"),
-            Some(&w.chair),
-            None,
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK, "{b}");
+    w.start(&m).await;
     (m, item)
-}
-
-async fn motion(w: &World, item: &str, extra: Value) -> String {
-    let mut req = json!({"question": "Thông qua nghị quyết?", "kind": "named", "majority": "simple", "quorum": 1, "mode": "live"});
-    for (k, v) in extra.as_object().expect("object") {
-        req[k] = v.clone();
-    }
-    let (s, mo) = w
-        .env
-        .call(
-            "POST",
-            &format!("/v1/agenda/{item}/motions"),
-            Some(&w.secretary),
-            Some(req),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{mo}");
-    mo["id"].as_str().expect("id").to_owned()
-}
-
-async fn open(w: &World, motion: &str) {
-    let (s, b) = w
-        .env
-        .call(
-            "POST",
-            &format!("/v1/motions/{motion}/open"),
-            Some(&w.chair),
-            None,
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK, "{b}");
-}
-
-async fn close(w: &World, motion: &str) {
-    let (s, b) = w
-        .env
-        .call(
-            "POST",
-            &format!("/v1/motions/{motion}/close"),
-            Some(&w.chair),
-            None,
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK, "{b}");
 }
 
 /// The feed head as `who` sees it: what a device would send as `seen_seq`.
@@ -178,11 +125,13 @@ both!(every_ballot_outcome_end_to_end, |kind| async move {
     let w = World::new(kind).await;
     let env = &w.env;
     let (_, item) = session(&w).await;
-    let live = motion(&w, &item, json!({})).await;
-    let only_member = motion(&w, &item, json!({"eligible": [w.member.user_id]})).await;
-    let draft = motion(&w, &item, json!({})).await;
-    open(&w, &live).await;
-    open(&w, &only_member).await;
+    let live = w.motion(&item, json!({})).await;
+    let only_member = w
+        .motion(&item, json!({"eligible": [w.member.user_id]}))
+        .await;
+    let draft = w.motion(&item, json!({})).await;
+    w.motion_to(&live, "open").await;
+    w.motion_to(&only_member, "open").await;
     let member = voter(env, "member").await;
     let chair = voter(env, "chair").await;
     let seen = head(&w, &member.session).await;
@@ -298,7 +247,7 @@ both!(every_ballot_outcome_end_to_end, |kind| async move {
         .clock
         .0
         .store(now + 10_000, std::sync::atomic::Ordering::SeqCst);
-    close(&w, &live).await;
+    w.motion_to(&live, "close").await;
     w.env
         .clock
         .0
@@ -342,8 +291,8 @@ both!(
         let w = World::new(kind).await;
         let env = &w.env;
         let (_, item) = session(&w).await;
-        let mo = motion(&w, &item, json!({"may_change_vote": true})).await;
-        open(&w, &mo).await;
+        let mo = w.motion(&item, json!({"may_change_vote": true})).await;
+        w.motion_to(&mo, "open").await;
         let member = voter(env, "member").await;
         let seen = head(&w, &member.session).await;
         assert_eq!(
@@ -380,8 +329,8 @@ both!(
     |kind| async move {
         let w = World::new(kind).await;
         let (_, item) = session(&w).await;
-        let mo = motion(&w, &item, json!({})).await;
-        open(&w, &mo).await;
+        let mo = w.motion(&item, json!({})).await;
+        w.motion_to(&mo, "open").await;
         let a = std::sync::Arc::new(voter(&w.env, "member").await);
         let b = std::sync::Arc::new(voter(&w.env, "member").await);
         let seen = head(&w, &a.session).await;
@@ -427,8 +376,8 @@ both!(
         let w = World::new(kind).await;
         let env = &w.env;
         let (_, item) = session(&w).await;
-        let mo = motion(&w, &item, json!({"kind": "secret"})).await;
-        open(&w, &mo).await;
+        let mo = w.motion(&item, json!({"kind": "secret"})).await;
+        w.motion_to(&mo, "open").await;
         let mut members = Vec::new();
         for (name, choice) in [("member", 0), ("chair", 1), ("secretary", 0)] {
             let v = voter(env, name).await;
@@ -577,8 +526,8 @@ both!(
         let w = World::new(kind).await;
         let env = &w.env;
         let (_, item) = session(&w).await;
-        let mo = motion(&w, &item, json!({"quorum": 3})).await;
-        open(&w, &mo).await;
+        let mo = w.motion(&item, json!({"quorum": 3})).await;
+        w.motion_to(&mo, "open").await;
         for (name, choice) in [("member", 0), ("chair", 0), ("secretary", 1)] {
             let v = voter(env, name).await;
             let seen = head(&w, &v.session).await;
@@ -599,7 +548,7 @@ both!(
         assert!(seen_by_member.get("chair").is_none(), "{seen_by_member}");
 
         at(&w, T0 + 10_000);
-        close(&w, &mo).await;
+        w.motion_to(&mo, "close").await;
         at(&w, T0 + 60_000);
         assert_eq!(result(&w, &w.member, &mo).await["finality"], "provisional");
         let since = head(&w, &w.member).await;
@@ -632,10 +581,10 @@ both!(audit_verify_detects_a_tampered_record, |kind| async move {
     let w = World::new(kind).await;
     let env = &w.env;
     let (_, item) = session(&w).await;
-    let named = motion(&w, &item, json!({})).await;
-    let secret = motion(&w, &item, json!({"kind": "secret"})).await;
-    open(&w, &named).await;
-    open(&w, &secret).await;
+    let named = w.motion(&item, json!({})).await;
+    let secret = w.motion(&item, json!({"kind": "secret"})).await;
+    w.motion_to(&named, "open").await;
+    w.motion_to(&secret, "open").await;
     let v = voter(env, "member").await;
     let seen = head(&w, &v.session).await;
     assert_eq!(
@@ -650,8 +599,8 @@ both!(audit_verify_detects_a_tampered_record, |kind| async move {
         .await,
         ["accepted", "accepted"]
     );
-    close(&w, &named).await;
-    close(&w, &secret).await;
+    w.motion_to(&named, "close").await;
+    w.motion_to(&secret, "close").await;
     at(&w, T0 + 200_000);
     assert_eq!(result(&w, &w.member, &secret).await["finality"], "final");
 
@@ -732,8 +681,8 @@ both!(
         let w = World::new(kind).await;
         let env = &w.env;
         let (_, item) = session(&w).await;
-        let mo = motion(&w, &item, json!({"may_change_vote": true})).await;
-        open(&w, &mo).await;
+        let mo = w.motion(&item, json!({"may_change_vote": true})).await;
+        w.motion_to(&mo, "open").await;
         let v = voter(env, "member").await;
         let seen = head(&w, &v.session).await;
         let first = push(env, &v.session, vec![v.ballot("r-1", &mo, 0, T0, seen)]).await;
@@ -769,7 +718,7 @@ both!(
             StatusCode::CONFLICT
         );
         at(&w, T0 + 10_000);
-        close(&w, &mo).await;
+        w.motion_to(&mo, "close").await;
         at(&w, T0 + 10_000 + 120_000);
         let done = result(&w, &w.member, &mo).await;
         assert_eq!(done["finality"], "final");
@@ -819,8 +768,8 @@ both!(
         let w = World::new(kind).await;
         let env = &w.env;
         let (_, item) = session(&w).await;
-        let live = motion(&w, &item, json!({})).await;
-        open(&w, &live).await;
+        let live = w.motion(&item, json!({})).await;
+        w.motion_to(&live, "open").await;
         let v = voter(env, "member").await;
         let seen = head(&w, &v.session).await;
         assert_eq!(
@@ -828,7 +777,7 @@ both!(
             ["accepted"]
         );
         at(&w, T0 + 10_000);
-        close(&w, &live).await;
+        w.motion_to(&live, "close").await;
         let since = head(&w, &w.member).await;
         at(&w, T0 + 10_000 + 120_000);
         let body = published_result(&w, since, &live).await;
@@ -838,13 +787,13 @@ both!(
 
         // A written consultation: nobody closes it; at its deadline it is
         // closed (as of the deadline) and its result published.
-        let written = motion(
-            &w,
-            &item,
-            json!({"mode": "written", "deadline": T0 + 200_000, "kind": "secret"}),
-        )
-        .await;
-        open(&w, &written).await;
+        let written = w
+            .motion(
+                &item,
+                json!({"mode": "written", "deadline": T0 + 200_000, "kind": "secret"}),
+            )
+            .await;
+        w.motion_to(&written, "open").await;
         let seen = head(&w, &v.session).await;
         assert_eq!(
             outcomes(
@@ -880,8 +829,8 @@ both!(
         let w = World::new(kind).await;
         let env = &w.env;
         let (m, item) = session(&w).await;
-        let mo = motion(&w, &item, json!({"quorum": 2})).await;
-        open(&w, &mo).await;
+        let mo = w.motion(&item, json!({"quorum": 2})).await;
+        w.motion_to(&mo, "open").await;
         let check_in = |op: &str, member: &str, presence: &str, at: i64| json!({"op_id": op, "kind": "attendance", "body": {"meeting_id": m, "member_id": member, "presence": presence, "at": at}});
         let since = head(&w, &w.chair).await;
         assert_eq!(
