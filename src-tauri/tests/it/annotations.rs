@@ -4,42 +4,33 @@
 
 use std::path::Path;
 
-use ecabinet_store::{Entity, Store};
+use ecabinet_store::Store;
 use serde_json::{json, Value};
 
-use crate::harness::{app, demo_pdf, store_config, upsert, verified};
+use crate::harness::{app, demo_pdf, store_config};
+use crate::seed;
 
 const PIN: &str = "1357";
 
 /// A cache with one meeting and the demo programme PDF as version `v1` of `d1`.
 fn seed(dir: &Path) {
-    let (pdf, sha) = demo_pdf();
+    let (pdf, _) = demo_pdf();
     let store = Store::create(dir, PIN, &store_config()).expect("create");
+    let v1 = seed::version("v1", "d1", "m1", 1, &pdf);
     let changes = vec![
-        upsert(
-            Entity::Meeting,
-            json!({"id": "m1", "committee_id": "c1", "title": "Phiên họp", "location": "P1",
-                "starts_at": 1_790_000_000_000_i64, "status": "published", "published_at": null, "current_item_id": null}),
+        seed::meeting(
+            "m1",
+            "c1",
+            "Phiên họp",
+            "published",
+            json!({"location": "P1"}),
         ),
-        upsert(
-            Entity::AgendaItem,
-            json!({"id": "a1", "meeting_id": "m1", "parent_id": null, "position": 0, "title": "Khai mạc"}),
-        ),
-        upsert(
-            Entity::Document,
-            json!({"id": "d1", "meeting_id": "m1", "agenda_item_id": "a1", "title": "Chương trình: phiên họp", "current_version": 1}),
-        ),
-        upsert(
-            Entity::DocumentVersion,
-            json!({"id": "v1", "document_id": "d1", "meeting_id": "m1", "version": 1,
-                "sha256": sha, "size": pdf.len(), "published": true, "superseded": false, "signed": null}),
-        ),
+        seed::item("a1", "m1", None, 0, "Khai mạc"),
+        seed::document("d1", "m1", "a1", "Chương trình: phiên họp", json!({})),
+        v1.clone(),
     ];
     store.apply_changes(&changes, 3).expect("apply");
-    let mut w = store.blob_writer(&sha, pdf.len() as u64).expect("writer");
-    w.append(&pdf).expect("append");
-    w.finish().expect("finish");
-    verified(&store, &changes[3]);
+    seed::stored_and_verified(&store, &v1, &pdf);
 }
 
 fn record(app: &crate::harness::App, annotation: Value) -> Value {

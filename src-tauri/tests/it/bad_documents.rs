@@ -4,10 +4,11 @@
 //! given) are listed, refused when opened, named by the search, and the good
 //! document is still searched, opened and exported.
 
-use ecabinet_store::{Entity, Store};
+use ecabinet_store::Store;
 use serde_json::json;
 
-use crate::harness::{app, demo_pdf, store_config, upsert, verified};
+use crate::harness::{app, demo_pdf, store_config};
+use crate::seed;
 
 const PIN: &str = "2468";
 
@@ -60,16 +61,8 @@ fn password_pdf() -> Vec<u8> {
 fn seed(dir: &std::path::Path) {
     let store = Store::create(dir, PIN, &store_config()).expect("create");
     let mut changes = vec![
-        upsert(
-            Entity::Meeting,
-            json!({"id": "m1", "committee_id": "c1", "title": "Phiên họp tháng 12", "location": "Phòng 1",
-                "starts_at": 1_790_000_000_000_i64, "status": "published", "published_at": null,
-                "current_item_id": null}),
-        ),
-        upsert(
-            Entity::AgendaItem,
-            json!({"id": "a1", "meeting_id": "m1", "parent_id": null, "position": 0, "title": "Khai mạc"}),
-        ),
+        seed::meeting("m1", "c1", "Phiên họp tháng 12", "published", json!({})),
+        seed::item("a1", "m1", None, 0, "Khai mạc"),
     ];
     let (good, _) = demo_pdf();
     let docs = [
@@ -79,25 +72,14 @@ fn seed(dir: &std::path::Path) {
     ];
     let mut versions = Vec::new();
     for (id, title, bytes) in &docs {
-        let sha = ecabinet_store::testing::sha256_hex(bytes);
-        changes.push(upsert(
-            Entity::Document,
-            json!({"id": id, "meeting_id": "m1", "agenda_item_id": "a1", "title": title, "current_version": 1}),
-        ));
-        let v = upsert(
-            Entity::DocumentVersion,
-            json!({"id": format!("v-{id}"), "document_id": id, "meeting_id": "m1", "version": 1,
-                "sha256": sha, "size": bytes.len(), "published": true, "superseded": false, "signed": null}),
-        );
+        let v = seed::version(&format!("v-{id}"), id, "m1", 1, bytes);
+        changes.push(seed::document(id, "m1", "a1", title, json!({})));
         changes.push(v.clone());
-        versions.push(v);
-        let mut w = store.blob_writer(&sha, bytes.len() as u64).expect("writer");
-        w.append(bytes).expect("append");
-        w.finish().expect("finish");
+        versions.push((v, bytes));
     }
     store.apply_changes(&changes, 9).expect("apply");
-    for v in &versions {
-        verified(&store, v);
+    for (v, bytes) in versions {
+        seed::stored_and_verified(&store, &v, bytes);
     }
 }
 

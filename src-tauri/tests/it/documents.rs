@@ -3,10 +3,11 @@
 
 use std::path::Path;
 
-use ecabinet_store::{Entity, Store, BLOB_DIR};
+use ecabinet_store::{Store, BLOB_DIR};
 use serde_json::json;
 
-use crate::harness::{app, demo_pdf, store_config, upsert, verified};
+use crate::harness::{app, demo_pdf, store_config};
+use crate::seed;
 
 const PIN: &str = "2468";
 
@@ -16,42 +17,31 @@ fn seed(dir: &Path) -> (String, String) {
     let (pdf, sha1) = demo_pdf();
     let sha2 = ecabinet_store::testing::sha256_hex(b"another version");
     let store = Store::create(dir, PIN, &store_config()).expect("create");
-    let m = json!({"id": "m1", "committee_id": "c1", "title": "Phiên họp tháng 11", "location": "Phòng 1",
-        "starts_at": 1_790_000_000_000_i64, "status": "in_session", "published_at": null, "current_item_id": "a2"});
+    let v1 = seed::version_of(
+        "v1",
+        "d1",
+        "m1",
+        1,
+        (&sha1, pdf.len()),
+        json!({"superseded": true}),
+    );
     let changes = vec![
-        upsert(Entity::Meeting, m),
-        upsert(
-            Entity::AgendaItem,
-            json!({"id": "a1", "meeting_id": "m1", "parent_id": null, "position": 0, "title": "Khai mạc"}),
+        seed::meeting(
+            "m1",
+            "c1",
+            "Phiên họp tháng 11",
+            "in_session",
+            json!({"current_item_id": "a2"}),
         ),
-        upsert(
-            Entity::AgendaItem,
-            json!({"id": "a2", "meeting_id": "m1", "parent_id": null, "position": 1, "title": "Tờ trình"}),
-        ),
-        upsert(
-            Entity::AgendaItem,
-            json!({"id": "a21", "meeting_id": "m1", "parent_id": "a2", "position": 0, "title": "Của Sở Tài chính"}),
-        ),
-        upsert(
-            Entity::Document,
-            json!({"id": "d1", "meeting_id": "m1", "agenda_item_id": "a21", "title": "Tờ trình", "current_version": 2}),
-        ),
-        upsert(
-            Entity::DocumentVersion,
-            json!({"id": "v1", "document_id": "d1", "meeting_id": "m1", "version": 1,
-            "sha256": sha1, "size": pdf.len(), "published": true, "superseded": true, "signed": null}),
-        ),
-        upsert(
-            Entity::DocumentVersion,
-            json!({"id": "v2", "document_id": "d1", "meeting_id": "m1", "version": 2,
-            "sha256": sha2, "size": 15, "published": true, "superseded": false, "signed": null}),
-        ),
+        seed::item("a1", "m1", None, 0, "Khai mạc"),
+        seed::item("a2", "m1", None, 1, "Tờ trình"),
+        seed::item("a21", "m1", Some("a2"), 0, "Của Sở Tài chính"),
+        seed::document("d1", "m1", "a21", "Tờ trình", json!({"current_version": 2})),
+        v1.clone(),
+        seed::version_of("v2", "d1", "m1", 2, (&sha2, 15), json!({})),
     ];
     store.apply_changes(&changes, 7).expect("apply");
-    let mut w = store.blob_writer(&sha1, pdf.len() as u64).expect("writer");
-    w.append(&pdf).expect("append");
-    w.finish().expect("finish");
-    verified(&store, &changes[5]);
+    seed::stored_and_verified(&store, &v1, &pdf);
     store
         .set_version_error("v2", Some("manifest signature rejected"))
         .expect("error");

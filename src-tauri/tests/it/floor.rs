@@ -9,6 +9,7 @@ use ring::signature::Ed25519KeyPair;
 use serde_json::{json, Value};
 
 use crate::harness::{app, store_config, upsert, SERVER_HINT};
+use crate::seed;
 
 const PIN: &str = "2468";
 const ME: &str = "u-chair";
@@ -48,15 +49,14 @@ fn seed(dir: &Path) {
         member("ms1", ME, "Nguyễn Văn Hùng", "chair"),
         member("ms2", "u-tuan", "Lê Minh Tuấn", "member"),
         member("ms3", "u-huong", "Phạm Thị Hương", "member"),
-        upsert(
-            Entity::Meeting,
-            json!({"id": "m1", "committee_id": "c1", "title": "Phiên họp tháng 11", "location": "Phòng 1",
-                "starts_at": 1_790_000_000_000_i64, "status": "in_session", "published_at": 1, "current_item_id": "a1"}),
+        seed::meeting(
+            "m1",
+            "c1",
+            "Phiên họp tháng 11",
+            "in_session",
+            json!({"published_at": 1, "current_item_id": "a1"}),
         ),
-        upsert(
-            Entity::AgendaItem,
-            json!({"id": "a1", "meeting_id": "m1", "parent_id": null, "position": 0, "title": "Tờ trình"}),
-        ),
+        seed::item("a1", "m1", None, 0, "Tờ trình"),
         upsert(
             Entity::Motion,
             motion("mo-open", "open", "named", Value::Null),

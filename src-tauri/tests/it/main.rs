@@ -8,5 +8,6 @@ mod documents;
 mod floor;
 mod harness;
 mod reading;
+mod seed;
 mod session;
 mod withdrawn;

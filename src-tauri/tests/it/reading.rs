@@ -7,53 +7,41 @@ use std::path::Path;
 use ecabinet_store::{Entity, Store};
 use serde_json::{json, Value};
 
-use crate::harness::{app, demo_pdf, store_config, upsert, verified};
+use crate::harness::{app, demo_pdf, store_config, upsert};
+use crate::seed;
 
 const PIN: &str = "2468";
 
 /// Two committees, one with read status on, each with a meeting holding
 /// one stored document version (`v-on`, `v-off`).
 fn seed(dir: &Path) {
-    let (pdf, sha) = demo_pdf();
+    let (pdf, _) = demo_pdf();
     let store = Store::create(dir, PIN, &store_config()).expect("create");
     let mut changes = Vec::new();
+    let mut versions = Vec::new();
     for (suffix, on) in [("on", true), ("off", false)] {
+        let (c, m, a, d) = (
+            format!("c-{suffix}"),
+            format!("m-{suffix}"),
+            format!("a-{suffix}"),
+            format!("d-{suffix}"),
+        );
+        let v = seed::version(&format!("v-{suffix}"), &d, &m, 1, &pdf);
         changes.extend([
             upsert(
                 Entity::Committee,
-                json!({"id": format!("c-{suffix}"), "name": "UBND", "read_status": on}),
+                json!({"id": c, "name": "UBND", "read_status": on}),
             ),
-            upsert(
-                Entity::Meeting,
-                json!({"id": format!("m-{suffix}"), "committee_id": format!("c-{suffix}"), "title": "Phiên họp",
-                "location": "", "starts_at": 1_790_000_000_000_i64, "status": "published",
-                "published_at": null, "current_item_id": null}),
-            ),
-            upsert(
-                Entity::AgendaItem,
-                json!({"id": format!("a-{suffix}"), "meeting_id": format!("m-{suffix}"), "parent_id": null, "position": 0, "title": "Tờ trình"}),
-            ),
-            upsert(
-                Entity::Document,
-                json!({"id": format!("d-{suffix}"), "meeting_id": format!("m-{suffix}"), "agenda_item_id": format!("a-{suffix}"),
-                "title": "Tờ trình", "current_version": 1}),
-            ),
-            upsert(
-                Entity::DocumentVersion,
-                json!({"id": format!("v-{suffix}"), "document_id": format!("d-{suffix}"), "meeting_id": format!("m-{suffix}"),
-                "version": 1, "sha256": sha, "size": pdf.len(), "published": true, "superseded": false, "signed": null}),
-            ),
+            seed::meeting(&m, &c, "Phiên họp", "published", json!({"location": ""})),
+            seed::item(&a, &m, None, 0, "Tờ trình"),
+            seed::document(&d, &m, &a, "Tờ trình", json!({})),
+            v.clone(),
         ]);
+        versions.push(v);
     }
     store.apply_changes(&changes, 7).expect("apply");
-    let mut w = store.blob_writer(&sha, pdf.len() as u64).expect("writer");
-    w.append(&pdf).expect("append");
-    store.finish_blob(w).expect("finish");
-    for c in changes
-        .iter()
-        .filter(|c| c.entity == Entity::DocumentVersion)
-    {
-        verified(&store, c);
+    for v in &versions {
+        seed::stored_and_verified(&store, v, &pdf);
     }
 }
 

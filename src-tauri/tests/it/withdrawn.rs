@@ -1,10 +1,11 @@
 //! Withdrawn agenda items and documents stay on the meeting screen, marked
 //! with why and when, and the secretary's withdraw commands exist.
 
-use ecabinet_store::{Entity, Store};
+use ecabinet_store::Store;
 use serde_json::json;
 
-use crate::harness::{app, store_config, upsert};
+use crate::harness::{app, store_config};
+use crate::seed;
 
 const PIN: &str = "2468";
 
@@ -15,31 +16,30 @@ fn a_withdrawn_item_and_document_are_shown_marked_with_the_reason() {
     let withdrawn = json!({"at_ms": 1_790_000_100_000_i64, "by_user_id": "u-sec",
         "reason": "Sở Tài chính xin rút để bổ sung số liệu"});
     let changes = vec![
-        upsert(
-            Entity::Meeting,
-            json!({"id": "m1", "committee_id": "c1", "title": "Phiên họp tháng 12", "location": "Phòng 2",
-                "starts_at": 1_790_000_000_000_i64, "status": "published", "published_at": 1_789_000_000_000_i64,
-                "current_item_id": null}),
+        seed::meeting(
+            "m1",
+            "c1",
+            "Phiên họp tháng 12",
+            "published",
+            json!({"location": "Phòng 2", "published_at": 1_789_000_000_000_i64}),
         ),
-        upsert(
-            Entity::AgendaItem,
-            json!({"id": "a1", "meeting_id": "m1", "parent_id": null, "position": 0, "title": "Khai mạc"}),
+        seed::item("a1", "m1", None, 0, "Khai mạc"),
+        seed::item_with(
+            "a2",
+            "m1",
+            None,
+            1,
+            "Tờ trình ngân sách",
+            json!({"withdrawn": withdrawn}),
         ),
-        upsert(
-            Entity::AgendaItem,
-            json!({"id": "a2", "meeting_id": "m1", "parent_id": null, "position": 1,
-                "title": "Tờ trình ngân sách", "withdrawn": withdrawn}),
-        ),
-        upsert(
-            Entity::Document,
-            json!({"id": "d1", "meeting_id": "m1", "agenda_item_id": "a1", "title": "Chương trình",
-                "current_version": 1}),
-        ),
-        upsert(
-            Entity::Document,
-            json!({"id": "d2", "meeting_id": "m1", "agenda_item_id": "a1", "title": "Báo cáo cũ",
-                "current_version": 1, "withdrawn": {"at_ms": 1_790_000_200_000_i64,
-                "by_user_id": "u-sec", "reason": "Thay bằng báo cáo mới"}}),
+        seed::document("d1", "m1", "a1", "Chương trình", json!({})),
+        seed::document(
+            "d2",
+            "m1",
+            "a1",
+            "Báo cáo cũ",
+            json!({"withdrawn": {"at_ms": 1_790_000_200_000_i64, "by_user_id": "u-sec",
+                "reason": "Thay bằng báo cáo mới"}}),
         ),
     ];
     store.apply_changes(&changes, 5).expect("apply");
