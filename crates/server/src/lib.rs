@@ -13,6 +13,7 @@ pub mod agenda;
 pub mod annotations;
 pub mod audit;
 pub mod auth;
+pub mod backup;
 pub mod blobs;
 pub mod clock;
 pub mod db;

@@ -4,11 +4,12 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{anyhow, Context as _};
+use anyhow::{anyhow, bail, Context as _};
 use axum::serve::ListenerExt as _;
 use clap::{Parser, Subcommand};
 use ecabinet_protocol::enrol_code;
 use ecabinet_protocol::{CreateUserRequest, WireRole};
+use ecabinet_server::clock::Clock as _;
 use ecabinet_server::routes::accounts as routes_accounts;
 use ecabinet_server::{app, auth, enrol_codes, open, seed, tls, Config};
 
@@ -112,6 +113,27 @@ enum Command {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// Backs up a SQLite deployment while it runs: a consistent copy of the
+    /// database, the blobs its documents use, and the signing key, into a new
+    /// folder (keep it as private as the data directory). A PostgreSQL
+    /// deployment uses pg_dump and its object store's tools (README).
+    Backup {
+        #[command(flatten)]
+        store: Store,
+        /// The new (or empty) folder to write the backup into.
+        #[arg(long, value_name = "DIR")]
+        to: PathBuf,
+    },
+    /// Restores a backup into an empty data directory, then checks the
+    /// database and the vote audit chain. Start `serve` on it afterwards.
+    Restore {
+        /// The data directory to restore into (must hold no database, key or blobs).
+        #[arg(long)]
+        data_dir: PathBuf,
+        /// The backup folder written by `backup`.
+        #[arg(long, value_name = "DIR")]
+        from: PathBuf,
     },
 }
 
@@ -438,6 +460,27 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .await
                 .map_err(|e| anyhow!("{}", e.message))?;
             println!("{}", serde_json::to_string(&dev)?);
+        }
+        Command::Backup { store, to } => {
+            if store.database_url.is_some() {
+                bail!(
+                    "backup copies a SQLite deployment; with PostgreSQL, use pg_dump and your object store's backup (README, operator section)"
+                );
+            }
+            let data_dir = store.data_dir.clone();
+            let now = ecabinet_server::clock::SystemClock.now_ms();
+            let report = tokio::task::spawn_blocking(move || {
+                ecabinet_server::backup::backup(&data_dir, &to, now)
+            })
+            .await??;
+            println!("{}", serde_json::to_string(&report)?);
+        }
+        Command::Restore { data_dir, from } => {
+            let report = tokio::task::spawn_blocking(move || {
+                ecabinet_server::backup::restore(&from, &data_dir)
+            })
+            .await??;
+            println!("{}", serde_json::to_string(&report)?);
         }
         Command::Audit {
             command: AuditCommand::Verify { store },

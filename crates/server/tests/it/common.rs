@@ -9,11 +9,14 @@ use axum::http::{Request, StatusCode};
 use axum::Router;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
+use ecabinet_model::{Ballot, DeviceId, MemberId, MotionId, OpId};
 use ecabinet_protocol::{CreateUserRequest, DEVICE_ID_HEADER};
 use ecabinet_server::clock::Clock;
 use ecabinet_server::db::Db;
 use ecabinet_server::signer::Signer;
 use ecabinet_server::{app, AppState, Config};
+use ring::rand::SystemRandom;
+use ring::signature::{Ed25519KeyPair, KeyPair};
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
@@ -104,6 +107,9 @@ pub struct Env {
 
 pub const T0: i64 = 1_790_000_000_000;
 
+/// The password [`Env::user`] gives every user.
+pub const PASSWORD: &str = "mật-khẩu-đủ-dài";
+
 impl Env {
     pub async fn new(kind: Kind) -> Env {
         Self::with_config(
@@ -125,14 +131,11 @@ impl Env {
             .expect("join")
             .expect("open database");
         let blobs = ecabinet_server::blobs::open(None, dir.path().join("blobs")).expect("blobs");
+        // The key file of a real data directory, so a CLI run or a backup
+        // of `dir` sees the key this server signs with.
+        let signer = Signer::load_or_create(&dir.path().join("signing-key.pk8")).expect("key");
         let clock = Arc::new(TestClock(AtomicI64::new(T0)));
-        let state = AppState::new(
-            db,
-            blobs,
-            Signer::generate().expect("key"),
-            clock.clone(),
-            config,
-        );
+        let state = AppState::new(db, blobs, signer, clock.clone(), config);
         Env {
             app: app(state.clone()),
             state,
@@ -192,7 +195,7 @@ impl Env {
             password: String::new(),
             is_admin: admin,
         };
-        let phc = ecabinet_server::auth::hash_password("mật-khẩu-đủ-dài").expect("hash");
+        let phc = ecabinet_server::auth::hash_password(PASSWORD).expect("hash");
         let user = self
             .state
             .db
@@ -201,7 +204,7 @@ impl Env {
             })
             .await
             .expect("insert user");
-        let mut s = self.login(username, "mật-khẩu-đủ-dài").await;
+        let mut s = self.login(username, PASSWORD).await;
         s.user_id = user.id;
         self.enrol(&mut s).await;
         s
@@ -226,18 +229,43 @@ impl Env {
     }
 
     pub async fn enrol(&self, s: &mut Session) {
-        let key = BASE64.encode([7u8; 32]);
+        self.enrol_key(s, &BASE64.encode([7u8; 32]), "Máy tính bảng")
+            .await;
+    }
+
+    /// Enrols a device named `name` with `public_key` (base64) for `s`.
+    pub async fn enrol_key(&self, s: &mut Session, public_key: &str, name: &str) {
         let (status, body) = self
             .call(
                 "POST",
                 "/v1/devices",
                 Some(s),
-                Some(json!({"public_key": key, "name": "Máy tính bảng"})),
+                Some(json!({"public_key": public_key, "name": name})),
             )
             .await;
         assert_eq!(status, StatusCode::CREATED, "enrol: {body}");
         s.device_id = Some(body["device_id"].as_str().expect("device").to_owned());
         s.server_key = body["server_signing_key"].as_str().expect("key").to_owned();
+    }
+
+    /// Logs `username` in on a new device with a fresh Ed25519 key.
+    pub async fn voter(&self, username: &str) -> Voter {
+        let mut session = self.login(username, PASSWORD).await;
+        let pkcs8 = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new()).expect("keygen");
+        let key = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).expect("key");
+        let public_key = BASE64.encode(key.public_key().as_ref());
+        self.enrol_key(&mut session, &public_key, "Máy bỏ phiếu")
+            .await;
+        Voter { session, key }
+    }
+
+    /// The feed head as `who` sees it: what a device would send as `seen_seq`.
+    pub async fn head(&self, who: &Session) -> i64 {
+        let (s, page) = self
+            .call("GET", "/v1/changes?since=0&limit=5000", Some(who), None)
+            .await;
+        assert_eq!(s, StatusCode::OK, "{page}");
+        page["next_since"].as_i64().expect("next_since")
     }
 
     /// Changes visible to `who` after `since`, following every page.
@@ -279,6 +307,59 @@ impl Session {
             req = req.header(DEVICE_ID_HEADER, d);
         }
         req
+    }
+}
+
+/// A session bound to a device with a real Ed25519 key, so it signs ballots.
+pub struct Voter {
+    pub session: Session,
+    pub key: Ed25519KeyPair,
+}
+
+impl Voter {
+    pub fn device(&self) -> String {
+        self.session.device_id.clone().expect("enrolled")
+    }
+
+    /// A `ballot` operation for `motion`, signed by this voter's device.
+    pub fn ballot(&self, op_id: &str, motion: &str, choice: u32, cast_at: i64, seen: i64) -> Value {
+        self.ballot_signed_by(
+            &self.key,
+            &self.device(),
+            op_id,
+            motion,
+            choice,
+            cast_at,
+            seen,
+        )
+    }
+
+    /// A `ballot` operation of this voter that `key` signs for `device`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn ballot_signed_by(
+        &self,
+        key: &Ed25519KeyPair,
+        device: &str,
+        op_id: &str,
+        motion: &str,
+        choice: u32,
+        cast_at: i64,
+        seen: i64,
+    ) -> Value {
+        let b = Ballot {
+            op_id: OpId::new(op_id),
+            motion_id: MotionId::new(motion),
+            member_id: MemberId::new(self.session.user_id.as_str()),
+            device_id: DeviceId::new(device),
+            choice,
+            cast_at,
+            seen_seq: seen,
+        };
+        let sig = BASE64.encode(key.sign(&b.signing_bytes()).as_ref());
+        json!({"op_id": op_id, "kind": "ballot", "body": {
+            "motion_id": motion, "member_id": self.session.user_id, "device_id": device,
+            "choice": choice, "cast_at": cast_at, "seen_seq": seen, "clock_offset_ms": 0,
+            "signature": sig}})
     }
 }
 
@@ -472,6 +553,77 @@ impl World {
         assert_eq!(s, StatusCode::OK, "{action} {motion}: {b}");
     }
 
+    /// A published meeting in session with one agenda item: (meeting, item).
+    pub async fn in_session(&self) -> (String, String) {
+        let m = self.meeting("Phiên họp biểu quyết").await;
+        let item = self.item(&m, "Nghị quyết", None).await;
+        self.publish(&m).await;
+        self.start(&m).await;
+        (m, item)
+    }
+
+    /// [`World::in_session`] with an open [`World::motion`] on its item:
+    /// (meeting, item, motion).
+    pub async fn open_motion(&self, extra: Value) -> (String, String, String) {
+        let (m, item) = self.in_session().await;
+        let motion = self.motion(&item, extra).await;
+        self.motion_to(&motion, "open").await;
+        (m, item, motion)
+    }
+
+    /// Each (username, choice) of `votes` casts a ballot on `motion` from a
+    /// new signing device, with op id `{prefix}-{username}`; every one must be
+    /// accepted. Returns each voter with its op id.
+    pub async fn cast_all(
+        &self,
+        motion: &str,
+        prefix: &str,
+        votes: &[(&str, u32)],
+    ) -> Vec<(Voter, String)> {
+        let mut out = Vec::new();
+        for &(name, choice) in votes {
+            let v = self.env.voter(name).await;
+            let seen = self.env.head(&v.session).await;
+            let op = format!("{prefix}-{name}");
+            assert_eq!(
+                outcomes(
+                    &self.env,
+                    &v.session,
+                    vec![v.ballot(&op, motion, choice, T0, seen)]
+                )
+                .await,
+                ["accepted"]
+            );
+            out.push((v, op));
+        }
+        out
+    }
+
+    /// A meeting (left a draft) with one agenda item holding one document,
+    /// whose first version is a `pages`-page PDF the secretary uploaded:
+    /// (meeting, version id).
+    pub async fn meeting_with_pdf(
+        &self,
+        meeting: &str,
+        item: &str,
+        document: &str,
+        pages: usize,
+    ) -> (String, String) {
+        let m = self.meeting(meeting).await;
+        let item = self.item(&m, item, None).await;
+        let doc = self.document(&item, document).await;
+        let (s, v) = self
+            .upload(
+                &self.secretary,
+                &doc,
+                pdf(document, pages),
+                "application/pdf",
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        (m, v["id"].as_str().expect("version id").to_owned())
+    }
+
     pub async fn publish(&self, meeting: &str) -> Value {
         let (s, p) = self
             .env
@@ -487,7 +639,6 @@ impl World {
     }
 }
 
-/// A small but complete PDF with `pages` pages (the seed's writer).
 /// `POST /v1/ops` as `who`; the per-operation results.
 pub async fn push(env: &Env, who: &Session, ops: Vec<Value>) -> Vec<Value> {
     let (status, body) = env
@@ -510,6 +661,7 @@ pub async fn outcomes(env: &Env, who: &Session, ops: Vec<Value>) -> Vec<String> 
     push(env, who, ops).await.iter().map(outcome).collect()
 }
 
+/// A small but complete PDF with `pages` pages (the seed's writer).
 pub fn pdf(title: &str, pages: usize) -> Vec<u8> {
     let pages: Vec<_> = (0..pages)
         .map(|i| ecabinet_server::seed::pdf::Page {

@@ -5,6 +5,7 @@ mod common;
 
 mod accounts;
 mod annotations;
+mod backup;
 mod blobs;
 mod chair;
 mod cli;

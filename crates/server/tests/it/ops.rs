@@ -2,105 +2,11 @@
 //! duplicates, secret ballots), attendance and requests to speak.
 
 use axum::http::StatusCode;
-use base64::engine::general_purpose::STANDARD as BASE64;
-use base64::Engine as _;
-use ecabinet_model::{Ballot, DeviceId, MemberId, MotionId, OpId};
 use ecabinet_server::db::Backend;
-use ring::rand::SystemRandom;
-use ring::signature::{Ed25519KeyPair, KeyPair};
 use serde_json::{json, Value};
 
 use crate::both;
 use crate::common::*;
-
-const PASSWORD: &str = "mật-khẩu-đủ-dài";
-
-/// A session bound to a device with a real Ed25519 key.
-struct Voter {
-    session: Session,
-    key: Ed25519KeyPair,
-}
-
-impl Voter {
-    fn device(&self) -> String {
-        self.session.device_id.clone().expect("enrolled")
-    }
-
-    fn ballot(&self, op_id: &str, motion: &str, choice: u32, cast_at: i64, seen: i64) -> Value {
-        self.ballot_signed_by(
-            &self.key,
-            &self.device(),
-            op_id,
-            motion,
-            choice,
-            cast_at,
-            seen,
-        )
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn ballot_signed_by(
-        &self,
-        key: &Ed25519KeyPair,
-        device: &str,
-        op_id: &str,
-        motion: &str,
-        choice: u32,
-        cast_at: i64,
-        seen: i64,
-    ) -> Value {
-        let b = Ballot {
-            op_id: OpId::new(op_id),
-            motion_id: MotionId::new(motion),
-            member_id: MemberId::new(self.session.user_id.as_str()),
-            device_id: DeviceId::new(device),
-            choice,
-            cast_at,
-            seen_seq: seen,
-        };
-        let sig = BASE64.encode(key.sign(&b.signing_bytes()).as_ref());
-        json!({"op_id": op_id, "kind": "ballot", "body": {
-            "motion_id": motion, "member_id": self.session.user_id, "device_id": device,
-            "choice": choice, "cast_at": cast_at, "seen_seq": seen, "clock_offset_ms": 0,
-            "signature": sig}})
-    }
-}
-
-async fn voter(env: &Env, username: &str) -> Voter {
-    let mut session = env.login(username, PASSWORD).await;
-    let pkcs8 = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new()).expect("keygen");
-    let key = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).expect("key");
-    let (status, body) = env
-        .call(
-            "POST",
-            "/v1/devices",
-            Some(&session),
-            Some(json!({"public_key": BASE64.encode(key.public_key().as_ref()), "name": "Máy bỏ phiếu"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    session.device_id = Some(body["device_id"].as_str().expect("device").to_owned());
-    Voter { session, key }
-}
-
-/// A published meeting in session with one agenda item.
-async fn session(w: &World) -> (String, String) {
-    let m = w.meeting("Phiên họp biểu quyết").await;
-    let item = w.item(&m, "Nghị quyết", None).await;
-    w.publish(&m).await;
-    w.start(&m).await;
-    (m, item)
-}
-
-/// The feed head as `who` sees it: what a device would send as `seen_seq`.
-async fn head(w: &World, who: &Session) -> i64 {
-    let (s, page) = w
-        .env
-        .call("GET", "/v1/changes?since=0&limit=5000", Some(who), None)
-        .await;
-    assert_eq!(s, StatusCode::OK, "{page}");
-    page["next_since"].as_i64().expect("next_since")
-}
 
 async fn status_of(w: &World, who: &Session, ids: &[&str]) -> Vec<String> {
     let (s, b) = w
@@ -124,7 +30,7 @@ async fn status_of(w: &World, who: &Session, ids: &[&str]) -> Vec<String> {
 both!(every_ballot_outcome_end_to_end, |kind| async move {
     let w = World::new(kind).await;
     let env = &w.env;
-    let (_, item) = session(&w).await;
+    let (_, item) = w.in_session().await;
     let live = w.motion(&item, json!({})).await;
     let only_member = w
         .motion(&item, json!({"eligible": [w.member.user_id]}))
@@ -132,9 +38,9 @@ both!(every_ballot_outcome_end_to_end, |kind| async move {
     let draft = w.motion(&item, json!({})).await;
     w.motion_to(&live, "open").await;
     w.motion_to(&only_member, "open").await;
-    let member = voter(env, "member").await;
-    let chair = voter(env, "chair").await;
-    let seen = head(&w, &member.session).await;
+    let member = env.voter("member").await;
+    let chair = env.voter("chair").await;
+    let seen = env.head(&member.session).await;
     let now = T0;
 
     let results = outcomes(
@@ -215,8 +121,8 @@ both!(every_ballot_outcome_end_to_end, |kind| async move {
 
     // A device revoked after casting offline: its ballot, forwarded by the
     // member's other device, is refused.
-    let secretary_old = voter(env, "secretary").await;
-    let secretary_new = voter(env, "secretary").await;
+    let secretary_old = env.voter("secretary").await;
+    let secretary_new = env.voter("secretary").await;
     let old_device = secretary_old.device();
     let (s, b) = env
         .call(
@@ -243,15 +149,9 @@ both!(every_ballot_outcome_end_to_end, |kind| async move {
 
     // Closing: a ballot cast before the close and received within the grace
     // period counts; after the grace period nothing is received.
-    w.env
-        .clock
-        .0
-        .store(now + 10_000, std::sync::atomic::Ordering::SeqCst);
+    at(&w, now + 10_000);
     w.motion_to(&live, "close").await;
-    w.env
-        .clock
-        .0
-        .store(now + 60_000, std::sync::atomic::Ordering::SeqCst);
+    at(&w, now + 60_000);
     assert_eq!(
         outcomes(
             env,
@@ -270,10 +170,7 @@ both!(every_ballot_outcome_end_to_end, |kind| async move {
         .await,
         ["rejected:closed"]
     );
-    w.env
-        .clock
-        .0
-        .store(now + 10_000 + 120_000, std::sync::atomic::Ordering::SeqCst);
+    at(&w, now + 10_000 + 120_000);
     assert_eq!(
         outcomes(
             env,
@@ -290,11 +187,9 @@ both!(
     |kind| async move {
         let w = World::new(kind).await;
         let env = &w.env;
-        let (_, item) = session(&w).await;
-        let mo = w.motion(&item, json!({"may_change_vote": true})).await;
-        w.motion_to(&mo, "open").await;
-        let member = voter(env, "member").await;
-        let seen = head(&w, &member.session).await;
+        let (_, _, mo) = w.open_motion(json!({"may_change_vote": true})).await;
+        let member = env.voter("member").await;
+        let seen = env.head(&member.session).await;
         assert_eq!(
             outcomes(
                 env,
@@ -328,12 +223,10 @@ both!(
     concurrent_ballots_of_one_member_from_two_devices_accept_exactly_one,
     |kind| async move {
         let w = World::new(kind).await;
-        let (_, item) = session(&w).await;
-        let mo = w.motion(&item, json!({})).await;
-        w.motion_to(&mo, "open").await;
-        let a = std::sync::Arc::new(voter(&w.env, "member").await);
-        let b = std::sync::Arc::new(voter(&w.env, "member").await);
-        let seen = head(&w, &a.session).await;
+        let (_, _, mo) = w.open_motion(json!({})).await;
+        let a = std::sync::Arc::new(w.env.voter("member").await);
+        let b = std::sync::Arc::new(w.env.voter("member").await);
+        let seen = w.env.head(&a.session).await;
         let w = std::sync::Arc::new(w);
         let mut tasks = Vec::new();
         for i in 0..1000 {
@@ -375,20 +268,17 @@ both!(
     |kind| async move {
         let w = World::new(kind).await;
         let env = &w.env;
-        let (_, item) = session(&w).await;
-        let mo = w.motion(&item, json!({"kind": "secret"})).await;
-        w.motion_to(&mo, "open").await;
-        let mut members = Vec::new();
-        for (name, choice) in [("member", 0), ("chair", 1), ("secretary", 0)] {
-            let v = voter(env, name).await;
-            let seen = head(&w, &v.session).await;
-            let op = format!("secret-{name}");
-            assert_eq!(
-                outcomes(env, &v.session, vec![v.ballot(&op, &mo, choice, T0, seen)]).await,
-                ["accepted"]
-            );
-            members.push((v.session.user_id.clone(), v.device(), op));
-        }
+        let (_, _, mo) = w.open_motion(json!({"kind": "secret"})).await;
+        let members: Vec<_> = w
+            .cast_all(
+                &mo,
+                "secret",
+                &[("member", 0), ("chair", 1), ("secretary", 0)],
+            )
+            .await
+            .into_iter()
+            .map(|(v, op)| (v.session.user_id.clone(), v.device(), op))
+            .collect();
         let backend = env.state.db.backend();
         let m = mo.clone();
         let (columns, rows, named) = env
@@ -442,8 +332,8 @@ both!(
 both!(speak_and_attendance_ops_reach_the_feed, |kind| async move {
     let w = World::new(kind).await;
     let env = &w.env;
-    let (m, item) = session(&w).await;
-    let since = head(&w, &w.chair).await;
+    let (m, item) = w.in_session().await;
+    let since = env.head(&w.chair).await;
     let results = outcomes(
         env,
         &w.member,
@@ -525,18 +415,13 @@ both!(
     |kind| async move {
         let w = World::new(kind).await;
         let env = &w.env;
-        let (_, item) = session(&w).await;
-        let mo = w.motion(&item, json!({"quorum": 3})).await;
-        w.motion_to(&mo, "open").await;
-        for (name, choice) in [("member", 0), ("chair", 0), ("secretary", 1)] {
-            let v = voter(env, name).await;
-            let seen = head(&w, &v.session).await;
-            let op = format!("vote-{name}");
-            assert_eq!(
-                outcomes(env, &v.session, vec![v.ballot(&op, &mo, choice, T0, seen)]).await,
-                ["accepted"]
-            );
-        }
+        let (_, _, mo) = w.open_motion(json!({"quorum": 3})).await;
+        w.cast_all(
+            &mo,
+            "vote",
+            &[("member", 0), ("chair", 0), ("secretary", 1)],
+        )
+        .await;
         let live = result(&w, &w.chair, &mo).await;
         assert_eq!(live["finality"], "provisional");
         assert_eq!(live["counts"], json!([2, 1, 0]));
@@ -551,7 +436,7 @@ both!(
         w.motion_to(&mo, "close").await;
         at(&w, T0 + 60_000);
         assert_eq!(result(&w, &w.member, &mo).await["finality"], "provisional");
-        let since = head(&w, &w.member).await;
+        let since = env.head(&w.member).await;
         at(&w, T0 + 10_000 + 120_000);
         let done = result(&w, &w.member, &mo).await;
         assert_eq!(done["finality"], "final");
@@ -580,13 +465,13 @@ both!(
 both!(audit_verify_detects_a_tampered_record, |kind| async move {
     let w = World::new(kind).await;
     let env = &w.env;
-    let (_, item) = session(&w).await;
+    let (_, item) = w.in_session().await;
     let named = w.motion(&item, json!({})).await;
     let secret = w.motion(&item, json!({"kind": "secret"})).await;
     w.motion_to(&named, "open").await;
     w.motion_to(&secret, "open").await;
-    let v = voter(env, "member").await;
-    let seen = head(&w, &v.session).await;
+    let v = env.voter("member").await;
+    let seen = env.head(&v.session).await;
     assert_eq!(
         outcomes(
             env,
@@ -680,11 +565,9 @@ both!(
     |kind| async move {
         let w = World::new(kind).await;
         let env = &w.env;
-        let (_, item) = session(&w).await;
-        let mo = w.motion(&item, json!({"may_change_vote": true})).await;
-        w.motion_to(&mo, "open").await;
-        let v = voter(env, "member").await;
-        let seen = head(&w, &v.session).await;
+        let (_, _, mo) = w.open_motion(json!({"may_change_vote": true})).await;
+        let v = env.voter("member").await;
+        let seen = env.head(&v.session).await;
         let first = push(env, &v.session, vec![v.ballot("r-1", &mo, 0, T0, seen)]).await;
         let receipt = first[0]["receipt"].clone();
         let hash = receipt["hash"].as_str().expect("hash").to_owned();
@@ -767,18 +650,16 @@ both!(
     |kind| async move {
         let w = World::new(kind).await;
         let env = &w.env;
-        let (_, item) = session(&w).await;
-        let live = w.motion(&item, json!({})).await;
-        w.motion_to(&live, "open").await;
-        let v = voter(env, "member").await;
-        let seen = head(&w, &v.session).await;
+        let (_, item, live) = w.open_motion(json!({})).await;
+        let v = env.voter("member").await;
+        let seen = env.head(&v.session).await;
         assert_eq!(
             outcomes(env, &v.session, vec![v.ballot("f-1", &live, 0, T0, seen)]).await,
             ["accepted"]
         );
         at(&w, T0 + 10_000);
         w.motion_to(&live, "close").await;
-        let since = head(&w, &w.member).await;
+        let since = env.head(&w.member).await;
         at(&w, T0 + 10_000 + 120_000);
         let body = published_result(&w, since, &live).await;
         assert_eq!(body["finality"], "final");
@@ -794,7 +675,7 @@ both!(
             )
             .await;
         w.motion_to(&written, "open").await;
-        let seen = head(&w, &v.session).await;
+        let seen = env.head(&v.session).await;
         assert_eq!(
             outcomes(
                 env,
@@ -804,7 +685,7 @@ both!(
             .await,
             ["accepted"]
         );
-        let since = head(&w, &w.member).await;
+        let since = env.head(&w.member).await;
         at(&w, T0 + 200_000);
         let body = published_result(&w, since, &written).await;
         assert_eq!(body["counts"], json!([0, 1, 0]));
@@ -828,11 +709,9 @@ both!(
     |kind| async move {
         let w = World::new(kind).await;
         let env = &w.env;
-        let (m, item) = session(&w).await;
-        let mo = w.motion(&item, json!({"quorum": 2})).await;
-        w.motion_to(&mo, "open").await;
+        let (m, _, mo) = w.open_motion(json!({"quorum": 2})).await;
         let check_in = |op: &str, member: &str, presence: &str, at: i64| json!({"op_id": op, "kind": "attendance", "body": {"meeting_id": m, "member_id": member, "presence": presence, "at": at}});
-        let since = head(&w, &w.chair).await;
+        let since = env.head(&w.chair).await;
         assert_eq!(
             outcomes(
                 env,

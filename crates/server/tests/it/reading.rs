@@ -9,28 +9,25 @@ use crate::common::*;
 
 /// A published meeting with one document; returns (meeting, version id).
 async fn published_document(w: &World) -> (String, String) {
-    let m = w.meeting("Phiên họp thường kỳ").await;
-    let item = w.item(&m, "Báo cáo kinh tế - xã hội", None).await;
-    let doc = w.document(&item, "Báo cáo quý III").await;
-    let (s, v) = w
-        .upload(
-            &w.secretary,
-            &doc,
-            pdf("Báo cáo quý III", 2),
-            "application/pdf",
+    let (m, version) = w
+        .meeting_with_pdf(
+            "Phiên họp thường kỳ",
+            "Báo cáo kinh tế - xã hội",
+            "Báo cáo quý III",
+            2,
         )
         .await;
-    assert_eq!(s, StatusCode::CREATED, "{v}");
     w.publish(&m).await;
-    (m, v["id"].as_str().expect("version id").to_owned())
+    (m, version)
 }
 
-async fn set_read_status(w: &World, on: bool) -> Value {
+/// The admin switches read status of `committee` on or off.
+async fn set_read_status(w: &World, committee: &str, on: bool) -> Value {
     let (s, c) = w
         .env
         .call(
             "PATCH",
-            &format!("/v1/admin/committees/{}", w.committee_id),
+            &format!("/v1/admin/committees/{committee}"),
             Some(&w.admin),
             Some(json!({ "read_status": on })),
         )
@@ -71,7 +68,7 @@ both!(
     chair_and_secretary_see_who_downloaded_and_opened,
     |kind| async move {
         let w = World::new(kind).await;
-        let committee = set_read_status(&w, true).await;
+        let committee = set_read_status(&w, &w.committee_id, true).await;
         assert_eq!(committee["read_status"], true);
         // Devices learn the setting from the feed.
         let changes = w.env.all_changes(&w.member, 0).await;
@@ -129,7 +126,7 @@ both!(
     an_open_without_a_download_report_counts_as_both,
     |kind| async move {
         let w = World::new(kind).await;
-        set_read_status(&w, true).await;
+        set_read_status(&w, &w.committee_id, true).await;
         let (m, version) = published_document(&w).await;
         let got = outcomes(
             &w.env,
@@ -163,7 +160,7 @@ both!(
         assert_eq!(body["code"], "not_enabled");
 
         // Switched on and off again: refused again, and what was kept is not shown.
-        set_read_status(&w, true).await;
+        set_read_status(&w, &w.committee_id, true).await;
         let got = outcomes(
             &w.env,
             &w.member,
@@ -171,7 +168,10 @@ both!(
         )
         .await;
         assert_eq!(got, ["accepted"]);
-        assert_eq!(set_read_status(&w, false).await["read_status"], false);
+        assert_eq!(
+            set_read_status(&w, &w.committee_id, false).await["read_status"],
+            false
+        );
         let got = outcomes(
             &w.env,
             &w.member,
@@ -188,19 +188,10 @@ both!(
     reports_on_documents_the_member_cannot_see_are_refused,
     |kind| async move {
         let w = World::new(kind).await;
-        set_read_status(&w, true).await;
+        set_read_status(&w, &w.committee_id, true).await;
         let (m, version) = published_document(&w).await;
         // The outsider belongs to another committee (with read status on too).
-        let (s, c) = w
-            .env
-            .call(
-                "PATCH",
-                &format!("/v1/admin/committees/{}", w.other_committee_id),
-                Some(&w.admin),
-                Some(json!({"read_status": true})),
-            )
-            .await;
-        assert_eq!(s, StatusCode::OK, "{c}");
+        set_read_status(&w, &w.other_committee_id, true).await;
         let got = outcomes(&w.env,
         &w.outsider,
         vec![
@@ -219,17 +210,13 @@ both!(
             ]
         );
         // A version not yet published is unknown to members too.
-        let m2 = w.meeting("Phiên họp chưa công bố").await;
-        let item = w.item(&m2, "Mục", None).await;
-        let doc = w.document(&item, "Dự thảo").await;
-        let (_, v2) = w
-            .upload(&w.secretary, &doc, pdf("Dự thảo", 1), "application/pdf")
+        let (_, draft) = w
+            .meeting_with_pdf("Phiên họp chưa công bố", "Mục", "Dự thảo", 1)
             .await;
-        let draft = v2["id"].as_str().expect("id");
         let got = outcomes(
             &w.env,
             &w.member,
-            vec![read_op("x-4", draft, "downloaded", T0)],
+            vec![read_op("x-4", &draft, "downloaded", T0)],
         )
         .await;
         assert_eq!(got, ["rejected:unknown_document"]);
