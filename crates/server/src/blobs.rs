@@ -63,6 +63,9 @@ pub trait BlobStore: Send + Sync {
         sha256: &str,
         range: Option<Range<u64>>,
     ) -> BoxFuture<'_, Result<BlobRead, BlobError>>;
+    /// Whether the store answers (readiness): the folder is there, or the
+    /// bucket answers a lookup (a missing object is an answer).
+    fn ready(&self) -> BoxFuture<'_, Result<(), BlobError>>;
 }
 
 /// Stores bytes already in memory (the demo seed's small PDFs) the way an
@@ -259,6 +262,11 @@ impl LocalBlobs {
 }
 
 impl BlobStore for LocalBlobs {
+    fn ready(&self) -> BoxFuture<'_, Result<(), BlobError>> {
+        // The folder an upload needs can be made (it usually exists).
+        Box::pin(async move { Ok(tokio::fs::create_dir_all(&self.incoming).await?) })
+    }
+
     fn incoming_dir(&self) -> &Path {
         &self.incoming
     }
@@ -397,6 +405,15 @@ impl S3Blobs {
 }
 
 impl BlobStore for S3Blobs {
+    fn ready(&self) -> BoxFuture<'_, Result<(), BlobError>> {
+        Box::pin(async move {
+            match self.store.head(&Self::key(&"0".repeat(64))).await {
+                Ok(_) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+                Err(e) => Err(e.into()),
+            }
+        })
+    }
+
     fn incoming_dir(&self) -> &Path {
         &self.incoming
     }

@@ -20,6 +20,7 @@ pub mod db;
 pub mod devices;
 pub mod enrol_codes;
 pub mod error;
+pub mod metrics;
 pub mod motions;
 pub mod pdf_check;
 pub mod reads;
@@ -66,6 +67,8 @@ pub struct Config {
     pub database_ca_cert: Option<std::path::PathBuf>,
     /// How uploaded PDFs are checked before they are accepted.
     pub pdf_check: pdf_check::PdfCheck,
+    /// The bearer token `GET /metrics` asks for; `None` turns it off.
+    pub metrics_token: Option<String>,
 }
 
 impl Default for Config {
@@ -78,6 +81,7 @@ impl Default for Config {
             trust_forwarded_for: false,
             database_ca_cert: None,
             pdf_check: pdf_check::PdfCheck::default(),
+            metrics_token: None,
         }
     }
 }
@@ -94,6 +98,8 @@ pub struct StateInner {
     pub config: Config,
     /// Failed logins of this process (see [`throttle`]).
     pub login_throttle: throttle::LoginThrottle,
+    /// What operators watch (see [`metrics`]).
+    pub metrics: metrics::Metrics,
 }
 
 impl Deref for AppState {
@@ -118,6 +124,7 @@ impl AppState {
             clock,
             config,
             login_throttle: throttle::LoginThrottle::default(),
+            metrics: metrics::Metrics::default(),
         }));
         // Final results reach the feed with no request (votes issue).
         routes::results::spawn_finaliser(&state);

@@ -317,6 +317,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     checker: Some(checker),
                     ..pdf_check
                 },
+                // The scrape token comes from the environment: argv is
+                // visible to every user of the machine.
+                metrics_token: std::env::var("ECABINET_METRICS_TOKEN")
+                    .ok()
+                    .filter(|t| !t.trim().is_empty()),
                 ..Config::default()
             };
             let state = state_of(&store, blob_store.as_deref(), config).await?;

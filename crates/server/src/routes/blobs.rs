@@ -139,6 +139,7 @@ pub async fn get_blob(
         // Streamed in chunks: a large document never sits whole in memory.
         RangeAsk::Whole => {
             let read = state.blobs.get(&sha256, None).await?;
+            state.metrics.blob_bytes(read.len);
             common(StatusCode::OK)
                 .header(header::CONTENT_LENGTH, read.len)
                 .body(Body::from_stream(read.bytes))
@@ -146,6 +147,7 @@ pub async fn get_blob(
         }
         RangeAsk::Part(r) => {
             let read = state.blobs.get(&sha256, Some(r.clone())).await?;
+            state.metrics.blob_bytes(read.len);
             common(StatusCode::PARTIAL_CONTENT)
                 .header(
                     header::CONTENT_RANGE,

@@ -51,7 +51,10 @@ pub async fn events(
         .await?;
     // First event: where the feed stands now, so a client can catch up at once.
     let first = stream::once(async move { Ok::<_, Infallible>(feed_event(head)) });
+    // Counted as a subscriber while the stream lives.
+    let subscriber = crate::metrics::subscriber(&state);
     let live = BroadcastStream::new(rx).filter_map(move |msg| {
+        let _counted = &subscriber;
         let out = match msg {
             // Nudges already covered by the first event (late NOTIFY deliveries) are dropped.
             Ok(n) if n.seq > head && committees.contains(&n.committee_id) => {

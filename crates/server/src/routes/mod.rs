@@ -66,6 +66,12 @@ const fn public(
 /// Every endpoint. The router is built from this table and the OpenAPI
 /// description is generated from it, so the two cannot disagree.
 pub const ROUTES: &[Endpoint] = &[
+    public(
+        "GET",
+        "/v1/ready",
+        "Readiness: 200 when the database and the blob store answer, else 503 naming which",
+        |_| get(ready),
+    ),
     public("GET", "/v1/health", "Liveness and the server clock", |_| {
         get(health)
     }),
@@ -367,6 +373,13 @@ pub fn app(state: AppState) -> Router {
         router = router.route(e.path, (e.handler)(&state.config));
     }
     router
+        // Outside /v1 and the OpenAPI description: an operator's endpoint,
+        // off unless a scrape token is configured (see `metrics`).
+        .route("/metrics", get(crate::metrics::scrape))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::metrics::track,
+        ))
         .fallback(|| async { crate::AppError::not_found("endpoint") })
         .with_state(state)
 }
@@ -382,4 +395,36 @@ async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> 
         status: "ok",
         server_time: state.now(),
     })
+}
+
+#[derive(serde::Serialize)]
+struct Ready {
+    status: &'static str,
+}
+
+/// `GET /v1/ready`: the database answers a query and the blob store a probe.
+/// A failure names the part, never the error's text (which can carry a host
+/// or a path); the log has the details.
+async fn ready(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> Result<Json<Ready>, crate::AppError> {
+    let unavailable = |what: &str| {
+        crate::AppError::new(
+            ecabinet_protocol::ErrorCode::Unavailable,
+            format!("not ready: the {what} does not answer"),
+        )
+    };
+    let db = state
+        .db
+        .read(|conn| conn.query("SELECT 1", &[]).map(drop))
+        .await;
+    if let Err(e) = db {
+        eprintln!("readiness: database: {e}");
+        return Err(unavailable("database"));
+    }
+    if let Err(e) = state.blobs.ready().await {
+        eprintln!("readiness: blob store: {e}");
+        return Err(unavailable("blob store"));
+    }
+    Ok(Json(Ready { status: "ready" }))
 }

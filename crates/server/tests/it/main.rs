@@ -14,6 +14,7 @@ mod events;
 mod feed;
 mod lost_ops;
 mod matrix;
+mod observability;
 mod openapi;
 mod ops;
 mod reading;

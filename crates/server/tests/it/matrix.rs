@@ -83,6 +83,7 @@ both!(every_endpoint_for_every_caller, |kind| async move {
 
     let rows = vec![
         row("GET", "/v1/health".into(), Payload::None, PUBLIC),
+        row("GET", "/v1/ready".into(), Payload::None, PUBLIC),
         row("GET", "/v1/openapi.json".into(), Payload::None, PUBLIC),
         row(
             "POST",

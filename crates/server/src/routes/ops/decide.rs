@@ -15,6 +15,7 @@ use super::parse::{model_ballot, Parsed, MAX_OP_ID_LEN};
 use super::receipts::add_receipts;
 use crate::auth::Caller;
 use crate::db::{placeholders, Conn, Tx, Value};
+use crate::metrics::BallotOutcome;
 use crate::speakers::insert_speaker;
 use crate::{params, AppError};
 
@@ -128,8 +129,10 @@ pub(super) fn decide_all(
     ops: &[Operation],
     parsed: Vec<Parsed>,
     now: i64,
-) -> Result<Vec<OpResult>, AppError> {
+) -> Result<(Vec<OpResult>, Vec<BallotOutcome>), AppError> {
     let ids: Vec<String> = ops.iter().map(|o| o.op_id.clone()).collect();
+    // The ballots decided by this push (not answered from storage), for the metrics.
+    let mut decided = Vec::new();
     let stored = stored_outcomes(tx.conn, &ids)?;
     let mut outcomes: Vec<Option<OpOutcome>> = vec![None; ops.len()];
     let mut first_of: HashMap<&str, usize> = HashMap::new();
@@ -211,6 +214,11 @@ pub(super) fn decide_all(
         for (index, outcome, receipt) in
             reconcile_motion(tx, &mut rows, caller, &motion_id, &pending, now)?
         {
+            decided.push(match &outcome {
+                OpOutcome::Accepted => BallotOutcome::Accepted,
+                OpOutcome::Superseded => BallotOutcome::Superseded,
+                OpOutcome::Rejected { .. } => BallotOutcome::Rejected,
+            });
             outcomes[index] = Some(outcome);
             receipts[index] = receipt;
         }
@@ -235,5 +243,5 @@ pub(super) fn decide_all(
     if earlier {
         add_receipts(tx.conn, &mut results)?;
     }
-    Ok(results)
+    Ok((results, decided))
 }

@@ -65,13 +65,16 @@ pub async fn push(
     let now = state.now();
     // Concurrent pushes share one transaction (see `Db::write_grouped`):
     // a crowd voting at once costs one lock and one commit per group.
-    let results = state
+    let (results, decided) = state
         .db
         .write_grouped(move |tx| {
             touch_device(tx.conn, &caller, now)?;
             decide_all(tx, &caller, &ops, parsed, now)
         })
         .await?;
+    for outcome in decided {
+        state.metrics.ballot(outcome);
+    }
     Ok(Json(PushResponse { results }))
 }
 
