@@ -203,3 +203,35 @@ async fn wrong_files_and_wrong_roles_are_refused_with_a_code() -> Result<()> {
     );
     Ok(())
 }
+
+/// The upload limit is the server's setting, learned by the client at each
+/// sync: a file over it is refused before a byte is sent, and one under it
+/// (even over the default 64 MiB, on a server that allows more) is not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_upload_limit_is_the_one_the_server_states() -> Result<()> {
+    let limit = 300 * 1024;
+    let server = TestServer::start_with(ecabinet_server::Config {
+        max_upload_bytes: limit,
+        ..ecabinet_server::Config::default()
+    })
+    .await?;
+    let dir = tempfile::tempdir()?;
+    let store = server.enrol("secretary", dir.path()).await?;
+    // Before any sync: the default a server states when it says nothing.
+    assert_eq!(
+        secretary::upload_limit(&store),
+        secretary::DEFAULT_MAX_PDF_BYTES
+    );
+    Syncer::new(store.clone())?.sync_once(&()).await?;
+    assert_eq!(secretary::upload_limit(&store), limit as u64);
+    let too_big = pdf_of_size(limit + 1, 7);
+    assert!(matches!(
+        secretary::check_pdf(&too_big, secretary::upload_limit(&store)),
+        Err(SyncError::FileTooLarge { .. })
+    ));
+    // "About" that size: the PDF's own objects come on top of the filler.
+    let fits = pdf_of_size(limit - 4096, 8);
+    assert!(fits.len() <= limit, "{}", fits.len());
+    assert!(secretary::check_pdf(&fits, secretary::upload_limit(&store)).is_ok());
+    Ok(())
+}

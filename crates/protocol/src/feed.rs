@@ -145,6 +145,11 @@ pub struct ChangesPage {
     /// policy reaches devices with their next pull.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offline_lease_hours: Option<u32>,
+    /// The largest document upload the server accepts, bytes, so a
+    /// secretary's app refuses a bigger file before sending it. Absent from
+    /// older servers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_upload_bytes: Option<u64>,
     /// Standard base64 of the raw 32-byte Ed25519 key the server signs
     /// manifests with, on every page, so a client notices at its next pull
     /// that the key is no longer the one it pinned at enrolment.

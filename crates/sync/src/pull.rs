@@ -86,9 +86,11 @@ impl Syncer {
             let next = page.next_since;
             let offset = report.clock_offset_ms;
             let lease_hours = page.offline_lease_hours;
+            let upload_limit = page.max_upload_bytes;
             self.with_store(move |s| {
                 s.apply_page(&changes, &annotations, next)?;
                 s.set_clock_offset_ms(offset)?;
+                crate::secretary::record_upload_limit(s, upload_limit)?;
                 crate::lease::record_policy(s, lease_hours)
             })
             .await?;

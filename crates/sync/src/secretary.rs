@@ -19,20 +19,53 @@ use reqwest::header::CONTENT_TYPE;
 use crate::api::path_id as id;
 use crate::{Api, SyncError};
 
-/// The largest PDF the client sends: the server's default limit (a server
-/// configured lower answers `payload_too_large`).
-pub const MAX_PDF_BYTES: usize = 64 * 1024 * 1024;
+/// The upload limit assumed until the server has stated its own (servers
+/// state it on every feed page; this is their default).
+pub const DEFAULT_MAX_PDF_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Where the server's stated upload limit is kept in the store.
+const UPLOAD_LIMIT: &str = "server.max_upload_bytes";
+
+/// The largest upload the server accepts, as it last said
+/// (`ChangesPage::max_upload_bytes`), else [`DEFAULT_MAX_PDF_BYTES`].
+pub fn upload_limit(store: &ecabinet_store::Store) -> u64 {
+    store
+        .setting(UPLOAD_LIMIT)
+        .ok()
+        .flatten()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(DEFAULT_MAX_PDF_BYTES)
+}
+
+/// Keeps the limit a feed page stated (a server that states none leaves the
+/// last one).
+pub(crate) fn record_upload_limit(
+    store: &ecabinet_store::Store,
+    limit: Option<u64>,
+) -> Result<(), ecabinet_store::StoreError> {
+    match limit {
+        Some(l) => store.set_setting(UPLOAD_LIMIT, &l.to_string()),
+        None => Ok(()),
+    }
+}
 
 /// Why `bytes` cannot be uploaded as a document version, checked before
-/// anything is sent: the `%PDF-` header, an `%%EOF` near the end (a file
-/// cut short has none) and [`MAX_PDF_BYTES`].
-pub fn check_pdf(bytes: &[u8]) -> Result<(), SyncError> {
-    if bytes.len() > MAX_PDF_BYTES {
+/// anything is sent: over `limit` (see [`upload_limit`]), or not a whole PDF
+/// ([`check_pdf_shape`]).
+pub fn check_pdf(bytes: &[u8], limit: u64) -> Result<(), SyncError> {
+    if bytes.len() as u64 > limit {
         return Err(SyncError::FileTooLarge {
             size_mb: (bytes.len() as u64).div_ceil(1024 * 1024),
-            max_mb: (MAX_PDF_BYTES / (1024 * 1024)) as u64,
+            max_mb: limit / (1024 * 1024),
         });
     }
+    check_pdf_shape(bytes)
+}
+
+/// Whether `bytes` look like a whole PDF: the `%PDF-` header and an `%%EOF`
+/// near the end (a file cut short has none). The size is the server's to
+/// judge (it says `payload_too_large`), or [`check_pdf`]'s with its limit.
+pub fn check_pdf_shape(bytes: &[u8]) -> Result<(), SyncError> {
     if !bytes.starts_with(b"%PDF-") {
         return Err(SyncError::NotPdf("the file is not a PDF"));
     }
@@ -191,7 +224,7 @@ pub async fn upload_version(
     document_id: &str,
     pdf: Vec<u8>,
 ) -> Result<DocumentVersionBody, SyncError> {
-    check_pdf(&pdf)?;
+    check_pdf_shape(&pdf)?;
     let path = format!("/v1/documents/{}/versions", id(document_id)?);
     api.json(
         api.post(&path)
@@ -210,7 +243,7 @@ pub async fn attach_pdf(
     title: &str,
     pdf: Vec<u8>,
 ) -> Result<(DocumentBody, DocumentVersionBody), SyncError> {
-    check_pdf(&pdf)?;
+    check_pdf_shape(&pdf)?;
     let doc = create_document(api, item_id, title).await?;
     match upload_version(api, &doc.id, pdf).await {
         Ok(v) => Ok((doc, v)),
@@ -233,7 +266,7 @@ pub async fn publish(api: &Api, meeting_id: &str) -> Result<PublishResponse, Syn
 
 #[cfg(test)]
 mod tests {
-    use super::{check_pdf, id, MAX_PDF_BYTES};
+    use super::{check_pdf, id};
 
     #[test]
     fn ids_that_could_change_the_path_are_refused() {
@@ -245,17 +278,23 @@ mod tests {
 
     #[test]
     fn only_whole_pdfs_within_the_limit_pass() {
-        assert!(check_pdf(b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n").is_ok());
+        let limit = 1024 * 1024;
+        assert!(check_pdf(b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n", limit).is_ok());
         for bad in [
             &b""[..],
             b"PK\x03\x04 a zip file %%EOF",
             b"%PDF-1.4\n1 0 obj<<>>endobj\n",
         ] {
-            assert!(check_pdf(bad).is_err(), "{bad:?} accepted");
+            assert!(check_pdf(bad, limit).is_err(), "{bad:?} accepted");
         }
         let mut big = b"%PDF-1.4\n".to_vec();
-        big.resize(MAX_PDF_BYTES + 1, b' ');
+        big.resize(limit as usize - 5, b' ');
         big.extend_from_slice(b"%%EOF");
-        assert!(check_pdf(&big).is_err());
+        assert!(check_pdf(&big, limit).is_ok(), "exactly at the limit");
+        big.insert(10, b' ');
+        assert!(matches!(
+            check_pdf(&big, limit),
+            Err(crate::SyncError::FileTooLarge { max_mb: 1, .. })
+        ));
     }
 }

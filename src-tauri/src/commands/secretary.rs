@@ -60,6 +60,7 @@ fn secretary_view(store: &Store, meeting_id: &str) -> Result<SecretaryMeetingVie
     Ok(SecretaryMeetingView {
         detail,
         unpublished_version_ids: unpublished,
+        max_upload_bytes: secretary::upload_limit(store),
     })
 }
 
@@ -92,13 +93,15 @@ fn header(request: &Request<'_>, name: &str) -> Result<String, IpcError> {
     percent_decode(raw).ok_or_else(|| invalid("a header of the upload is malformed"))
 }
 
-/// The PDF bytes of a raw upload, checked: `not_pdf` or `file_too_large`
-/// rather than a round trip to the server.
-fn pdf_body(request: &Request<'_>) -> Result<Vec<u8>, IpcError> {
+/// The PDF bytes of a raw upload, checked against the limit the server
+/// stated: `not_pdf` or `file_too_large` rather than a round trip.
+fn pdf_body(state: &AppState, request: &Request<'_>) -> Result<Vec<u8>, IpcError> {
     let InvokeBody::Raw(bytes) = request.body() else {
         return Err(invalid("send the PDF as a raw body"));
     };
-    secretary::check_pdf(bytes)?;
+    let store = state.store()?;
+    let limit = secretary::upload_limit(&store);
+    secretary::check_pdf(bytes, limit)?;
     Ok(bytes.clone())
 }
 
@@ -242,7 +245,7 @@ pub async fn secretary_attach_pdf(
     if title.trim().is_empty() {
         return Err(invalid("the document needs a title"));
     }
-    let pdf = pdf_body(&request)?;
+    let pdf = pdf_body(&state, &request)?;
     let (doc, _) = secretary::attach_pdf(&state.api()?, &item, title.trim(), pdf).await?;
     state.wake_sync()?;
     Ok(doc.id)
@@ -255,7 +258,7 @@ pub async fn secretary_upload_version(
     request: Request<'_>,
 ) -> Result<(), IpcError> {
     let document = header(&request, DOCUMENT_HEADER)?;
-    let pdf = pdf_body(&request)?;
+    let pdf = pdf_body(&state, &request)?;
     secretary::upload_version(&state.api()?, &document, pdf).await?;
     state.wake_sync()
 }
@@ -303,7 +306,7 @@ mod tests {
     #[test]
     fn a_file_that_is_not_a_pdf_is_named_so() {
         let code = |b: &[u8]| {
-            ecabinet_sync::secretary::check_pdf(b)
+            ecabinet_sync::secretary::check_pdf(b, ecabinet_sync::secretary::DEFAULT_MAX_PDF_BYTES)
                 .err()
                 .map(|e| IpcError::from(e).code)
         };
@@ -311,7 +314,10 @@ mod tests {
         assert_eq!(code(b"\x89PNG\r\n"), Some(IpcErrorCode::NotPdf));
         assert_eq!(code(b"%PDF-1.7\ncut short"), Some(IpcErrorCode::NotPdf));
         let mut big = b"%PDF-1.7\n".to_vec();
-        big.resize(ecabinet_sync::secretary::MAX_PDF_BYTES + 1, b' ');
+        big.resize(
+            ecabinet_sync::secretary::DEFAULT_MAX_PDF_BYTES as usize + 1,
+            b' ',
+        );
         assert_eq!(code(&big), Some(IpcErrorCode::FileTooLarge));
     }
 

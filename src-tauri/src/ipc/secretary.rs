@@ -22,6 +22,10 @@ pub struct CommitteeRoleView {
 pub struct SecretaryMeetingView {
     pub detail: MeetingDetail,
     pub unpublished_version_ids: Vec<String>,
+    /// The largest PDF the server accepts, as it last said: the workspace
+    /// refuses a bigger file before reading it.
+    #[ts(type = "number")]
+    pub max_upload_bytes: u64,
 }
 
 /// One member's progress with one document (read status).

@@ -240,7 +240,12 @@ export type CommitteeRoleView = { id: string, name: string,
  */
 role: string, };
 
-export type SecretaryMeetingView = { detail: MeetingDetail, unpublishedVersionIds: Array<string>, };
+export type SecretaryMeetingView = { detail: MeetingDetail, unpublishedVersionIds: Array<string>, 
+/**
+ * The largest PDF the server accepts, as it last said: the workspace
+ * refuses a bigger file before reading it.
+ */
+maxUploadBytes: number, };
 
 export type SearchHitView = { documentId: string, 
 /**

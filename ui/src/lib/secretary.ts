@@ -5,9 +5,6 @@ import type { AgendaItemView, IpcErrorCode, SecretaryMeetingView, VersionView } 
 import type { MessageKey } from "./i18n";
 import { isIpcError } from "./ipc";
 
-/** The server's default upload limit (64 MiB); the app checks it again. */
-export const MAX_PDF_BYTES = 64 * 1024 * 1024;
-
 export interface MeetingForm {
   title: string;
   location: string;
@@ -112,9 +109,10 @@ export function titleFromFileName(name: string): string {
   return name.replace(/\.pdf$/i, "").replace(/[_]+/g, " ").trim();
 }
 
-/** Checks before reading a chosen file; the app checks the bytes again. */
-export function checkPdfFile(f: { name: string; size: number; type: string }): MessageKey | null {
-  if (f.size > MAX_PDF_BYTES) return "error.file_too_large";
+/** Checks before reading a chosen file, against the server's stated limit;
+ * the app checks the bytes again, and the server decides. */
+export function checkPdfFile(f: { name: string; size: number; type: string }, maxBytes: number): MessageKey | null {
+  if (f.size > maxBytes) return "error.file_too_large";
   if (f.type !== "application/pdf" && !/\.pdf$/i.test(f.name)) return "error.not_pdf";
   if (f.size === 0) return "error.not_pdf";
   return null;

@@ -18,6 +18,7 @@ pub async fn changes(
     let since = q.since.max(0);
     let server_time = state.now();
     let offline_lease_hours = state.config.offline_lease_hours;
+    let max_upload_bytes = state.config.max_upload_bytes as u64;
     let signing_key = state.signer.public_key_b64().to_owned();
     // A pull is contact: the chair counts devices not heard from since a vote opened.
     let contact = caller.clone();
@@ -67,6 +68,7 @@ pub async fn changes(
                 has_more,
                 server_time,
                 offline_lease_hours,
+                max_upload_bytes: Some(max_upload_bytes),
                 signing_key,
             }))
         })
