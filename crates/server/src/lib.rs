@@ -27,6 +27,7 @@ pub mod reads;
 pub mod records;
 pub mod routes;
 pub mod seed;
+pub mod serve_config;
 pub mod sessions;
 pub mod signer;
 pub mod speakers;

@@ -11,6 +11,7 @@ use ecabinet_protocol::enrol_code;
 use ecabinet_protocol::{CreateUserRequest, WireRole};
 use ecabinet_server::clock::Clock as _;
 use ecabinet_server::routes::accounts as routes_accounts;
+use ecabinet_server::serve_config::ServeFile;
 use ecabinet_server::{app, auth, enrol_codes, open, seed, tls, Config};
 
 #[derive(Parser)]
@@ -41,16 +42,30 @@ enum Command {
     /// without TLS) first. Plain HTTP is served only on a loopback address
     /// unless --behind-tls-proxy is given.
     Serve {
-        #[command(flatten)]
-        store: Store,
+        /// A TOML file with these settings (keys named like the flags, with
+        /// underscores; `packaging/server.toml` documents each). A flag given
+        /// here overrides the file.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Directory for the signing key, the SQLite database and local blobs.
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// `postgres://user@host:port/db` to keep metadata in PostgreSQL instead of SQLite;
+        /// add `?sslmode=require` to connect over TLS (certificate and host name checked).
+        #[arg(long)]
+        database_url: Option<String>,
+        /// PEM CA certificate(s) to trust for the database's TLS certificate,
+        /// besides the system's roots (with `sslmode=require`).
+        #[arg(long, value_name = "FILE")]
+        database_ca_cert: Option<PathBuf>,
         /// Address to listen on; port 0 picks a free port.
         #[arg(long)]
-        listen: String,
+        listen: Option<String>,
         /// PEM certificate chain (server certificate first) to serve HTTPS with.
-        #[arg(long, value_name = "FILE", requires = "tls_key")]
+        #[arg(long, value_name = "FILE")]
         tls_cert: Option<PathBuf>,
         /// PEM private key of --tls-cert (PKCS#8, RSA or SEC1).
-        #[arg(long, value_name = "FILE", requires = "tls_cert")]
+        #[arg(long, value_name = "FILE")]
         tls_key: Option<PathBuf>,
         /// Serve plain HTTP on a non-loopback address because a
         /// TLS-terminating proxy in front of this server is the only way in
@@ -60,9 +75,9 @@ enum Command {
         /// `s3://BUCKET?endpoint=URL&region=R` to keep blobs in an S3-API store.
         #[arg(long)]
         blob_store: Option<String>,
-        /// Largest accepted PDF upload in bytes.
-        #[arg(long, default_value_t = Config::default().max_upload_bytes)]
-        max_upload_bytes: usize,
+        /// Largest accepted PDF upload in bytes (default 64 MiB).
+        #[arg(long)]
+        max_upload_bytes: Option<usize>,
         /// Offline lease: devices refuse to open their cache after this many
         /// hours without a successful sync (default: no lease).
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
@@ -73,9 +88,9 @@ enum Command {
         #[arg(long, value_name = "PATH")]
         pdf_checker: Option<PathBuf>,
         /// Seconds one upload check may take before it is killed and the
-        /// upload refused.
-        #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
-        pdf_check_timeout_secs: u64,
+        /// upload refused (default 60).
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=3600))]
+        pdf_check_timeout_secs: Option<u64>,
     },
     /// Create the Vietnamese demo committee; prints accounts and passwords as JSON.
     SeedDemo {
@@ -276,17 +291,54 @@ async fn set_disabled(store: &Store, username: String, disabled: bool) -> anyhow
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve {
-            store,
+            config,
+            data_dir,
+            database_url,
+            database_ca_cert,
             listen,
-            blob_store,
-            max_upload_bytes,
-            offline_lease_hours,
             tls_cert,
             tls_key,
             behind_tls_proxy,
+            blob_store,
+            max_upload_bytes,
+            offline_lease_hours,
             pdf_checker,
             pdf_check_timeout_secs,
         } => {
+            let flags = ServeFile {
+                data_dir,
+                database_url,
+                database_ca_cert,
+                listen,
+                tls_cert,
+                tls_key,
+                behind_tls_proxy: behind_tls_proxy.then_some(true),
+                blob_store,
+                max_upload_bytes,
+                offline_lease_hours,
+                pdf_checker,
+                pdf_check_timeout_secs,
+            };
+            let settings = match &config {
+                Some(path) => ServeFile::load(path).map_err(Usage)?.under(flags),
+                None => flags,
+            };
+            settings.validate().map_err(Usage)?;
+            let store = Store {
+                data_dir: settings.data_dir.clone().unwrap_or_default(),
+                database_url: settings.database_url.clone(),
+                database_ca_cert: settings.database_ca_cert.clone(),
+            };
+            let listen = settings.listen.clone().unwrap_or_default();
+            let (tls_cert, tls_key) = (settings.tls_cert.clone(), settings.tls_key.clone());
+            let behind_tls_proxy = settings.behind_tls_proxy.unwrap_or(false);
+            let blob_store = settings.blob_store.clone();
+            let max_upload_bytes = settings
+                .max_upload_bytes
+                .unwrap_or(Config::default().max_upload_bytes);
+            let offline_lease_hours = settings.offline_lease_hours;
+            let pdf_checker = settings.pdf_checker.clone();
+            let pdf_check_timeout_secs = settings.pdf_check_timeout_secs.unwrap_or(60);
             // Check the transport before opening anything, so a refused
             // start changes nothing on disk.
             let tls = match (&tls_cert, &tls_key) {
@@ -565,10 +617,28 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("ecabinet-server: {e:#}");
-            ExitCode::FAILURE
+            // Settings that do not fit together, from flags or the config
+            // file alike, are a usage error, as clap's own are.
+            if e.downcast_ref::<Usage>().is_some() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }
+
+/// Settings that cannot be used as given (exit status 2).
+#[derive(Debug)]
+struct Usage(String);
+
+impl std::fmt::Display for Usage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Usage {}
 
 #[cfg(test)]
 mod tests {

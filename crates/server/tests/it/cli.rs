@@ -350,3 +350,54 @@ fn page_objects(pdf: &[u8]) -> usize {
     }
     n
 }
+
+/// `serve --config FILE` takes its settings from the file; a flag overrides
+/// the file; a misspelt key stops the start with the key and the file named.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_reads_its_config_file_and_flags_override_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (from_file, from_flag) = (dir.path().join("data"), dir.path().join("data-flag"));
+    let config = dir.path().join("server.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "# a comment\ndata_dir = {:?}\nlisten = \"127.0.0.1:0\"\nmax_upload_bytes = 300000\n",
+            from_file.display().to_string()
+        ),
+    )
+    .expect("write config");
+    let c = config.display().to_string();
+    {
+        let server = ServerProcess::start(&["serve", "--config", &c]);
+        let health: serde_json::Value = reqwest::get(format!("{}/v1/health", server.base))
+            .await
+            .expect("health")
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(health["status"], "ok");
+        assert!(
+            from_file.join("signing-key.pk8").is_file(),
+            "data_dir from the file"
+        );
+    }
+    {
+        let flag = from_flag.display().to_string();
+        let _server = ServerProcess::start(&["serve", "--config", &c, "--data-dir", &flag]);
+        assert!(
+            from_flag.join("signing-key.pk8").is_file(),
+            "--data-dir wins"
+        );
+    }
+    std::fs::write(&config, "data_dir = \"/tmp/x\"\nlisen = \"127.0.0.1:0\"\n").expect("write");
+    let (ok, _, err) = run_cli(&["serve", "--config", &c]);
+    assert!(!ok);
+    assert!(
+        err.contains("lisen") && err.contains("server.toml"),
+        "{err}"
+    );
+    // Neither the file nor the flags name a listen address.
+    std::fs::write(&config, "data_dir = \"/tmp/x\"\n").expect("write");
+    let (ok, _, err) = run_cli(&["serve", "--config", &c]);
+    assert!(!ok && err.contains("listen"), "{err}");
+}
