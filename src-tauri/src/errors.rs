@@ -64,7 +64,15 @@ impl From<SyncError> for IpcError {
             SyncError::Store(s) => return IpcError::from(s),
             SyncError::Server { code, .. } => server_code(code),
             SyncError::Protocol(_) => IpcErrorCode::ServerError,
-            SyncError::Invalid(_) | SyncError::AnnotationKeyLocked(_) => IpcErrorCode::InvalidInput,
+            SyncError::BadServerAddress(_)
+            | SyncError::BadCaCertificate(_)
+            | SyncError::BadFingerprint(_)
+            | SyncError::BadRecordId(_)
+            | SyncError::NotAnOption { .. }
+            | SyncError::ReasonRequired
+            | SyncError::AnnotationKeyLocked(_) => IpcErrorCode::InvalidInput,
+            // A mistyped code: the first-run screen says to check the code.
+            SyncError::BadEnrolCode(_) => IpcErrorCode::InvalidEnrolCode,
             SyncError::FileTooLarge { .. } => IpcErrorCode::FileTooLarge,
             SyncError::NotPdf(_) => IpcErrorCode::NotPdf,
             SyncError::NotInCache { .. } => IpcErrorCode::NotFound,
@@ -239,6 +247,23 @@ mod tests {
             IpcErrorCode::LoginFailed
         );
         assert_eq!(code_of(PdfError::Malformed), IpcErrorCode::DocumentRejected);
+        // A mistyped enrol code is told as an enrol-code problem; a missing
+        // withdrawal reason and a too-large file have their own answers.
+        assert_eq!(
+            code_of(SyncError::BadEnrolCode("wrong length".into())),
+            IpcErrorCode::InvalidEnrolCode
+        );
+        assert_eq!(
+            code_of(SyncError::ReasonRequired),
+            IpcErrorCode::InvalidInput
+        );
+        assert_eq!(
+            code_of(SyncError::FileTooLarge {
+                size_mb: 80,
+                max_mb: 64
+            }),
+            IpcErrorCode::FileTooLarge
+        );
     }
 
     #[test]

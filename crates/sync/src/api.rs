@@ -48,11 +48,11 @@ fn http_client(base: &str, ca_cert: Option<&str>) -> Result<reqwest::Client, Syn
         .redirect(reqwest::redirect::Policy::none());
     if let Some(pem) = ca_cert {
         let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes())
-            .map_err(|e| SyncError::Invalid(format!("{BAD_CA}: {e}")))?;
+            .map_err(|e| SyncError::BadCaCertificate(e.to_string()))?;
         if certs.is_empty() {
-            return Err(SyncError::Invalid(format!(
-                "{BAD_CA}: it holds no PEM certificate (-----BEGIN CERTIFICATE-----)"
-            )));
+            return Err(SyncError::BadCaCertificate(
+                "it holds no PEM certificate (-----BEGIN CERTIFICATE-----)".into(),
+            ));
         }
         for cert in certs {
             builder = builder.add_root_certificate(cert);
@@ -60,20 +60,17 @@ fn http_client(base: &str, ca_cert: Option<&str>) -> Result<reqwest::Client, Syn
     }
     builder.build().map_err(|e| {
         if ca_cert.is_some() {
-            SyncError::Invalid(format!("{BAD_CA}: {e}"))
+            SyncError::BadCaCertificate(e.to_string())
         } else {
             SyncError::Internal(format!("HTTP client: {e}"))
         }
     })
 }
 
-const BAD_CA: &str =
-    "the deployment CA certificate cannot be used; ask your administrator for the CA file (PEM)";
-
 /// Refuses any address but `https://`, or `http://` to this computer.
 pub(crate) fn check_transport(base: &str) -> Result<(), SyncError> {
     let url = reqwest::Url::parse(base).map_err(|e| {
-        SyncError::Invalid(format!(
+        SyncError::BadServerAddress(format!(
             "{base:?} is not a server address ({e}); it looks like https://server.example"
         ))
     })?;
@@ -94,7 +91,7 @@ pub(crate) fn check_transport(base: &str) -> Result<(), SyncError> {
                 })
             }
         }
-        other => Err(SyncError::Invalid(format!(
+        other => Err(SyncError::BadServerAddress(format!(
             "{other}:// is not a server address: use https://"
         ))),
     }
@@ -336,7 +333,7 @@ pub(crate) fn path_id(s: &str) -> Result<&str, SyncError> {
     {
         Ok(s)
     } else {
-        Err(SyncError::Invalid(format!("not a record id: {s:?}")))
+        Err(SyncError::BadRecordId(s.to_owned()))
     }
 }
 
@@ -473,11 +470,11 @@ mod tests {
         );
         assert!(matches!(
             check_transport("ftp://cabinet.example"),
-            Err(SyncError::Invalid(_))
+            Err(SyncError::BadServerAddress(_))
         ));
         assert!(matches!(
             check_transport("cabinet.example"),
-            Err(SyncError::Invalid(_))
+            Err(SyncError::BadServerAddress(_))
         ));
     }
 

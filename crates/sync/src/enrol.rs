@@ -63,14 +63,13 @@ pub struct EnrolRequest<'a> {
 fn expected(check: ServerCheck<'_>) -> Result<([u8; PART_BYTES], Option<String>), SyncError> {
     match check {
         ServerCheck::EnrolCode(text) => {
-            let code = enrol_code::parse(text)
-                .map_err(|e| SyncError::Invalid(format!("the enrol code is not valid: {e}")))?;
+            let code =
+                enrol_code::parse(text).map_err(|e| SyncError::BadEnrolCode(e.to_string()))?;
             Ok((code.fingerprint, Some(code.secret_symbols())))
         }
         ServerCheck::Fingerprint(text) => {
-            let fp = enrol_code::parse_fingerprint(text).map_err(|e| {
-                SyncError::Invalid(format!("the server fingerprint is not valid: {e}"))
-            })?;
+            let fp = enrol_code::parse_fingerprint(text)
+                .map_err(|e| SyncError::BadFingerprint(e.to_string()))?;
             Ok((fp, None))
         }
     }
@@ -251,11 +250,11 @@ mod tests {
     fn a_malformed_code_or_fingerprint_is_refused_before_any_network_call() {
         assert!(matches!(
             expected(ServerCheck::EnrolCode("1234")),
-            Err(SyncError::Invalid(_))
+            Err(SyncError::BadEnrolCode(_))
         ));
         assert!(matches!(
             expected(ServerCheck::Fingerprint("UUUU-0000-0000-0000")),
-            Err(SyncError::Invalid(_))
+            Err(SyncError::BadFingerprint(_))
         ));
         let (fp, secret) =
             expected(ServerCheck::Fingerprint("0000-0000-0000-0001")).expect("parses");

@@ -36,12 +36,28 @@ pub enum SyncError {
         hours: u32,
         last_sync_ms: Option<i64>,
     },
-    /// An argument cannot be used as given (an address, an id, a choice, a
-    /// missing reason, an enrol code or CA file that does not parse); the
-    /// text says which. Conditions a caller acts on differently have their
-    /// own variants below.
+    /// The server address does not parse, or names another scheme than
+    /// `https://` (or `http://` to this computer, see `InsecureUrl`).
     #[error("{0}")]
-    Invalid(String),
+    BadServerAddress(String),
+    /// The deployment CA file given at enrolment cannot be used.
+    #[error("the deployment CA certificate cannot be used ({0}); ask your administrator for the CA file (PEM)")]
+    BadCaCertificate(String),
+    /// The enrol code typed in does not parse (a typo: nothing was sent).
+    #[error("the enrol code is not valid: {0}")]
+    BadEnrolCode(String),
+    /// The server fingerprint typed in does not parse.
+    #[error("the server fingerprint is not valid: {0}")]
+    BadFingerprint(String),
+    /// An id from the server that could change a request's path.
+    #[error("not a record id: {0:?}")]
+    BadRecordId(String),
+    /// A ballot's choice that is not one of the motion's options.
+    #[error("choice {choice} is not one of the motion's {options} options")]
+    NotAnOption { choice: u32, options: usize },
+    /// A withdrawal needs its reason: it stays on the record.
+    #[error("say why it is withdrawn: the reason stays on the record")]
+    ReasonRequired,
     /// A file to attach is over the upload limit; checked before anything
     /// is sent.
     #[error("the file is {size_mb} MB; at most {max_mb} MB can be attached")]

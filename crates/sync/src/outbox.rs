@@ -86,9 +86,7 @@ pub fn cast_ballot(
         .and_then(|o| o.as_array())
         .map_or(0, Vec::len);
     if choice as usize >= options {
-        return Err(SyncError::Invalid(format!(
-            "choice {choice} is not one of the motion's {options} options"
-        )));
+        return Err(SyncError::NotAnOption { choice, options });
     }
     let pkcs8 = store
         .device_key()

@@ -187,9 +187,7 @@ pub async fn withdraw_document(
 
 fn withdraw_request(reason: &str) -> Result<WithdrawRequest, SyncError> {
     if reason.trim().is_empty() {
-        return Err(SyncError::Invalid(
-            "say why it is withdrawn: the reason stays on the record".to_owned(),
-        ));
+        return Err(SyncError::ReasonRequired);
     }
     Ok(WithdrawRequest {
         reason: reason.trim().to_owned(),
