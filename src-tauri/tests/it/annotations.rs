@@ -4,10 +4,9 @@
 
 use std::path::Path;
 
-use ecabinet_store::Store;
 use serde_json::{json, Value};
 
-use crate::harness::{app, demo_pdf, store_config};
+use crate::harness::{app, demo_pdf};
 use crate::seed;
 
 const PIN: &str = "1357";
@@ -15,7 +14,7 @@ const PIN: &str = "1357";
 /// A cache with one meeting and the demo programme PDF as version `v1` of `d1`.
 fn seed(dir: &Path) {
     let (pdf, _) = demo_pdf();
-    let store = Store::create(dir, PIN, &store_config()).expect("create");
+    let store = seed::store(dir, PIN);
     let v1 = seed::version("v1", "d1", "m1", 1, &pdf);
     let changes = vec![
         seed::meeting(

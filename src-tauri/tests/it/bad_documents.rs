@@ -4,10 +4,9 @@
 //! given) are listed, refused when opened, named by the search, and the good
 //! document is still searched, opened and exported.
 
-use ecabinet_store::Store;
 use serde_json::json;
 
-use crate::harness::{app, demo_pdf, store_config};
+use crate::harness::{app, demo_pdf};
 use crate::seed;
 
 const PIN: &str = "2468";
@@ -59,7 +58,7 @@ fn password_pdf() -> Vec<u8> {
 /// A meeting with the good demo PDF (d-good), a damaged one (d-bad) and a
 /// password-protected one (d-locked), each stored and verified.
 fn seed(dir: &std::path::Path) {
-    let store = Store::create(dir, PIN, &store_config()).expect("create");
+    let store = seed::store(dir, PIN);
     let mut changes = vec![
         seed::meeting("m1", "c1", "Phiên họp tháng 12", "published", json!({})),
         seed::item("a1", "m1", None, 0, "Khai mạc"),

@@ -3,10 +3,10 @@
 
 use std::path::Path;
 
-use ecabinet_store::{Store, BLOB_DIR};
+use ecabinet_store::BLOB_DIR;
 use serde_json::json;
 
-use crate::harness::{app, demo_pdf, store_config};
+use crate::harness::{app, demo_pdf};
 use crate::seed;
 
 const PIN: &str = "2468";
@@ -16,7 +16,7 @@ const PIN: &str = "2468";
 fn seed(dir: &Path) -> (String, String) {
     let (pdf, sha1) = demo_pdf();
     let sha2 = ecabinet_store::testing::sha256_hex(b"another version");
-    let store = Store::create(dir, PIN, &store_config()).expect("create");
+    let store = seed::store(dir, PIN);
     let v1 = seed::version_of(
         "v1",
         "d1",

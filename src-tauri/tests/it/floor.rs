@@ -4,51 +4,23 @@
 
 use std::path::Path;
 
-use ecabinet_store::{Entity, Store};
-use ring::signature::Ed25519KeyPair;
 use serde_json::{json, Value};
 
-use crate::harness::{app, store_config, upsert, SERVER_HINT};
+use crate::harness::app;
 use crate::seed;
 
 const PIN: &str = "2468";
 const ME: &str = "u-chair";
 
-fn motion(id: &str, status: &str, kind: &str, eligible: Value) -> Value {
-    json!({"id": id, "meeting_id": "m1", "agenda_item_id": "a1", "question": format!("Câu hỏi {id}"),
-        "options": ["Đồng ý", "Không đồng ý", "Không biểu quyết"], "kind": kind, "majority": "simple",
-        "quorum": 2, "mode": "live", "deadline": null, "status": status,
-        "opened_at": if status == "draft" { Value::Null } else { json!(1_000) },
-        "closed_at": if status == "closed" { json!(2_000) } else { Value::Null },
-        "eligible": eligible, "may_change_vote": false, "grace_ms": 0})
-}
-
 /// An enrolled store (session settings and a device key; the server address
 /// goes nowhere) holding a meeting of committee c1 where I am the chair.
 fn seed(dir: &Path) {
-    let store = Store::create(dir, PIN, &store_config()).expect("create");
-    let rng = ring::rand::SystemRandom::new();
-    let pkcs8 = Ed25519KeyPair::generate_pkcs8(&rng).expect("device key");
-    store.set_device_key(pkcs8.as_ref()).expect("key");
-    store
-        .set_settings(&[
-            ("session.server_url", SERVER_HINT),
-            ("session.token", "t"),
-            ("session.device_id", "dev-1"),
-            ("session.user_id", ME),
-            ("session.username", "nv.hung"),
-        ])
-        .expect("session");
-    let member = |id: &str, user: &str, name: &str, role: &str| {
-        upsert(
-            Entity::Membership,
-            json!({"id": id, "committee_id": "c1", "user_id": user, "display_name": name, "role": role}),
-        )
-    };
+    let store = seed::store(dir, PIN);
+    seed::enrolled(&store, ME, "nv.hung");
     let changes = vec![
-        member("ms1", ME, "Nguyễn Văn Hùng", "chair"),
-        member("ms2", "u-tuan", "Lê Minh Tuấn", "member"),
-        member("ms3", "u-huong", "Phạm Thị Hương", "member"),
+        seed::membership("ms1", "c1", ME, "Nguyễn Văn Hùng", "chair"),
+        seed::membership("ms2", "c1", "u-tuan", "Lê Minh Tuấn", "member"),
+        seed::membership("ms3", "c1", "u-huong", "Phạm Thị Hương", "member"),
         seed::meeting(
             "m1",
             "c1",
@@ -57,37 +29,24 @@ fn seed(dir: &Path) {
             json!({"published_at": 1, "current_item_id": "a1"}),
         ),
         seed::item("a1", "m1", None, 0, "Tờ trình"),
-        upsert(
-            Entity::Motion,
-            motion("mo-open", "open", "named", Value::Null),
+        seed::motion("mo-open", "m1", "a1", "open", json!({})),
+        seed::motion(
+            "mo-others",
+            "m1",
+            "a1",
+            "open",
+            json!({"kind": "secret", "eligible": ["u-tuan", "u-huong"]}),
         ),
-        upsert(
-            Entity::Motion,
-            motion("mo-others", "open", "secret", json!(["u-tuan", "u-huong"])),
-        ),
-        upsert(
-            Entity::Motion,
-            motion("mo-draft", "draft", "named", Value::Null),
-        ),
-        upsert(
-            Entity::Motion,
-            motion("mo-done", "closed", "named", Value::Null),
-        ),
-        upsert(
-            Entity::MotionResult,
-            json!({"id": "mo-done", "motion_id": "mo-done", "finality": "final", "counts": [2, 1, 0],
-                "approve": 2, "reject": 1, "abstain": 0, "participating": 3, "present": 3, "eligible": 3,
-                "quorum_required": 2, "quorum_met": true, "outcome": "adopted", "audit_head": "ab12"}),
-        ),
-        upsert(
-            Entity::Attendance,
-            json!({"id": "m1:u-tuan", "meeting_id": "m1", "member_id": "u-tuan", "presence": "online",
-                "reason": null, "at": 5, "by_chair": false, "op_id": "op-x"}),
-        ),
-        upsert(
-            Entity::SpeakerRequest,
-            json!({"id": "sp1", "meeting_id": "m1", "agenda_item_id": "a1", "user_id": "u-huong",
-                "display_name": "Phạm Thị Hương", "status": "waiting", "position": 0, "requested_at": 9}),
+        seed::motion("mo-draft", "m1", "a1", "draft", json!({})),
+        seed::motion("mo-done", "m1", "a1", "closed", json!({})),
+        seed::final_result("mo-done", [2, 1, 0], "adopted"),
+        seed::attendance("m1", "u-tuan", "online", 5, "op-x"),
+        seed::speaker_request(
+            "sp1",
+            "m1",
+            "a1",
+            ("u-huong", "Phạm Thị Hương"),
+            json!({"requested_at": 9}),
         ),
     ];
     store.apply_changes(&changes, 40).expect("apply");

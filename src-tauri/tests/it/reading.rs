@@ -4,10 +4,9 @@
 
 use std::path::Path;
 
-use ecabinet_store::{Entity, Store};
 use serde_json::{json, Value};
 
-use crate::harness::{app, demo_pdf, store_config, upsert};
+use crate::harness::{app, demo_pdf};
 use crate::seed;
 
 const PIN: &str = "2468";
@@ -16,7 +15,7 @@ const PIN: &str = "2468";
 /// one stored document version (`v-on`, `v-off`).
 fn seed(dir: &Path) {
     let (pdf, _) = demo_pdf();
-    let store = Store::create(dir, PIN, &store_config()).expect("create");
+    let store = seed::store(dir, PIN);
     let mut changes = Vec::new();
     let mut versions = Vec::new();
     for (suffix, on) in [("on", true), ("off", false)] {
@@ -28,10 +27,7 @@ fn seed(dir: &Path) {
         );
         let v = seed::version(&format!("v-{suffix}"), &d, &m, 1, &pdf);
         changes.extend([
-            upsert(
-                Entity::Committee,
-                json!({"id": c, "name": "UBND", "read_status": on}),
-            ),
+            seed::committee(&c, "UBND", json!({"read_status": on})),
             seed::meeting(&m, &c, "Phiên họp", "published", json!({"location": ""})),
             seed::item(&a, &m, None, 0, "Tờ trình"),
             seed::document(&d, &m, &a, "Tờ trình", json!({})),

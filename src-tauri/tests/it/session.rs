@@ -5,10 +5,10 @@ use std::time::Duration;
 
 use ecabinet_app_lib::ipc::SessionState;
 use ecabinet_app_lib::state::UiEvent;
-use ecabinet_store::Store;
 use serde_json::json;
 
-use crate::harness::{app, store_config, SERVER_HINT};
+use crate::harness::{app, SERVER_HINT};
+use crate::seed;
 
 const PIN: &str = "2468";
 
@@ -75,7 +75,7 @@ fn plain_http_beyond_this_computer_is_refused_by_the_first_run_screen() {
 #[test]
 fn wrong_pin_reports_attempts_left_and_the_delay_then_the_right_pin_unlocks_and_lock_locks() {
     let dir = tempfile::tempdir().expect("tempdir");
-    drop(Store::create(dir.path(), PIN, &store_config()).expect("create store"));
+    drop(seed::store(dir.path(), PIN));
     let app = app(dir.path(), false);
     assert_eq!(
         app.call("session_state", json!({})).expect("state"),
@@ -119,7 +119,7 @@ fn wrong_pin_reports_attempts_left_and_the_delay_then_the_right_pin_unlocks_and_
 #[test]
 fn the_last_allowed_wrong_pin_wipes_and_the_app_goes_back_to_first_run() {
     let dir = tempfile::tempdir().expect("tempdir");
-    drop(Store::create(dir.path(), PIN, &store_config()).expect("create store"));
+    drop(seed::store(dir.path(), PIN));
     let app = app(dir.path(), false);
     for left in [2, 1] {
         let err = app.error("unlock", json!({"pin": "0000"}));

@@ -1,10 +1,9 @@
 //! Withdrawn agenda items and documents stay on the meeting screen, marked
 //! with why and when, and the secretary's withdraw commands exist.
 
-use ecabinet_store::Store;
 use serde_json::json;
 
-use crate::harness::{app, store_config};
+use crate::harness::app;
 use crate::seed;
 
 const PIN: &str = "2468";
@@ -12,7 +11,7 @@ const PIN: &str = "2468";
 #[test]
 fn a_withdrawn_item_and_document_are_shown_marked_with_the_reason() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let store = Store::create(dir.path(), PIN, &store_config()).expect("create");
+    let store = seed::store(dir.path(), PIN);
     let withdrawn = json!({"at_ms": 1_790_000_100_000_i64, "by_user_id": "u-sec",
         "reason": "Sở Tài chính xin rút để bổ sung số liệu"});
     let changes = vec![
