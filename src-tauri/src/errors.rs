@@ -70,6 +70,7 @@ impl From<SyncError> for IpcError {
             | SyncError::BadRecordId(_)
             | SyncError::NotAnOption { .. }
             | SyncError::ReasonRequired
+            | SyncError::UnreadableFile(_)
             | SyncError::AnnotationKeyLocked(_) => IpcErrorCode::InvalidInput,
             // A mistyped code: the first-run screen says to check the code.
             SyncError::BadEnrolCode(_) => IpcErrorCode::InvalidEnrolCode,

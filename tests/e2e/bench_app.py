@@ -107,14 +107,14 @@ def http(method: str, url: str, token: str | None = None, body=None, content_typ
     return json.loads(text) if text else None
 
 
-def start_server(server_bin: Path, data: Path):
+def start_server(server_bin: Path, data: Path, max_upload: int = 400 * 1024 * 1024):
     seeded = subprocess.run([str(server_bin), "seed-demo", "--data-dir", str(data)],
                             capture_output=True, text=True, check=True, timeout=300)
     summary = json.loads(seeded.stdout)
     log = open(data / "server.log", "wb")
     proc = subprocess.Popen(
         [str(server_bin), "serve", "--data-dir", str(data), "--listen", "127.0.0.1:0",
-         "--max-upload-bytes", str(400 * 1024 * 1024)],
+         "--max-upload-bytes", str(max_upload)],
         stdout=subprocess.PIPE, stderr=log,
     )
     first = proc.stdout.readline().decode().strip()

@@ -7,6 +7,7 @@ instance with its own data directory) syncs the meeting and opens the PDF,
 whose page image renders."""
 
 import base64
+import os
 import time
 import zlib
 from pathlib import Path
@@ -26,9 +27,11 @@ DOC = "Báo cáo chuyển đổi số"
 REASON = "Chuyển sang phiên họp tháng sau"
 
 
-def small_pdf(path: Path, text: str) -> Path:
+def small_pdf(path: Path, text: str, pad_to: int = 0) -> Path:
     """A valid one-page A4 PDF with a heading and a filled rectangle, written
-    by hand: header, objects, cross-reference table with real offsets, trailer."""
+    by hand: header, objects, cross-reference table with real offsets, trailer.
+    With `pad_to`, an unreferenced stream of random bytes makes the file about
+    that big (a scan's weight, without its pages)."""
     content = (
         f"0.85 0.1 0.1 rg 60 700 475 60 re f 0 0 0 rg BT /F1 28 Tf 72 640 Td ({text}) Tj ET\n"
         "BT /F1 14 Tf 72 600 Td (Scenario 1: attached by the secretary, opened by a member.) Tj ET\n"
@@ -41,6 +44,9 @@ def small_pdf(path: Path, text: str) -> Path:
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
         b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
     ]
+    if pad_to:
+        filler = os.urandom(pad_to)
+        objects.append(b"<< /Length %d >>\nstream\n" % len(filler) + filler + b"\nendstream")
     out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     offsets = []
     for i, body in enumerate(objects, 1):
@@ -121,7 +127,8 @@ def item_named(driver, title: str):
 
 
 def test_secretary_prepares_and_publishes_a_meeting_a_member_reads_it(app_binary, demo_server, tmp_path, out_dir):
-    pdf = small_pdf(tmp_path / "bao_cao_chuyen_doi_so.pdf", "E-Cabinet: bao cao chuyen doi so")
+    # 12 MB: it goes to the server in two parts, with a progress bar.
+    pdf = small_pdf(tmp_path / "bao_cao_chuyen_doi_so.pdf", "E-Cabinet: bao cao chuyen doi so", pad_to=12_000_000)
     env = {"ECABINET_SERVER_URL": demo_server.url}
 
     sec_home = tmp_path / "secretary"
@@ -168,9 +175,26 @@ def test_secretary_prepares_and_publishes_a_meeting_a_member_reads_it(app_binary
         assert title.get_attribute("value") == "bao cao chuyen doi so"
         title.clear()
         title.send_keys(DOC)
+        # Every state of the progress bar is recorded as the page changes.
+        driver.execute_script(
+            """
+            window.__progress = [];
+            new MutationObserver(() => {
+              const p = document.querySelector('[data-testid="sec-upload-progress"]');
+              if (p) window.__progress.push([Number(p.value), Number(p.max)]);
+            }).observe(document.body, { subtree: true, childList: true, attributes: true });
+            """
+        )
         form.find_element(*by_testid("sec-upload")).click()
         doc = f'[data-testid="sec-item"][data-title="{ITEM_1}"] [data-testid="sec-document"][data-title="{DOC}"]'
         wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, f'{doc} [data-testid="sec-version"][data-status="draft"]'))
+        # The bar showed the server's progress part by part, up to the whole file.
+        progress = driver.execute_script("return window.__progress")
+        size = pdf.stat().st_size
+        values = [v for v, m in progress if m == size]
+        assert values and values == sorted(values), progress
+        assert values[-1] == size and len(set(values)) >= 2, progress
+        assert not driver.find_elements(*by_testid("sec-upload-progress")), "the bar stayed after the upload"
         assert "1 phiên bản tài liệu chưa công bố" in driver.find_element(*by_testid("sec-pending")).text
         shot(driver, out_dir, "sec-02-draft-agenda-with-pdf-vi")
 

@@ -235,3 +235,189 @@ async fn the_upload_limit_is_the_one_the_server_states() -> Result<()> {
     assert!(secretary::check_pdf(&fits, secretary::upload_limit(&store)).is_ok());
     Ok(())
 }
+
+/// A TCP proxy that cuts each of the connections listed in `cut_after`
+/// (the first, the second, ...) once that many bytes went from the client
+/// to the server, and passes later connections through: a secretary's
+/// upload losing the Wi-Fi mid-part. Answers the address and how many cuts
+/// were made.
+async fn upload_cutting_proxy(
+    target: std::net::SocketAddr,
+    cut_after: Vec<usize>,
+) -> Result<(
+    std::net::SocketAddr,
+    std::sync::Arc<std::sync::atomic::AtomicUsize>,
+)> {
+    use std::sync::atomic::Ordering;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let made = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let made_out = made.clone();
+    tokio::spawn(async move {
+        let mut n = 0usize;
+        while let Ok((mut client, _)) = listener.accept().await {
+            let cut = cut_after.get(n).copied();
+            n += 1;
+            let made = made.clone();
+            tokio::spawn(async move {
+                let Ok(mut upstream) = tokio::net::TcpStream::connect(target).await else {
+                    return;
+                };
+                let (mut cr, mut cw) = client.split();
+                let (mut ur, mut uw) = upstream.split();
+                let up = async {
+                    let mut sent = 0usize;
+                    let mut buf = vec![0u8; 64 * 1024];
+                    while let Ok(k) = cr.read(&mut buf).await {
+                        if k == 0 {
+                            break;
+                        }
+                        if let Some(c) = cut.filter(|c| sent + k >= *c) {
+                            let _ = uw.write_all(&buf[..c - sent]).await;
+                            made.fetch_add(1, Ordering::SeqCst);
+                            return;
+                        }
+                        if uw.write_all(&buf[..k]).await.is_err() {
+                            break;
+                        }
+                        sent += k;
+                    }
+                    // The client finished sending: wait for the answer.
+                    std::future::pending::<()>().await;
+                };
+                let down = async {
+                    let _ = tokio::io::copy(&mut ur, &mut cw).await;
+                };
+                // Dropping both halves on a cut closes both connections.
+                tokio::select! { _ = up => {}, _ = down => {} }
+            });
+        }
+    });
+    Ok((addr, made_out))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_big_upload_cut_mid_part_resumes_and_arrives_whole() -> Result<()> {
+    let server = TestServer::start().await?;
+    let (sec_dir, member_dir) = (tempfile::tempdir()?, tempfile::tempdir()?);
+    let sec_store = server.enrol("secretary", sec_dir.path()).await?;
+    let member_store = server.enrol("member", member_dir.path()).await?;
+    let api = api_of(&sec_store)?;
+    let m = secretary::create_meeting(
+        &api,
+        &server.seed.committee_id,
+        &CreateMeetingRequest {
+            title: "Phiên họp chuyên đề quy hoạch".into(),
+            location: "Phòng họp số 1".into(),
+            starts_at: 1_796_000_000_000,
+        },
+    )
+    .await?;
+    let it = secretary::add_item(&api, &m.id, &item("Hồ sơ quy hoạch (bản scan)", None)).await?;
+    let doc = secretary::create_document(&api, &it.id, "Bộ hồ sơ scan").await?;
+    // Three 8 MiB parts and a bit.
+    let pdf = pdf_of_size(3 * secretary::PART_BYTES as usize + 300_000, 7);
+    let file = sec_dir.path().join("ho-so-scan.pdf");
+    std::fs::write(&file, &pdf)?;
+
+    // The Wi-Fi drops twice: in the middle of the first part, and in the
+    // middle of the third.
+    let (proxy, cuts) = upload_cutting_proxy(server.addr, vec![3_000_000, 4_000_000]).await?;
+    sec_store.set_setting("session.server_url", &format!("http://{proxy}"))?;
+    let flaky = api_of(&sec_store)?;
+    let mut seen = Vec::new();
+    let v = secretary::upload_file(&flaky, &doc.id, &file, &mut |held, size| {
+        seen.push((held, size))
+    })
+    .await?;
+    assert_eq!(
+        cuts.load(std::sync::atomic::Ordering::SeqCst),
+        2,
+        "the proxy did not cut"
+    );
+
+    // What the server made the version is the file, byte for byte.
+    assert_eq!(v.sha256, ecabinet_store::testing::sha256_hex(&pdf));
+    assert_eq!(v.size, pdf.len() as u64);
+    // Progress only grows, counts only what the server holds, and ends at the size.
+    let size = pdf.len() as u64;
+    assert!(seen.windows(2).all(|w| w[0].0 <= w[1].0), "{seen:?}");
+    assert!(
+        seen.iter().all(|&(h, s)| s == size && h <= size),
+        "{seen:?}"
+    );
+    assert_eq!(seen.last().copied(), Some((size, size)));
+
+    // Published, it reaches a member verified.
+    secretary::publish(&api, &m.id).await?;
+    let member = Syncer::new(member_store.clone())?;
+    let report = member.sync_once(&()).await?;
+    assert_eq!(report.documents.rejected(), 0, "{:?}", report.documents);
+    let versions = member_store.document_versions(&doc.id)?;
+    assert_eq!(versions.len(), 1);
+    assert_eq!(versions[0].sha256, v.sha256);
+    assert!(member_store.has_blob(&v.sha256)?);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_that_cannot_go_on_is_cancelled_and_leaves_nothing() -> Result<()> {
+    let server = TestServer::start().await?;
+    let sec_dir = tempfile::tempdir()?;
+    let sec_store = server.enrol("secretary", sec_dir.path()).await?;
+    let api = api_of(&sec_store)?;
+    let m = secretary::create_meeting(
+        &api,
+        &server.seed.committee_id,
+        &CreateMeetingRequest {
+            title: "Phiên họp thử".into(),
+            location: "Phòng họp số 1".into(),
+            starts_at: 1_796_000_000_000,
+        },
+    )
+    .await?;
+    let it = secretary::add_item(&api, &m.id, &item("Tờ trình", None)).await?;
+    let doc = secretary::create_document(&api, &it.id, "Tờ trình").await?;
+
+    // Not a PDF: refused before anything is sent.
+    let png = sec_dir.path().join("anh.png");
+    std::fs::write(&png, b"\x89PNG\r\n\x1a\n0000000000")?;
+    let err = secretary::upload_file(&api, &doc.id, &png, &mut |_, _| {})
+        .await
+        .expect_err("a PNG was uploaded");
+    assert!(matches!(err, SyncError::NotPdf(_)), "{err:?}");
+    // A file that is not there names itself.
+    let err = secretary::upload_file(
+        &api,
+        &doc.id,
+        &sec_dir.path().join("không-có.pdf"),
+        &mut |_, _| {},
+    )
+    .await
+    .expect_err("a missing file was uploaded");
+    assert!(
+        matches!(&err, SyncError::UnreadableFile(p) if p.contains("không-có.pdf")),
+        "{err:?}"
+    );
+    // A PDF members could not open: the server refuses it at the end, with
+    // its reason, and the upload is gone.
+    let mut broken = b"%PDF-1.7\n".to_vec();
+    broken.extend(std::iter::repeat_n(b'x', 100_000));
+    broken.extend_from_slice(b"\n%%EOF\n");
+    let bad = sec_dir.path().join("hong.pdf");
+    std::fs::write(&bad, &broken)?;
+    let err = secretary::upload_file(&api, &doc.id, &bad, &mut |_, _| {})
+        .await
+        .expect_err("a damaged PDF was accepted");
+    assert!(
+        matches!(&err, SyncError::Server { code: ErrorCode::UnreadablePdf, message, .. } if message.contains("damaged")),
+        "{err:?}"
+    );
+    let incoming = server.data_dir().join("blobs").join("incoming");
+    let left: Vec<_> = std::fs::read_dir(&incoming)
+        .map(|d| d.flatten().map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "left on the server's disk: {left:?}");
+    Ok(())
+}

@@ -124,6 +124,16 @@ enum Command {
     },
     /// Write the document with my annotations as real PDF annotations.
     Export { doc_id: String, out: PathBuf },
+    /// Upload a PDF as the next version of a document (secretary, chair),
+    /// in resumable parts: a dropped connection is waited out and the upload
+    /// goes on from what the server holds. The version stays unpublished
+    /// until the meeting is published.
+    Upload {
+        doc_id: String,
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
     /// Record a ballot now (works offline); the next sync sends it.
     Vote {
         motion_id: String,
@@ -375,6 +385,39 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let now = now_ms();
             let id = docs::annotate(&store, &doc_id, page, kind, rect, text, now)?;
             println!("annotation {id} added");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Upload { doc_id, file, json } => {
+            let store = Arc::new(unlock(&dir)?);
+            let syncer = Syncer::new(store)?;
+            let mut said = std::time::Instant::now();
+            let mut progress = |held: u64, size: u64| {
+                if held == size || said.elapsed() >= std::time::Duration::from_secs(1) {
+                    said = std::time::Instant::now();
+                    let mb = |b: u64| b as f64 / (1024.0 * 1024.0);
+                    eprintln!(
+                        "uploaded {:.1} of {:.1} MB ({}%)",
+                        mb(held),
+                        mb(size),
+                        (held * 100).checked_div(size).unwrap_or(100)
+                    );
+                }
+            };
+            let v =
+                ecabinet_sync::secretary::upload_file(syncer.api(), &doc_id, &file, &mut progress)
+                    .await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&v)?);
+            } else {
+                println!(
+                    "{}: version {} of document {} ({} bytes, sha256 {}); publish the meeting to send it to members",
+                    file.display(),
+                    v.version,
+                    v.document_id,
+                    v.size,
+                    v.sha256
+                );
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Export { doc_id, out } => {

@@ -493,6 +493,37 @@ pub struct DocumentVersionBody {
     pub signed: Option<SignedManifest>,
 }
 
+/// `POST /v1/documents/{id}/uploads`: opens a resumable upload of the next
+/// version, `size` bytes long (at most the server's `max_upload_bytes`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StartUploadRequest {
+    pub size: u64,
+}
+
+/// A resumable upload: the server holds `offset` bytes of `size`, each part
+/// checked against its checksum and on disk. Parts go to
+/// `PATCH /v1/uploads/{id}` with [`UPLOAD_OFFSET_HEADER`] set to `offset`;
+/// `POST /v1/uploads/{id}/finish` checks the whole PDF and makes it the
+/// document's next version. An upload left unfinished expires.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadBody {
+    pub id: String,
+    pub document_id: String,
+    pub size: u64,
+    pub offset: u64,
+    /// Unix milliseconds after which the server drops the unfinished upload.
+    pub expires_at: i64,
+    /// The largest part one `PATCH` may carry.
+    pub max_part_bytes: u64,
+}
+
+/// Header of an upload part: the offset its first byte belongs at, which
+/// must be the upload's current offset.
+pub const UPLOAD_OFFSET_HEADER: &str = "upload-offset";
+/// Header of an upload part: `sha256 HEX` of the part's bytes. A part whose
+/// bytes do not match is discarded whole.
+pub const UPLOAD_CHECKSUM_HEADER: &str = "upload-checksum";
+
 /// `POST /v1/meetings/{id}/publish`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PublishResponse {

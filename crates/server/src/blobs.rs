@@ -198,6 +198,47 @@ impl Received {
     }
 }
 
+impl Received {
+    /// Takes over a whole file already in the incoming folder (a finished
+    /// resumable upload): hashes it and keeps its edges, reading it in
+    /// chunks. From here on the file is removed when this is dropped, unless
+    /// a store took it.
+    pub async fn from_file(path: PathBuf) -> Result<Received, BlobError> {
+        let temp = TempFile { path, armed: true };
+        let p = temp.path.clone();
+        let (sha256, size, edges) = tokio::task::spawn_blocking(move || {
+            use std::io::{Read as _, Seek as _};
+            let mut f = std::fs::File::open(&p)?;
+            let size = f.metadata()?.len();
+            let mut hash = ring::digest::Context::new(&ring::digest::SHA256);
+            let mut buf = vec![0; CHUNK];
+            loop {
+                let n = f.read(&mut buf)?;
+                if n == 0 {
+                    break;
+                }
+                hash.update(&buf[..n]);
+            }
+            let mut edges = Vec::with_capacity(2 * EDGE);
+            f.rewind()?;
+            f.by_ref().take(EDGE as u64).read_to_end(&mut edges)?;
+            if size > EDGE as u64 {
+                f.seek(std::io::SeekFrom::Start(size - EDGE as u64))?;
+                f.read_to_end(&mut edges)?;
+            }
+            Ok::<_, std::io::Error>((hex(hash.finish().as_ref()), size, edges))
+        })
+        .await
+        .map_err(std::io::Error::other)??;
+        Ok(Received {
+            sha256,
+            size,
+            edges,
+            temp,
+        })
+    }
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -33,6 +33,7 @@ pub mod signer;
 pub mod speakers;
 pub mod throttle;
 pub mod tls;
+pub mod versions;
 
 use std::ops::Deref;
 use std::path::Path;

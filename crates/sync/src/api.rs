@@ -32,6 +32,8 @@ pub struct Api {
     base: String,
     token: Option<String>,
     device_id: Option<String>,
+    /// The deployment CA the client trusts, for [`Api::patient`].
+    ca_cert: Option<String>,
     /// Renews the token with the device key on a 401 (see `renew`).
     renewal: Option<Arc<Renewal>>,
 }
@@ -39,12 +41,21 @@ pub struct Api {
 /// Builds the one HTTP client of a server address, trusting `ca_cert` (PEM,
 /// one or more certificates) besides the system's roots.
 fn http_client(base: &str, ca_cert: Option<&str>) -> Result<reqwest::Client, SyncError> {
+    http_client_waiting(base, ca_cert, Duration::from_secs(30))
+}
+
+/// [`http_client`] whose reads wait up to `read_wait` for the next bytes.
+fn http_client_waiting(
+    base: &str,
+    ca_cert: Option<&str>,
+    read_wait: Duration,
+) -> Result<reqwest::Client, SyncError> {
     check_transport(base)?;
     let mut builder = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(5))
         // Reads time out per chunk, not per download: a large document on a
         // slow link may take minutes, a stalled one should not.
-        .read_timeout(Duration::from_secs(30))
+        .read_timeout(read_wait)
         .redirect(reqwest::redirect::Policy::none());
     if let Some(pem) = ca_cert {
         let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes())
@@ -108,7 +119,22 @@ impl Api {
             base,
             token: None,
             device_id: None,
+            ca_cert: ca_cert.map(str::to_owned),
             renewal: None,
+        })
+    }
+
+    /// The same client, waiting up to `read_wait` for an answer: for calls
+    /// the server may take minutes to answer (checking and storing a
+    /// gigabyte upload), where the usual 30 s would give up too early.
+    pub(crate) fn patient(&self, read_wait: Duration) -> Result<Api, SyncError> {
+        Ok(Api {
+            http: http_client_waiting(&self.base, self.ca_cert.as_deref(), read_wait)?,
+            base: self.base.clone(),
+            token: self.token.clone(),
+            device_id: self.device_id.clone(),
+            ca_cert: self.ca_cert.clone(),
+            renewal: self.renewal.clone(),
         })
     }
 

@@ -65,6 +65,9 @@ pub enum SyncError {
     /// A file to attach is not a whole PDF (no `%PDF-` header, or cut short).
     #[error("{0}")]
     NotPdf(&'static str),
+    /// A local file to upload cannot be read (path and reason).
+    #[error("cannot read the file {0}")]
+    UnreadableFile(String),
     /// A record the request names is not in this device's cache.
     #[error("no {what} {id} in the cache")]
     NotInCache { what: &'static str, id: String },

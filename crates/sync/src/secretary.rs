@@ -9,10 +9,14 @@
 //! through the feed. A draft meeting is seen only by its committee's
 //! secretary and chair until it is published.
 
+use std::path::Path;
+use std::time::Duration;
+
 use ecabinet_protocol::{
     AgendaItemBody, CreateAgendaItemRequest, CreateDocumentRequest, CreateMeetingRequest,
-    DocumentBody, DocumentVersionBody, MeetingBody, PublishResponse, UpdateAgendaItemRequest,
-    UpdateMeetingRequest, WithdrawRequest,
+    DocumentBody, DocumentVersionBody, ErrorCode, MeetingBody, PublishResponse, StartUploadRequest,
+    UpdateAgendaItemRequest, UpdateMeetingRequest, UploadBody, WithdrawRequest,
+    UPLOAD_CHECKSUM_HEADER, UPLOAD_OFFSET_HEADER,
 };
 use reqwest::header::CONTENT_TYPE;
 
@@ -53,13 +57,23 @@ pub(crate) fn record_upload_limit(
 /// anything is sent: over `limit` (see [`upload_limit`]), or not a whole PDF
 /// ([`check_pdf_shape`]).
 pub fn check_pdf(bytes: &[u8], limit: u64) -> Result<(), SyncError> {
-    if bytes.len() as u64 > limit {
+    check_size(bytes.len() as u64, limit)?;
+    check_pdf_shape(bytes)
+}
+
+/// Whether a file of `size` bytes can be uploaded under `limit`: not empty,
+/// not over it.
+pub fn check_size(size: u64, limit: u64) -> Result<(), SyncError> {
+    if size == 0 {
+        return Err(SyncError::NotPdf("the file is empty"));
+    }
+    if size > limit {
         return Err(SyncError::FileTooLarge {
-            size_mb: (bytes.len() as u64).div_ceil(1024 * 1024),
+            size_mb: size.div_ceil(1024 * 1024),
             max_mb: limit / (1024 * 1024),
         });
     }
-    check_pdf_shape(bytes)
+    Ok(())
 }
 
 /// Whether `bytes` look like a whole PDF: the `%PDF-` header and an `%%EOF`
@@ -253,6 +267,200 @@ pub async fn attach_pdf(
             Err(e)
         }
     }
+}
+
+/// The size of the parts a file is sent in: a dropped connection costs at
+/// most this much again.
+pub const PART_BYTES: u64 = 8 * 1024 * 1024;
+/// Failures to reach the server in a row before [`upload_file`] gives up.
+pub const UPLOAD_ATTEMPTS: u32 = 10;
+/// How long the server may take to check and store a finished upload (a
+/// gigabyte on a slow object store) before the client stops waiting.
+const FINISH_WAIT: Duration = Duration::from_secs(15 * 60);
+
+/// `POST /v1/documents/{id}/uploads`: a resumable upload of `size` bytes
+/// that will become the document's next version. The server refuses a size
+/// over its limit here, before a byte is sent.
+pub async fn start_upload(
+    api: &Api,
+    document_id: &str,
+    size: u64,
+) -> Result<UploadBody, SyncError> {
+    let path = format!("/v1/documents/{}/uploads", id(document_id)?);
+    api.json(api.post(&path).json(&StartUploadRequest { size }))
+        .await
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    ring::digest::digest(&ring::digest::SHA256, bytes)
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// `PATCH /v1/uploads/{id}`: the bytes of the file from `offset`, with their
+/// SHA-256 so that the server keeps them only if they arrived intact. The
+/// answer's offset is what the server now holds.
+pub async fn send_part(
+    api: &Api,
+    upload_id: &str,
+    offset: u64,
+    part: Vec<u8>,
+) -> Result<UploadBody, SyncError> {
+    let path = format!("/v1/uploads/{}", id(upload_id)?);
+    let sum = format!("sha256 {}", sha256_hex(&part));
+    api.json(
+        api.patch(&path)
+            .header(CONTENT_TYPE, "application/offset+octet-stream")
+            .header(UPLOAD_OFFSET_HEADER, offset.to_string())
+            .header(UPLOAD_CHECKSUM_HEADER, sum)
+            .body(part),
+    )
+    .await
+}
+
+/// `GET /v1/uploads/{id}`: how much of the upload the server holds (where
+/// to resume after a failure).
+pub async fn upload_status(api: &Api, upload_id: &str) -> Result<UploadBody, SyncError> {
+    let path = format!("/v1/uploads/{}", id(upload_id)?);
+    api.json(api.get(&path)).await
+}
+
+/// `POST /v1/uploads/{id}/finish`: the server checks the whole PDF (members
+/// must be able to open it) and makes it the next, unpublished version. A
+/// refused file ends the upload.
+pub async fn finish_upload(api: &Api, upload_id: &str) -> Result<DocumentVersionBody, SyncError> {
+    let path = format!("/v1/uploads/{}/finish", id(upload_id)?);
+    let patient = api.patient(FINISH_WAIT)?;
+    patient.json(patient.post(&path)).await
+}
+
+/// `DELETE /v1/uploads/{id}`: drops an unfinished upload.
+pub async fn cancel_upload(api: &Api, upload_id: &str) -> Result<(), SyncError> {
+    let path = format!("/v1/uploads/{}", id(upload_id)?);
+    api.send(api.delete(&path)).await?;
+    Ok(())
+}
+
+/// The wait before the `n`th attempt in a row (1 s, 2 s, 4 s, 8 s, then 15 s).
+fn backoff(n: u32) -> Duration {
+    Duration::from_secs((1u64 << n.min(4)).min(15))
+}
+
+/// The first and last KiB of `file` (the whole file when smaller), enough
+/// for [`check_pdf_shape`].
+fn edges(file: &mut std::fs::File, size: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::{Read as _, Seek as _, SeekFrom};
+    let mut out = Vec::with_capacity(2048);
+    file.seek(SeekFrom::Start(0))?;
+    file.by_ref().take(1024).read_to_end(&mut out)?;
+    if size > 1024 {
+        file.seek(SeekFrom::Start(size - 1024))?;
+        file.read_to_end(&mut out)?;
+    }
+    Ok(out)
+}
+
+/// Sends the PDF at `path` as the next version of a document, in parts of
+/// [`PART_BYTES`], reading one part at a time whatever the file's size. A
+/// dropped connection or a server briefly unavailable is waited out and the
+/// upload resumes from what the server holds; after [`UPLOAD_ATTEMPTS`]
+/// failures in a row, or on any other refusal, the upload is cancelled and
+/// the error returned. `progress(held, size)` is called as the server
+/// confirms parts.
+pub async fn upload_file(
+    api: &Api,
+    document_id: &str,
+    path: &Path,
+    progress: &mut (dyn FnMut(u64, u64) + Send),
+) -> Result<DocumentVersionBody, SyncError> {
+    let io = |e: std::io::Error| SyncError::UnreadableFile(format!("{}: {e}", path.display()));
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let size = file.metadata().map_err(io)?.len();
+    check_pdf_shape(&edges(&mut file, size).map_err(io)?)?;
+    let up = start_upload(api, document_id, size).await?;
+    let outcome = send_all(api, &up, &mut file, progress)
+        .await
+        .map_err(|e| match e {
+            Sent::Io(e) => io(e),
+            Sent::Sync(e) => e,
+        });
+    match outcome {
+        Ok(v) => Ok(v),
+        Err(e) => {
+            let _ = cancel_upload(api, &up.id).await;
+            Err(e)
+        }
+    }
+}
+
+enum Sent {
+    Io(std::io::Error),
+    Sync(SyncError),
+}
+
+async fn send_all(
+    api: &Api,
+    up: &UploadBody,
+    file: &mut std::fs::File,
+    progress: &mut (dyn FnMut(u64, u64) + Send),
+) -> Result<DocumentVersionBody, Sent> {
+    use std::io::{Read as _, Seek as _, SeekFrom};
+    let part_len = PART_BYTES.min(up.max_part_bytes.max(1));
+    let mut held = up.offset;
+    let mut failures = 0u32;
+    progress(held, up.size);
+    while held < up.size {
+        let n = part_len.min(up.size - held);
+        let mut part = vec![0; n as usize];
+        file.seek(SeekFrom::Start(held)).map_err(Sent::Io)?;
+        file.read_exact(&mut part).map_err(Sent::Io)?;
+        match send_part(api, &up.id, held, part).await {
+            Ok(now) => {
+                held = now.offset;
+                failures = 0;
+                progress(held, up.size);
+            }
+            Err(e) if e.is_transient() || is_conflict(&e) => {
+                failures += 1;
+                if failures >= UPLOAD_ATTEMPTS {
+                    return Err(Sent::Sync(e));
+                }
+                tokio::time::sleep(backoff(failures - 1)).await;
+                // Where to go on from: a part the connection cut was not kept.
+                match upload_status(api, &up.id).await {
+                    Ok(now) => held = now.offset,
+                    Err(e) if e.is_transient() => {}
+                    Err(e) => return Err(Sent::Sync(e)),
+                }
+            }
+            Err(e) => return Err(Sent::Sync(e)),
+        }
+    }
+    let mut failures = 0u32;
+    loop {
+        match finish_upload(api, &up.id).await {
+            Ok(v) => return Ok(v),
+            Err(e) if e.is_transient() && failures + 1 < UPLOAD_ATTEMPTS => {
+                failures += 1;
+                tokio::time::sleep(backoff(failures - 1)).await;
+            }
+            Err(e) => return Err(Sent::Sync(e)),
+        }
+    }
+}
+
+/// The server holds a different offset than the part was sent for (an
+/// answer lost on the way back): ask where it stands and go on.
+fn is_conflict(e: &SyncError) -> bool {
+    matches!(
+        e,
+        SyncError::Server {
+            code: ErrorCode::Conflict,
+            ..
+        }
+    )
 }
 
 /// `POST /v1/meetings/{id}/publish`: the meeting becomes visible to every

@@ -3,27 +3,45 @@
 //! its effect comes back through the feed like everything else; the screen
 //! reads the draft from the local cache.
 //!
-//! PDFs arrive as a raw IPC body (no base64 over IPC), with the target and
-//! the percent-encoded title in headers.
+//! PDFs arrive in parts, each a raw IPC body (no base64 over IPC) that goes
+//! on to the server's resumable upload as it comes: the shell never holds a
+//! whole file, whatever its size, and writes nothing to disk. The workspace
+//! drives the parts, shows the progress and resumes after a dropped
+//! connection from the offset the server holds.
 
 use ecabinet_protocol::{CreateAgendaItemRequest, CreateMeetingRequest, UpdateMeetingRequest};
 use ecabinet_store::{Entity, Store};
 use ecabinet_sync::secretary;
+use std::collections::HashMap;
+
+use ecabinet_protocol::UploadBody;
 use serde_json::Value;
 use tauri::ipc::{InvokeBody, Request};
 use tauri::State;
 
 use crate::convert::text;
-use crate::ipc::{CommitteeRoleView, IpcError, IpcErrorCode, SecretaryMeetingView};
+use crate::ipc::{CommitteeRoleView, IpcError, IpcErrorCode, SecretaryMeetingView, UploadView};
 use crate::session::blocking;
 use crate::state::AppState;
 
-/// Header naming the agenda item a PDF is attached to.
-pub const ITEM_HEADER: &str = "x-ecabinet-item";
-/// Header naming the document a PDF is the next version of.
-pub const DOCUMENT_HEADER: &str = "x-ecabinet-document";
-/// Header with the document title, percent-encoded UTF-8 (header values are Latin-1).
-pub const TITLE_HEADER: &str = "x-ecabinet-title";
+/// Header of an upload part: the upload it belongs to.
+pub const UPLOAD_HEADER: &str = "x-ecabinet-upload";
+/// Header of an upload part: the offset of its first byte in the file.
+pub const OFFSET_HEADER: &str = "x-ecabinet-offset";
+/// The largest part the workspace sends in one call (it sends 8 MiB).
+pub const MAX_PART_BYTES: usize = 16 * 1024 * 1024;
+
+/// Uploads this session has under way, by upload id.
+#[derive(Default)]
+struct Uploads(HashMap<String, Pending>);
+
+struct Pending {
+    document_id: String,
+    /// The document was made for this upload (a new attachment): it goes
+    /// again if the upload fails or is cancelled, so no empty document is
+    /// left for members.
+    made_document: bool,
+}
 
 /// Committees in which I prepare meetings (secretary or chair), by name.
 fn my_editor_committees(store: &Store, me: &str) -> Result<Vec<CommitteeRoleView>, IpcError> {
@@ -68,41 +86,13 @@ fn invalid(message: &str) -> IpcError {
     IpcError::new(IpcErrorCode::InvalidInput, message)
 }
 
-/// Decodes `%XX` escapes (what `encodeURIComponent` makes) into UTF-8.
-fn percent_decode(s: &str) -> Option<String> {
-    let mut out = Vec::with_capacity(s.len());
-    let mut bytes = s.bytes();
-    while let Some(b) = bytes.next() {
-        if b == b'%' {
-            let hi = (bytes.next()? as char).to_digit(16)?;
-            let lo = (bytes.next()? as char).to_digit(16)?;
-            out.push(u8::try_from(hi * 16 + lo).ok()?);
-        } else {
-            out.push(b);
-        }
-    }
-    String::from_utf8(out).ok()
-}
-
 fn header(request: &Request<'_>, name: &str) -> Result<String, IpcError> {
-    let raw = request
+    request
         .headers()
         .get(name)
         .and_then(|v| v.to_str().ok())
-        .ok_or_else(|| invalid("a header of the upload is missing"))?;
-    percent_decode(raw).ok_or_else(|| invalid("a header of the upload is malformed"))
-}
-
-/// The PDF bytes of a raw upload, checked against the limit the server
-/// stated: `not_pdf` or `file_too_large` rather than a round trip.
-fn pdf_body(state: &AppState, request: &Request<'_>) -> Result<Vec<u8>, IpcError> {
-    let InvokeBody::Raw(bytes) = request.body() else {
-        return Err(invalid("send the PDF as a raw body"));
-    };
-    let store = state.store()?;
-    let limit = secretary::upload_limit(&store);
-    secretary::check_pdf(bytes, limit)?;
-    Ok(bytes.clone())
+        .map(str::to_owned)
+        .ok_or_else(|| invalid("a header of the upload part is missing"))
 }
 
 /// Committees where I am secretary or chair; empty hides the workspace.
@@ -232,35 +222,158 @@ pub async fn secretary_withdraw_document(
     state.wake_sync()
 }
 
-/// Raw body: the PDF. Headers: [`ITEM_HEADER`], [`TITLE_HEADER`]. Answers the document id.
-#[tauri::command]
-pub async fn secretary_attach_pdf(
-    state: State<'_, AppState>,
-    request: Request<'_>,
-) -> Result<String, IpcError> {
-    let (item, title) = (
-        header(&request, ITEM_HEADER)?,
-        header(&request, TITLE_HEADER)?,
-    );
-    if title.trim().is_empty() {
-        return Err(invalid("the document needs a title"));
+fn upload_view(up: UploadBody) -> UploadView {
+    UploadView {
+        upload_id: up.id,
+        document_id: up.document_id,
+        size: up.size,
+        offset: up.offset,
     }
-    let pdf = pdf_body(&state, &request)?;
-    let (doc, _) = secretary::attach_pdf(&state.api()?, &item, title.trim(), pdf).await?;
-    state.wake_sync()?;
-    Ok(doc.id)
 }
 
-/// Raw body: the PDF. Header: [`DOCUMENT_HEADER`]. The next version, unpublished.
+/// The upload `id` if this session started it (an id from elsewhere is not
+/// found, so the workspace cannot be made to touch another upload).
+fn pending_document(state: &AppState, id: &str) -> Result<String, IpcError> {
+    state
+        .with_slot(|u: &mut Uploads| u.0.get(id).map(|p| p.document_id.clone()))
+        .ok_or_else(|| IpcError::new(IpcErrorCode::NotFound, "no such upload under way"))
+}
+
+/// Ends upload `id` in this session; removes the document made for it.
+async fn drop_upload(state: &AppState, id: &str) {
+    let Some(p) = state.with_slot(|u: &mut Uploads| u.0.remove(id)) else {
+        return;
+    };
+    if let Ok(api) = state.api() {
+        let _ = secretary::cancel_upload(&api, id).await;
+        if p.made_document {
+            let _ = secretary::delete_document(&api, &p.document_id).await;
+        }
+    }
+}
+
+/// Starts uploading a PDF of `size` bytes: a new document titled `title` on
+/// `item_id`, or the next version of `document_id`. The size is checked
+/// against the server's stated limit before anything is sent.
 #[tauri::command]
-pub async fn secretary_upload_version(
+pub async fn secretary_upload_start(
+    state: State<'_, AppState>,
+    item_id: Option<String>,
+    title: Option<String>,
+    document_id: Option<String>,
+    size: u64,
+) -> Result<UploadView, IpcError> {
+    let store = state.store()?;
+    secretary::check_size(size, secretary::upload_limit(&store))?;
+    let api = state.api()?;
+    let (document, made_document) = match (item_id, document_id) {
+        (Some(item), None) => {
+            let title = title.unwrap_or_default();
+            if title.trim().is_empty() {
+                return Err(invalid("the document needs a title"));
+            }
+            let d = secretary::create_document(&api, &item, title.trim()).await?;
+            (d.id, true)
+        }
+        (None, Some(d)) => (d, false),
+        _ => {
+            return Err(invalid(
+                "name either the agenda item (with a title) or the document",
+            ))
+        }
+    };
+    match secretary::start_upload(&api, &document, size).await {
+        Ok(up) => {
+            state.with_slot(|u: &mut Uploads| {
+                u.0.insert(
+                    up.id.clone(),
+                    Pending {
+                        document_id: document,
+                        made_document,
+                    },
+                )
+            });
+            Ok(upload_view(up))
+        }
+        Err(e) => {
+            if made_document {
+                let _ = secretary::delete_document(&api, &document).await;
+            }
+            Err(e.into())
+        }
+    }
+}
+
+/// Raw body: the file's bytes from [`OFFSET_HEADER`], for the upload named
+/// by [`UPLOAD_HEADER`]. Answers what the server now holds.
+#[tauri::command]
+pub async fn secretary_upload_chunk(
     state: State<'_, AppState>,
     request: Request<'_>,
+) -> Result<UploadView, IpcError> {
+    let id = header(&request, UPLOAD_HEADER)?;
+    let offset: u64 = header(&request, OFFSET_HEADER)?
+        .parse()
+        .map_err(|_| invalid("the part's offset is not a number"))?;
+    let InvokeBody::Raw(bytes) = request.body() else {
+        return Err(invalid("send the part as a raw body"));
+    };
+    if bytes.is_empty() || bytes.len() > MAX_PART_BYTES {
+        return Err(invalid("a part holds 1 byte to 16 MiB"));
+    }
+    if offset == 0 && !bytes.starts_with(b"%PDF-") {
+        return Err(ecabinet_sync::SyncError::NotPdf("the file is not a PDF").into());
+    }
+    pending_document(&state, &id)?;
+    let up = secretary::send_part(&state.api()?, &id, offset, bytes.clone()).await?;
+    Ok(upload_view(up))
+}
+
+/// Where upload `upload_id` stands on the server (to resume after a failure).
+#[tauri::command]
+pub async fn secretary_upload_status(
+    state: State<'_, AppState>,
+    upload_id: String,
+) -> Result<UploadView, IpcError> {
+    pending_document(&state, &upload_id)?;
+    Ok(upload_view(
+        secretary::upload_status(&state.api()?, &upload_id).await?,
+    ))
+}
+
+/// The whole file is there: the server checks it and makes it the next
+/// version. Answers the document id. A refusal ends the upload (and
+/// removes a document made for it); a dropped connection leaves it, so the
+/// workspace can ask again.
+#[tauri::command]
+pub async fn secretary_upload_finish(
+    state: State<'_, AppState>,
+    upload_id: String,
+) -> Result<String, IpcError> {
+    let document = pending_document(&state, &upload_id)?;
+    match secretary::finish_upload(&state.api()?, &upload_id).await {
+        Ok(_) => {
+            state.with_slot(|u: &mut Uploads| u.0.remove(&upload_id));
+            state.wake_sync()?;
+            Ok(document)
+        }
+        Err(e) if e.is_transient() => Err(e.into()),
+        Err(e) => {
+            drop_upload(&state, &upload_id).await;
+            Err(e.into())
+        }
+    }
+}
+
+/// Drops an unfinished upload (and a document made for it). An upload
+/// that already finished, or is unknown, is left as it is.
+#[tauri::command]
+pub async fn secretary_upload_cancel(
+    state: State<'_, AppState>,
+    upload_id: String,
 ) -> Result<(), IpcError> {
-    let document = header(&request, DOCUMENT_HEADER)?;
-    let pdf = pdf_body(&state, &request)?;
-    secretary::upload_version(&state.api()?, &document, pdf).await?;
-    state.wake_sync()
+    drop_upload(&state, &upload_id).await;
+    Ok(())
 }
 
 #[tauri::command]
@@ -285,23 +398,10 @@ pub async fn secretary_publish(
 
 #[cfg(test)]
 mod tests {
-    use super::percent_decode;
     use crate::ipc::IpcError;
     use crate::ipc::IpcErrorCode;
     use ecabinet_protocol::ErrorCode;
     use ecabinet_sync::SyncError;
-
-    #[test]
-    fn titles_survive_percent_encoding() {
-        assert_eq!(
-            percent_decode("T%E1%BB%9D%20tr%C3%ACnh").as_deref(),
-            Some("Tờ trình")
-        );
-        assert_eq!(percent_decode("plain").as_deref(), Some("plain"));
-        for bad in ["%", "%G1", "%C3"] {
-            assert!(percent_decode(bad).is_none(), "{bad:?} decoded");
-        }
-    }
 
     #[test]
     fn a_file_that_is_not_a_pdf_is_named_so() {

@@ -31,6 +31,7 @@ pub use meetings::{
 };
 pub use secretary::{
     CommitteeRoleView, DocumentReadView, MemberReadView, ReadStatusView, SecretaryMeetingView,
+    UploadView,
 };
 pub use session::{
     AppInfo, FeedAdvancedView, PdfiumStatus, SessionState, SyncProgress, SyncStatusView,
@@ -194,6 +195,7 @@ pub fn typescript_bindings() -> String {
         FeedAdvancedView::decl(&cfg),
         CommitteeRoleView::decl(&cfg),
         SecretaryMeetingView::decl(&cfg),
+        UploadView::decl(&cfg),
         SearchHitView::decl(&cfg),
         NotSearchedView::decl(&cfg),
         MeetingSearchView::decl(&cfg),

@@ -28,6 +28,20 @@ pub struct SecretaryMeetingView {
     pub max_upload_bytes: u64,
 }
 
+/// A PDF being uploaded in parts: the server holds `offset` of `size` bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct UploadView {
+    pub upload_id: String,
+    /// The document the PDF will be the next version of (for a new
+    /// attachment, the document made for it).
+    pub document_id: String,
+    #[ts(type = "number")]
+    pub size: u64,
+    #[ts(type = "number")]
+    pub offset: u64,
+}
+
 /// One member's progress with one document (read status).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]

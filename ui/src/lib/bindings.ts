@@ -247,6 +247,13 @@ export type SecretaryMeetingView = { detail: MeetingDetail, unpublishedVersionId
  */
 maxUploadBytes: number, };
 
+export type UploadView = { uploadId: string, 
+/**
+ * The document the PDF will be the next version of (for a new
+ * attachment, the document made for it).
+ */
+documentId: string, size: number, offset: number, };
+
 export type SearchHitView = { documentId: string, 
 /**
  * The version searched: the newest downloaded one.

@@ -28,6 +28,7 @@ import {
   type SessionState,
   type SyncProgress,
   type SyncStatusView,
+  type UploadView,
 } from "./bindings";
 
 export type * from "./bindings";
@@ -122,14 +123,27 @@ export const ipc = {
     renameItem: (itemId: string, title: string) => call<void>("secretary_rename_item", { itemId, title }),
     moveItem: (itemId: string, position: number) => call<void>("secretary_move_item", { itemId, position }),
     deleteItem: (itemId: string) => call<void>("secretary_delete_item", { itemId }),
-    /** The PDF goes as a raw body; the title is percent-encoded (header values are Latin-1). */
-    attachPdf: (itemId: string, title: string, pdf: Uint8Array) =>
-      callRaw<string>("secretary_attach_pdf", pdf, {
-        "x-ecabinet-item": itemId,
-        "x-ecabinet-title": encodeURIComponent(title),
+    /** Opens a chunked upload of `size` bytes: a new document titled `title`
+     * on `itemId`, or (with `documentId`) that document's next version. */
+    uploadStart: (a: { itemId: string; title: string } | { documentId: string }, size: number) =>
+      call<UploadView>("secretary_upload_start", {
+        itemId: "itemId" in a ? a.itemId : null,
+        title: "title" in a ? a.title : null,
+        documentId: "documentId" in a ? a.documentId : null,
+        size,
       }),
-    uploadVersion: (documentId: string, pdf: Uint8Array) =>
-      callRaw<void>("secretary_upload_version", pdf, { "x-ecabinet-document": documentId }),
+    /** The file's bytes from `offset` (at most 16 MiB) as a raw body; answers the server's new offset. */
+    uploadChunk: (uploadId: string, offset: number, bytes: Uint8Array) =>
+      callRaw<UploadView>("secretary_upload_chunk", bytes, {
+        "x-ecabinet-upload": uploadId,
+        "x-ecabinet-offset": String(offset),
+      }),
+    /** How many bytes the server has safely: where to resume after a failure. */
+    uploadStatus: (uploadId: string) => call<UploadView>("secretary_upload_status", { uploadId }),
+    /** The server checks the PDF and keeps it; answers the document id. */
+    uploadFinish: (uploadId: string) => call<string>("secretary_upload_finish", { uploadId }),
+    /** Drops the upload (and the document it created for a new attachment). */
+    uploadCancel: (uploadId: string) => call<void>("secretary_upload_cancel", { uploadId }),
     deleteDocument: (documentId: string) => call<void>("secretary_delete_document", { documentId }),
     withdrawItem: (itemId: string, reason: string) => call<void>("secretary_withdraw_item", { itemId, reason }),
     withdrawDocument: (documentId: string, reason: string) =>

@@ -132,6 +132,8 @@ describe("files and documents", () => {
     const err = (code: string) => ({ code, message: "x", attemptsLeft: null, retryAfterSecs: null });
     expect(secretaryErrorKey(err("offline"))).toBe("sec.error.offline");
     expect(secretaryErrorKey(err("not_pdf"))).toBe("error.not_pdf");
+    // The server refusing a PDF members could not open says so, not "refused".
+    expect(secretaryErrorKey(err("unreadable_pdf"))).toBe("error.unreadable_pdf");
     expect(secretaryErrorKey(err("forbidden"))).toBe("sec.error.forbidden");
     expect(secretaryErrorKey(err("internal"))).toBe("sec.error.generic");
     // A closed meeting, a deletion refused once the meeting started and a

@@ -148,6 +148,7 @@ const CODES: Partial<Record<IpcErrorCode, MessageKey>> = {
   not_deletable: "error.not_deletable",
   invalid_input: "sec.error.invalid",
   not_pdf: "error.not_pdf",
+  unreadable_pdf: "error.unreadable_pdf",
   file_too_large: "error.file_too_large",
   not_found: "sec.error.notFound",
 };

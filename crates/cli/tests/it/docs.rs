@@ -4,29 +4,10 @@ use anyhow::{Context, Result};
 use ecabinet_tests::TestServer;
 use serde_json::Value;
 
-use crate::{ecabinet, text, PIN};
+use crate::{ecabinet, enrol_as, text, PIN};
 
 async fn enrolled_and_synced(server: &TestServer, dir: &std::path::Path) -> Result<()> {
-    let (user, password) = server.account("member")?;
-    let env = [
-        ("ECABINET_PASSWORD", password.as_str()),
-        ("ECABINET_PIN", PIN),
-    ];
-    let out = ecabinet(
-        dir,
-        &[
-            "enrol",
-            "--server",
-            &server.url(),
-            "--user",
-            &user,
-            "--server-fingerprint",
-            &server.fingerprint(),
-        ],
-        &env,
-    )
-    .await?;
-    assert!(out.status.success(), "{}", text(&out));
+    enrol_as(server, "member", dir).await?;
     let out = ecabinet(dir, &["sync"], &[("ECABINET_PIN", PIN)]).await?;
     assert!(out.status.success(), "{}", text(&out));
     Ok(())

@@ -8,6 +8,7 @@ mod kills;
 mod sessions;
 mod transport;
 mod unlock;
+mod upload;
 
 use anyhow::{Context, Result};
 use ecabinet_tests::TestServer;
@@ -27,6 +28,30 @@ pub(crate) async fn ecabinet(dir: &Path, args: &[&str], env: &[(&str, &str)]) ->
     }
     cmd.stdin(std::process::Stdio::null());
     Ok(cmd.output().await?)
+}
+
+/// Enrols this data directory for the first seeded account with `role`.
+pub(crate) async fn enrol_as(server: &TestServer, role: &str, dir: &Path) -> Result<()> {
+    let (user, password) = server.account(role)?;
+    let out = ecabinet(
+        dir,
+        &[
+            "enrol",
+            "--server",
+            &server.url(),
+            "--user",
+            &user,
+            "--server-fingerprint",
+            &server.fingerprint(),
+        ],
+        &[
+            ("ECABINET_PASSWORD", password.as_str()),
+            ("ECABINET_PIN", PIN),
+        ],
+    )
+    .await?;
+    anyhow::ensure!(out.status.success(), "enrol failed: {}", text(&out));
+    Ok(())
 }
 
 pub(crate) fn text(o: &Output) -> String {

@@ -569,6 +569,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
         10,
         include_str!("../../migrations/sqlite/0010_feed_sent.sql"),
     ),
+    (11, include_str!("../../migrations/sqlite/0011_uploads.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/postgres/0001_init.sql")),
@@ -607,6 +608,10 @@ const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         10,
         include_str!("../../migrations/postgres/0010_feed_sent.sql"),
+    ),
+    (
+        11,
+        include_str!("../../migrations/postgres/0011_uploads.sql"),
     ),
 ];
 

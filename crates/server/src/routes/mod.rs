@@ -14,6 +14,7 @@ pub mod openapi;
 pub mod ops;
 pub mod reading;
 pub mod results;
+pub mod uploads;
 pub mod withdrawals;
 
 use axum::routing::{delete, get, patch, post, put, MethodRouter};
@@ -278,6 +279,36 @@ pub const ROUTES: &[Endpoint] = &[
         "/v1/documents/{document_id}/versions",
         "Upload a PDF (application/pdf body) as the next version (secretary, chair)",
         |_| post(documents::upload_version),
+    ),
+    ep(
+        "POST",
+        "/v1/documents/{document_id}/uploads",
+        "Open a resumable upload of the next version, `size` bytes (secretary, chair); parts follow with PATCH /v1/uploads/{upload_id}",
+        |_| post(uploads::start),
+    ),
+    ep(
+        "GET",
+        "/v1/uploads/{upload_id}",
+        "Where a resumable upload stands: the checked bytes the server holds (its uploader only)",
+        |_| get(uploads::status),
+    ),
+    ep(
+        "PATCH",
+        "/v1/uploads/{upload_id}",
+        "One part of a resumable upload (application/offset+octet-stream) at `Upload-Offset`, with `Upload-Checksum: sha256 HEX`; a part cut short or not matching is discarded whole",
+        |_| patch(uploads::part),
+    ),
+    ep(
+        "DELETE",
+        "/v1/uploads/{upload_id}",
+        "Drop an unfinished upload",
+        |_| delete(uploads::cancel),
+    ),
+    ep(
+        "POST",
+        "/v1/uploads/{upload_id}/finish",
+        "Check the whole uploaded PDF as a whole upload is checked and make it the document's next version",
+        |_| post(uploads::finish),
     ),
     ep(
         "POST",

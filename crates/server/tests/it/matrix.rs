@@ -63,6 +63,8 @@ const ADMIN: [u16; 7] = [401, 403, 403, 403, 403, OK, 403];
 const PREPARE: [u16; 7] = [401, 404, 403, OK, OK, 404, 403];
 const CHAIR: [u16; 7] = [401, 404, 403, 403, OK, 404, 403];
 const TAKE_PART: [u16; 7] = [401, 404, OK, OK, OK, 404, 403];
+/// The secretary's own upload.
+const UPLOADER: [u16; 7] = [401, 404, 404, OK, 404, 404, 403];
 
 both!(every_endpoint_for_every_caller, |kind| async move {
     let w = World::new(kind).await;
@@ -73,6 +75,16 @@ both!(every_endpoint_for_every_caller, |kind| async move {
         .upload(&w.secretary, &doc, pdf("Tài liệu", 2), "application/pdf")
         .await;
     let sha = v["sha256"].as_str().expect("sha").to_owned();
+    let (_, up) = w
+        .env
+        .call(
+            "POST",
+            &format!("/v1/documents/{doc}/uploads"),
+            Some(&w.secretary),
+            Some(json!({"size": 5000})),
+        )
+        .await;
+    let upload = up["id"].as_str().expect("upload").to_owned();
     w.publish(&m).await;
     let (_, mo) = w.env.call("POST", &format!("/v1/agenda/{item}/motions"), Some(&w.secretary), Some(json!({"question": "Q?", "kind": "named", "majority": "simple", "quorum": 1, "mode": "written", "deadline": T0 + 1_000_000}))).await;
     let motion = mo["id"].as_str().expect("motion").to_owned();
@@ -265,6 +277,39 @@ both!(every_endpoint_for_every_caller, |kind| async move {
             format!("/v1/documents/{doc}/versions"),
             Payload::Pdf,
             PREPARE,
+        ),
+        row(
+            "POST",
+            format!("/v1/documents/{doc}/uploads"),
+            Payload::Json(json!({"size": 1000})),
+            PREPARE,
+        ),
+        // An upload is its uploader's alone: anyone else, even the chair,
+        // finds nothing there. (A part without its headers and a finish
+        // before every byte arrived are refused as such: 422, 409.)
+        row(
+            "GET",
+            format!("/v1/uploads/{upload}"),
+            Payload::None,
+            UPLOADER,
+        ),
+        row(
+            "PATCH",
+            format!("/v1/uploads/{upload}"),
+            Payload::None,
+            UPLOADER,
+        ),
+        row(
+            "POST",
+            format!("/v1/uploads/{upload}/finish"),
+            Payload::None,
+            UPLOADER,
+        ),
+        row(
+            "DELETE",
+            format!("/v1/uploads/{upload}"),
+            Payload::None,
+            UPLOADER,
         ),
         row(
             "POST",

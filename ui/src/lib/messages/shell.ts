@@ -83,7 +83,7 @@ export const vi = {
   "error.meeting_closed": "Cuộc họp đã kết thúc nên không thể thay đổi.",
   "error.not_deletable": "Không thể xóa nữa vì cuộc họp đã bắt đầu hoặc đã có phiếu biểu quyết. Hãy thay bằng phiên bản mới hoặc rút khỏi chương trình họp.",
   "error.unreadable_pdf": "Thành viên sẽ không mở được tệp PDF này (có mật khẩu, không có trang nào hoặc bị hỏng). Hãy lưu lại tệp từ bản gốc, không đặt mật khẩu, rồi đính kèm lại.",
-  "error.file_too_large": "Tệp quá lớn: tối đa 64 MB.",
+  "error.file_too_large": "Tệp lớn hơn mức máy chủ cho phép tải lên.",
 } as const;
 
 export const en: Record<keyof typeof vi, string> = {
@@ -166,5 +166,5 @@ export const en: Record<keyof typeof vi, string> = {
   "error.meeting_closed": "The meeting has ended and can no longer be changed.",
   "error.not_deletable": "This can no longer be deleted: the meeting has started or votes were cast. Replace it with a new version, or withdraw it from the agenda.",
   "error.unreadable_pdf": "Members would not be able to open this PDF (password-protected, no pages, or damaged). Save it again from the original, without a password, and attach it again.",
-  "error.file_too_large": "The file is too large: at most 64 MB.",
+  "error.file_too_large": "The file is larger than the server accepts.",
 };

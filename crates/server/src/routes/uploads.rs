@@ -1,0 +1,460 @@
+//! Resumable uploads: a scanned meeting pack of a gigabyte, sent from a
+//! meeting room's Wi-Fi, arrives in parts, and a dropped connection costs
+//! only the part it cut.
+//!
+//! - `POST /v1/documents/{id}/uploads` opens an upload of `size` bytes (the
+//!   same rights and limit as a whole upload) and an empty file
+//!   `incoming/{upload}.upload` in the blob store's folder.
+//! - `PATCH /v1/uploads/{upload}` appends one part at the upload's offset.
+//!   The part's SHA-256 comes in a header; a part that is cut short or does
+//!   not match is discarded whole (the file is cut back to the offset), so
+//!   the offset only ever counts bytes that are checked and fsynced.
+//! - `GET` says the offset to resume from; `DELETE` drops the upload.
+//! - `POST /v1/uploads/{upload}/finish` checks the whole file as a whole
+//!   upload is checked ([`versions::store_version`]) and makes it the next
+//!   version. A file that is refused is dropped with its upload: the
+//!   secretary fixes the PDF and sends it again.
+//!
+//! Memory stays bounded: parts are streamed to the file. Only the user who
+//! opened an upload can see or add to it; its id is random and unguessable.
+//! A part and a finish of the same upload never run at once (an exclusive
+//! lock on the file). An upload left alone for a day expires and is removed
+//! when someone next opens one. The file lives on this server's disk, so with
+//! several server processes an upload is resumed on the one that holds it.
+
+use std::path::PathBuf;
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use ecabinet_protocol::{
+    DocumentVersionBody, ErrorCode, StartUploadRequest, UploadBody, UPLOAD_CHECKSUM_HEADER,
+    UPLOAD_OFFSET_HEADER,
+};
+use futures_util::StreamExt as _;
+use tokio::io::AsyncWriteExt as _;
+
+use crate::access::{document_for, refuse_withdrawn, Need};
+use crate::auth::Caller;
+use crate::blobs::{BlobError, Received};
+use crate::error::{Json, Path};
+use crate::versions::{self, too_large, WITHDRAWN_DOCUMENT};
+use crate::{params, AppError, AppState};
+
+/// The largest part one `PATCH` may carry.
+pub const MAX_PART_BYTES: u64 = 32 * 1024 * 1024;
+/// Unfinished uploads one user may have at a time (each may hold up to the
+/// upload limit on the server's disk).
+pub const MAX_OPEN_PER_USER: i64 = 4;
+/// How long an upload waits for its next part before it expires.
+pub const IDLE_LIFETIME_MS: i64 = 24 * 60 * 60 * 1000;
+
+struct Row {
+    id: String,
+    document_id: String,
+    size: u64,
+    received: u64,
+    expires_at: i64,
+}
+
+impl Row {
+    fn body(&self) -> UploadBody {
+        UploadBody {
+            id: self.id.clone(),
+            document_id: self.document_id.clone(),
+            size: self.size,
+            offset: self.received,
+            expires_at: self.expires_at,
+            max_part_bytes: MAX_PART_BYTES,
+        }
+    }
+}
+
+/// Upload ids are 32 lower-case hex digits; anything else names no upload
+/// (and never reaches a file name).
+fn valid_id(id: &str) -> bool {
+    id.len() == 32 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+fn file_of(state: &AppState, id: &str) -> PathBuf {
+    state.blobs.incoming_dir().join(format!("{id}.upload"))
+}
+
+fn not_found() -> AppError {
+    AppError::not_found("upload")
+}
+
+/// The caller's live upload `id`; another user's, an expired or an unknown
+/// one is simply not found.
+async fn load(state: &AppState, caller: &Caller, id: &str) -> Result<Row, AppError> {
+    if !valid_id(id) {
+        return Err(not_found());
+    }
+    let (id, user, now) = (id.to_owned(), caller.user_id.clone(), state.now());
+    state
+        .db
+        .read(move |conn| {
+            let rows = conn.query(
+                "SELECT document_id, size, received, expires_at FROM uploads WHERE id = ? AND user_id = ?",
+                params![&id, &user],
+            )?;
+            let r = rows.first().ok_or_else(not_found)?;
+            let expires_at = r.int(3)?;
+            if expires_at <= now {
+                return Err(not_found());
+            }
+            Ok(Row {
+                id,
+                document_id: r.text(0)?,
+                size: u64::try_from(r.int(1)?).unwrap_or(0),
+                received: u64::try_from(r.int(2)?).unwrap_or(0),
+                expires_at,
+            })
+        })
+        .await
+}
+
+/// Opens the upload's file with an exclusive lock (released when the file
+/// is closed), cut back to the `keep` bytes that are checked.
+async fn open_locked(path: PathBuf, keep: u64) -> Result<std::fs::File, AppError> {
+    tokio::task::spawn_blocking(move || {
+        use std::io::Seek as _;
+        let f = match std::fs::OpenOptions::new().read(true).write(true).open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(not_found()),
+            Err(e) => return Err(BlobError::from(e).into()),
+        };
+        match f.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(AppError::conflict(
+                    "another part of this upload is being received; ask where it stands and go on from there",
+                ))
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(BlobError::from(e).into()),
+        }
+        f.set_len(keep).map_err(BlobError::from)?;
+        (&f).seek(std::io::SeekFrom::Start(keep))
+            .map_err(BlobError::from)?;
+        Ok(f)
+    })
+    .await
+    .map_err(|e| AppError::internal(format!("upload task: {e}")))?
+}
+
+/// `POST /v1/documents/{id}/uploads`.
+pub async fn start(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(document_id): Path<String>,
+    Json(req): Json<StartUploadRequest>,
+) -> Result<(StatusCode, Json<UploadBody>), AppError> {
+    let max = u64::try_from(state.config.max_upload_bytes).unwrap_or(u64::MAX);
+    if req.size == 0 {
+        return Err(AppError::new(
+            ErrorCode::NotPdf,
+            "Tệp rỗng, không phải là tệp PDF. / The file is empty, not a PDF.",
+        ));
+    }
+    if req.size > max {
+        return Err(too_large(max));
+    }
+    let size = i64::try_from(req.size).map_err(|_| too_large(max))?;
+    let now = state.now();
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let new_id = id.clone();
+    let (row, expired) = state
+        .db
+        .write(move |tx| {
+            let (d, _) = document_for(tx, &caller, &document_id, Need::Prepare)?;
+            refuse_withdrawn(d.withdrawn.as_ref(), WITHDRAWN_DOCUMENT)?;
+            let mut expired = Vec::new();
+            for r in tx
+                .conn
+                .query("SELECT id FROM uploads WHERE expires_at <= ?", params![now])?
+            {
+                expired.push(r.text(0)?);
+            }
+            tx.conn
+                .execute("DELETE FROM uploads WHERE expires_at <= ?", params![now])?;
+            let open = tx
+                .conn
+                .query(
+                    "SELECT COUNT(*) FROM uploads WHERE user_id = ?",
+                    params![&caller.user_id],
+                )?
+                .first()
+                .map(|r| r.int(0))
+                .transpose()?
+                .unwrap_or(0);
+            if open >= MAX_OPEN_PER_USER {
+                return Err(AppError::conflict(format!(
+                    "you have {open} unfinished uploads; finish or cancel one before starting another"
+                )));
+            }
+            let expires_at = now + IDLE_LIFETIME_MS;
+            tx.conn.execute(
+                "INSERT INTO uploads (id, document_id, user_id, size, received, created_at, expires_at) VALUES (?, ?, ?, ?, 0, ?, ?)",
+                params![&new_id, &d.id, &caller.user_id, size, now, expires_at],
+            )?;
+            Ok((
+                Row {
+                    id: new_id,
+                    document_id: d.id,
+                    size: req.size,
+                    received: 0,
+                    expires_at,
+                },
+                expired,
+            ))
+        })
+        .await?;
+    for e in expired {
+        let _ = tokio::fs::remove_file(file_of(&state, &e)).await;
+    }
+    let made = async {
+        tokio::fs::create_dir_all(state.blobs.incoming_dir()).await?;
+        tokio::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(file_of(&state, &id))
+            .await
+    }
+    .await;
+    if let Err(e) = made {
+        let gone = id.clone();
+        let _ = state
+            .db
+            .write(move |tx| {
+                tx.conn
+                    .execute("DELETE FROM uploads WHERE id = ?", params![&gone])
+                    .map_err(AppError::from)
+            })
+            .await;
+        return Err(BlobError::from(e).into());
+    }
+    Ok((StatusCode::CREATED, Json(row.body())))
+}
+
+/// `GET /v1/uploads/{id}`: where to resume.
+pub async fn status(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<UploadBody>, AppError> {
+    Ok(Json(load(&state, &caller, &id).await?.body()))
+}
+
+/// The part's expected SHA-256 from `Upload-Checksum: sha256 HEX`.
+fn wanted_checksum(headers: &HeaderMap) -> Result<String, AppError> {
+    let v = headers
+        .get(UPLOAD_CHECKSUM_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    match v.trim().split_once(' ') {
+        Some(("sha256", hex))
+            if hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()) =>
+        {
+            Ok(hex.to_ascii_lowercase())
+        }
+        _ => Err(AppError::invalid(format!(
+            "a part needs the header `{UPLOAD_CHECKSUM_HEADER}: sha256 HEX` (the SHA-256 of its bytes)"
+        ))),
+    }
+}
+
+fn header_u64(headers: &HeaderMap, name: &str) -> Option<u64> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok())
+}
+
+/// `PATCH /v1/uploads/{id}`: one part, at the upload's offset.
+pub async fn part(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<UploadBody>, AppError> {
+    // Whose upload it is comes first: nothing about it is said to anyone else.
+    let row = load(&state, &caller, &id).await?;
+    let Some(offset) = header_u64(&headers, UPLOAD_OFFSET_HEADER) else {
+        return Err(AppError::invalid(format!(
+            "a part needs the header `{UPLOAD_OFFSET_HEADER}`: the offset of its first byte"
+        )));
+    };
+    let want = wanted_checksum(&headers)?;
+    if offset != row.received {
+        return Err(AppError::conflict(format!(
+            "the server holds the first {} bytes of this upload: send the part that starts there",
+            row.received
+        )));
+    }
+    let room = (row.size - row.received).min(MAX_PART_BYTES);
+    let part_too_large = || {
+        AppError::new(
+            ErrorCode::PayloadTooLarge,
+            format!(
+                "a part may carry at most {room} bytes here (the upload's size is {}, parts at most {MAX_PART_BYTES})",
+                row.size
+            ),
+        )
+    };
+    if header_u64(&headers, header::CONTENT_LENGTH.as_str()).is_some_and(|n| n > room) {
+        return Err(part_too_large());
+    }
+    let std_file = open_locked(file_of(&state, &id), row.received).await?;
+    let cut_back = std_file.try_clone().map_err(BlobError::from)?;
+    let mut file = tokio::fs::File::from_std(std_file);
+    let mut hash = ring::digest::Context::new(&ring::digest::SHA256);
+    let mut n: u64 = 0;
+    let mut chunks = body.into_data_stream();
+    let received: Result<(), AppError> = async {
+        while let Some(chunk) = chunks.next().await {
+            let chunk = chunk.map_err(|e| {
+                AppError::new(
+                    ErrorCode::BadRequest,
+                    format!("the part did not arrive whole ({e}); ask where the upload stands and send it again"),
+                )
+            })?;
+            n += chunk.len() as u64;
+            if n > room {
+                return Err(part_too_large());
+            }
+            hash.update(&chunk);
+            file.write_all(&chunk).await.map_err(BlobError::from)?;
+        }
+        if n == 0 {
+            return Err(AppError::invalid("the part is empty"));
+        }
+        let got: String = hash
+            .clone()
+            .finish()
+            .as_ref()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        if got != want {
+            return Err(AppError::new(
+                ErrorCode::BadRequest,
+                "the part arrived damaged (its SHA-256 does not match the checksum sent); send it again",
+            ));
+        }
+        file.flush().await.map_err(BlobError::from)?;
+        file.sync_data().await.map_err(BlobError::from)?;
+        Ok(())
+    }
+    .await;
+    if let Err(e) = received {
+        // What arrived of a refused part is not kept: the offset stays put.
+        drop(file);
+        let _ = cut_back.set_len(row.received);
+        return Err(e);
+    }
+    let new_offset = row.received + n;
+    let (uid, before, now) = (id.clone(), row.received, state.now());
+    let expires_at = now + IDLE_LIFETIME_MS;
+    let moved = state
+        .db
+        .write(move |tx| {
+            Ok::<_, AppError>(tx.conn.execute(
+                "UPDATE uploads SET received = ?, expires_at = ? WHERE id = ? AND received = ?",
+                params![new_offset as i64, expires_at, &uid, before as i64],
+            )?)
+        })
+        .await?;
+    drop(file);
+    if moved != 1 {
+        // Cancelled (or expired and swept) while the part was arriving.
+        return Err(not_found());
+    }
+    Ok(Json(UploadBody {
+        offset: new_offset,
+        expires_at,
+        ..row.body()
+    }))
+}
+
+/// `POST /v1/uploads/{id}/finish`: the whole file becomes the next version.
+pub async fn finish(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<(StatusCode, Json<DocumentVersionBody>), AppError> {
+    let row = load(&state, &caller, &id).await?;
+    if row.received != row.size {
+        return Err(AppError::conflict(format!(
+            "the server holds {} of the upload's {} bytes: send the rest first",
+            row.received, row.size
+        )));
+    }
+    let path = file_of(&state, &id);
+    // Held until the file is stored: no part can arrive meanwhile.
+    let lock = open_locked(path.clone(), row.size).await?;
+    let outcome = async {
+        let received = Received::from_file(path).await?;
+        versions::store_version(
+            &state,
+            caller,
+            row.document_id.clone(),
+            received,
+            Some(id.clone()),
+        )
+        .await
+    }
+    .await;
+    drop(lock);
+    match outcome {
+        Ok(v) => Ok((StatusCode::CREATED, Json(v))),
+        Err(e) => {
+            // The file is gone with the refusal; so is the upload.
+            forget(&state, &id).await;
+            Err(e)
+        }
+    }
+}
+
+/// Removes the upload's row and file (best effort).
+async fn forget(state: &AppState, id: &str) {
+    let gone = id.to_owned();
+    let _ = state
+        .db
+        .write(move |tx| {
+            tx.conn
+                .execute("DELETE FROM uploads WHERE id = ?", params![&gone])
+                .map_err(AppError::from)
+        })
+        .await;
+    let _ = tokio::fs::remove_file(file_of(state, id)).await;
+}
+
+/// `DELETE /v1/uploads/{id}`: drops an unfinished upload.
+pub async fn cancel(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    load(&state, &caller, &id).await?;
+    forget(&state, &id).await;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::valid_id;
+
+    #[test]
+    fn only_upload_shaped_ids_can_name_a_file() {
+        assert!(valid_id("0123456789abcdef0123456789abcdef"));
+        for bad in [
+            "",
+            "../../etc/passwd",
+            "0123456789ABCDEF0123456789ABCDEF",
+            "0123456789abcdef0123456789abcde/",
+        ] {
+            assert!(!valid_id(bad), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! A document's versions: how an upload, whole or resumable, becomes the
+//! next (unpublished) version once it is known to be a PDF members can open.
+
+use ecabinet_protocol::{DocumentVersionBody, EntityKind, ErrorCode, MeetingBody};
+
+use crate::access::{document_for, refuse_withdrawn, Need};
+use crate::auth::Caller;
+use crate::blobs::Received;
+use crate::db::Tx;
+use crate::records::{self, new_id, Scope};
+use crate::{params, AppError, AppState};
+
+pub const WITHDRAWN_DOCUMENT: &str =
+    "the document has been withdrawn from the meeting: it takes no new version";
+
+/// Whether `bytes` look like a whole PDF file: the `%PDF-` header at the
+/// start and an `%%EOF` marker near the end (a truncated upload has none).
+pub fn looks_like_pdf(bytes: &[u8]) -> bool {
+    if !bytes.starts_with(b"%PDF-") {
+        return false;
+    }
+    let tail = &bytes[bytes.len().saturating_sub(1024)..];
+    tail.windows(5).any(|w| w == b"%%EOF")
+}
+
+/// Records an uploaded (unpublished) version whose blob is already stored.
+pub fn insert_version(
+    tx: &mut Tx<'_>,
+    meeting: &MeetingBody,
+    document_id: &str,
+    sha256: &str,
+    size: u64,
+    now: i64,
+) -> Result<DocumentVersionBody, AppError> {
+    let size_i = i64::try_from(size).map_err(|_| AppError::invalid("too large"))?;
+    tx.conn.execute(
+        "INSERT INTO blobs (sha256, size, created_at) VALUES (?, ?, ?) ON CONFLICT (sha256) DO NOTHING",
+        params![sha256, size_i, now],
+    )?;
+    let next = tx
+        .conn
+        .query(
+            "SELECT COALESCE(MAX(version), 0) + 1 FROM document_versions WHERE document_id = ?",
+            params![document_id],
+        )?
+        .first()
+        .ok_or_else(|| AppError::internal("no version"))?
+        .int(0)?;
+    let id = new_id();
+    tx.conn.execute(
+        "INSERT INTO document_versions (id, document_id, meeting_id, version, sha256, size, published_at, signature, superseded, created_at) VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, 0, ?)",
+        params![&id, document_id, &meeting.id, next, sha256, size_i, now],
+    )?;
+    let v = records::document_version(tx.conn, &id)?
+        .ok_or_else(|| AppError::internal("version vanished"))?;
+    // Unpublished versions are for editors only, even in a published meeting.
+    records::emit(
+        tx,
+        Scope::new(&meeting.committee_id, records::Audience::Editors),
+        EntityKind::DocumentVersion,
+        &id,
+        ecabinet_protocol::Op::Upsert,
+        Some(&v),
+        now,
+    )?;
+    Ok(v)
+}
+
+pub fn too_large(max: u64) -> AppError {
+    AppError::new(
+        ErrorCode::PayloadTooLarge,
+        format!("the upload is larger than the server accepts ({max} bytes)"),
+    )
+}
+
+/// Makes a whole received upload the document's next version: it must be a
+/// complete PDF that members can open (checked in a process of its own),
+/// then it is stored under its hash and recorded. `finished_upload` names
+/// the resumable upload it came from, removed in the same transaction.
+pub async fn store_version(
+    state: &AppState,
+    caller: Caller,
+    document_id: String,
+    received: Received,
+    finished_upload: Option<String>,
+) -> Result<DocumentVersionBody, AppError> {
+    if !looks_like_pdf(received.edges()) {
+        return Err(AppError::new(
+            ErrorCode::NotPdf,
+            "Tệp tải lên không phải là một tệp PDF hoàn chỉnh. / The upload is not a complete PDF file.",
+        ));
+    }
+    // Members must be able to open it: checked in a process of its own.
+    state.config.pdf_check.check(received.path()).await?;
+    let (sha, size) = (received.sha256.clone(), received.size);
+    state.blobs.put_file(received).await?;
+    let now = state.now();
+    state
+        .db
+        .write(move |tx| {
+            let (d, m) = document_for(tx, &caller, &document_id, Need::Prepare)?;
+            refuse_withdrawn(d.withdrawn.as_ref(), WITHDRAWN_DOCUMENT)?;
+            if let Some(id) = &finished_upload {
+                tx.conn
+                    .execute("DELETE FROM uploads WHERE id = ?", params![id])?;
+            }
+            insert_version(tx, &m, &d.id, &sha, size, now)
+        })
+        .await
+}
