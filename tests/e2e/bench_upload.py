@@ -121,6 +121,7 @@ def main() -> int:
             pack = tmp / "ho-so-scan.pdf"
             t = time.perf_counter()
             write_pack(pack, size)
+            size = pack.stat().st_size
             print(f"pack: {pack.stat().st_size / 1e6:.0f} MB written in {time.perf_counter() - t:.1f} s", flush=True)
 
             sec = account(summary, "secretary")
@@ -135,9 +136,11 @@ def main() -> int:
 
             cli_dir = tmp / "cli"
             env = dict(os.environ, ECABINET_PASSWORD=sec["password"], ECABINET_PIN=PIN)
-            subprocess.run([str(args.cli_bin), "--data-dir", str(cli_dir), "enrol", "--server", url, "--user",
+            enrolled = subprocess.run([str(args.cli_bin), "--data-dir", str(cli_dir), "enrol", "--server", url, "--user",
                             sec["username"], "--server-fingerprint", fingerprint_of(summary["server_signing_key"])],
-                           env=env, check=True, capture_output=True, timeout=300)
+                           env=env, capture_output=True, timeout=300)
+            if enrolled.returncode != 0:
+                raise SystemExit(f"ecabinet enrol failed: {enrolled.stderr.decode().strip()}")
 
             def ours() -> tuple[float, float, float]:
                 reset_peak(proc.pid)
