@@ -5,6 +5,9 @@
 //! only (never on disk) and is built on the first search of a meeting, then
 //! kept until the meeting's set of versions changes or the session ends.
 //! Matching folds Vietnamese diacritics (`ecabinet_pdf::SearchIndex`).
+//! Scanned pages are searched through the words the server's OCR read on
+//! them, once the version's verified text layer is on this device; the
+//! index is built again when a layer arrives.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -23,6 +26,8 @@ struct Indexed {
     document_id: String,
     title: String,
     version: u32,
+    /// The text layer's hash, when its words were indexed too.
+    layer: Option<String>,
 }
 
 /// A meeting's index and what it was built from.
@@ -45,6 +50,7 @@ fn current_versions(
     for (document_id, body) in store.documents(meeting_id)? {
         if let Ok(v) = ecabinet_sync::current_version_to_open(store, &document_id) {
             let title = crate::convert::text(&body, "title");
+            let layer = store.text_layer_sha(&v.id)?;
             out.push((
                 v.id,
                 v.sha256,
@@ -52,11 +58,26 @@ fn current_versions(
                     document_id: document_id.clone(),
                     title,
                     version: v.version,
+                    layer,
                 },
             ));
         }
     }
     Ok(out)
+}
+
+/// `pages` with the words the server's OCR read on the scanned ones, when
+/// this device holds the version's verified text layer (an unreadable
+/// stored layer is ignored: the pages' own text is still searched).
+fn with_scanned_words(
+    store: &Store,
+    version_id: &str,
+    pages: Vec<ecabinet_pdf::PageText>,
+) -> Vec<ecabinet_pdf::PageText> {
+    match ecabinet_sync::text_layer_of(store, version_id) {
+        Ok(Some(layer)) => ecabinet_pdf::with_text_layer(pages, &layer),
+        _ => pages,
+    }
 }
 
 /// The last searched meeting's index (the slot in `AppState`; memory only).
@@ -91,9 +112,10 @@ pub(crate) fn search_meeting(
         let fresh = cached.as_ref().is_some_and(|c| {
             c.meeting_id == meeting_id
                 && c.versions.len() + c.unreadable.len() == current.len()
-                && current
-                    .iter()
-                    .all(|(id, _, _)| c.versions.contains_key(id) || c.unreadable.contains_key(id))
+                && current.iter().all(|(id, _, what)| {
+                    c.versions.get(id).is_some_and(|i| i.layer == what.layer)
+                        || c.unreadable.contains_key(id)
+                })
         });
         if fresh {
             return Ok(());
@@ -106,7 +128,8 @@ pub(crate) fn search_meeting(
             let text = store
                 .checked_blob_reader(&sha)
                 .map_err(IpcError::from)
-                .and_then(|(reader, _)| Ok(pdf.text_of(reader, &format!("search:{version_id}"))?));
+                .and_then(|(reader, _)| Ok(pdf.text_of(reader, &format!("search:{version_id}"))?))
+                .map(|pages| with_scanned_words(&store, &version_id, pages));
             match text {
                 Ok(text) => {
                     index.add_document(&version_id, text);

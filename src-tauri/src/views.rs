@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::convert::text;
 use crate::ipc::{
     AgendaItemView, DocumentView, IpcError, IpcErrorCode, MeetingDetail, MeetingSummary,
-    VersionState, VersionView, WithdrawnView,
+    TextLayerView, VersionState, VersionView, WithdrawnView,
 };
 use ecabinet_protocol::Withdrawal;
 
@@ -57,6 +57,7 @@ fn documents(
             } else {
                 VersionState::Pending
             };
+            let text_layer = text_layer_view(store, &v.id, &v.body)?;
             versions.push(match verified {
                 Some(m) => VersionView {
                     id: v.id,
@@ -64,6 +65,7 @@ fn documents(
                     superseded: m.superseded,
                     size: m.size,
                     state,
+                    text_layer,
                 },
                 None => VersionView {
                     id: v.id,
@@ -71,6 +73,7 @@ fn documents(
                     superseded: false,
                     size: 0,
                     state,
+                    text_layer,
                 },
             });
         }
@@ -83,6 +86,32 @@ fn documents(
         });
     }
     Ok(out)
+}
+
+/// The server's word on a version's OCR, and whether its words are here.
+fn text_layer_view(
+    store: &Store,
+    version_id: &str,
+    body: &Value,
+) -> Result<Option<TextLayerView>, IpcError> {
+    let Some(layer) = body
+        .get("text_layer")
+        .cloned()
+        .and_then(|l| serde_json::from_value::<ecabinet_protocol::TextLayerState>(l).ok())
+    else {
+        return Ok(None);
+    };
+    let status = serde_json::to_value(layer.status)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    Ok(Some(TextLayerView {
+        status,
+        pages_done: layer.pages_done,
+        pages_total: layer.pages_total,
+        error: layer.error,
+        on_device: store.text_layer_sha(version_id)?.is_some(),
+    }))
 }
 
 fn summary(

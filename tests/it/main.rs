@@ -6,6 +6,7 @@ mod hostile;
 mod losses;
 mod outbox;
 mod reading;
+mod scans;
 mod secretary;
 mod sync;
 mod trust;

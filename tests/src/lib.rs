@@ -39,7 +39,13 @@ struct Running {
 impl TestServer {
     /// Starts a server with the demo committee seeded.
     pub async fn start() -> Result<TestServer> {
-        Self::start_with(ecabinet_server::Config::default()).await
+        // OCR is off unless a test asks for it (`start_with`): its
+        // background work would only slow the other tests.
+        Self::start_with(ecabinet_server::Config {
+            ocr: ecabinet_server::ocr::OcrConfig::off(),
+            ..ecabinet_server::Config::default()
+        })
+        .await
     }
 
     /// Starts a seeded server with the given tunables (kept across restarts).

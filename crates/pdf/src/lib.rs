@@ -14,13 +14,17 @@ mod engine;
 mod error;
 pub mod legacy;
 pub mod library;
+pub mod limits;
+pub mod ocr;
 pub mod render;
 pub mod stored;
+pub mod testing;
 pub mod text;
 
 pub use annotations::{Annotation, AnnotationKind, FoundAnnotation, Point, Rgba};
 pub use engine::{DocHandle, EngineConfig, OpenedDocument, PageSize, PdfEngine, Pending, Ticket};
 pub use error::PdfError;
 pub use library::{locate_pdfium, PdfiumInfo};
+pub use ocr::{page_text_from_words, with_text_layer, OcrError, OcrSource, Tesseract};
 pub use render::{ImageFormat, RenderRequest, RenderedPage, MAX_RENDER_PIXELS};
 pub use text::{PageText, PdfRectF, SearchHit, SearchIndex, TextChar};

@@ -491,6 +491,9 @@ pub struct DocumentVersionBody {
     /// it stays readable.
     pub superseded: bool,
     pub signed: Option<SignedManifest>,
+    /// The words OCR reads on its scanned pages, and how far it got.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text_layer: Option<crate::TextLayerState>,
 }
 
 /// `POST /v1/documents/{id}/uploads`: opens a resumable upload of the next

@@ -15,6 +15,7 @@ pub mod feed;
 pub mod hex;
 mod manifest;
 pub mod ops;
+mod text_layer;
 
 pub use annotations::{
     annotation_key_aad, sealed_annotation_aad, AnnotationContent, Hlc, SealedAnnotation,
@@ -33,6 +34,10 @@ pub use ops::{
     BallotReceipt, ChairViewBody, InclusionProofBody, MotionResultBody, OpKind, OpOutcome,
     OpResult, Operation, OpsStatusRequest, PresenceWire, PushRequest, PushResponse, ReadBody,
     ReadState, RejectReason, ResultFinality, ResultOutcome, SpeakBody, MAX_OPS_PER_PUSH,
+};
+pub use text_layer::{
+    OcrWord, TextLayer, TextLayerManifest, TextLayerPage, TextLayerState, TextLayerStatus,
+    MAX_TEXT_LAYER_BYTES, TEXT_LAYER_DOMAIN,
 };
 
 /// The path prefix of every endpoint of this protocol version.

@@ -145,11 +145,14 @@ fn blob_files(dir: &Path) -> Result<Vec<(String, PathBuf)>, BackupError> {
     Ok(out)
 }
 
-/// The blobs a database refers to (every document version's content).
+/// The blobs a database refers to (every document version's content and
+/// the text layers read from them).
 fn referenced_blobs(db_path: &Path) -> Result<BTreeSet<String>, BackupError> {
     let conn =
         rusqlite::Connection::open_with_flags(db_path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-    let mut stmt = conn.prepare("SELECT DISTINCT sha256 FROM document_versions")?;
+    let mut stmt = conn.prepare(
+        "SELECT sha256 FROM document_versions UNION SELECT layer_sha256 FROM text_layers WHERE layer_sha256 IS NOT NULL",
+    )?;
     let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }

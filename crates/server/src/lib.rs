@@ -22,6 +22,7 @@ pub mod enrol_codes;
 pub mod error;
 pub mod metrics;
 pub mod motions;
+pub mod ocr;
 pub mod pdf_check;
 pub mod reads;
 pub mod records;
@@ -71,6 +72,8 @@ pub struct Config {
     pub pdf_check: pdf_check::PdfCheck,
     /// The bearer token `GET /metrics` asks for; `None` turns it off.
     pub metrics_token: Option<String>,
+    /// How scanned pages are read for search.
+    pub ocr: ocr::OcrConfig,
 }
 
 impl Default for Config {
@@ -84,6 +87,7 @@ impl Default for Config {
             database_ca_cert: None,
             pdf_check: pdf_check::PdfCheck::default(),
             metrics_token: None,
+            ocr: ocr::OcrConfig::default(),
         }
     }
 }
@@ -102,6 +106,8 @@ pub struct StateInner {
     pub login_throttle: throttle::LoginThrottle,
     /// What operators watch (see [`metrics`]).
     pub metrics: metrics::Metrics,
+    /// One text layer read at a time (see [`ocr`]).
+    pub ocr_gate: ocr::OcrGate,
 }
 
 impl Deref for AppState {
@@ -127,9 +133,12 @@ impl AppState {
             config,
             login_throttle: throttle::LoginThrottle::default(),
             metrics: metrics::Metrics::default(),
+            ocr_gate: ocr::OcrGate::default(),
         }));
         // Final results reach the feed with no request (votes issue).
         routes::results::spawn_finaliser(&state);
+        // Text layers a restart interrupted are read again.
+        ocr::resume(&state);
         state
     }
 

@@ -46,7 +46,13 @@ impl Default for PdfCheck {
 /// Where the checker is: `$ECABINET_PDF_CHECKER`, else beside the running
 /// program, else one folder up (a test binary in `target/*/deps`).
 pub fn find_checker() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("ECABINET_PDF_CHECKER") {
+    find_beside(CHECKER, "ECABINET_PDF_CHECKER")
+}
+
+/// Where a helper program `name` is: the path in `$env`, else beside the
+/// running program, else one folder up (a test binary in `target/*/deps`).
+pub fn find_beside(name: &str, env: &str) -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os(env) {
         return Some(PathBuf::from(p));
     }
     let exe = std::env::current_exe().ok()?;
@@ -54,7 +60,7 @@ pub fn find_checker() -> Option<PathBuf> {
     let found = [Some(dir), dir.parent()]
         .into_iter()
         .flatten()
-        .map(|d| d.join(CHECKER))
+        .map(|d| d.join(name))
         .find(|p| p.is_file());
     found
 }

@@ -363,7 +363,37 @@ pub fn document_ids_of_meeting(
 }
 
 const VERSION_COLS: &str =
-    "id, document_id, meeting_id, version, sha256, size, published_at, signature, superseded";
+    "id, document_id, meeting_id, version, sha256, size, published_at, signature, superseded, \
+     status, pages_done, pages_total, layer_sha256, layer_size, layer_signature, error";
+/// Versions with their text layer (no text-layer column shares a name with
+/// a version column, so filters on versions read as before).
+const VERSIONS_WITH_LAYERS: &str =
+    "document_versions LEFT JOIN text_layers ON text_layers.version_id = document_versions.id";
+
+fn text_layer_of(r: &Row) -> Result<Option<ecabinet_protocol::TextLayerState>, DbError> {
+    use ecabinet_protocol::{TextLayerState, TextLayerStatus};
+    let Some(status) = r.opt_text(9)? else {
+        return Ok(None);
+    };
+    let status = match status.as_str() {
+        "queued" => TextLayerStatus::Queued,
+        "running" => TextLayerStatus::Running,
+        "ready" => TextLayerStatus::Ready,
+        "not_needed" => TextLayerStatus::NotNeeded,
+        "failed" => TextLayerStatus::Failed,
+        other => return Err(DbError::Type(format!("text layer status {other:?}"))),
+    };
+    let count = |v: i64| u32::try_from(v).unwrap_or(u32::MAX);
+    Ok(Some(TextLayerState {
+        status,
+        pages_done: count(r.int(10)?),
+        pages_total: count(r.int(11)?),
+        sha256: r.opt_text(12)?,
+        size: r.opt_int(13)?.and_then(|n| u64::try_from(n).ok()),
+        signature: r.opt_text(14)?,
+        error: r.opt_text(15)?,
+    }))
+}
 
 fn version_of(r: &Row) -> Result<DocumentVersionBody, DbError> {
     let document_id = r.text(1)?;
@@ -396,6 +426,7 @@ fn version_of(r: &Row) -> Result<DocumentVersionBody, DbError> {
         published: published_at.is_some(),
         superseded: r.bool(8)?,
         signed,
+        text_layer: text_layer_of(r)?,
     })
 }
 
@@ -404,7 +435,7 @@ pub fn document_version(
     id: &str,
 ) -> Result<Option<DocumentVersionBody>, AppError> {
     let rows = conn.query(
-        &format!("SELECT {VERSION_COLS} FROM document_versions WHERE id = ?"),
+        &format!("SELECT {VERSION_COLS} FROM {VERSIONS_WITH_LAYERS} WHERE id = ?"),
         params![id],
     )?;
     Ok(rows.first().map(version_of).transpose()?)
@@ -417,7 +448,7 @@ pub fn document_versions_where(
     param: &str,
 ) -> Result<Vec<DocumentVersionBody>, AppError> {
     let rows = conn.query(
-        &format!("SELECT {VERSION_COLS} FROM document_versions WHERE {filter} ORDER BY document_id, version"),
+        &format!("SELECT {VERSION_COLS} FROM {VERSIONS_WITH_LAYERS} WHERE {filter} ORDER BY document_id, version"),
         params![param],
     )?;
     Ok(rows.iter().map(version_of).collect::<Result<_, _>>()?)
@@ -503,4 +534,30 @@ pub fn speaker(conn: &mut dyn Conn, id: &str) -> Result<Option<SpeakerRequestBod
 /// A fresh time-ordered id.
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
+}
+
+/// Sends version `version_id`'s record again to whoever sees it: everyone
+/// the meeting reaches once it is published, else its editors (after its
+/// text layer moved on, say).
+pub fn emit_version(tx: &mut Tx<'_>, version_id: &str, now: i64) -> Result<(), AppError> {
+    let Some(v) = document_version(tx.conn, version_id)? else {
+        return Ok(());
+    };
+    let Some(m) = meeting(tx.conn, &v.meeting_id)? else {
+        return Ok(());
+    };
+    if v.published {
+        emit_upsert(tx, &m, EntityKind::DocumentVersion, &v.id, &v, now)?;
+    } else {
+        emit(
+            tx,
+            Scope::new(&m.committee_id, Audience::Editors),
+            EntityKind::DocumentVersion,
+            &v.id,
+            ecabinet_protocol::Op::Upsert,
+            Some(&v),
+            now,
+        )?;
+    }
+    Ok(())
 }

@@ -71,6 +71,11 @@ impl Signer {
         self.pair.public_key().as_ref()
     }
 
+    /// The signature (standard base64) binding a text layer to its version.
+    pub fn sign_text_layer(&self, manifest: &ecabinet_protocol::TextLayerManifest) -> String {
+        BASE64.encode(self.pair.sign(&manifest.canonical_bytes()).as_ref())
+    }
+
     pub fn sign_manifest(&self, manifest: Manifest) -> SignedManifest {
         let sig = self.pair.sign(&manifest.canonical_bytes());
         SignedManifest {

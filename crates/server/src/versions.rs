@@ -23,7 +23,9 @@ pub fn looks_like_pdf(bytes: &[u8]) -> bool {
     tail.windows(5).any(|w| w == b"%%EOF")
 }
 
-/// Records an uploaded (unpublished) version whose blob is already stored.
+/// Records an uploaded (unpublished) version whose blob is already stored;
+/// with `read_scans`, its text layer is queued for OCR (see [`crate::ocr`])
+/// and the record says so from the start.
 pub fn insert_version(
     tx: &mut Tx<'_>,
     meeting: &MeetingBody,
@@ -31,6 +33,7 @@ pub fn insert_version(
     sha256: &str,
     size: u64,
     now: i64,
+    read_scans: bool,
 ) -> Result<DocumentVersionBody, AppError> {
     let size_i = i64::try_from(size).map_err(|_| AppError::invalid("too large"))?;
     tx.conn.execute(
@@ -51,6 +54,9 @@ pub fn insert_version(
         "INSERT INTO document_versions (id, document_id, meeting_id, version, sha256, size, published_at, signature, superseded, created_at) VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, 0, ?)",
         params![&id, document_id, &meeting.id, next, sha256, size_i, now],
     )?;
+    if read_scans {
+        crate::ocr::queue(tx, &id, now)?;
+    }
     let v = records::document_version(tx.conn, &id)?
         .ok_or_else(|| AppError::internal("version vanished"))?;
     // Unpublished versions are for editors only, even in a published meeting.
@@ -95,7 +101,8 @@ pub async fn store_version(
     let (sha, size) = (received.sha256.clone(), received.size);
     state.blobs.put_file(received).await?;
     let now = state.now();
-    state
+    let ocr_on = state.config.ocr.enabled;
+    let v = state
         .db
         .write(move |tx| {
             let (d, m) = document_for(tx, &caller, &document_id, Need::Prepare)?;
@@ -104,7 +111,9 @@ pub async fn store_version(
                 tx.conn
                     .execute("DELETE FROM uploads WHERE id = ?", params![id])?;
             }
-            insert_version(tx, &m, &d.id, &sha, size, now)
+            insert_version(tx, &m, &d.id, &sha, size, now, ocr_on)
         })
-        .await
+        .await?;
+    crate::ocr::start(state, v.id.clone());
+    Ok(v)
 }

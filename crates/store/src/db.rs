@@ -96,6 +96,12 @@ CREATE TABLE verified_version (
 CREATE INDEX verified_version_document ON verified_version (document_id, version);
 CREATE INDEX verified_version_sha ON verified_version (sha256);
 "#,
+    // v7: the words OCR read on a verified version's scanned pages, taken
+    // only when the server's signature over them held (sync checks it).
+    r#"
+CREATE TABLE text_layer (
+    version_id TEXT PRIMARY KEY, sha256 TEXT NOT NULL, body TEXT NOT NULL) STRICT;
+"#,
 ];
 
 /// The schema version this program migrates to.
@@ -231,6 +237,7 @@ mod tests {
             "a042695ff4c7c6c4ccaa48b4ae2123226b8d5c8e99ad03f042018d0b8292e42b",
             "f480e4b7df785a16ad4d2d772b1479fed1dd8816c1060a2fd913099a37adae78",
             "92872b807bb161bc57ab48bbf3c01e5d0d6bd7a564a54b70ff65d4d8c657cb7e",
+            "059a9dbdaf8f57c536f7945aa1d82ea1e4948e046ee74afe915a42f26da2c245",
         ];
         for (i, sql) in MIGRATIONS.iter().enumerate() {
             let h = crate::hex::encode(

@@ -35,6 +35,7 @@ mod seal;
 mod settings;
 #[doc(hidden)]
 pub mod testing;
+mod text_layers;
 mod versions;
 pub mod wrap;
 

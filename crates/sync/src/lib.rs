@@ -42,6 +42,7 @@ mod renew;
 pub mod secretary;
 mod session;
 mod status;
+mod text_layers;
 
 pub use annotations::{
     delete_annotation, record_annotation, AnnotationCryptoError, AnnotationEdit, RecordedAnnotation,
@@ -65,6 +66,7 @@ pub use receipts::{receipt_of, ReceiptReport, ReceiptState};
 pub use renew::{change_password, sign_in_again};
 pub use session::Session;
 pub use status::SyncStatus;
+pub use text_layers::{text_layer_of, TextLayersReport};
 
 use std::sync::Arc;
 
@@ -150,6 +152,8 @@ impl Syncer {
             // Final results just pulled: check this member's ballot receipts.
             self.check_receipts().await?;
             let documents = self.fetch_documents(progress).await?;
+            // The words read on scanned pages, for search.
+            let text_layers = self.fetch_text_layers().await?;
             // Documents stored in this round may have queued read reports
             // (where the committee wants them): send them now, so a round
             // does not end with work it made itself waiting in the outbox.
@@ -167,6 +171,7 @@ impl Syncer {
                 push,
                 pull,
                 documents,
+                text_layers,
                 reports,
             })
         }
@@ -204,6 +209,8 @@ pub struct SyncReport {
     pub push: PushReport,
     pub pull: PullReport,
     pub documents: DocumentsReport,
+    /// The text layers of scanned pages fetched in this round.
+    pub text_layers: TextLayersReport,
     /// The push at the end of the round, of the read reports its downloads
     /// queued (empty when nothing was downloaded).
     pub reports: PushReport,

@@ -73,6 +73,23 @@ pub struct VersionView {
     #[ts(type = "number")]
     pub size: u64,
     pub state: VersionState,
+    /// Reading the words on its scanned pages (OCR), as the server says;
+    /// `None` where the server reads none.
+    pub text_layer: Option<TextLayerView>,
+}
+
+/// Where the server's OCR of a version's scanned pages stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct TextLayerView {
+    /// `queued`, `running`, `ready`, `not_needed` or `failed`.
+    pub status: String,
+    pub pages_done: u32,
+    pub pages_total: u32,
+    /// Why it failed, in Vietnamese and English.
+    pub error: Option<String>,
+    /// The words are on this device: its scanned pages are searchable here.
+    pub on_device: bool,
 }
 
 /// A document of an agenda item with its versions, oldest first.

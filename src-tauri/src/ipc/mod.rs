@@ -26,8 +26,8 @@ pub use floor::{
 };
 pub use meetings::{
     AgendaItemView, DocumentView, MeetingDetail, MeetingSearchView, MeetingSummary,
-    NotSearchedView, NoticeKind, NoticeView, SearchHitView, VersionState, VersionView,
-    WithdrawnView,
+    NotSearchedView, NoticeKind, NoticeView, SearchHitView, TextLayerView, VersionState,
+    VersionView, WithdrawnView,
 };
 pub use secretary::{
     CommitteeRoleView, DocumentReadView, MemberReadView, ReadStatusView, SecretaryMeetingView,
@@ -195,6 +195,7 @@ pub fn typescript_bindings() -> String {
         FeedAdvancedView::decl(&cfg),
         CommitteeRoleView::decl(&cfg),
         SecretaryMeetingView::decl(&cfg),
+        TextLayerView::decl(&cfg),
         UploadView::decl(&cfg),
         SearchHitView::decl(&cfg),
         NotSearchedView::decl(&cfg),

@@ -8,6 +8,7 @@ mod documents;
 mod floor;
 mod harness;
 mod reading;
+mod scans;
 mod seed;
 mod session;
 mod withdrawn;

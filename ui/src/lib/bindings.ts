@@ -87,7 +87,12 @@ export type VersionView = { id: string, version: number,
 /**
  * A later version replaced this one; it stays readable.
  */
-superseded: boolean, size: number, state: VersionState, };
+superseded: boolean, size: number, state: VersionState, 
+/**
+ * Reading the words on its scanned pages (OCR), as the server says;
+ * `None` where the server reads none.
+ */
+textLayer: TextLayerView | null, };
 
 export type DocumentView = { id: string, agendaItemId: string, title: string, versions: Array<VersionView>, 
 /**
@@ -246,6 +251,20 @@ export type SecretaryMeetingView = { detail: MeetingDetail, unpublishedVersionId
  * refuses a bigger file before reading it.
  */
 maxUploadBytes: number, };
+
+export type TextLayerView = { 
+/**
+ * `queued`, `running`, `ready`, `not_needed` or `failed`.
+ */
+status: string, pagesDone: number, pagesTotal: number, 
+/**
+ * Why it failed, in Vietnamese and English.
+ */
+error: string | null, 
+/**
+ * The words are on this device: its scanned pages are searchable here.
+ */
+onDevice: boolean, };
 
 export type UploadView = { uploadId: string, 
 /**

@@ -15,6 +15,7 @@ import {
   titleFromFileName,
   toLocalDateTime,
   versionStatus,
+  ocrLine,
 } from "./secretary";
 import { translate } from "./i18n";
 
@@ -121,7 +122,7 @@ describe("files and documents", () => {
   });
 
   it("marks versions draft until published, then superseded by a newer one", () => {
-    const v = (id: string, superseded: boolean): VersionView => ({ id, version: 1, superseded, size: 1, state: { kind: "pending" } });
+    const v = (id: string, superseded: boolean): VersionView => ({ id, version: 1, superseded, size: 1, state: { kind: "pending" }, textLayer: null });
     const view = { unpublishedVersionIds: ["v3"] } as SecretaryMeetingView;
     expect(versionStatus(view, v("v3", false))).toBe("draft");
     expect(versionStatus(view, v("v2", false))).toBe("published");
@@ -162,5 +163,27 @@ describe("withdrawal", () => {
     // Characters, not UTF-16 units or bytes: 500 Vietnamese letters pass.
     expect(checkReason("ệ".repeat(500)).ok).toBe(true);
     expect(checkReason("ệ".repeat(501))).toEqual({ ok: false, error: "sec.reasonTooLong" });
+  });
+});
+
+describe("the OCR line under a version", () => {
+  const layer = (status: string, pagesDone = 0, pagesTotal = 0) => ({
+    status,
+    pagesDone,
+    pagesTotal,
+    error: null,
+    onDevice: false,
+  });
+
+  it("says where the reading of scanned pages stands, and nothing when there is none", () => {
+    expect(ocrLine(null)).toBeNull();
+    expect(ocrLine(layer("not_needed"))).toBeNull();
+    expect(ocrLine(layer("queued"))?.key).toBe("sec.ocr.queued");
+    const running = ocrLine(layer("running", 12, 40));
+    expect(running).toEqual({ key: "sec.ocr.running", params: { done: 12, total: 40 } });
+    expect(translate("vi", running!.key, running!.params)).toBe("Đang nhận dạng chữ: 12/40 trang scan");
+    expect(translate("en", running!.key, running!.params)).toBe("Reading the scanned pages: 12 of 40");
+    expect(ocrLine(layer("ready", 40, 40))).toEqual({ key: "sec.ocr.ready", params: { total: 40 } });
+    expect(ocrLine(layer("failed"))?.key).toBe("sec.ocr.failed");
   });
 });

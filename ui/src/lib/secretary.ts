@@ -1,7 +1,7 @@
 // The secretary workspace's logic: form checks, where an agenda item lands
 // when moved (buttons or drag and drop), and the item that holds the
 // minutes and the conclusion notice.
-import type { AgendaItemView, IpcErrorCode, SecretaryMeetingView, VersionView } from "./bindings";
+import type { AgendaItemView, IpcErrorCode, SecretaryMeetingView, TextLayerView, VersionView } from "./bindings";
 import type { MessageKey } from "./i18n";
 import { isIpcError } from "./ipc";
 
@@ -132,6 +132,25 @@ export type VersionStatus = "draft" | "published" | "superseded";
 export function versionStatus(view: SecretaryMeetingView, v: VersionView): VersionStatus {
   if (view.unpublishedVersionIds.includes(v.id)) return "draft";
   return v.superseded ? "superseded" : "published";
+}
+
+/** The line under a version about the server reading its scanned pages
+ * (OCR), or null when there is nothing to say (no scanned page, or a
+ * server that reads none). */
+export function ocrLine(layer: TextLayerView | null): { key: MessageKey; params: Record<string, number> } | null {
+  if (!layer) return null;
+  switch (layer.status) {
+    case "queued":
+      return { key: "sec.ocr.queued", params: {} };
+    case "running":
+      return { key: "sec.ocr.running", params: { done: layer.pagesDone, total: layer.pagesTotal } };
+    case "ready":
+      return { key: "sec.ocr.ready", params: { total: layer.pagesTotal } };
+    case "failed":
+      return { key: "sec.ocr.failed", params: {} };
+    default:
+      return null;
+  }
 }
 
 /** What publishing will send: the meeting itself (first time) and the

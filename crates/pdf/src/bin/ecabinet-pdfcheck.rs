@@ -37,7 +37,7 @@ fn main() -> ExitCode {
     let Some(file) = file else {
         return usage("give the PDF file to check");
     };
-    if let Err(e) = limit(memory_mib, cpu_secs) {
+    if let Err(e) = ecabinet_pdf::limits::limit_this_process(memory_mib, cpu_secs) {
         eprintln!("ecabinet-pdfcheck: cannot set the resource limits: {e}");
         return ExitCode::from(3);
     }
@@ -83,24 +83,4 @@ fn usage(why: &str) -> ExitCode {
         "ecabinet-pdfcheck: {why}\nusage: ecabinet-pdfcheck [--max-memory-mib N] [--max-cpu-secs N] FILE"
     );
     ExitCode::from(2)
-}
-
-/// Caps this process's address space and CPU time: past them the kernel
-/// refuses the allocation or ends the process, and the server sees no verdict.
-#[cfg(unix)]
-fn limit(memory_mib: u64, cpu_secs: u64) -> std::io::Result<()> {
-    use rustix::process::{setrlimit, Resource, Rlimit};
-    let cap = |n: u64| Rlimit {
-        current: Some(n),
-        maximum: Some(n),
-    };
-    setrlimit(Resource::As, cap(memory_mib.saturating_mul(1024 * 1024)))?;
-    setrlimit(Resource::Cpu, cap(cpu_secs))?;
-    Ok(())
-}
-
-#[cfg(not(unix))]
-fn limit(_memory_mib: u64, _cpu_secs: u64) -> std::io::Result<()> {
-    // Windows has no rlimits; the server's wall-clock deadline still applies.
-    Ok(())
 }

@@ -4,6 +4,7 @@
 
 mod annotations;
 mod engine;
+mod ocr;
 mod render;
 mod robustness;
 mod search;

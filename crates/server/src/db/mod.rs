@@ -570,6 +570,10 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../../migrations/sqlite/0010_feed_sent.sql"),
     ),
     (11, include_str!("../../migrations/sqlite/0011_uploads.sql")),
+    (
+        12,
+        include_str!("../../migrations/sqlite/0012_text_layers.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/postgres/0001_init.sql")),
@@ -612,6 +616,10 @@ const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         11,
         include_str!("../../migrations/postgres/0011_uploads.sql"),
+    ),
+    (
+        12,
+        include_str!("../../migrations/postgres/0012_text_layers.sql"),
     ),
 ];
 

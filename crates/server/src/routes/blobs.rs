@@ -84,13 +84,15 @@ pub async fn get_blob(
         .db
         .read(move |conn| {
             // Editors see every version of their committees; members only
-            // published versions of published meetings.
+            // published versions of published meetings. A version's text
+            // layer is seen by whoever sees the version.
             let rows = conn.query(
-                "SELECT b.size FROM document_versions v \
-                 JOIN blobs b ON b.sha256 = v.sha256 \
+                "SELECT b.size FROM blobs b \
+                 JOIN document_versions v ON v.sha256 = b.sha256 OR v.id IN \
+                   (SELECT t.version_id FROM text_layers t WHERE t.layer_sha256 = b.sha256 AND t.status = 'ready') \
                  JOIN meetings m ON m.id = v.meeting_id \
                  JOIN memberships ms ON ms.committee_id = m.committee_id AND ms.user_id = ? \
-                 WHERE v.sha256 = ? AND (ms.role <> 'member' OR (v.published_at IS NOT NULL AND m.status <> 'draft')) \
+                 WHERE b.sha256 = ? AND (ms.role <> 'member' OR (v.published_at IS NOT NULL AND m.status <> 'draft')) \
                  LIMIT 1",
                 params![&caller.user_id, &sha],
             )?;

@@ -122,7 +122,21 @@ impl Env {
         .await
     }
 
+    /// An environment with `config`, OCR off (its background records would
+    /// change what feed tests count); see [`Env::with_ocr`].
     pub async fn with_config(kind: Kind, config: Config) -> Env {
+        Self::with_ocr(
+            kind,
+            Config {
+                ocr: ecabinet_server::ocr::OcrConfig::off(),
+                ..config
+            },
+        )
+        .await
+    }
+
+    /// An environment with `config` as given, OCR included.
+    pub async fn with_ocr(kind: Kind, config: Config) -> Env {
         let dir = tempfile::tempdir().expect("tempdir");
         let db_url = database_url(kind, dir.path()).await;
         let url = db_url.clone();

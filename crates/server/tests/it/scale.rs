@@ -57,7 +57,10 @@ async fn env_with_s3(kind: Kind) -> Env {
         blobs,
         Signer::generate().expect("key"),
         clock.clone(),
-        Config::default(),
+        Config {
+            ocr: ecabinet_server::ocr::OcrConfig::off(),
+            ..Config::default()
+        },
     );
     Env {
         app: app(state.clone()),

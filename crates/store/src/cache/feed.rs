@@ -189,6 +189,7 @@ impl Store {
                             // A deleted version is no longer shown; its number
                             // stays trusted, so an older one cannot become current.
                             tx.execute("DELETE FROM verified_version WHERE id = ?1", [&c.id])?;
+                            tx.execute("DELETE FROM text_layer WHERE version_id = ?1", [&c.id])?;
                         }
                     }
                 }

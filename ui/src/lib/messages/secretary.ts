@@ -75,6 +75,10 @@ export const vi = {
   "sec.withdrawn": "Đã rút. Mục vẫn hiển thị cho thành viên, kèm lý do.",
   "sec.needReason": "Hãy ghi lý do rút: lý do được lưu lại cùng cuộc họp.",
   "sec.reasonTooLong": "Lý do quá dài (tối đa 500 ký tự).",
+  "sec.ocr.queued": "Chờ nhận dạng chữ trong các trang scan",
+  "sec.ocr.running": "Đang nhận dạng chữ: {done}/{total} trang scan",
+  "sec.ocr.ready": "Đã nhận dạng chữ {total} trang scan: tìm kiếm được",
+  "sec.ocr.failed": "Không nhận dạng được chữ trong các trang scan (tài liệu vẫn dùng bình thường)",
 } as const;
 
 export const en: Record<keyof typeof vi, string> = {
@@ -149,4 +153,8 @@ export const en: Record<keyof typeof vi, string> = {
   "sec.withdrawn": "Withdrawn. Members still see it, marked with the reason.",
   "sec.needReason": "Say why it is withdrawn: the reason stays with the meeting.",
   "sec.reasonTooLong": "The reason is too long (at most 500 characters).",
+  "sec.ocr.queued": "Waiting to read the scanned pages",
+  "sec.ocr.running": "Reading the scanned pages: {done} of {total}",
+  "sec.ocr.ready": "{total} scanned pages read: searchable",
+  "sec.ocr.failed": "The scanned pages could not be read (the document itself is unaffected)",
 };

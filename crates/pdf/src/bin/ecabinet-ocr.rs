@@ -1,0 +1,142 @@
+//! `ecabinet-ocr FILE`: the words on the image-only pages of a PDF (a
+//! scanned, signed original), so members can search them. The sync server
+//! runs this after each upload, in a process of its own like
+//! `ecabinet-pdfcheck`: its address space and CPU time are capped here
+//! (`--max-memory-mib`, `--max-cpu-secs`), and the server kills it after a
+//! wall-clock deadline. Tesseract runs as a child of this process and
+//! inherits both caps (each child process gets the same caps of its own).
+//!
+//! Prints JSON lines on stdout: `{"pages_total":N}` (the pages that will be
+//! read: those with fewer than 8 characters of their own text), then
+//! `{"done":K}` after each page read, then `{"layer":TextLayer}` (the
+//! protocol's text layer: the file's SHA-256, the engine, the words of each
+//! page read), and exits 0. On an error it prints one line on stderr and
+//! exits 2 (usage, or the file is not a readable PDF), 3 (PDFium or
+//! Tesseract or its language model is missing) or 4 (OCR failed).
+
+use std::io::{Read, Seek, SeekFrom};
+use std::process::ExitCode;
+
+use ecabinet_pdf::ocr::{read_scanned_pages, OcrProgress};
+use ecabinet_pdf::{EngineConfig, OcrError, OcrSource, PdfEngine, PdfError, Tesseract};
+use ecabinet_protocol::TextLayer;
+
+const NAME: &str = "ecabinet-ocr";
+
+fn main() -> ExitCode {
+    let mut args = std::env::args().skip(1);
+    let mut file = None;
+    // A 40 MP page (the largest read) is 200 MB of pixels here and needed
+    // under 384 MiB in Tesseract; the cap leaves room for hostile content.
+    let mut memory_mib: u64 = 2048;
+    let mut cpu_secs: u64 = 600;
+    let mut lang = String::from("vie");
+    while let Some(a) = args.next() {
+        let number = |v: Option<String>| v.and_then(|v| v.parse::<u64>().ok());
+        match a.as_str() {
+            "--max-memory-mib" => match number(args.next()) {
+                Some(n) => memory_mib = n,
+                None => return usage("--max-memory-mib needs a number"),
+            },
+            "--max-cpu-secs" => match number(args.next()) {
+                Some(n) => cpu_secs = n,
+                None => return usage("--max-cpu-secs needs a number"),
+            },
+            "--lang" => match args.next().filter(|l| !l.is_empty() && !l.starts_with('-')) {
+                Some(l) => lang = l,
+                None => return usage("--lang needs a Tesseract language, e.g. vie"),
+            },
+            _ if file.is_none() && !a.starts_with("--") => file = Some(a),
+            _ => return usage(&format!("unexpected argument {a:?}")),
+        }
+    }
+    let Some(file) = file else {
+        return usage("give the PDF file to read");
+    };
+    if let Err(e) = ecabinet_pdf::limits::limit_this_process(memory_mib, cpu_secs) {
+        return fail(3, &format!("cannot set the resource limits: {e}"));
+    }
+    let (source, pdf_sha256) = match open(&file) {
+        Ok(opened) => opened,
+        Err(e) => return fail(2, &format!("cannot read {file}: {e}")),
+    };
+    // Checked before anything is read, also for a file with nothing to read:
+    // a server without Tesseract should learn it at its first upload.
+    let tesseract = Tesseract::from_env(&lang);
+    let engine_name = match tesseract.describe() {
+        Ok(name) => name,
+        Err(e) => return fail(3, &e.to_string()),
+    };
+    let engine = match PdfEngine::start(EngineConfig {
+        // Each page is rendered once: nothing to cache.
+        cache_budget_bytes: 0,
+        ..EngineConfig::default()
+    }) {
+        Ok(engine) => engine,
+        Err(e) => return fail(3, &e.to_string()),
+    };
+    let source = OcrSource::new(source);
+    let pages = read_scanned_pages(&engine, &source, &tesseract, |p| match p {
+        OcrProgress::Planned { pages_total } => {
+            println!("{}", serde_json::json!({ "pages_total": pages_total }));
+        }
+        OcrProgress::PageDone { done } => println!("{}", serde_json::json!({ "done": done })),
+    });
+    let pages = match pages {
+        Ok(pages) => pages,
+        Err(e) => {
+            let code = match &e {
+                OcrError::Pdf(
+                    PdfError::Empty
+                    | PdfError::Malformed
+                    | PdfError::PasswordProtected
+                    | PdfError::UnsupportedSecurity
+                    | PdfError::NoPages
+                    | PdfError::SourceRead(_),
+                ) => 2,
+                OcrError::Pdf(PdfError::LibraryNotFound { .. } | PdfError::LibraryLoad { .. })
+                | OcrError::EngineMissing { .. }
+                | OcrError::EngineUnusable { .. }
+                | OcrError::LanguageMissing { .. } => 3,
+                _ => 4,
+            };
+            return fail(code, &e.to_string());
+        }
+    };
+    let layer = TextLayer {
+        pdf_sha256,
+        engine: engine_name,
+        pages,
+    };
+    println!("{}", serde_json::json!({ "layer": layer }));
+    ExitCode::SUCCESS
+}
+
+/// Opens `file` and hashes it; the reader is handed back at its start.
+fn open(file: &str) -> std::io::Result<(std::fs::File, String)> {
+    let mut f = std::fs::File::open(file)?;
+    let mut sha = ring::digest::Context::new(&ring::digest::SHA256);
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        match f.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => sha.update(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    f.seek(SeekFrom::Start(0))?;
+    Ok((f, ecabinet_protocol::hex::encode(sha.finish().as_ref())))
+}
+
+fn fail(code: u8, why: &str) -> ExitCode {
+    eprintln!("{NAME}: {why}");
+    ExitCode::from(code)
+}
+
+fn usage(why: &str) -> ExitCode {
+    eprintln!(
+        "{NAME}: {why}\nusage: {NAME} [--max-memory-mib N] [--max-cpu-secs N] [--lang vie] FILE"
+    );
+    ExitCode::from(2)
+}
