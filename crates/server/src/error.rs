@@ -55,7 +55,7 @@ impl AppError {
     pub fn logged(code: ErrorCode, said: &str, detail: &dyn std::fmt::Display) -> Self {
         let reference = uuid::Uuid::new_v4().simple().to_string();
         let reference = &reference[..12];
-        eprintln!("ecabinet-server: error {reference}: {detail}");
+        tracing::error!(reference, "{detail}");
         Self::new(
             code,
             format!("{said} (reference {reference}; the server's log has the details)"),

@@ -20,6 +20,7 @@ pub mod db;
 pub mod devices;
 pub mod enrol_codes;
 pub mod error;
+pub mod logging;
 pub mod metrics;
 pub mod motions;
 pub mod ocr;

@@ -376,6 +376,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     .filter(|t| !t.trim().is_empty()),
                 ..Config::default()
             };
+            ecabinet_server::logging::init();
             let state = state_of(&store, blob_store.as_deref(), config).await?;
             let listener = tokio::net::TcpListener::bind(&listen)
                 .await
@@ -397,8 +398,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 None => {
                     println!("listening on http://{addr}");
                     if behind_tls_proxy {
-                        eprintln!(
-                            "ecabinet-server: plain HTTP for a TLS-terminating proxy (--behind-tls-proxy): \
+                        tracing::warn!(
+                            "plain HTTP for a TLS-terminating proxy (--behind-tls-proxy): \
                              make sure the proxy is the only way to reach {addr}"
                         );
                     }

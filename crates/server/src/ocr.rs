@@ -101,7 +101,7 @@ pub fn start(state: &AppState, version_id: String) {
     tokio::spawn(async move {
         let _turn = state.ocr_gate.0.acquire().await;
         if let Err(why) = read(&state, &version_id).await {
-            eprintln!("ecabinet-server: the text layer of version {version_id} failed: {why}");
+            tracing::warn!(version_id, "the text layer could not be read: {why}");
             let _ = set_status(&state, &version_id, Status::Failed(why.said)).await;
         }
     });
@@ -126,7 +126,7 @@ pub fn resume(state: &AppState) {
             .await;
         match ids {
             Ok(ids) => ids.into_iter().for_each(|id| start(&st, id)),
-            Err(e) => eprintln!("ecabinet-server: cannot resume text layers: {e}"),
+            Err(e) => tracing::error!("cannot resume the text layers left unread: {e}"),
         }
     });
 }

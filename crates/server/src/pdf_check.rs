@@ -50,18 +50,28 @@ pub fn find_checker() -> Option<PathBuf> {
 }
 
 /// Where a helper program `name` is: the path in `$env`, else beside the
-/// running program, else one folder up (a test binary in `target/*/deps`).
+/// running program, else in `../lib/<program name>/` from it (the package's
+/// `/usr/lib/ecabinet-server/`), else one folder up (a test binary in
+/// `target/*/deps`).
 pub fn find_beside(name: &str, env: &str) -> Option<PathBuf> {
     if let Some(p) = std::env::var_os(env) {
         return Some(PathBuf::from(p));
     }
     let exe = std::env::current_exe().ok()?;
     let dir = exe.parent()?;
-    let found = [Some(dir), dir.parent()]
-        .into_iter()
-        .flatten()
-        .map(|d| d.join(name))
-        .find(|p| p.is_file());
+    let installed = dir
+        .parent()
+        .zip(exe.file_name())
+        .map(|(prefix, own)| prefix.join("lib").join(own));
+    let found = [
+        Some(dir.to_path_buf()),
+        installed,
+        dir.parent().map(PathBuf::from),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|d| d.join(name))
+    .find(|p| p.is_file());
     found
 }
 
@@ -114,14 +124,14 @@ impl PdfCheck {
         let out = match tokio::time::timeout(self.timeout, child.wait_with_output()).await {
             // Dropping the future kills the child (`kill_on_drop`).
             Err(_) => {
-                eprintln!(
-                    "ecabinet-server: a PDF check passed its {:?} deadline and was killed",
+                tracing::warn!(
+                    "a PDF check passed its {:?} deadline and was killed",
                     self.timeout
                 );
                 return Err(unreadable(NO_VERDICT));
             }
             Ok(Err(e)) => {
-                eprintln!("ecabinet-server: a PDF check failed to run: {e}");
+                tracing::warn!("a PDF check failed to run: {e}");
                 return Err(unreadable(NO_VERDICT));
             }
             Ok(Ok(out)) => out,
@@ -141,8 +151,8 @@ impl PdfCheck {
                 }))
             }
             _ => {
-                eprintln!(
-                    "ecabinet-server: a PDF check reached no verdict ({}): {}",
+                tracing::warn!(
+                    "a PDF check reached no verdict ({}): {}",
                     out.status,
                     String::from_utf8_lossy(&out.stderr).trim()
                 );

@@ -150,7 +150,7 @@ impl TlsListener {
                     Err(e) => {
                         // Out of file descriptors and the like: back off
                         // instead of spinning (what axum does for plain TCP).
-                        eprintln!("ecabinet-server: accept failed: {e}");
+                        tracing::warn!("accept failed: {e}");
                         tokio::time::sleep(Duration::from_millis(500)).await;
                         continue;
                     }

@@ -412,6 +412,8 @@ pub fn app(state: AppState) -> Router {
             crate::metrics::track,
         ))
         .fallback(|| async { crate::AppError::not_found("endpoint") })
+        // Outermost: every request, routed or not, gets its id and its line.
+        .layer(axum::middleware::from_fn(crate::logging::requests))
         .with_state(state)
 }
 
@@ -450,11 +452,11 @@ async fn ready(
         .read(|conn| conn.query("SELECT 1", &[]).map(drop))
         .await;
     if let Err(e) = db {
-        eprintln!("readiness: database: {e}");
+        tracing::warn!("readiness: the database does not answer: {e}");
         return Err(unavailable("database"));
     }
     if let Err(e) = state.blobs.ready().await {
-        eprintln!("readiness: blob store: {e}");
+        tracing::warn!("readiness: the blob store does not answer: {e}");
         return Err(unavailable("blob store"));
     }
     Ok(Json(Ready { status: "ready" }))

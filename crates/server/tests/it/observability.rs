@@ -110,3 +110,116 @@ async fn metrics_are_off_without_a_token_and_count_requests_votes_streams_and_by
     // Names no user, meeting or document.
     assert!(!text.contains(&w.member.user_id) && !text.contains(&motion));
 }
+
+/// The real server with its log (stderr, not a terminal) in a file.
+fn server_logging_to(
+    data: &std::path::Path,
+    log: &std::path::Path,
+) -> (std::process::Child, String) {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ecabinet-server"))
+        .args(["serve", "--data-dir"])
+        .arg(data)
+        .args(["--listen", "127.0.0.1:0"])
+        .env_remove("ECABINET_LOG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::fs::File::create(log).expect("log file"))
+        .spawn()
+        .expect("start ecabinet-server");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("first line");
+    let base = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_owned();
+    (child, base)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_log_is_json_lines_with_the_request_id_and_never_a_password() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let (ok, out, err) = run_cli(&["seed-demo", "--data-dir", data.to_str().expect("path")]);
+    assert!(ok, "{err}");
+    let seed: serde_json::Value = serde_json::from_str(&out).expect("seed summary");
+    let account = &seed["accounts"][0];
+    let (user, password) = (
+        account["username"].as_str().expect("username"),
+        account["password"].as_str().expect("password"),
+    );
+    let log = dir.path().join("server.log");
+    let (mut child, base) = server_logging_to(&data, &log);
+    let http = reqwest::Client::new();
+
+    // The client's id comes back and names the request in the log.
+    let r = http
+        .get(format!("{base}/v1/health"))
+        .header("x-request-id", "ops-check-1")
+        .send()
+        .await
+        .expect("health");
+    assert_eq!(r.headers()["x-request-id"], "ops-check-1");
+    // Without one (or with one that is not a plain token) the server makes one.
+    let r = http
+        .get(format!("{base}/v1/no-such-endpoint?token=abc"))
+        .header("x-request-id", "not a token")
+        .send()
+        .await
+        .expect("404");
+    assert_eq!(r.status(), StatusCode::NOT_FOUND.as_u16());
+    let made = r.headers()["x-request-id"].to_str().expect("id").to_owned();
+    assert_ne!(made, "not a token");
+    // A login, right and wrong: the password is never written down.
+    for pw in [password, "mật khẩu sai nhưng đủ dài"] {
+        http.post(format!("{base}/v1/login"))
+            .json(&json!({"username": user, "password": pw}))
+            .send()
+            .await
+            .expect("login");
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+
+    let text = std::fs::read_to_string(&log).expect("log");
+    assert!(!text.contains(password), "a password reached the log");
+    assert!(!text.contains("mật khẩu sai"), "a password reached the log");
+    assert!(
+        !text.contains("token=abc"),
+        "a query string reached the log"
+    );
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not a JSON line ({e}): {l}")))
+        .collect();
+    let request = |id: &str| {
+        lines
+            .iter()
+            .find(|l| l["span"]["request_id"] == id && l["fields"]["message"] == "request")
+            .unwrap_or_else(|| panic!("no line for request {id}:\n{text}"))
+            .clone()
+    };
+    let health = request("ops-check-1");
+    assert_eq!(
+        (
+            &health["level"],
+            &health["span"]["method"],
+            &health["span"]["path"],
+            &health["fields"]["status"]
+        ),
+        (
+            &json!("INFO"),
+            &json!("GET"),
+            &json!("/v1/health"),
+            &json!(200)
+        )
+    );
+    assert_eq!(request(&made)["fields"]["status"], 404);
+    let logins = lines
+        .iter()
+        .filter(|l| l["span"]["path"] == "/v1/login" && l["fields"]["message"] == "request")
+        .count();
+    assert_eq!(logins, 2, "{text}");
+}
