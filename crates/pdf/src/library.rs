@@ -26,7 +26,8 @@ pub struct PdfiumInfo {
 }
 
 /// The places searched for the library, in order: `$ECABINET_PDFIUM` (a file
-/// or a folder), the executable's folder, then the checkout's setup folder
+/// or a folder), the executable's folder, `../lib/<executable name>/` from
+/// it (where the packages install it), then the checkout's setup folder
 /// `.tools/pdfium` found by walking up from the executable and from the
 /// current directory.
 pub fn candidate_paths() -> Vec<PathBuf> {
@@ -45,6 +46,14 @@ pub fn candidate_paths() -> Vec<PathBuf> {
         .and_then(|e| e.parent().map(Path::to_path_buf));
     if let Some(dir) = &exe_dir {
         out.push(dir.join(&name));
+        // Installed: `/usr/bin/ecabinet-app` keeps its PDFium in
+        // `/usr/lib/ecabinet-app/` (the Debian packages' layout).
+        let own = std::env::current_exe()
+            .ok()
+            .and_then(|e| e.file_name().map(|n| n.to_owned()));
+        if let (Some(prefix), Some(own)) = (dir.parent(), own) {
+            out.push(prefix.join("lib").join(own).join(&name));
+        }
     }
     let starts = exe_dir.into_iter().chain(std::env::current_dir().ok());
     for start in starts {

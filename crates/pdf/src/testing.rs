@@ -133,3 +133,67 @@ pub fn scan_page(scan: (u32, u32, Vec<u8>), media: [f32; 4], rotate: u16, cm: &s
         helvetica: false,
     }
 }
+
+/// A PDF of the given objects (numbered from 1, object 1 the catalog) with
+/// a correct cross-reference table, and `trailer` added to the trailer
+/// dictionary.
+pub fn pdf_of_objects(objects: &[String], trailer: &str) -> Vec<u8> {
+    let mut out = b"%PDF-1.7\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, body) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = out.len();
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for o in offsets {
+        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R {trailer}>>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    out
+}
+
+/// A well-formed PDF (catalog, empty page tree, cross-reference table)
+/// with no page at all.
+pub fn zero_page_pdf() -> Vec<u8> {
+    pdf_of_objects(
+        &[
+            "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
+            "<< /Type /Pages /Kids [] /Count 0 >>".to_owned(),
+        ],
+        "",
+    )
+}
+
+/// An encrypted PDF (Standard security handler), which PDFium opens only
+/// with its password: the trailer names an `/Encrypt` dictionary.
+pub fn password_protected_pdf() -> Vec<u8> {
+    pdf_of_objects(
+        &[
+            "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
+            "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_owned(),
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>".to_owned(),
+            format!(
+                "<< /Filter /Standard /V 2 /R 3 /Length 128 /P -3904 /O <{}> /U <{}> >>",
+                "ab".repeat(32),
+                "cd".repeat(32)
+            ),
+        ],
+        &format!("/Encrypt 4 0 R /ID [<{id}> <{id}>] ", id = "01".repeat(16)),
+    )
+}
+
+/// A PDF whose cross-reference table and objects are garbage: it has the
+/// header and the end-of-file marker a quick check looks for, nothing else.
+pub fn damaged_pdf() -> Vec<u8> {
+    b"%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 9 0 R >> endobj\nxref\n0 zz\ntrailer << /Root 1 0 R >>\nstartxref\n999999\n%%EOF\n"
+        .to_vec()
+}

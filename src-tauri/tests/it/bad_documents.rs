@@ -1,9 +1,10 @@
 //! One bad document never takes the others down in the app: beside a good
-//! PDF, a damaged one and a password-protected one that both passed the
-//! sync's checks (signed manifest, SHA-256: the server signed what it was
-//! given) are listed, refused when opened, named by the search, and the good
-//! document is still searched, opened and exported.
+//! PDF, a damaged one, a password-protected one and one with no pages, all
+//! of which passed the sync's checks (signed manifest, SHA-256: the server
+//! signed what it was given), are listed, refused when opened, named by the
+//! search, and the good document is still searched, opened and exported.
 
+use ecabinet_pdf::testing::{damaged_pdf, password_protected_pdf, zero_page_pdf};
 use serde_json::json;
 
 use crate::harness::{app, demo_pdf};
@@ -11,52 +12,9 @@ use crate::seed;
 
 const PIN: &str = "2468";
 
-/// A PDF whose cross-reference table and objects are garbage: it has the
-/// header and the end-of-file marker a quick check looks for, nothing else.
-fn damaged_pdf() -> Vec<u8> {
-    b"%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 9 0 R >> endobj\nxref\n0 zz\ntrailer << /Root 1 0 R >>\nstartxref\n999999\n%%EOF\n"
-        .to_vec()
-}
-
-/// An encrypted PDF (Standard security handler), which PDFium opens only
-/// with its password: the trailer names an `/Encrypt` dictionary.
-fn password_pdf() -> Vec<u8> {
-    let objects = [
-        "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_owned(),
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>".to_owned(),
-        format!(
-            "<< /Filter /Standard /V 2 /R 3 /Length 128 /P -3904 /O <{}> /U <{}> >>",
-            "ab".repeat(32),
-            "cd".repeat(32)
-        ),
-    ];
-    let mut out = b"%PDF-1.7\n".to_vec();
-    let mut offsets = Vec::new();
-    for (i, body) in objects.iter().enumerate() {
-        offsets.push(out.len());
-        out.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
-    }
-    let xref = out.len();
-    out.extend_from_slice(
-        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
-    );
-    for o in offsets {
-        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
-    }
-    out.extend_from_slice(
-        format!(
-            "trailer\n<< /Size {} /Root 1 0 R /Encrypt 4 0 R /ID [<{id}> <{id}>] >>\nstartxref\n{xref}\n%%EOF\n",
-            objects.len() + 1,
-            id = "01".repeat(16)
-        )
-        .as_bytes(),
-    );
-    out
-}
-
-/// A meeting with the good demo PDF (d-good), a damaged one (d-bad) and a
-/// password-protected one (d-locked), each stored and verified.
+/// A meeting with the good demo PDF (d-good), a damaged one (d-bad), a
+/// password-protected one (d-locked) and one with no pages (d-empty), each
+/// stored and verified.
 fn seed(dir: &std::path::Path) {
     let store = seed::store(dir, PIN);
     let mut changes = vec![
@@ -67,7 +25,8 @@ fn seed(dir: &std::path::Path) {
     let docs = [
         ("d-good", "Chương trình phiên họp", good),
         ("d-bad", "Báo cáo bị hỏng", damaged_pdf()),
-        ("d-locked", "Tờ trình có mật khẩu", password_pdf()),
+        ("d-locked", "Tờ trình có mật khẩu", password_protected_pdf()),
+        ("d-empty", "Phụ lục không có trang", zero_page_pdf()),
     ];
     let mut versions = Vec::new();
     for (id, title, bytes) in &docs {
@@ -83,7 +42,7 @@ fn seed(dir: &std::path::Path) {
 }
 
 #[test]
-fn a_damaged_and_a_locked_pdf_are_named_and_the_good_one_still_works() {
+fn a_damaged_a_locked_and_an_empty_pdf_are_named_and_the_good_one_still_works() {
     let dir = tempfile::tempdir().expect("tempdir");
     seed(dir.path());
     let app = app(dir.path(), true);
@@ -99,7 +58,7 @@ fn a_damaged_and_a_locked_pdf_are_named_and_the_good_one_still_works() {
         .iter()
         .map(|d| d["title"].as_str().expect("title"))
         .collect();
-    assert_eq!(titles.len(), 3, "{titles:?}");
+    assert_eq!(titles.len(), 4, "{titles:?}");
 
     // The search reads the good one and names the two it could not read.
     let found = app
@@ -126,6 +85,7 @@ fn a_damaged_and_a_locked_pdf_are_named_and_the_good_one_still_works() {
         skipped,
         [
             ("Báo cáo bị hỏng", "document_rejected"),
+            ("Phụ lục không có trang", "document_rejected"),
             ("Tờ trình có mật khẩu", "document_rejected")
         ]
     );
@@ -136,10 +96,10 @@ fn a_damaged_and_a_locked_pdf_are_named_and_the_good_one_still_works() {
             json!({"meetingId": "m1", "query": "phiên họp"}),
         )
         .expect("search");
-    assert_eq!(again["notSearched"].as_array().map(Vec::len), Some(2));
+    assert_eq!(again["notSearched"].as_array().map(Vec::len), Some(3));
 
     // Opening: the bad ones are refused with a code, the good one opens after.
-    for v in ["v-d-bad", "v-d-locked"] {
+    for v in ["v-d-bad", "v-d-locked", "v-d-empty"] {
         assert_eq!(
             app.error("open_document", json!({"versionId": v}))["code"],
             "document_rejected",

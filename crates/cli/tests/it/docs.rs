@@ -210,35 +210,6 @@ async fn document_commands_refuse_bad_input_clearly() -> Result<()> {
     Ok(())
 }
 
-/// A well-formed PDF (catalog, empty page tree, cross-reference table)
-/// with no page at all.
-fn zero_page_pdf() -> Vec<u8> {
-    let mut out = b"%PDF-1.4\n".to_vec();
-    let mut offsets = Vec::new();
-    for body in [
-        "<< /Type /Catalog /Pages 2 0 R >>",
-        "<< /Type /Pages /Kids [] /Count 0 >>",
-    ] {
-        offsets.push(out.len());
-        out.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", offsets.len()).as_bytes());
-    }
-    let xref = out.len();
-    out.extend_from_slice(
-        format!("xref\n0 {}\n0000000000 65535 f \n", offsets.len() + 1).as_bytes(),
-    );
-    for o in &offsets {
-        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
-    }
-    out.extend_from_slice(
-        format!(
-            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
-            offsets.len() + 1
-        )
-        .as_bytes(),
-    );
-    out
-}
-
 /// Three PDFs members cannot open, as a server that did not check uploads
 /// accepted them: no pages, a password, damaged between a good header and
 /// end marker. Returns their titles.
@@ -259,7 +230,7 @@ async fn publish_unreadable_documents(server: &TestServer) -> Result<Vec<&'stati
         .context("an agenda item")?
         .to_owned();
 
-    let no_pages = zero_page_pdf();
+    let no_pages = ecabinet_pdf::testing::zero_page_pdf();
     let mut damaged = b"%PDF-1.7\n".to_vec();
     damaged.extend((0..4000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8));
     damaged.extend_from_slice(b"\n%%EOF\n");
