@@ -3,7 +3,9 @@
 //! from Debian packages, `scripts/fetch-corpus`; BENCH_REAL_ONLY=1 for that
 //! row alone), reported separately, plus time to first page and
 //! peak memory on a 500-page image-heavy document, encode costs of the page
-//! formats, and the cost of copying a rendered page across a process boundary.
+//! formats, the cost of copying a rendered page across a process boundary,
+//! and the background batch (thumbnails and search text of the real corpus)
+//! with the second core idle and busy with another PDFium process.
 //!
 //! Run: `cargo bench -p ecabinet-pdf --bench render` (REPS=n to change the
 //! number of alternating repetitions, default 3; BENCH_QUICK=1 for throughput
@@ -813,6 +815,83 @@ fn big_document_memory(engine: &PdfEngine, dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Set in the child that keeps the second core busy: it renders the real
+/// corpus at 150 dpi, over and over, in a PDFium of its own, until killed.
+const BUSY_CHILD_ENV: &str = "ECABINET_BENCH_BUSY_CHILD";
+
+fn busy_child() -> Result<()> {
+    let engine = PdfEngine::start(EngineConfig::default())?;
+    let corpus = real_corpus(&engine)?.context("no real corpus")?;
+    loop {
+        for (path, n) in &corpus.files {
+            let doc = engine.open(std::fs::read(path)?, "busy")?;
+            for p in 0..*n {
+                engine.render(doc.handle, RenderRequest::at_dpi(p, DPI, ImageFormat::Ppm))?;
+            }
+            engine.close(doc.handle)?;
+        }
+    }
+}
+
+/// The background batch a device runs after a sync: a thumbnail of every
+/// page (24 dpi) and its text for the search index, document after document
+/// from the encrypted store. Pages per second.
+fn batch_rate(engine: &PdfEngine, corpus: &Corpus, run: usize) -> Result<f64> {
+    let (store, shas) = corpus.store.as_ref().context("corpus in the store")?;
+    let start = Instant::now();
+    let mut pages = 0u32;
+    for (i, (_, n)) in corpus.files.iter().enumerate() {
+        let (reader, _) = store.checked_blob_reader(&shas[i])?;
+        let doc = engine.open_reader(reader, &format!("batch-{run}-{i}"))?;
+        for p in 0..*n {
+            engine.render(doc.handle, RenderRequest::at_dpi(p, 24.0, ImageFormat::Ppm))?;
+            engine.page_text(doc.handle, p)?;
+            pages += 1;
+        }
+        engine.close(doc.handle)?;
+    }
+    Ok(f64::from(pages) / start.elapsed().as_secs_f64())
+}
+
+/// The batch rate on an idle second core and with it busy (another PDFium
+/// process rendering), alternating.
+fn batch_under_load(engine: &PdfEngine, corpus: &Corpus, reps: usize) -> Result<()> {
+    let (mut idle, mut busy) = (Vec::new(), Vec::new());
+    for rep in 0..reps {
+        idle.push(batch_rate(engine, corpus, rep)?);
+        let mut child = std::process::Command::new(std::env::current_exe()?)
+            .env(BUSY_CHILD_ENV, "1")
+            .stdout(std::process::Stdio::null())
+            .spawn()?;
+        // Let it load its corpus and get going.
+        std::thread::sleep(Duration::from_millis(1500));
+        let rate = batch_rate(engine, corpus, 100 + rep);
+        let _ = child.kill();
+        let _ = child.wait();
+        busy.push(rate?);
+    }
+    let (i, b) = (median_spread(idle.clone()).0, median_spread(busy.clone()).0);
+    println!(
+        "\nbatch (thumbnails at 24 dpi + page text), real corpus, {} pages: idle {i:.0} pages/s, second core busy {b:.0} pages/s",
+        corpus.pages()
+    );
+    let ratios: Vec<f64> = busy.iter().zip(&idle).map(|(b, i)| b / i).collect();
+    Row::repeated(
+        "PDF",
+        &format!(
+            "Thumbnails (24 dpi) and search text of the {}-page real corpus with the second core busy (another PDFium process rendering): busy vs idle",
+            corpus.pages()
+        ),
+        &ratios,
+        "× idle",
+        Goal::AtLeast,
+        0.8,
+    )
+    .detail(format!("pages/s: idle {i:.0} · second core busy {b:.0} (one PDFium thread per process)"))
+    .emit();
+    Ok(())
+}
+
 fn main() -> Result<()> {
     if let Ok(arg) = std::env::var(CHILD_ENV) {
         let mut parts = arg.splitn(3, ':');
@@ -820,6 +899,9 @@ fn main() -> Result<()> {
             bail!("bad {CHILD_ENV}: {arg}");
         };
         return rss_child(Path::new(dir), sha, mode);
+    }
+    if std::env::var_os(BUSY_CHILD_ENV).is_some() {
+        return busy_child();
     }
     // `cargo bench` passes `--bench`; nothing else to parse.
     let reps: usize = std::env::var("REPS")
@@ -843,7 +925,8 @@ fn main() -> Result<()> {
     if std::env::var_os("BENCH_REAL_ONLY").is_some() {
         let mut real = real.context("no real corpus: run scripts/fetch-corpus")?;
         store_corpus(&mut real, &dir.path().join("real-store"))?;
-        return throughput(&engine, &real, Out::Ppm, reps, "real");
+        throughput(&engine, &real, Out::Ppm, reps, "real")?;
+        return batch_under_load(&engine, &real, reps);
     }
     let mut corpus = build_corpus(&engine, dir.path())?;
     store_corpus(&mut corpus, &dir.path().join("corpus-store"))?;
@@ -857,6 +940,7 @@ fn main() -> Result<()> {
         Some(mut real) => {
             store_corpus(&mut real, &dir.path().join("real-store"))?;
             throughput(&engine, &real, Out::Ppm, reps, "real")?;
+            batch_under_load(&engine, &real, reps)?;
         }
         None => println!("\nreal corpus: none (run scripts/fetch-corpus; scripts/bench does)"),
     }
