@@ -7,6 +7,14 @@ use serde_json::{json, Map, Value};
 
 use super::ROUTES;
 
+/// An error answer: always `{code, message}` with a stable snake_case code.
+fn error_response(what: &str) -> Value {
+    json!({
+        "description": format!("{what}: `{{code, message}}` with a stable snake_case code"),
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+    })
+}
+
 /// The OpenAPI document.
 pub fn spec() -> Value {
     let mut paths = Map::new();
@@ -22,10 +30,9 @@ pub fn spec() -> Value {
             "summary": e.summary,
             "parameters": params,
             "responses": {
-                "default": {
-                    "description": "Errors are `{code, message}` with a stable snake_case code",
-                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
-                }
+                "2XX": {"description": "Done; the body, if any, is the JSON the summary names"},
+                "4XX": error_response("Refused"),
+                "5XX": error_response("A fault, or a part of the server unavailable")
             }
         });
         if !e.public {

@@ -20,6 +20,19 @@ async fn the_served_spec_lists_exactly_the_routes_the_router_serves() {
                 !op["summary"].as_str().unwrap_or_default().is_empty(),
                 "{method} {path} has no summary"
             );
+            // Errors are documented as the error body, successes apart.
+            let r = &op["responses"];
+            for class in ["4XX", "5XX"] {
+                assert_eq!(
+                    r[class]["content"]["application/json"]["schema"]["$ref"],
+                    "#/components/schemas/ErrorBody",
+                    "{method} {path} {class}"
+                );
+            }
+            assert!(
+                r.get("2XX").is_some() && r.get("default").is_none(),
+                "{method} {path}"
+            );
             in_spec.insert((method.to_uppercase(), path.clone()));
         }
     }
