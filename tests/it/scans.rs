@@ -247,3 +247,64 @@ async fn without_an_ocr_worker_the_version_says_so_and_is_unaffected() -> Result
     assert_eq!(published.published_versions.len(), 1);
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_that_prints_without_end_is_stopped_with_its_children() -> Result<()> {
+    // A worker gone wrong (or made to by a hostile PDF): it prints far more
+    // than any text layer may hold, through a child process of its own.
+    let dir = tempfile::tempdir()?;
+    let worker = dir.path().join("runaway-ocr-worker");
+    // A child that does not write (so a closed pipe does not end it).
+    let marker = format!("sleep 600 0.{}", std::process::id());
+    std::fs::write(
+        &worker,
+        format!("#!/bin/sh\n{marker} &\nyes 'never stops'\n"),
+    )?;
+    std::fs::set_permissions(&worker, std::os::unix::fs::PermissionsExt::from_mode(0o755))?;
+    let server = TestServer::start_with(ecabinet_server::Config {
+        ocr: ecabinet_server::ocr::OcrConfig {
+            worker: Some(worker.clone()),
+            ..ecabinet_server::ocr::OcrConfig::default()
+        },
+        ..ecabinet_server::Config::default()
+    })
+    .await?;
+    let sec_store = server
+        .enrol("secretary", dir.path().join("sec").as_path())
+        .await?;
+    let sec = Syncer::new(sec_store.clone())?;
+    let api = Api::new(&Session::load(&sec_store)?.context("session")?)?;
+    let (_, item) =
+        meeting_with_item(&api, &server.seed.committee_id, "Phiên họp thử", "Tờ trình").await?;
+    let (doc, _) = secretary::attach_pdf(&api, &item, "Tờ trình", demo()?).await?;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        sec.sync_once(&()).await?;
+        let layer = version_record(&sec_store, &doc.id)?
+            .text_layer
+            .context("queued")?;
+        if layer.status == TextLayerStatus::Failed {
+            assert!(
+                layer
+                    .error
+                    .unwrap_or_default()
+                    .contains("could not be read"),
+                "the secretary is told the scans were not read"
+            );
+            break;
+        }
+        anyhow::ensure!(Instant::now() < deadline, "still {layer:?}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    // Nothing of it is left running: the worker and its children went together.
+    let left = std::process::Command::new("pgrep")
+        .arg("-f")
+        .arg(format!("{}|{marker}", worker.display()))
+        .output()?;
+    assert!(
+        left.stdout.is_empty(),
+        "still running: {}",
+        String::from_utf8_lossy(&left.stdout)
+    );
+    Ok(())
+}

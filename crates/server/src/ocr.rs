@@ -17,7 +17,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use ecabinet_protocol::{TextLayer, TextLayerManifest};
+use ecabinet_protocol::{TextLayer, TextLayerManifest, MAX_TEXT_LAYER_BYTES};
 use futures_util::StreamExt as _;
 use tokio::io::AsyncBufReadExt as _;
 
@@ -286,12 +286,24 @@ async fn read(state: &AppState, version_id: &str) -> Result<(), Failure> {
         text
     });
 
-    let mut lines = tokio::io::BufReader::new(stdout).lines();
+    // What the worker may print: the layer a device would accept, and room
+    // for the progress lines. Past it the worker is stopped, not read on.
+    let budget = MAX_TEXT_LAYER_BYTES + (1 << 20);
+    let mut lines =
+        tokio::io::BufReader::new(tokio::io::AsyncReadExt::take(stdout, budget)).lines();
+    let mut printed = 0u64;
     let mut total = 0u32;
     let mut layer: Option<TextLayer> = None;
     let mut said = Instant::now() - Duration::from_secs(60);
     let reading = async {
         while let Some(line) = lines.next_line().await.map_err(|e| fail(NO_RESULT, e))? {
+            printed += line.len() as u64 + 1;
+            if printed >= budget {
+                return Err(fail(
+                    NO_RESULT,
+                    "the worker printed more than a text layer may hold",
+                ));
+            }
             let Ok(v) = serde_json::from_str::<serde_json::Value>(&line) else {
                 continue;
             };
@@ -318,15 +330,17 @@ async fn read(state: &AppState, version_id: &str) -> Result<(), Failure> {
         }
         child.wait().await.map_err(|e| fail(NO_RESULT, e))
     };
+    // On any way out but the worker's own exit, its group goes too (it is
+    // not reaped yet, so the group id is still the worker's); dropping the
+    // child kills the worker itself (`kill_on_drop`).
     let exit = match tokio::time::timeout(cfg.timeout, reading).await {
-        Ok(r) => r?,
+        Ok(Ok(exit)) => exit,
+        Ok(Err(why)) => {
+            kill_group(group);
+            return Err(why);
+        }
         Err(_) => {
-            // Not reaped yet, so the group is still the worker's; dropping
-            // the child kills the worker itself (`kill_on_drop`).
-            #[cfg(unix)]
-            if let Some(pid) = group.and_then(|g| rustix::process::Pid::from_raw(g as i32)) {
-                let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
-            }
+            kill_group(group);
             return Err(fail(TOO_LONG, format!("past {:?}", cfg.timeout)));
         }
     };
@@ -353,6 +367,13 @@ async fn read(state: &AppState, version_id: &str) -> Result<(), Failure> {
             .map_err(|e| fail(NO_RESULT, e));
     }
     let body = serde_json::to_vec(&layer).map_err(|e| fail(NO_RESULT, e))?;
+    if body.len() as u64 > MAX_TEXT_LAYER_BYTES {
+        // Devices would refuse it: keep the document's pages unsearchable instead.
+        return Err(fail(
+            NO_RESULT,
+            format!("a text layer of {} bytes", body.len()),
+        ));
+    }
     let sha256 = crate::blobs::put_bytes(state.blobs.as_ref(), &body)
         .await
         .map_err(|e| fail(NO_RESULT, e))?;
@@ -376,4 +397,14 @@ async fn read(state: &AppState, version_id: &str) -> Result<(), Failure> {
     )
     .await
     .map_err(|e| fail(NO_RESULT, e))
+}
+
+/// Kills the OCR worker's process group (Tesseract with it).
+fn kill_group(group: Option<u32>) {
+    #[cfg(unix)]
+    if let Some(pid) = group.and_then(|g| rustix::process::Pid::from_raw(g as i32)) {
+        let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+    }
+    #[cfg(not(unix))]
+    let _ = group;
 }
