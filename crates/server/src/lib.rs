@@ -138,8 +138,6 @@ impl AppState {
         }));
         // Final results reach the feed with no request (votes issue).
         routes::results::spawn_finaliser(&state);
-        // Text layers a restart interrupted are read again.
-        ocr::resume(&state);
         state
     }
 

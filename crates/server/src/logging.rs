@@ -12,6 +12,7 @@
 //! header, no body and no query string is written, only the path.
 
 use std::io::IsTerminal as _;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use axum::extract::Request;
@@ -55,17 +56,41 @@ fn request_id(given: Option<&HeaderValue>) -> String {
     }
 }
 
+/// Where the route a request matched is written (by the route layer that
+/// sees it, `metrics::track`) for this outer layer to log.
+#[derive(Clone, Default)]
+pub struct MatchedRoute(Arc<Mutex<Option<String>>>);
+
+impl MatchedRoute {
+    pub fn set(&self, route: &str) {
+        if let Ok(mut slot) = self.0.lock() {
+            *slot = Some(route.to_owned());
+        }
+    }
+
+    fn get(&self) -> String {
+        self.0
+            .lock()
+            .ok()
+            .and_then(|s| s.clone())
+            .unwrap_or_else(|| "unrouted".to_owned())
+    }
+}
+
 /// The middleware: a span per request, its line when it ends, its id back.
-pub async fn requests(req: Request, next: Next) -> Response {
+pub async fn requests(mut req: Request, next: Next) -> Response {
     let id = request_id(req.headers().get(REQUEST_ID));
+    let route = MatchedRoute::default();
+    req.extensions_mut().insert(route.clone());
     let span = tracing::info_span!(
         "request",
         request_id = %id,
         method = %req.method(),
-        path = %req.uri().path(),
+        route = tracing::field::Empty,
     );
     let start = Instant::now();
     let mut resp = next.run(req).instrument(span.clone()).await;
+    span.record("route", route.get());
     if let Ok(v) = HeaderValue::from_str(&id) {
         resp.headers_mut().insert(REQUEST_ID, v);
     }

@@ -378,6 +378,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             ecabinet_server::logging::init();
             let state = state_of(&store, blob_store.as_deref(), config).await?;
+            // Text layers a restart interrupted are read again.
+            ecabinet_server::ocr::resume(&state);
             let listener = tokio::net::TcpListener::bind(&listen)
                 .await
                 .with_context(|| format!("cannot listen on {listen}"))?;

@@ -177,6 +177,9 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
         .get::<MatchedPath>()
         .map(|p| p.as_str().to_owned())
         .unwrap_or_else(|| "other".to_owned());
+    if let Some(slot) = req.extensions().get::<crate::logging::MatchedRoute>() {
+        slot.set(&route);
+    }
     let method = req.method().as_str().to_owned();
     let start = Instant::now();
     let resp = next.run(req).await;

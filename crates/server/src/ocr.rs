@@ -107,7 +107,8 @@ pub fn start(state: &AppState, version_id: String) {
     });
 }
 
-/// Reads again every layer a restart left queued or running.
+/// Reads again every layer a restart left queued or running (`serve` calls
+/// it at start; the other commands open the state without reading scans).
 pub fn resume(state: &AppState) {
     if !state.config.ocr.enabled {
         return;
@@ -205,7 +206,9 @@ async fn set_status(state: &AppState, version_id: &str, status: Status) -> Resul
                     params![why, now, &id],
                 )?,
             };
-            records::emit_version(tx, &id, now)
+            // Progress is for the editors; the outcome for all who see the version.
+            let editors_only = matches!(status, Status::Running { .. });
+            records::emit_version(tx, &id, now, editors_only)
         })
         .await
 }
@@ -282,7 +285,11 @@ async fn read(state: &AppState, version_id: &str) -> Result<(), Failure> {
         .ok_or_else(|| fail(NO_RESULT, "no stderr"))?;
     let errors = tokio::spawn(async move {
         let mut text = String::new();
-        let _ = tokio::io::AsyncReadExt::read_to_string(&mut stderr, &mut text).await;
+        // Its last words, for the log: 64 KiB are plenty.
+        let mut limited = tokio::io::AsyncReadExt::take(&mut stderr, 64 * 1024);
+        let _ = tokio::io::AsyncReadExt::read_to_string(&mut limited, &mut text).await;
+        // Drain the rest, so the worker never blocks on a full pipe.
+        let _ = tokio::io::copy(&mut stderr, &mut tokio::io::sink()).await;
         text
     });
 

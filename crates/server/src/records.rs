@@ -537,16 +537,21 @@ pub fn new_id() -> String {
 }
 
 /// Sends version `version_id`'s record again to whoever sees it: everyone
-/// the meeting reaches once it is published, else its editors (after its
-/// text layer moved on, say).
-pub fn emit_version(tx: &mut Tx<'_>, version_id: &str, now: i64) -> Result<(), AppError> {
+/// the meeting reaches once it is published, else its editors — or its
+/// editors only with `editors_only` (progress nobody else needs).
+pub fn emit_version(
+    tx: &mut Tx<'_>,
+    version_id: &str,
+    now: i64,
+    editors_only: bool,
+) -> Result<(), AppError> {
     let Some(v) = document_version(tx.conn, version_id)? else {
         return Ok(());
     };
     let Some(m) = meeting(tx.conn, &v.meeting_id)? else {
         return Ok(());
     };
-    if v.published {
+    if v.published && !editors_only {
         emit_upsert(tx, &m, EntityKind::DocumentVersion, &v.id, &v, now)?;
     } else {
         emit(

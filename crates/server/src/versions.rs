@@ -108,8 +108,14 @@ pub async fn store_version(
             let (d, m) = document_for(tx, &caller, &document_id, Need::Prepare)?;
             refuse_withdrawn(d.withdrawn.as_ref(), WITHDRAWN_DOCUMENT)?;
             if let Some(id) = &finished_upload {
-                tx.conn
-                    .execute("DELETE FROM uploads WHERE id = ?", params![id])?;
+                // Cancelled or expired meanwhile: it does not become a version.
+                if tx
+                    .conn
+                    .execute("DELETE FROM uploads WHERE id = ?", params![id])?
+                    != 1
+                {
+                    return Err(AppError::not_found("upload"));
+                }
             }
             insert_version(tx, &m, &d.id, &sha, size, now, ocr_on)
         })

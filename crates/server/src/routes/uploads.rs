@@ -114,32 +114,37 @@ async fn load(state: &AppState, caller: &Caller, id: &str) -> Result<Row, AppErr
         .await
 }
 
-/// Opens the upload's file with an exclusive lock (released when the file
-/// is closed), cut back to the `keep` bytes that are checked.
-async fn open_locked(path: PathBuf, keep: u64) -> Result<std::fs::File, AppError> {
+/// Opens the upload's file with an exclusive lock, released when the file
+/// is closed. What the offset is must be read again once it is held: a part
+/// that held the lock before may have moved it.
+async fn open_locked(path: PathBuf) -> Result<std::fs::File, AppError> {
     tokio::task::spawn_blocking(move || {
-        use std::io::Seek as _;
         let f = match std::fs::OpenOptions::new().read(true).write(true).open(&path) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(not_found()),
             Err(e) => return Err(BlobError::from(e).into()),
         };
         match f.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => {
-                return Err(AppError::conflict(
-                    "another part of this upload is being received; ask where it stands and go on from there",
-                ))
-            }
-            Err(std::fs::TryLockError::Error(e)) => return Err(BlobError::from(e).into()),
+            Ok(()) => Ok(f),
+            Err(std::fs::TryLockError::WouldBlock) => Err(AppError::conflict(
+                "another part of this upload is being received; ask where it stands and go on from there",
+            )),
+            Err(std::fs::TryLockError::Error(e)) => Err(BlobError::from(e).into()),
         }
-        f.set_len(keep).map_err(BlobError::from)?;
-        (&f).seek(std::io::SeekFrom::Start(keep))
-            .map_err(BlobError::from)?;
-        Ok(f)
     })
     .await
     .map_err(|e| AppError::internal(format!("upload task: {e}")))?
+}
+
+/// Cuts a locked upload file back to the `keep` bytes that are checked
+/// (what an interrupted part left after them goes) and writes from there.
+fn cut_to(f: &std::fs::File, keep: u64) -> Result<(), AppError> {
+    use std::io::Seek as _;
+    f.set_len(keep).map_err(BlobError::from)?;
+    let mut f = f;
+    f.seek(std::io::SeekFrom::Start(keep))
+        .map_err(BlobError::from)?;
+    Ok(())
 }
 
 /// `POST /v1/documents/{id}/uploads`.
@@ -305,7 +310,16 @@ pub async fn part(
     if header_u64(&headers, header::CONTENT_LENGTH.as_str()).is_some_and(|n| n > room) {
         return Err(part_too_large());
     }
-    let std_file = open_locked(file_of(&state, &id), row.received).await?;
+    let std_file = open_locked(file_of(&state, &id)).await?;
+    // Under the lock, the offset as it stands now.
+    let row = load(&state, &caller, &id).await?;
+    if offset != row.received {
+        return Err(AppError::conflict(format!(
+            "the server holds the first {} bytes of this upload: send the part that starts there",
+            row.received
+        )));
+    }
+    cut_to(&std_file, row.received)?;
     let cut_back = std_file.try_clone().map_err(BlobError::from)?;
     let mut file = tokio::fs::File::from_std(std_file);
     let mut hash = ring::digest::Context::new(&ring::digest::SHA256);
@@ -392,7 +406,15 @@ pub async fn finish(
     }
     let path = file_of(&state, &id);
     // Held until the file is stored: no part can arrive meanwhile.
-    let lock = open_locked(path.clone(), row.size).await?;
+    let lock = open_locked(path.clone()).await?;
+    let row = load(&state, &caller, &id).await?;
+    if row.received != row.size {
+        return Err(AppError::conflict(format!(
+            "the server holds {} of the upload's {} bytes: send the rest first",
+            row.received, row.size
+        )));
+    }
+    cut_to(&lock, row.size)?;
     let outcome = async {
         let received = Received::from_file(path).await?;
         versions::store_version(

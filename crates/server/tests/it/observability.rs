@@ -138,6 +138,9 @@ fn server_logging_to(
     (child, base)
 }
 
+/// A made-up secret-ballot receipt (hex, as receipts are).
+const RECEIPT: &str = "5ec2e7b411075ec2e7b411075ec2e7b411075ec2e7b411075ec2e7b41107abcd";
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_log_is_json_lines_with_the_request_id_and_never_a_password() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -172,6 +175,11 @@ async fn the_log_is_json_lines_with_the_request_id_and_never_a_password() {
     assert_eq!(r.status(), StatusCode::NOT_FOUND.as_u16());
     let made = r.headers()["x-request-id"].to_str().expect("id").to_owned();
     assert_ne!(made, "not a token");
+    http.get(format!("{base}/v1/audit/inclusion/{RECEIPT}"))
+        .header("x-request-id", "receipt-check")
+        .send()
+        .await
+        .expect("inclusion");
     // A login, right and wrong: the password is never written down.
     for pw in [password, "mật khẩu sai nhưng đủ dài"] {
         http.post(format!("{base}/v1/login"))
@@ -206,7 +214,7 @@ async fn the_log_is_json_lines_with_the_request_id_and_never_a_password() {
         (
             &health["level"],
             &health["span"]["method"],
-            &health["span"]["path"],
+            &health["span"]["route"],
             &health["fields"]["status"]
         ),
         (
@@ -216,10 +224,22 @@ async fn the_log_is_json_lines_with_the_request_id_and_never_a_password() {
             &json!(200)
         )
     );
-    assert_eq!(request(&made)["fields"]["status"], 404);
+    let unknown = request(&made);
+    assert_eq!(
+        (&unknown["fields"]["status"], &unknown["span"]["route"]),
+        (&json!(404), &json!("unrouted"))
+    );
+    assert!(
+        !text.contains("no-such-endpoint"),
+        "a raw path reached the log"
+    );
+    // A secret ballot's receipt in a path is logged as its route only.
+    let receipt = request("receipt-check");
+    assert_eq!(receipt["span"]["route"], "/v1/audit/inclusion/{receipt}");
+    assert!(!text.contains(RECEIPT), "a ballot receipt reached the log");
     let logins = lines
         .iter()
-        .filter(|l| l["span"]["path"] == "/v1/login" && l["fields"]["message"] == "request")
+        .filter(|l| l["span"]["route"] == "/v1/login" && l["fields"]["message"] == "request")
         .count();
     assert_eq!(logins, 2, "{text}");
 }
