@@ -245,8 +245,11 @@ async fn drop_upload(state: &AppState, id: &str) {
         return;
     };
     if let Ok(api) = state.api() {
-        let _ = secretary::cancel_upload(&api, id).await;
-        if p.made_document {
+        // Only an upload the server confirms it dropped takes its document
+        // along: one it no longer knows may have been finished (an answer
+        // lost on the way), and its document then holds the new version.
+        let dropped = secretary::cancel_upload(&api, id).await.is_ok();
+        if dropped && p.made_document {
             let _ = secretary::delete_document(&api, &p.document_id).await;
         }
     }
@@ -357,7 +360,20 @@ pub async fn secretary_upload_finish(
             state.wake_sync()?;
             Ok(document)
         }
-        Err(e) if e.is_transient() => Err(e.into()),
+        // The network, or a finish of the same upload still under way: the
+        // upload stays, and the workspace may ask again.
+        Err(e)
+            if e.is_transient()
+                || matches!(
+                    e,
+                    ecabinet_sync::SyncError::Server {
+                        code: ecabinet_protocol::ErrorCode::Conflict,
+                        ..
+                    }
+                ) =>
+        {
+            Err(e.into())
+        }
         Err(e) => {
             drop_upload(&state, &upload_id).await;
             Err(e.into())
