@@ -66,20 +66,6 @@ fn current_versions(
     Ok(out)
 }
 
-/// `pages` with the words the server's OCR read on the scanned ones, when
-/// this device holds the version's verified text layer (an unreadable
-/// stored layer is ignored: the pages' own text is still searched).
-fn with_scanned_words(
-    store: &Store,
-    version_id: &str,
-    pages: Vec<ecabinet_pdf::PageText>,
-) -> Vec<ecabinet_pdf::PageText> {
-    match ecabinet_sync::text_layer_of(store, version_id) {
-        Ok(Some(layer)) => ecabinet_pdf::with_text_layer(pages, &layer),
-        _ => pages,
-    }
-}
-
 /// The last searched meeting's index (the slot in `AppState`; memory only).
 #[derive(Default)]
 struct LastIndex(Option<Arc<MeetingIndex>>);
@@ -129,7 +115,14 @@ pub(crate) fn search_meeting(
                 .checked_blob_reader(&sha)
                 .map_err(IpcError::from)
                 .and_then(|(reader, _)| Ok(pdf.text_of(reader, &format!("search:{version_id}"))?))
-                .map(|pages| with_scanned_words(&store, &version_id, pages));
+                .map(|pages| {
+                    // Scanned pages through their verified OCR words (an
+                    // unreadable stored layer is ignored).
+                    let layer = ecabinet_sync::text_layer_of(&store, &version_id)
+                        .ok()
+                        .flatten();
+                    ecabinet_pdf::with_text_layer(pages, layer.as_ref())
+                });
             match text {
                 Ok(text) => {
                     index.add_document(&version_id, text);

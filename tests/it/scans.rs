@@ -42,10 +42,8 @@ fn search(
     query: &str,
 ) -> Result<Vec<(u32, PdfRectF)>> {
     let (reader, _) = store.checked_blob_reader(sha)?;
-    let mut pages = engine.text_of(reader, version_id)?;
-    if let Some(layer) = ecabinet_sync::text_layer_of(store, version_id)? {
-        pages = ecabinet_pdf::with_text_layer(pages, &layer);
-    }
+    let layer = ecabinet_sync::text_layer_of(store, version_id)?;
+    let pages = ecabinet_pdf::with_text_layer(engine.text_of(reader, version_id)?, layer.as_ref());
     let mut index = SearchIndex::new();
     index.add_document(version_id, pages);
     Ok(index

@@ -110,20 +110,6 @@ pub struct SearchOutcome {
     pub skipped: Vec<(String, String, String)>,
 }
 
-/// `pages` with the words the server's OCR read on the scanned ones, when
-/// this device holds the version's verified text layer (an unreadable
-/// stored layer is ignored: the pages' own text is still searched).
-fn with_scanned_words(
-    store: &Store,
-    version_id: &str,
-    pages: Vec<ecabinet_pdf::PageText>,
-) -> Vec<ecabinet_pdf::PageText> {
-    match ecabinet_sync::text_layer_of(store, version_id) {
-        Ok(Some(layer)) => ecabinet_pdf::with_text_layer(pages, &layer),
-        _ => pages,
-    }
-}
-
 pub fn search(store: &Store, query: &str) -> Result<SearchOutcome> {
     let engine = engine()?;
     let mut index = SearchIndex::new();
@@ -137,7 +123,10 @@ pub fn search(store: &Store, query: &str) -> Result<SearchOutcome> {
             let text = current_version(store, &doc_id).and_then(|v| {
                 let (reader, _) = store.checked_blob_reader(&v.sha256)?;
                 let pages = engine.text_of(reader, &format!("{doc_id}@{}", v.version))?;
-                Ok(with_scanned_words(store, &v.id, pages))
+                // Scanned pages are searched through their verified OCR words
+                // (an unreadable stored layer is ignored: the pages' own text stays).
+                let layer = ecabinet_sync::text_layer_of(store, &v.id).ok().flatten();
+                Ok(ecabinet_pdf::with_text_layer(pages, layer.as_ref()))
             });
             match text {
                 Ok(text) => {

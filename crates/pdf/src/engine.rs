@@ -120,7 +120,7 @@ impl SourceFault {
     }
 }
 
-trait ReadSeek: Read + Seek + Send {}
+pub(crate) trait ReadSeek: Read + Seek + Send {}
 impl<T: Read + Seek + Send> ReadSeek for T {}
 
 /// A document's bytes, shared between the successive PDFium documents made
@@ -130,14 +130,30 @@ type SharedSource = Arc<Mutex<Box<dyn ReadSeek>>>;
 /// What PDFium reads a document through. PDFium's file access takes one
 /// `read` as the whole answer to a block request, so this fills the block
 /// completely (or up to the end); it remembers the first error and counts
-/// the bytes read since the document was (re)opened.
-struct Source {
+/// the bytes read since the document was (re)opened. A clone reads the
+/// same bytes and shares the error (OCR opens one document per page from it).
+#[derive(Clone)]
+pub(crate) struct Source {
     inner: SharedSource,
     fault: SourceFault,
     pulled: Arc<AtomicU64>,
 }
 
 impl Source {
+    /// A source over `reader`, with no error yet.
+    pub(crate) fn new(reader: Box<dyn ReadSeek>) -> Source {
+        Source {
+            inner: Arc::new(Mutex::new(reader)),
+            fault: SourceFault::default(),
+            pulled: Arc::default(),
+        }
+    }
+
+    /// The first read error, if any.
+    pub(crate) fn check(&self) -> Result<(), PdfError> {
+        self.fault.check()
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Box<dyn ReadSeek>> {
         // A reader that panicked mid-read has no invariant we rely on: the
         // next call seeks before it reads.

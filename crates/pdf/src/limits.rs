@@ -22,3 +22,40 @@ pub fn limit_this_process(memory_mib: u64, cpu_secs: u64) -> std::io::Result<()>
 pub fn limit_this_process(_memory_mib: u64, _cpu_secs: u64) -> std::io::Result<()> {
     Ok(())
 }
+
+/// The caps a helper program runs under, from its `--max-memory-mib N` and
+/// `--max-cpu-secs N` arguments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Caps {
+    pub memory_mib: u64,
+    pub cpu_secs: u64,
+}
+
+impl Caps {
+    /// Takes the value of `flag` from `args` when `flag` is one of the caps'
+    /// own: `Some(Ok(()))` taken, `Some(Err(why))` without a number, `None`
+    /// when `flag` is another argument.
+    pub fn take(
+        &mut self,
+        flag: &str,
+        args: &mut impl Iterator<Item = String>,
+    ) -> Option<Result<(), String>> {
+        let slot = match flag {
+            "--max-memory-mib" => &mut self.memory_mib,
+            "--max-cpu-secs" => &mut self.cpu_secs,
+            _ => return None,
+        };
+        Some(match args.next().and_then(|v| v.parse::<u64>().ok()) {
+            Some(n) => {
+                *slot = n;
+                Ok(())
+            }
+            None => Err(format!("{flag} needs a number")),
+        })
+    }
+
+    /// Applies them to this process ([`limit_this_process`]).
+    pub fn apply(&self) -> std::io::Result<()> {
+        limit_this_process(self.memory_mib, self.cpu_secs)
+    }
+}

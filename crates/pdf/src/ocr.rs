@@ -23,13 +23,12 @@
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::sync::{Arc, Mutex};
 
 use ecabinet_protocol::{OcrWord, TextLayerPage};
 use pdfium_render::prelude::*;
 use unicode_normalization::UnicodeNormalization;
 
-use crate::engine::PdfEngine;
+use crate::engine::{PdfEngine, Source};
 use crate::error::PdfError;
 use crate::library;
 use crate::render::{self, BitmapSlot};
@@ -89,21 +88,14 @@ pub enum OcrError {
     },
 }
 
-trait ReadSeek: Read + Seek + Send {}
-impl<T: Read + Seek + Send> ReadSeek for T {}
-
 /// A document's bytes for OCR, shared by the successive PDFium documents
-/// opened from them (one for the text check, one per page read).
-///
-/// Like the engine's own sources it fills each block PDFium asks for
-/// completely (PDFium takes one `read` as the whole answer) and remembers
-/// the first read error: PDFium turns a failed read into silently missing
-/// content, which must not be read as "a blank page".
+/// opened from them (one for the text check, one per page read): the
+/// engine's own source ([`crate::engine`]), which fills each block PDFium
+/// asks for completely and remembers the first read error — PDFium turns a
+/// failed read into silently missing content, which must not be read as "a
+/// blank page".
 #[derive(Clone)]
-pub struct OcrSource {
-    inner: Arc<Mutex<Box<dyn ReadSeek>>>,
-    fault: Arc<Mutex<Option<Arc<std::io::Error>>>>,
-}
+pub struct OcrSource(Source);
 
 impl std::fmt::Debug for OcrSource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -114,59 +106,24 @@ impl std::fmt::Debug for OcrSource {
 impl OcrSource {
     /// A source over `reader` (a file, or a cursor over bytes).
     pub fn new<R: Read + Seek + Send + 'static>(reader: R) -> Self {
-        OcrSource {
-            inner: Arc::new(Mutex::new(Box::new(reader))),
-            fault: Arc::default(),
-        }
-    }
-
-    fn record(&self, e: &std::io::Error) {
-        let mut slot = self.fault.lock().unwrap_or_else(|p| p.into_inner());
-        if slot.is_none() {
-            *slot = Some(Arc::new(std::io::Error::new(e.kind(), e.to_string())));
-        }
+        OcrSource(Source::new(Box::new(reader)))
     }
 
     /// The first read error, if any.
     fn check(&self) -> Result<(), PdfError> {
-        let slot = self.fault.lock().unwrap_or_else(|p| p.into_inner());
-        match &*slot {
-            Some(e) => Err(PdfError::SourceRead(Arc::clone(e))),
-            None => Ok(()),
-        }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Box<dyn ReadSeek>> {
-        // Every read is preceded by a seek: nothing a panic could leave
-        // half-done matters.
-        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+        self.0.check()
     }
 }
 
 impl Read for OcrSource {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let mut done = 0;
-        let mut inner = self.lock();
-        while done < buf.len() {
-            match inner.read(&mut buf[done..]) {
-                Ok(0) => break,
-                Ok(n) => done += n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    drop(inner);
-                    self.record(&e);
-                    return Err(e);
-                }
-            }
-        }
-        Ok(done)
+        self.0.read(buf)
     }
 }
 
 impl Seek for OcrSource {
     fn seek(&mut self, to: SeekFrom) -> std::io::Result<u64> {
-        let at = self.lock().seek(to);
-        at.inspect_err(|e| self.record(e))
+        self.0.seek(to)
     }
 }
 
@@ -540,12 +497,12 @@ pub fn words_from_tsv(tsv: &str, map: &PixelMap) -> Vec<OcrWord> {
 /// read on its scanned pages: a page with too little text of its own
 /// ([`needs_ocr`]) takes the layer's words and their boxes; a page with its
 /// own text keeps it, and a layer's page the document does not have is
-/// ignored.
+/// ignored. Without a layer the pages are as they were.
 pub fn with_text_layer(
     mut pages: Vec<PageText>,
-    layer: &ecabinet_protocol::TextLayer,
+    layer: Option<&ecabinet_protocol::TextLayer>,
 ) -> Vec<PageText> {
-    for scanned in &layer.pages {
+    for scanned in layer.iter().flat_map(|l| &l.pages) {
         if let Some(p) = pages.iter_mut().find(|p| p.page == scanned.page) {
             if needs_ocr(p) {
                 *p = page_text_from_words(scanned.page, &scanned.words);

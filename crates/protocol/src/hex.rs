@@ -6,6 +6,11 @@ pub fn encode(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Lower-case hex SHA-256 of `bytes` (blob names, upload part checksums).
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    encode(ring::digest::digest(&ring::digest::SHA256, bytes).as_ref())
+}
+
 /// Exactly `N` bytes from `2 * N` hex digits; `None` otherwise.
 pub fn decode_array<const N: usize>(s: &str) -> Option<[u8; N]> {
     if s.len() != 2 * N || !s.is_ascii() {

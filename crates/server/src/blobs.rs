@@ -162,7 +162,7 @@ impl Upload {
     pub async fn finish(mut self) -> Result<Received, BlobError> {
         self.file.flush().await?;
         self.file.sync_all().await?;
-        let sha256 = hex(self.hash.finish().as_ref());
+        let sha256 = ecabinet_protocol::hex::encode(self.hash.finish().as_ref());
         let mut edges = self.head;
         if self.size > EDGE as u64 {
             edges.extend_from_slice(&self.tail);
@@ -210,15 +210,7 @@ impl Received {
             use std::io::{Read as _, Seek as _};
             let mut f = std::fs::File::open(&p)?;
             let size = f.metadata()?.len();
-            let mut hash = ring::digest::Context::new(&ring::digest::SHA256);
-            let mut buf = vec![0; CHUNK];
-            loop {
-                let n = f.read(&mut buf)?;
-                if n == 0 {
-                    break;
-                }
-                hash.update(&buf[..n]);
-            }
+            let sha256 = sha256_of(&mut f)?;
             let mut edges = Vec::with_capacity(2 * EDGE);
             f.rewind()?;
             f.by_ref().take(EDGE as u64).read_to_end(&mut edges)?;
@@ -226,7 +218,7 @@ impl Received {
                 f.seek(std::io::SeekFrom::Start(size - EDGE as u64))?;
                 f.read_to_end(&mut edges)?;
             }
-            Ok::<_, std::io::Error>((hex(hash.finish().as_ref()), size, edges))
+            Ok::<_, std::io::Error>((sha256, size, edges))
         })
         .await
         .map_err(std::io::Error::other)??;
@@ -239,8 +231,19 @@ impl Received {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+/// The hex SHA-256 of what is left to read of `f`, read in chunks.
+fn sha256_of(f: &mut std::fs::File) -> std::io::Result<String> {
+    use std::io::Read as _;
+    let mut hash = ring::digest::Context::new(&ring::digest::SHA256);
+    let mut buf = vec![0; CHUNK];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hash.update(&buf[..n]);
+    }
+    Ok(ecabinet_protocol::hex::encode(hash.finish().as_ref()))
 }
 
 /// fsync of a folder, which makes a rename or a new entry in it durable.
@@ -257,7 +260,6 @@ async fn file_is_intact(path: &Path, sha256: &str, size: u64) -> Result<bool, Bl
     let path = path.to_owned();
     let sha256 = sha256.to_owned();
     let ok = tokio::task::spawn_blocking(move || -> std::io::Result<bool> {
-        use std::io::Read as _;
         let mut f = match std::fs::File::open(&path) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
@@ -266,16 +268,7 @@ async fn file_is_intact(path: &Path, sha256: &str, size: u64) -> Result<bool, Bl
         if f.metadata()?.len() != size {
             return Ok(false);
         }
-        let mut hash = ring::digest::Context::new(&ring::digest::SHA256);
-        let mut buf = vec![0; CHUNK];
-        loop {
-            let n = f.read(&mut buf)?;
-            if n == 0 {
-                break;
-            }
-            hash.update(&buf[..n]);
-        }
-        Ok(hex(hash.finish().as_ref()) == sha256)
+        Ok(sha256_of(&mut f)? == sha256)
     })
     .await
     .map_err(std::io::Error::other)??;

@@ -291,14 +291,6 @@ pub async fn start_upload(
         .await
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
-    ring::digest::digest(&ring::digest::SHA256, bytes)
-        .as_ref()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
 /// `PATCH /v1/uploads/{id}`: the bytes of the file from `offset`, with their
 /// SHA-256 so that the server keeps them only if they arrived intact. The
 /// answer's offset is what the server now holds.
@@ -309,7 +301,7 @@ pub async fn send_part(
     part: Vec<u8>,
 ) -> Result<UploadBody, SyncError> {
     let path = format!("/v1/uploads/{}", id(upload_id)?);
-    let sum = format!("sha256 {}", sha256_hex(&part));
+    let sum = format!("sha256 {}", ecabinet_protocol::hex::sha256_hex(&part));
     api.json(
         api.patch(&path)
             .header(CONTENT_TYPE, "application/offset+octet-stream")

@@ -38,14 +38,6 @@ struct Wanted {
     manifest: TextLayerManifest,
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
-    ring::digest::digest(&ring::digest::SHA256, bytes)
-        .as_ref()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
 impl Syncer {
     /// Fetches the ready text layers of verified versions that this device
     /// does not hold yet (or holds an older one of).
@@ -130,7 +122,9 @@ impl Syncer {
                 }
                 other => Refusal::from_sync(other),
             })?;
-        if bytes.len() as u64 != w.manifest.layer_size || sha256_hex(&bytes) != w.sha256 {
+        if bytes.len() as u64 != w.manifest.layer_size
+            || ecabinet_protocol::hex::sha256_hex(&bytes) != w.sha256
+        {
             return Err(Refusal::Refused(
                 "the text layer's bytes do not match their signed hash".into(),
             ));

@@ -17,6 +17,7 @@
 use std::io::{Read, Seek, SeekFrom};
 use std::process::ExitCode;
 
+use ecabinet_pdf::limits::Caps;
 use ecabinet_pdf::ocr::{read_scanned_pages, OcrProgress};
 use ecabinet_pdf::{EngineConfig, OcrError, OcrSource, PdfEngine, PdfError, Tesseract};
 use ecabinet_protocol::TextLayer;
@@ -28,20 +29,18 @@ fn main() -> ExitCode {
     let mut file = None;
     // A 40 MP page (the largest read) is 200 MB of pixels here and needed
     // under 384 MiB in Tesseract; the cap leaves room for hostile content.
-    let mut memory_mib: u64 = 2048;
-    let mut cpu_secs: u64 = 600;
+    let mut caps = Caps {
+        memory_mib: 2048,
+        cpu_secs: 600,
+    };
     let mut lang = String::from("vie");
     while let Some(a) = args.next() {
-        let number = |v: Option<String>| v.and_then(|v| v.parse::<u64>().ok());
+        match caps.take(&a, &mut args) {
+            Some(Ok(())) => continue,
+            Some(Err(why)) => return usage(&why),
+            None => {}
+        }
         match a.as_str() {
-            "--max-memory-mib" => match number(args.next()) {
-                Some(n) => memory_mib = n,
-                None => return usage("--max-memory-mib needs a number"),
-            },
-            "--max-cpu-secs" => match number(args.next()) {
-                Some(n) => cpu_secs = n,
-                None => return usage("--max-cpu-secs needs a number"),
-            },
             "--lang" => match args.next().filter(|l| !l.is_empty() && !l.starts_with('-')) {
                 Some(l) => lang = l,
                 None => return usage("--lang needs a Tesseract language, e.g. vie"),
@@ -53,7 +52,7 @@ fn main() -> ExitCode {
     let Some(file) = file else {
         return usage("give the PDF file to read");
     };
-    if let Err(e) = ecabinet_pdf::limits::limit_this_process(memory_mib, cpu_secs) {
+    if let Err(e) = caps.apply() {
         return fail(3, &format!("cannot set the resource limits: {e}"));
     }
     let (source, pdf_sha256) = match open(&file) {

@@ -12,32 +12,32 @@
 
 use std::process::ExitCode;
 
+use ecabinet_pdf::limits::Caps;
 use ecabinet_pdf::{PdfEngine, PdfError};
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
     let mut file = None;
-    let mut memory_mib: u64 = 1536;
-    let mut cpu_secs: u64 = 30;
+    let mut caps = Caps {
+        memory_mib: 1536,
+        cpu_secs: 30,
+    };
     while let Some(a) = args.next() {
-        let number = |v: Option<String>| v.and_then(|v| v.parse::<u64>().ok());
-        match a.as_str() {
-            "--max-memory-mib" => match number(args.next()) {
-                Some(n) => memory_mib = n,
-                None => return usage("--max-memory-mib needs a number"),
-            },
-            "--max-cpu-secs" => match number(args.next()) {
-                Some(n) => cpu_secs = n,
-                None => return usage("--max-cpu-secs needs a number"),
-            },
-            _ if file.is_none() && !a.starts_with("--") => file = Some(a),
-            _ => return usage(&format!("unexpected argument {a:?}")),
+        match caps.take(&a, &mut args) {
+            Some(Ok(())) => continue,
+            Some(Err(why)) => return usage(&why),
+            None => {}
+        }
+        if file.is_none() && !a.starts_with("--") {
+            file = Some(a);
+        } else {
+            return usage(&format!("unexpected argument {a:?}"));
         }
     }
     let Some(file) = file else {
         return usage("give the PDF file to check");
     };
-    if let Err(e) = ecabinet_pdf::limits::limit_this_process(memory_mib, cpu_secs) {
+    if let Err(e) = caps.apply() {
         eprintln!("ecabinet-pdfcheck: cannot set the resource limits: {e}");
         return ExitCode::from(3);
     }

@@ -227,15 +227,7 @@ pub async fn start(
     }
     .await;
     if let Err(e) = made {
-        let gone = id.clone();
-        let _ = state
-            .db
-            .write(move |tx| {
-                tx.conn
-                    .execute("DELETE FROM uploads WHERE id = ?", params![&gone])
-                    .map_err(AppError::from)
-            })
-            .await;
+        forget(&state, &id).await;
         return Err(BlobError::from(e).into());
     }
     Ok((StatusCode::CREATED, Json(row.body())))
@@ -343,13 +335,7 @@ pub async fn part(
         if n == 0 {
             return Err(AppError::invalid("the part is empty"));
         }
-        let got: String = hash
-            .clone()
-            .finish()
-            .as_ref()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let got = ecabinet_protocol::hex::encode(hash.clone().finish().as_ref());
         if got != want {
             return Err(AppError::new(
                 ErrorCode::BadRequest,

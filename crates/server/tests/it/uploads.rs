@@ -4,18 +4,11 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
+use ecabinet_protocol::hex::sha256_hex;
 use serde_json::{json, Value};
 
 use crate::both;
 use crate::common::*;
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    ring::digest::digest(&ring::digest::SHA256, bytes)
-        .as_ref()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
 
 /// A meeting's document the secretary can upload to: (meeting, document).
 async fn document(w: &World) -> (String, String) {
