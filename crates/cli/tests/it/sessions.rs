@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use ecabinet_tests::{ApiClient, TestServer};
 use serde_json::Value;
 
-use crate::{ecabinet, text, PIN};
+use crate::{ecabinet, enrol_as, text, PIN};
 
 async fn pending(dir: &std::path::Path) -> Result<u64> {
     let out = ecabinet(dir, &["status", "--json"], &[("ECABINET_PIN", PIN)]).await?;
@@ -227,21 +227,7 @@ async fn a_password_change_rewraps_the_annotation_key_and_keeps_this_device_sign
     let (user, old_password) = server.account("member")?;
     let (first, second) = (tempfile::tempdir()?, tempfile::tempdir()?);
     for dir in [first.path(), second.path()] {
-        let out = ecabinet(
-            dir,
-            &[
-                "enrol",
-                "--server",
-                &server.url(),
-                "--user",
-                &user,
-                "--server-fingerprint",
-                &server.fingerprint(),
-            ],
-            &[("ECABINET_PASSWORD", &old_password), ("ECABINET_PIN", PIN)],
-        )
-        .await?;
-        assert!(out.status.success(), "{}", text(&out));
+        enrol_as(&server, "member", dir).await?;
     }
     let new_password = "mật khẩu mới tự đổi";
     let change = |current: &str| {
