@@ -18,6 +18,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
@@ -118,6 +119,25 @@ def dialog_for(driver, motion_id: str):
 def ballot_state(driver) -> str | None:
     els = driver.find_elements(By.CSS_SELECTOR, '[data-testid="vote-dialog"] [data-testid="ballot-state"]')
     return els[0].get_attribute("data-state") if els else None
+
+
+def where_it_stands(driver, home: Path, server: Server) -> str:
+    """What a failed wait saw: the ballot, the status bar, the app's and the server's last words."""
+    def text(testid):
+        els = driver.find_elements(*by_testid(testid))
+        return els[0].text.strip() if els else None
+
+    def tail(path: Path, n=15):
+        try:
+            return "\n".join(path.read_text(errors="replace").splitlines()[-n:])
+        except OSError as e:
+            return f"({e})"
+
+    logs = "\n".join(f"--- {p.name}\n{tail(p)}" for p in sorted(home.glob("tauri-driver-*.log")))
+    return (
+        f"{ballot_state(driver)!r}; online {text('status-online')!r}, pending {text('status-pending')!r}, "
+        f"error {text('status-error')!r}\n{logs}\n--- server.log\n{tail(server.data / 'server.log')}"
+    )
 
 
 def test_chair_opens_a_motion_the_member_votes_and_the_count_and_result_follow(app_binary, server, member_home, out_dir):
@@ -232,7 +252,11 @@ def test_a_ballot_cast_offline_turns_accepted_when_the_server_is_back(app_binary
 
         # Nobody touches the app from here on.
         server.start()
-        WebDriverWait(driver, 90).until(lambda d: ballot_state(d) == "accepted")
+        try:
+            WebDriverWait(driver, 90).until(lambda d: ballot_state(d) == "accepted")
+        except TimeoutException:
+            shot(driver, out_dir, "votes-06b-offline-ballot-never-accepted")
+            raise AssertionError(f"the ballot stayed {where_it_stands(driver, member_home, server)}") from None
         wait.until(EC.text_to_be_present_in_element(by_testid("status-pending"), "Chờ gửi: 0"))
         assert driver.find_element(*by_testid("status-online")).text.strip() == "Trực tuyến"
         shot(driver, out_dir, "votes-07-offline-ballot-accepted-vi")

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { AgendaItemView, SecretaryMeetingView, VersionView } from "./bindings";
 import {
   applyMove,
+  moveShown,
   checkMeetingForm,
   checkPdfFile,
   checkTitle,
@@ -90,6 +91,22 @@ describe("moving agenda items", () => {
     let stepped = agenda;
     for (let i = 0; i < 2; i++) stepped = applyMove(stepped, "a", stepTarget(stepped, "a", 1)!);
     expect(order(stepped, null)).toEqual(order(applyMove(agenda, "a", dropTarget(agenda, "a", "c")!), null));
+  });
+
+  it("keeps a move shown until the synced agenda shows it too", () => {
+    const move = { id: "c", position: 0 };
+    // The cache read back before the sync brought the move: not shown yet,
+    // so the list keeps the move applied on top of it.
+    expect(moveShown(agenda, move)).toBe(false);
+    const synced = applyMove(agenda, "c", 0);
+    expect(moveShown(synced, move)).toBe(true);
+    // Applying a move the agenda already shows changes nothing.
+    expect(order(applyMove(synced, "c", 0), null)).toEqual(order(synced, null));
+    // Past the end counts as the last place, as the server renumbers it.
+    expect(moveShown(applyMove(agenda, "a", 99), { id: "a", position: 99 })).toBe(true);
+    expect(moveShown(agenda, { id: "a", position: 99 })).toBe(false);
+    // An item deleted meanwhile has nothing left to show.
+    expect(moveShown(agenda.filter((i) => i.id !== "c"), move)).toBe(true);
   });
 });
 

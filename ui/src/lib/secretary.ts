@@ -104,6 +104,24 @@ export function applyMove(items: readonly AgendaItemView[], id: string, position
   return items.map((i) => (placed.has(i.id) ? { ...i, position: placed.get(i.id)! } : i));
 }
 
+/** A move the secretary made that the synced agenda may not show yet. */
+export interface PendingMove {
+  id: string;
+  position: number;
+}
+
+/** Whether the agenda shows a pending move: the item stands at its place
+ * among its siblings, or is gone (deleted meanwhile, nothing left to show).
+ * Until then the agenda is shown with the move applied on top, so a reload
+ * of the cache made before the sync brought the move back does not flick
+ * the list back to the old order. */
+export function moveShown(items: readonly AgendaItemView[], move: PendingMove): boolean {
+  const item = items.find((i) => i.id === move.id);
+  if (!item) return true;
+  const sibs = siblingsOf(items, item);
+  return sibs.findIndex((i) => i.id === move.id) === Math.max(0, Math.min(move.position, sibs.length - 1));
+}
+
 /** A document title from a chosen file's name: the name without `.pdf`. */
 export function titleFromFileName(name: string): string {
   return name.replace(/\.pdf$/i, "").replace(/[_]+/g, " ").trim();
