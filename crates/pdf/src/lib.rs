@@ -17,6 +17,7 @@ pub mod library;
 pub mod limits;
 pub mod ocr;
 pub mod render;
+pub mod sandbox;
 pub mod stored;
 pub mod testing;
 pub mod text;

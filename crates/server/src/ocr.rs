@@ -352,6 +352,9 @@ async fn read(state: &AppState, version_id: &str) -> Result<(), Failure> {
         }
     };
     let stderr_text = errors.await.unwrap_or_default();
+    if exit.success() {
+        crate::pdf_check::note_worker_warnings(&stderr_text);
+    }
     let layer = match layer {
         Some(l) if exit.success() => l,
         _ => {

@@ -136,6 +136,9 @@ impl PdfCheck {
             }
             Ok(Ok(out)) => out,
         };
+        if out.status.success() {
+            note_worker_warnings(&String::from_utf8_lossy(&out.stderr));
+        }
         let verdict = std::str::from_utf8(&out.stdout)
             .ok()
             .and_then(|s| s.lines().last())
@@ -159,6 +162,23 @@ impl PdfCheck {
                 Err(unreadable(NO_VERDICT))
             }
         }
+    }
+}
+
+/// Logs what a helper that did its work warned about (it runs without its
+/// sandbox on this kernel, for one), once per server process: the operator
+/// should know, without a line per upload.
+pub(crate) fn note_worker_warnings(stderr: &str) {
+    static TOLD: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    let warnings: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains(": warning: "))
+        .collect();
+    if !warnings.is_empty() && !TOLD.swap(true, std::sync::atomic::Ordering::Relaxed) {
+        tracing::warn!(
+            "a PDF helper program warned (said once): {}",
+            warnings.join("; ")
+        );
     }
 }
 

@@ -5,6 +5,9 @@
 //! (`--max-memory-mib`, `--max-cpu-secs`), and the server kills it after a
 //! wall-clock deadline. Tesseract runs as a child of this process and
 //! inherits both caps (each child process gets the same caps of its own).
+//! Once the file is open and Tesseract checked, it confines itself and its
+//! Tesseract children ([`ecabinet_pdf::sandbox`]): system files, PDFium and
+//! the OCR program and models may be read, nothing written, no network.
 //!
 //! Prints JSON lines on stdout: `{"pages_total":N}` (the pages that will be
 //! read: those with fewer than 8 characters of their own text), then
@@ -66,6 +69,16 @@ fn main() -> ExitCode {
         Ok(name) => name,
         Err(e) => return fail(3, &e.to_string()),
     };
+    // Before the engine's thread starts, which inherits the confinement.
+    let reads = ecabinet_pdf::sandbox::helper_reads(Some(&tesseract.program));
+    match ecabinet_pdf::sandbox::confine(&reads) {
+        Ok(c) => {
+            if let Some(w) = c.warning() {
+                eprintln!("{NAME}: warning: {w}");
+            }
+        }
+        Err(e) => return fail(3, &format!("cannot confine itself: {e}")),
+    }
     let engine = match PdfEngine::start(EngineConfig {
         // Each page is rendered once: nothing to cache.
         cache_budget_bytes: 0,

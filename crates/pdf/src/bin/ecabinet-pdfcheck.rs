@@ -3,6 +3,9 @@
 //! of its own so that a hostile file can take down only this process: its
 //! address space and CPU time are capped here (`--max-memory-mib`,
 //! `--max-cpu-secs`) and the server kills it after a wall-clock deadline.
+//! Once the file is open it confines itself ([`ecabinet_pdf::sandbox`]): it
+//! can read system files and PDFium only, write nothing, and reach no
+//! network, so a file that takes it over cannot reach the server's data.
 //!
 //! Prints one JSON line and exits 0 when it reached a verdict:
 //! `{"ok":true,"pages":N}`, or `{"ok":false,"reason":R,"detail":"…"}` with
@@ -48,6 +51,18 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // Before the engine's thread starts, which inherits the confinement.
+    match ecabinet_pdf::sandbox::confine(&ecabinet_pdf::sandbox::helper_reads(None)) {
+        Ok(c) => {
+            if let Some(w) = c.warning() {
+                eprintln!("ecabinet-pdfcheck: warning: {w}");
+            }
+        }
+        Err(e) => {
+            eprintln!("ecabinet-pdfcheck: cannot confine itself: {e}");
+            return ExitCode::from(3);
+        }
+    }
     let engine = match PdfEngine::start(Default::default()) {
         Ok(e) => e,
         Err(e) => {

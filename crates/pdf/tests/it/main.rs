@@ -7,6 +7,7 @@ mod engine;
 mod ocr;
 mod render;
 mod robustness;
+mod sandbox;
 mod search;
 mod source;
 
