@@ -380,6 +380,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let state = state_of(&store, blob_store.as_deref(), config).await?;
             // Text layers a restart interrupted are read again.
             ecabinet_server::ocr::resume(&state);
+            // Expired uploads and a crash's leftovers go now and hourly.
+            ecabinet_server::routes::uploads::sweep_periodically(&state);
             let listener = tokio::net::TcpListener::bind(&listen)
                 .await
                 .with_context(|| format!("cannot listen on {listen}"))?;

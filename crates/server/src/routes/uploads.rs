@@ -48,6 +48,18 @@ pub const MAX_PART_BYTES: u64 = 32 * 1024 * 1024;
 pub const MAX_OPEN_PER_USER: i64 = 4;
 /// How long an upload waits for its next part before it expires.
 pub const IDLE_LIFETIME_MS: i64 = 24 * 60 * 60 * 1000;
+/// How long an upload may stay open at all, parts or not: a trickle of tiny
+/// parts cannot keep its room on the disk reserved for ever.
+pub const MAX_LIFETIME_MS: i64 = 7 * 24 * 60 * 60 * 1000;
+/// Uploads of the largest size the whole server reserves room for at once
+/// (all users together): the disk `blobs/incoming/` needs is bounded by
+/// this many times `--max-upload-bytes`.
+pub const MAX_RESERVED_UPLOADS: i64 = 16;
+/// How often expired uploads and leftover files are swept while serving.
+pub const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+/// A one-piece upload's temporary file (`*.part`) older than this is a
+/// leftover of a crash.
+const LEFTOVER_PART_AGE: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
 
 struct Row {
     id: String,
@@ -55,6 +67,7 @@ struct Row {
     size: u64,
     received: u64,
     expires_at: i64,
+    created_at: i64,
 }
 
 impl Row {
@@ -95,7 +108,7 @@ async fn load(state: &AppState, caller: &Caller, id: &str) -> Result<Row, AppErr
         .db
         .read(move |conn| {
             let rows = conn.query(
-                "SELECT document_id, size, received, expires_at FROM uploads WHERE id = ? AND user_id = ?",
+                "SELECT document_id, size, received, expires_at, created_at FROM uploads WHERE id = ? AND user_id = ?",
                 params![&id, &user],
             )?;
             let r = rows.first().ok_or_else(not_found)?;
@@ -109,6 +122,7 @@ async fn load(state: &AppState, caller: &Caller, id: &str) -> Result<Row, AppErr
                 size: u64::try_from(r.int(1)?).unwrap_or(0),
                 received: u64::try_from(r.int(2)?).unwrap_or(0),
                 expires_at,
+                created_at: r.int(4)?,
             })
         })
         .await
@@ -173,15 +187,7 @@ pub async fn start(
         .write(move |tx| {
             let (d, _) = document_for(tx, &caller, &document_id, Need::Prepare)?;
             refuse_withdrawn(d.withdrawn.as_ref(), WITHDRAWN_DOCUMENT)?;
-            let mut expired = Vec::new();
-            for r in tx
-                .conn
-                .query("SELECT id FROM uploads WHERE expires_at <= ?", params![now])?
-            {
-                expired.push(r.text(0)?);
-            }
-            tx.conn
-                .execute("DELETE FROM uploads WHERE expires_at <= ?", params![now])?;
+            let expired = drop_expired(tx, now)?;
             let open = tx
                 .conn
                 .query(
@@ -197,6 +203,20 @@ pub async fn start(
                     "you have {open} unfinished uploads; finish or cancel one before starting another"
                 )));
             }
+            let reserved = tx
+                .conn
+                .query("SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM uploads", params![])?
+                .first()
+                .map(|r| r.int(0))
+                .transpose()?
+                .unwrap_or(0);
+            let room = (max as i64).saturating_mul(MAX_RESERVED_UPLOADS);
+            if reserved.saturating_add(size) > room {
+                return Err(AppError::conflict(
+                    "Máy chủ đang nhận quá nhiều tệp lớn cùng lúc; hãy thử lại sau ít phút. \
+                     / The server is receiving too many large files at once; try again in a few minutes.",
+                ));
+            }
             let expires_at = now + IDLE_LIFETIME_MS;
             tx.conn.execute(
                 "INSERT INTO uploads (id, document_id, user_id, size, received, created_at, expires_at) VALUES (?, ?, ?, ?, 0, ?, ?)",
@@ -209,6 +229,7 @@ pub async fn start(
                     size: req.size,
                     received: 0,
                     expires_at,
+                    created_at: now,
                 },
                 expired,
             ))
@@ -355,7 +376,7 @@ pub async fn part(
     }
     let new_offset = row.received + n;
     let (uid, before, now) = (id.clone(), row.received, state.now());
-    let expires_at = now + IDLE_LIFETIME_MS;
+    let expires_at = (now + IDLE_LIFETIME_MS).min(row.created_at + MAX_LIFETIME_MS);
     let moved = state
         .db
         .write(move |tx| {
@@ -422,6 +443,88 @@ pub async fn finish(
             Err(e)
         }
     }
+}
+
+/// Removes expired uploads with their files, `.upload` files no upload
+/// row names (a crash between the two), and one-piece uploads' `.part`
+/// files a crash left behind. Run at start and every [`SWEEP_EVERY`].
+pub async fn sweep(state: &AppState) -> Result<usize, AppError> {
+    let dir = state.blobs.incoming_dir().to_path_buf();
+    // Files first: a row is made before its file, so a file seen here whose
+    // row is missing below had its row removed, not yet made.
+    let mut files = Vec::new();
+    if let Ok(mut entries) = tokio::fs::read_dir(&dir).await {
+        while let Ok(Some(e)) = entries.next_entry().await {
+            files.push(e.path());
+        }
+    }
+    let now = state.now();
+    let (expired, live) = state
+        .db
+        .write(move |tx| {
+            let expired = drop_expired(tx, now)?;
+            let mut live = std::collections::HashSet::new();
+            for r in tx.conn.query("SELECT id FROM uploads", params![])? {
+                live.insert(r.text(0)?);
+            }
+            Ok::<_, AppError>((expired, live))
+        })
+        .await?;
+    let mut removed = 0;
+    for path in files {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let gone = if let Some(id) = name.strip_suffix(".upload") {
+            valid_id(id) && !live.contains(id)
+        } else if name.ends_with(".part") {
+            tokio::fs::metadata(&path)
+                .await
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > LEFTOVER_PART_AGE)
+        } else {
+            false
+        };
+        if gone && tokio::fs::remove_file(&path).await.is_ok() {
+            removed += 1;
+        }
+    }
+    if !expired.is_empty() || removed > 0 {
+        tracing::info!(
+            "uploads swept: {} expired, {removed} leftover files removed",
+            expired.len()
+        );
+    }
+    Ok(removed)
+}
+
+/// Deletes the rows of uploads expired at `now`; answers their ids, whose
+/// files the caller removes once the transaction is committed.
+fn drop_expired(tx: &mut crate::db::Tx<'_>, now: i64) -> Result<Vec<String>, AppError> {
+    let mut expired = Vec::new();
+    for r in tx
+        .conn
+        .query("SELECT id FROM uploads WHERE expires_at <= ?", params![now])?
+    {
+        expired.push(r.text(0)?);
+    }
+    tx.conn
+        .execute("DELETE FROM uploads WHERE expires_at <= ?", params![now])?;
+    Ok(expired)
+}
+
+/// Sweeps now and every [`SWEEP_EVERY`] while the server runs.
+pub fn sweep_periodically(state: &AppState) {
+    let state = state.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(SWEEP_EVERY);
+        loop {
+            every.tick().await;
+            if let Err(e) = sweep(&state).await {
+                tracing::warn!("sweeping uploads failed: {}", e.message);
+            }
+        }
+    });
 }
 
 /// Removes the upload's row and file (best effort).

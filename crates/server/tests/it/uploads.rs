@@ -386,3 +386,153 @@ both!(
         );
     }
 );
+
+both!(
+    uploads_cannot_hold_the_disk_for_ever_nor_all_of_it,
+    |kind| async move {
+        let w = World::new(kind).await;
+        let (_, doc) = document(&w).await;
+        let max = w.env.state.config.max_upload_bytes;
+
+        // A trickle of one-byte parts keeps an upload alive a day at a time,
+        // but not past a week from its start.
+        let (s, up) = start(&w, &w.secretary, &doc, 1000).await;
+        assert_eq!(s, StatusCode::CREATED, "{up}");
+        let id = up["id"].as_str().expect("id").to_owned();
+        let created = w.env.state.now();
+        let week = ecabinet_server::routes::uploads::MAX_LIFETIME_MS;
+        let mut offset = 0;
+        let mut refused_at = None;
+        for day in 1..=8 {
+            w.env
+                .clock
+                .0
+                .fetch_add(22 * 3_600_000, std::sync::atomic::Ordering::SeqCst);
+            let me = w.env.login("secretary", PASSWORD).await;
+            let (s, b) = part(&w, &me, &id, offset, b"%").await;
+            if s == StatusCode::OK {
+                offset += 1;
+                assert!(
+                    b["expires_at"].as_i64().expect("a number") <= created + week,
+                    "{b}"
+                );
+            } else {
+                assert_eq!(s, StatusCode::NOT_FOUND, "{b}");
+                refused_at = Some(day);
+                break;
+            }
+        }
+        // 22 h × 8 = 176 h: past the week (168 h) on the eighth day.
+        assert_eq!(refused_at, Some(8));
+
+        // All users together reserve at most MAX_RESERVED_UPLOADS uploads of
+        // the largest size: five secretaries with four each ask for twenty.
+        let mut secretaries = Vec::new();
+        for n in 0..5 {
+            let s = w.env.user(&format!("thu-ky-{n}"), false).await;
+            let (code, b) = w
+                .env
+                .call(
+                    "PUT",
+                    &format!(
+                        "/v1/admin/committees/{}/members/{}",
+                        w.committee_id, s.user_id
+                    ),
+                    Some(&w.env.login("admin", PASSWORD).await),
+                    Some(json!({"role": "secretary"})),
+                )
+                .await;
+            assert_eq!(code, StatusCode::OK, "{b}");
+            secretaries.push(w.env.login(&format!("thu-ky-{n}"), PASSWORD).await);
+        }
+        let mut started = Vec::new();
+        let mut refused = None;
+        'all: for s in &secretaries {
+            for _ in 0..4 {
+                let (code, b) = start(&w, s, &doc, max).await;
+                if code == StatusCode::CREATED {
+                    started.push((s, b["id"].as_str().expect("id").to_owned()));
+                } else {
+                    refused = Some((code, b));
+                    break 'all;
+                }
+            }
+        }
+        let reserved = ecabinet_server::routes::uploads::MAX_RESERVED_UPLOADS as usize;
+        assert_eq!(started.len(), reserved);
+        let (code, b) = refused.expect("the next one is refused");
+        assert_eq!(code, StatusCode::CONFLICT, "{b}");
+        let message = b["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains("thử lại sau") && message.contains("try again"),
+            "{b}"
+        );
+        // One cancelled makes room for one.
+        let (who, first) = &started[0];
+        let (s, _) = w
+            .env
+            .call("DELETE", &format!("/v1/uploads/{first}"), Some(who), None)
+            .await;
+        assert_eq!(s, StatusCode::NO_CONTENT);
+        let (s, b) = start(&w, secretaries.last().expect("five secretaries"), &doc, max).await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+    }
+);
+
+both!(
+    the_sweep_removes_expired_uploads_and_a_crashs_leftovers_only,
+    |kind| async move {
+        let w = World::new(kind).await;
+        let (_, doc) = document(&w).await;
+        let (_, old) = start(&w, &w.secretary, &doc, 1000).await;
+        let old = old["id"].as_str().expect("id").to_owned();
+        // Started 20 h later (the first one still live then), and 5 h on the
+        // first one has been idle for more than a day, this one not.
+        let later = |hours: i64| {
+            w.env
+                .clock
+                .0
+                .fetch_add(hours * 3_600_000, std::sync::atomic::Ordering::SeqCst)
+        };
+        later(20);
+        let me = w.env.login("secretary", PASSWORD).await;
+        let (_, live) = start(&w, &me, &doc, 1000).await;
+        let live = live["id"].as_str().expect("id").to_owned();
+        later(5);
+        let me = w.env.login("secretary", PASSWORD).await;
+        // What a crash leaves: an upload file whose row is gone, a one-piece
+        // upload's temporary file from two days ago, and one being written now.
+        let dir = w.env.dir.path().join("blobs").join("incoming");
+        let orphan = "0123456789abcdef0123456789abcdef";
+        std::fs::write(dir.join(format!("{orphan}.upload")), b"half")
+            .expect("the incoming folder is writable");
+        let stale =
+            std::fs::File::create(dir.join("stale.part")).expect("the incoming folder is writable");
+        stale
+            .set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(48 * 3600))
+            .expect("mtime set");
+        std::fs::write(dir.join("writing.part"), b"now").expect("the incoming folder is writable");
+        // Not ours to touch.
+        std::fs::write(dir.join("README"), b"operator's note")
+            .expect("the incoming folder is writable");
+
+        let removed = ecabinet_server::routes::uploads::sweep(&w.env.state)
+            .await
+            .expect("sweep");
+        let mut left = incoming(&w);
+        left.sort();
+        let mut want = vec![
+            "README".to_owned(),
+            format!("{live}.upload"),
+            "writing.part".to_owned(),
+        ];
+        want.sort();
+        assert_eq!(left, want, "removed {removed}");
+        assert_eq!(
+            removed, 3,
+            "the expired upload's, the orphan's and the stale part's files"
+        );
+        assert_eq!(status(&w, &me, &old).await.0, StatusCode::NOT_FOUND);
+        assert_eq!(status(&w, &me, &live).await.0, StatusCode::OK);
+    }
+);
