@@ -84,6 +84,17 @@ pub fn handlers<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send +
         commands::secretary::secretary_withdraw_item,
         commands::secretary::secretary_withdraw_document,
         commands::secretary::secretary_publish,
+        commands::admin::admin_am_i_admin,
+        commands::admin::admin_directory,
+        commands::admin::admin_create_user,
+        commands::admin::admin_reset_password,
+        commands::admin::admin_set_disabled,
+        commands::admin::admin_create_committee,
+        commands::admin::admin_update_committee,
+        commands::admin::admin_set_membership,
+        commands::admin::admin_remove_membership,
+        commands::admin::admin_revoke_device,
+        commands::admin::admin_enrol_code,
     ]
 }
 

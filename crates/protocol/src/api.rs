@@ -260,8 +260,77 @@ pub struct CreateCommitteeRequest {
 /// `PATCH /v1/admin/committees/{committee_id}`: the settings to change.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UpdateCommitteeRequest {
+    /// A new name (1 to 200 characters once trimmed).
+    #[serde(default)]
+    pub name: Option<String>,
     #[serde(default)]
     pub read_status: Option<bool>,
+}
+
+/// `GET /v1/admin/directory` (admin): every committee and user, with each
+/// user's memberships and devices: what the administrator's screens show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminDirectory {
+    /// By name.
+    pub committees: Vec<CommitteeBody>,
+    /// By display name, then username.
+    pub users: Vec<AdminUser>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminUser {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    pub is_admin: bool,
+    pub disabled: bool,
+    pub memberships: Vec<AdminMembership>,
+    /// Newest first, revoked ones included.
+    pub devices: Vec<AdminDevice>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminMembership {
+    pub committee_id: String,
+    pub role: WireRole,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminDevice {
+    pub id: String,
+    pub name: String,
+    /// Unix ms.
+    pub enrolled_at: i64,
+    /// Unix ms of its last push or pull, if any.
+    pub last_seen_at: Option<i64>,
+    pub revoked: bool,
+}
+
+/// `POST /v1/admin/users/{user_id}/password` (admin): the user's new
+/// password (at least 8 characters). Every session of theirs ends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResetPasswordRequest {
+    pub password: String,
+}
+
+/// `POST /v1/admin/users/{user_id}/enrol-codes` (admin).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrolCodeRequest {
+    /// 1 to 1440; the server's default (as `enrol-code`) when absent.
+    #[serde(default)]
+    pub valid_minutes: Option<u32>,
+}
+
+/// A one-time enrol code to hand to the user out of band, with the server
+/// signing key's fingerprint it carries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrolCodeResponse {
+    /// As the user types it.
+    pub code: String,
+    /// `FFFF-FFFF-FFFF-FFFF`.
+    pub fingerprint: String,
+    /// Unix ms.
+    pub expires_at: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

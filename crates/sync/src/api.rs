@@ -153,7 +153,8 @@ impl Api {
         self
     }
 
-    pub(crate) fn device_id(&self) -> Option<String> {
+    /// The enrolled device this client signs for, if any.
+    pub fn device_id(&self) -> Option<String> {
         self.device_id.clone()
     }
 

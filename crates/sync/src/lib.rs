@@ -25,6 +25,7 @@
 //! Everything here is async (tokio + reqwest); store calls run on the blocking
 //! pool so they never stall the runtime.
 
+pub mod admin;
 pub mod annotations;
 mod api;
 pub mod chair;

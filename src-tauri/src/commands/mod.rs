@@ -1,6 +1,7 @@
 //! Tauri commands, one module per feature. Each is a thin adapter.
 
 pub mod about;
+pub mod admin;
 pub mod annotations;
 pub mod chair;
 pub mod documents;

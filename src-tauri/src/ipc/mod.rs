@@ -1,6 +1,6 @@
 //! Types that cross the IPC boundary to the web UI: here the error type and
 //! the event names; the views, grouped by feature, in the submodules
-//! (`session`, `meetings`, `documents`, `floor`, `secretary`).
+//! (`session`, `meetings`, `documents`, `floor`, `secretary`, `admin`).
 //!
 //! TypeScript declarations for these are generated into
 //! `ui/src/lib/bindings.ts`; the test `bindings_are_up_to_date` fails when the
@@ -10,12 +10,17 @@
 use serde::Serialize;
 use ts_rs::TS;
 
+mod admin;
 mod documents;
 mod floor;
 mod meetings;
 mod secretary;
 mod session;
 
+pub use admin::{
+    AdminCommitteeView, AdminDeviceView, AdminDirectoryView, AdminMembershipView, AdminUserView,
+    EnrolCodeView,
+};
 pub use documents::{
     AnnotationInput, AnnotationShape, AnnotationView, ExportView, InkPointView, OpenedDocumentView,
     PageSizeView, PageTextView, TextLineView,
@@ -212,6 +217,12 @@ pub fn typescript_bindings() -> String {
         MemberReadView::decl(&cfg),
         DocumentReadView::decl(&cfg),
         ReadStatusView::decl(&cfg),
+        AdminCommitteeView::decl(&cfg),
+        AdminMembershipView::decl(&cfg),
+        AdminDeviceView::decl(&cfg),
+        AdminUserView::decl(&cfg),
+        AdminDirectoryView::decl(&cfg),
+        EnrolCodeView::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from src-tauri/src/ipc/ by ts-rs. Do not edit by hand:\n\

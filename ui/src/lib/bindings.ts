@@ -356,4 +356,60 @@ export type DocumentReadView = { documentId: string, versionId: string, version:
 
 export type ReadStatusView = { meetingId: string, enabled: boolean, documents: Array<DocumentReadView>, };
 
+export type AdminCommitteeView = { id: string, name: string, 
+/**
+ * Whether the chair and secretary see who downloaded and opened each document.
+ */
+readStatus: boolean, };
+
+export type AdminMembershipView = { committeeId: string, 
+/**
+ * `member`, `secretary` or `chair`.
+ */
+role: string, };
+
+export type AdminDeviceView = { id: string, name: string, 
+/**
+ * Unix ms.
+ */
+enrolledAt: number, 
+/**
+ * Unix ms of its last push or pull; null before the first.
+ */
+lastSeenAt: number | null, revoked: boolean, 
+/**
+ * The device this app runs on.
+ */
+thisDevice: boolean, };
+
+export type AdminUserView = { id: string, username: string, displayName: string, isAdmin: boolean, disabled: boolean, memberships: Array<AdminMembershipView>, 
+/**
+ * Newest first.
+ */
+devices: Array<AdminDeviceView>, };
+
+export type AdminDirectoryView = { committees: Array<AdminCommitteeView>, 
+/**
+ * Sorted by display name.
+ */
+users: Array<AdminUserView>, 
+/**
+ * The administrator using this app (they cannot disable themselves).
+ */
+me: string, };
+
+export type EnrolCodeView = { 
+/**
+ * As the user types it (groups of symbols).
+ */
+code: string, 
+/**
+ * The server signing key's fingerprint, `FFFF-FFFF-FFFF-FFFF`.
+ */
+fingerprint: string, 
+/**
+ * Unix ms.
+ */
+expiresAt: number, };
+
 export const EVENTS = { syncStatus: "sync-status", syncProgress: "sync-progress", sessionChanged: "session-changed", feedAdvanced: "feed-advanced", votesChanged: "votes-changed", notices: "notices" } as const;

@@ -9,6 +9,7 @@ import * as meeting from "./messages/meeting";
 import * as reader from "./messages/reader";
 import * as votes from "./messages/votes";
 import * as secretary from "./messages/secretary";
+import * as admin from "./messages/admin";
 
 export type Lang = "vi" | "en";
 export const LANGS: readonly Lang[] = ["vi", "en"];
@@ -20,6 +21,7 @@ const vi = {
   ...reader.vi,
   ...votes.vi,
   ...secretary.vi,
+  ...admin.vi,
 } as const;
 
 export type MessageKey = keyof typeof vi;
@@ -31,6 +33,7 @@ const en: Record<MessageKey, string> = {
   ...reader.en,
   ...votes.en,
   ...secretary.en,
+  ...admin.en,
 };
 
 export const messages: Record<Lang, Record<MessageKey, string>> = { vi, en };

@@ -6,6 +6,7 @@ import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import * as notification from "@tauri-apps/plugin-notification";
 import {
   EVENTS,
+  type AdminDirectoryView,
   type AnnotationInput,
   type AnnotationView,
   type AppInfo,
@@ -13,6 +14,7 @@ import {
   type ExportView,
   type ChairResultView,
   type CommitteeRoleView,
+  type EnrolCodeView,
   type SecretaryMeetingView,
   type FeedAdvancedView,
   type IpcError,
@@ -149,6 +151,38 @@ export const ipc = {
     withdrawDocument: (documentId: string, reason: string) =>
       call<void>("secretary_withdraw_document", { documentId, reason }),
     publish: (meetingId: string) => call<number>("secretary_publish", { meetingId }),
+  },
+  /** The administrator's screens, done on the server (an `offline` error when it cannot be reached). */
+  admin: {
+    /** False when not an administrator or the server cannot say (offline); never throws for those. */
+    amIAdmin: () => call<boolean>("admin_am_i_admin"),
+    directory: () => call<AdminDirectoryView>("admin_directory"),
+    /** Answers the new user's id. */
+    createUser: (a: { username: string; displayName: string; password: string; isAdmin: boolean }) =>
+      call<string>("admin_create_user", a),
+    /** Every session of the user ends; their devices sign in again. */
+    resetPassword: (userId: string, password: string) => call<void>("admin_reset_password", { userId, password }),
+    setDisabled: (userId: string, disabled: boolean) => call<void>("admin_set_disabled", { userId, disabled }),
+    /** Answers the new committee's id. */
+    createCommittee: (name: string, readStatus: boolean) =>
+      call<string>("admin_create_committee", { name, readStatus }),
+    /** Changes what is given; the rest stays as it is. */
+    updateCommittee: (committeeId: string, change: { name?: string; readStatus?: boolean }) =>
+      call<void>("admin_update_committee", {
+        committeeId,
+        name: change.name ?? null,
+        readStatus: change.readStatus ?? null,
+      }),
+    /** Adds the user to the committee, or changes their role there. */
+    setMembership: (committeeId: string, userId: string, role: "member" | "secretary" | "chair") =>
+      call<void>("admin_set_membership", { committeeId, userId, role }),
+    removeMembership: (committeeId: string, userId: string) =>
+      call<void>("admin_remove_membership", { committeeId, userId }),
+    /** The device is wiped at its next contact with the server. */
+    revokeDevice: (deviceId: string) => call<void>("admin_revoke_device", { deviceId }),
+    /** A one-time enrol code for the user's next device, valid 1 to 1440 minutes. */
+    enrolCode: (userId: string, validMinutes: number) =>
+      call<EnrolCodeView>("admin_enrol_code", { userId, validMinutes }),
   },
 };
 

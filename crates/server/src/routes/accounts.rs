@@ -267,6 +267,12 @@ pub async fn disable_user(
     Path(user_id): Path<String>,
 ) -> Result<StatusCode, AppError> {
     require_admin(&caller)?;
+    if user_id == caller.user_id {
+        // Locking oneself out leaves no one to undo it from the screens.
+        return Err(AppError::conflict(
+            "an administrator cannot disable their own account",
+        ));
+    }
     let now = state.now();
     state
         .db
@@ -444,7 +450,7 @@ pub async fn create_user(
     Json(req): Json<CreateUserRequest>,
 ) -> Result<(StatusCode, Json<UserBody>), AppError> {
     require_admin(&caller)?;
-    if req.password.len() < 8 {
+    if req.password.chars().count() < 8 {
         return Err(AppError::invalid(
             "the password must have at least 8 characters",
         ));
@@ -480,6 +486,11 @@ pub fn insert_committee_with(
 ) -> Result<CommitteeBody, AppError> {
     if name.trim().is_empty() {
         return Err(AppError::invalid("the committee needs a name"));
+    }
+    if name.trim().chars().count() > MAX_COMMITTEE_NAME_CHARS {
+        return Err(AppError::invalid(format!(
+            "a committee name has at most {MAX_COMMITTEE_NAME_CHARS} characters"
+        )));
     }
     let body = CommitteeBody {
         id: new_id(),
@@ -554,15 +565,52 @@ pub async fn update_committee(
 ) -> Result<Json<CommitteeBody>, AppError> {
     require_admin(&caller)?;
     let now = state.now();
+    let name = match req.name.as_deref().map(str::trim) {
+        Some("") => return Err(AppError::invalid("the committee needs a name")),
+        Some(n) if n.chars().count() > MAX_COMMITTEE_NAME_CHARS => {
+            return Err(AppError::invalid(format!(
+                "a committee name has at most {MAX_COMMITTEE_NAME_CHARS} characters"
+            )))
+        }
+        other => other.map(str::to_owned),
+    };
     let body = state
         .db
-        .write(move |tx| match req.read_status {
-            Some(on) => set_read_status(tx, &committee_id, on, now),
-            None => records::committee(tx.conn, &committee_id)?
-                .ok_or_else(|| AppError::not_found("committee")),
+        .write(move |tx| {
+            if let Some(name) = &name {
+                rename_committee(tx, &committee_id, name, now)?;
+            }
+            match req.read_status {
+                Some(on) => set_read_status(tx, &committee_id, on, now),
+                None => records::committee(tx.conn, &committee_id)?
+                    .ok_or_else(|| AppError::not_found("committee")),
+            }
         })
         .await?;
     Ok(Json(body))
+}
+
+/// The longest committee name the screens and the API accept.
+pub const MAX_COMMITTEE_NAME_CHARS: usize = 200;
+
+/// Renames the committee; the new name goes out on the feed.
+pub fn rename_committee(
+    tx: &mut crate::db::Tx<'_>,
+    committee_id: &str,
+    name: &str,
+    now: i64,
+) -> Result<CommitteeBody, AppError> {
+    let mut body = records::committee(tx.conn, committee_id)?
+        .ok_or_else(|| AppError::not_found("committee"))?;
+    if body.name != name {
+        tx.conn.execute(
+            "UPDATE committees SET name = ? WHERE id = ?",
+            params![name, committee_id],
+        )?;
+        body.name = name.to_owned();
+        emit_committee(tx, &body, now)?;
+    }
+    Ok(body)
 }
 
 /// Gives `user_id` the role in the committee (adding or changing the

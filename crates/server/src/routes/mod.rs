@@ -2,6 +2,7 @@
 //! router from it and `openapi` describes it.
 
 pub mod accounts;
+pub mod admin;
 pub mod annotation_key;
 pub mod blobs;
 pub mod chair;
@@ -143,6 +144,24 @@ pub const ROUTES: &[Endpoint] = &[
         |_| post(accounts::enable_user),
     ),
     ep(
+        "GET",
+        "/v1/admin/directory",
+        "Every committee and user, with each user's memberships and devices (admin)",
+        |_| get(admin::directory),
+    ),
+    ep(
+        "POST",
+        "/v1/admin/users/{user_id}/password",
+        "Set a user's password; every session of theirs ends (admin)",
+        |_| post(admin::reset_password),
+    ),
+    ep(
+        "POST",
+        "/v1/admin/users/{user_id}/enrol-codes",
+        "Issue a one-time enrol code for the user's next device (admin)",
+        |_| post(admin::issue_enrol_code),
+    ),
+    ep(
         "POST",
         "/v1/admin/committees",
         "Create a committee (admin)",
@@ -151,7 +170,7 @@ pub const ROUTES: &[Endpoint] = &[
     ep(
         "PATCH",
         "/v1/admin/committees/{committee_id}",
-        "Change a committee's settings: read status on or off (admin)",
+        "Change a committee's settings: its name, read status on or off (admin)",
         |_| patch(accounts::update_committee),
     ),
     ep(

@@ -308,3 +308,186 @@ both!(
         );
     }
 );
+
+both!(
+    the_admin_screens_read_the_directory_rename_reset_and_issue_codes,
+    |kind| async move {
+        let w = World::new(kind).await;
+        // The directory: every committee and user, each user's roles and devices.
+        let (s, dir) = w
+            .env
+            .call("GET", "/v1/admin/directory", Some(&w.admin), None)
+            .await;
+        assert_eq!(s, StatusCode::OK, "{dir}");
+        let names: Vec<&str> = dir["committees"]
+            .as_array()
+            .expect("an array")
+            .iter()
+            .map(|c| c["id"].as_str().expect("a string"))
+            .collect();
+        assert!(
+            names.contains(&w.committee_id.as_str())
+                && names.contains(&w.other_committee_id.as_str())
+        );
+        let user = |dir: &serde_json::Value, name: &str| {
+            dir["users"]
+                .as_array()
+                .expect("an array")
+                .iter()
+                .find(|u| u["username"] == name)
+                .cloned()
+                .unwrap_or_else(|| panic!("{name} in {dir}"))
+        };
+        let member = user(&dir, "member");
+        assert_eq!(member["id"].as_str(), Some(w.member.user_id.as_str()));
+        assert_eq!(member["disabled"], false);
+        assert_eq!(
+            member["memberships"],
+            json!([{"committee_id": w.committee_id, "role": "member"}])
+        );
+        let devices = member["devices"].as_array().expect("an array");
+        assert_eq!(devices.len(), 1, "{member}");
+        assert_eq!(devices[0]["id"].as_str(), w.member.device_id.as_deref());
+        assert_eq!(devices[0]["revoked"], false);
+        assert!(devices[0]["enrolled_at"].as_i64().expect("a number") > 0);
+        assert_eq!(user(&dir, "admin")["is_admin"], true);
+        // No password hash or key leaves the server this way.
+        let text = dir.to_string();
+        assert!(
+            !text.contains("argon2") && !text.contains("public_key"),
+            "{text}"
+        );
+
+        // Renamed: members learn the new name through the feed.
+        let cursor = w
+            .env
+            .all_changes(&w.member, 0)
+            .await
+            .last()
+            .and_then(|c| c["seq"].as_i64())
+            .expect("a number");
+        let path = format!("/v1/admin/committees/{}", w.committee_id);
+        let (s, c) = w
+            .env
+            .call(
+                "PATCH",
+                &path,
+                Some(&w.admin),
+                Some(json!({"name": "  UBND tỉnh — phiên mới "})),
+            )
+            .await;
+        assert_eq!(
+            (s, c["name"].as_str()),
+            (StatusCode::OK, Some("UBND tỉnh — phiên mới")),
+            "{c}"
+        );
+        let fresh = w.env.all_changes(&w.member, cursor).await;
+        assert!(
+            fresh.iter().any(|c| c["entity"] == "committee" && c["body"]["name"] == "UBND tỉnh — phiên mới"),
+            "{:?}",
+            kinds(&fresh)
+        );
+        for bad in [json!({"name": "   "}), json!({"name": "x".repeat(201)})] {
+            let (s, b) = w.env.call("PATCH", &path, Some(&w.admin), Some(bad)).await;
+            assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+        }
+
+        // A reset password: the old sessions end, the new password works.
+        let pw_path = format!("/v1/admin/users/{}/password", w.member.user_id);
+        let (s, _) = w
+            .env
+            .call(
+                "POST",
+                &pw_path,
+                Some(&w.admin),
+                Some(json!({"password": "ngắn"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        let (s, _) = w
+            .env
+            .call(
+                "POST",
+                &pw_path,
+                Some(&w.admin),
+                Some(json!({"password": "mật khẩu được cấp lại"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::NO_CONTENT);
+        let (s, _) = w.env.call("GET", "/v1/me", Some(&w.member), None).await;
+        assert_eq!(
+            s,
+            StatusCode::UNAUTHORIZED,
+            "the member's old session ended"
+        );
+        let again = w.env.login("member", "mật khẩu được cấp lại").await;
+        let (s, _) = w.env.call("GET", "/v1/me", Some(&again), None).await;
+        assert_eq!(s, StatusCode::OK);
+        let (s, _) = w
+            .env
+            .call(
+                "POST",
+                "/v1/admin/users/nobody/password",
+                Some(&w.admin),
+                Some(json!({"password": "đủ dài rồi đấy"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+
+        // An enrol code, from the screens, for the user's next device.
+        let (s, code) = w
+            .env
+            .call(
+                "POST",
+                &format!("/v1/admin/users/{}/enrol-codes", w.member.user_id),
+                Some(&w.admin),
+                Some(json!({"valid_minutes": 30})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{code}");
+        let expires = code["expires_at"].as_i64().expect("a number");
+        assert_eq!(expires - w.env.state.now(), 30 * 60_000);
+        let fp = code["fingerprint"].as_str().expect("a string");
+        assert_eq!(fp.len(), 19, "FFFF-FFFF-FFFF-FFFF: {fp}");
+        assert!(
+            code["code"]
+                .as_str()
+                .expect("a string")
+                .replace('-', "")
+                .ends_with(&fp.replace('-', "")),
+            "the code carries the server key's fingerprint: {code}"
+        );
+        let (s, _) = w
+            .env
+            .call(
+                "POST",
+                &format!("/v1/admin/users/{}/enrol-codes", w.member.user_id),
+                Some(&w.admin),
+                Some(json!({"valid_minutes": 0})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+
+        // An administrator cannot lock themselves out.
+        let (s, b) = w
+            .env
+            .call(
+                "POST",
+                &format!("/v1/admin/users/{}/disable", w.admin.user_id),
+                Some(&w.admin),
+                None,
+            )
+            .await;
+        assert_eq!(
+            (s, b["code"].as_str()),
+            (StatusCode::CONFLICT, Some("conflict")),
+            "{b}"
+        );
+        let (s, dir) = w
+            .env
+            .call("GET", "/v1/admin/directory", Some(&w.admin), None)
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(user(&dir, "admin")["disabled"], false);
+    }
+);

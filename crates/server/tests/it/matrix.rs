@@ -414,6 +414,19 @@ both!(every_endpoint_for_every_caller, |kind| async move {
             Payload::None,
             ADMIN,
         ),
+        row("GET", "/v1/admin/directory".into(), Payload::None, ADMIN),
+        row(
+            "POST",
+            format!("/v1/admin/users/{target}/password"),
+            Payload::Json(json!({"password": "mật khẩu cấp lại"})),
+            ADMIN,
+        ),
+        row(
+            "POST",
+            format!("/v1/admin/users/{target}/enrol-codes"),
+            Payload::Json(json!({"valid_minutes": 10})),
+            ADMIN,
+        ),
         // Public, but only a session's own device can sign a refresh.
         row(
             "POST",

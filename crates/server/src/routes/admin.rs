@@ -1,0 +1,175 @@
+//! What the administrator's screens read and do beyond the account routes
+//! of `accounts.rs`: the directory of committees, users, memberships and
+//! devices; password resets; enrol codes.
+
+use std::collections::HashMap;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use ecabinet_protocol::enrol_code::format_fingerprint;
+use ecabinet_protocol::{
+    AdminDevice, AdminDirectory, AdminMembership, AdminUser, CommitteeBody, EnrolCodeRequest,
+    EnrolCodeResponse, ResetPasswordRequest, WireRole,
+};
+
+use crate::access::require_admin;
+use crate::auth::{hash_password, Caller};
+use crate::db::Conn;
+use crate::error::{Json, Path};
+use crate::{enrol_codes, params, sessions, AppError, AppState};
+
+/// `GET /v1/admin/directory` (admin).
+pub async fn directory(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<AdminDirectory>, AppError> {
+    require_admin(&caller)?;
+    let dir = state.db.read(read_directory).await?;
+    Ok(Json(dir))
+}
+
+fn read_directory(conn: &mut dyn Conn) -> Result<AdminDirectory, AppError> {
+    let committees = conn
+        .query(
+            "SELECT id, name, read_status FROM committees ORDER BY name, id",
+            params![],
+        )?
+        .iter()
+        .map(|r| {
+            Ok(CommitteeBody {
+                id: r.text(0)?,
+                name: r.text(1)?,
+                read_status: r.bool(2)?,
+            })
+        })
+        .collect::<Result<Vec<_>, AppError>>()?;
+    let mut memberships: HashMap<String, Vec<AdminMembership>> = HashMap::new();
+    for r in conn
+        .query(
+            "SELECT user_id, committee_id, role FROM memberships ORDER BY committee_id",
+            params![],
+        )?
+        .iter()
+    {
+        let role = r.text(2)?;
+        let role = WireRole::parse(&role)
+            .ok_or_else(|| AppError::internal(format!("unknown role {role:?} in the database")))?;
+        memberships
+            .entry(r.text(0)?)
+            .or_default()
+            .push(AdminMembership {
+                committee_id: r.text(1)?,
+                role,
+            });
+    }
+    let mut devices: HashMap<String, Vec<AdminDevice>> = HashMap::new();
+    for r in conn
+        .query(
+            "SELECT user_id, id, name, created_at, last_seen_at, revoked_at FROM devices \
+             ORDER BY created_at DESC, id",
+            params![],
+        )?
+        .iter()
+    {
+        devices.entry(r.text(0)?).or_default().push(AdminDevice {
+            id: r.text(1)?,
+            name: r.text(2)?,
+            enrolled_at: r.int(3)?,
+            last_seen_at: r.opt_int(4)?,
+            revoked: r.opt_int(5)?.is_some(),
+        });
+    }
+    let users = conn
+        .query(
+            "SELECT id, username, display_name, is_admin, disabled_at FROM users \
+             ORDER BY display_name, username",
+            params![],
+        )?
+        .iter()
+        .map(|r| {
+            let id = r.text(0)?;
+            Ok(AdminUser {
+                memberships: memberships.remove(&id).unwrap_or_default(),
+                devices: devices.remove(&id).unwrap_or_default(),
+                id,
+                username: r.text(1)?,
+                display_name: r.text(2)?,
+                is_admin: r.bool(3)?,
+                disabled: r.opt_int(4)?.is_some(),
+            })
+        })
+        .collect::<Result<Vec<_>, AppError>>()?;
+    Ok(AdminDirectory { committees, users })
+}
+
+/// `POST /v1/admin/users/{user_id}/password` (admin): sets the password and
+/// ends every session of the user. Their annotations stay readable: the
+/// first of their devices to sign in again re-wraps the annotation key.
+pub async fn reset_password(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(user_id): Path<String>,
+    Json(req): Json<ResetPasswordRequest>,
+) -> Result<StatusCode, AppError> {
+    require_admin(&caller)?;
+    if req.password.chars().count() < 8 {
+        return Err(AppError::invalid(
+            "the password must have at least 8 characters",
+        ));
+    }
+    let pw = req.password;
+    let phc = tokio::task::spawn_blocking(move || hash_password(&pw))
+        .await
+        .map_err(|e| AppError::internal(e.to_string()))??;
+    let now = state.now();
+    state
+        .db
+        .write(move |tx| {
+            let found = tx
+                .conn
+                .query("SELECT id FROM users WHERE id = ?", params![&user_id])?;
+            if found.is_empty() {
+                return Err(AppError::not_found("user"));
+            }
+            sessions::reset_password(tx.conn, &user_id, &phc, now)
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /v1/admin/users/{user_id}/enrol-codes` (admin): a one-time code
+/// for the user's next device. Older unexpired codes stay valid.
+pub async fn issue_enrol_code(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(user_id): Path<String>,
+    Json(req): Json<EnrolCodeRequest>,
+) -> Result<(StatusCode, Json<EnrolCodeResponse>), AppError> {
+    require_admin(&caller)?;
+    let minutes = req
+        .valid_minutes
+        .unwrap_or(enrol_codes::DEFAULT_VALID_MINUTES);
+    let key = state.signer.public_key().to_vec();
+    let now = state.now();
+    let issued = state
+        .db
+        .write(move |tx| {
+            let rows = tx
+                .conn
+                .query("SELECT username FROM users WHERE id = ?", params![&user_id])?;
+            let username = rows
+                .first()
+                .ok_or_else(|| AppError::not_found("user"))?
+                .text(0)?;
+            enrol_codes::issue(tx.conn, &username, &key, minutes, now)
+        })
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(EnrolCodeResponse {
+            code: issued.code.display(),
+            fingerprint: format_fingerprint(&issued.code.fingerprint),
+            expires_at: issued.expires_at,
+        }),
+    ))
+}

@@ -1,0 +1,263 @@
+//! The administrator's screens: committees, users, memberships, devices and
+//! enrol codes, done against the server (an `offline` error when it cannot
+//! be reached; nothing here is cached). Changes that devices need (names,
+//! memberships) come back through the feed, so each wakes the sync.
+
+use ecabinet_protocol::{AdminDirectory, CreateUserRequest, UpdateCommitteeRequest, WireRole};
+use ecabinet_sync::admin;
+use tauri::State;
+
+use crate::ipc::{
+    AdminCommitteeView, AdminDeviceView, AdminDirectoryView, AdminMembershipView, AdminUserView,
+    EnrolCodeView, IpcError, IpcErrorCode,
+};
+use crate::state::AppState;
+
+/// Whether the signed-in user is an administrator (the screens are offered
+/// then). False when the server cannot say (offline): administration needs
+/// it anyway.
+#[tauri::command]
+pub async fn admin_am_i_admin(state: State<'_, AppState>) -> Result<bool, IpcError> {
+    let api = state.api()?;
+    Ok(admin::is_admin(&api).await.unwrap_or(false))
+}
+
+/// Everything the screens show, from the server.
+#[tauri::command]
+pub async fn admin_directory(state: State<'_, AppState>) -> Result<AdminDirectoryView, IpcError> {
+    let api = state.api()?;
+    let dir = admin::directory(&api).await?;
+    Ok(directory_view(
+        dir,
+        &state.user_id()?,
+        api.device_id().as_deref(),
+    ))
+}
+
+fn directory_view(dir: AdminDirectory, me: &str, this_device: Option<&str>) -> AdminDirectoryView {
+    AdminDirectoryView {
+        committees: dir
+            .committees
+            .into_iter()
+            .map(|c| AdminCommitteeView {
+                id: c.id,
+                name: c.name,
+                read_status: c.read_status,
+            })
+            .collect(),
+        users: dir
+            .users
+            .into_iter()
+            .map(|u| AdminUserView {
+                memberships: u
+                    .memberships
+                    .into_iter()
+                    .map(|m| AdminMembershipView {
+                        committee_id: m.committee_id,
+                        role: m.role.as_str().to_owned(),
+                    })
+                    .collect(),
+                devices: u
+                    .devices
+                    .into_iter()
+                    .map(|d| AdminDeviceView {
+                        this_device: Some(d.id.as_str()) == this_device,
+                        id: d.id,
+                        name: d.name,
+                        enrolled_at: d.enrolled_at,
+                        last_seen_at: d.last_seen_at,
+                        revoked: d.revoked,
+                    })
+                    .collect(),
+                id: u.id,
+                username: u.username,
+                display_name: u.display_name,
+                is_admin: u.is_admin,
+                disabled: u.disabled,
+            })
+            .collect(),
+        me: me.to_owned(),
+    }
+}
+
+/// A new user; answers their id. The password is theirs to change later.
+#[tauri::command]
+pub async fn admin_create_user(
+    state: State<'_, AppState>,
+    username: String,
+    display_name: String,
+    password: String,
+    is_admin: bool,
+) -> Result<String, IpcError> {
+    let req = CreateUserRequest {
+        username,
+        display_name,
+        password,
+        is_admin,
+    };
+    Ok(admin::create_user(&state.api()?, &req).await?.id)
+}
+
+/// Sets the user's password; every session of theirs ends.
+#[tauri::command]
+pub async fn admin_reset_password(
+    state: State<'_, AppState>,
+    user_id: String,
+    password: String,
+) -> Result<(), IpcError> {
+    admin::reset_password(&state.api()?, &user_id, &password).await?;
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn admin_set_disabled(
+    state: State<'_, AppState>,
+    user_id: String,
+    disabled: bool,
+) -> Result<(), IpcError> {
+    admin::set_disabled(&state.api()?, &user_id, disabled).await?;
+    Ok(())
+}
+
+/// A new committee; answers its id.
+#[tauri::command]
+pub async fn admin_create_committee(
+    state: State<'_, AppState>,
+    name: String,
+    read_status: bool,
+) -> Result<String, IpcError> {
+    let c = admin::create_committee(&state.api()?, &name, read_status).await?;
+    state.wake_sync()?;
+    Ok(c.id)
+}
+
+/// Renames the committee and/or switches its read status (null: unchanged).
+#[tauri::command]
+pub async fn admin_update_committee(
+    state: State<'_, AppState>,
+    committee_id: String,
+    name: Option<String>,
+    read_status: Option<bool>,
+) -> Result<(), IpcError> {
+    let req = UpdateCommitteeRequest { name, read_status };
+    admin::update_committee(&state.api()?, &committee_id, &req).await?;
+    state.wake_sync()
+}
+
+/// Adds the user to the committee, or changes their role there.
+#[tauri::command]
+pub async fn admin_set_membership(
+    state: State<'_, AppState>,
+    committee_id: String,
+    user_id: String,
+    role: String,
+) -> Result<(), IpcError> {
+    let role = WireRole::parse(&role).ok_or_else(|| {
+        IpcError::new(
+            IpcErrorCode::InvalidInput,
+            format!("{role:?} is not a role: member, secretary or chair"),
+        )
+    })?;
+    admin::set_membership(&state.api()?, &committee_id, &user_id, role).await?;
+    state.wake_sync()
+}
+
+#[tauri::command]
+pub async fn admin_remove_membership(
+    state: State<'_, AppState>,
+    committee_id: String,
+    user_id: String,
+) -> Result<(), IpcError> {
+    admin::remove_membership(&state.api()?, &committee_id, &user_id).await?;
+    state.wake_sync()
+}
+
+/// Revokes a device (a lost tablet): it is wiped at its next contact.
+/// This app's own device is refused here: it would wipe the admin's cache
+/// at the next sync, mid-work.
+#[tauri::command]
+pub async fn admin_revoke_device(
+    state: State<'_, AppState>,
+    device_id: String,
+) -> Result<(), IpcError> {
+    let api = state.api()?;
+    if api.device_id().as_deref() == Some(device_id.as_str()) {
+        return Err(IpcError::new(
+            IpcErrorCode::Conflict,
+            "this is the device you are using; revoke it from another one",
+        ));
+    }
+    admin::revoke_device(&api, &device_id).await?;
+    Ok(())
+}
+
+/// A one-time enrol code for the user's next device.
+#[tauri::command]
+pub async fn admin_enrol_code(
+    state: State<'_, AppState>,
+    user_id: String,
+    valid_minutes: u32,
+) -> Result<EnrolCodeView, IpcError> {
+    let c = admin::enrol_code(&state.api()?, &user_id, valid_minutes).await?;
+    Ok(EnrolCodeView {
+        code: c.code,
+        fingerprint: c.fingerprint,
+        expires_at: c.expires_at,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ecabinet_protocol::{AdminDevice, AdminMembership, AdminUser, CommitteeBody};
+
+    #[test]
+    fn the_directory_marks_this_device_and_keeps_roles_on_the_wire_names() {
+        let dir = AdminDirectory {
+            committees: vec![CommitteeBody {
+                id: "c1".into(),
+                name: "UBND tỉnh".into(),
+                read_status: true,
+            }],
+            users: vec![AdminUser {
+                id: "u1".into(),
+                username: "an".into(),
+                display_name: "Nguyễn Văn An".into(),
+                is_admin: true,
+                disabled: false,
+                memberships: vec![AdminMembership {
+                    committee_id: "c1".into(),
+                    role: WireRole::Chair,
+                }],
+                devices: vec![
+                    AdminDevice {
+                        id: "d2".into(),
+                        name: "Máy tính bảng".into(),
+                        enrolled_at: 2,
+                        last_seen_at: None,
+                        revoked: true,
+                    },
+                    AdminDevice {
+                        id: "d1".into(),
+                        name: "Laptop".into(),
+                        enrolled_at: 1,
+                        last_seen_at: Some(5),
+                        revoked: false,
+                    },
+                ],
+            }],
+        };
+        let v = directory_view(dir, "u1", Some("d1"));
+        assert_eq!(v.me, "u1");
+        assert!(v.committees[0].read_status);
+        let u = &v.users[0];
+        assert_eq!(u.memberships[0].role, "chair");
+        let mine: Vec<(&str, bool)> = u
+            .devices
+            .iter()
+            .map(|d| (d.id.as_str(), d.this_device))
+            .collect();
+        assert_eq!(mine, [("d2", false), ("d1", true)]);
+        assert_eq!(u.devices[1].last_seen_at, Some(5));
+    }
+}

@@ -1,0 +1,76 @@
+//! IPC types of one feature: the administrator's screens (committees,
+//! users, memberships, devices, enrol codes).
+
+use serde::Serialize;
+use ts_rs::TS;
+
+/// Everything the administrator's screens show, read from the server in
+/// one request (administration needs the server: nothing here is cached).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AdminDirectoryView {
+    pub committees: Vec<AdminCommitteeView>,
+    /// Sorted by display name.
+    pub users: Vec<AdminUserView>,
+    /// The administrator using this app (they cannot disable themselves).
+    pub me: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AdminCommitteeView {
+    pub id: String,
+    pub name: String,
+    /// Whether the chair and secretary see who downloaded and opened each document.
+    pub read_status: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AdminUserView {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    pub is_admin: bool,
+    pub disabled: bool,
+    pub memberships: Vec<AdminMembershipView>,
+    /// Newest first.
+    pub devices: Vec<AdminDeviceView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AdminMembershipView {
+    pub committee_id: String,
+    /// `member`, `secretary` or `chair`.
+    pub role: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AdminDeviceView {
+    pub id: String,
+    pub name: String,
+    /// Unix ms.
+    #[ts(type = "number")]
+    pub enrolled_at: i64,
+    /// Unix ms of its last push or pull; null before the first.
+    #[ts(type = "number | null")]
+    pub last_seen_at: Option<i64>,
+    pub revoked: bool,
+    /// The device this app runs on.
+    pub this_device: bool,
+}
+
+/// A one-time enrol code to hand to the user out of band.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct EnrolCodeView {
+    /// As the user types it (groups of symbols).
+    pub code: String,
+    /// The server signing key's fingerprint, `FFFF-FFFF-FFFF-FFFF`.
+    pub fingerprint: String,
+    /// Unix ms.
+    #[ts(type = "number")]
+    pub expires_at: i64,
+}

@@ -1,0 +1,286 @@
+import { describe, expect, it } from "vitest";
+import type { AdminDeviceView, AdminDirectoryView, AdminUserView } from "./bindings";
+import {
+  adminErrorKey,
+  canDisable,
+  canRevoke,
+  checkCommitteeName,
+  checkDisplayName,
+  checkNewUser,
+  checkPassword,
+  checkUsername,
+  checkValidMinutes,
+  committeeMembers,
+  deviceState,
+  deviceStateKey,
+  groupUsers,
+  isOffline,
+  lastSeenText,
+  matchesQuery,
+  memberCounts,
+  membershipsOf,
+  roleKey,
+  sortCommittees,
+} from "./admin";
+import { translate } from "./i18n";
+
+const err = (code: string) => ({ code, message: "x", attemptsLeft: null, retryAfterSecs: null });
+
+const user = (
+  username: string,
+  displayName: string,
+  more: Partial<AdminUserView> = {},
+): AdminUserView => ({
+  id: `id-${username}`,
+  username,
+  displayName,
+  isAdmin: false,
+  disabled: false,
+  memberships: [],
+  devices: [],
+  ...more,
+});
+
+const device = (more: Partial<AdminDeviceView> = {}): AdminDeviceView => ({
+  id: "d1",
+  name: "Laptop phòng họp",
+  enrolledAt: 0,
+  lastSeenAt: null,
+  revoked: false,
+  thisDevice: false,
+  ...more,
+});
+
+const UB = { id: "c-ub", name: "UBND tỉnh Thái Bình", readStatus: true };
+const TC = { id: "c-tc", name: "Ban Tài chính", readStatus: false };
+
+const dir: AdminDirectoryView = {
+  me: "id-admin",
+  committees: [UB, TC],
+  users: [
+    user("admin", "Quản trị hệ thống", { isAdmin: true }),
+    user("tt.mai", "Trần Thị Mai", { memberships: [{ committeeId: "c-ub", role: "secretary" }] }),
+    user("nv.hung", "Nguyễn Văn Hùng", {
+      memberships: [
+        { committeeId: "c-ub", role: "chair" },
+        { committeeId: "c-tc", role: "member" },
+      ],
+    }),
+    user("lm.tuan", "Lê Minh Tuấn", { memberships: [{ committeeId: "c-ub", role: "member" }] }),
+    user("dq.bao", "Đặng Quốc Bảo", { memberships: [{ committeeId: "c-ub", role: "member" }] }),
+    user("nt.anh", "Nguyễn Thị Anh"),
+    user("bt.thu", "Bùi Thị Thu", { disabled: true }),
+  ],
+};
+
+describe("new user form", () => {
+  it("stores the user name trimmed and in lower case", () => {
+    expect(checkUsername("  NV.Hung ")).toEqual({ ok: true, value: "nv.hung" });
+    expect(checkUsername("pham_thi-huong2")).toEqual({ ok: true, value: "pham_thi-huong2" });
+  });
+
+  it("refuses an empty user name, a too short or too long one, and other characters", () => {
+    expect(checkUsername("   ")).toEqual({ ok: false, error: "admin.needUsername" });
+    for (const bad of ["ab", "a".repeat(65), "hùng", "nv hung", "nv@hung", "đức"]) {
+      expect(checkUsername(bad), bad).toEqual({ ok: false, error: "admin.badUsername" });
+    }
+    expect(checkUsername("abc").ok).toBe(true);
+    expect(checkUsername("a".repeat(64)).ok).toBe(true);
+  });
+
+  it("takes a full name of 1 to 200 characters, Vietnamese letters counted as one", () => {
+    expect(checkDisplayName("  Nguyễn Văn Hùng ")).toEqual({ ok: true, value: "Nguyễn Văn Hùng" });
+    expect(checkDisplayName(" ")).toEqual({ ok: false, error: "admin.needDisplayName" });
+    // 200 letters with tone marks (one character each when composed) pass; 201 do not.
+    expect(checkDisplayName("ệ".repeat(200)).ok).toBe(true);
+    expect(checkDisplayName("ệ".repeat(201))).toEqual({ ok: false, error: "admin.displayNameTooLong" });
+  });
+
+  it("wants a password of at least 8 characters typed the same twice, kept as typed", () => {
+    expect(checkPassword("1234567", "1234567")).toEqual({ ok: false, error: "admin.passwordShort" });
+    expect(checkPassword("mật khẩu", "mật khẩu")).toEqual({ ok: true, value: "mật khẩu" });
+    expect(checkPassword("12345678", "12345679")).toEqual({ ok: false, error: "admin.passwordMismatch" });
+    expect(checkPassword(" secret-1 ", " secret-1 ")).toEqual({ ok: true, value: " secret-1 " });
+  });
+
+  it("checks the whole form in the order it is filled in", () => {
+    const good = { username: " Le.Lan ", displayName: " Lê Thị Lan ", password: "An-toan-2026", passwordAgain: "An-toan-2026", isAdmin: true };
+    expect(checkNewUser(good)).toEqual({
+      ok: true,
+      value: { username: "le.lan", displayName: "Lê Thị Lan", password: "An-toan-2026", isAdmin: true },
+    });
+    expect(checkNewUser({ ...good, username: "", displayName: "" })).toEqual({ ok: false, error: "admin.needUsername" });
+    expect(checkNewUser({ ...good, displayName: "", password: "" })).toEqual({ ok: false, error: "admin.needDisplayName" });
+    expect(checkNewUser({ ...good, passwordAgain: "khac" })).toEqual({ ok: false, error: "admin.passwordMismatch" });
+  });
+});
+
+describe("committee and enrol code forms", () => {
+  it("takes a committee name of 1 to 200 characters, trimmed", () => {
+    expect(checkCommitteeName("  Ban Pháp chế ")).toEqual({ ok: true, value: "Ban Pháp chế" });
+    expect(checkCommitteeName("")).toEqual({ ok: false, error: "admin.needCommitteeName" });
+    expect(checkCommitteeName("Ủ".repeat(201))).toEqual({ ok: false, error: "admin.committeeNameTooLong" });
+    expect(checkCommitteeName("Ủ".repeat(200)).ok).toBe(true);
+  });
+
+  it("takes a whole number of minutes from 1 to 1440", () => {
+    expect(checkValidMinutes(1)).toEqual({ ok: true, value: 1 });
+    expect(checkValidMinutes(1440)).toEqual({ ok: true, value: 1440 });
+    expect(checkValidMinutes(" 60 ")).toEqual({ ok: true, value: 60 });
+    for (const bad of [0, 1441, 1.5, -5, null, undefined, NaN, "", "1e3", "60 phút"]) {
+      expect(checkValidMinutes(bad), String(bad)).toEqual({ ok: false, error: "admin.badMinutes" });
+    }
+  });
+});
+
+describe("errors", () => {
+  it("says clearly that the server is out of reach", () => {
+    expect(adminErrorKey(err("offline"))).toBe("admin.error.offline");
+    expect(isOffline(err("offline"))).toBe(true);
+    expect(isOffline(err("forbidden"))).toBe(false);
+    expect(isOffline(new Error("offline"))).toBe(false);
+  });
+
+  it("names a conflict by what the action meant, else the general sentence", () => {
+    expect(adminErrorKey(err("conflict"), "admin.error.usernameTaken")).toBe("admin.error.usernameTaken");
+    expect(adminErrorKey(err("conflict"))).toBe("admin.error.conflict");
+    // The conflict meaning applies to conflicts only.
+    expect(adminErrorKey(err("forbidden"), "admin.error.usernameTaken")).toBe("admin.error.forbidden");
+  });
+
+  it("maps the server's refusals, and anything unknown to a general sentence", () => {
+    expect(adminErrorKey(err("invalid_input"))).toBe("admin.error.invalid");
+    expect(adminErrorKey(err("not_found"))).toBe("admin.error.notFound");
+    expect(adminErrorKey(err("session_expired"))).toBe("error.session_expired");
+    expect(adminErrorKey(err("server_error"))).toBe("admin.error.server");
+    expect(adminErrorKey(err("pdfium_unavailable"))).toBe("admin.error.generic");
+    expect(adminErrorKey("boom")).toBe("error.generic");
+  });
+});
+
+describe("users list", () => {
+  it("lists accounts in use by given name, then the disabled ones", () => {
+    const g = groupUsers(dir.users);
+    expect(g.active.map((u) => u.username)).toEqual(["nt.anh", "dq.bao", "nv.hung", "tt.mai", "admin", "lm.tuan"]);
+    expect(g.disabled.map((u) => u.username)).toEqual(["bt.thu"]);
+  });
+
+  it("orders the same given name by the whole name", () => {
+    const users = [user("b", "Trần Văn An"), user("a", "Lê Thị An"), user("c", "Phạm Bình")];
+    expect(groupUsers(users).active.map((u) => u.displayName)).toEqual(["Lê Thị An", "Trần Văn An", "Phạm Bình"]);
+  });
+
+  it("finds users without typing the Vietnamese marks", () => {
+    expect(groupUsers(dir.users, "hung").active.map((u) => u.username)).toEqual(["nv.hung"]);
+    expect(groupUsers(dir.users, "dang bao").active.map((u) => u.username)).toEqual(["dq.bao"]);
+    expect(groupUsers(dir.users, "THU").disabled.map((u) => u.username)).toEqual(["bt.thu"]);
+    expect(matchesQuery(dir.users[1], "tt.mai")).toBe(true);
+    expect(matchesQuery(dir.users[1], "mai hùng")).toBe(false);
+    expect(groupUsers(dir.users, "  ").active).toHaveLength(6);
+  });
+
+  it("never offers disabling one's own account", () => {
+    expect(canDisable(dir.users[0], dir.me)).toBe(false);
+    expect(canDisable(dir.users[1], dir.me)).toBe(true);
+  });
+});
+
+describe("committee members", () => {
+  it("lists the chair, then secretaries, then members, with their roles", () => {
+    const { members } = committeeMembers(dir, "c-ub");
+    expect(members.map((m) => [m.user.username, m.role])).toEqual([
+      ["nv.hung", "chair"],
+      ["tt.mai", "secretary"],
+      ["dq.bao", "member"],
+      ["lm.tuan", "member"],
+    ]);
+    expect(committeeMembers(dir, "c-tc").members.map((m) => [m.user.username, m.role])).toEqual([["nv.hung", "member"]]);
+  });
+
+  it("offers to add only users not in the committee and not disabled", () => {
+    expect(committeeMembers(dir, "c-ub").candidates.map((u) => u.username)).toEqual(["nt.anh", "admin"]);
+    expect(committeeMembers(dir, "c-tc").candidates.map((u) => u.username)).toEqual([
+      "nt.anh",
+      "dq.bao",
+      "tt.mai",
+      "admin",
+      "lm.tuan",
+    ]);
+  });
+
+  it("lists committees by name and counts their members, disabled accounts included", () => {
+    expect(sortCommittees(dir.committees).map((c) => c.name)).toEqual(["Ban Tài chính", "UBND tỉnh Thái Bình"]);
+    const withDisabled = { ...dir, users: [...dir.users, user("x", "Hồ Văn X", { disabled: true, memberships: [{ committeeId: "c-tc", role: "member" }] })] };
+    const counts = memberCounts(withDisabled);
+    expect(counts.get("c-ub")).toBe(4);
+    expect(counts.get("c-tc")).toBe(2);
+    expect(memberCounts({ ...dir, committees: [...dir.committees, { id: "c-new", name: "Mới", readStatus: false }] }).get("c-new")).toBe(0);
+  });
+
+  it("shows a user's committees by name with the role in each", () => {
+    const hung = dir.users.find((u) => u.username === "nv.hung")!;
+    expect(membershipsOf(hung, dir.committees).map((m) => [m.committee.name, m.role])).toEqual([
+      ["Ban Tài chính", "member"],
+      ["UBND tỉnh Thái Bình", "chair"],
+    ]);
+    // A committee the list does not hold (deleted meanwhile) is left out.
+    const stale = user("x", "X", { memberships: [{ committeeId: "gone", role: "member" }] });
+    expect(membershipsOf(stale, dir.committees)).toEqual([]);
+  });
+
+  it("labels roles in Vietnamese, an unknown one as such", () => {
+    expect(translate("vi", roleKey("chair"))).toBe("Chủ tọa");
+    expect(translate("vi", roleKey("secretary"))).toBe("Thư ký");
+    expect(translate("vi", roleKey("member"))).toBe("Thành viên");
+    expect(roleKey("observer")).toBe("admin.role.unknown");
+  });
+});
+
+describe("devices", () => {
+  it("marks this device and revoked ones, and offers revoking only the others still in use", () => {
+    expect(deviceState(device())).toBe("active");
+    expect(deviceState(device({ thisDevice: true }))).toBe("this");
+    expect(deviceState(device({ revoked: true, thisDevice: true }))).toBe("revoked");
+    expect(canRevoke(device())).toBe(true);
+    expect(canRevoke(device({ thisDevice: true }))).toBe(false);
+    expect(canRevoke(device({ revoked: true }))).toBe(false);
+    expect(translate("vi", deviceStateKey("this"))).toBe("Thiết bị này");
+    expect(translate("vi", deviceStateKey("revoked"))).toBe("Đã thu hồi");
+  });
+
+  it("says when a device last contacted the server", () => {
+    const now = Date.UTC(2026, 10, 20, 9, 0);
+    const at = (ms: number) => lastSeenText(now - ms, now, "vi");
+    expect(lastSeenText(null, now, "vi")).toEqual({ key: "admin.seen.never", params: {} });
+    expect(at(59_000)).toEqual({ key: "admin.seen.justNow", params: {} });
+    // A device clock a little ahead is "just now", not "-1 minutes ago".
+    expect(at(-30_000)).toEqual({ key: "admin.seen.justNow", params: {} });
+    expect(at(60_000)).toEqual({ key: "admin.seen.minutes", params: { n: 1 } });
+    expect(at(59 * 60_000 + 59_000)).toEqual({ key: "admin.seen.minutes", params: { n: 59 } });
+    expect(at(3 * 3_600_000 + 10 * 60_000)).toEqual({ key: "admin.seen.hours", params: { n: 3 } });
+    expect(at(2 * 86_400_000 + 5 * 3_600_000)).toEqual({ key: "admin.seen.days", params: { n: 2 } });
+    expect(at(29 * 86_400_000)).toEqual({ key: "admin.seen.days", params: { n: 29 } });
+  });
+
+  it("gives the date and time of a contact long ago, in the UI language", () => {
+    const now = Date.UTC(2026, 10, 20, 9, 0);
+    const then = Date.UTC(2026, 8, 1, 7, 5);
+    const vi = lastSeenText(then, now, "vi", "UTC");
+    expect(vi.key).toBe("admin.seen.on");
+    const viText = translate("vi", vi.key, vi.params);
+    expect(viText).toContain("01/09/2026");
+    expect(viText).toContain("07:05");
+    // Vietnamese puts the time first; English the date.
+    expect(viText.indexOf("07:05")).toBeLessThan(viText.indexOf("01/09/2026"));
+    const en = lastSeenText(then, now, "en", "UTC");
+    const enText = translate("en", en.key, en.params);
+    expect(enText.indexOf("01/09/2026")).toBeLessThan(enText.indexOf("07:05"));
+  });
+
+  it("reads well in both languages", () => {
+    const now = 10 * 3_600_000;
+    const h = lastSeenText(now - 2 * 3_600_000, now, "vi");
+    expect(translate("vi", h.key, h.params)).toBe("2 giờ trước");
+    expect(translate("en", h.key, h.params)).toBe("2 hours ago");
+  });
+});
