@@ -567,30 +567,66 @@ pub enum OcrProgress {
     PageDone { done: u32 },
 }
 
-/// Reads every page of `source` that needs OCR ([`needs_ocr`]), in page
-/// order; pages with text of their own are not in the answer. A page where
-/// Tesseract found nothing is in it with no words.
+/// The scanned pages one document has read at most (the first ones): about
+/// 50 minutes at 1.5 s a page, inside the server's hour.
+pub const MAX_OCR_PAGES: usize = 2000;
+
+/// What [`read_scanned_pages`] read, and what it left.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScannedPages {
+    /// The pages read, in page order; a page where Tesseract found nothing
+    /// is here with no words.
+    pub pages: Vec<TextLayerPage>,
+    /// Pages Tesseract failed on (page number and why): left out, the
+    /// other pages are still read.
+    pub failed: Vec<(u32, String)>,
+    /// Scanned pages past `max_pages`, not read.
+    pub not_read: usize,
+}
+
+/// Reads the pages of `source` that need OCR ([`needs_ocr`]), in page
+/// order, at most `max_pages` of them; pages with text of their own are not
+/// in the answer. A page Tesseract fails on is left out and the others are
+/// read; when it fails on every page, that is the error (Tesseract itself
+/// is broken, not one page).
 pub fn read_scanned_pages(
     engine: &PdfEngine,
     source: &OcrSource,
     tesseract: &Tesseract,
+    max_pages: usize,
     mut progress: impl FnMut(OcrProgress),
-) -> Result<Vec<TextLayerPage>, OcrError> {
-    let pages = pages_needing_ocr(engine, source)?;
+) -> Result<ScannedPages, OcrError> {
+    let mut pages = pages_needing_ocr(engine, source)?;
+    let not_read = pages.len().saturating_sub(max_pages);
+    pages.truncate(max_pages);
     progress(OcrProgress::Planned {
         pages_total: pages.len() as u32,
     });
-    let mut read = Vec::with_capacity(pages.len());
-    for (done, page) in pages.into_iter().enumerate() {
+    let mut read = ScannedPages {
+        pages: Vec::with_capacity(pages.len()),
+        failed: Vec::new(),
+        not_read,
+    };
+    let mut first_failure = None;
+    for (done, page) in pages.iter().copied().enumerate() {
         let image = render_for_ocr(engine, source, page)?;
-        let words = tesseract.read(&image)?;
+        match tesseract.read(&image) {
+            Ok(words) => read.pages.push(TextLayerPage { page, words }),
+            Err(e @ OcrError::PageFailed { .. }) => {
+                read.failed.push((page, e.to_string()));
+                first_failure.get_or_insert(e);
+            }
+            Err(e) => return Err(e),
+        }
         drop(image);
-        read.push(TextLayerPage { page, words });
         progress(OcrProgress::PageDone {
             done: done as u32 + 1,
         });
     }
-    Ok(read)
+    match first_failure {
+        Some(e) if read.pages.is_empty() => Err(e),
+        _ => Ok(read),
+    }
 }
 
 #[cfg(test)]

@@ -157,6 +157,10 @@ const NOT_INSTALLED: &str =
     "Máy chủ chưa cài bộ nhận dạng chữ (OCR). / OCR is not installed on this server.";
 const NO_RESULT: &str =
     "Không nhận dạng được chữ trong tài liệu này. / The text of this document could not be read.";
+const GAVE_UP: &str = "Đã thử nhận dạng chữ nhiều lần nhưng lần nào cũng bị ngắt; tài liệu vẫn đọc được, chỉ không tìm kiếm được các trang scan. \
+     / Reading the text was tried several times and cut off each time; the document can still be read, its scanned pages just cannot be searched.";
+/// Runs of one layer's reading a restart may cut off before it gives up.
+pub const MAX_ATTEMPTS: i64 = 3;
 const TOO_LONG: &str =
     "Nhận dạng chữ quá thời gian cho phép. / Reading the text took longer than the server allows.";
 
@@ -215,15 +219,39 @@ async fn set_status(state: &AppState, version_id: &str, status: Status) -> Resul
 
 async fn read(state: &AppState, version_id: &str) -> Result<(), Failure> {
     let id = version_id.to_owned();
-    let version = state
+    let (version, attempts) = state
         .db
-        .read(move |conn| records::document_version(conn, &id))
+        .write(move |tx| {
+            tx.conn.execute(
+                "UPDATE text_layers SET attempts = attempts + 1 WHERE version_id = ?",
+                params![&id],
+            )?;
+            let attempts = tx
+                .conn
+                .query(
+                    "SELECT attempts FROM text_layers WHERE version_id = ?",
+                    params![&id],
+                )?
+                .first()
+                .map(|r| r.int(0))
+                .transpose()?
+                .unwrap_or(0);
+            Ok::<_, AppError>((records::document_version(tx.conn, &id)?, attempts))
+        })
         .await
         .map_err(|e| fail(NO_RESULT, e))?;
     let Some(version) = version else {
         // The document was deleted meanwhile.
         return Ok(());
     };
+    if attempts > MAX_ATTEMPTS {
+        // Each earlier run was cut off (a restart, a crash of the server):
+        // reading it again at every start would only do the same.
+        return Err(fail(
+            GAVE_UP,
+            format!("{} runs were cut off before this one", attempts - 1),
+        ));
+    }
     let worker = state
         .config
         .ocr
@@ -354,6 +382,13 @@ async fn read(state: &AppState, version_id: &str) -> Result<(), Failure> {
     let stderr_text = errors.await.unwrap_or_default();
     if exit.success() {
         crate::pdf_check::note_worker_warnings(&stderr_text);
+        // Pages left out (Tesseract failed on them, or past the page cap).
+        for line in stderr_text
+            .lines()
+            .filter(|l| l.contains(": warning: page") || l.contains("not read"))
+        {
+            tracing::warn!(version_id, "{line}");
+        }
     }
     let layer = match layer {
         Some(l) if exit.success() => l,

@@ -165,14 +165,13 @@ impl PdfCheck {
     }
 }
 
-/// Logs what a helper that did its work warned about (it runs without its
-/// sandbox on this kernel, for one), once per server process: the operator
-/// should know, without a line per upload.
+/// Logs that a helper runs without its full sandbox on this kernel, once
+/// per server process: the operator should know, without a line per upload.
 pub(crate) fn note_worker_warnings(stderr: &str) {
     static TOLD: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
     let warnings: Vec<&str> = stderr
         .lines()
-        .filter(|l| l.contains(": warning: "))
+        .filter(|l| l.contains(": warning: ") && l.contains("sandboxed"))
         .collect();
     if !warnings.is_empty() && !TOLD.swap(true, std::sync::atomic::Ordering::Relaxed) {
         tracing::warn!(

@@ -10,10 +10,13 @@
 //! the OCR program and models may be read, nothing written, no network.
 //!
 //! Prints JSON lines on stdout: `{"pages_total":N}` (the pages that will be
-//! read: those with fewer than 8 characters of their own text), then
+//! read: those with fewer than 8 characters of their own text, the first
+//! `--max-pages` of them, 2000 by default), then
 //! `{"done":K}` after each page read, then `{"layer":TextLayer}` (the
 //! protocol's text layer: the file's SHA-256, the engine, the words of each
-//! page read), and exits 0. On an error it prints one line on stderr and
+//! page read), and exits 0. A page Tesseract fails on is left out with a
+//! warning on stderr (so are the pages past the cap), unless it fails on
+//! every page. On an error it prints one line on stderr and
 //! exits 2 (usage, or the file is not a readable PDF), 3 (PDFium or
 //! Tesseract or its language model is missing) or 4 (OCR failed).
 
@@ -37,6 +40,7 @@ fn main() -> ExitCode {
         cpu_secs: 600,
     };
     let mut lang = String::from("vie");
+    let mut max_pages = ecabinet_pdf::ocr::MAX_OCR_PAGES;
     while let Some(a) = args.next() {
         match caps.take(&a, &mut args) {
             Some(Ok(())) => continue,
@@ -47,6 +51,10 @@ fn main() -> ExitCode {
             "--lang" => match args.next().filter(|l| !l.is_empty() && !l.starts_with('-')) {
                 Some(l) => lang = l,
                 None => return usage("--lang needs a Tesseract language, e.g. vie"),
+            },
+            "--max-pages" => match args.next().and_then(|n| n.parse().ok()).filter(|n| *n > 0) {
+                Some(n) => max_pages = n,
+                None => return usage("--max-pages needs a number of pages, at least 1"),
             },
             _ if file.is_none() && !a.starts_with("--") => file = Some(a),
             _ => return usage(&format!("unexpected argument {a:?}")),
@@ -88,14 +96,14 @@ fn main() -> ExitCode {
         Err(e) => return fail(3, &e.to_string()),
     };
     let source = OcrSource::new(source);
-    let pages = read_scanned_pages(&engine, &source, &tesseract, |p| match p {
+    let pages = read_scanned_pages(&engine, &source, &tesseract, max_pages, |p| match p {
         OcrProgress::Planned { pages_total } => {
             println!("{}", serde_json::json!({ "pages_total": pages_total }));
         }
         OcrProgress::PageDone { done } => println!("{}", serde_json::json!({ "done": done })),
     });
-    let pages = match pages {
-        Ok(pages) => pages,
+    let read = match pages {
+        Ok(read) => read,
         Err(e) => {
             let code = match &e {
                 OcrError::Pdf(
@@ -115,10 +123,20 @@ fn main() -> ExitCode {
             return fail(code, &e.to_string());
         }
     };
+    // The layer holds what was read; the server logs what was not.
+    for (page, why) in &read.failed {
+        eprintln!("{NAME}: warning: page {} left out: {why}", page + 1);
+    }
+    if read.not_read > 0 {
+        eprintln!(
+            "{NAME}: warning: {} scanned pages past the first {max_pages} not read",
+            read.not_read
+        );
+    }
     let layer = TextLayer {
         pdf_sha256,
         engine: engine_name,
-        pages,
+        pages: read.pages,
     };
     println!("{}", serde_json::json!({ "layer": layer }));
     ExitCode::SUCCESS
@@ -148,7 +166,7 @@ fn fail(code: u8, why: &str) -> ExitCode {
 
 fn usage(why: &str) -> ExitCode {
     eprintln!(
-        "{NAME}: {why}\nusage: {NAME} [--max-memory-mib N] [--max-cpu-secs N] [--lang vie] FILE"
+        "{NAME}: {why}\nusage: {NAME} [--max-memory-mib N] [--max-cpu-secs N] [--lang vie] [--max-pages N] FILE"
     );
     ExitCode::from(2)
 }

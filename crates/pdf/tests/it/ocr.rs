@@ -322,9 +322,10 @@ fn a_failing_ocr_engine_exits_4_with_its_message() {
         stderr.contains("page 1") && stderr.contains("model file damaged"),
         "{stderr}"
     );
+    // The page was tried (done), and no layer came of it.
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),
-        r#"{"pages_total":1}"#
+        "{\"pages_total\":1}\n{\"done\":1}"
     );
 }
 
@@ -364,4 +365,95 @@ fn a_huge_page_is_rendered_within_the_pixel_cap_and_still_mapped_to_its_corners(
     };
     assert_eq!(at(350.0, 350.0), 0);
     assert_eq!(at(700.0, 350.0), 255);
+}
+
+/// A scan of the demo's first page, then a blank landscape page: the
+/// second is the one a stand-in Tesseract below fails on.
+fn scan_then_landscape() -> Vec<u8> {
+    let scan = scanned(engine(), demo(), 0, 150.0);
+    write_pdf(&[
+        scan_page(scan, [0.0, 0.0, 595.0, 842.0], 0, "595 0 0 842 0 0"),
+        RawPage {
+            media: [0.0, 0.0, 842.0, 595.0],
+            crop: None,
+            rotate: 0,
+            content: String::new(),
+            jpeg: None,
+            helvetica: false,
+        },
+    ])
+}
+
+#[cfg(unix)]
+#[test]
+fn a_page_tesseract_fails_on_is_left_out_and_the_others_are_read() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    // The real Tesseract, except that it fails on a landscape image (the
+    // PGM header gives the size), as it would on a page it cannot handle.
+    let fake = dir.path().join("tesseract");
+    std::fs::write(
+        &fake,
+        "#!/usr/bin/python3\n\
+         import subprocess, sys\n\
+         if sys.argv[1] in ('--version', '--list-langs'):\n\
+         \x20   sys.exit(subprocess.call(['tesseract'] + sys.argv[1:]))\n\
+         image = sys.stdin.buffer.read()\n\
+         width, height = (int(v) for v in image.split(b'\\n')[1].split()[:2])\n\
+         if width > height:\n\
+         \x20   sys.stderr.write('Error: cannot read this page\\n')\n\
+         \x20   sys.exit(1)\n\
+         done = subprocess.run(['tesseract'] + sys.argv[1:], input=image, capture_output=True)\n\
+         sys.stdout.buffer.write(done.stdout)\n\
+         sys.exit(done.returncode)\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = dir.path().join("two-scans.pdf");
+    std::fs::write(&path, scan_then_landscape()).unwrap();
+    let out = run_worker(
+        &path,
+        &[("ECABINET_TESSERACT", fake.to_str().unwrap())],
+        &[],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{}: {stderr}", out.status);
+    assert!(
+        stderr.contains("warning: page 2 left out") && stderr.contains("cannot read this page"),
+        "{stderr}"
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let last = stdout.lines().last().unwrap();
+    let layer: TextLayer = serde_json::from_value(
+        serde_json::from_str::<serde_json::Value>(last).unwrap()["layer"].clone(),
+    )
+    .unwrap();
+    let read: Vec<u32> = layer.pages.iter().map(|p| p.page).collect();
+    assert_eq!(read, [0], "page 1 read, page 2 left out");
+    assert!(!index_of(&layer).search(PHRASE_FOLDED).is_empty());
+}
+
+#[test]
+fn past_the_page_cap_the_first_pages_are_read_and_the_rest_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("two-scans.pdf");
+    std::fs::write(&path, scan_then_landscape()).unwrap();
+    let out = run_worker(&path, &[], &["--max-pages", "1"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{}: {stderr}", out.status);
+    assert!(
+        stderr.contains("1 scanned pages past the first 1 not read"),
+        "{stderr}"
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.starts_with(r#"{"pages_total":1}"#), "{stdout}");
+    let last = stdout.lines().last().unwrap();
+    let layer: TextLayer = serde_json::from_value(
+        serde_json::from_str::<serde_json::Value>(last).unwrap()["layer"].clone(),
+    )
+    .unwrap();
+    assert_eq!(layer.pages.iter().map(|p| p.page).collect::<Vec<_>>(), [0]);
+    // A cap of nothing is a usage error.
+    let out = run_worker(&path, &[], &["--max-pages", "0"]);
+    assert_eq!(out.status.code(), Some(2));
 }

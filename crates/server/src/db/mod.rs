@@ -574,6 +574,10 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
         12,
         include_str!("../../migrations/sqlite/0012_text_layers.sql"),
     ),
+    (
+        13,
+        include_str!("../../migrations/sqlite/0013_text_layer_attempts.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/postgres/0001_init.sql")),
@@ -620,6 +624,10 @@ const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         12,
         include_str!("../../migrations/postgres/0012_text_layers.sql"),
+    ),
+    (
+        13,
+        include_str!("../../migrations/postgres/0013_text_layer_attempts.sql"),
     ),
 ];
 

@@ -23,6 +23,7 @@ mod schema;
 mod secretary;
 mod sessions;
 mod storage;
+mod text_layers;
 mod throttle;
 mod transport;
 mod uploads;
