@@ -192,6 +192,9 @@ def test_admin_creates_a_user_revokes_a_device_and_the_new_user_enrols(app_binar
             assert driver.find_element(*by_testid("admin-enrol-fingerprint")).text.strip() == demo_server.fingerprint()
             assert driver.find_element(*by_testid("admin-enrol-expires")).text.strip()
             shot(driver, out_dir, "admin-04-enrol-code-vi")
+            # Handed over: the code leaves the screen.
+            driver.find_element(*by_testid("admin-enrol-hide")).click()
+            wait.until(EC.invisibility_of_element_located(by_testid("admin-enrol-code")))
 
             # The administrator's own device is marked and cannot be revoked here.
             driver.find_element(*css("admin-user", username=admin_account["username"])).click()

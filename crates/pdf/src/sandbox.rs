@@ -20,12 +20,17 @@
 //!   processes it starts are confined the same way.
 //!
 //! It is built on Landlock (Linux 5.13 and later, enabled in Debian's
-//! kernels). The rules are applied as far as the running kernel allows, and
-//! [`Confinement`] says how far that was: the helpers report anything short
-//! of full confinement on stderr, which the server writes to its log.
-//! Not covered by Landlock on the kernels we target (ABI 7): connecting to a
-//! Unix socket by its path (e.g. a local PostgreSQL with peer authentication;
-//! use a password or a TCP address for the database) and UDP.
+//! kernels) for the files, TCP, signals and abstract sockets, and on a
+//! seccomp filter that works on any kernel with seccomp: no socket of any
+//! kind can be made (so no UDP, no Unix socket reached by its path such as a
+//! local PostgreSQL's, no TCP on kernels whose Landlock has no network
+//! rules), no io_uring (which could make one), no `truncate` of a path (which
+//! Landlock governs only from Linux 6.2), no tracing or reading another
+//! process's memory. The Landlock rules are applied as far as the running
+//! kernel allows (all of them from Linux 6.12; Debian 12's 6.1 has the file
+//! rules without truncation, network and signal rules), and [`Confinement`]
+//! says how far that was: the helpers report anything short of full
+//! confinement on stderr, which the server writes to its log once.
 
 use std::path::{Path, PathBuf};
 
@@ -88,18 +93,27 @@ pub fn confine(extra_read: &[PathBuf]) -> Result<Confinement, String> {
     let mut read: Vec<PathBuf> = SYSTEM_READ.iter().map(PathBuf::from).collect();
     read.extend(extra_read.iter().cloned());
     read.retain(|p| p.exists());
-    imp::confine(&read)
+    let landlock = imp::confine(&read)?;
+    let seccomp = imp::deny_syscalls();
+    Ok(match (landlock, seccomp) {
+        (Confinement::Full, Ok(())) => Confinement::Full,
+        (c, Ok(())) => c,
+        (Confinement::Full, Err(why)) => Confinement::Partial(format!("no seccomp filter: {why}")),
+        (Confinement::Partial(why), Err(more)) => {
+            Confinement::Partial(format!("{why}; no seccomp filter: {more}"))
+        }
+        (Confinement::None(why), Err(more)) => Confinement::None(format!("{why}; {more}")),
+    })
 }
 
-/// What a helper program reads besides the system: the PDFium library's
-/// folder, and the OCR program and its models when they are elsewhere
-/// (`$ECABINET_TESSERACT`, `$TESSDATA_PREFIX`).
+/// What a helper program reads besides the system: the PDFium library
+/// file itself (not its folder, which may hold other things), and the OCR
+/// program and its models when they are elsewhere (`$ECABINET_TESSERACT`,
+/// `$TESSDATA_PREFIX`).
 pub fn helper_reads(ocr_program: Option<&Path>) -> Vec<PathBuf> {
     let mut out = Vec::new();
     if let Ok(lib) = crate::library::locate_pdfium() {
-        if let Some(dir) = lib.parent() {
-            out.push(dir.to_path_buf());
-        }
+        out.push(lib);
     }
     if let Some(p) = ocr_program.filter(|p| p.is_absolute()) {
         out.push(p.to_path_buf());
@@ -156,6 +170,33 @@ mod imp {
             }
         })
     }
+
+    /// The system calls a helper never needs and an attacker would: each
+    /// answers EPERM. Everything else is allowed (the file and network
+    /// rules are Landlock's).
+    const DENIED: &[libc::c_long] = &[
+        libc::SYS_socket,
+        libc::SYS_io_uring_setup,
+        libc::SYS_truncate,
+        libc::SYS_ptrace,
+        libc::SYS_process_vm_readv,
+        libc::SYS_process_vm_writev,
+    ];
+
+    pub(super) fn deny_syscalls() -> Result<(), String> {
+        use seccompiler::{BpfProgram, SeccompAction, SeccompFilter, TargetArch};
+        let arch = TargetArch::try_from(std::env::consts::ARCH).map_err(|e| e.to_string())?;
+        let rules = DENIED.iter().map(|&nr| (nr, Vec::new())).collect();
+        let filter = SeccompFilter::new(
+            rules,
+            SeccompAction::Allow,
+            SeccompAction::Errno(libc::EPERM as u32),
+            arch,
+        )
+        .map_err(|e| e.to_string())?;
+        let program = BpfProgram::try_from(filter).map_err(|e| e.to_string())?;
+        seccompiler::apply_filter(&program).map_err(|e| e.to_string())
+    }
 }
 
 #[cfg(not(target_os = "linux"))]
@@ -167,5 +208,9 @@ mod imp {
         Ok(Confinement::None(
             "confinement is built for Linux only".into(),
         ))
+    }
+
+    pub(super) fn deny_syscalls() -> Result<(), String> {
+        Err("seccomp is Linux only".into())
     }
 }

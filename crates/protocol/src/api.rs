@@ -232,7 +232,7 @@ pub struct MeResponse {
     pub committees: Vec<CommitteeRole>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreateUserRequest {
     pub username: String,
     pub display_name: String,
@@ -308,9 +308,30 @@ pub struct AdminDevice {
 
 /// `POST /v1/admin/users/{user_id}/password` (admin): the user's new
 /// password (at least 8 characters). Every session of theirs ends.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResetPasswordRequest {
     pub password: String,
+}
+
+/// The password stays out of logs and panics.
+impl std::fmt::Debug for ResetPasswordRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ResetPasswordRequest")
+            .field("password", &"<redacted>")
+            .finish()
+    }
+}
+
+/// The password stays out of logs and panics.
+impl std::fmt::Debug for CreateUserRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreateUserRequest")
+            .field("username", &self.username)
+            .field("display_name", &self.display_name)
+            .field("password", &"<redacted>")
+            .field("is_admin", &self.is_admin)
+            .finish()
+    }
 }
 
 /// `POST /v1/admin/users/{user_id}/enrol-codes` (admin).
@@ -323,7 +344,7 @@ pub struct EnrolCodeRequest {
 
 /// A one-time enrol code to hand to the user out of band, with the server
 /// signing key's fingerprint it carries.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EnrolCodeResponse {
     /// As the user types it.
     pub code: String,
@@ -331,6 +352,17 @@ pub struct EnrolCodeResponse {
     pub fingerprint: String,
     /// Unix ms.
     pub expires_at: i64,
+}
+
+/// The code stays out of logs and panics (its fingerprint half is public).
+impl std::fmt::Debug for EnrolCodeResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EnrolCodeResponse")
+            .field("code", &"<redacted>")
+            .field("fingerprint", &self.fingerprint)
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -283,6 +283,7 @@ async fn read(state: &AppState, version_id: &str) -> Result<(), Failure> {
 
     let cfg = &state.config.ocr;
     let mut command = tokio::process::Command::new(&worker);
+    crate::pdf_check::helper_env(&mut command);
     command
         .arg("--max-memory-mib")
         .arg(cfg.max_memory_mib.to_string())
@@ -371,11 +372,11 @@ async fn read(state: &AppState, version_id: &str) -> Result<(), Failure> {
     let exit = match tokio::time::timeout(cfg.timeout, reading).await {
         Ok(Ok(exit)) => exit,
         Ok(Err(why)) => {
-            kill_group(group);
+            crate::pdf_check::kill_group(group);
             return Err(why);
         }
         Err(_) => {
-            kill_group(group);
+            crate::pdf_check::kill_group(group);
             return Err(fail(TOO_LONG, format!("past {:?}", cfg.timeout)));
         }
     };
@@ -442,14 +443,4 @@ async fn read(state: &AppState, version_id: &str) -> Result<(), Failure> {
     )
     .await
     .map_err(|e| fail(NO_RESULT, e))
-}
-
-/// Kills the OCR worker's process group (Tesseract with it).
-fn kill_group(group: Option<u32>) {
-    #[cfg(unix)]
-    if let Some(pid) = group.and_then(|g| rustix::process::Pid::from_raw(g as i32)) {
-        let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
-    }
-    #[cfg(not(unix))]
-    let _ = group;
 }

@@ -106,7 +106,9 @@ impl PdfCheck {
         let checker = self
             .resolve()
             .map_err(|why| AppError::logged(ErrorCode::Unavailable, UNAVAILABLE, &why))?;
-        let child = tokio::process::Command::new(&checker)
+        let mut command = tokio::process::Command::new(&checker);
+        helper_env(&mut command);
+        command
             .arg("--max-memory-mib")
             .arg(self.max_memory_mib.to_string())
             .arg("--max-cpu-secs")
@@ -115,15 +117,31 @@ impl PdfCheck {
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .map_err(|e| {
-                let why = format!("cannot start {}: {e}", checker.display());
-                AppError::logged(ErrorCode::Unavailable, UNAVAILABLE, &why)
-            })?;
-        let out = match tokio::time::timeout(self.timeout, child.wait_with_output()).await {
-            // Dropping the future kills the child (`kill_on_drop`).
+            .kill_on_drop(true);
+        // Its own process group: anything a taken-over checker starts goes
+        // with it.
+        #[cfg(unix)]
+        command.process_group(0);
+        let mut child = command.spawn().map_err(|e| {
+            let why = format!("cannot start {}: {e}", checker.display());
+            AppError::logged(ErrorCode::Unavailable, UNAVAILABLE, &why)
+        })?;
+        let group = child.id();
+        let (stdout, stderr) = (child.stdout.take(), child.stderr.take());
+        // A verdict is one short line: what the checker prints is read up
+        // to a bound (the rest drained), never into memory without end.
+        let reading = async {
+            let (out, err) = tokio::join!(
+                read_bounded(stdout, HELPER_OUTPUT_BYTES),
+                read_bounded(stderr, HELPER_OUTPUT_BYTES)
+            );
+            // Before the checker is reaped its group id is still its own.
+            kill_group(group);
+            child.wait().await.map(|status| (status, out, err))
+        };
+        let (status, stdout, stderr) = match tokio::time::timeout(self.timeout, reading).await {
             Err(_) => {
+                kill_group(group);
                 tracing::warn!(
                     "a PDF check passed its {:?} deadline and was killed",
                     self.timeout
@@ -131,10 +149,16 @@ impl PdfCheck {
                 return Err(unreadable(NO_VERDICT));
             }
             Ok(Err(e)) => {
+                kill_group(group);
                 tracing::warn!("a PDF check failed to run: {e}");
                 return Err(unreadable(NO_VERDICT));
             }
-            Ok(Ok(out)) => out,
+            Ok(Ok(done)) => done,
+        };
+        let out = std::process::Output {
+            status,
+            stdout,
+            stderr,
         };
         if out.status.success() {
             note_worker_warnings(&String::from_utf8_lossy(&out.stderr));
@@ -161,6 +185,57 @@ impl PdfCheck {
                 );
                 Err(unreadable(NO_VERDICT))
             }
+        }
+    }
+}
+
+/// What the server reads of a helper's stdout and of its stderr.
+const HELPER_OUTPUT_BYTES: u64 = 64 * 1024;
+
+/// Reads `pipe` up to `limit` bytes, then drains the rest so the writer
+/// never blocks on a full pipe.
+async fn read_bounded<R: tokio::io::AsyncRead + Unpin>(pipe: Option<R>, limit: u64) -> Vec<u8> {
+    let mut out = Vec::new();
+    if let Some(mut pipe) = pipe {
+        let mut head = tokio::io::AsyncReadExt::take(&mut pipe, limit);
+        let _ = tokio::io::AsyncReadExt::read_to_end(&mut head, &mut out).await;
+        let _ = tokio::io::copy(&mut pipe, &mut tokio::io::sink()).await;
+    }
+    out
+}
+
+/// Kills a helper's process group (the helper started it with itself as
+/// leader), with whatever it started.
+pub(crate) fn kill_group(group: Option<u32>) {
+    #[cfg(unix)]
+    if let Some(pid) = group.and_then(|g| rustix::process::Pid::from_raw(g as i32)) {
+        let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+    }
+    #[cfg(not(unix))]
+    let _ = group;
+}
+
+/// The only environment variables a helper program gets from the server:
+/// what it needs to find its programs, libraries and models and to speak
+/// the locale. Secrets the server holds in its environment (the S3 keys,
+/// the metrics token, a database password) never reach the process that
+/// parses an uploaded file: a file that takes it over could read them from
+/// its own memory, where no sandbox rule reaches.
+pub const HELPER_ENV: &[&str] = &[
+    "PATH",
+    "LANG",
+    "LC_ALL",
+    "ECABINET_PDFIUM",
+    "ECABINET_TESSERACT",
+    "TESSDATA_PREFIX",
+];
+
+/// Starts `cmd` with an empty environment but for [`HELPER_ENV`].
+pub fn helper_env(cmd: &mut tokio::process::Command) {
+    cmd.env_clear();
+    for name in HELPER_ENV {
+        if let Some(v) = std::env::var_os(name) {
+            cmd.env(name, v);
         }
     }
 }

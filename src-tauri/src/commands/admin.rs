@@ -3,7 +3,10 @@
 //! be reached; nothing here is cached). Changes that devices need (names,
 //! memberships) come back through the feed, so each wakes the sync.
 
-use ecabinet_protocol::{AdminDirectory, CreateUserRequest, UpdateCommitteeRequest, WireRole};
+use ecabinet_protocol::enrol_code;
+use ecabinet_protocol::{
+    AdminDirectory, CreateUserRequest, EnrolCodeResponse, UpdateCommitteeRequest, WireRole,
+};
 use ecabinet_sync::admin;
 use tauri::State;
 
@@ -199,9 +202,36 @@ pub async fn admin_enrol_code(
     valid_minutes: u32,
 ) -> Result<EnrolCodeView, IpcError> {
     let c = admin::enrol_code(&state.api()?, &user_id, valid_minutes).await?;
+    let pinned = state
+        .store()?
+        .manifest_key()
+        .map_err(IpcError::from)?
+        .ok_or_else(|| IpcError::new(IpcErrorCode::NoData, "this device is not enrolled"))?;
+    code_view(c, &pinned)
+}
+
+/// The code as shown, if it names the server key this device pinned at its
+/// own enrolment: a code whose fingerprint half was swapped on the way (an
+/// intercepting proxy) would have the new device pin the wrong server. The
+/// fingerprint shown is the one computed here, from the pinned key.
+fn code_view(c: EnrolCodeResponse, pinned: &[u8]) -> Result<EnrolCodeView, IpcError> {
+    let ours = enrol_code::fingerprint(pinned);
+    let theirs = enrol_code::parse(&c.code).map_err(|e| {
+        IpcError::new(
+            IpcErrorCode::ServerError,
+            format!("the server answered an enrol code that does not read as one: {e}"),
+        )
+    })?;
+    if theirs.fingerprint != ours {
+        return Err(IpcError::new(
+            IpcErrorCode::ServerKeyMismatch,
+            "the enrol code the server answered names another signing key than the one this \
+             device trusts: do not hand it out, and check the connection to the server",
+        ));
+    }
     Ok(EnrolCodeView {
         code: c.code,
-        fingerprint: c.fingerprint,
+        fingerprint: enrol_code::format_fingerprint(&ours),
         expires_at: c.expires_at,
     })
 }
@@ -210,6 +240,44 @@ pub async fn admin_enrol_code(
 mod tests {
     use super::*;
     use ecabinet_protocol::{AdminDevice, AdminMembership, AdminUser, CommitteeBody};
+
+    #[test]
+    fn a_code_naming_another_server_key_is_refused_and_ours_is_shown() {
+        let pinned = [7u8; 32];
+        let other = [8u8; 32];
+        let code_for = |key: &[u8]| {
+            enrol_code::EnrolCode {
+                secret: [1u8; enrol_code::PART_BYTES],
+                fingerprint: enrol_code::fingerprint(key),
+            }
+            .display()
+        };
+        let answer = |key: &[u8]| EnrolCodeResponse {
+            code: code_for(key),
+            // What a proxy would also rewrite; never shown as it came.
+            fingerprint: "AAAA-AAAA-AAAA-AAAA".into(),
+            expires_at: 5,
+        };
+        let v = code_view(answer(&pinned), &pinned).expect("our server's code");
+        assert_eq!(
+            v.fingerprint,
+            enrol_code::format_fingerprint(&enrol_code::fingerprint(&pinned))
+        );
+        assert_eq!(v.code, code_for(&pinned));
+        let e = code_view(answer(&other), &pinned).expect_err("swapped");
+        assert_eq!(e.code, IpcErrorCode::ServerKeyMismatch);
+        let e = code_view(
+            EnrolCodeResponse {
+                code: "not a code".into(),
+                ..answer(&pinned)
+            },
+            &pinned,
+        )
+        .expect_err("unreadable");
+        assert_eq!(e.code, IpcErrorCode::ServerError);
+        // The code never reaches a log through Debug.
+        assert!(!format!("{v:?}").contains(&code_for(&pinned)));
+    }
 
     #[test]
     fn the_directory_marks_this_device_and_keeps_roles_on_the_wire_names() {

@@ -63,7 +63,7 @@ pub struct AdminDeviceView {
 }
 
 /// A one-time enrol code to hand to the user out of band.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct EnrolCodeView {
     /// As the user types it (groups of symbols).
@@ -73,4 +73,15 @@ pub struct EnrolCodeView {
     /// Unix ms.
     #[ts(type = "number")]
     pub expires_at: i64,
+}
+
+/// The code stays out of logs and panics (its fingerprint half is public).
+impl std::fmt::Debug for EnrolCodeView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EnrolCodeView")
+            .field("code", &"<redacted>")
+            .field("fingerprint", &self.fingerprint)
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
 }

@@ -83,6 +83,21 @@ fn a_taken_over_ocr_engine_cannot_read_the_data_write_connect_or_signal() {
     let pdf = dir.path().join("hostile-scan.pdf");
     std::fs::write(&pdf, blank_page_pdf()).unwrap();
 
+    // The control: the same attack, run unconfined, gets everywhere (so a
+    // "denied" below is the sandbox's doing, not a broken attack).
+    let control = Command::new(&fake)
+        .arg("stdin")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&control.stderr);
+    assert!(
+        said.contains("attack: key:read list:read write:done tmp:done tcp:connected signal:sent"),
+        "{said}"
+    );
+    std::fs::remove_file(data.join("planted")).unwrap();
+    assert!(was_connected(&listener), "the control's connection");
+
     let out = Command::new(WORKER)
         .arg(&pdf)
         .env("ECABINET_TESSERACT", &fake)
@@ -135,6 +150,8 @@ fn confined_child() {
         "write_data": denied(std::fs::write(data.join("planted"), "owned")),
         "write_tmp": denied(tempfile::tempfile().map(drop)),
         "connect": denied(std::net::TcpStream::connect(("127.0.0.1", spec["port"].as_u64().unwrap() as u16)).map(drop)),
+        "udp": denied(std::net::UdpSocket::bind("127.0.0.1:0").map(drop)),
+        "unix_by_path": denied(std::os::unix::net::UnixStream::connect(spec["unix"].as_str().unwrap()).map(drop)),
         "read_home_config": denied(std::fs::read_dir("/root").or_else(|_| std::fs::read_dir("/home")).map(drop)),
     });
     println!("CHILD-REPORT {report}");
@@ -148,8 +165,11 @@ fn pdfium_renders_but_reaches_nothing_once_confined() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let pdf = dir.path().join("upload.pdf");
     std::fs::write(&pdf, blank_page_pdf()).unwrap();
+    // A Unix socket reached by its path, as a local PostgreSQL's would be.
+    let unix = dir.path().join("db.sock");
+    let unix_listener = std::os::unix::net::UnixListener::bind(&unix).unwrap();
     let spec = serde_json::json!({
-        "data": data, "pdf": pdf, "port": listener.local_addr().unwrap().port(),
+        "data": data, "pdf": pdf, "port": listener.local_addr().unwrap().port(), "unix": unix,
     });
     let out = Command::new(std::env::current_exe().unwrap())
         .args([
@@ -184,10 +204,17 @@ fn pdfium_renders_but_reaches_nothing_once_confined() {
         "write_data",
         "write_tmp",
         "connect",
+        "udp",
+        "unix_by_path",
         "read_home_config",
     ] {
         assert_eq!(report[what], "denied", "{what}: {report}");
     }
     assert!(!data.join("planted").exists());
     assert!(!was_connected(&listener));
+    unix_listener.set_nonblocking(true).unwrap();
+    assert!(
+        unix_listener.accept().is_err(),
+        "nothing reached the Unix socket"
+    );
 }

@@ -1124,3 +1124,78 @@ fn serve_does_not_start_without_its_upload_check() {
         "{err}"
     );
 }
+
+both!(
+    a_taken_over_checker_gets_no_secrets_cannot_flood_the_server_and_leaves_nothing_running,
+    |kind| async move {
+        let dir = tempfile::tempdir().expect("tempdir");
+        // What a checker a hostile PDF took over might do: read what the
+        // server passed it, leave a process behind holding the pipes, and
+        // print without end.
+        let seen = dir.path().join("env.txt");
+        let marker = format!("600.{}", std::process::id());
+        let script = dir.path().join("taken-over-check");
+        std::fs::write(
+            &script,
+            format!(
+                "#!/bin/sh\nenv > {seen}\n(exec sleep {marker}) &\nyes flood | head -c 100000000\necho '{{\"ok\":true,\"pages\":1}}'\n",
+                seen = seen.display()
+            ),
+        )
+        .expect("write");
+        std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .expect("chmod");
+        let env = Env::with_config(
+            kind,
+            ecabinet_server::Config {
+                pdf_check: ecabinet_server::pdf_check::PdfCheck {
+                    checker: Some(script),
+                    timeout: std::time::Duration::from_secs(2),
+                    ..Default::default()
+                },
+                ..Default::default()
+            },
+        )
+        .await;
+        let w = World::on(env).await;
+        let m = w.meeting("Phiên họp").await;
+        let item = w.item(&m, "Mục", None).await;
+        let doc = w.document(&item, "Tờ trình").await;
+        let (s, b) = w
+            .upload(&w.secretary, &doc, padded_pdf(3_000), "application/pdf")
+            .await;
+        assert_eq!(
+            (s, b["code"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("unreadable_pdf")),
+            "{b}"
+        );
+        // Only the variables a helper needs reached it (the test process
+        // has many more: HOME, the test database's URL, …).
+        let names: Vec<String> = std::fs::read_to_string(&seen)
+            .expect("the checker ran")
+            .lines()
+            .filter_map(|l| l.split_once('=').map(|(k, _)| k.to_owned()))
+            .collect();
+        assert!(!names.is_empty());
+        for name in &names {
+            assert!(
+                ecabinet_server::pdf_check::HELPER_ENV.contains(&name.as_str())
+                    // set by the shell itself
+                    || name == "PWD",
+                "{name} reached the checker: {names:?}"
+            );
+        }
+        // What it left running went with it.
+        let left = std::process::Command::new("pgrep")
+            .args(["-f", &format!("sleep {marker}")])
+            .output()
+            .expect("pgrep");
+        assert!(
+            left.stdout.is_empty(),
+            "still running: {}",
+            String::from_utf8_lossy(&left.stdout)
+        );
+        let (s, _) = w.env.call("GET", "/v1/me", Some(&w.secretary), None).await;
+        assert_eq!(s, StatusCode::OK);
+    }
+);

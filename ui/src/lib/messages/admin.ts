@@ -91,6 +91,8 @@ export const vi = {
   "admin.fingerprint": "Dấu vân tay máy chủ",
   "admin.expiresAt": "Hết hạn lúc",
   "admin.copy": "Sao chép mã",
+  "admin.hideCode": "Đã trao mã, ẩn đi",
+  "admin.confirmNewAdmin": "Tạo tài khoản “{name}” với quyền quản trị hệ thống? Người này sẽ quản lý được mọi ủy ban, người dùng và thiết bị.",
   "admin.copied": "Đã sao chép mã đăng ký.",
   "admin.copyFailed": "Không sao chép được; hãy chọn mã rồi sao chép thủ công.",
 
@@ -223,6 +225,8 @@ export const en: Record<keyof typeof vi, string> = {
   "admin.fingerprint": "Server fingerprint",
   "admin.expiresAt": "Expires at",
   "admin.copy": "Copy code",
+  "admin.hideCode": "Handed over, hide it",
+  "admin.confirmNewAdmin": "Create “{name}” as a system administrator? They will manage every committee, user and device.",
   "admin.copied": "Enrol code copied.",
   "admin.copyFailed": "Could not copy; select the code and copy it by hand.",
 
