@@ -17,7 +17,7 @@ use ecabinet_protocol::{
     UpdateCommitteeRequest, UserBody, WireRole,
 };
 
-use crate::access::require_admin;
+use crate::access::{admin_did, require_admin};
 use crate::annotations::{check_wrapped_key, put_wrapped_key, wrapped_key};
 use crate::auth::{hash_password, verify_login, Caller};
 use crate::db::Conn;
@@ -274,10 +274,12 @@ pub async fn disable_user(
         ));
     }
     let now = state.now();
+    let subject = user_id.clone();
     state
         .db
-        .write(move |tx| sessions::set_disabled(tx.conn, &user_id, true, now))
+        .write(move |tx| sessions::set_disabled(tx.conn, &subject, true, now))
         .await?;
+    admin_did(&caller, "disable_user", &user_id);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -290,10 +292,12 @@ pub async fn enable_user(
 ) -> Result<StatusCode, AppError> {
     require_admin(&caller)?;
     let now = state.now();
+    let subject = user_id.clone();
     state
         .db
-        .write(move |tx| sessions::set_disabled(tx.conn, &user_id, false, now))
+        .write(move |tx| sessions::set_disabled(tx.conn, &subject, false, now))
         .await?;
+    admin_did(&caller, "enable_user", &user_id);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -464,6 +468,7 @@ pub async fn create_user(
         .db
         .write(move |tx| insert_user(tx.conn, &req, &phc, now))
         .await?;
+    admin_did(&caller, "create_user", &user.id);
     Ok((StatusCode::CREATED, Json(user)))
 }
 
@@ -554,6 +559,7 @@ pub async fn create_committee(
         .db
         .write(move |tx| insert_committee_with(tx, &req.name, req.read_status, now))
         .await?;
+    admin_did(&caller, "create_committee", &body.id);
     Ok((StatusCode::CREATED, Json(body)))
 }
 
@@ -587,6 +593,7 @@ pub async fn update_committee(
             }
         })
         .await?;
+    admin_did(&caller, "update_committee", &body.id);
     Ok(Json(body))
 }
 
@@ -689,6 +696,11 @@ pub async fn set_membership(
         .db
         .write(move |tx| upsert_membership(tx, &committee_id, &user_id, req.role, now))
         .await?;
+    admin_did(
+        &caller,
+        &format!("set_membership:{}", body.role.as_str()),
+        &format!("{}/{}", body.committee_id, body.user_id),
+    );
     Ok(Json(body))
 }
 
@@ -714,9 +726,10 @@ pub async fn remove_membership(
                 .execute("DELETE FROM memberships WHERE id = ?", params![&id])?;
             // The removed user sees this tombstone too: their cue to forget the committee.
             records::emit_for_user::<()>(tx, &committee_id, &user_id, &id, Op::Delete, None, now)?;
-            Ok::<_, AppError>(())
+            Ok::<_, AppError>(format!("{committee_id}/{user_id}"))
         })
-        .await?;
+        .await
+        .map(|subject| admin_did(&caller, "remove_membership", &subject))?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -752,5 +765,6 @@ pub async fn revoke_device(
         .db
         .write(move |tx| revoke(tx.conn, &device_id, now))
         .await?;
+    admin_did(&caller, "revoke_device", &body.id);
     Ok(Json(body))
 }

@@ -12,7 +12,7 @@ use ecabinet_protocol::{
     EnrolCodeResponse, ResetPasswordRequest, WireRole,
 };
 
-use crate::access::require_admin;
+use crate::access::{admin_did, require_admin};
 use crate::auth::{hash_password, Caller};
 use crate::db::Conn;
 use crate::error::{Json, Path};
@@ -122,6 +122,7 @@ pub async fn reset_password(
         .await
         .map_err(|e| AppError::internal(e.to_string()))??;
     let now = state.now();
+    let subject = user_id.clone();
     state
         .db
         .write(move |tx| {
@@ -134,6 +135,7 @@ pub async fn reset_password(
             sessions::reset_password(tx.conn, &user_id, &phc, now)
         })
         .await?;
+    admin_did(&caller, "reset_password", &subject);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -164,6 +166,7 @@ pub async fn issue_enrol_code(
             enrol_codes::issue(tx.conn, &username, &key, minutes, now)
         })
         .await?;
+    admin_did(&caller, "issue_enrol_code", &issued.user_id);
     Ok((
         StatusCode::CREATED,
         Json(EnrolCodeResponse {

@@ -188,10 +188,90 @@ async fn the_log_is_json_lines_with_the_request_id_and_never_a_password() {
             .await
             .expect("login");
     }
+    // An administrator's actions are written down: who, what, on whom; the
+    // new password and the code never.
+    let admin = seed["accounts"]
+        .as_array()
+        .expect("accounts")
+        .iter()
+        .find(|a| a["role"] == "admin")
+        .expect("the demo's admin");
+    let token = http
+        .post(format!("{base}/v1/login"))
+        .json(&json!({"username": admin["username"], "password": admin["password"]}))
+        .send()
+        .await
+        .expect("admin login")
+        .json::<serde_json::Value>()
+        .await
+        .expect("login answer")["token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let me: serde_json::Value = http
+        .get(format!("{base}/v1/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("me")
+        .json()
+        .await
+        .expect("me answer");
+    let target = seed["accounts"]
+        .as_array()
+        .expect("accounts")
+        .iter()
+        .find(|a| a["role"] == "member")
+        .and_then(|a| a["user_id"].as_str())
+        .expect("a member");
+    let new_password = "mật khẩu cấp lại cho thành viên";
+    let r = http
+        .post(format!("{base}/v1/admin/users/{target}/password"))
+        .bearer_auth(&token)
+        .json(&json!({ "password": new_password }))
+        .send()
+        .await
+        .expect("reset");
+    assert_eq!(r.status(), StatusCode::NO_CONTENT.as_u16());
+    let code: serde_json::Value = http
+        .post(format!("{base}/v1/admin/users/{target}/enrol-codes"))
+        .bearer_auth(&token)
+        .json(&json!({ "valid_minutes": 5 }))
+        .send()
+        .await
+        .expect("code")
+        .json()
+        .await
+        .expect("code answer");
+    let code = code["code"].as_str().expect("code").to_owned();
     let _ = child.kill();
     let _ = child.wait();
 
     let text = std::fs::read_to_string(&log).expect("log");
+    assert!(!text.contains(new_password), "a password reached the log");
+    assert!(!text.contains(&code), "an enrol code reached the log");
+    let actions: Vec<(String, String, String)> = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|l| l["fields"]["message"] == "administrator action")
+        .map(|l| {
+            let f = &l["fields"];
+            let s = |k: &str| f[k].as_str().unwrap_or_default().to_owned();
+            (s("actor"), s("action"), s("subject"))
+        })
+        .collect();
+    let actor = me["user_id"].as_str().expect("admin id").to_owned();
+    assert_eq!(
+        actions,
+        [
+            (
+                actor.clone(),
+                "reset_password".to_owned(),
+                target.to_owned()
+            ),
+            (actor, "issue_enrol_code".to_owned(), target.to_owned()),
+        ]
+    );
     assert!(!text.contains(password), "a password reached the log");
     assert!(!text.contains("mật khẩu sai"), "a password reached the log");
     assert!(
@@ -241,5 +321,6 @@ async fn the_log_is_json_lines_with_the_request_id_and_never_a_password() {
         .iter()
         .filter(|l| l["span"]["route"] == "/v1/login" && l["fields"]["message"] == "request")
         .count();
-    assert_eq!(logins, 2, "{text}");
+    // Right and wrong, and the administrator's.
+    assert_eq!(logins, 3, "{text}");
 }
