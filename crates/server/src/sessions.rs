@@ -147,6 +147,11 @@ pub fn set_disabled(
             params![now, user_id],
         )?;
         conn.execute("DELETE FROM tokens WHERE user_id = ?", params![user_id])?;
+        // Codes handed out before no longer enrol a device for them.
+        conn.execute(
+            "DELETE FROM enrol_codes WHERE user_id = ? AND used_at IS NULL",
+            params![user_id],
+        )?;
     }
     Ok(())
 }
@@ -174,6 +179,11 @@ pub fn reset_password(
         params![now, user_id],
     )?;
     conn.execute("DELETE FROM tokens WHERE user_id = ?", params![user_id])?;
+    // Codes handed out before no longer enrol a device for them.
+    conn.execute(
+        "DELETE FROM enrol_codes WHERE user_id = ? AND used_at IS NULL",
+        params![user_id],
+    )?;
     Ok(())
 }
 

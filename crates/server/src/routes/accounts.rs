@@ -760,6 +760,12 @@ pub async fn revoke_device(
     Path(device_id): Path<String>,
 ) -> Result<Json<DeviceBody>, AppError> {
     require_admin(&caller)?;
+    if caller.device_id.as_deref() == Some(device_id.as_str()) {
+        // It would be wiped at its next request, mid-work.
+        return Err(AppError::conflict(
+            "this is the device you are using; revoke it from another one",
+        ));
+    }
     let now = state.now();
     let body = state
         .db

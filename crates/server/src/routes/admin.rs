@@ -102,6 +102,20 @@ fn read_directory(conn: &mut dyn Conn) -> Result<AdminDirectory, AppError> {
     Ok(AdminDirectory { committees, users })
 }
 
+/// Password resets and enrol codes hand out a way into someone's account:
+/// they are done from an administrator's enrolled device, not with a bare
+/// password login from anywhere (a phished administrator password alone is
+/// not enough).
+fn require_enrolled_device(caller: &Caller) -> Result<(), AppError> {
+    if caller.device_id.is_some() {
+        Ok(())
+    } else {
+        Err(AppError::forbidden(
+            "password resets and enrol codes are done from an administrator's enrolled device",
+        ))
+    }
+}
+
 /// `POST /v1/admin/users/{user_id}/password` (admin): sets the password and
 /// ends every session of the user. Their annotations stay readable: the
 /// first of their devices to sign in again re-wraps the annotation key.
@@ -112,6 +126,7 @@ pub async fn reset_password(
     Json(req): Json<ResetPasswordRequest>,
 ) -> Result<StatusCode, AppError> {
     require_admin(&caller)?;
+    require_enrolled_device(&caller)?;
     if req.password.chars().count() < 8 {
         return Err(AppError::invalid(
             "the password must have at least 8 characters",
@@ -148,6 +163,7 @@ pub async fn issue_enrol_code(
     Json(req): Json<EnrolCodeRequest>,
 ) -> Result<(StatusCode, Json<EnrolCodeResponse>), AppError> {
     require_admin(&caller)?;
+    require_enrolled_device(&caller)?;
     let minutes = req
         .valid_minutes
         .unwrap_or(enrol_codes::DEFAULT_VALID_MINUTES);

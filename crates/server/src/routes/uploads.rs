@@ -49,8 +49,9 @@ pub const MAX_OPEN_PER_USER: i64 = 4;
 /// How long an upload waits for its next part before it expires.
 pub const IDLE_LIFETIME_MS: i64 = 24 * 60 * 60 * 1000;
 /// How long an upload may stay open at all, parts or not: a trickle of tiny
-/// parts cannot keep its room on the disk reserved for ever.
-pub const MAX_LIFETIME_MS: i64 = 7 * 24 * 60 * 60 * 1000;
+/// parts cannot keep its room on the disk reserved for long (a gigabyte on a
+/// slow office line takes hours, not days).
+pub const MAX_LIFETIME_MS: i64 = 48 * 60 * 60 * 1000;
 /// Uploads of the largest size the whole server reserves room for at once
 /// (all users together): the disk `blobs/incoming/` needs is bounded by
 /// this many times `--max-upload-bytes`.

@@ -468,6 +468,77 @@ both!(
             .await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
 
+        // A code handed out no longer enrols a device once the user is
+        // disabled (or their password reset).
+        let unused_codes = |uid: String| async {
+            w.env
+                .state
+                .db
+                .read(move |conn| {
+                    conn.query(
+                        "SELECT COUNT(*) FROM enrol_codes WHERE user_id = ? AND used_at IS NULL",
+                        ecabinet_server::params![&uid],
+                    )?
+                    .first()
+                    .map(|r| r.int(0))
+                    .transpose()
+                })
+                .await
+                .expect("count")
+                .unwrap_or(0)
+        };
+        assert_eq!(unused_codes(w.member.user_id.clone()).await, 1);
+        let (s, _) = w
+            .env
+            .call(
+                "POST",
+                &format!("/v1/admin/users/{}/disable", w.member.user_id),
+                Some(&w.admin),
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::NO_CONTENT);
+        assert_eq!(unused_codes(w.member.user_id.clone()).await, 0);
+
+        // Resets and codes need the administrator's enrolled device: a
+        // password login alone (phished, from anywhere) is refused.
+        let bare = w.env.login("admin", PASSWORD).await;
+        for (path, body) in [
+            (
+                pw_path.clone(),
+                json!({"password": "một mật khẩu khác đủ dài"}),
+            ),
+            (
+                format!("/v1/admin/users/{}/enrol-codes", w.member.user_id),
+                json!({}),
+            ),
+        ] {
+            let (s, b) = w.env.call("POST", &path, Some(&bare), Some(body)).await;
+            assert_eq!(
+                (s, b["code"].as_str()),
+                (StatusCode::FORBIDDEN, Some("forbidden")),
+                "{path}: {b}"
+            );
+        }
+        // Nor can an administrator revoke the device they are using.
+        let (s, b) = w
+            .env
+            .call(
+                "POST",
+                &format!(
+                    "/v1/admin/devices/{}/revoke",
+                    w.admin.device_id.clone().expect("device")
+                ),
+                Some(&w.admin),
+                None,
+            )
+            .await;
+        assert_eq!(
+            (s, b["code"].as_str()),
+            (StatusCode::CONFLICT, Some("conflict")),
+            "{b}"
+        );
+
         // An administrator cannot lock themselves out.
         let (s, b) = w
             .env

@@ -111,11 +111,19 @@ async fn metrics_are_off_without_a_token_and_count_requests_votes_streams_and_by
     assert!(!text.contains(&w.member.user_id) && !text.contains(&motion));
 }
 
+/// A server process killed when the test ends, passed or not (a failed
+/// assertion must not leave it running).
+struct Running(std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// The real server with its log (stderr, not a terminal) in a file.
-fn server_logging_to(
-    data: &std::path::Path,
-    log: &std::path::Path,
-) -> (std::process::Child, String) {
+fn server_logging_to(data: &std::path::Path, log: &std::path::Path) -> (Running, String) {
     use std::io::BufRead;
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ecabinet-server"))
         .args(["serve", "--data-dir"])
@@ -135,7 +143,7 @@ fn server_logging_to(
         .strip_prefix("listening on ")
         .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
         .to_owned();
-    (child, base)
+    (Running(child), base)
 }
 
 /// A made-up secret-ballot receipt (hex, as receipts are).
@@ -154,7 +162,7 @@ async fn the_log_is_json_lines_with_the_request_id_and_never_a_password() {
         account["password"].as_str().expect("password"),
     );
     let log = dir.path().join("server.log");
-    let (mut child, base) = server_logging_to(&data, &log);
+    let (server, base) = server_logging_to(&data, &log);
     let http = reqwest::Client::new();
 
     // The client's id comes back and names the request in the log.
@@ -224,32 +232,29 @@ async fn the_log_is_json_lines_with_the_request_id_and_never_a_password() {
         .find(|a| a["role"] == "member")
         .and_then(|a| a["user_id"].as_str())
         .expect("a member");
-    let new_password = "mật khẩu cấp lại cho thành viên";
-    let r = http
-        .post(format!("{base}/v1/admin/users/{target}/password"))
+    let new_password = "mật khẩu của người dùng mới";
+    let created: serde_json::Value = http
+        .post(format!("{base}/v1/admin/users"))
         .bearer_auth(&token)
-        .json(&json!({ "password": new_password }))
+        .json(&json!({"username": "nguoi.moi", "display_name": "Người Mới", "password": new_password}))
         .send()
         .await
-        .expect("reset");
-    assert_eq!(r.status(), StatusCode::NO_CONTENT.as_u16());
-    let code: serde_json::Value = http
-        .post(format!("{base}/v1/admin/users/{target}/enrol-codes"))
-        .bearer_auth(&token)
-        .json(&json!({ "valid_minutes": 5 }))
-        .send()
-        .await
-        .expect("code")
+        .expect("create user")
         .json()
         .await
-        .expect("code answer");
-    let code = code["code"].as_str().expect("code").to_owned();
-    let _ = child.kill();
-    let _ = child.wait();
+        .expect("user answer");
+    let new_user = created["id"].as_str().expect("new user id").to_owned();
+    let r = http
+        .post(format!("{base}/v1/admin/users/{target}/disable"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("disable");
+    assert_eq!(r.status(), StatusCode::NO_CONTENT.as_u16());
+    drop(server);
 
     let text = std::fs::read_to_string(&log).expect("log");
     assert!(!text.contains(new_password), "a password reached the log");
-    assert!(!text.contains(&code), "an enrol code reached the log");
     let actions: Vec<(String, String, String)> = text
         .lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
@@ -264,12 +269,8 @@ async fn the_log_is_json_lines_with_the_request_id_and_never_a_password() {
     assert_eq!(
         actions,
         [
-            (
-                actor.clone(),
-                "reset_password".to_owned(),
-                target.to_owned()
-            ),
-            (actor, "issue_enrol_code".to_owned(), target.to_owned()),
+            (actor.clone(), "create_user".to_owned(), new_user),
+            (actor, "disable_user".to_owned(), target.to_owned()),
         ]
     );
     assert!(!text.contains(password), "a password reached the log");

@@ -395,7 +395,7 @@ both!(
         let max = w.env.state.config.max_upload_bytes;
 
         // A trickle of one-byte parts keeps an upload alive a day at a time,
-        // but not past a week from its start.
+        // but not past two days from its start.
         let (s, up) = start(&w, &w.secretary, &doc, 1000).await;
         assert_eq!(s, StatusCode::CREATED, "{up}");
         let id = up["id"].as_str().expect("id").to_owned();
@@ -422,8 +422,8 @@ both!(
                 break;
             }
         }
-        // 22 h × 8 = 176 h: past the week (168 h) on the eighth day.
-        assert_eq!(refused_at, Some(8));
+        // 22 h × 3 = 66 h: past the two days (48 h) on the third day.
+        assert_eq!(refused_at, Some(3));
 
         // All users together reserve at most MAX_RESERVED_UPLOADS uploads of
         // the largest size: five secretaries with four each ask for twenty.
