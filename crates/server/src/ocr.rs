@@ -282,21 +282,9 @@ async fn read(state: &AppState, version_id: &str) -> Result<(), Failure> {
     }
 
     let cfg = &state.config.ocr;
-    let mut command = tokio::process::Command::new(&worker);
-    crate::pdf_check::helper_env(&mut command);
-    command
-        .arg("--max-memory-mib")
-        .arg(cfg.max_memory_mib.to_string())
-        .arg("--max-cpu-secs")
-        .arg(cfg.max_cpu_secs.to_string())
-        .arg(pdf.path())
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true);
-    // Its own process group, so Tesseract goes with it at the deadline.
-    #[cfg(unix)]
-    command.process_group(0);
+    // In a process group of its own, so Tesseract goes with it at the deadline.
+    let mut command =
+        crate::pdf_check::helper_command(&worker, cfg.max_memory_mib, cfg.max_cpu_secs, pdf.path());
     let mut child = command.spawn().map_err(|e| {
         fail(
             NOT_INSTALLED,
@@ -308,18 +296,16 @@ async fn read(state: &AppState, version_id: &str) -> Result<(), Failure> {
         .stdout
         .take()
         .ok_or_else(|| fail(NO_RESULT, "no stdout"))?;
-    let mut stderr = child
+    let stderr = child
         .stderr
         .take()
         .ok_or_else(|| fail(NO_RESULT, "no stderr"))?;
+    // Its last words, for the log: 64 KiB are plenty; the rest is drained.
     let errors = tokio::spawn(async move {
-        let mut text = String::new();
-        // Its last words, for the log: 64 KiB are plenty.
-        let mut limited = tokio::io::AsyncReadExt::take(&mut stderr, 64 * 1024);
-        let _ = tokio::io::AsyncReadExt::read_to_string(&mut limited, &mut text).await;
-        // Drain the rest, so the worker never blocks on a full pipe.
-        let _ = tokio::io::copy(&mut stderr, &mut tokio::io::sink()).await;
-        text
+        let said =
+            crate::pdf_check::read_bounded(Some(stderr), crate::pdf_check::HELPER_OUTPUT_BYTES)
+                .await;
+        String::from_utf8_lossy(&said).into_owned()
     });
 
     // What the worker may print: the layer a device would accept, and room

@@ -106,22 +106,7 @@ impl PdfCheck {
         let checker = self
             .resolve()
             .map_err(|why| AppError::logged(ErrorCode::Unavailable, UNAVAILABLE, &why))?;
-        let mut command = tokio::process::Command::new(&checker);
-        helper_env(&mut command);
-        command
-            .arg("--max-memory-mib")
-            .arg(self.max_memory_mib.to_string())
-            .arg("--max-cpu-secs")
-            .arg(self.max_cpu_secs.to_string())
-            .arg(file)
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .kill_on_drop(true);
-        // Its own process group: anything a taken-over checker starts goes
-        // with it.
-        #[cfg(unix)]
-        command.process_group(0);
+        let mut command = helper_command(&checker, self.max_memory_mib, self.max_cpu_secs, file);
         let mut child = command.spawn().map_err(|e| {
             let why = format!("cannot start {}: {e}", checker.display());
             AppError::logged(ErrorCode::Unavailable, UNAVAILABLE, &why)
@@ -190,11 +175,42 @@ impl PdfCheck {
 }
 
 /// What the server reads of a helper's stdout and of its stderr.
-const HELPER_OUTPUT_BYTES: u64 = 64 * 1024;
+pub(crate) const HELPER_OUTPUT_BYTES: u64 = 64 * 1024;
+
+/// How the server starts a helper program (`ecabinet-pdfcheck`,
+/// `ecabinet-ocr`) on `file`: its caps as arguments, only [`HELPER_ENV`],
+/// stdin closed, stdout and stderr piped, killed when dropped, and in a
+/// process group of its own, so whatever it starts (Tesseract, or what a
+/// taken-over helper forks) goes with it ([`kill_group`]).
+pub(crate) fn helper_command(
+    program: &Path,
+    max_memory_mib: u64,
+    max_cpu_secs: u64,
+    file: &Path,
+) -> tokio::process::Command {
+    let mut command = tokio::process::Command::new(program);
+    helper_env(&mut command);
+    command
+        .arg("--max-memory-mib")
+        .arg(max_memory_mib.to_string())
+        .arg("--max-cpu-secs")
+        .arg(max_cpu_secs.to_string())
+        .arg(file)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true);
+    #[cfg(unix)]
+    command.process_group(0);
+    command
+}
 
 /// Reads `pipe` up to `limit` bytes, then drains the rest so the writer
 /// never blocks on a full pipe.
-async fn read_bounded<R: tokio::io::AsyncRead + Unpin>(pipe: Option<R>, limit: u64) -> Vec<u8> {
+pub(crate) async fn read_bounded<R: tokio::io::AsyncRead + Unpin>(
+    pipe: Option<R>,
+    limit: u64,
+) -> Vec<u8> {
     let mut out = Vec::new();
     if let Some(mut pipe) = pipe {
         let mut head = tokio::io::AsyncReadExt::take(&mut pipe, limit);
