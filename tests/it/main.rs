@@ -3,6 +3,7 @@
 mod annotations;
 mod architecture;
 mod hostile;
+mod key_rotation;
 mod losses;
 mod outbox;
 mod reading;

@@ -154,6 +154,12 @@ pub struct ChangesPage {
     /// manifests with, on every page, so a client notices at its next pull
     /// that the key is no longer the one it pinned at enrolment.
     pub signing_key: String,
+    /// Every rotation of the signing key, oldest first, each signed by the
+    /// key it retires, so a device that pinned an older key can follow the
+    /// chain to `signing_key` ([`crate::follow_rotations`]). Absent when the
+    /// key was never replaced.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub key_rotations: Vec<crate::KeyRotation>,
 }
 
 /// Name of the SSE event sent by `GET /v1/events` when the feed advances.

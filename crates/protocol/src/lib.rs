@@ -13,6 +13,7 @@ pub mod enrol_code;
 mod error;
 pub mod feed;
 pub mod hex;
+mod key_rotation;
 mod manifest;
 pub mod ops;
 mod text_layer;
@@ -27,6 +28,9 @@ pub use error::{ErrorBody, ErrorCode};
 pub use feed::{
     Change, ChangesPage, ChangesQuery, EntityKind, FeedAdvanced, Op, DEFAULT_PAGE, FEED_EVENT,
     MAX_PAGE, RESYNC_EVENT,
+};
+pub use key_rotation::{
+    follow_rotations, KeyRotation, RotationError, KEY_ROTATION_DOMAIN, MAX_KEY_ROTATIONS,
 };
 pub use manifest::{verify_signature, Manifest, SignatureError, SignedManifest, MANIFEST_DOMAIN};
 pub use ops::{

@@ -20,6 +20,7 @@ pub mod db;
 pub mod devices;
 pub mod enrol_codes;
 pub mod error;
+pub mod key_rotation;
 pub mod logging;
 pub mod metrics;
 pub mod motions;
@@ -160,6 +161,9 @@ pub enum OpenError {
     Blobs(#[from] blobs::BlobError),
     #[error(transparent)]
     Signer(#[from] signer::SignerError),
+    /// The signing key does not go with the database (see [`key_rotation`]).
+    #[error("{0}")]
+    Key(String),
 }
 
 /// Opens (creating as needed) the server of a data directory: the signing
@@ -175,7 +179,6 @@ pub async fn open(
         path: data_dir.display().to_string(),
         source,
     })?;
-    let signer = Signer::load_or_create(&data_dir.join("signing-key.pk8"))?;
     let url = match database_url {
         Some(u) => u.to_owned(),
         None => data_dir.join("ecabinet.sqlite3").display().to_string(),
@@ -185,6 +188,7 @@ pub async fn open(
         tokio::task::spawn_blocking(move || Db::open_with_ca(&url, database_ca_cert.as_deref()))
             .await
             .map_err(|e| db::DbError::Unavailable(e.to_string()))??;
+    let signer = key_rotation::settle_key_file(data_dir, &db).await?;
     let blobs = blobs::open(blob_store, data_dir.join("blobs"))?;
     Ok(AppState::new(
         db,

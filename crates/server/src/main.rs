@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 use ecabinet_protocol::enrol_code;
 use ecabinet_protocol::{CreateUserRequest, WireRole};
 use ecabinet_server::clock::Clock as _;
+use ecabinet_server::key_rotation;
 use ecabinet_server::routes::accounts as routes_accounts;
 use ecabinet_server::serve_config::ServeFile;
 use ecabinet_server::{app, auth, enrol_codes, open, seed, tls, Config};
@@ -139,6 +140,17 @@ enum Command {
         /// The new (or empty) folder to write the backup into.
         #[arg(long, value_name = "DIR")]
         to: PathBuf,
+    },
+    /// Replaces the manifest-signing key, with the server stopped (refused
+    /// while one runs on the data directory). The new key is announced to
+    /// devices by a record signed with the old one, so enrolled devices
+    /// follow it at their next sync; every published document is signed
+    /// again and unused enrol codes are voided (they name the old key's
+    /// fingerprint). Prints what it did as JSON, with both fingerprints.
+    /// The old key is gone from the data directory but not from backups.
+    RotateSigningKey {
+        #[command(flatten)]
+        store: Store,
     },
     /// Restores a backup into an empty data directory, then checks the
     /// database and the vote audit chain. Start `serve` on it afterwards.
@@ -377,6 +389,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 ..Config::default()
             };
             ecabinet_server::logging::init();
+            // Held while serving: the signing key is never replaced under us.
+            let _lock =
+                key_rotation::lock_data_dir(&store.data_dir, false).map_err(|e| anyhow!(e))?;
             let state = state_of(&store, blob_store.as_deref(), config).await?;
             // Text layers a restart interrupted are read again.
             ecabinet_server::ocr::resume(&state);
@@ -530,11 +545,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 );
             }
             let data_dir = store.data_dir.clone();
+            // Never half of a key rotation in a backup.
+            let _lock = key_rotation::lock_data_dir(&data_dir, false).map_err(|e| anyhow!(e))?;
             let now = ecabinet_server::clock::SystemClock.now_ms();
             let report = tokio::task::spawn_blocking(move || {
                 ecabinet_server::backup::backup(&data_dir, &to, now)
             })
             .await??;
+            println!("{}", serde_json::to_string(&report)?);
+        }
+        Command::RotateSigningKey { store } => {
+            let _lock =
+                key_rotation::lock_data_dir(&store.data_dir, true).map_err(|e| anyhow!(e))?;
+            let state = state_of(&store, None, Config::default()).await?;
+            let report = key_rotation::rotate(&state, &store.data_dir)
+                .await
+                .map_err(|e| anyhow!(e))?;
             println!("{}", serde_json::to_string(&report)?);
         }
         Command::Restore { data_dir, from } => {

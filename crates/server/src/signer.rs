@@ -55,7 +55,23 @@ impl Signer {
         Self::from_pkcs8(doc.as_ref()).ok_or(SignerError::Generate)
     }
 
-    fn from_pkcs8(bytes: &[u8]) -> Option<Signer> {
+    /// A fresh key as PKCS#8 bytes (what `rotate-signing-key` writes).
+    pub fn generate_pkcs8() -> Result<Vec<u8>, SignerError> {
+        Ed25519KeyPair::generate_pkcs8(&SystemRandom::new())
+            .map(|doc| doc.as_ref().to_vec())
+            .map_err(|_| SignerError::Generate)
+    }
+
+    /// Loads `path`, which must exist.
+    pub fn load(path: &Path) -> Result<Signer, SignerError> {
+        let pkcs8 = std::fs::read(path).map_err(|source| SignerError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::from_pkcs8(&pkcs8).ok_or_else(|| SignerError::Corrupt(path.display().to_string()))
+    }
+
+    pub(crate) fn from_pkcs8(bytes: &[u8]) -> Option<Signer> {
         let pair = Ed25519KeyPair::from_pkcs8(bytes).ok()?;
         let public_b64 = BASE64.encode(pair.public_key().as_ref());
         Some(Signer { pair, public_b64 })
@@ -76,6 +92,18 @@ impl Signer {
         BASE64.encode(self.pair.sign(&manifest.canonical_bytes()).as_ref())
     }
 
+    /// "The key after mine is `to_key`", signed with this (retiring) key.
+    pub fn sign_rotation(&self, to_key: &str, rotated_at: i64) -> ecabinet_protocol::KeyRotation {
+        let from_key = self.public_b64.clone();
+        let bytes = ecabinet_protocol::KeyRotation::canonical_bytes(&from_key, to_key, rotated_at);
+        ecabinet_protocol::KeyRotation {
+            signature: BASE64.encode(self.pair.sign(&bytes).as_ref()),
+            from_key,
+            to_key: to_key.to_owned(),
+            rotated_at,
+        }
+    }
+
     pub fn sign_manifest(&self, manifest: Manifest) -> SignedManifest {
         let sig = self.pair.sign(&manifest.canonical_bytes());
         SignedManifest {
@@ -85,7 +113,7 @@ impl Signer {
     }
 }
 
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create_new(true);
     #[cfg(unix)]

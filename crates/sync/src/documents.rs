@@ -199,12 +199,22 @@ pub fn version_to_open(store: &Store, version_id: &str) -> Result<VerifiedVersio
         },
         signature: v.signature.clone(),
     };
-    signed.verify(&BASE64.encode(&key)).map_err(|e| {
-        SyncError::VersionRefused(format!(
-            "the stored manifest of version {} no longer verifies: {e}",
-            v.version
-        ))
-    })?;
+    // Verified here under the key pinned then: the current one, or one the
+    // server rotated away from (documents already cached stay readable
+    // offline until the re-signed records arrive).
+    let verified = signed.verify(&BASE64.encode(&key));
+    if let Err(e) = verified {
+        let retired = store.retired_manifest_keys().map_err(SyncError::Store)?;
+        if !retired
+            .iter()
+            .any(|k| signed.verify(&BASE64.encode(k)).is_ok())
+        {
+            return Err(SyncError::VersionRefused(format!(
+                "the stored manifest of version {} no longer verifies: {e}",
+                v.version
+            )));
+        }
+    }
     if !store.has_blob(&v.sha256).map_err(SyncError::Store)? {
         return Err(SyncError::VersionNotReady(format!(
             "version {} is not downloaded yet: sync first",

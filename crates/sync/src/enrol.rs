@@ -210,17 +210,26 @@ async fn report_losses(api: &Api, dir: &Path) -> Result<(), SyncError> {
     Ok(())
 }
 
-/// Refuses a feed page signed for another key than the one pinned at
-/// enrolment: a replaced server key is never taken on trust after the fact.
-pub(crate) fn check_pinned_key(pinned: &[u8], page_key_b64: &str) -> Result<(), SyncError> {
+/// The key a feed page names, checked against the one this device pinned:
+/// `Ok(None)` when it is the same key; `Ok(Some(keys))` when a chain of
+/// rotations, each signed by the key before it, leads from the pinned key
+/// to it (`keys`: the keys after the pinned one, the page's last). Any other
+/// key is refused: a replaced server key is never taken on trust.
+pub(crate) fn check_pinned_key(
+    pinned: &[u8],
+    page_key_b64: &str,
+    rotations: &[ecabinet_protocol::KeyRotation],
+) -> Result<Option<Vec<Vec<u8>>>, SyncError> {
     let now = decode_server_key(page_key_b64)?;
     if now.as_slice() == pinned {
-        return Ok(());
+        return Ok(None);
     }
-    Err(SyncError::ServerKeyChanged {
-        pinned: shown_fingerprint(pinned),
-        now: shown_fingerprint(&now),
-    })
+    ecabinet_protocol::follow_rotations(pinned, rotations, &now)
+        .map(Some)
+        .map_err(|_| SyncError::ServerKeyChanged {
+            pinned: shown_fingerprint(pinned),
+            now: shown_fingerprint(&now),
+        })
 }
 
 #[cfg(test)]
@@ -230,8 +239,11 @@ mod tests {
     #[test]
     fn a_feed_page_with_another_key_is_refused_naming_both_fingerprints() {
         let pinned = [1u8; 32];
-        assert!(check_pinned_key(&pinned, &BASE64.encode(pinned)).is_ok());
-        let err = check_pinned_key(&pinned, &BASE64.encode([2u8; 32])).expect_err("refused");
+        assert!(matches!(
+            check_pinned_key(&pinned, &BASE64.encode(pinned), &[]),
+            Ok(None)
+        ));
+        let err = check_pinned_key(&pinned, &BASE64.encode([2u8; 32]), &[]).expect_err("refused");
         let message = err.to_string();
         assert!(matches!(err, SyncError::ServerKeyChanged { .. }));
         assert!(message.contains(&shown_fingerprint(&pinned)), "{message}");
@@ -241,7 +253,7 @@ mod tests {
         );
         assert!(message.contains("re-enrol"), "{message}");
         assert!(matches!(
-            check_pinned_key(&pinned, "not base64"),
+            check_pinned_key(&pinned, "not base64", &[]),
             Err(SyncError::Protocol(_))
         ));
     }

@@ -16,6 +16,9 @@ pub struct PullReport {
     pub cursor: i64,
     /// Measured offset of the server's clock over ours, in ms.
     pub clock_offset_ms: i64,
+    /// Rotations of the server's signing key this pull followed (the new
+    /// key is pinned).
+    pub key_rotations: u32,
 }
 
 fn to_store(c: Change) -> Result<FeedChange, SyncError> {
@@ -48,7 +51,7 @@ impl Syncer {
             cursor: self.with_store(|s| s.cursor()).await?,
             ..PullReport::default()
         };
-        let pinned = self
+        let mut pinned = self
             .with_store(|s| s.manifest_key())
             .await?
             .ok_or(SyncError::NotEnrolled)?;
@@ -57,8 +60,20 @@ impl Syncer {
             let page = self.api.changes(report.cursor, PAGE).await?;
             let received_at = now_ms();
             // Before anything of the page is used: a server that now signs
-            // with another key is refused as a whole.
-            crate::enrol::check_pinned_key(&pinned, &page.signing_key)?;
+            // with another key is refused as a whole, unless the key before
+            // signed it in (a rotation), and then it is pinned from here on.
+            if let Some(keys) =
+                crate::enrol::check_pinned_key(&pinned, &page.signing_key, &page.key_rotations)?
+            {
+                let mut retired = vec![pinned.clone()];
+                retired.extend(keys.iter().take(keys.len().saturating_sub(1)).cloned());
+                let new = keys.last().cloned().unwrap_or_default();
+                let pin = new.clone();
+                self.with_store(move |s| s.rotate_manifest_key(&pin, &retired))
+                    .await?;
+                report.key_rotations += keys.len() as u32;
+                pinned = new;
+            }
             // The server stamped its time somewhere between our send and our
             // receipt; the midpoint is the best single estimate.
             report.clock_offset_ms = page.server_time - (sent_at + received_at) / 2;

@@ -578,6 +578,10 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
         13,
         include_str!("../../migrations/sqlite/0013_text_layer_attempts.sql"),
     ),
+    (
+        14,
+        include_str!("../../migrations/sqlite/0014_key_rotations.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/postgres/0001_init.sql")),
@@ -628,6 +632,10 @@ const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         13,
         include_str!("../../migrations/postgres/0013_text_layer_attempts.sql"),
+    ),
+    (
+        14,
+        include_str!("../../migrations/postgres/0014_key_rotations.sql"),
     ),
 ];
 

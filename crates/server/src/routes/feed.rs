@@ -62,6 +62,7 @@ pub async fn changes(
                 });
             }
             let next_since = changes.last().map_or(since, |c| c.seq);
+            let key_rotations = crate::key_rotation::rotations(conn)?;
             Ok::<_, AppError>(Json(ChangesPage {
                 changes,
                 next_since,
@@ -70,6 +71,7 @@ pub async fn changes(
                 offline_lease_hours,
                 max_upload_bytes: Some(max_upload_bytes),
                 signing_key,
+                key_rotations,
             }))
         })
         .await?;

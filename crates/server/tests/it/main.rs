@@ -12,6 +12,7 @@ mod cli;
 mod enrol;
 mod events;
 mod feed;
+mod key_rotation;
 mod lost_ops;
 mod matrix;
 mod observability;

@@ -11,6 +11,10 @@ use crate::Store;
 /// The `state` row name.
 const MANIFEST_KEY: &str = "manifest_key";
 
+/// The `state` row name: the server keys this device pinned before the
+/// current one, 32 bytes each, oldest first.
+const RETIRED_MANIFEST_KEYS: &str = "retired_manifest_keys";
+
 /// The `state` row name.
 const CLOCK_OFFSET: &str = "clock_offset_ms";
 
@@ -33,6 +37,34 @@ impl Store {
     /// Pins the server's manifest-signing public key (at enrolment).
     pub fn set_manifest_key(&self, public_key: &[u8]) -> Result<()> {
         self.write(|tx| set_state(tx, MANIFEST_KEY, &public_key))
+    }
+
+    /// Moves the pin to `new_key` (a rotation the device followed), keeping
+    /// the keys it leaves behind (`old_keys`, the pinned one first) as
+    /// retired: manifests verified here under them stay openable. One
+    /// transaction: the pin and the retired list never disagree.
+    pub fn rotate_manifest_key(&self, new_key: &[u8], old_keys: &[Vec<u8>]) -> Result<()> {
+        self.write(|tx| {
+            let mut retired = get_state::<Vec<u8>>(tx, RETIRED_MANIFEST_KEYS)?.unwrap_or_default();
+            for k in old_keys {
+                if !retired.chunks(32).any(|r| r == k.as_slice()) {
+                    retired.extend_from_slice(k);
+                }
+            }
+            set_state(tx, RETIRED_MANIFEST_KEYS, &retired)?;
+            set_state(tx, MANIFEST_KEY, &new_key)
+        })
+    }
+
+    /// The server keys this device pinned before the current one, oldest first.
+    pub fn retired_manifest_keys(&self) -> Result<Vec<Vec<u8>>> {
+        self.read(|tx| {
+            Ok(get_state::<Vec<u8>>(tx, RETIRED_MANIFEST_KEYS)?
+                .unwrap_or_default()
+                .chunks(32)
+                .map(<[u8]>::to_vec)
+                .collect())
+        })
     }
 
     /// The highest manifest version verified so far for `document_id`.
