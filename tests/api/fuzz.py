@@ -48,6 +48,9 @@ def fuzz(base: str, token: str | None, who: str, examples: int, tmp: Path) -> tu
         "--no-color",
     ]
     env = dict(os.environ)
+    # Serializers for the PDF and upload-part bodies (ecabinet_hooks.py).
+    env["PYTHONPATH"] = str(ROOT / "tests" / "api")
+    env["SCHEMATHESIS_HOOKS"] = "ecabinet_hooks"
     if token:
         # The token goes through the environment into schemathesis's config,
         # never onto a command line or into a file.

@@ -30,7 +30,9 @@ pub const MAX_ANNOTATION_CIPHERTEXT: usize = 512 * 1024;
 /// Stamps are totally ordered by `(ms, counter, node)`; the later stamp wins.
 /// [`Hlc::to_text`] keeps that order under plain string comparison, which is
 /// how the client's store compares them.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+)]
 pub struct Hlc {
     pub ms: i64,
     pub counter: u32,
@@ -81,7 +83,7 @@ impl Hlc {
 /// Body of an `annotation` operation and of an upsert of the feed entity
 /// `annotation` (whose `id` is the annotation's id). Deletions are upserts
 /// with `deleted: true` so that they carry their stamp.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SealedAnnotation {
     /// The annotation's id (client-made UUID).
     pub id: String,
@@ -98,7 +100,7 @@ pub struct SealedAnnotation {
 }
 
 /// What is encrypted inside a [`SealedAnnotation`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AnnotationContent {
     pub doc_id: String,
     /// The document version the annotation was made on.
@@ -128,7 +130,7 @@ pub fn sealed_annotation_aad(user_id: &str, id: &str, hlc: &Hlc, deleted: bool) 
 /// wrapped (AES-256-GCM) under a key derived from their password by Argon2id.
 /// The server keeps it for the user's next devices; it never sees the key,
 /// the derived key or (here) the password.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct WrappedAnnotationKey {
     /// Random id of the key (hex). Rewrapping the same key keeps it; a
     /// `PUT` with another id than the stored one is a conflict.

@@ -11,7 +11,7 @@ pub const DEVICE_ID_HEADER: &str = "x-device-id";
 macro_rules! wire_enum {
     ($(#[$m:meta])* $name:ident { $($variant:ident = $s:literal),+ $(,)? }) => {
         $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($variant),+ }
 
@@ -106,7 +106,7 @@ where
 
 // ---- accounts and devices -------------------------------------------------
 
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct LoginRequest {
     pub username: String,
     pub password: String,
@@ -131,7 +131,7 @@ impl std::fmt::Debug for LoginRequest {
 /// An enrolled device's proof that it holds its key: an Ed25519 signature
 /// over [`device_proof_message`] at `signed_at` (ms since the epoch; the
 /// server accepts 10 minutes either side of its own clock).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DeviceProof {
     pub device_id: String,
     pub signed_at: i64,
@@ -153,7 +153,7 @@ pub fn device_proof_message(
 /// `POST /v1/me/password`: the member changes their own password. The
 /// annotation key, re-wrapped under the new password on the device, is
 /// stored in the same transaction (required when the server holds one).
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ChangePasswordRequest {
     pub old_password: String,
     pub new_password: String,
@@ -174,13 +174,13 @@ impl std::fmt::Debug for ChangePasswordRequest {
 
 /// `POST /v1/session/refresh`: a new access token for the session, signed
 /// by the device the session is bound to (no bearer token needed).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RefreshRequest {
     pub session_id: String,
     pub device: DeviceProof,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct LoginResponse {
     /// Opaque bearer token for `Authorization: Bearer ...`; short-lived.
     pub token: String,
@@ -192,7 +192,7 @@ pub struct LoginResponse {
     pub session_id: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct EnrolDeviceRequest {
     /// Standard base64 of the device's raw 32-byte Ed25519 public key.
     pub public_key: String,
@@ -205,7 +205,7 @@ pub struct EnrolDeviceRequest {
     pub enrol_code: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct EnrolDeviceResponse {
     /// Send as the [`DEVICE_ID_HEADER`] on every later request.
     pub device_id: String,
@@ -214,7 +214,7 @@ pub struct EnrolDeviceResponse {
     pub server_signing_key: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CommitteeRole {
     pub committee_id: String,
     pub committee_name: String,
@@ -222,7 +222,7 @@ pub struct CommitteeRole {
 }
 
 /// `GET /v1/me`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MeResponse {
     pub user_id: String,
     pub username: String,
@@ -232,7 +232,7 @@ pub struct MeResponse {
     pub committees: Vec<CommitteeRole>,
 }
 
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CreateUserRequest {
     pub username: String,
     pub display_name: String,
@@ -241,7 +241,7 @@ pub struct CreateUserRequest {
     pub is_admin: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct UserBody {
     pub id: String,
     pub username: String,
@@ -249,7 +249,7 @@ pub struct UserBody {
     pub is_admin: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CreateCommitteeRequest {
     pub name: String,
     /// Whether the chair and secretary see who downloaded and opened each document.
@@ -258,7 +258,7 @@ pub struct CreateCommitteeRequest {
 }
 
 /// `PATCH /v1/admin/committees/{committee_id}`: the settings to change.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct UpdateCommitteeRequest {
     /// A new name (1 to 200 characters once trimmed).
     #[serde(default)]
@@ -269,7 +269,7 @@ pub struct UpdateCommitteeRequest {
 
 /// `GET /v1/admin/directory` (admin): every committee and user, with each
 /// user's memberships and devices: what the administrator's screens show.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AdminDirectory {
     /// By name.
     pub committees: Vec<CommitteeBody>,
@@ -277,7 +277,7 @@ pub struct AdminDirectory {
     pub users: Vec<AdminUser>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AdminUser {
     pub id: String,
     pub username: String,
@@ -289,13 +289,13 @@ pub struct AdminUser {
     pub devices: Vec<AdminDevice>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AdminMembership {
     pub committee_id: String,
     pub role: WireRole,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AdminDevice {
     pub id: String,
     pub name: String,
@@ -308,7 +308,7 @@ pub struct AdminDevice {
 
 /// `POST /v1/admin/users/{user_id}/password` (admin): the user's new
 /// password (at least 8 characters). Every session of theirs ends.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ResetPasswordRequest {
     pub password: String,
 }
@@ -335,7 +335,7 @@ impl std::fmt::Debug for CreateUserRequest {
 }
 
 /// `POST /v1/admin/users/{user_id}/enrol-codes` (admin).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct EnrolCodeRequest {
     /// 1 to 1440; the server's default (as `enrol-code`) when absent.
     #[serde(default)]
@@ -344,7 +344,7 @@ pub struct EnrolCodeRequest {
 
 /// A one-time enrol code to hand to the user out of band, with the server
 /// signing key's fingerprint it carries.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct EnrolCodeResponse {
     /// As the user types it.
     pub code: String,
@@ -365,7 +365,7 @@ impl std::fmt::Debug for EnrolCodeResponse {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CommitteeBody {
     pub id: String,
     pub name: String,
@@ -378,13 +378,13 @@ pub struct CommitteeBody {
 /// `GET /v1/meetings/{meeting_id}/read-status` (chair, secretary, admin):
 /// for each current document version of the meeting, every member of the
 /// committee and when their devices first downloaded and opened it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ReadStatusBody {
     pub meeting_id: String,
     pub documents: Vec<DocumentReadStatus>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DocumentReadStatus {
     pub document_id: String,
     pub version_id: String,
@@ -393,7 +393,7 @@ pub struct DocumentReadStatus {
     pub members: Vec<MemberReadStatus>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MemberReadStatus {
     pub member_id: String,
     pub display_name: String,
@@ -409,12 +409,12 @@ pub const MAX_LOST_OPS_PER_REPORT: usize = 1000;
 /// `POST /v1/devices/lost-ops`, from a newly enrolled device: the ids of the
 /// caller's outbox operations a wrong-PIN wipe erased on their earlier
 /// device before the server answered them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ReportLostOpsRequest {
     pub op_ids: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ReportLostOpsResponse {
     /// Ids not on record before; a report sent again records nothing new.
     pub recorded: u32,
@@ -422,13 +422,13 @@ pub struct ReportLostOpsResponse {
 
 /// `GET /v1/committees/{committee_id}/lost-ops` (chair, secretary, admin):
 /// the operations the committee's members reported lost to a wipe.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct LostOpsBody {
     pub committee_id: String,
     pub lost: Vec<LostOpBody>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct LostOpBody {
     pub op_id: String,
     pub member_id: String,
@@ -443,12 +443,12 @@ pub struct LostOpBody {
     pub server_status: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SetMembershipRequest {
     pub role: WireRole,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MembershipBody {
     pub id: String,
     pub committee_id: String,
@@ -457,7 +457,7 @@ pub struct MembershipBody {
     pub role: WireRole,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DeviceBody {
     pub id: String,
     pub user_id: String,
@@ -467,7 +467,7 @@ pub struct DeviceBody {
 
 // ---- meetings and agenda --------------------------------------------------
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CreateMeetingRequest {
     pub title: String,
     #[serde(default)]
@@ -475,14 +475,14 @@ pub struct CreateMeetingRequest {
     pub starts_at: i64,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct UpdateMeetingRequest {
     pub title: Option<String>,
     pub location: Option<String>,
     pub starts_at: Option<i64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MeetingBody {
     pub id: String,
     pub committee_id: String,
@@ -495,7 +495,7 @@ pub struct MeetingBody {
     pub current_item_id: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CreateAgendaItemRequest {
     pub title: String,
     /// Nest under this item of the same meeting; top level when absent.
@@ -506,7 +506,7 @@ pub struct CreateAgendaItemRequest {
     pub position: Option<i64>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct UpdateAgendaItemRequest {
     pub title: Option<String>,
     /// Absent: unchanged; `null`: move to the top level; a string: nest there.
@@ -519,7 +519,7 @@ pub struct UpdateAgendaItemRequest {
     pub position: Option<i64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AgendaItemBody {
     pub id: String,
     pub meeting_id: String,
@@ -535,7 +535,7 @@ pub struct AgendaItemBody {
 
 /// Who withdrew an agenda item or a document from a meeting, when, and why.
 /// A withdrawn record stays on the record; it is never deleted.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Withdrawal {
     /// Server time, unix milliseconds.
     pub at_ms: i64,
@@ -544,13 +544,13 @@ pub struct Withdrawal {
 }
 
 /// `POST /v1/agenda/{id}/withdraw` and `POST /v1/documents/{id}/withdraw`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct WithdrawRequest {
     /// Why, as it will stand on the record: 1 to 500 characters.
     pub reason: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SetCurrentItemRequest {
     /// `null` clears the floor.
     pub agenda_item_id: Option<String>,
@@ -558,12 +558,12 @@ pub struct SetCurrentItemRequest {
 
 // ---- documents ----------------------------------------------------------------
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CreateDocumentRequest {
     pub title: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DocumentBody {
     pub id: String,
     pub meeting_id: String,
@@ -579,7 +579,7 @@ pub struct DocumentBody {
 
 /// One uploaded PDF of a document. `signed` is present once published; a
 /// blob may be shown only after its hash and this signature are verified.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DocumentVersionBody {
     pub id: String,
     pub document_id: String,
@@ -599,7 +599,7 @@ pub struct DocumentVersionBody {
 
 /// `POST /v1/documents/{id}/uploads`: opens a resumable upload of the next
 /// version, `size` bytes long (at most the server's `max_upload_bytes`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct StartUploadRequest {
     pub size: u64,
 }
@@ -609,7 +609,7 @@ pub struct StartUploadRequest {
 /// `PATCH /v1/uploads/{id}` with [`UPLOAD_OFFSET_HEADER`] set to `offset`;
 /// `POST /v1/uploads/{id}/finish` checks the whole PDF and makes it the
 /// document's next version. An upload left unfinished expires.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct UploadBody {
     pub id: String,
     pub document_id: String,
@@ -629,7 +629,7 @@ pub const UPLOAD_OFFSET_HEADER: &str = "upload-offset";
 pub const UPLOAD_CHECKSUM_HEADER: &str = "upload-checksum";
 
 /// `POST /v1/meetings/{id}/publish`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PublishResponse {
     pub meeting: MeetingBody,
     /// The versions published by this call, with their signed manifests.
@@ -638,7 +638,7 @@ pub struct PublishResponse {
 
 // ---- motions and speakers -------------------------------------------------
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CreateMotionRequest {
     pub question: String,
     #[serde(default = "default_motion_options")]
@@ -667,7 +667,7 @@ pub fn default_grace_ms() -> i64 {
     120_000
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MotionBody {
     pub id: String,
     pub meeting_id: String,
@@ -691,7 +691,7 @@ pub struct MotionBody {
     pub grace_ms: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SpeakerRequestBody {
     pub id: String,
     pub meeting_id: String,
@@ -705,7 +705,7 @@ pub struct SpeakerRequestBody {
 }
 
 /// `PUT /v1/agenda/{id}/speakers/order`: the waiting requests in the new order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ReorderSpeakersRequest {
     pub order: Vec<String>,
 }

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// Which kind of record a change is about. The `body` of an upsert is the
 /// matching `*Body` type of [`crate::api`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum EntityKind {
     /// [`crate::CommitteeBody`]
@@ -71,7 +71,7 @@ impl EntityKind {
 }
 
 /// Upsert carries the whole current record; delete is a tombstone (no body).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Op {
     Upsert,
@@ -97,7 +97,7 @@ impl Op {
 
 /// One entry of the feed. `seq` is the single, strictly increasing sequence of
 /// the server; a client stores the last `seq` it applied as its cursor.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Change {
     pub seq: i64,
     pub entity: EntityKind,
@@ -116,7 +116,7 @@ impl Change {
 
 /// Query of `GET /v1/changes`: `since` is the last applied `seq` (0 at first),
 /// `limit` the page size (default 500, at most 5000).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ChangesQuery {
     #[serde(default)]
     pub since: i64,
@@ -128,7 +128,7 @@ pub const DEFAULT_PAGE: u32 = 500;
 pub const MAX_PAGE: u32 = 5000;
 
 /// A page of the feed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ChangesPage {
     /// Visible changes with `seq > since`, in increasing `seq` order.
     pub changes: Vec<Change>,
@@ -170,7 +170,7 @@ pub const FEED_EVENT: &str = "feed";
 pub const RESYNC_EVENT: &str = "resync";
 
 /// Data of a [`FEED_EVENT`]: "the feed advanced to `seq`"; pull to catch up.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FeedAdvanced {
     pub seq: i64,
 }

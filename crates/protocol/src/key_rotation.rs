@@ -26,7 +26,7 @@ pub const KEY_ROTATION_DOMAIN: &[u8] = b"ecabinet-key-rotation-v1\n";
 pub const MAX_KEY_ROTATIONS: usize = 64;
 
 /// One link of the chain: the key that follows `from_key`, signed by it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct KeyRotation {
     /// Standard base64 of the retired raw 32-byte Ed25519 key.
     pub from_key: String,

@@ -15,7 +15,7 @@ pub const MANIFEST_DOMAIN: &[u8] = b"ecabinet-manifest-v1\n";
 /// What the server vouches for when it publishes a document version.
 ///
 /// `published_at` is unix time in milliseconds (UTC), like every time on the wire.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Manifest {
     pub doc_id: String,
     pub version: u32,
@@ -54,7 +54,7 @@ impl Manifest {
 }
 
 /// A manifest with the server's Ed25519 signature over its canonical bytes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SignedManifest {
     pub manifest: Manifest,
     /// Standard base64 (with padding) of the 64-byte Ed25519 signature.

@@ -9,7 +9,7 @@ use ecabinet_model::{AuditRecord, BallotToken, MemberId, MotionId, OpId};
 use serde::{Deserialize, Serialize};
 
 /// What an operation does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OpKind {
     /// A ballot on a motion ([`BallotBody`]), signed by the device key.
@@ -51,7 +51,7 @@ impl OpKind {
 /// A ballot as cast on the device. `signature` is the device's Ed25519
 /// signature (standard base64) over `ecabinet_model::Ballot::signing_bytes`
 /// of the same fields and the operation's `op_id`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct BallotBody {
     pub motion_id: String,
     pub member_id: String,
@@ -68,7 +68,7 @@ pub struct BallotBody {
 }
 
 /// Presence at a meeting.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PresenceWire {
     InRoom,
@@ -76,7 +76,7 @@ pub enum PresenceWire {
     Absent,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AttendanceBody {
     pub meeting_id: String,
     /// Whose presence: the caller, or any member when the chair marks it.
@@ -90,7 +90,7 @@ pub struct AttendanceBody {
 
 /// Feed entity `attendance`: the latest mark of one member at one meeting.
 /// `id` is `"{meeting_id}:{member_id}"`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AttendanceRecordBody {
     pub id: String,
     pub meeting_id: String,
@@ -106,7 +106,7 @@ pub struct AttendanceRecordBody {
     pub op_id: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SpeakBody {
     pub agenda_item_id: String,
     /// Device clock, unix ms.
@@ -114,7 +114,7 @@ pub struct SpeakBody {
 }
 
 /// How far a member got with a document version.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ReadState {
     /// The verified bytes are on the device.
@@ -134,7 +134,7 @@ impl ReadState {
 
 /// A read report: the caller's device `state`d a document version. Only
 /// committees with read status on accept it (else `not_enabled`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ReadBody {
     pub version_id: String,
     pub state: ReadState,
@@ -143,7 +143,7 @@ pub struct ReadBody {
 }
 
 /// One queued operation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Operation {
     pub op_id: String,
     pub kind: OpKind,
@@ -152,7 +152,7 @@ pub struct Operation {
 }
 
 /// `POST /v1/ops` request: at most [`MAX_OPS_PER_PUSH`] operations.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PushRequest {
     pub ops: Vec<Operation>,
 }
@@ -160,7 +160,7 @@ pub struct PushRequest {
 pub const MAX_OPS_PER_PUSH: usize = 500;
 
 /// The server's decision on one operation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum OpOutcome {
     Accepted,
@@ -174,7 +174,7 @@ pub enum OpOutcome {
 
 /// Why the server refused an operation: a stable snake_case code on the wire
 /// and in the server's `ops` table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RejectReason {
     /// A ballot for a motion that does not exist or that the member cannot see.
@@ -265,7 +265,7 @@ impl RejectReason {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct OpResult {
     pub op_id: String,
     #[serde(flatten)]
@@ -279,7 +279,7 @@ pub struct OpResult {
 }
 
 /// A ballot's place in the audit chain.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct BallotReceipt {
     /// Hex SHA-256 of the record's canonical bytes (`AuditRecord::receipt`).
     pub hash: String,
@@ -293,7 +293,7 @@ pub struct BallotReceipt {
 /// its audit rows in this form (`audit_log.record`), so a change must still
 /// read the rows already stored. The chain hashes the model's canonical
 /// bytes, never this text.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum AuditRecordWire {
     MotionCreated {
@@ -433,7 +433,7 @@ pub fn secret_ballot_record(
 /// result, and the head just before it. A client re-hashes them from
 /// `start_head` and compares the end with the head it got from the feed
 /// (`ecabinet_model::verify_inclusion`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct InclusionProofBody {
     pub receipt: String,
     pub motion_id: String,
@@ -448,13 +448,13 @@ pub struct InclusionProofBody {
 }
 
 /// `POST /v1/ops` response: one result per request operation, in order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PushResponse {
     pub results: Vec<OpResult>,
 }
 
 /// Whether a result can still change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ResultFinality {
     /// Ballots may still arrive (the motion is open, or in its grace period).
@@ -462,7 +462,7 @@ pub enum ResultFinality {
     Final,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ResultOutcome {
     Adopted,
@@ -473,7 +473,7 @@ pub enum ResultOutcome {
 }
 
 /// What the chair sees while a motion runs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ChairViewBody {
     /// Eligible members with an accepted ballot.
     pub received: u32,
@@ -488,7 +488,7 @@ pub struct ChairViewBody {
 
 /// `GET /v1/motions/{id}/result`, and (once final, without `chair`) the feed
 /// entity `motion_result` whose `id` is the motion's id.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MotionResultBody {
     pub id: String,
     pub motion_id: String,
@@ -520,7 +520,7 @@ pub struct MotionResultBody {
 /// `GET /v1/ops?ids=a,b,c`-free variant: the current result of operations
 /// already pushed (a ballot first answered `accepted` may later be
 /// `superseded`). Request body of `POST /v1/ops/status`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct OpsStatusRequest {
     pub op_ids: Vec<String>,
 }

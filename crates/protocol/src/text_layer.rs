@@ -22,7 +22,7 @@ pub const TEXT_LAYER_DOMAIN: &[u8] = b"ecabinet-text-layer-v1\n";
 pub const MAX_TEXT_LAYER_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Words read by OCR on the image-only pages of one PDF.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TextLayer {
     /// Lower-case hex SHA-256 of the PDF the words were read from.
     pub pdf_sha256: String,
@@ -33,7 +33,7 @@ pub struct TextLayer {
 }
 
 /// The words of one page, in reading order.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TextLayerPage {
     /// 0-based page index.
     pub page: u32,
@@ -41,7 +41,7 @@ pub struct TextLayerPage {
 }
 
 /// One word and where it is on the page.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct OcrWord {
     /// NFC text of the word.
     pub text: String,
@@ -56,7 +56,7 @@ pub struct OcrWord {
 }
 
 /// Where a version's text layer stands, on the version record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TextLayerStatus {
     /// Waiting for the OCR worker.
@@ -73,7 +73,7 @@ pub enum TextLayerStatus {
 }
 
 /// A version's text layer as the version record carries it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TextLayerState {
     pub status: TextLayerStatus,
     pub pages_done: u32,
@@ -93,7 +93,7 @@ pub struct TextLayerState {
 
 /// What the server vouches for: these words belong to this version of this
 /// document, whose PDF has this hash.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TextLayerManifest {
     pub doc_id: String,
     pub version: u32,

@@ -5,7 +5,37 @@
 use axum::response::IntoResponse;
 use serde_json::{json, Map, Value};
 
-use super::ROUTES;
+use super::{Body, Schemas, ROUTES};
+
+/// The media type and schema of a body, if it has one.
+fn content(body: Body, schemas: &mut Schemas) -> Option<Value> {
+    let binary = json!({"type": "string", "format": "binary"});
+    let (media, schema) = match body {
+        Body::Empty => return None,
+        Body::Json(f) => ("application/json", f(schemas)),
+        Body::JsonList(f) => (
+            "application/json",
+            json!({"type": "array", "items": f(schemas)}),
+        ),
+        Body::AnyObject => ("application/json", json!({"type": "object"})),
+        Body::Pdf => ("application/pdf", binary),
+        Body::UploadPart => ("application/offset+octet-stream", binary),
+        Body::Bytes => ("application/octet-stream", binary),
+        // Each event: `feed` (data `{"seq": N}`) or `resync` (data `{}`).
+        Body::EventStream => (
+            "text/event-stream",
+            json!({
+                "type": "object",
+                "required": ["event", "data"],
+                "properties": {
+                    "event": {"type": "string", "enum": [ecabinet_protocol::FEED_EVENT, ecabinet_protocol::RESYNC_EVENT]},
+                    "data": {"type": "string"}
+                }
+            }),
+        ),
+    };
+    Some(json!({ media: {"schema": schema} }))
+}
 
 /// An error answer: always `{code, message}` with a stable snake_case code.
 fn error_response(what: &str) -> Value {
@@ -18,6 +48,9 @@ fn error_response(what: &str) -> Value {
 /// The OpenAPI document.
 pub fn spec() -> Value {
     let mut paths = Map::new();
+    let mut schemas: Schemas = Vec::new();
+    // Every error answer's body.
+    super::schema::<ecabinet_protocol::ErrorBody>(&mut schemas);
     for e in ROUTES {
         let (method, path) = (e.method, e.path);
         let params: Vec<Value> = path
@@ -30,11 +63,20 @@ pub fn spec() -> Value {
             "summary": e.summary,
             "parameters": params,
             "responses": {
-                "2XX": {"description": "Done; the body, if any, is the JSON the summary names"},
+                "2XX": {"description": "Done"},
                 "4XX": error_response("Refused"),
                 "5XX": error_response("A fault, or a part of the server unavailable")
             }
         });
+        if let Some(c) = content(e.request, &mut schemas) {
+            op["requestBody"] = json!({"required": true, "content": c});
+        }
+        if let Some(c) = content(e.response, &mut schemas) {
+            op["responses"]["2XX"]["content"] = c;
+            op["responses"]["2XX"]["description"] = json!("Done");
+        } else {
+            op["responses"]["2XX"]["description"] = json!("Done, with no body");
+        }
         if !e.public {
             op["security"] = json!([{"bearer": []}]);
         }
@@ -43,17 +85,17 @@ pub fn spec() -> Value {
             .or_insert_with(|| Value::Object(Map::new()));
         entry[method.to_lowercase()] = op;
     }
+    let mut components = Map::new();
+    for (name, schema) in schemas {
+        components.insert(name, serde_json::to_value(schema).unwrap_or(Value::Null));
+    }
     json!({
         "openapi": "3.1.0",
         "info": {"title": "E-Cabinet sync API", "version": "1"},
         "paths": paths,
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": {"ErrorBody": {
-                "type": "object",
-                "required": ["code", "message"],
-                "properties": {"code": {"type": "string"}, "message": {"type": "string"}}
-            }}
+            "schemas": components
         }
     })
 }

@@ -171,6 +171,7 @@ impl Env {
         if let Some(s) = who {
             req = s.headers(req);
         }
+        let sent = body.clone();
         let req = match body {
             Some(b) => req
                 .header("content-type", "application/json")
@@ -179,6 +180,12 @@ impl Env {
         }
         .expect("request");
         let (status, _, bytes) = self.raw(req).await;
+        // A request the server took must match the description too.
+        if status.is_success() {
+            if let Some(b) = &sent {
+                contract::check_request(method, path, b);
+            }
+        }
         let json = if bytes.is_empty() {
             Value::Null
         } else {
@@ -192,12 +199,15 @@ impl Env {
         &self,
         req: Request<Body>,
     ) -> (StatusCode, axum::http::HeaderMap, bytes::Bytes) {
+        let (method, path) = (req.method().to_string(), req.uri().to_string());
         let resp = self.app.clone().oneshot(req).await.expect("infallible");
         let status = resp.status();
         let headers = resp.headers().clone();
         let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
             .await
             .expect("body");
+        // Every answer of every test is checked against the description.
+        contract::check_answer(&method, &path, status, &headers, &bytes);
         (status, headers, bytes)
     }
 
@@ -885,4 +895,137 @@ pub fn leftover_files(dir: &std::path::Path) -> Vec<String> {
         }
     }
     out
+}
+
+/// The served OpenAPI description as a contract: [`Env::raw`] checks every
+/// answer the tests get (a success against its route's schema, an error
+/// against the error body's), [`Env::call`] every JSON request the server
+/// took, with a JSON Schema 2020-12 validator (OpenAPI 3.1's dialect).
+pub mod contract {
+    use std::collections::HashMap;
+    use std::sync::OnceLock;
+
+    use axum::http::{HeaderMap, StatusCode};
+    use jsonschema::Validator;
+    use serde_json::Value;
+
+    struct Route {
+        segments: Vec<String>,
+        request: Option<Validator>,
+        answer: Option<Validator>,
+    }
+
+    struct Contract {
+        routes: HashMap<String, Vec<Route>>,
+        error: Validator,
+    }
+
+    fn validator(spec: &Value, schema: &Value) -> Option<Validator> {
+        if schema.is_null() {
+            return None;
+        }
+        let mut root = schema.clone();
+        root["components"] = spec["components"].clone();
+        Some(jsonschema::draft202012::new(&root).expect("the description's schema compiles"))
+    }
+
+    fn contract() -> &'static Contract {
+        static CONTRACT: OnceLock<Contract> = OnceLock::new();
+        CONTRACT.get_or_init(|| {
+            let spec = ecabinet_server::routes::openapi::spec();
+            let mut routes: HashMap<String, Vec<Route>> = HashMap::new();
+            for (path, ops) in spec["paths"].as_object().expect("paths") {
+                for (method, op) in ops.as_object().expect("ops") {
+                    routes
+                        .entry(method.to_uppercase())
+                        .or_default()
+                        .push(Route {
+                            segments: path.split('/').map(str::to_owned).collect(),
+                            request: validator(
+                                &spec,
+                                &op["requestBody"]["content"]["application/json"]["schema"],
+                            ),
+                            answer: validator(
+                                &spec,
+                                &op["responses"]["2XX"]["content"]["application/json"]["schema"],
+                            ),
+                        });
+                }
+            }
+            let error = validator(
+                &spec,
+                &serde_json::json!({"$ref": "#/components/schemas/ErrorBody"}),
+            )
+            .expect("error schema");
+            Contract { routes, error }
+        })
+    }
+
+    /// The route `path` (a concrete path, query and all) is served by: the
+    /// template with the most fixed segments among those that fit.
+    fn route(method: &str, path: &str) -> Option<&'static Route> {
+        let path = path.split('?').next().unwrap_or(path);
+        let given: Vec<&str> = path.split('/').collect();
+        contract()
+            .routes
+            .get(method)?
+            .iter()
+            .filter(|r| {
+                r.segments.len() == given.len()
+                    && r.segments
+                        .iter()
+                        .zip(&given)
+                        .all(|(t, g)| t == g || (t.starts_with('{') && !g.is_empty()))
+            })
+            .max_by_key(|r| r.segments.iter().filter(|t| !t.starts_with('{')).count())
+    }
+
+    fn errors(v: &Validator, instance: &Value) -> Vec<String> {
+        v.iter_errors(instance)
+            .map(|e| format!("{e} (at {})", e.instance_path))
+            .collect()
+    }
+
+    pub fn check_request(method: &str, path: &str, body: &Value) {
+        let Some(v) = route(method, path).and_then(|r| r.request.as_ref()) else {
+            return;
+        };
+        let e = errors(v, body);
+        assert!(
+            e.is_empty(),
+            "{method} {path}: the server took a request its description does not allow: {e:?}\n{body}"
+        );
+    }
+
+    pub fn check_answer(
+        method: &str,
+        path: &str,
+        status: StatusCode,
+        headers: &HeaderMap,
+        bytes: &[u8],
+    ) {
+        let json = headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|c| c.starts_with("application/json"));
+        let validator = if status.is_success() {
+            route(method, path).and_then(|r| r.answer.as_ref())
+        } else if status.is_client_error() || status.is_server_error() {
+            // Every error is `{code, message}` (404s of unknown paths too).
+            assert!(json, "{method} {path}: a {status} answer that is not JSON");
+            Some(&contract().error)
+        } else {
+            None
+        };
+        let Some(v) = validator else {
+            return;
+        };
+        assert!(json, "{method} {path}: a {status} answer that is not JSON");
+        let body: Value = serde_json::from_slice(bytes).expect("the answer is JSON");
+        let e = errors(v, &body);
+        assert!(
+            e.is_empty(),
+            "{method} {path}: a {status} answer its description does not allow: {e:?}\n{body}"
+        );
+    }
 }

@@ -470,8 +470,28 @@ both!(every_endpoint_for_every_caller, |kind| async move {
         Some(&w.admin),
         Some(&w.revoked),
     ];
+    // The served description: each route's request and answer schemas.
+    let spec = ecabinet_server::routes::openapi::spec();
+    let mut described = std::collections::HashMap::new();
+    for (path, ops) in spec["paths"].as_object().expect("paths") {
+        for (method, op) in ops.as_object().expect("ops") {
+            described.insert((method.to_uppercase(), template_of(path)), op.clone());
+        }
+    }
+    let mut answers_checked = BTreeSet::new();
     let mut failures = Vec::new();
     for r in rows.iter() {
+        let route = (r.method.to_owned(), template_of(&r.path));
+        let op = described.get(&route).expect("described");
+        if let Payload::Json(v) = &r.payload {
+            let schema = &op["requestBody"]["content"]["application/json"]["schema"];
+            if let Err(e) = conforms(&spec, schema, v) {
+                failures.push(format!(
+                    "{} {}: the request does not match its schema: {e}",
+                    r.method, r.path
+                ));
+            }
+        }
         for (i, who) in sessions.iter().enumerate() {
             let path = match r.fresh {
                 Fresh::None => r.path.clone(),
@@ -544,6 +564,23 @@ both!(every_endpoint_for_every_caller, |kind| async move {
                     }
                 ));
             }
+            let answer_schema = &op["responses"]["2XX"]["content"]["application/json"]["schema"];
+            if resp.status().is_success() && !answer_schema.is_null() {
+                let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
+                    .await
+                    .expect("body");
+                let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                match conforms(&spec, answer_schema, &v) {
+                    Ok(()) => {
+                        answers_checked.insert(route.clone());
+                    }
+                    Err(e) => failures.push(format!(
+                        "{} {path} as {}: the answer does not match its schema: {e}\n{v}",
+                        r.method, CALLERS[i]
+                    )),
+                }
+                continue;
+            }
             if CALLERS[i] == "revoked" && want == 403 {
                 let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
                     .await
@@ -563,8 +600,54 @@ both!(every_endpoint_for_every_caller, |kind| async move {
         "authorization matrix:\n{}",
         failures.join("\n")
     );
+    // Every route that answers JSON was seen answering, and matched.
+    let json_answers: BTreeSet<(String, String)> = described
+        .iter()
+        .filter(|(_, op)| !op["responses"]["2XX"]["content"]["application/json"].is_null())
+        .map(|(route, _)| route.clone())
+        .collect();
+    // Routes the matrix reaches only as a refusal; their answers are checked
+    // by `common::contract` in the tests that use them successfully.
+    let elsewhere: BTreeSet<(String, String)> = [
+        ("GET", "/v1/annotation-key"),           // annotations.rs
+        ("GET", "/v1/audit/inclusion/{}"),       // ops.rs
+        ("PATCH", "/v1/uploads/{}"),             // uploads.rs
+        ("POST", "/v1/devices"),                 // every Env::user
+        ("POST", "/v1/session/refresh"),         // sessions.rs
+        ("POST", "/v1/uploads/{}/finish"),       // uploads.rs
+        ("PUT", "/v1/agenda/{}/speakers/order"), // chair.rs
+    ]
+    .into_iter()
+    .map(|(m, p)| (m.to_owned(), p.to_owned()))
+    .collect();
+    answers_checked.extend(elsewhere);
+    let unchecked: Vec<_> = json_answers.difference(&answers_checked).collect();
+    assert!(
+        unchecked.is_empty(),
+        "no successful answer was checked against its schema for {unchecked:?}"
+    );
     let _ = StatusCode::OK;
 });
+
+/// Whether `instance` matches `schema` (a `$ref` into the description's
+/// components), by a JSON Schema 2020-12 validator (OpenAPI 3.1's dialect).
+fn conforms(spec: &Value, schema: &Value, instance: &Value) -> Result<(), String> {
+    if schema.is_null() {
+        return Err("the description has no schema for it".into());
+    }
+    let mut root = schema.clone();
+    root["components"] = spec["components"].clone();
+    let validator = jsonschema::draft202012::new(&root).map_err(|e| format!("bad schema: {e}"))?;
+    let errors: Vec<String> = validator
+        .iter_errors(instance)
+        .map(|e| format!("{e} (at {})", e.instance_path))
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors.join("; "))
+    }
+}
 
 /// `/v1/meetings/0190.../agenda` → `/v1/meetings/{}/agenda`, for both concrete
 /// paths and route templates.

@@ -65,3 +65,44 @@ async fn the_served_spec_lists_exactly_the_routes_the_router_serves() {
         (StatusCode::NOT_FOUND, Some("endpoint not found"))
     );
 }
+
+/// The check every test's answers go through (`common::contract`) does
+/// catch an answer or a request its description does not allow.
+#[test]
+#[should_panic(expected = "description does not allow")]
+fn the_contract_catches_an_answer_that_breaks_its_schema() {
+    let mut headers = axum::http::HeaderMap::new();
+    headers.insert("content-type", "application/json".parse().expect("value"));
+    // A meeting whose title is a number and which lacks its other fields.
+    contract::check_answer(
+        "PATCH",
+        "/v1/meetings/0190aaaa",
+        StatusCode::OK,
+        &headers,
+        br#"{"id": "0190aaaa", "title": 5}"#,
+    );
+}
+
+#[test]
+#[should_panic(expected = "description does not allow")]
+fn the_contract_catches_an_error_without_its_code() {
+    let mut headers = axum::http::HeaderMap::new();
+    headers.insert("content-type", "application/json".parse().expect("value"));
+    contract::check_answer(
+        "GET",
+        "/v1/me",
+        StatusCode::UNAUTHORIZED,
+        &headers,
+        br#"{"message": "no"}"#,
+    );
+}
+
+#[test]
+#[should_panic(expected = "description does not allow")]
+fn the_contract_catches_a_request_that_breaks_its_schema() {
+    contract::check_request(
+        "POST",
+        "/v1/committees/c1/meetings?x=1",
+        &serde_json::json!({"title": "Họp", "starts_at": "tomorrow"}),
+    );
+}
