@@ -149,6 +149,7 @@ async fn a_device_offline_through_two_rotations_follows_them_and_keeps_its_docum
             size: stored.size,
             meeting_id: stored.meeting_id.clone(),
             published_at: stored.published_at,
+            policy: ecabinet_sync::policy_of(&stored)?,
         },
         signature: stored.signature.clone(),
     };

@@ -6,6 +6,7 @@ mod hostile;
 mod key_rotation;
 mod losses;
 mod outbox;
+mod policy;
 mod reading;
 mod scans;
 mod secretary;

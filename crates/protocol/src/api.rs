@@ -575,6 +575,20 @@ pub struct DocumentBody {
     /// versions stay readable, marked, and no new version is accepted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub withdrawn: Option<Withdrawal>,
+    /// The readers' watermark and export policy, signed into each
+    /// published version's manifest. Absent from older servers: the default.
+    #[serde(default)]
+    pub policy: crate::DocumentPolicy,
+}
+
+/// `PATCH /v1/documents/{id}`: what to change (absent: unchanged). A
+/// changed policy is signed again into every published version.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct UpdateDocumentRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reader_watermark: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub export: Option<crate::ExportPolicy>,
 }
 
 /// One uploaded PDF of a document. `signed` is present once published; a

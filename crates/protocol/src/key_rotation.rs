@@ -253,6 +253,7 @@ mod tests {
             size: 1,
             meeting_id: "m".into(),
             published_at: 1,
+            policy: None,
         };
         let manifest_sig = BASE64.encode(a.sign(&m.canonical_bytes()).as_ref());
         let r = KeyRotation {

@@ -12,6 +12,62 @@ use serde::{Deserialize, Serialize};
 /// as a signature over any other kind of message (and vice versa).
 pub const MANIFEST_DOMAIN: &[u8] = b"ecabinet-manifest-v1\n";
 
+/// Prefix of the signed bytes of a manifest that carries a [`DocumentPolicy`].
+pub const MANIFEST_V2_DOMAIN: &[u8] = b"ecabinet-manifest-v2\n";
+
+/// How copies leave a device: exported or printed.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportPolicy {
+    /// A copy may be exported as it is.
+    #[default]
+    Allowed,
+    /// A copy carries the reader's watermark on every page.
+    Watermarked,
+    /// No copy leaves the app; it is read in the viewer only.
+    Forbidden,
+}
+
+impl ExportPolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExportPolicy::Allowed => "allowed",
+            ExportPolicy::Watermarked => "watermarked",
+            ExportPolicy::Forbidden => "forbidden",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ExportPolicy> {
+        [
+            ExportPolicy::Allowed,
+            ExportPolicy::Watermarked,
+            ExportPolicy::Forbidden,
+        ]
+        .into_iter()
+        .find(|p| p.as_str() == s)
+    }
+}
+
+/// What the secretary decided for a document's readers, signed with each
+/// of its versions so a device cannot be talked out of it.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema,
+)]
+pub struct DocumentPolicy {
+    /// Every page the app shows carries the reader's name, unit and the time.
+    pub reader_watermark: bool,
+    pub export: ExportPolicy,
+}
+
+impl DocumentPolicy {
+    /// Whether a copy leaving the device must carry the reader's watermark.
+    pub fn export_watermarked(&self) -> bool {
+        self.reader_watermark || self.export == ExportPolicy::Watermarked
+    }
+}
+
 /// What the server vouches for when it publishes a document version.
 ///
 /// `published_at` is unix time in milliseconds (UTC), like every time on the wire.
@@ -25,22 +81,34 @@ pub struct Manifest {
     pub size: u64,
     pub meeting_id: String,
     pub published_at: i64,
+    /// The document's policy when it was signed. Absent from manifests
+    /// signed before policies existed (they mean [`DocumentPolicy::default`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<DocumentPolicy>,
 }
 
 impl Manifest {
+    /// The policy this manifest signs (the default for an older manifest).
+    pub fn policy(&self) -> DocumentPolicy {
+        self.policy.unwrap_or_default()
+    }
+
     /// The canonical encoding, the bytes that are signed:
     ///
     /// `ecabinet-manifest-v1\n` followed by the compact JSON object with exactly
     /// the keys `doc_id, version, sha256, size, meeting_id, published_at` in that
     /// order, no whitespace, integers in decimal, strings escaped as JSON requires
     /// (the ids and the hash are ASCII, so in practice no escapes occur).
+    ///
+    /// With a policy: `ecabinet-manifest-v2\n` and the same object followed
+    /// by the keys `reader_watermark` (`true`/`false`) and `export`
+    /// (`"allowed"`, `"watermarked"` or `"forbidden"`).
     pub fn canonical_bytes(&self) -> Vec<u8> {
         // Built by hand rather than through serde so the field order and the
         // formatting are fixed here, independent of struct layout or serializer options.
-        let mut out = MANIFEST_DOMAIN.to_vec();
         let s = |v: &str| serde_json::Value::String(v.to_owned()).to_string();
-        let json = format!(
-            "{{\"doc_id\":{},\"version\":{},\"sha256\":{},\"size\":{},\"meeting_id\":{},\"published_at\":{}}}",
+        let mut json = format!(
+            "{{\"doc_id\":{},\"version\":{},\"sha256\":{},\"size\":{},\"meeting_id\":{},\"published_at\":{}",
             s(&self.doc_id),
             self.version,
             s(&self.sha256),
@@ -48,6 +116,18 @@ impl Manifest {
             s(&self.meeting_id),
             self.published_at
         );
+        let mut out = match &self.policy {
+            None => MANIFEST_DOMAIN.to_vec(),
+            Some(p) => {
+                json.push_str(&format!(
+                    ",\"reader_watermark\":{},\"export\":{}",
+                    p.reader_watermark,
+                    s(p.export.as_str())
+                ));
+                MANIFEST_V2_DOMAIN.to_vec()
+            }
+        };
+        json.push('}');
         out.extend_from_slice(json.as_bytes());
         out
     }
@@ -113,6 +193,52 @@ mod tests {
             size: 1234,
             meeting_id: "m1".into(),
             published_at: 1_700_000_000_000,
+            policy: None,
+        }
+    }
+
+    #[test]
+    fn a_policy_is_signed_and_cannot_be_changed_or_dropped() {
+        let mut m = manifest();
+        m.policy = Some(DocumentPolicy {
+            reader_watermark: true,
+            export: ExportPolicy::Forbidden,
+        });
+        let bytes = String::from_utf8(m.canonical_bytes()).expect("utf8");
+        assert_eq!(
+            bytes,
+            format!(
+                "ecabinet-manifest-v2\n{{\"doc_id\":\"d1\",\"version\":2,\"sha256\":\"{}\",\"size\":1234,\"meeting_id\":\"m1\",\"published_at\":1700000000000,\"reader_watermark\":true,\"export\":\"forbidden\"}}",
+                "ab".repeat(32)
+            )
+        );
+        let rng = ring::rand::SystemRandom::new();
+        let pkcs8 = Ed25519KeyPair::generate_pkcs8(&rng).expect("keygen");
+        let pair = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).expect("parse");
+        let public = BASE64.encode(pair.public_key().as_ref());
+        let signed = SignedManifest {
+            signature: BASE64.encode(pair.sign(&m.canonical_bytes()).as_ref()),
+            manifest: m,
+        };
+        assert_eq!(signed.verify(&public), Ok(()));
+        for changed in [
+            Some(DocumentPolicy {
+                reader_watermark: false,
+                export: ExportPolicy::Forbidden,
+            }),
+            Some(DocumentPolicy {
+                reader_watermark: true,
+                export: ExportPolicy::Allowed,
+            }),
+            None,
+        ] {
+            let mut other = signed.clone();
+            other.manifest.policy = changed;
+            assert_eq!(
+                other.verify(&public),
+                Err(SignatureError::Mismatch),
+                "{changed:?}"
+            );
         }
     }
 

@@ -22,7 +22,7 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use ecabinet_protocol::{enrol_code, KeyRotation, Manifest, TextLayerManifest};
+use ecabinet_protocol::{enrol_code, KeyRotation, TextLayerManifest};
 
 use crate::backup::SIGNING_KEY_FILE;
 use crate::db::{Conn, Db};
@@ -191,24 +191,13 @@ pub async fn rotate(state: &AppState, data_dir: &Path) -> Result<RotationReport,
                 params![seq, &rotation.from_key, &rotation.to_key, rotation.rotated_at, &rotation.signature],
             )?;
             let versions = tx.conn.query(
-                "SELECT id, document_id, version, sha256, size, meeting_id, published_at FROM document_versions WHERE published_at IS NOT NULL ORDER BY id",
+                "SELECT id, published_at FROM document_versions WHERE published_at IS NOT NULL ORDER BY id",
                 &[],
             )?;
             let mut resigned = Vec::with_capacity(versions.len());
             for r in &versions {
                 let id = r.text(0)?;
-                let signed = next.sign_manifest(Manifest {
-                    doc_id: r.text(1)?,
-                    version: u32::try_from(r.int(2)?).map_err(AppError::internal)?,
-                    sha256: r.text(3)?,
-                    size: u64::try_from(r.int(4)?).map_err(AppError::internal)?,
-                    meeting_id: r.text(5)?,
-                    published_at: r.int(6)?,
-                });
-                tx.conn.execute(
-                    "UPDATE document_versions SET signature = ? WHERE id = ?",
-                    params![&signed.signature, &id],
-                )?;
+                crate::records::sign_version(tx.conn, &next, &id, r.int(1)?)?;
                 resigned.push(id);
             }
             let layers = tx.conn.query(

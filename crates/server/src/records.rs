@@ -1,9 +1,10 @@
 //! Loading records as their wire bodies, and recording changes in the feed.
 
 use ecabinet_protocol::{
-    AgendaItemBody, CommitteeBody, DocumentBody, DocumentVersionBody, EntityKind, MajorityRule,
-    Manifest, MeetingBody, MeetingStatus, MembershipBody, MotionBody, MotionKind, MotionMode,
-    MotionStatus, Op, SignedManifest, SpeakerRequestBody, SpeakerStatus, WireRole, Withdrawal,
+    AgendaItemBody, CommitteeBody, DocumentBody, DocumentPolicy, DocumentVersionBody, EntityKind,
+    ExportPolicy, MajorityRule, Manifest, MeetingBody, MeetingStatus, MembershipBody, MotionBody,
+    MotionKind, MotionMode, MotionStatus, Op, SignedManifest, SpeakerRequestBody, SpeakerStatus,
+    WireRole, Withdrawal,
 };
 use serde::Serialize;
 
@@ -334,7 +335,7 @@ pub fn agenda_items(
 
 pub fn document(conn: &mut dyn Conn, id: &str) -> Result<Option<DocumentBody>, AppError> {
     let rows = conn.query(
-        "SELECT d.id, d.meeting_id, d.agenda_item_id, d.title, (SELECT MAX(v.version) FROM document_versions v WHERE v.document_id = d.id AND v.published_at IS NOT NULL), d.withdrawn_at, d.withdrawn_by, d.withdrawn_reason FROM documents d WHERE d.id = ?",
+        "SELECT d.id, d.meeting_id, d.agenda_item_id, d.title, (SELECT MAX(v.version) FROM document_versions v WHERE v.document_id = d.id AND v.published_at IS NOT NULL), d.withdrawn_at, d.withdrawn_by, d.withdrawn_reason, d.reader_watermark, d.export_policy FROM documents d WHERE d.id = ?",
         params![id],
     )?;
     rows.first()
@@ -346,9 +347,70 @@ pub fn document(conn: &mut dyn Conn, id: &str) -> Result<Option<DocumentBody>, A
                 title: r.text(3)?,
                 current_version: r.opt_int(4)?.map(u32_of).transpose()?,
                 withdrawn: withdrawal_at(r, 5)?,
+                policy: policy_at(r, 8)?,
             })
         })
         .transpose()
+}
+
+/// The policy stored in columns `at` (reader_watermark) and `at + 1` (export_policy).
+fn policy_at(r: &Row, at: usize) -> Result<DocumentPolicy, DbError> {
+    Ok(DocumentPolicy {
+        reader_watermark: r.bool(at)?,
+        export: parse(&r.text(at + 1)?, ExportPolicy::parse)?,
+    })
+}
+
+/// The current policy of document `id` (the default for an unknown one).
+pub fn document_policy(conn: &mut dyn Conn, id: &str) -> Result<DocumentPolicy, AppError> {
+    let rows = conn.query(
+        "SELECT reader_watermark, export_policy FROM documents WHERE id = ?",
+        params![id],
+    )?;
+    Ok(rows
+        .first()
+        .map(|r| policy_at(r, 0))
+        .transpose()?
+        .unwrap_or_default())
+}
+
+/// Signs version `version_id` (published at `published_at`) with `signer`
+/// under its document's current policy, and stores the signature with the
+/// policy it covers.
+pub fn sign_version(
+    conn: &mut dyn Conn,
+    signer: &crate::signer::Signer,
+    version_id: &str,
+    published_at: i64,
+) -> Result<SignedManifest, AppError> {
+    let rows = conn.query(
+        "SELECT document_id, meeting_id, version, sha256, size FROM document_versions WHERE id = ?",
+        params![version_id],
+    )?;
+    let r = rows
+        .first()
+        .ok_or_else(|| AppError::internal(format!("no version {version_id} to sign")))?;
+    let doc_id = r.text(0)?;
+    let policy = document_policy(conn, &doc_id)?;
+    let signed = signer.sign_manifest(Manifest {
+        doc_id,
+        version: u32_of(r.int(2)?)?,
+        sha256: r.text(3)?,
+        size: u64::try_from(r.int(4)?).map_err(|_| DbError::Type("negative size".into()))?,
+        meeting_id: r.text(1)?,
+        published_at,
+        policy: Some(policy),
+    });
+    conn.execute(
+        "UPDATE document_versions SET published_at = ?, signature = ?, signed_policy = ? WHERE id = ?",
+        params![
+            published_at,
+            &signed.signature,
+            serde_json::to_string(&policy)?,
+            version_id
+        ],
+    )?;
+    Ok(signed)
 }
 
 pub fn document_ids_of_meeting(
@@ -364,7 +426,7 @@ pub fn document_ids_of_meeting(
 
 const VERSION_COLS: &str =
     "id, document_id, meeting_id, version, sha256, size, published_at, signature, superseded, \
-     status, pages_done, pages_total, layer_sha256, layer_size, layer_signature, error";
+     status, pages_done, pages_total, layer_sha256, layer_size, layer_signature, error, signed_policy";
 /// Versions with their text layer (no text-layer column shares a name with
 /// a version column, so filters on versions read as before).
 const VERSIONS_WITH_LAYERS: &str =
@@ -411,6 +473,11 @@ fn version_of(r: &Row) -> Result<DocumentVersionBody, DbError> {
                 size,
                 meeting_id: meeting_id.clone(),
                 published_at,
+                policy: r
+                    .opt_text(16)?
+                    .map(|p| serde_json::from_str(&p))
+                    .transpose()
+                    .map_err(|e| DbError::Type(format!("signed policy: {e}")))?,
             },
             signature,
         }),

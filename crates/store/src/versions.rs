@@ -34,14 +34,17 @@ pub struct VerifiedVersion {
     pub published_at: i64,
     /// The manifest's Ed25519 signature (standard base64).
     pub signature: String,
+    /// The manifest's document policy as signed (JSON), absent from a
+    /// manifest signed before policies existed.
+    pub policy: Option<String>,
     /// A higher version of the same document was verified on this device.
     pub superseded: bool,
 }
 
 const SELECT: &str = "SELECT v.id, v.document_id, v.meeting_id, v.version, v.sha256, v.size, \
      v.published_at, v.signature, \
-     v.version < coalesce((SELECT t.version FROM trusted_version t WHERE t.document_id = v.document_id), 0) \
-     FROM verified_version v";
+     v.version < coalesce((SELECT t.version FROM trusted_version t WHERE t.document_id = v.document_id), 0), \
+     v.policy FROM verified_version v";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<VerifiedVersion> {
     Ok(VerifiedVersion {
@@ -54,6 +57,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<VerifiedVersion> {
         published_at: r.get(6)?,
         signature: r.get(7)?,
         superseded: r.get(8)?,
+        policy: r.get(9)?,
     })
 }
 
@@ -71,8 +75,8 @@ impl Store {
         self.write(|tx| {
             tx.execute(
                 "INSERT OR REPLACE INTO verified_version \
-                 (id, document_id, meeting_id, version, sha256, size, published_at, signature) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                 (id, document_id, meeting_id, version, sha256, size, published_at, signature, policy) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 params![
                     v.id,
                     v.document_id,
@@ -81,7 +85,8 @@ impl Store {
                     v.sha256,
                     size,
                     v.published_at,
-                    v.signature
+                    v.signature,
+                    v.policy
                 ],
             )?;
             tx.execute(

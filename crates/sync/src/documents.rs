@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
-use ecabinet_protocol::{DocumentVersionBody, Manifest, SignedManifest};
+use ecabinet_protocol::{DocumentPolicy, DocumentVersionBody, Manifest, SignedManifest};
 use ecabinet_store::{BlobWriter, Store, StoreError, VerifiedVersion, VersionRow};
 use futures_util::{StreamExt, TryStreamExt};
 use reqwest::header::{ETAG, IF_RANGE, RANGE};
@@ -138,7 +138,24 @@ fn verified_record(row: &VersionRow, signed: &SignedManifest) -> VerifiedVersion
         published_at: m.published_at,
         signature: signed.signature.clone(),
         superseded: false,
+        policy: m
+            .policy
+            .as_ref()
+            .and_then(|p| serde_json::to_string(p).ok()),
     }
+}
+
+/// The policy a verified version's manifest signed: watermark and export
+/// (the default for a manifest signed before policies existed). A stored
+/// policy that does not read is a damaged record: refused, not defaulted.
+pub fn policy_of(v: &VerifiedVersion) -> Result<Option<DocumentPolicy>, SyncError> {
+    v.policy
+        .as_deref()
+        .map(serde_json::from_str)
+        .transpose()
+        .map_err(|e| {
+            SyncError::VersionRefused(format!("the stored document policy is unreadable: {e}"))
+        })
 }
 
 /// Whether a feed record needs no work: it is the record verified here (same
@@ -196,6 +213,7 @@ pub fn version_to_open(store: &Store, version_id: &str) -> Result<VerifiedVersio
             size: v.size,
             meeting_id: v.meeting_id.clone(),
             published_at: v.published_at,
+            policy: policy_of(&v)?,
         },
         signature: v.signature.clone(),
     };

@@ -199,6 +199,21 @@ pub async fn withdraw_document(
         .await
 }
 
+/// `PATCH /v1/documents/{id}`: the readers' watermark and the export
+/// policy, signed by the server into every published version.
+pub async fn set_document_policy(
+    api: &Api,
+    document_id: &str,
+    policy: &ecabinet_protocol::DocumentPolicy,
+) -> Result<DocumentBody, SyncError> {
+    let path = format!("/v1/documents/{}", id(document_id)?);
+    let req = ecabinet_protocol::UpdateDocumentRequest {
+        reader_watermark: Some(policy.reader_watermark),
+        export: Some(policy.export),
+    };
+    api.json(api.patch(&path).json(&req)).await
+}
+
 fn withdraw_request(reason: &str) -> Result<WithdrawRequest, SyncError> {
     if reason.trim().is_empty() {
         return Err(SyncError::ReasonRequired);

@@ -55,6 +55,15 @@ pub fn upsert(entity: Entity, body: Value) -> FeedChange {
 /// device, as a sync round does once its signed manifest and its blob passed:
 /// the manifest is signed with a test server key, which the store pins.
 pub fn verified(store: &ecabinet_store::Store, change: &FeedChange) {
+    verified_with_policy(store, change, None)
+}
+
+/// [`verified`], with the document policy the manifest signs.
+pub fn verified_with_policy(
+    store: &ecabinet_store::Store,
+    change: &FeedChange,
+    policy: Option<ecabinet_protocol::DocumentPolicy>,
+) {
     use base64::Engine as _;
     let FeedOp::Upsert(v) = &change.op else {
         panic!("not an upsert: {change:?}");
@@ -71,6 +80,7 @@ pub fn verified(store: &ecabinet_store::Store, change: &FeedChange) {
         size: v["size"].as_u64().expect("size"),
         meeting_id: text("meeting_id"),
         published_at: 1_790_000_000_000,
+        policy,
     };
     let signature = base64::engine::general_purpose::STANDARD
         .encode(key.sign(&manifest.canonical_bytes()).as_ref());
@@ -85,6 +95,7 @@ pub fn verified(store: &ecabinet_store::Store, change: &FeedChange) {
             published_at: manifest.published_at,
             signature,
             superseded: false,
+            policy: policy.map(|p| serde_json::to_string(&p).expect("json")),
         })
         .expect("record verified");
 }

@@ -582,6 +582,10 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
         14,
         include_str!("../../migrations/sqlite/0014_key_rotations.sql"),
     ),
+    (
+        15,
+        include_str!("../../migrations/sqlite/0015_document_policy.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/postgres/0001_init.sql")),
@@ -636,6 +640,10 @@ const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         14,
         include_str!("../../migrations/postgres/0014_key_rotations.sql"),
+    ),
+    (
+        15,
+        include_str!("../../migrations/postgres/0015_document_policy.sql"),
     ),
 ];
 

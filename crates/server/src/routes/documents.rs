@@ -5,8 +5,8 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use ecabinet_protocol::{
-    CreateDocumentRequest, DocumentBody, DocumentVersionBody, EntityKind, ErrorCode, Manifest,
-    MeetingBody, MeetingStatus, PublishResponse,
+    CreateDocumentRequest, DocumentBody, DocumentVersionBody, EntityKind, ErrorCode, MeetingBody,
+    MeetingStatus, PublishResponse,
 };
 use futures_util::StreamExt as _;
 
@@ -41,6 +41,7 @@ pub fn insert_document(
         title: title.trim().to_owned(),
         current_version: None,
         withdrawn: None,
+        policy: ecabinet_protocol::DocumentPolicy::default(),
     };
     tx.conn.execute(
         "INSERT INTO documents (id, meeting_id, agenda_item_id, title, created_at) VALUES (?, ?, ?, ?, ?)",
@@ -148,6 +149,51 @@ pub async fn upload_version(
     Ok((StatusCode::CREATED, Json(v)))
 }
 
+/// `PATCH /v1/documents/{id}`: the readers' watermark and the export
+/// policy. Every published version is signed again under the new policy and
+/// sent again, so devices take it with the next sync (and cannot keep the
+/// looser one: a manifest's policy cannot be changed without the key).
+pub async fn update_document(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(document_id): Path<String>,
+    Json(req): Json<ecabinet_protocol::UpdateDocumentRequest>,
+) -> Result<Json<DocumentBody>, AppError> {
+    let now = state.now();
+    let st = state.clone();
+    let d = state
+        .db
+        .write(move |tx| {
+            let (mut d, m) = document_for(tx, &caller, &document_id, Need::Prepare)?;
+            let policy = ecabinet_protocol::DocumentPolicy {
+                reader_watermark: req.reader_watermark.unwrap_or(d.policy.reader_watermark),
+                export: req.export.unwrap_or(d.policy.export),
+            };
+            if policy == d.policy {
+                return Ok(d);
+            }
+            tx.conn.execute(
+                "UPDATE documents SET reader_watermark = ?, export_policy = ? WHERE id = ?",
+                params![policy.reader_watermark, policy.export.as_str(), &d.id],
+            )?;
+            d.policy = policy;
+            let published = tx.conn.query(
+                "SELECT id, published_at FROM document_versions WHERE document_id = ? AND published_at IS NOT NULL ORDER BY version",
+                params![&d.id],
+            )?;
+            for r in &published {
+                records::sign_version(tx.conn, &st.signer, &r.text(0)?, r.int(1)?)?;
+            }
+            emit_upsert(tx, &m, EntityKind::Document, &d.id, &d, now)?;
+            for r in &published {
+                records::emit_version(tx, &r.text(0)?, now, false)?;
+            }
+            Ok::<_, AppError>(d)
+        })
+        .await?;
+    Ok(Json(d))
+}
+
 /// Publishes a meeting: makes it visible to members (first time: the whole
 /// meeting is recorded again for them), signs every pending document version
 /// and marks the versions it replaces superseded.
@@ -173,18 +219,7 @@ pub fn publish_meeting(
     let mut published = Vec::new();
     let mut touched_docs = Vec::new();
     for v in pending {
-        let signed = signer.sign_manifest(Manifest {
-            doc_id: v.document_id.clone(),
-            version: v.version,
-            sha256: v.sha256.clone(),
-            size: v.size,
-            meeting_id: m.id.clone(),
-            published_at: now,
-        });
-        tx.conn.execute(
-            "UPDATE document_versions SET published_at = ?, signature = ? WHERE id = ?",
-            params![now, &signed.signature, &v.id],
-        )?;
+        records::sign_version(tx.conn, signer, &v.id, now)?;
         if !touched_docs.contains(&v.document_id) {
             touched_docs.push(v.document_id.clone());
         }

@@ -31,7 +31,8 @@ use ecabinet_protocol::{
     PushResponse, ReadStatusBody, RefreshRequest, ReorderSpeakersRequest, ReportLostOpsRequest,
     ReportLostOpsResponse, ResetPasswordRequest, SetCurrentItemRequest, SetMembershipRequest,
     SpeakerRequestBody, StartUploadRequest, UpdateAgendaItemRequest, UpdateCommitteeRequest,
-    UpdateMeetingRequest, UploadBody, UserBody, WithdrawRequest, WrappedAnnotationKey,
+    UpdateDocumentRequest, UpdateMeetingRequest, UploadBody, UserBody, WithdrawRequest,
+    WrappedAnnotationKey,
 };
 
 use crate::error::Json;
@@ -433,6 +434,14 @@ pub const ROUTES: &[Endpoint] = &[
     )
     .takes(Body::Empty)
     .answers(Body::Empty),
+    ep(
+        "PATCH",
+        "/v1/documents/{document_id}",
+        "Set a document's readers' watermark and export policy; its published versions are signed again under it (secretary, chair)",
+        |_| patch(documents::update_document),
+    )
+    .takes(Body::Json(schema::<UpdateDocumentRequest>))
+    .answers(Body::Json(schema::<DocumentBody>)),
     ep(
         "POST",
         "/v1/documents/{document_id}/withdraw",

@@ -273,6 +273,12 @@ both!(every_endpoint_for_every_caller, |kind| async move {
             expect: PREPARE,
         },
         row(
+            "PATCH",
+            format!("/v1/documents/{doc}"),
+            Payload::Json(json!({"reader_watermark": true, "export": "watermarked"})),
+            PREPARE,
+        ),
+        row(
             "POST",
             format!("/v1/documents/{doc}/versions"),
             Payload::Pdf,

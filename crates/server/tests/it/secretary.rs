@@ -172,7 +172,8 @@ both!(
                 sha256: v.sha256.clone(),
                 size: v1_bytes.len() as u64,
                 meeting_id: m.clone(),
-                published_at: T0 + 1000
+                published_at: T0 + 1000,
+                policy: Some(Default::default()),
             }
         );
         signed
@@ -1197,5 +1198,99 @@ both!(
         );
         let (s, _) = w.env.call("GET", "/v1/me", Some(&w.secretary), None).await;
         assert_eq!(s, StatusCode::OK);
+    }
+);
+
+both!(
+    a_document_policy_is_signed_into_every_published_version_and_sent_again,
+    |kind| async move {
+        use ecabinet_protocol::{DocumentPolicy, ExportPolicy};
+        let w = World::new(kind).await;
+        let m = w.meeting("Phiên họp có tài liệu mật").await;
+        let item = w.item(&m, "Nhân sự", None).await;
+        let doc = w.document(&item, "Danh sách cán bộ").await;
+        for n in 1..=2 {
+            let (s, v) = w
+                .upload(&w.secretary, &doc, pdf("Danh sách", n), "application/pdf")
+                .await;
+            assert_eq!(s, StatusCode::CREATED, "{v}");
+            w.publish(&m).await;
+        }
+        let cursor = w.env.head(&w.member).await;
+        // A member cannot loosen or tighten it.
+        let (s, _) = w
+            .env
+            .call(
+                "PATCH",
+                &format!("/v1/documents/{doc}"),
+                Some(&w.member),
+                Some(json!({"export": "allowed"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (s, d) = w
+            .env
+            .call(
+                "PATCH",
+                &format!("/v1/documents/{doc}"),
+                Some(&w.secretary),
+                Some(json!({"reader_watermark": true, "export": "forbidden"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{d}");
+        let want = DocumentPolicy {
+            reader_watermark: true,
+            export: ExportPolicy::Forbidden,
+        };
+        assert_eq!(d["policy"], serde_json::to_value(want).expect("json"));
+        // Both published versions come again, signed under the new policy.
+        let changes = w.env.all_changes(&w.member, cursor).await;
+        let versions: Vec<DocumentVersionBody> = changes
+            .iter()
+            .filter(|c| c["entity"] == "document_version")
+            .map(|c| serde_json::from_value(c["body"].clone()).expect("version"))
+            .collect();
+        assert_eq!(versions.len(), 2, "{changes:?}");
+        for v in &versions {
+            let signed = v.signed.clone().expect("signed");
+            assert_eq!(signed.manifest.policy, Some(want));
+            signed.verify(&w.member.server_key).expect("verifies");
+            // The policy is in what was signed: dropping it breaks the signature.
+            let mut stripped = signed.clone();
+            stripped.manifest.policy = None;
+            assert!(stripped.verify(&w.member.server_key).is_err());
+        }
+        assert!(changes
+            .iter()
+            .any(|c| c["entity"] == "document" && c["body"]["policy"]["export"] == "forbidden"));
+        // Setting the same policy again changes nothing and sends nothing.
+        let head = w.env.head(&w.member).await;
+        let (s, _) = w
+            .env
+            .call(
+                "PATCH",
+                &format!("/v1/documents/{doc}"),
+                Some(&w.secretary),
+                Some(json!({"export": "forbidden"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(w.env.head(&w.member).await, head);
+        // A version published later is signed under it too.
+        let (_, v3) = w
+            .upload(&w.secretary, &doc, pdf("Danh sách", 3), "application/pdf")
+            .await;
+        let p = w.publish(&m).await;
+        let v3: DocumentVersionBody = serde_json::from_value(
+            p["published_versions"]
+                .as_array()
+                .expect("list")
+                .iter()
+                .find(|x| x["id"] == v3["id"])
+                .expect("v3")
+                .clone(),
+        )
+        .expect("body");
+        assert_eq!(v3.signed.expect("signed").manifest.policy, Some(want));
     }
 );

@@ -1,0 +1,113 @@
+//! A document's readers' policy (issue 19) reaches devices signed: a
+//! change is taken at the next sync without downloading the document again,
+//! and a server that loosens it without the key is refused, the stricter
+//! policy kept.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use ecabinet_protocol::{
+    CreateAgendaItemRequest, CreateMeetingRequest, DocumentPolicy, ExportPolicy,
+};
+use ecabinet_store::Store;
+use ecabinet_sync::{
+    policy_of, secretary, version_to_open, Api, Session, SyncError, SyncOptions, Syncer,
+};
+use ecabinet_tests::{pdf_of_size, TestServer};
+
+fn syncer(store: &Arc<Store>) -> Result<Syncer> {
+    Ok(Syncer::new(store.clone())?.with_options(SyncOptions {
+        backoff_base: Duration::from_millis(1),
+        ..SyncOptions::default()
+    }))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stricter_policy_reaches_the_device_signed_and_a_loosened_one_is_refused() -> Result<()> {
+    let server = TestServer::start().await?;
+    let (sec_dir, member_dir) = (tempfile::tempdir()?, tempfile::tempdir()?);
+    let sec_store = server.enrol("secretary", sec_dir.path()).await?;
+    let member_store = server.enrol("member", member_dir.path()).await?;
+    let api = Api::new(&Session::load(&sec_store)?.context("session")?)?;
+    let member = syncer(&member_store)?;
+    let m = secretary::create_meeting(
+        &api,
+        &server.seed.committee_id,
+        &CreateMeetingRequest {
+            title: "Phiên họp về nhân sự".into(),
+            location: "Phòng họp số 1".into(),
+            starts_at: 1_796_000_000_000,
+        },
+    )
+    .await?;
+    let item = secretary::add_item(
+        &api,
+        &m.id,
+        &CreateAgendaItemRequest {
+            title: "Quy hoạch cán bộ".into(),
+            parent_id: None,
+            position: None,
+        },
+    )
+    .await?;
+    let (doc, v) = secretary::attach_pdf(
+        &api,
+        &item.id,
+        "Danh sách quy hoạch",
+        pdf_of_size(150_000, 41),
+    )
+    .await?;
+    secretary::publish(&api, &m.id).await?;
+    member.sync_once(&()).await?;
+    let before = version_to_open(&member_store, &v.id)?;
+    assert_eq!(policy_of(&before)?, Some(DocumentPolicy::default()));
+
+    // The secretary forbids copies and watermarks the pages.
+    let strict = DocumentPolicy {
+        reader_watermark: true,
+        export: ExportPolicy::Forbidden,
+    };
+    let d = secretary::set_document_policy(&api, &doc.id, &strict).await?;
+    assert_eq!(d.policy, strict);
+    let report = member.sync_once(&()).await?;
+    assert_eq!(report.documents.rejected(), 0, "{:?}", report.documents);
+    assert_eq!(
+        report.documents.bytes_downloaded(),
+        0,
+        "not downloaded again"
+    );
+    assert_eq!(
+        policy_of(&version_to_open(&member_store, &v.id)?)?,
+        Some(strict)
+    );
+
+    // The server (or whoever holds its database) sends the record again
+    // with the policy loosened but the signature it had: refused, and the
+    // device keeps the stricter policy it verified.
+    let db = rusqlite::Connection::open(server.data_dir().join("ecabinet.sqlite3"))?;
+    db.busy_timeout(Duration::from_secs(10))?;
+    let loosened = db.execute(
+        "INSERT INTO changes (seq, committee_id, audience, user_id, entity, entity_id, op, body, created_at)
+         SELECT (SELECT max(seq) FROM changes) + 1, committee_id, audience, user_id, entity, entity_id, op,
+                json_set(body, '$.signed.manifest.policy', json('{\"reader_watermark\":false,\"export\":\"allowed\"}')),
+                created_at
+         FROM changes WHERE entity = 'document_version' AND entity_id = ?1 ORDER BY seq DESC LIMIT 1",
+        [&v.id],
+    )?;
+    assert_eq!(loosened, 1);
+    drop(db);
+    let report = member.sync_once(&()).await?;
+    assert_eq!(report.documents.rejected(), 1, "{:?}", report.documents);
+    let verified = member_store
+        .verified_version(&v.id)?
+        .context("still verified")?;
+    assert_eq!(policy_of(&verified)?, Some(strict));
+    match version_to_open(&member_store, &v.id) {
+        Err(SyncError::VersionRefused(reason)) => {
+            assert!(reason.contains("signature"), "{reason}")
+        }
+        other => panic!("a loosened record was taken: {other:?}"),
+    }
+    Ok(())
+}
