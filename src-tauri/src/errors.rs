@@ -84,6 +84,7 @@ impl From<SyncError> for IpcError {
             SyncError::ServerKeyMismatch { .. } => IpcErrorCode::ServerKeyMismatch,
             SyncError::ServerKeyChanged { .. } => IpcErrorCode::ServerKeyChanged,
             SyncError::VersionRefused(_) => IpcErrorCode::DocumentRejected,
+            SyncError::ExportForbidden => IpcErrorCode::ExportForbidden,
             SyncError::VersionNotReady(_) => IpcErrorCode::NotFound,
             SyncError::ResponseTooLarge { .. } => IpcErrorCode::ServerError,
         };

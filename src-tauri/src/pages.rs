@@ -83,7 +83,8 @@ fn status(code: StatusCode, text: &str) -> Response<Vec<u8>> {
         .unwrap_or_default()
 }
 
-fn render(state: Option<AppState>, request: Option<PageRequest>) -> Response<Vec<u8>> {
+/// What the scheme answers for a parsed request (public for the app's tests).
+pub fn render(state: Option<AppState>, request: Option<PageRequest>) -> Response<Vec<u8>> {
     let (Some(state), Some(request)) = (state, request) else {
         return status(StatusCode::BAD_REQUEST, "bad page request");
     };
@@ -99,17 +100,33 @@ fn render(state: Option<AppState>, request: Option<PageRequest>) -> Response<Vec
     let Ok(pdf) = state.pdf() else {
         return status(StatusCode::SERVICE_UNAVAILABLE, "PDF engine unavailable");
     };
-    let rendered = match &request {
-        PageRequest::Page { scale, .. } => pdf.render(
-            handle,
-            RenderRequest {
-                page: *page,
-                scale: *scale,
-                rotation: 0,
-                format: ImageFormat::Png,
-            },
-        ),
-        PageRequest::Thumb { width, .. } => pdf.thumbnail(handle, *page, *width),
+    // A document whose policy watermarks its pages for the reader gets the
+    // mark written into the pixels of every image, with the time it is made.
+    let watermark = match state.watermark(version_id) {
+        Some(mut lines) => {
+            lines.push(ecabinet_sync::vietnam_time(ecabinet_sync::now_ms()));
+            match ecabinet_pdf::Watermark::new(lines) {
+                Ok(w) => Some(w),
+                Err(e) => return status(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+            }
+        }
+        None => None,
+    };
+    let req = |scale: f32| RenderRequest {
+        page: *page,
+        scale,
+        rotation: 0,
+        format: ImageFormat::Png,
+    };
+    let rendered = match (&request, &watermark) {
+        (PageRequest::Page { scale, .. }, None) => pdf.render(handle, req(*scale)),
+        (PageRequest::Thumb { width, .. }, None) => pdf.thumbnail(handle, *page, *width),
+        (PageRequest::Page { scale, .. }, Some(w)) => pdf
+            .render_watermarked(handle, req(*scale), w)
+            .map(std::sync::Arc::new),
+        (PageRequest::Thumb { width, .. }, Some(w)) => pdf
+            .thumbnail_watermarked(handle, *page, *width, w)
+            .map(std::sync::Arc::new),
     };
     match rendered {
         Ok(img) => Response::builder()

@@ -73,6 +73,9 @@ struct Inner {
     session: Mutex<Option<Session>>,
     /// Open document versions by version id.
     docs: Mutex<HashMap<String, DocHandle>>,
+    /// Who the pages of an open document are watermarked for (the lines
+    /// before the time), by version id; absent when its policy asks none.
+    watermarks: Mutex<HashMap<String, Vec<String>>>,
     status: Mutex<SyncStatusView>,
     /// The feature modules' memory-only state of this session.
     slots: Slots,
@@ -115,6 +118,7 @@ impl AppState {
                 events,
                 session: Mutex::new(None),
                 docs: Mutex::new(HashMap::new()),
+                watermarks: Mutex::new(HashMap::new()),
                 status: Mutex::new(SyncStatusView::default()),
                 slots: Slots::default(),
             }),
@@ -284,7 +288,23 @@ impl AppState {
     }
 
     pub(crate) fn remove_document(&self, version_id: &str) -> Option<DocHandle> {
+        lock(&self.inner.watermarks).remove(version_id);
         lock(&self.inner.docs).remove(version_id)
+    }
+
+    /// Records who the pages of an open document are watermarked for (the
+    /// lines before the time, which each render adds); `None`: no watermark.
+    pub(crate) fn set_watermark(&self, version_id: &str, lines: Option<Vec<String>>) {
+        let mut w = lock(&self.inner.watermarks);
+        match lines {
+            Some(l) => w.insert(version_id.to_owned(), l),
+            None => w.remove(version_id),
+        };
+    }
+
+    /// Who an open document's pages are watermarked for, if they are.
+    pub(crate) fn watermark(&self, version_id: &str) -> Option<Vec<String>> {
+        lock(&self.inner.watermarks).get(version_id).cloned()
     }
 
     fn close_all_documents(&self) {

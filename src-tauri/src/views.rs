@@ -60,6 +60,9 @@ fn documents(
             let text_layer = text_layer_view(store, &v.id, &v.body)?;
             versions.push(match verified {
                 Some(m) => VersionView {
+                    policy: ecabinet_sync::policy_of(&m)
+                        .ok()
+                        .map(|p| p.unwrap_or_default().into()),
                     id: v.id,
                     version: m.version,
                     superseded: m.superseded,
@@ -74,6 +77,7 @@ fn documents(
                     size: 0,
                     state,
                     text_layer,
+                    policy: None,
                 },
             });
         }
@@ -81,6 +85,13 @@ fn documents(
             agenda_item_id: text(&body, "agenda_item_id"),
             title: text(&body, "title"),
             withdrawn: withdrawn(&body),
+            policy: body
+                .get("policy")
+                .and_then(|p| {
+                    serde_json::from_value::<ecabinet_protocol::DocumentPolicy>(p.clone()).ok()
+                })
+                .unwrap_or_default()
+                .into(),
             id,
             versions,
         });

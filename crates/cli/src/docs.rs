@@ -79,6 +79,16 @@ fn engine() -> Result<PdfEngine> {
 
 pub fn render(store: &Store, doc_id: &str, page: u32, dpi: f32, out: &Path) -> Result<()> {
     let v = current_version(store, doc_id)?;
+    // A page image written to a file is a copy leaving the app: the signed
+    // policy may forbid it, and a watermark (the reader's, or the export's)
+    // goes into its pixels.
+    let now = ecabinet_sync::now_ms();
+    let watermark = match ecabinet_sync::export_watermark(store, &v, now)? {
+        Some(lines) => Some(lines),
+        None => ecabinet_sync::view_watermark(store, &v, now)?,
+    }
+    .map(ecabinet_pdf::Watermark::new)
+    .transpose()?;
     let engine = engine()?;
     let (reader, _) = store.checked_blob_reader(&v.sha256)?;
     let doc = engine.open_reader(reader, &format!("{doc_id}@{}", v.version))?;
@@ -88,10 +98,11 @@ pub fn render(store: &Store, doc_id: &str, page: u32, dpi: f32, out: &Path) -> R
             doc.pages.len()
         );
     }
-    let img = engine.render(
-        doc.handle,
-        RenderRequest::at_dpi(page - 1, dpi, ImageFormat::Png),
-    )?;
+    let req = RenderRequest::at_dpi(page - 1, dpi, ImageFormat::Png);
+    let img = match &watermark {
+        Some(w) => std::sync::Arc::new(engine.render_watermarked(doc.handle, req, w)?),
+        None => engine.render(doc.handle, req)?,
+    };
     std::fs::write(out, &img.bytes).with_context(|| format!("writing {}", out.display()))?;
     println!(
         "{}: page {page} at {dpi} dpi, {}×{} px",
@@ -273,8 +284,17 @@ pub fn export(store: &Store, doc_id: &str, out: &Path) -> Result<usize> {
         .iter()
         .filter_map(|a| stored::from_stored(a.page, &a.kind, &a.data))
         .collect();
+    // The signed policy decides before anything is decrypted: no copy at
+    // all, or a copy with the reader's watermark on every page.
+    let watermark = ecabinet_sync::export_watermark(store, &v, ecabinet_sync::now_ms())?
+        .map(ecabinet_pdf::Watermark::new)
+        .transpose()?;
     let engine = engine()?;
-    let pdf = engine.export_with_annotations(store.read_blob(&v.sha256)?, &annotations)?;
+    let pdf = engine.export_with_annotations(
+        store.read_blob(&v.sha256)?,
+        &annotations,
+        watermark.as_ref(),
+    )?;
     std::fs::write(out, pdf).with_context(|| format!("writing {}", out.display()))?;
     Ok(annotations.len())
 }

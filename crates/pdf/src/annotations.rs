@@ -160,13 +160,17 @@ pub(crate) fn export(
     pdfium: &Pdfium,
     pdf: Vec<u8>,
     annotations: &[Annotation],
+    watermark: Option<&crate::watermark::Watermark>,
 ) -> Result<Vec<u8>, PdfError> {
     if pdf.is_empty() {
         return Err(PdfError::Empty);
     }
-    let doc = pdfium
+    let mut doc = pdfium
         .load_pdf_from_byte_vec(pdf, None)
         .map_err(PdfError::from_load)?;
+    if let Some(wm) = watermark {
+        crate::watermark::stamp_document(&mut doc, wm)?;
+    }
     let count = doc.pages().len().max(0) as u32;
     for a in annotations {
         if a.page >= count {

@@ -541,6 +541,53 @@ impl PdfEngine {
         self.render(doc, req)
     }
 
+    /// [`PdfEngine::render`] with `watermark` written into the pixels. The
+    /// cache keeps the clean page; the mark is added to every answer.
+    pub fn render_watermarked(
+        &self,
+        doc: DocHandle,
+        req: RenderRequest,
+        watermark: &crate::watermark::Watermark,
+    ) -> Result<RenderedPage, PdfError> {
+        let clean = self.render(
+            doc,
+            RenderRequest {
+                format: ImageFormat::Rgba,
+                ..req
+            },
+        )?;
+        let mut rgba = clean.bytes.clone();
+        watermark.stamp_rgba(&mut rgba, clean.width, clean.height);
+        Ok(RenderedPage {
+            width: clean.width,
+            height: clean.height,
+            format: req.format,
+            bytes: render::encode(clean.width, clean.height, rgba, req.format)?,
+        })
+    }
+
+    /// [`PdfEngine::thumbnail`] with `watermark` written into the pixels.
+    pub fn thumbnail_watermarked(
+        &self,
+        doc: DocHandle,
+        page: u32,
+        width_px: u32,
+        watermark: &crate::watermark::Watermark,
+    ) -> Result<RenderedPage, PdfError> {
+        let sizes = self.page_sizes(doc)?;
+        let size = sizes.get(page as usize).ok_or(PdfError::PageOutOfRange {
+            page,
+            count: sizes.len() as u32,
+        })?;
+        let req = RenderRequest {
+            page,
+            scale: width_px as f32 / size.width,
+            rotation: 0,
+            format: ImageFormat::Png,
+        };
+        self.render_watermarked(doc, req, watermark)
+    }
+
     /// Byte size and entry count of the render cache.
     pub fn cache_usage(&self) -> (usize, usize) {
         let c = lock(&self.inner.cache);
@@ -591,14 +638,19 @@ impl PdfEngine {
     /// Returns `pdf` with `annotations` added as real PDF annotation objects
     /// (Ink, Highlight, Underline, Text, FreeText). A pure function of its
     /// inputs: nothing is stored, the input bytes are not kept.
+    ///
+    /// With `watermark`, every page also carries it in its content (the
+    /// reader's copy of a document whose policy asks for it).
     pub fn export_with_annotations(
         &self,
         pdf: Vec<u8>,
         annotations: &[crate::annotations::Annotation],
+        watermark: Option<&crate::watermark::Watermark>,
     ) -> Result<Vec<u8>, PdfError> {
         let annotations = annotations.to_vec();
+        let watermark = watermark.cloned();
         self.submit(None, move |owner| {
-            crate::annotations::export(owner.pdfium, pdf, &annotations)
+            crate::annotations::export(owner.pdfium, pdf, &annotations, watermark.as_ref())
         })
         .wait()
     }

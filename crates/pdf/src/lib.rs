@@ -21,6 +21,7 @@ pub mod sandbox;
 pub mod stored;
 pub mod testing;
 pub mod text;
+pub mod watermark;
 
 pub use annotations::{Annotation, AnnotationKind, FoundAnnotation, Point, Rgba};
 pub use engine::{DocHandle, EngineConfig, OpenedDocument, PageSize, PdfEngine, Pending, Ticket};
@@ -29,3 +30,4 @@ pub use library::{locate_pdfium, PdfiumInfo};
 pub use ocr::{page_text_from_words, with_text_layer, OcrError, OcrSource, Tesseract};
 pub use render::{ImageFormat, RenderRequest, RenderedPage, MAX_RENDER_PIXELS};
 pub use text::{PageText, PdfRectF, SearchHit, SearchIndex, TextChar};
+pub use watermark::Watermark;

@@ -91,6 +91,10 @@ pub enum SyncError {
     /// pinned at enrolment. Nothing of the answer was accepted.
     #[error("the server's signing key is not the one pinned at enrolment (pinned {pinned}, now {now}); nothing was accepted; contact your administrator; if the key was replaced on purpose, re-enrol with a new enrol code")]
     ServerKeyChanged { pinned: String, now: String },
+    /// The document's signed policy forbids copies leaving the app (export
+    /// and print); it is read in the viewer only.
+    #[error("Tài liệu này không được xuất hoặc in theo quy định của thư ký / this document may not be exported or printed: its policy, set by the secretary and signed by the server, allows reading in the app only")]
+    ExportForbidden,
     /// A document version cannot be opened: not verified on this device,
     /// its latest record from the server was refused (e.g. a rollback), or a
     /// newer verified version is missing. The reason says which.

@@ -37,6 +37,7 @@ mod lease;
 mod live;
 mod outbox;
 mod pull;
+mod reader;
 mod reading;
 mod receipts;
 mod renew;
@@ -60,6 +61,7 @@ pub use lease::{ensure_open, lease_state, LeaseState};
 pub use live::{LiveEvent, LiveSink};
 pub use outbox::{ballots, cast_ballot, check_in, request_to_speak, BallotState, PushReport};
 pub use pull::PullReport;
+pub use reader::{export_watermark, vietnam_time, view_watermark, watermark_lines};
 pub use reading::{
     meeting_read_status_enabled, read_status, read_status_enabled, record_opened, report_read,
 };

@@ -135,9 +135,17 @@ pub async fn export_annotated<R: Runtime>(
             .filter_map(rows::to_view)
             .collect();
         let annotations: Vec<_> = views.iter().map(rows::to_pdf).collect();
-        let pdf = state
-            .pdf()?
-            .export_with_annotations(store.read_blob(&v.sha256)?, &annotations)?;
+        // The signed policy decides first: no copy, or one watermarked.
+        let verified = ecabinet_sync::version_to_open(&store, &version_id)?;
+        let watermark =
+            ecabinet_sync::export_watermark(&store, &verified, ecabinet_sync::now_ms())?
+                .map(ecabinet_pdf::Watermark::new)
+                .transpose()?;
+        let pdf = state.pdf()?.export_with_annotations(
+            store.read_blob(&v.sha256)?,
+            &annotations,
+            watermark.as_ref(),
+        )?;
         let out = match (path, folder) {
             (Some(p), _) => PathBuf::from(p),
             (None, Some(Some(dir))) => free_name(&dir, &file_stem(&v.title, v.version)),

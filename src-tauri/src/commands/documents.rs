@@ -15,7 +15,17 @@ fn open_verified(state: &AppState, version_id: &str) -> Result<OpenedDocumentVie
     let pdf = state.pdf()?;
     // Only a version verified here, whose latest record was not refused and
     // whose stored manifest still verifies, is opened.
-    let sha = ecabinet_sync::version_to_open(&store, version_id)?.sha256;
+    let verified = ecabinet_sync::version_to_open(&store, version_id)?;
+    let sha = verified.sha256.clone();
+    let now = now_ms();
+    // The signed policy: pages watermarked for this reader, and whether a
+    // copy may leave the app.
+    let watermark = ecabinet_sync::view_watermark(&store, &verified, now)?;
+    let export = ecabinet_sync::policy_of(&verified)?
+        .unwrap_or_default()
+        .export
+        .as_str()
+        .to_owned();
     let pages = match state.document(version_id) {
         Some(handle) => pdf.page_sizes(handle)?,
         None => {
@@ -31,7 +41,17 @@ fn open_verified(state: &AppState, version_id: &str) -> Result<OpenedDocumentVie
             opened.pages
         }
     };
+    // Before any page is served: the lines before the time (each render
+    // writes the time it is made).
+    state.set_watermark(
+        version_id,
+        watermark
+            .as_ref()
+            .map(|l| l[..l.len().saturating_sub(1)].to_vec()),
+    );
     Ok(OpenedDocumentView {
+        watermark,
+        export,
         version_id: version_id.to_owned(),
         max_render_pixels: ecabinet_pdf::MAX_RENDER_PIXELS,
         pages: pages

@@ -222,6 +222,26 @@ pub async fn secretary_withdraw_document(
     state.wake_sync()
 }
 
+/// Sets a document's readers' watermark and export policy (`allowed`,
+/// `watermarked` or `forbidden`); the server signs it into every published
+/// version, and members' devices enforce it from their next sync.
+#[tauri::command]
+pub async fn secretary_set_document_policy(
+    state: State<'_, AppState>,
+    document_id: String,
+    reader_watermark: bool,
+    export: String,
+) -> Result<(), IpcError> {
+    let export = ecabinet_protocol::ExportPolicy::parse(&export)
+        .ok_or_else(|| invalid("export is one of allowed, watermarked, forbidden"))?;
+    let policy = ecabinet_protocol::DocumentPolicy {
+        reader_watermark,
+        export,
+    };
+    secretary::set_document_policy(&state.api()?, &document_id, &policy).await?;
+    state.wake_sync()
+}
+
 fn upload_view(up: UploadBody) -> UploadView {
     UploadView {
         upload_id: up.id,

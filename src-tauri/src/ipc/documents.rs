@@ -20,6 +20,12 @@ pub struct OpenedDocumentView {
     /// page over it at the current zoom is too large instead of asking for it.
     #[ts(type = "number")]
     pub max_render_pixels: u64,
+    /// The watermark every page image of this document carries (the
+    /// reader's name and unit, then the time), one line each; `None` when
+    /// the document has none.
+    pub watermark: Option<Vec<String>>,
+    /// Whether a copy may leave the app: `allowed`, `watermarked` or `forbidden`.
+    pub export: String,
 }
 
 /// A point of an ink stroke in PDF page coordinates; `pressure` (0..=1) when

@@ -39,6 +39,26 @@ pub struct AgendaItemView {
     pub withdrawn: Option<WithdrawnView>,
 }
 
+/// A document's readers' policy: the watermark on its pages and whether a
+/// copy may leave the app.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct PolicyView {
+    /// Every page shown carries the reader's name, unit and the time.
+    pub reader_watermark: bool,
+    /// `allowed`, `watermarked` or `forbidden`.
+    pub export: String,
+}
+
+impl From<ecabinet_protocol::DocumentPolicy> for PolicyView {
+    fn from(p: ecabinet_protocol::DocumentPolicy) -> Self {
+        PolicyView {
+            reader_watermark: p.reader_watermark,
+            export: p.export.as_str().to_owned(),
+        }
+    }
+}
+
 /// Who withdrew an agenda item or a document, when and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -76,6 +96,9 @@ pub struct VersionView {
     /// Reading the words on its scanned pages (OCR), as the server says;
     /// `None` where the server reads none.
     pub text_layer: Option<TextLayerView>,
+    /// The policy this version's verified manifest signed (what the device
+    /// enforces); `None` until the version is verified here.
+    pub policy: Option<PolicyView>,
 }
 
 /// Where the server's OCR of a version's scanned pages stands.
@@ -102,6 +125,8 @@ pub struct DocumentView {
     pub versions: Vec<VersionView>,
     /// Set when the document was withdrawn (it stays, marked).
     pub withdrawn: Option<WithdrawnView>,
+    /// The policy the secretary set (its versions carry it once signed again).
+    pub policy: PolicyView,
 }
 
 /// The meeting screen.

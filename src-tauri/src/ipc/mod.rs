@@ -106,6 +106,9 @@ pub enum IpcErrorCode {
     Conflict,
     /// The signed-in user's role does not allow the action (chair only).
     Forbidden,
+    /// The document's signed policy forbids copies leaving the app (export,
+    /// print); the message says so in Vietnamese and English.
+    ExportForbidden,
     /// The chosen file is not a whole PDF (secretary uploads).
     NotPdf,
     /// The server's upload check found a PDF members could not open

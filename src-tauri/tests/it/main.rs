@@ -7,6 +7,7 @@ mod bindings;
 mod documents;
 mod floor;
 mod harness;
+mod policy;
 mod reading;
 mod scans;
 mod seed;

@@ -1,7 +1,7 @@
 // Generated from src-tauri/src/ipc/ by ts-rs. Do not edit by hand:
 // run `UPDATE_BINDINGS=1 cargo test -p ecabinet-app bindings`.
 
-export type IpcErrorCode = "no_data" | "wrong_pin" | "weak_passphrase" | "keystore_unavailable" | "keystore_item_missing" | "wiped" | "offline" | "login_failed" | "insecure_url" | "untrusted_server" | "invalid_enrol_code" | "server_key_mismatch" | "server_key_changed" | "device_revoked" | "session_expired" | "rate_limited" | "account_disabled" | "not_unlocked" | "invalid_input" | "not_found" | "document_rejected" | "pdfium_unavailable" | "lease_expired" | "conflict" | "forbidden" | "not_pdf" | "unreadable_pdf" | "file_too_large" | "meeting_closed" | "not_deletable" | "server_error" | "internal";
+export type IpcErrorCode = "no_data" | "wrong_pin" | "weak_passphrase" | "keystore_unavailable" | "keystore_item_missing" | "wiped" | "offline" | "login_failed" | "insecure_url" | "untrusted_server" | "invalid_enrol_code" | "server_key_mismatch" | "server_key_changed" | "device_revoked" | "session_expired" | "rate_limited" | "account_disabled" | "not_unlocked" | "invalid_input" | "not_found" | "document_rejected" | "pdfium_unavailable" | "lease_expired" | "conflict" | "forbidden" | "export_forbidden" | "not_pdf" | "unreadable_pdf" | "file_too_large" | "meeting_closed" | "not_deletable" | "server_error" | "internal";
 
 export type IpcError = { code: IpcErrorCode, message: string, 
 /**
@@ -92,13 +92,22 @@ superseded: boolean, size: number, state: VersionState,
  * Reading the words on its scanned pages (OCR), as the server says;
  * `None` where the server reads none.
  */
-textLayer: TextLayerView | null, };
+textLayer: TextLayerView | null, 
+/**
+ * The policy this version's verified manifest signed (what the device
+ * enforces); `None` until the version is verified here.
+ */
+policy: PolicyView | null, };
 
 export type DocumentView = { id: string, agendaItemId: string, title: string, versions: Array<VersionView>, 
 /**
  * Set when the document was withdrawn (it stays, marked).
  */
-withdrawn: WithdrawnView | null, };
+withdrawn: WithdrawnView | null, 
+/**
+ * The policy the secretary set (its versions carry it once signed again).
+ */
+policy: PolicyView, };
 
 export type MeetingDetail = { meeting: MeetingSummary, 
 /**
@@ -113,7 +122,17 @@ export type OpenedDocumentView = { versionId: string, pages: Array<PageSizeView>
  * Most pixels (width × height) a page is rendered at; the viewer says a
  * page over it at the current zoom is too large instead of asking for it.
  */
-maxRenderPixels: number, };
+maxRenderPixels: number, 
+/**
+ * The watermark every page image of this document carries (the
+ * reader's name and unit, then the time), one line each; `None` when
+ * the document has none.
+ */
+watermark: Array<string> | null, 
+/**
+ * Whether a copy may leave the app: `allowed`, `watermarked` or `forbidden`.
+ */
+export: string, };
 
 export type BallotStateView = { "kind": "pending" } | { "kind": "sent" } | { "kind": "accepted" } | { "kind": "superseded" } | { "kind": "rejected", reason: string, };
 

@@ -362,3 +362,118 @@ async fn one_unreadable_document_never_stops_search_list_or_export_of_the_others
     assert!(!never.exists(), "no file for a failed export");
     Ok(())
 }
+
+/// The document's signed policy (issue 19) holds on the command line too:
+/// no copy while export is forbidden (export and a page render to a file
+/// both refused, with the reason, nothing written), and a copy carrying the
+/// reader's name and the time once it is allowed with a watermark.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn export_and_render_follow_the_documents_signed_policy() -> Result<()> {
+    let server = TestServer::start().await?;
+    let dir = tempfile::tempdir()?;
+    enrolled_and_synced(&server, dir.path()).await?;
+    let docs = json(dir.path(), &["documents", "--json"]).await?;
+    let doc = docs
+        .as_array()
+        .and_then(|d| d.first())
+        .and_then(|d| d["id"].as_str())
+        .context("a document")?
+        .to_owned();
+    let secretary = server.client("secretary").await?;
+    let pin = [("ECABINET_PIN", PIN)];
+    let pdf_out = dir.path().join("copy.pdf");
+    let png_out = dir.path().join("page.png");
+    let export = |out: std::path::PathBuf| {
+        let d = doc.clone();
+        let dir = dir.path().to_path_buf();
+        async move {
+            ecabinet(
+                &dir,
+                &["export", &d, out.to_str().unwrap_or_default()],
+                &pin,
+            )
+            .await
+        }
+    };
+    let render = |out: std::path::PathBuf| {
+        let d = doc.clone();
+        let dir = dir.path().to_path_buf();
+        async move {
+            ecabinet(
+                &dir,
+                &[
+                    "render",
+                    &d,
+                    "--page",
+                    "1",
+                    "--dpi",
+                    "72",
+                    "--out",
+                    out.to_str().unwrap_or_default(),
+                ],
+                &pin,
+            )
+            .await
+        }
+    };
+
+    secretary
+        .patch(
+            &format!("/v1/documents/{doc}"),
+            serde_json::json!({"reader_watermark": false, "export": "forbidden"}),
+        )
+        .await?;
+    let out = ecabinet(dir.path(), &["sync"], &pin).await?;
+    assert!(out.status.success(), "{}", text(&out));
+    for out in [
+        export(pdf_out.clone()).await?,
+        render(png_out.clone()).await?,
+    ] {
+        assert!(!out.status.success(), "{}", text(&out));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("không được xuất") && err.contains("may not be exported"),
+            "{err}"
+        );
+    }
+    assert!(!pdf_out.exists() && !png_out.exists(), "nothing written");
+
+    secretary
+        .patch(
+            &format!("/v1/documents/{doc}"),
+            serde_json::json!({"export": "watermarked"}),
+        )
+        .await?;
+    let out = ecabinet(dir.path(), &["sync"], &pin).await?;
+    assert!(out.status.success(), "{}", text(&out));
+    let out = export(pdf_out.clone()).await?;
+    assert!(out.status.success(), "{}", text(&out));
+    let out = render(png_out.clone()).await?;
+    assert!(out.status.success(), "{}", text(&out));
+    // The copy names its reader: PDFium reads the watermark as page text.
+    let engine = ecabinet_pdf::PdfEngine::start(Default::default())?;
+    let opened = engine.open(std::fs::read(&pdf_out)?, "copy@1")?;
+    let words = engine.page_text(opened.handle, 0)?.text();
+    let member = server
+        .seed
+        .accounts
+        .iter()
+        .find(|a| a.role == "member")
+        .context("member")?;
+    assert!(words.contains(&member.display_name), "{words:.300}");
+    assert!(words.contains(&server.seed.committee_name), "{words:.300}");
+    assert!(words.contains("(GMT+7)"), "{words:.300}");
+    // The page image has the mark's red in its pixels.
+    let img = image::load_from_memory(&std::fs::read(&png_out)?)?.to_rgba8();
+    let red = img
+        .pixels()
+        .filter(|p| {
+            i32::from(p[0]) > i32::from(p[1]) + 25 && i32::from(p[0]) > i32::from(p[2]) + 25
+        })
+        .count();
+    assert!(
+        red as f64 > f64::from(img.width() * img.height()) * 0.01,
+        "{red}"
+    );
+    Ok(())
+}

@@ -108,7 +108,7 @@ fn close(a: &PdfRectF, b: &PdfRectF) -> bool {
 fn exported_annotations_are_found_by_pdfium_with_type_page_and_rect() {
     let annots = sample();
     let out = engine()
-        .export_with_annotations(two_pages(), &annots)
+        .export_with_annotations(two_pages(), &annots, None)
         .unwrap();
     let found = engine().read_annotations(out).unwrap();
     // Ours, plus the sticky note's /Popup.
@@ -141,7 +141,7 @@ fn exported_annotations_are_found_by_pdfium_with_type_page_and_rect() {
 fn exported_annotations_pass_qpdf_and_are_read_by_pypdf() {
     let annots = sample();
     let out = engine()
-        .export_with_annotations(two_pages(), &annots)
+        .export_with_annotations(two_pages(), &annots, None)
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("annotated.pdf");
@@ -295,7 +295,7 @@ fn an_exported_highlight_is_drawn_over_the_page() {
         },
     }];
     let out = engine()
-        .export_with_annotations(two_pages(), &annots)
+        .export_with_annotations(two_pages(), &annots, None)
         .unwrap();
     let doc = engine().open(out, "highlighted@1").unwrap();
     let p = engine()
@@ -330,7 +330,7 @@ fn annotations_on_a_missing_page_are_refused() {
         },
     }];
     let err = engine()
-        .export_with_annotations(two_pages(), &annots)
+        .export_with_annotations(two_pages(), &annots, None)
         .unwrap_err();
     assert!(
         matches!(

@@ -10,6 +10,7 @@ mod robustness;
 mod sandbox;
 mod search;
 mod source;
+mod watermark;
 
 use std::sync::OnceLock;
 
