@@ -85,6 +85,7 @@ impl From<SyncError> for IpcError {
             SyncError::ServerKeyChanged { .. } => IpcErrorCode::ServerKeyChanged,
             SyncError::VersionRefused(_) => IpcErrorCode::DocumentRejected,
             SyncError::ExportForbidden => IpcErrorCode::ExportForbidden,
+            SyncError::Classified => IpcErrorCode::Classified,
             SyncError::VersionNotReady(_) => IpcErrorCode::NotFound,
             SyncError::ResponseTooLarge { .. } => IpcErrorCode::ServerError,
         };

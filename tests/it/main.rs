@@ -2,6 +2,7 @@
 
 mod annotations;
 mod architecture;
+mod classified;
 mod hostile;
 mod key_rotation;
 mod losses;

@@ -67,6 +67,7 @@ async fn a_stricter_policy_reaches_the_device_signed_and_a_loosened_one_is_refus
     let strict = DocumentPolicy {
         reader_watermark: true,
         export: ExportPolicy::Forbidden,
+        classification: Default::default(),
     };
     let d = secretary::set_document_policy(&api, &doc.id, &strict).await?;
     assert_eq!(d.policy, strict);

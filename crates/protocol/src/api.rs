@@ -589,6 +589,9 @@ pub struct UpdateDocumentRequest {
     pub reader_watermark: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub export: Option<crate::ExportPolicy>,
+    /// Anything but normal needs an isolated-network deployment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub classification: Option<crate::Classification>,
 }
 
 /// One uploaded PDF of a document. `signed` is present once published; a

@@ -33,8 +33,8 @@ pub use key_rotation::{
     follow_rotations, KeyRotation, RotationError, KEY_ROTATION_DOMAIN, MAX_KEY_ROTATIONS,
 };
 pub use manifest::{
-    verify_signature, DocumentPolicy, ExportPolicy, Manifest, SignatureError, SignedManifest,
-    MANIFEST_DOMAIN, MANIFEST_V2_DOMAIN,
+    verify_signature, Classification, DocumentPolicy, ExportPolicy, Manifest, SignatureError,
+    SignedManifest, MANIFEST_DOMAIN, MANIFEST_V2_DOMAIN,
 };
 pub use ops::{
     secret_ballot_record, AttendanceBody, AttendanceRecordBody, AuditRecordWire, BallotBody,

@@ -50,6 +50,68 @@ impl ExportPolicy {
     }
 }
 
+/// A document's classification under the law on state secrets: normal
+/// (thường), confidential (mật), secret (tối mật) or top secret (tuyệt mật).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Classification {
+    #[default]
+    Normal,
+    Confidential,
+    Secret,
+    TopSecret,
+}
+
+impl Classification {
+    pub const ALL: [Classification; 4] = [
+        Classification::Normal,
+        Classification::Confidential,
+        Classification::Secret,
+        Classification::TopSecret,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Classification::Normal => "normal",
+            Classification::Confidential => "confidential",
+            Classification::Secret => "secret",
+            Classification::TopSecret => "top_secret",
+        }
+    }
+
+    /// The Vietnamese name, as stamped on the paper.
+    pub fn vietnamese(self) -> &'static str {
+        match self {
+            Classification::Normal => "Thường",
+            Classification::Confidential => "Mật",
+            Classification::Secret => "Tối mật",
+            Classification::TopSecret => "Tuyệt mật",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Classification> {
+        Classification::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    /// Anything but normal: kept off devices' caches, never exported.
+    pub fn is_classified(self) -> bool {
+        self != Classification::Normal
+    }
+}
+
 /// What the secretary decided for a document's readers, signed with each
 /// of its versions so a device cannot be talked out of it.
 #[derive(
@@ -59,9 +121,18 @@ pub struct DocumentPolicy {
     /// Every page the app shows carries the reader's name, unit and the time.
     pub reader_watermark: bool,
     pub export: ExportPolicy,
+    /// Absent from older servers: normal.
+    #[serde(default)]
+    pub classification: Classification,
 }
 
 impl DocumentPolicy {
+    /// Whether no copy may leave the app (export, print, a page image to a
+    /// file): the export policy says so, or the document is classified.
+    pub fn copies_forbidden(&self) -> bool {
+        self.export == ExportPolicy::Forbidden || self.classification.is_classified()
+    }
+
     /// Whether a copy leaving the device must carry the reader's watermark.
     pub fn export_watermarked(&self) -> bool {
         self.reader_watermark || self.export == ExportPolicy::Watermarked
@@ -101,8 +172,9 @@ impl Manifest {
     /// (the ids and the hash are ASCII, so in practice no escapes occur).
     ///
     /// With a policy: `ecabinet-manifest-v2\n` and the same object followed
-    /// by the keys `reader_watermark` (`true`/`false`) and `export`
-    /// (`"allowed"`, `"watermarked"` or `"forbidden"`).
+    /// by the keys `reader_watermark` (`true`/`false`), `export`
+    /// (`"allowed"`, `"watermarked"` or `"forbidden"`) and `classification`
+    /// (`"normal"`, `"confidential"`, `"secret"` or `"top_secret"`).
     pub fn canonical_bytes(&self) -> Vec<u8> {
         // Built by hand rather than through serde so the field order and the
         // formatting are fixed here, independent of struct layout or serializer options.
@@ -120,9 +192,10 @@ impl Manifest {
             None => MANIFEST_DOMAIN.to_vec(),
             Some(p) => {
                 json.push_str(&format!(
-                    ",\"reader_watermark\":{},\"export\":{}",
+                    ",\"reader_watermark\":{},\"export\":{},\"classification\":{}",
                     p.reader_watermark,
-                    s(p.export.as_str())
+                    s(p.export.as_str()),
+                    s(p.classification.as_str())
                 ));
                 MANIFEST_V2_DOMAIN.to_vec()
             }
@@ -203,12 +276,13 @@ mod tests {
         m.policy = Some(DocumentPolicy {
             reader_watermark: true,
             export: ExportPolicy::Forbidden,
+            classification: Classification::Secret,
         });
         let bytes = String::from_utf8(m.canonical_bytes()).expect("utf8");
         assert_eq!(
             bytes,
             format!(
-                "ecabinet-manifest-v2\n{{\"doc_id\":\"d1\",\"version\":2,\"sha256\":\"{}\",\"size\":1234,\"meeting_id\":\"m1\",\"published_at\":1700000000000,\"reader_watermark\":true,\"export\":\"forbidden\"}}",
+                "ecabinet-manifest-v2\n{{\"doc_id\":\"d1\",\"version\":2,\"sha256\":\"{}\",\"size\":1234,\"meeting_id\":\"m1\",\"published_at\":1700000000000,\"reader_watermark\":true,\"export\":\"forbidden\",\"classification\":\"secret\"}}",
                 "ab".repeat(32)
             )
         );
@@ -225,10 +299,17 @@ mod tests {
             Some(DocumentPolicy {
                 reader_watermark: false,
                 export: ExportPolicy::Forbidden,
+                classification: Classification::Secret,
             }),
             Some(DocumentPolicy {
                 reader_watermark: true,
                 export: ExportPolicy::Allowed,
+                classification: Classification::Secret,
+            }),
+            Some(DocumentPolicy {
+                reader_watermark: true,
+                export: ExportPolicy::Forbidden,
+                classification: Classification::Normal,
             }),
             None,
         ] {

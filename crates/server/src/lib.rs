@@ -76,6 +76,10 @@ pub struct Config {
     pub metrics_token: Option<String>,
     /// How scanned pages are read for search.
     pub ocr: ocr::OcrConfig,
+    /// The server runs on a network isolated from the internet, so it may
+    /// hold classified documents (`--isolated-network`); otherwise marking a
+    /// document classified is refused.
+    pub isolated_network: bool,
 }
 
 impl Default for Config {
@@ -90,6 +94,7 @@ impl Default for Config {
             pdf_check: pdf_check::PdfCheck::default(),
             metrics_token: None,
             ocr: ocr::OcrConfig::default(),
+            isolated_network: false,
         }
     }
 }

@@ -92,6 +92,11 @@ enum Command {
         /// upload refused (default 60).
         #[arg(long, value_parser = clap::value_parser!(u64).range(1..=3600))]
         pdf_check_timeout_secs: Option<u64>,
+        /// This server is on a network isolated from the internet, so it may
+        /// hold classified documents (mật, tối mật, tuyệt mật); without it,
+        /// marking a document classified is refused.
+        #[arg(long)]
+        isolated_network: bool,
     },
     /// Create the Vietnamese demo committee; prints accounts and passwords as JSON.
     SeedDemo {
@@ -140,6 +145,15 @@ enum Command {
         /// The new (or empty) folder to write the backup into.
         #[arg(long, value_name = "DIR")]
         to: PathBuf,
+    },
+    /// The access register of classified documents: who fetched which
+    /// version and when, one JSON object a line, oldest first.
+    AccessRegister {
+        #[command(flatten)]
+        store: Store,
+        /// Only this document's entries.
+        #[arg(long)]
+        document_id: Option<String>,
     },
     /// Replaces the manifest-signing key, with the server stopped (refused
     /// while one runs on the data directory). The new key is announced to
@@ -316,6 +330,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             offline_lease_hours,
             pdf_checker,
             pdf_check_timeout_secs,
+            isolated_network,
         } => {
             let flags = ServeFile {
                 data_dir,
@@ -330,6 +345,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 offline_lease_hours,
                 pdf_checker,
                 pdf_check_timeout_secs,
+                isolated_network: isolated_network.then_some(true),
             };
             let settings = match &config {
                 Some(path) => ServeFile::load(path).map_err(Usage)?.under(flags),
@@ -383,6 +399,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 },
                 // The scrape token comes from the environment: argv is
                 // visible to every user of the machine.
+                isolated_network: settings.isolated_network.unwrap_or(false),
                 metrics_token: std::env::var("ECABINET_METRICS_TOKEN")
                     .ok()
                     .filter(|t| !t.trim().is_empty()),
@@ -553,6 +570,37 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             })
             .await??;
             println!("{}", serde_json::to_string(&report)?);
+        }
+        Command::AccessRegister { store, document_id } => {
+            let state = state_of(&store, None, Config::default()).await?;
+            let rows = state
+                .db
+                .read(move |conn| {
+                    conn.query(
+                        "SELECT r.at, r.user_id, u.username, u.display_name, r.device_id, r.document_id, r.version_id, r.classification \
+                         FROM access_register r JOIN users u ON u.id = r.user_id \
+                         WHERE (? IS NULL OR r.document_id = ?) ORDER BY r.at, r.id",
+                        ecabinet_server::params![document_id.as_deref(), document_id.as_deref()],
+                    )
+                    .map_err(ecabinet_server::AppError::from)
+                })
+                .await
+                .map_err(|e| anyhow!("{}", e.message))?;
+            for r in rows {
+                println!(
+                    "{}",
+                    serde_json::json!({
+                        "at": rfc3339_utc(r.int(0)?),
+                        "user_id": r.text(1)?,
+                        "username": r.text(2)?,
+                        "display_name": r.text(3)?,
+                        "device_id": r.opt_text(4)?,
+                        "document_id": r.text(5)?,
+                        "version_id": r.text(6)?,
+                        "classification": r.text(7)?,
+                    })
+                );
+            }
         }
         Command::RotateSigningKey { store } => {
             let _lock =

@@ -1,10 +1,10 @@
 //! Loading records as their wire bodies, and recording changes in the feed.
 
 use ecabinet_protocol::{
-    AgendaItemBody, CommitteeBody, DocumentBody, DocumentPolicy, DocumentVersionBody, EntityKind,
-    ExportPolicy, MajorityRule, Manifest, MeetingBody, MeetingStatus, MembershipBody, MotionBody,
-    MotionKind, MotionMode, MotionStatus, Op, SignedManifest, SpeakerRequestBody, SpeakerStatus,
-    WireRole, Withdrawal,
+    AgendaItemBody, Classification, CommitteeBody, DocumentBody, DocumentPolicy,
+    DocumentVersionBody, EntityKind, ExportPolicy, MajorityRule, Manifest, MeetingBody,
+    MeetingStatus, MembershipBody, MotionBody, MotionKind, MotionMode, MotionStatus, Op,
+    SignedManifest, SpeakerRequestBody, SpeakerStatus, WireRole, Withdrawal,
 };
 use serde::Serialize;
 
@@ -335,7 +335,7 @@ pub fn agenda_items(
 
 pub fn document(conn: &mut dyn Conn, id: &str) -> Result<Option<DocumentBody>, AppError> {
     let rows = conn.query(
-        "SELECT d.id, d.meeting_id, d.agenda_item_id, d.title, (SELECT MAX(v.version) FROM document_versions v WHERE v.document_id = d.id AND v.published_at IS NOT NULL), d.withdrawn_at, d.withdrawn_by, d.withdrawn_reason, d.reader_watermark, d.export_policy FROM documents d WHERE d.id = ?",
+        "SELECT d.id, d.meeting_id, d.agenda_item_id, d.title, (SELECT MAX(v.version) FROM document_versions v WHERE v.document_id = d.id AND v.published_at IS NOT NULL), d.withdrawn_at, d.withdrawn_by, d.withdrawn_reason, d.reader_watermark, d.export_policy, d.classification FROM documents d WHERE d.id = ?",
         params![id],
     )?;
     rows.first()
@@ -353,18 +353,20 @@ pub fn document(conn: &mut dyn Conn, id: &str) -> Result<Option<DocumentBody>, A
         .transpose()
 }
 
-/// The policy stored in columns `at` (reader_watermark) and `at + 1` (export_policy).
+/// The policy stored in columns `at` (reader_watermark), `at + 1`
+/// (export_policy) and `at + 2` (classification).
 fn policy_at(r: &Row, at: usize) -> Result<DocumentPolicy, DbError> {
     Ok(DocumentPolicy {
         reader_watermark: r.bool(at)?,
         export: parse(&r.text(at + 1)?, ExportPolicy::parse)?,
+        classification: parse(&r.text(at + 2)?, Classification::parse)?,
     })
 }
 
 /// The current policy of document `id` (the default for an unknown one).
 pub fn document_policy(conn: &mut dyn Conn, id: &str) -> Result<DocumentPolicy, AppError> {
     let rows = conn.query(
-        "SELECT reader_watermark, export_policy FROM documents WHERE id = ?",
+        "SELECT reader_watermark, export_policy, classification FROM documents WHERE id = ?",
         params![id],
     )?;
     Ok(rows

@@ -25,6 +25,7 @@ pub struct ServeFile {
     pub offline_lease_hours: Option<u32>,
     pub pdf_checker: Option<PathBuf>,
     pub pdf_check_timeout_secs: Option<u64>,
+    pub isolated_network: Option<bool>,
 }
 
 impl ServeFile {
@@ -54,6 +55,7 @@ impl ServeFile {
             offline_lease_hours: flags.offline_lease_hours.or(self.offline_lease_hours),
             pdf_checker: flags.pdf_checker.or(self.pdf_checker),
             pdf_check_timeout_secs: flags.pdf_check_timeout_secs.or(self.pdf_check_timeout_secs),
+            isolated_network: flags.isolated_network.or(self.isolated_network),
         }
     }
 
@@ -124,6 +126,7 @@ mod tests {
             "offline_lease_hours",
             "pdf_checker",
             "pdf_check_timeout_secs",
+            "isolated_network",
         ] {
             assert!(
                 text.contains(&format!("{key} =")),

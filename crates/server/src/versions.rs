@@ -10,6 +10,10 @@ use crate::db::Tx;
 use crate::records::{self, new_id, Scope};
 use crate::{params, AppError, AppState};
 
+/// Why a classified document is refused by a server that is not on an
+/// isolated network.
+pub const NOT_ISOLATED: &str = "Máy chủ này không thuộc mạng nội bộ tách biệt nên không được lưu tài liệu mật (mật, tối mật, tuyệt mật) theo Luật Bảo vệ bí mật nhà nước / this server is not an isolated-network deployment, so it may not hold classified documents: classified documents must stay off internet-connected systems (start the server with --isolated-network only on such a network)";
+
 pub const WITHDRAWN_DOCUMENT: &str =
     "the document has been withdrawn from the meeting: it takes no new version";
 
@@ -102,11 +106,16 @@ pub async fn store_version(
     state.blobs.put_file(received).await?;
     let now = state.now();
     let ocr_on = state.config.ocr.enabled;
+    let isolated = state.config.isolated_network;
     let v = state
         .db
         .write(move |tx| {
             let (d, m) = document_for(tx, &caller, &document_id, Need::Prepare)?;
             refuse_withdrawn(d.withdrawn.as_ref(), WITHDRAWN_DOCUMENT)?;
+            // A server moved off its isolated network keeps no new classified content.
+            if d.policy.classification.is_classified() && !isolated {
+                return Err(AppError::new(ErrorCode::Conflict, NOT_ISOLATED));
+            }
             if let Some(id) = &finished_upload {
                 // Cancelled or expired meanwhile: it does not become a version.
                 if tx

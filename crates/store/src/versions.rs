@@ -133,6 +133,15 @@ impl Store {
         })
     }
 
+    /// Every verified version whose content is the blob `sha256_hex`.
+    pub fn verified_versions_of_blob(&self, sha256_hex: &str) -> Result<Vec<VerifiedVersion>> {
+        self.read(|tx| {
+            let mut stmt = tx.prepare(&format!("{SELECT} WHERE v.sha256 = ?1 ORDER BY v.id"))?;
+            let rows = stmt.query_map([sha256_hex], row)?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+
     /// Deletes a blob unless a verified version uses it. Returns whether it
     /// was deleted.
     pub fn remove_blob_unless_verified(&self, sha256_hex: &str) -> Result<bool> {

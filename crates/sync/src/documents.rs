@@ -182,7 +182,18 @@ fn settled(s: &Store, row: &VersionRow) -> Result<bool, StoreError> {
         && body.sha256 == v.sha256
         && body.size == v.size;
     let replayed = !body.superseded && v.superseded;
-    Ok(same && !replayed && s.blob_intact_or_removed(&v.sha256)?)
+    // A classified version has no blob here, by design.
+    let content_ok = is_classified(&v) || s.blob_intact_or_removed(&v.sha256)?;
+    Ok(same && !replayed && content_ok)
+}
+
+/// Whether a verified version's signed policy classifies it (mật and above):
+/// its content is never stored on the device. An unreadable policy counts
+/// as classified, the safe side.
+pub fn is_classified(v: &VerifiedVersion) -> bool {
+    policy_of(v).map_or(true, |p| {
+        p.unwrap_or_default().classification.is_classified()
+    })
 }
 
 /// The verified record of a version, for opening it. Refused when the
@@ -190,6 +201,33 @@ fn settled(s: &Store, row: &VersionRow) -> Result<bool, StoreError> {
 /// record of it was refused (a rollback, a bad signature…), or when the
 /// stored manifest no longer verifies under the pinned key.
 pub fn version_to_open(store: &Store, version_id: &str) -> Result<VerifiedVersion, SyncError> {
+    let v = checked_version(store, version_id)?;
+    if is_classified(&v) {
+        return Err(SyncError::Classified);
+    }
+    if !store.has_blob(&v.sha256).map_err(SyncError::Store)? {
+        return Err(SyncError::VersionNotReady(format!(
+            "version {} is not downloaded yet: sync first",
+            v.version
+        )));
+    }
+    Ok(v)
+}
+
+/// The verified record of a classified version, for reading it from the
+/// server into memory ([`crate::fetch_classified`]): the same checks as
+/// [`version_to_open`] but no stored content. Any other version is refused.
+pub fn classified_to_open(store: &Store, version_id: &str) -> Result<VerifiedVersion, SyncError> {
+    let v = checked_version(store, version_id)?;
+    if !is_classified(&v) {
+        return Err(SyncError::Internal(format!(
+            "version {version_id} is not classified: open it from the cache"
+        )));
+    }
+    Ok(v)
+}
+
+fn checked_version(store: &Store, version_id: &str) -> Result<VerifiedVersion, SyncError> {
     if let Some(reason) = store.version_error(version_id).map_err(SyncError::Store)? {
         return Err(SyncError::VersionRefused(reason));
     }
@@ -233,12 +271,6 @@ pub fn version_to_open(store: &Store, version_id: &str) -> Result<VerifiedVersio
             )));
         }
     }
-    if !store.has_blob(&v.sha256).map_err(SyncError::Store)? {
-        return Err(SyncError::VersionNotReady(format!(
-            "version {} is not downloaded yet: sync first",
-            v.version
-        )));
-    }
     Ok(v)
 }
 
@@ -277,6 +309,23 @@ pub fn current_version_to_open(
 struct Counters {
     done: AtomicU64,
     total: u64,
+}
+
+/// Reads a classified version's PDF from the server into memory (it is
+/// never written to the device), checked against its signed size and hash.
+/// Each fetch is written to the server's access register.
+pub async fn fetch_classified(api: &crate::Api, v: &VerifiedVersion) -> Result<Vec<u8>, SyncError> {
+    let resp = api
+        .send(api.get(&format!("/v1/blobs/{}", v.sha256)))
+        .await?;
+    let size = usize::try_from(v.size).map_err(|_| SyncError::Internal("size".into()))?;
+    let bytes = crate::api::read_capped(resp, size, "classified document").await?;
+    if bytes.len() != size || ecabinet_protocol::hex::sha256_hex(&bytes) != v.sha256 {
+        return Err(SyncError::VersionRefused(
+            "the classified document the server sent does not match its signed hash".into(),
+        ));
+    }
+    Ok(bytes)
 }
 
 impl Syncer {
@@ -407,6 +456,26 @@ impl Syncer {
                 .await;
         };
         let record = verified_record(&row, signed);
+        if signed.manifest.policy().classification.is_classified() {
+            // Classified: the record only. A copy cached before the document
+            // was classified goes, unless an unclassified version shares it.
+            self.accept(&row, record).await?;
+            let sha = row.sha256.clone();
+            self.with_store(move |s| {
+                let shared = s
+                    .verified_versions_of_blob(&sha)?
+                    .iter()
+                    .any(|v| !is_classified(v));
+                if !shared && s.has_blob(&sha)? {
+                    s.remove_blob(&sha)?;
+                }
+                Ok(())
+            })
+            .await?;
+            return Ok(DocumentOutcome::Stored {
+                bytes_downloaded: 0,
+            });
+        }
         let sha = row.sha256.clone();
         if self
             .with_store(move |s| s.blob_intact_or_removed(&sha))

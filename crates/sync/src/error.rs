@@ -91,6 +91,10 @@ pub enum SyncError {
     /// pinned at enrolment. Nothing of the answer was accepted.
     #[error("the server's signing key is not the one pinned at enrolment (pinned {pinned}, now {now}); nothing was accepted; contact your administrator; if the key was replaced on purpose, re-enrol with a new enrol code")]
     ServerKeyChanged { pinned: String, now: String },
+    /// A classified document (mật and above) is never stored on a device:
+    /// it is read from the server, online, in memory only.
+    #[error("Tài liệu mật chỉ đọc trực tuyến từ máy chủ, không lưu trên thiết bị này / classified document: it is read online from the server only and nothing of it is kept on this device; connect to the meeting network to read it")]
+    Classified,
     /// The document's signed policy forbids copies leaving the app (export
     /// and print); it is read in the viewer only.
     #[error("Tài liệu này không được xuất hoặc in theo quy định của thư ký / this document may not be exported or printed: its policy, set by the secretary and signed by the server, allows reading in the app only")]

@@ -52,8 +52,8 @@ pub use annotations::{
 pub use api::Api;
 pub use clock::now_ms;
 pub use documents::{
-    current_version_to_open, policy_of, version_to_open, DocumentOutcome, DocumentsReport,
-    Progress, ProgressSink,
+    classified_to_open, current_version_to_open, fetch_classified, is_classified, policy_of,
+    version_to_open, DocumentOutcome, DocumentsReport, Progress, ProgressSink,
 };
 pub use enrol::{enrol, server_fingerprint, EnrolRequest, ServerCheck};
 pub use error::SyncError;

@@ -83,7 +83,7 @@ pub fn export_watermark(
     now_ms: i64,
 ) -> Result<Option<Vec<String>>, SyncError> {
     let policy = policy_of(v)?.unwrap_or_default();
-    if policy.export == ecabinet_protocol::ExportPolicy::Forbidden {
+    if policy.copies_forbidden() {
         return Err(SyncError::ExportForbidden);
     }
     if policy.export_watermarked() {

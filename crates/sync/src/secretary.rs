@@ -199,8 +199,9 @@ pub async fn withdraw_document(
         .await
 }
 
-/// `PATCH /v1/documents/{id}`: the readers' watermark and the export
-/// policy, signed by the server into every published version.
+/// `PATCH /v1/documents/{id}`: the readers' watermark, the export policy
+/// and the classification, signed by the server into every published
+/// version (a classification needs an isolated-network server).
 pub async fn set_document_policy(
     api: &Api,
     document_id: &str,
@@ -210,8 +211,19 @@ pub async fn set_document_policy(
     let req = ecabinet_protocol::UpdateDocumentRequest {
         reader_watermark: Some(policy.reader_watermark),
         export: Some(policy.export),
+        classification: Some(policy.classification),
     };
     api.json(api.patch(&path).json(&req)).await
+}
+
+/// `PATCH /v1/documents/{id}` with only the fields given.
+pub async fn update_document(
+    api: &Api,
+    document_id: &str,
+    req: &ecabinet_protocol::UpdateDocumentRequest,
+) -> Result<DocumentBody, SyncError> {
+    let path = format!("/v1/documents/{}", id(document_id)?);
+    api.json(api.patch(&path).json(req)).await
 }
 
 fn withdraw_request(reason: &str) -> Result<WithdrawRequest, SyncError> {

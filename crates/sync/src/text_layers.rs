@@ -62,6 +62,10 @@ impl Syncer {
                     let Some(v) = s.verified_version(&row.id)? else {
                         continue;
                     };
+                    // A classified document's words are its content: not kept.
+                    if crate::documents::is_classified(&v) {
+                        continue;
+                    }
                     if s.text_layer_sha(&row.id)?.as_deref() == Some(sha.as_str()) {
                         continue;
                     }

@@ -9,26 +9,52 @@ use crate::state::AppState;
 use ecabinet_sync::now_ms;
 
 /// Opens a verified version in PDFium from decrypted bytes held in memory only.
-/// A refused version answers `document_rejected` and is never decrypted.
-fn open_verified(state: &AppState, version_id: &str) -> Result<OpenedDocumentView, IpcError> {
+/// A refused version answers `document_rejected` and is never decrypted. A
+/// classified version is opened from `classified` (its bytes, just read from
+/// the server); nothing of it is ever stored.
+fn open_verified(
+    state: &AppState,
+    version_id: &str,
+    classified: Option<(ecabinet_store::VerifiedVersion, Vec<u8>)>,
+) -> Result<OpenedDocumentView, IpcError> {
     let store = state.content_store()?;
     let pdf = state.pdf()?;
     // Only a version verified here, whose latest record was not refused and
     // whose stored manifest still verifies, is opened.
-    let verified = ecabinet_sync::version_to_open(&store, version_id)?;
+    let (verified, bytes) = match classified {
+        Some((v, bytes)) => (v, Some(bytes)),
+        None => match ecabinet_sync::version_to_open(&store, version_id) {
+            // Already open in memory (read from the server before).
+            Err(ecabinet_sync::SyncError::Classified) if state.document(version_id).is_some() => {
+                (ecabinet_sync::classified_to_open(&store, version_id)?, None)
+            }
+            other => (other?, None),
+        },
+    };
     let sha = verified.sha256.clone();
     let now = now_ms();
     // The signed policy: pages watermarked for this reader, and whether a
     // copy may leave the app.
     let watermark = ecabinet_sync::view_watermark(&store, &verified, now)?;
-    let export = ecabinet_sync::policy_of(&verified)?
-        .unwrap_or_default()
-        .export
-        .as_str()
-        .to_owned();
-    let pages = match state.document(version_id) {
-        Some(handle) => pdf.page_sizes(handle)?,
-        None => {
+    let policy = ecabinet_sync::policy_of(&verified)?.unwrap_or_default();
+    let export = if policy.copies_forbidden() {
+        ecabinet_protocol::ExportPolicy::Forbidden
+    } else {
+        policy.export
+    }
+    .as_str()
+    .to_owned();
+    let classification = policy.classification.as_str().to_owned();
+    let pages = match (state.document(version_id), bytes) {
+        (Some(handle), _) => pdf.page_sizes(handle)?,
+        (None, Some(bytes)) => {
+            let opened = pdf.open(bytes, version_id)?;
+            if let Some(old) = state.add_document(version_id, opened.handle) {
+                let _ = pdf.close(old);
+            }
+            opened.pages
+        }
+        (None, None) => {
             // Read on demand (the plaintext never sits whole in memory), from
             // a blob that passed the whole-file check (every chunk's tag and
             // the hash) in this file's current state, so a blob damaged on
@@ -52,6 +78,7 @@ fn open_verified(state: &AppState, version_id: &str) -> Result<OpenedDocumentVie
     Ok(OpenedDocumentView {
         watermark,
         export,
+        classification,
         version_id: version_id.to_owned(),
         max_render_pixels: ecabinet_pdf::MAX_RENDER_PIXELS,
         pages: pages
@@ -72,8 +99,26 @@ pub async fn open_document(
     version_id: String,
 ) -> Result<OpenedDocumentView, IpcError> {
     let s = state.inner().clone();
+    // A classified version comes from the server, into memory, each time
+    // it is opened (the server registers who read it).
+    let store = state.content_store()?;
+    let id = version_id.clone();
+    let classified = match blocking(move || Ok(ecabinet_sync::classified_to_open(&store, &id).ok()))
+        .await?
+    {
+        Some(v) if state.document(&version_id).is_none() => {
+            let bytes = ecabinet_sync::fetch_classified(&state.api()?, &v)
+                .await
+                .map_err(|e| match e {
+                    e if e.is_transient() => IpcError::from(ecabinet_sync::SyncError::Classified),
+                    other => IpcError::from(other),
+                })?;
+            Some((v, bytes))
+        }
+        _ => None,
+    };
     let (view, reported) = blocking(move || {
-        let view = open_verified(&s, &version_id)?;
+        let view = open_verified(&s, &version_id, classified)?;
         let store = s.store()?;
         let reported = ecabinet_sync::record_opened(&store, &version_id, now_ms())?;
         Ok((view, reported))

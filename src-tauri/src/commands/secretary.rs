@@ -223,7 +223,9 @@ pub async fn secretary_withdraw_document(
 }
 
 /// Sets a document's readers' watermark and export policy (`allowed`,
-/// `watermarked` or `forbidden`); the server signs it into every published
+/// `watermarked` or `forbidden`), and its classification when given
+/// (`normal`, `confidential`, `secret`, `top_secret`; refused by a server
+/// not on an isolated network); the server signs it into every published
 /// version, and members' devices enforce it from their next sync.
 #[tauri::command]
 pub async fn secretary_set_document_policy(
@@ -231,14 +233,23 @@ pub async fn secretary_set_document_policy(
     document_id: String,
     reader_watermark: bool,
     export: String,
+    classification: Option<String>,
 ) -> Result<(), IpcError> {
     let export = ecabinet_protocol::ExportPolicy::parse(&export)
         .ok_or_else(|| invalid("export is one of allowed, watermarked, forbidden"))?;
-    let policy = ecabinet_protocol::DocumentPolicy {
-        reader_watermark,
-        export,
+    let classification = classification
+        .map(|c| {
+            ecabinet_protocol::Classification::parse(&c).ok_or_else(|| {
+                invalid("classification is one of normal, confidential, secret, top_secret")
+            })
+        })
+        .transpose()?;
+    let req = ecabinet_protocol::UpdateDocumentRequest {
+        reader_watermark: Some(reader_watermark),
+        export: Some(export),
+        classification,
     };
-    secretary::set_document_policy(&state.api()?, &document_id, &policy).await?;
+    secretary::update_document(&state.api()?, &document_id, &req).await?;
     state.wake_sync()
 }
 

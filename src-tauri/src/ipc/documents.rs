@@ -24,8 +24,12 @@ pub struct OpenedDocumentView {
     /// reader's name and unit, then the time), one line each; `None` when
     /// the document has none.
     pub watermark: Option<Vec<String>>,
-    /// Whether a copy may leave the app: `allowed`, `watermarked` or `forbidden`.
+    /// Whether a copy may leave the app: `allowed`, `watermarked` or
+    /// `forbidden` (always `forbidden` for a classified document).
     pub export: String,
+    /// `normal`, `confidential`, `secret` or `top_secret`: a classified
+    /// document was read from the server into memory and is not on the device.
+    pub classification: String,
 }
 
 /// A point of an ink stroke in PDF page coordinates; `pressure` (0..=1) when

@@ -48,6 +48,9 @@ pub struct PolicyView {
     pub reader_watermark: bool,
     /// `allowed`, `watermarked` or `forbidden`.
     pub export: String,
+    /// `normal`, `confidential` (mật), `secret` (tối mật) or `top_secret`
+    /// (tuyệt mật); anything but normal is read online only, never exported.
+    pub classification: String,
 }
 
 impl From<ecabinet_protocol::DocumentPolicy> for PolicyView {
@@ -55,6 +58,7 @@ impl From<ecabinet_protocol::DocumentPolicy> for PolicyView {
         PolicyView {
             reader_watermark: p.reader_watermark,
             export: p.export.as_str().to_owned(),
+            classification: p.classification.as_str().to_owned(),
         }
     }
 }

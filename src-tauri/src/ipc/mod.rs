@@ -31,8 +31,8 @@ pub use floor::{
 };
 pub use meetings::{
     AgendaItemView, DocumentView, MeetingDetail, MeetingSearchView, MeetingSummary,
-    NotSearchedView, NoticeKind, NoticeView, SearchHitView, TextLayerView, VersionState,
-    VersionView, WithdrawnView,
+    NotSearchedView, NoticeKind, NoticeView, PolicyView, SearchHitView, TextLayerView,
+    VersionState, VersionView, WithdrawnView,
 };
 pub use secretary::{
     CommitteeRoleView, DocumentReadView, MemberReadView, ReadStatusView, SecretaryMeetingView,
@@ -109,6 +109,9 @@ pub enum IpcErrorCode {
     /// The document's signed policy forbids copies leaving the app (export,
     /// print); the message says so in Vietnamese and English.
     ExportForbidden,
+    /// A classified document is read online from the server only (never
+    /// stored on the device); the message says so in both languages.
+    Classified,
     /// The chosen file is not a whole PDF (secretary uploads).
     NotPdf,
     /// The server's upload check found a PDF members could not open
@@ -204,6 +207,7 @@ pub fn typescript_bindings() -> String {
         CommitteeRoleView::decl(&cfg),
         SecretaryMeetingView::decl(&cfg),
         TextLayerView::decl(&cfg),
+        PolicyView::decl(&cfg),
         UploadView::decl(&cfg),
         SearchHitView::decl(&cfg),
         NotSearchedView::decl(&cfg),

@@ -74,6 +74,7 @@ fn watermarked_pages_carry_the_readers_name_in_their_pixels_and_forbidden_copies
         Some(DocumentPolicy {
             reader_watermark: true,
             export: ExportPolicy::Forbidden,
+            classification: Default::default(),
         }),
     );
     let app = app(dir.path(), true);
@@ -132,6 +133,7 @@ fn an_export_with_watermark_names_the_reader_in_the_copy() {
         Some(DocumentPolicy {
             reader_watermark: false,
             export: ExportPolicy::Watermarked,
+            classification: Default::default(),
         }),
     );
     let app = app(dir.path(), true);

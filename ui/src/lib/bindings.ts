@@ -1,7 +1,7 @@
 // Generated from src-tauri/src/ipc/ by ts-rs. Do not edit by hand:
 // run `UPDATE_BINDINGS=1 cargo test -p ecabinet-app bindings`.
 
-export type IpcErrorCode = "no_data" | "wrong_pin" | "weak_passphrase" | "keystore_unavailable" | "keystore_item_missing" | "wiped" | "offline" | "login_failed" | "insecure_url" | "untrusted_server" | "invalid_enrol_code" | "server_key_mismatch" | "server_key_changed" | "device_revoked" | "session_expired" | "rate_limited" | "account_disabled" | "not_unlocked" | "invalid_input" | "not_found" | "document_rejected" | "pdfium_unavailable" | "lease_expired" | "conflict" | "forbidden" | "export_forbidden" | "not_pdf" | "unreadable_pdf" | "file_too_large" | "meeting_closed" | "not_deletable" | "server_error" | "internal";
+export type IpcErrorCode = "no_data" | "wrong_pin" | "weak_passphrase" | "keystore_unavailable" | "keystore_item_missing" | "wiped" | "offline" | "login_failed" | "insecure_url" | "untrusted_server" | "invalid_enrol_code" | "server_key_mismatch" | "server_key_changed" | "device_revoked" | "session_expired" | "rate_limited" | "account_disabled" | "not_unlocked" | "invalid_input" | "not_found" | "document_rejected" | "pdfium_unavailable" | "lease_expired" | "conflict" | "forbidden" | "export_forbidden" | "classified" | "not_pdf" | "unreadable_pdf" | "file_too_large" | "meeting_closed" | "not_deletable" | "server_error" | "internal";
 
 export type IpcError = { code: IpcErrorCode, message: string, 
 /**
@@ -130,9 +130,15 @@ maxRenderPixels: number,
  */
 watermark: Array<string> | null, 
 /**
- * Whether a copy may leave the app: `allowed`, `watermarked` or `forbidden`.
+ * Whether a copy may leave the app: `allowed`, `watermarked` or
+ * `forbidden` (always `forbidden` for a classified document).
  */
-export: string, };
+export: string, 
+/**
+ * `normal`, `confidential`, `secret` or `top_secret`: a classified
+ * document was read from the server into memory and is not on the device.
+ */
+classification: string, };
 
 export type BallotStateView = { "kind": "pending" } | { "kind": "sent" } | { "kind": "accepted" } | { "kind": "superseded" } | { "kind": "rejected", reason: string, };
 
@@ -284,6 +290,21 @@ error: string | null,
  * The words are on this device: its scanned pages are searchable here.
  */
 onDevice: boolean, };
+
+export type PolicyView = { 
+/**
+ * Every page shown carries the reader's name, unit and the time.
+ */
+readerWatermark: boolean, 
+/**
+ * `allowed`, `watermarked` or `forbidden`.
+ */
+export: string, 
+/**
+ * `normal`, `confidential` (mật), `secret` (tối mật) or `top_secret`
+ * (tuyệt mật); anything but normal is read online only, never exported.
+ */
+classification: string, };
 
 export type UploadView = { uploadId: string, 
 /**

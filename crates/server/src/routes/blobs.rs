@@ -80,6 +80,7 @@ pub async fn get_blob(
         return Err(AppError::not_found("blob"));
     }
     let sha = sha256.clone();
+    let who = caller.clone();
     let size = state
         .db
         .read(move |conn| {
@@ -102,6 +103,38 @@ pub async fn get_blob(
         })
         .await?;
 
+    // A classified document's bytes: every fetch goes into the access
+    // register (who, which version, when), and no cache may keep them.
+    let (sha, now) = (sha256.clone(), state.now());
+    let classified = state
+        .db
+        .write_grouped(move |tx| {
+            let rows = tx.conn.query(
+                "SELECT v.id, v.document_id, d.classification FROM document_versions v \
+                 JOIN documents d ON d.id = v.document_id \
+                 WHERE d.classification <> 'normal' AND (v.sha256 = ? OR v.id IN \
+                   (SELECT t.version_id FROM text_layers t WHERE t.layer_sha256 = ?)) \
+                 ORDER BY v.id LIMIT 1",
+                params![&sha, &sha],
+            )?;
+            let Some(r) = rows.first() else {
+                return Ok::<_, AppError>(false);
+            };
+            tx.conn.execute(
+                "INSERT INTO access_register (id, user_id, device_id, document_id, version_id, classification, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                params![
+                    crate::records::new_id(),
+                    &who.user_id,
+                    who.device_id.as_deref(),
+                    &r.text(1)?,
+                    &r.text(0)?,
+                    &r.text(2)?,
+                    now
+                ],
+            )?;
+            Ok(true)
+        })
+        .await?;
     let etag = format!("\"{sha256}\"");
     let etag_value = HeaderValue::from_str(&etag).map_err(|e| AppError::internal(e.to_string()))?;
     let matches = |v: Option<&HeaderValue>| {
@@ -115,7 +148,11 @@ pub async fn get_blob(
             .header(header::ACCEPT_RANGES, "bytes")
             .header(
                 header::CACHE_CONTROL,
-                "private, max-age=31536000, immutable",
+                if classified {
+                    "no-store"
+                } else {
+                    "private, max-age=31536000, immutable"
+                },
             );
         if status != StatusCode::NOT_MODIFIED {
             r = r.header(header::CONTENT_TYPE, "application/pdf");

@@ -21,7 +21,7 @@ use crate::error::{Json, Path};
 use crate::records::{self, emit_upsert, new_id};
 
 use crate::signer::Signer;
-use crate::versions::{self, too_large, WITHDRAWN_DOCUMENT};
+use crate::versions::{self, too_large, NOT_ISOLATED, WITHDRAWN_DOCUMENT};
 use crate::{params, AppError, AppState};
 
 pub fn insert_document(
@@ -168,13 +168,22 @@ pub async fn update_document(
             let policy = ecabinet_protocol::DocumentPolicy {
                 reader_watermark: req.reader_watermark.unwrap_or(d.policy.reader_watermark),
                 export: req.export.unwrap_or(d.policy.export),
+                classification: req.classification.unwrap_or(d.policy.classification),
             };
             if policy == d.policy {
                 return Ok(d);
             }
+            if policy.classification.is_classified() && !st.config.isolated_network {
+                return Err(AppError::new(ErrorCode::Conflict, NOT_ISOLATED));
+            }
             tx.conn.execute(
-                "UPDATE documents SET reader_watermark = ?, export_policy = ? WHERE id = ?",
-                params![policy.reader_watermark, policy.export.as_str(), &d.id],
+                "UPDATE documents SET reader_watermark = ?, export_policy = ?, classification = ? WHERE id = ?",
+                params![
+                    policy.reader_watermark,
+                    policy.export.as_str(),
+                    policy.classification.as_str(),
+                    &d.id
+                ],
             )?;
             d.policy = policy;
             let published = tx.conn.query(

@@ -1241,6 +1241,7 @@ both!(
         let want = DocumentPolicy {
             reader_watermark: true,
             export: ExportPolicy::Forbidden,
+            classification: Default::default(),
         };
         assert_eq!(d["policy"], serde_json::to_value(want).expect("json"));
         // Both published versions come again, signed under the new policy.
