@@ -1295,3 +1295,132 @@ both!(
         assert_eq!(v3.signed.expect("signed").manifest.policy, Some(want));
     }
 );
+
+both!(
+    classified_documents_need_an_isolated_server_and_every_fetch_is_registered,
+    |kind| async move {
+        // A connected server: classification refused, nothing changed.
+        let w = World::new(kind).await;
+        let (m, _) = w
+            .meeting_with_pdf("Phiên họp", "An ninh", "Phương án", 1)
+            .await;
+        let doc = w
+            .env
+            .all_changes(&w.secretary, 0)
+            .await
+            .iter()
+            .rev()
+            .find(|c| c["entity"] == "document")
+            .and_then(|c| c["id"].as_str().map(str::to_owned))
+            .expect("document");
+        let (s, body) = w
+            .env
+            .call(
+                "PATCH",
+                &format!("/v1/documents/{doc}"),
+                Some(&w.secretary),
+                Some(json!({"classification": "secret"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CONFLICT, "{body}");
+        assert!(
+            body["message"]
+                .as_str()
+                .is_some_and(|t| t.contains("isolated-network")),
+            "{body}"
+        );
+        let _ = m;
+
+        // An isolated one: classified, signed so, and each member's fetch of
+        // its bytes is in the register, answered with no-store.
+        let w = World::on(
+            Env::with_config(
+                kind,
+                ecabinet_server::Config {
+                    max_upload_bytes: 256 * 1024,
+                    isolated_network: true,
+                    ..ecabinet_server::Config::default()
+                },
+            )
+            .await,
+        )
+        .await;
+        let (m, v) = w
+            .meeting_with_pdf("Phiên họp", "An ninh", "Phương án", 1)
+            .await;
+        let doc = w
+            .env
+            .all_changes(&w.secretary, 0)
+            .await
+            .iter()
+            .rev()
+            .find(|c| c["entity"] == "document")
+            .and_then(|c| c["id"].as_str().map(str::to_owned))
+            .expect("document");
+        let (s, body) = w
+            .env
+            .call(
+                "PATCH",
+                &format!("/v1/documents/{doc}"),
+                Some(&w.secretary),
+                Some(json!({"classification": "top_secret"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        let p = w.publish(&m).await;
+        let published: DocumentVersionBody =
+            serde_json::from_value(p["published_versions"][0].clone()).expect("version");
+        assert_eq!(published.id, v);
+        let signed = published.signed.expect("signed");
+        assert_eq!(
+            signed.manifest.policy.map(|p| p.classification),
+            Some(ecabinet_protocol::Classification::TopSecret)
+        );
+        let req = w
+            .member
+            .headers(axum::http::Request::builder().uri(format!("/v1/blobs/{}", published.sha256)))
+            .body(axum::body::Body::empty())
+            .expect("request");
+        let (s, headers, _) = w.env.raw(req).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(headers["cache-control"], "no-store");
+        let member = w.member.user_id.clone();
+        let rows = w
+            .env
+            .state
+            .db
+            .read(|conn| {
+                conn.query(
+                    "SELECT user_id, version_id, classification FROM access_register",
+                    &[],
+                )
+            })
+            .await
+            .expect("register");
+        assert_eq!(rows.len(), 1);
+        assert_eq!(
+            (
+                rows[0].text(0).expect("user"),
+                rows[0].text(1).expect("version"),
+                rows[0].text(2).expect("level")
+            ),
+            (member, v.clone(), "top_secret".to_owned())
+        );
+        if kind == Kind::Sqlite {
+            // What an auditor reads, with the real binary.
+            let data = w.env.dir.path().display().to_string();
+            let (ok, out, err) = run_cli(&[
+                "access-register",
+                "--data-dir",
+                &data,
+                "--document-id",
+                &doc,
+            ]);
+            assert!(ok, "{err}");
+            let line: serde_json::Value = serde_json::from_str(out.trim()).expect("one JSON line");
+            assert_eq!(line["username"], "member");
+            assert_eq!(line["version_id"], v);
+            assert_eq!(line["classification"], "top_secret");
+        }
+    }
+);
