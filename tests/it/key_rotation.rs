@@ -150,6 +150,7 @@ async fn a_device_offline_through_two_rotations_follows_them_and_keeps_its_docum
             meeting_id: stored.meeting_id.clone(),
             published_at: stored.published_at,
             policy: ecabinet_sync::policy_of(&stored)?,
+            signed_at: stored.signed_at,
         },
         signature: stored.signature.clone(),
     };

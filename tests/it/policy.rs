@@ -112,3 +112,76 @@ async fn a_stricter_policy_reaches_the_device_signed_and_a_loosened_one_is_refus
     }
     Ok(())
 }
+
+/// Whoever can write the server's feed (a restored or tampered database,
+/// without the key) re-sends the record of the version as it was signed
+/// before the policy was tightened: a valid signature, an older statement.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_older_signed_record_cannot_bring_back_a_looser_policy() -> Result<()> {
+    let server = TestServer::start().await?;
+    let (sec_dir, member_dir) = (tempfile::tempdir()?, tempfile::tempdir()?);
+    let sec_store = server.enrol("secretary", sec_dir.path()).await?;
+    let member_store = server.enrol("member", member_dir.path()).await?;
+    let api = Api::new(&Session::load(&sec_store)?.context("session")?)?;
+    let member = syncer(&member_store)?;
+    let m = secretary::create_meeting(
+        &api,
+        &server.seed.committee_id,
+        &CreateMeetingRequest {
+            title: "Phiên họp".into(),
+            location: "Phòng 2".into(),
+            starts_at: 1_796_000_000_000,
+        },
+    )
+    .await?;
+    let item = secretary::add_item(
+        &api,
+        &m.id,
+        &CreateAgendaItemRequest {
+            title: "Tổ chức bộ máy".into(),
+            parent_id: None,
+            position: None,
+        },
+    )
+    .await?;
+    let (doc, v) = secretary::attach_pdf(&api, &item.id, "Đề án", pdf_of_size(90_000, 43)).await?;
+    secretary::publish(&api, &m.id).await?;
+    // The loose record, as first published, is still in the feed's history.
+    let strict = DocumentPolicy {
+        reader_watermark: true,
+        export: ExportPolicy::Forbidden,
+        classification: Default::default(),
+    };
+    secretary::set_document_policy(&api, &doc.id, &strict).await?;
+    member.sync_once(&()).await?;
+    assert_eq!(
+        policy_of(&version_to_open(&member_store, &v.id)?)?,
+        Some(strict)
+    );
+
+    let db = rusqlite::Connection::open(server.data_dir().join("ecabinet.sqlite3"))?;
+    db.busy_timeout(Duration::from_secs(10))?;
+    let replayed = db.execute(
+        "INSERT INTO changes (seq, committee_id, audience, user_id, entity, entity_id, op, body, created_at)
+         SELECT (SELECT max(seq) FROM changes) + 1, committee_id, audience, user_id, entity, entity_id, op, body, created_at
+         FROM changes WHERE entity = 'document_version' AND entity_id = ?1
+           AND json_extract(body, '$.signed.manifest.policy.export') = 'allowed'
+         ORDER BY seq LIMIT 1",
+        [&v.id],
+    )?;
+    assert_eq!(replayed, 1, "the first published record was found");
+    drop(db);
+    let report = member.sync_once(&()).await?;
+    assert_eq!(report.documents.rejected(), 1, "{:?}", report.documents);
+    let verified = member_store.verified_version(&v.id)?.context("verified")?;
+    assert_eq!(
+        policy_of(&verified)?,
+        Some(strict),
+        "the stricter policy stays"
+    );
+    match version_to_open(&member_store, &v.id) {
+        Err(SyncError::VersionRefused(reason)) => assert!(reason.contains("older"), "{reason}"),
+        other => panic!("a replayed looser record was taken: {other:?}"),
+    }
+    Ok(())
+}

@@ -254,6 +254,7 @@ mod tests {
             meeting_id: "m".into(),
             published_at: 1,
             policy: None,
+            signed_at: None,
         };
         let manifest_sig = BASE64.encode(a.sign(&m.canonical_bytes()).as_ref());
         let r = KeyRotation {

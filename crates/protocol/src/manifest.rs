@@ -156,6 +156,12 @@ pub struct Manifest {
     /// signed before policies existed (they mean [`DocumentPolicy::default`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<DocumentPolicy>,
+    /// When the server signed this statement (unix ms; signed in the
+    /// second form only): a device refuses a statement about a version
+    /// older than the one it verified, so a replayed record cannot bring
+    /// back a looser policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signed_at: Option<i64>,
 }
 
 impl Manifest {
@@ -173,8 +179,9 @@ impl Manifest {
     ///
     /// With a policy: `ecabinet-manifest-v2\n` and the same object followed
     /// by the keys `reader_watermark` (`true`/`false`), `export`
-    /// (`"allowed"`, `"watermarked"` or `"forbidden"`) and `classification`
-    /// (`"normal"`, `"confidential"`, `"secret"` or `"top_secret"`).
+    /// (`"allowed"`, `"watermarked"` or `"forbidden"`), `classification`
+    /// (`"normal"`, `"confidential"`, `"secret"` or `"top_secret"`) and
+    /// `signed_at` (an integer, 0 when absent).
     pub fn canonical_bytes(&self) -> Vec<u8> {
         // Built by hand rather than through serde so the field order and the
         // formatting are fixed here, independent of struct layout or serializer options.
@@ -192,10 +199,11 @@ impl Manifest {
             None => MANIFEST_DOMAIN.to_vec(),
             Some(p) => {
                 json.push_str(&format!(
-                    ",\"reader_watermark\":{},\"export\":{},\"classification\":{}",
+                    ",\"reader_watermark\":{},\"export\":{},\"classification\":{},\"signed_at\":{}",
                     p.reader_watermark,
                     s(p.export.as_str()),
-                    s(p.classification.as_str())
+                    s(p.classification.as_str()),
+                    self.signed_at.unwrap_or(0)
                 ));
                 MANIFEST_V2_DOMAIN.to_vec()
             }
@@ -267,6 +275,7 @@ mod tests {
             meeting_id: "m1".into(),
             published_at: 1_700_000_000_000,
             policy: None,
+            signed_at: None,
         }
     }
 
@@ -278,11 +287,12 @@ mod tests {
             export: ExportPolicy::Forbidden,
             classification: Classification::Secret,
         });
+        m.signed_at = Some(1_700_000_000_500);
         let bytes = String::from_utf8(m.canonical_bytes()).expect("utf8");
         assert_eq!(
             bytes,
             format!(
-                "ecabinet-manifest-v2\n{{\"doc_id\":\"d1\",\"version\":2,\"sha256\":\"{}\",\"size\":1234,\"meeting_id\":\"m1\",\"published_at\":1700000000000,\"reader_watermark\":true,\"export\":\"forbidden\",\"classification\":\"secret\"}}",
+                "ecabinet-manifest-v2\n{{\"doc_id\":\"d1\",\"version\":2,\"sha256\":\"{}\",\"size\":1234,\"meeting_id\":\"m1\",\"published_at\":1700000000000,\"reader_watermark\":true,\"export\":\"forbidden\",\"classification\":\"secret\",\"signed_at\":1700000000500}}",
                 "ab".repeat(32)
             )
         );
@@ -295,6 +305,9 @@ mod tests {
             manifest: m,
         };
         assert_eq!(signed.verify(&public), Ok(()));
+        let mut retimed = signed.clone();
+        retimed.manifest.signed_at = Some(1);
+        assert_eq!(retimed.verify(&public), Err(SignatureError::Mismatch));
         for changed in [
             Some(DocumentPolicy {
                 reader_watermark: false,

@@ -197,7 +197,7 @@ pub async fn rotate(state: &AppState, data_dir: &Path) -> Result<RotationReport,
             let mut resigned = Vec::with_capacity(versions.len());
             for r in &versions {
                 let id = r.text(0)?;
-                crate::records::sign_version(tx.conn, &next, &id, r.int(1)?)?;
+                crate::records::sign_version(tx.conn, &next, &id, r.int(1)?, now)?;
                 resigned.push(id);
             }
             let layers = tx.conn.query(

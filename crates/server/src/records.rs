@@ -384,15 +384,22 @@ pub fn sign_version(
     signer: &crate::signer::Signer,
     version_id: &str,
     published_at: i64,
+    now: i64,
 ) -> Result<SignedManifest, AppError> {
     let rows = conn.query(
-        "SELECT document_id, meeting_id, version, sha256, size FROM document_versions WHERE id = ?",
+        "SELECT document_id, meeting_id, version, sha256, size, signed_at FROM document_versions WHERE id = ?",
         params![version_id],
     )?;
     let r = rows
         .first()
         .ok_or_else(|| AppError::internal(format!("no version {version_id} to sign")))?;
     let doc_id = r.text(0)?;
+    // Strictly later than the statement it replaces, even within one
+    // millisecond or under a clock set back: devices refuse older ones.
+    let now = match r.opt_int(5)? {
+        Some(previous) => now.max(previous + 1),
+        None => now,
+    };
     let policy = document_policy(conn, &doc_id)?;
     let signed = signer.sign_manifest(Manifest {
         doc_id,
@@ -402,13 +409,15 @@ pub fn sign_version(
         meeting_id: r.text(1)?,
         published_at,
         policy: Some(policy),
+        signed_at: Some(now),
     });
     conn.execute(
-        "UPDATE document_versions SET published_at = ?, signature = ?, signed_policy = ? WHERE id = ?",
+        "UPDATE document_versions SET published_at = ?, signature = ?, signed_policy = ?, signed_at = ? WHERE id = ?",
         params![
             published_at,
             &signed.signature,
             serde_json::to_string(&policy)?,
+            now,
             version_id
         ],
     )?;
@@ -428,7 +437,7 @@ pub fn document_ids_of_meeting(
 
 const VERSION_COLS: &str =
     "id, document_id, meeting_id, version, sha256, size, published_at, signature, superseded, \
-     status, pages_done, pages_total, layer_sha256, layer_size, layer_signature, error, signed_policy";
+     status, pages_done, pages_total, layer_sha256, layer_size, layer_signature, error, signed_policy, signed_at";
 /// Versions with their text layer (no text-layer column shares a name with
 /// a version column, so filters on versions read as before).
 const VERSIONS_WITH_LAYERS: &str =
@@ -480,6 +489,7 @@ fn version_of(r: &Row) -> Result<DocumentVersionBody, DbError> {
                     .map(|p| serde_json::from_str(&p))
                     .transpose()
                     .map_err(|e| DbError::Type(format!("signed policy: {e}")))?,
+                signed_at: r.opt_int(17)?,
             },
             signature,
         }),

@@ -102,9 +102,11 @@ CREATE INDEX verified_version_sha ON verified_version (sha256);
 CREATE TABLE text_layer (
     version_id TEXT PRIMARY KEY, sha256 TEXT NOT NULL, body TEXT NOT NULL) STRICT;
 "#,
-    // v8: the document policy a verified manifest signed (watermark, export).
+    // v8: the document policy a verified manifest signed (watermark, export,
+    // classification) and when the server signed it.
     r#"
 ALTER TABLE verified_version ADD COLUMN policy TEXT;
+ALTER TABLE verified_version ADD COLUMN signed_at INTEGER;
 "#,
 ];
 
@@ -242,7 +244,7 @@ mod tests {
             "f480e4b7df785a16ad4d2d772b1479fed1dd8816c1060a2fd913099a37adae78",
             "92872b807bb161bc57ab48bbf3c01e5d0d6bd7a564a54b70ff65d4d8c657cb7e",
             "059a9dbdaf8f57c536f7945aa1d82ea1e4948e046ee74afe915a42f26da2c245",
-            "2a53196f32fc0a3229199f8d881d920c35384e481496c273589ff06af777f1e4",
+            "c116675c8eb173ce13ce29b6f93770103a53c9f6370cda4e7567fdf878c90248",
         ];
         for (i, sql) in MIGRATIONS.iter().enumerate() {
             let h = crate::hex::encode(

@@ -37,6 +37,8 @@ pub struct VerifiedVersion {
     /// The manifest's document policy as signed (JSON), absent from a
     /// manifest signed before policies existed.
     pub policy: Option<String>,
+    /// When the server signed the manifest (second form only), unix ms.
+    pub signed_at: Option<i64>,
     /// A higher version of the same document was verified on this device.
     pub superseded: bool,
 }
@@ -44,7 +46,7 @@ pub struct VerifiedVersion {
 const SELECT: &str = "SELECT v.id, v.document_id, v.meeting_id, v.version, v.sha256, v.size, \
      v.published_at, v.signature, \
      v.version < coalesce((SELECT t.version FROM trusted_version t WHERE t.document_id = v.document_id), 0), \
-     v.policy FROM verified_version v";
+     v.policy, v.signed_at FROM verified_version v";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<VerifiedVersion> {
     Ok(VerifiedVersion {
@@ -58,6 +60,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<VerifiedVersion> {
         signature: r.get(7)?,
         superseded: r.get(8)?,
         policy: r.get(9)?,
+        signed_at: r.get(10)?,
     })
 }
 
@@ -75,8 +78,8 @@ impl Store {
         self.write(|tx| {
             tx.execute(
                 "INSERT OR REPLACE INTO verified_version \
-                 (id, document_id, meeting_id, version, sha256, size, published_at, signature, policy) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                 (id, document_id, meeting_id, version, sha256, size, published_at, signature, policy, signed_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 params![
                     v.id,
                     v.document_id,
@@ -86,7 +89,8 @@ impl Store {
                     size,
                     v.published_at,
                     v.signature,
-                    v.policy
+                    v.policy,
+                    v.signed_at
                 ],
             )?;
             tx.execute(

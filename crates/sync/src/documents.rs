@@ -115,6 +115,18 @@ fn check_manifest(
         }
     }
     if let Some(k) = known {
+        // A statement about this version older than the one verified here:
+        // a replayed record (its policy may be looser). A manifest of the
+        // first form has no time and counts as the oldest.
+        // The server signs each new statement strictly later, so the same
+        // time with another signature is no honest record either.
+        let (new, old) = (m.signed_at.unwrap_or(0), k.signed_at.unwrap_or(0));
+        if new < old || (new == old && k.signed_at.is_some() && k.signature != signed.signature) {
+            return Err(format!(
+                "an older signed record of version {} than the one verified on this device (a replay; its policy may be looser)",
+                m.version
+            ));
+        }
         if k.sha256 != m.sha256 {
             return Err(format!(
                 "version {} of this document was verified with other content; the server now signs a different file under the same number",
@@ -142,6 +154,7 @@ fn verified_record(row: &VersionRow, signed: &SignedManifest) -> VerifiedVersion
             .policy
             .as_ref()
             .and_then(|p| serde_json::to_string(p).ok()),
+        signed_at: m.signed_at,
     }
 }
 
@@ -252,6 +265,7 @@ fn checked_version(store: &Store, version_id: &str) -> Result<VerifiedVersion, S
             meeting_id: v.meeting_id.clone(),
             published_at: v.published_at,
             policy: policy_of(&v)?,
+            signed_at: v.signed_at,
         },
         signature: v.signature.clone(),
     };

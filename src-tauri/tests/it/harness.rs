@@ -81,6 +81,7 @@ pub fn verified_with_policy(
         meeting_id: text("meeting_id"),
         published_at: 1_790_000_000_000,
         policy,
+        signed_at: policy.map(|_| 1_790_000_000_000),
     };
     let signature = base64::engine::general_purpose::STANDARD
         .encode(key.sign(&manifest.canonical_bytes()).as_ref());
@@ -96,6 +97,7 @@ pub fn verified_with_policy(
             signature,
             superseded: false,
             policy: policy.map(|p| serde_json::to_string(&p).expect("json")),
+            signed_at: manifest.signed_at,
         })
         .expect("record verified");
 }

@@ -5,6 +5,7 @@
 ALTER TABLE documents ADD COLUMN reader_watermark BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE documents ADD COLUMN export_policy TEXT NOT NULL DEFAULT 'allowed';
 ALTER TABLE document_versions ADD COLUMN signed_policy TEXT;
+ALTER TABLE document_versions ADD COLUMN signed_at BIGINT;
 ALTER TABLE documents ADD COLUMN classification TEXT NOT NULL DEFAULT 'normal';
 CREATE TABLE access_register (
     id TEXT PRIMARY KEY,

@@ -191,7 +191,7 @@ pub async fn update_document(
                 params![&d.id],
             )?;
             for r in &published {
-                records::sign_version(tx.conn, &st.signer, &r.text(0)?, r.int(1)?)?;
+                records::sign_version(tx.conn, &st.signer, &r.text(0)?, r.int(1)?, now)?;
             }
             emit_upsert(tx, &m, EntityKind::Document, &d.id, &d, now)?;
             for r in &published {
@@ -228,7 +228,7 @@ pub fn publish_meeting(
     let mut published = Vec::new();
     let mut touched_docs = Vec::new();
     for v in pending {
-        records::sign_version(tx.conn, signer, &v.id, now)?;
+        records::sign_version(tx.conn, signer, &v.id, now, now)?;
         if !touched_docs.contains(&v.document_id) {
             touched_docs.push(v.document_id.clone());
         }

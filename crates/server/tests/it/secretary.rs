@@ -174,6 +174,7 @@ both!(
                 meeting_id: m.clone(),
                 published_at: T0 + 1000,
                 policy: Some(Default::default()),
+                signed_at: Some(T0 + 1000),
             }
         );
         signed
