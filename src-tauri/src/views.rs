@@ -49,7 +49,10 @@ fn documents(
                 }
             } else if verified
                 .as_ref()
-                .map(|m| store.has_blob(&m.sha256))
+                // A classified version is read from the server: ready once verified.
+                .map(|m| {
+                    Ok::<_, IpcError>(ecabinet_sync::is_classified(m) || store.has_blob(&m.sha256)?)
+                })
                 .transpose()?
                 .unwrap_or(false)
             {

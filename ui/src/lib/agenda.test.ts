@@ -40,7 +40,7 @@ describe("agenda tree", () => {
   });
 
   it("groups documents by their agenda item", () => {
-    const doc = (id: string, agendaItemId: string): DocumentView => ({ id, agendaItemId, title: id, versions: [], withdrawn: null });
+    const doc = (id: string, agendaItemId: string): DocumentView => ({ id, agendaItemId, title: id, versions: [], withdrawn: null, policy: { readerWatermark: false, export: "allowed", classification: "normal" } });
     const m = documentsByItem([doc("d1", "a"), doc("d2", "b"), doc("d3", "a")]);
     expect(m.get("a")?.map((d) => d.id)).toEqual(["d1", "d3"]);
     expect(m.get("c")).toBeUndefined();

@@ -29,6 +29,8 @@ const KEYS: Record<IpcErrorCode, MessageKey> = {
   lease_expired: "error.lease_expired",
   conflict: "error.conflict",
   forbidden: "error.forbidden",
+  export_forbidden: "error.export_forbidden",
+  classified: "error.classified",
   not_pdf: "error.not_pdf",
   unreadable_pdf: "error.unreadable_pdf",
   file_too_large: "error.file_too_large",

@@ -10,6 +10,7 @@ import * as reader from "./messages/reader";
 import * as votes from "./messages/votes";
 import * as secretary from "./messages/secretary";
 import * as admin from "./messages/admin";
+import * as policy from "./messages/policy";
 
 export type Lang = "vi" | "en";
 export const LANGS: readonly Lang[] = ["vi", "en"];
@@ -22,6 +23,7 @@ const vi = {
   ...votes.vi,
   ...secretary.vi,
   ...admin.vi,
+  ...policy.vi,
 } as const;
 
 export type MessageKey = keyof typeof vi;
@@ -34,6 +36,7 @@ const en: Record<MessageKey, string> = {
   ...votes.en,
   ...secretary.en,
   ...admin.en,
+  ...policy.en,
 };
 
 export const messages: Record<Lang, Record<MessageKey, string>> = { vi, en };

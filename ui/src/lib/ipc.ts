@@ -150,6 +150,10 @@ export const ipc = {
     withdrawItem: (itemId: string, reason: string) => call<void>("secretary_withdraw_item", { itemId, reason }),
     withdrawDocument: (documentId: string, reason: string) =>
       call<void>("secretary_withdraw_document", { documentId, reason }),
+    /** The readers' watermark, export policy and classification of a
+     *  document; the server signs it into every published version. */
+    setDocumentPolicy: (documentId: string, readerWatermark: boolean, exportPolicy: string, classification: string) =>
+      call<void>("secretary_set_document_policy", { documentId, readerWatermark, export: exportPolicy, classification }),
     publish: (meetingId: string) => call<number>("secretary_publish", { meetingId }),
   },
   /** The administrator's screens, done on the server (an `offline` error when it cannot be reached). */

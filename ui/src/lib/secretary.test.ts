@@ -139,7 +139,7 @@ describe("files and documents", () => {
   });
 
   it("marks versions draft until published, then superseded by a newer one", () => {
-    const v = (id: string, superseded: boolean): VersionView => ({ id, version: 1, superseded, size: 1, state: { kind: "pending" }, textLayer: null });
+    const v = (id: string, superseded: boolean): VersionView => ({ id, version: 1, superseded, size: 1, state: { kind: "pending" }, textLayer: null, policy: null });
     const view = { unpublishedVersionIds: ["v3"] } as SecretaryMeetingView;
     expect(versionStatus(view, v("v3", false))).toBe("draft");
     expect(versionStatus(view, v("v2", false))).toBe("published");
@@ -150,6 +150,9 @@ describe("files and documents", () => {
     const err = (code: string) => ({ code, message: "x", attemptsLeft: null, retryAfterSecs: null });
     expect(secretaryErrorKey(err("offline"))).toBe("sec.error.offline");
     expect(secretaryErrorKey(err("not_pdf"))).toBe("error.not_pdf");
+    // The server's reason for refusing a classified document is said as such.
+    expect(secretaryErrorKey({ ...err("conflict"), message: "… an isolated-network deployment …" })).toBe("policy.notIsolated");
+    expect(secretaryErrorKey(err("conflict"))).toBe("sec.error.conflict");
     // The server refusing a PDF members could not open says so, not "refused".
     expect(secretaryErrorKey(err("unreadable_pdf"))).toBe("error.unreadable_pdf");
     expect(secretaryErrorKey(err("forbidden"))).toBe("sec.error.forbidden");

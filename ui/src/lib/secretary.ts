@@ -193,5 +193,7 @@ const CODES: Partial<Record<IpcErrorCode, MessageKey>> = {
 /** A secretary-facing sentence for a failed action. */
 export function secretaryErrorKey(e: unknown): MessageKey {
   if (!isIpcError(e)) return "error.generic";
+  // The server explains why it cannot hold a classified document.
+  if (e.code === "conflict" && e.message.includes("isolated-network")) return "policy.notIsolated";
   return CODES[e.code] ?? "sec.error.generic";
 }
