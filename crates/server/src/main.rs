@@ -246,11 +246,27 @@ enum DeviceCommand {
     },
 }
 
+/// The data folder's lock this process holds until it exits: shared for
+/// every command (several may run, `serve` among them), exclusive for a
+/// key rotation, so no command opens the server, and finishes or drops a
+/// waiting key file, while a rotation is under way.
+static DATA_DIR_LOCK: std::sync::OnceLock<key_rotation::DataDirLock> = std::sync::OnceLock::new();
+
+fn hold_data_dir(store: &Store, exclusive: bool) -> anyhow::Result<()> {
+    if DATA_DIR_LOCK.get().is_none() {
+        let lock =
+            key_rotation::lock_data_dir(&store.data_dir, exclusive).map_err(|e| anyhow!(e))?;
+        let _ = DATA_DIR_LOCK.set(lock);
+    }
+    Ok(())
+}
+
 async fn state_of(
     store: &Store,
     blob_store: Option<&str>,
     mut config: Config,
 ) -> anyhow::Result<ecabinet_server::AppState> {
+    hold_data_dir(store, false)?;
     config.database_ca_cert = store.database_ca_cert.clone();
     open(
         &store.data_dir,
@@ -406,9 +422,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 ..Config::default()
             };
             ecabinet_server::logging::init();
-            // Held while serving: the signing key is never replaced under us.
-            let _lock =
-                key_rotation::lock_data_dir(&store.data_dir, false).map_err(|e| anyhow!(e))?;
+            // The shared lock `state_of` takes is held while serving: the
+            // signing key is never replaced under us.
             let state = state_of(&store, blob_store.as_deref(), config).await?;
             // Text layers a restart interrupted are read again.
             ecabinet_server::ocr::resume(&state);
@@ -603,8 +618,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::RotateSigningKey { store } => {
-            let _lock =
-                key_rotation::lock_data_dir(&store.data_dir, true).map_err(|e| anyhow!(e))?;
+            hold_data_dir(&store, true)?;
             let state = state_of(&store, None, Config::default()).await?;
             let report = key_rotation::rotate(&state, &store.data_dir)
                 .await

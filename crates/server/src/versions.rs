@@ -100,6 +100,24 @@ pub async fn store_version(
             "Tệp tải lên không phải là một tệp PDF hoàn chỉnh. / The upload is not a complete PDF file.",
         ));
     }
+    // A server off an isolated network keeps no classified content at all,
+    // not even unreferenced: refused before the file is stored.
+    if !state.config.isolated_network {
+        let doc = document_id.clone();
+        let classified = state
+            .db
+            .read(move |conn| {
+                Ok::<_, AppError>(
+                    crate::records::document_policy(conn, &doc)?
+                        .classification
+                        .is_classified(),
+                )
+            })
+            .await?;
+        if classified {
+            return Err(AppError::new(ErrorCode::Conflict, NOT_ISOLATED));
+        }
+    }
     // Members must be able to open it: checked in a process of its own.
     state.config.pdf_check.check(received.path()).await?;
     let (sha, size) = (received.sha256.clone(), received.size);

@@ -303,6 +303,12 @@ impl Store {
         Ok(self.blobs.complete_path(&id).is_file())
     }
 
+    /// Whether any file of a blob is here, complete or partly downloaded.
+    pub fn has_blob_file(&self, sha256_hex: &str) -> Result<bool> {
+        let id = blob::BlobId::parse(sha256_hex)?;
+        Ok(self.blobs.complete_path(&id).is_file() || self.blobs.partial_path(&id).is_file())
+    }
+
     /// Deletes a blob (complete and partial). Missing files are not an error.
     pub fn remove_blob(&self, sha256_hex: &str) -> Result<()> {
         let id = blob::BlobId::parse(sha256_hex)?;

@@ -23,6 +23,14 @@ impl Store {
     }
 
     /// The SHA-256 of version `version_id`'s stored text layer, if any.
+    /// Forgets a version's text layer (a document classified since).
+    pub fn remove_text_layer(&self, version_id: &str) -> Result<()> {
+        self.write(|tx| {
+            tx.execute("DELETE FROM text_layer WHERE version_id = ?1", [version_id])?;
+            Ok(())
+        })
+    }
+
     pub fn text_layer_sha(&self, version_id: &str) -> Result<Option<String>> {
         self.read(|tx| {
             Ok(tx

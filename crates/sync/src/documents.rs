@@ -195,9 +195,29 @@ fn settled(s: &Store, row: &VersionRow) -> Result<bool, StoreError> {
         && body.sha256 == v.sha256
         && body.size == v.size;
     let replayed = !body.superseded && v.superseded;
-    // A classified version has no blob here, by design.
-    let content_ok = is_classified(&v) || s.blob_intact_or_removed(&v.sha256)?;
+    // A classified version has nothing here, by design: not its file (even
+    // partly downloaded, unless a normal version shares it), not its words.
+    let content_ok = if is_classified(&v) {
+        classified_content_gone(s, &v)?
+    } else {
+        s.blob_intact_or_removed(&v.sha256)?
+    };
     Ok(same && !replayed && content_ok)
+}
+
+/// Whether nothing of classified version `v`'s content is on this device.
+fn classified_content_gone(s: &Store, v: &VerifiedVersion) -> Result<bool, StoreError> {
+    Ok(
+        (!s.has_blob_file(&v.sha256)? || shared_with_normal(s, &v.sha256)?)
+            && s.text_layer_sha(&v.id)?.is_none(),
+    )
+}
+
+/// Whether an unclassified verified version uses the blob too (it stays).
+fn shared_with_normal(s: &Store, sha: &str) -> Result<bool, StoreError> {
+    Ok(s.verified_versions_of_blob(sha)?
+        .iter()
+        .any(|v| !is_classified(v)))
 }
 
 /// Whether a verified version's signed policy classifies it (mật and above):
@@ -471,21 +491,24 @@ impl Syncer {
         };
         let record = verified_record(&row, signed);
         if signed.manifest.policy().classification.is_classified() {
-            // Classified: the record only. A copy cached before the document
-            // was classified goes, unless an unclassified version shares it.
-            self.accept(&row, record).await?;
-            let sha = row.sha256.clone();
+            // Classified: the record only. What was kept before it was
+            // classified goes first (its file, complete or partial, unless an
+            // unclassified version shares it, and its words); a crash before
+            // the record is taken leaves it unsettled, so this runs again.
+            let (sha, id) = (row.sha256.clone(), row.id.clone());
             self.with_store(move |s| {
-                let shared = s
+                let others: Vec<VerifiedVersion> = s
                     .verified_versions_of_blob(&sha)?
-                    .iter()
-                    .any(|v| !is_classified(v));
-                if !shared && s.has_blob(&sha)? {
+                    .into_iter()
+                    .filter(|v| v.id != id)
+                    .collect();
+                if !others.iter().any(|v| !is_classified(v)) {
                     s.remove_blob(&sha)?;
                 }
-                Ok(())
+                s.remove_text_layer(&id)
             })
             .await?;
+            self.accept(&row, record).await?;
             return Ok(DocumentOutcome::Stored {
                 bytes_downloaded: 0,
             });

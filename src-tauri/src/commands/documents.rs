@@ -45,6 +45,15 @@ fn open_verified(
     .as_str()
     .to_owned();
     let classification = policy.classification.as_str().to_owned();
+    // Before any handle is registered, so no page is ever served without
+    // the decision: the lines before the time (each render writes the time
+    // it is made).
+    state.set_watermark(
+        version_id,
+        watermark
+            .as_ref()
+            .map(|l| l[..l.len().saturating_sub(1)].to_vec()),
+    );
     let pages = match (state.document(version_id), bytes) {
         (Some(handle), _) => pdf.page_sizes(handle)?,
         (None, Some(bytes)) => {
@@ -67,14 +76,6 @@ fn open_verified(
             opened.pages
         }
     };
-    // Before any page is served: the lines before the time (each render
-    // writes the time it is made).
-    state.set_watermark(
-        version_id,
-        watermark
-            .as_ref()
-            .map(|l| l[..l.len().saturating_sub(1)].to_vec()),
-    );
     Ok(OpenedDocumentView {
         watermark,
         export,
