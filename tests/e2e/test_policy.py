@@ -80,17 +80,29 @@ def test_a_watermarked_document_with_export_forbidden_reaches_the_member(app_bin
         title = doc.get_attribute("data-title")
         doc.find_element(By.CSS_SELECTOR, "details.policy summary").click()
         box = doc.find_element(By.CSS_SELECTOR, '[data-testid^="policy-watermark-"]')
+        doc_id = box.get_attribute("data-testid").removeprefix("policy-watermark-")
         box.click()
         wait.until(EC.text_to_be_present_in_element(by_testid("sec-info"), "Đã lưu chính sách"))
-        doc = next(d for d in driver.find_elements(*by_testid("sec-document")) if d.get_attribute("data-title") == title)
-        select = doc.find_element(By.CSS_SELECTOR, '[data-testid^="policy-export-"]')
+        # The controls are disabled while the workspace reloads after the first change.
+        select = wait.until(EC.element_to_be_clickable(by_testid(f"policy-export-{doc_id}")))
         driver.execute_script(
             "arguments[0].value = 'forbidden'; arguments[0].dispatchEvent(new Event('change', { bubbles: true }));",
             select,
         )
-        # The synced document shows both (the badges come from the feed).
-        wait.until(lambda d: "Không xuất" in next(
-            x for x in d.find_elements(*by_testid("sec-document")) if x.get_attribute("data-title") == title).text)
+
+        def synced(d):
+            # The choice shows at once (pending); it counts once the synced
+            # document has it: both badges and no pending marker left.
+            badges = d.execute_script(
+                "return [...document.querySelectorAll(arguments[0])].map((b) => b.textContent.trim())",
+                f'[data-testid="policy-{doc_id}"] .policy-badge',
+            )
+            return ("Hình mờ" in badges and "Không xuất" in badges
+                    and not d.find_elements(*by_testid(f"policy-pending-{doc_id}")))
+
+        wait.until(synced)
+        assert driver.find_element(*by_testid(f"policy-watermark-{doc_id}")).is_selected()
+        assert driver.find_element(*by_testid(f"policy-export-{doc_id}")).get_attribute("value") == "forbidden"
         shot(driver, out_dir, "policy-01-secretary-sets-watermark-no-export-vi")
 
     member_home = tmp_path / "member"
@@ -117,3 +129,22 @@ def test_a_watermarked_document_with_export_forbidden_reaches_the_member(app_bin
         shot(driver, out_dir, "policy-02-member-viewer-watermarked-vi")
         share = red_share(image.screenshot_as_png)
         assert share > 0.01, f"only {share:.4f} of the page image carries the watermark"
+
+        # Another document of the meeting, without a policy: no notice, export
+        # allowed, and its page has next to none of that red (so the share
+        # above is the watermark's, not the page's).
+        driver.find_element(*by_testid("back")).click()
+        wait.until(EC.text_to_be_present_in_element(by_testid("meeting-title"), MEETING))
+        other = wait.until(lambda d: next(
+            (x for x in d.find_elements(*by_testid("document")) if title not in x.text
+             and x.find_elements(*by_testid("version-open"))), None))
+        assert "Hình mờ" not in other.text and "Không xuất" not in other.text, other.text
+        other.find_element(*by_testid("version-open")).click()
+        wait.until(lambda d: d.execute_script(
+            "return document.querySelector('[data-testid=\"annot-export\"]')?.dataset.export") == "allowed")
+        assert not driver.find_elements(*by_testid("viewer-watermark"))
+        assert driver.find_element(*by_testid("annot-export")).is_enabled()
+        image = wait.until(EC.presence_of_element_located(by_testid("page-image")))
+        wait.until(lambda d: d.execute_script("return arguments[0].complete && arguments[0].naturalWidth", image) > 0)
+        plain = red_share(image.screenshot_as_png)
+        assert plain < 0.002 and plain * 5 < share, (plain, share)

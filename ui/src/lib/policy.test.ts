@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { PolicyView } from "./bindings";
+import { errorKey } from "./errors";
+import { translate } from "./i18n";
 import { badges, classificationKey, exportButton, exportKey, PENDING_MS, shownPolicy, stillPending } from "./policy";
 
 const normal: PolicyView = { readerWatermark: false, export: "allowed", classification: "normal" };
@@ -24,6 +26,9 @@ describe("the readers' policy in the UI", () => {
     expect(exportButton("allowed", "secret")).toEqual({ enabled: false, key: "policy.exportForbidden" });
     expect(exportButton("watermarked", "normal")).toEqual({ enabled: true, key: "policy.exportWatermarked" });
     expect(exportButton("allowed", "normal")).toEqual({ enabled: true, key: "annot.export" });
+    // The reader's watermark goes into an exported copy too, even where export is plainly allowed.
+    expect(exportButton("allowed", "normal", true)).toEqual({ enabled: true, key: "policy.exportWatermarked" });
+    expect(exportButton("forbidden", "normal", true)).toEqual({ enabled: false, key: "policy.exportForbidden" });
   });
 
   it("marks a document with its classification first, then its watermark and export", () => {
@@ -41,5 +46,12 @@ describe("the readers' policy in the UI", () => {
     expect(exportKey("x")).toBe("policy.export.allowed");
     expect(classificationKey("confidential")).toBe("policy.class.confidential");
     expect(classificationKey("")).toBe("policy.class.normal");
+  });
+
+  it("explains a refused export in both languages", () => {
+    const refused = { code: "export_forbidden", message: "export is forbidden", attemptsLeft: null, retryAfterSecs: null };
+    expect(errorKey(refused)).toBe("error.export_forbidden");
+    expect(translate("vi", errorKey(refused))).toContain("không được xuất");
+    expect(translate("en", errorKey(refused))).toContain("may not be exported");
   });
 });

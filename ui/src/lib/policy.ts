@@ -39,12 +39,18 @@ export function classificationKey(c: string): MessageKey {
 }
 
 /** The viewer's export button for an opened document: whether it works,
- *  and its label (the reason when it does not). */
-export function exportButton(exportPolicy: string, classification: string): { enabled: boolean; key: MessageKey } {
+ *  and its label (the reason when it does not). A copy carries the
+ *  watermark when export is `watermarked` or the pages are watermarked for
+ *  the reader (`readerWatermark`: the opened document has a watermark). */
+export function exportButton(
+  exportPolicy: string,
+  classification: string,
+  readerWatermark = false,
+): { enabled: boolean; key: MessageKey } {
   if (exportPolicy === "forbidden" || (classification !== "normal" && classification !== "")) {
     return { enabled: false, key: "policy.exportForbidden" };
   }
-  if (exportPolicy === "watermarked") return { enabled: true, key: "policy.exportWatermarked" };
+  if (exportPolicy === "watermarked" || readerWatermark) return { enabled: true, key: "policy.exportWatermarked" };
   return { enabled: true, key: "annot.export" };
 }
 
