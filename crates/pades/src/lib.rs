@@ -1,0 +1,607 @@
+//! Embedded PDF signatures (PAdES, and the older `adbe.pkcs7.detached`):
+//! found in the file, each checked for
+//! - **integrity**: the digest of the bytes it covers (its `/ByteRange`)
+//!   matches the one it signed, and the CMS signature over its signed
+//!   attributes verifies with its signer's certificate;
+//! - **coverage**: whether bytes were added after it (a later revision)
+//!   that no later intact signature covers;
+//! - **trust**: whether the signer's certificate chains, through the
+//!   certificates in the signature, to a root the deployment trusts;
+//! - **validity**: whether a certificate on that chain has expired.
+//!
+//! Revocation is not checked: that needs the CA's CRL or OCSP answer,
+//! which a document signed without long-term validation data does not
+//! carry and an offline device cannot fetch. Reports say so.
+//!
+//! Pure Rust over `ring`; no PDF engine. The file is read twice through
+//! `Read + Seek`: once to find the signatures, once to digest the ranges
+//! they cover, so a big scanned pack is never held in memory. A hostile
+//! file meets limits on the number of signatures, the size of each, the
+//! certificates in it and the chain's length.
+
+mod algorithms;
+mod cert;
+mod der;
+mod scan;
+
+use std::io::{Read, Seek, SeekFrom};
+
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+
+use cert::Certificate;
+
+/// Most signatures checked in one document; more are reported as one problem.
+pub const MAX_SIGNATURES: usize = 16;
+/// Largest signature blob (`/Contents`, decoded).
+pub const MAX_SIGNATURE_BYTES: usize = 512 * 1024;
+/// Most certificates read from one signature.
+const MAX_CERTIFICATES: usize = 32;
+/// Longest chain followed from the signer to a root.
+const MAX_CHAIN: usize = 8;
+
+const OID_SIGNED_DATA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02];
+const OID_DATA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01];
+const OID_CONTENT_TYPE: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x03];
+const OID_MESSAGE_DIGEST: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x04];
+const OID_SIGNING_TIME: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x05];
+
+/// Why a signature, or a certificate, could not be taken at its word.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Problem {
+    #[error("malformed: {0}")]
+    Malformed(String),
+    #[error("uses {0}, which is too weak to rely on")]
+    Weak(String),
+    #[error("uses {0}, which E-Cabinet cannot check")]
+    Unsupported(String),
+    #[error("the signature does not match its signer's key")]
+    BadSignature,
+}
+
+/// Errors reading the file itself (not a verdict on a signature).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("reading the document: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("a trusted root is not a certificate E-Cabinet can read: {0}")]
+    BadRoot(String),
+}
+
+/// Whether the signed bytes are the ones the signer signed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Integrity {
+    /// The covered bytes digest to what was signed, and the signature verifies.
+    Intact,
+    /// The covered bytes were changed after signing.
+    Modified,
+    /// The signature itself is damaged or was not made by its certificate.
+    Broken,
+    /// It uses an algorithm that is too weak or unknown: no verdict.
+    Unverifiable,
+}
+
+/// Whether the signer's certificate chains to a trusted root.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Trust {
+    Trusted,
+    Untrusted,
+}
+
+/// The certificates' validity now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Validity {
+    Valid,
+    Expired,
+    NotYetValid,
+}
+
+/// What is known about revocation. Always `unknown` today: see the crate docs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Revocation {
+    Unknown,
+}
+
+/// One embedded signature, checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignatureReport {
+    /// The signer's name (certificate CN) and organisation (O).
+    pub signer: Option<String>,
+    pub organisation: Option<String>,
+    /// Who issued the signer's certificate (CN).
+    pub issuer: Option<String>,
+    /// When the signer says it signed (signed `signingTime`, else the
+    /// signature dictionary's `/M`), Unix seconds. A claim, not a timestamp.
+    pub signed_at: Option<i64>,
+    pub integrity: Integrity,
+    /// Whether it covers the whole file.
+    pub covers_whole_file: bool,
+    /// Whether bytes follow it that no later intact signature covers:
+    /// the document was changed after this signature, unsigned.
+    pub unsigned_changes_after: bool,
+    pub trust: Trust,
+    pub validity: Validity,
+    /// End of the signer's certificate's validity, Unix seconds.
+    pub not_after: Option<i64>,
+    pub revocation: Revocation,
+    /// The reason when something is wrong, in English (the UI translates
+    /// the fields above, and shows this as detail).
+    pub problem: Option<String>,
+}
+
+/// The overall state for a badge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// No embedded signature.
+    Unsigned,
+    /// Every signature intact, trusted and valid, and nothing unsigned after the last.
+    Valid,
+    /// Intact, but untrusted, expired, not checkable, or followed by unsigned changes.
+    Warning,
+    /// At least one signature does not match the document or is damaged.
+    Broken,
+}
+
+/// The badge for a document's signatures.
+pub fn verdict(reports: &[SignatureReport]) -> Verdict {
+    if reports.is_empty() {
+        Verdict::Unsigned
+    } else if reports
+        .iter()
+        .any(|r| matches!(r.integrity, Integrity::Modified | Integrity::Broken))
+    {
+        Verdict::Broken
+    } else if reports.iter().all(|r| {
+        r.integrity == Integrity::Intact
+            && r.trust == Trust::Trusted
+            && r.validity == Validity::Valid
+            && !r.unsigned_changes_after
+    }) {
+        Verdict::Valid
+    } else {
+        Verdict::Warning
+    }
+}
+
+/// The root certificates a deployment trusts for document signatures (its
+/// government CA's roots). Empty: nothing is trusted, every chain is
+/// reported untrusted.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TrustStore {
+    roots: Vec<Vec<u8>>,
+}
+
+/// A trusted root, described for an administrator.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RootInfo {
+    pub name: Option<String>,
+    pub organisation: Option<String>,
+    pub not_after: i64,
+    /// SHA-256 of the certificate, lower-case hex.
+    pub sha256: String,
+}
+
+impl TrustStore {
+    /// Reads every `CERTIFICATE` block of a PEM text. Refuses a block that
+    /// is not a certificate, and a text with no block at all unless it is
+    /// blank (an empty list clears the trust).
+    pub fn from_pem(text: &str) -> Result<Self, Error> {
+        let mut roots = Vec::new();
+        let mut body: Option<String> = None;
+        for line in text.lines().map(str::trim) {
+            match (&mut body, line) {
+                (None, "-----BEGIN CERTIFICATE-----") => body = Some(String::new()),
+                (Some(b), "-----END CERTIFICATE-----") => {
+                    let der = base64::engine::general_purpose::STANDARD
+                        .decode(b.as_bytes())
+                        .map_err(|e| {
+                            Error::BadRoot(format!("certificate {}: {e}", roots.len() + 1))
+                        })?;
+                    roots.push(der);
+                    body = None;
+                }
+                (Some(b), l) => b.push_str(l),
+                (None, _) => {}
+            }
+        }
+        if body.is_some() {
+            return Err(Error::BadRoot("a certificate block is not closed".into()));
+        }
+        if roots.is_empty() && !text.trim().is_empty() {
+            return Err(Error::BadRoot("no PEM certificate in the text".into()));
+        }
+        Self::from_der(roots)
+    }
+
+    /// Roots given as DER certificates; each must parse.
+    pub fn from_der(roots: Vec<Vec<u8>>) -> Result<Self, Error> {
+        for (i, der) in roots.iter().enumerate() {
+            Certificate::parse(der)
+                .map_err(|e| Error::BadRoot(format!("certificate {}: {e}", i + 1)))?;
+        }
+        Ok(TrustStore { roots })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.roots.is_empty()
+    }
+
+    pub fn der(&self) -> &[Vec<u8>] {
+        &self.roots
+    }
+
+    /// The roots as PEM, one block each.
+    pub fn to_pem(&self) -> String {
+        let mut out = String::new();
+        for der in &self.roots {
+            out.push_str("-----BEGIN CERTIFICATE-----\n");
+            let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+            for line in b64.as_bytes().chunks(64) {
+                out.push_str(&String::from_utf8_lossy(line));
+                out.push('\n');
+            }
+            out.push_str("-----END CERTIFICATE-----\n");
+        }
+        out
+    }
+
+    /// Each root's name, organisation, end of validity and fingerprint.
+    pub fn describe(&self) -> Vec<RootInfo> {
+        self.roots
+            .iter()
+            .filter_map(|der| {
+                let cert = Certificate::parse(der).ok()?;
+                let digest = ring::digest::digest(&ring::digest::SHA256, der);
+                Some(RootInfo {
+                    name: cert.common_name(),
+                    organisation: cert.organisation(),
+                    not_after: cert.not_after,
+                    sha256: digest.as_ref().iter().map(|b| format!("{b:02x}")).collect(),
+                })
+            })
+            .collect()
+    }
+
+    fn parsed(&self) -> Vec<Certificate<'_>> {
+        self.roots
+            .iter()
+            .filter_map(|der| Certificate::parse(der).ok())
+            .collect()
+    }
+}
+
+/// Checks every embedded signature of the PDF in `file` against `trust`,
+/// at time `now` (Unix seconds). A damaged signature is reported, never an
+/// error; only reading the file can fail.
+pub fn verify<R: Read + Seek>(
+    file: &mut R,
+    trust: &TrustStore,
+    now: i64,
+) -> Result<Vec<SignatureReport>, Error> {
+    let len = file.seek(SeekFrom::End(0))?;
+    let found = scan::signatures(file, len)?;
+    let roots = trust.parsed();
+
+    // First every signature's CMS, then one pass over the file digesting
+    // all the ranges at once.
+    let mut checks: Vec<Check> = found.iter().map(|f| Check::new(f, &roots, now)).collect();
+    digest_ranges(file, len, &found, &mut checks)?;
+
+    let mut reports: Vec<SignatureReport> = found
+        .iter()
+        .zip(checks)
+        .map(|(f, check)| check.finish(f, len))
+        .collect();
+    let whole_file_signed = reports
+        .iter()
+        .any(|r| r.integrity == Integrity::Intact && r.covers_whole_file);
+    for r in &mut reports {
+        r.unsigned_changes_after = !r.covers_whole_file && !whole_file_signed;
+    }
+    Ok(reports)
+}
+
+/// [`verify`] over bytes in memory.
+pub fn verify_bytes(pdf: &[u8], trust: &TrustStore, now: i64) -> Vec<SignatureReport> {
+    // Reading a slice cannot fail.
+    verify(&mut std::io::Cursor::new(pdf), trust, now).unwrap_or_default()
+}
+
+/// One signature on its way through the check.
+struct Check {
+    report: SignatureReport,
+    /// The digest to compute over the byte range, and the one signed.
+    digest: Option<(ring::digest::Context, Vec<u8>)>,
+}
+
+impl Check {
+    fn new(found: &scan::Found, roots: &[Certificate<'_>], now: i64) -> Check {
+        let mut report = SignatureReport {
+            signer: None,
+            organisation: None,
+            issuer: None,
+            signed_at: found.claimed_time,
+            integrity: Integrity::Broken,
+            covers_whole_file: false,
+            unsigned_changes_after: false,
+            trust: Trust::Untrusted,
+            validity: Validity::Valid,
+            not_after: None,
+            revocation: Revocation::Unknown,
+            problem: None,
+        };
+        let digest = match found.cms.as_deref() {
+            Err(problem) => {
+                if matches!(problem, Problem::Weak(_) | Problem::Unsupported(_)) {
+                    report.integrity = Integrity::Unverifiable;
+                }
+                report.problem = Some(problem.to_string());
+                None
+            }
+            Ok(cms) => match check_cms(cms, roots, now, &mut report) {
+                Ok(digest) => Some(digest),
+                Err(problem) => {
+                    if matches!(problem, Problem::Weak(_) | Problem::Unsupported(_)) {
+                        report.integrity = Integrity::Unverifiable;
+                    }
+                    report.problem.get_or_insert_with(|| problem.to_string());
+                    None
+                }
+            },
+        };
+        Check { report, digest }
+    }
+
+    fn finish(self, found: &scan::Found, len: u64) -> SignatureReport {
+        let mut report = self.report;
+        report.covers_whole_file = found.range[2] + found.range[3] == len;
+        if let Some((context, signed)) = self.digest {
+            if context.finish().as_ref() == signed.as_slice() {
+                report.integrity = Integrity::Intact;
+            } else {
+                report.integrity = Integrity::Modified;
+                report.problem = Some("the document was changed after it was signed".into());
+            }
+        }
+        report
+    }
+}
+
+/// Reads the file once, feeding each signature's digest the bytes it covers.
+fn digest_ranges<R: Read + Seek>(
+    file: &mut R,
+    len: u64,
+    found: &[scan::Found],
+    checks: &mut [Check],
+) -> std::io::Result<()> {
+    if checks.iter().all(|c| c.digest.is_none()) {
+        return Ok(());
+    }
+    file.seek(SeekFrom::Start(0))?;
+    let mut buf = vec![0u8; 1 << 20];
+    let mut at = 0u64;
+    while at < len {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        let (start, end) = (at, at + n as u64);
+        for (f, check) in found.iter().zip(checks.iter_mut()) {
+            let Some((context, _)) = check.digest.as_mut() else {
+                continue;
+            };
+            let [a, b, c, d] = f.range;
+            for (from, to) in [(a, a + b), (c, c + d)] {
+                let (lo, hi) = (from.max(start), to.min(end));
+                if lo < hi {
+                    context.update(&buf[(lo - start) as usize..(hi - start) as usize]);
+                }
+            }
+        }
+        at = end;
+    }
+    Ok(())
+}
+
+/// Checks a CMS `SignedData` up to the document digest: signer, signature
+/// over the signed attributes, chain and validity (into `report`). Returns
+/// a digest context for the byte range and the digest that was signed.
+fn check_cms(
+    cms: &[u8],
+    roots: &[Certificate<'_>],
+    now: i64,
+    report: &mut SignatureReport,
+) -> Result<(ring::digest::Context, Vec<u8>), Problem> {
+    let malformed = |what: &str| Problem::Malformed(what.to_owned());
+    let (content_info, _) = der::expect(cms, der::SEQUENCE, "CMS")?;
+    let parts = der::children(content_info.value)?;
+    let [kind, content] = parts[..] else {
+        return Err(malformed("CMS content info"));
+    };
+    if kind.value != OID_SIGNED_DATA || content.tag != der::ctx(0) {
+        return Err(malformed("not a CMS SignedData"));
+    }
+    let (signed_data, _) = der::expect(content.value, der::SEQUENCE, "SignedData")?;
+    let fields = der::children(signed_data.value)?;
+    let certificates: Vec<Certificate<'_>> = fields
+        .iter()
+        .find(|f| f.tag == der::ctx(0))
+        .map(|set| der::children(set.value))
+        .transpose()?
+        .unwrap_or_default()
+        .iter()
+        .filter(|c| c.tag == der::SEQUENCE)
+        .take(MAX_CERTIFICATES)
+        .filter_map(|c| Certificate::parse(c.raw).ok())
+        .collect();
+    let signer_infos = fields
+        .last()
+        .filter(|f| f.tag == der::SET)
+        .ok_or_else(|| malformed("no signer"))?;
+    let signers = der::children(signer_infos.value)?;
+    let signer_info = signers.first().ok_or_else(|| malformed("no signer"))?;
+    if signers.len() > 1 {
+        report.problem =
+            Some("more than one signer in one signature: only the first is checked".into());
+    }
+
+    let info = der::children(signer_info.value)?;
+    let mut info = info.iter();
+    let mut next = |what: &str| info.next().copied().ok_or_else(|| malformed(what));
+    let _version = next("signer version")?;
+    let sid = next("signer identifier")?;
+    let digest_algorithm = next("digest algorithm")?;
+    let mut attrs_or_alg = next("signature algorithm")?;
+    let signed_attrs = if attrs_or_alg.tag == der::ctx(0) {
+        let attrs = attrs_or_alg;
+        attrs_or_alg = next("signature algorithm")?;
+        Some(attrs)
+    } else {
+        None
+    };
+    let signature_algorithm = attrs_or_alg;
+    let signature = next("signature value")?;
+    if signature.tag != der::OCTET_STRING {
+        return Err(malformed("signature value"));
+    }
+
+    // The signer's certificate, by issuer and serial or by key identifier.
+    let signer = certificates
+        .iter()
+        .find(|c| match sid.tag {
+            der::SEQUENCE => der::children(sid.value)
+                .ok()
+                .is_some_and(|p| p.len() == 2 && p[0].raw == c.issuer && p[1].value == c.serial),
+            t if t == der::ctx_prim(0) => c.subject_key_id == Some(sid.value),
+            _ => false,
+        })
+        .ok_or_else(|| malformed("the signer's certificate is not in the signature"))?;
+    report.signer = signer.common_name();
+    report.organisation = signer.organisation();
+    report.issuer = signer.issuer_name();
+    report.not_after = Some(signer.not_after);
+    check_chain(signer, &certificates, roots, now, report);
+
+    let Some(attrs) = signed_attrs else {
+        return Err(Problem::Unsupported(
+            "a signature without signed attributes".into(),
+        ));
+    };
+    let mut message_digest = None;
+    let mut content_type_ok = false;
+    for attr in der::children(attrs.value)? {
+        let parts = der::children(attr.value)?;
+        let [oid, values] = parts[..] else {
+            return Err(malformed("signed attribute"));
+        };
+        let value = der::children(values.value)?
+            .first()
+            .copied()
+            .ok_or_else(|| malformed("signed attribute"))?;
+        match oid.value {
+            OID_MESSAGE_DIGEST if value.tag == der::OCTET_STRING => {
+                message_digest = Some(value.value.to_vec())
+            }
+            OID_CONTENT_TYPE => content_type_ok = value.value == OID_DATA,
+            OID_SIGNING_TIME => report.signed_at = der::time(&value).or(report.signed_at),
+            _ => {}
+        }
+    }
+    let message_digest = message_digest.ok_or_else(|| malformed("no signed document digest"))?;
+    if !content_type_ok {
+        return Err(malformed("the signed content is not plain data"));
+    }
+    // The signature covers the attributes as a SET (RFC 5652, 5.4), in the
+    // bytes the signer sent.
+    if attrs.raw.get(1) == Some(&0x80) {
+        return Err(malformed("signed attributes of indefinite length"));
+    }
+    let mut signed = attrs.raw.to_vec();
+    signed[0] = der::SET;
+    let digest = algorithms::digest_of(&digest_algorithm)?;
+    algorithms::verify_with_digest(
+        &signature_algorithm,
+        Some(&digest_algorithm),
+        &signer.key_algorithm,
+        signer.key,
+        &signed,
+        signature.value,
+    )?;
+    Ok((ring::digest::Context::new(digest), message_digest))
+}
+
+/// Follows the signer's certificate to a trusted root through the
+/// signature's certificates, and checks every certificate's dates.
+fn check_chain(
+    signer: &Certificate<'_>,
+    pool: &[Certificate<'_>],
+    roots: &[Certificate<'_>],
+    now: i64,
+    report: &mut SignatureReport,
+) {
+    let mut path = vec![signer.clone()];
+    let mut why = None;
+    loop {
+        let Some(current) = path.last().cloned() else {
+            break;
+        };
+        let anchored = roots.iter().any(|r| r.raw == current.raw)
+            || roots
+                .iter()
+                .any(|r| r.subject == current.issuer && current.signed_by(r).is_ok());
+        if anchored {
+            report.trust = Trust::Trusted;
+            break;
+        }
+        if current.is_self_issued() || path.len() >= MAX_CHAIN {
+            why = Some(format!(
+                "the certificate chains to “{}”, which this deployment does not trust",
+                current.common_name().unwrap_or_else(|| "?".into())
+            ));
+            break;
+        }
+        let issuer = pool.iter().find(|c| {
+            c.subject == current.issuer
+                && c.raw != current.raw
+                && c.is_ca
+                && c.key_usage.is_none_or(|bits| bits & 0x04 != 0)
+                && current.signed_by(c).is_ok()
+        });
+        match issuer {
+            Some(issuer) => path.push(issuer.clone()),
+            None => {
+                why = Some(format!(
+                    "the issuer “{}” is neither in the signature nor trusted",
+                    current.issuer_name().unwrap_or_else(|| "?".into())
+                ));
+                break;
+            }
+        }
+    }
+    // keyUsage, when present, must allow digitalSignature or nonRepudiation.
+    if signer.key_usage.is_some_and(|bits| bits & 0xc0 == 0) {
+        report.trust = Trust::Untrusted;
+        why = Some("the signer's certificate is not issued for signing".into());
+    }
+    if let Some(why) = why {
+        report.problem.get_or_insert(why);
+    }
+    if path.iter().any(|c| now > c.not_after) {
+        report.validity = Validity::Expired;
+        report
+            .problem
+            .get_or_insert_with(|| "a certificate of the signature has expired".into());
+    } else if path.iter().any(|c| now < c.not_before) {
+        report.validity = Validity::NotYetValid;
+        report
+            .problem
+            .get_or_insert_with(|| "a certificate of the signature is not valid yet".into());
+    }
+}

@@ -1,0 +1,258 @@
+//! Real PAdES signatures made by pyHanko with a test CA
+//! (`tests/pades/make_signed.py`): each document's signatures checked by
+//! this crate agree with what the generator made (the ground truth) and
+//! with pyHanko's own validator (`tests/pades/validate.py`), an
+//! independent implementation.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{ensure, Context, Result};
+use ecabinet_pades::{verdict, verify_bytes, Integrity, Trust, TrustStore, Validity, Verdict};
+
+fn python() -> PathBuf {
+    std::env::var_os("ECABINET_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.tools/py/bin/python"))
+}
+
+fn script(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/pades")
+        .join(name)
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default()
+}
+
+/// The signed documents, made once per test run.
+fn fixtures() -> Result<tempfile::TempDir> {
+    let dir = tempfile::tempdir()?;
+    let out = Command::new(python())
+        .arg(script("make_signed.py"))
+        .arg(dir.path())
+        .output()
+        .context("run the venv python (scripts/setup installs pyHanko into .tools/py; ECABINET_PYTHON overrides)")?;
+    ensure!(
+        out.status.success(),
+        "make_signed.py: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Ok(dir)
+}
+
+fn trust(dir: &Path) -> Result<TrustStore> {
+    Ok(TrustStore::from_pem(&std::fs::read_to_string(
+        dir.join("root.pem"),
+    )?)?)
+}
+
+#[test]
+fn every_signed_document_is_judged_as_it_was_made() -> Result<()> {
+    let dir = fixtures()?;
+    let trust = trust(dir.path())?;
+    let expected: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("expected.json"))?)?;
+    ensure!(
+        expected.len() >= 7,
+        "the generator made {} documents",
+        expected.len()
+    );
+    for (file, sigs) in &expected {
+        let pdf = std::fs::read(dir.path().join(file))?;
+        let reports = verify_bytes(&pdf, &trust, now());
+        let sigs = sigs.as_array().context("list")?;
+        assert_eq!(reports.len(), sigs.len(), "{file}: {reports:#?}");
+        for (report, want) in reports.iter().zip(sigs) {
+            let flag = |k: &str| want[k].as_bool().unwrap_or_default();
+            assert_eq!(report.signer.as_deref(), want["signer"].as_str(), "{file}");
+            assert_eq!(
+                report.organisation.as_deref(),
+                want["organisation"].as_str(),
+                "{file}"
+            );
+            assert_eq!(
+                report.integrity == Integrity::Intact,
+                flag("intact"),
+                "{file}: {report:#?}"
+            );
+            assert_eq!(
+                report.covers_whole_file,
+                flag("covers_whole_file"),
+                "{file}: {report:#?}"
+            );
+            assert_eq!(
+                report.trust == Trust::Trusted,
+                flag("trusted"),
+                "{file}: {report:#?}"
+            );
+            assert_eq!(
+                report.validity == Validity::Expired,
+                flag("expired"),
+                "{file}: {report:#?}"
+            );
+            assert!(
+                report.signed_at.is_some_and(|t| (t - now()).abs() < 3600),
+                "{file}: {report:#?}"
+            );
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn the_badge_says_what_a_reader_must_know() -> Result<()> {
+    let dir = fixtures()?;
+    let trust = trust(dir.path())?;
+    let badge = |file: &str| -> Result<Verdict> {
+        Ok(verdict(&verify_bytes(
+            &std::fs::read(dir.path().join(file))?,
+            &trust,
+            now(),
+        )))
+    };
+    assert_eq!(badge("plain.pdf")?, Verdict::Unsigned);
+    assert_eq!(badge("valid.pdf")?, Verdict::Valid);
+    // The second signer signed the first one's document as it stood: valid.
+    assert_eq!(badge("two.pdf")?, Verdict::Valid);
+    assert_eq!(badge("modified.pdf")?, Verdict::Broken);
+    assert_eq!(badge("cms-tampered.pdf")?, Verdict::Broken);
+    assert_eq!(badge("untrusted.pdf")?, Verdict::Warning);
+    assert_eq!(badge("expired.pdf")?, Verdict::Warning);
+    assert_eq!(badge("appended.pdf")?, Verdict::Warning);
+
+    let appended = verify_bytes(
+        &std::fs::read(dir.path().join("appended.pdf"))?,
+        &trust,
+        now(),
+    );
+    assert!(appended[0].unsigned_changes_after, "{appended:#?}");
+    let two = verify_bytes(&std::fs::read(dir.path().join("two.pdf"))?, &trust, now());
+    assert!(
+        !two[0].covers_whole_file && !two[0].unsigned_changes_after,
+        "{two:#?}"
+    );
+
+    // With no root trusted, the same valid document is intact but untrusted.
+    let none = verify_bytes(
+        &std::fs::read(dir.path().join("valid.pdf"))?,
+        &TrustStore::default(),
+        now(),
+    );
+    assert_eq!(
+        (none[0].integrity, none[0].trust),
+        (Integrity::Intact, Trust::Untrusted)
+    );
+    assert!(
+        none[0]
+            .problem
+            .as_deref()
+            .is_some_and(|p| p.contains("E-Cabinet Test Root CA")),
+        "{none:#?}"
+    );
+    Ok(())
+}
+
+#[test]
+fn pyhanko_agrees_on_every_signature() -> Result<()> {
+    let dir = fixtures()?;
+    let trust = trust(dir.path())?;
+    let mut compared = 0;
+    for file in [
+        "valid.pdf",
+        "modified.pdf",
+        "untrusted.pdf",
+        "expired.pdf",
+        "two.pdf",
+        "appended.pdf",
+        "cms-tampered.pdf",
+    ] {
+        let path = dir.path().join(file);
+        let out = Command::new(python())
+            .arg(script("validate.py"))
+            .arg(&path)
+            .arg(dir.path().join("root.pem"))
+            .output()?;
+        ensure!(
+            out.status.success(),
+            "validate.py {file}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let theirs: Vec<serde_json::Value> = String::from_utf8(out.stdout)?
+            .lines()
+            .map(serde_json::from_str)
+            .collect::<Result<_, _>>()?;
+        let ours = verify_bytes(&std::fs::read(&path)?, &trust, now());
+        assert_eq!(ours.len(), theirs.len(), "{file}");
+        for (o, t) in ours.iter().zip(&theirs) {
+            assert_eq!(o.signer.as_deref(), t["signer"].as_str(), "{file}");
+            assert_eq!(
+                o.integrity == Integrity::Intact,
+                t["intact"] == true,
+                "{file}: {o:#?} vs {t}"
+            );
+            assert_eq!(
+                o.covers_whole_file,
+                t["coverage"] == "ENTIRE_FILE",
+                "{file}: {o:#?} vs {t}"
+            );
+            // pyHanko's `trusted` is "a valid chain now": an expired chain is not.
+            let trusted_now = o.trust == Trust::Trusted && o.validity == Validity::Valid;
+            if o.integrity == Integrity::Intact {
+                assert_eq!(trusted_now, t["trusted"] == true, "{file}: {o:#?} vs {t}");
+            }
+            compared += 1;
+        }
+    }
+    assert_eq!(compared, 8);
+    Ok(())
+}
+
+#[test]
+fn damage_to_a_signed_file_is_reported_and_never_panics() -> Result<()> {
+    let dir = fixtures()?;
+    let trust = trust(dir.path())?;
+    let pdf = std::fs::read(dir.path().join("valid.pdf"))?;
+    // Cut short: the signature now reaches past the end.
+    let cut = verify_bytes(&pdf[..pdf.len() - 100], &trust, now());
+    assert_eq!(cut.len(), 1);
+    assert_eq!(cut[0].integrity, Integrity::Broken);
+    assert!(
+        cut[0]
+            .problem
+            .as_deref()
+            .is_some_and(|p| p.contains("truncated")),
+        "{cut:#?}"
+    );
+    // A change anywhere in the signature's hex string (its certificates,
+    // attributes, signature, padding) never panics, and never makes a
+    // trusted signature in another name: a changed certificate no longer
+    // chains to the root.
+    let start = find(&pdf, b"/Contents <").context("contents")? + 11;
+    let mut trusted = 0;
+    for offset in (start..start + 4000).step_by(7) {
+        let mut bad = pdf.clone();
+        bad[offset] = if bad[offset] == b'0' { b'f' } else { b'0' };
+        for r in verify_bytes(&bad, &trust, now()) {
+            if r.integrity == Integrity::Intact && r.trust == Trust::Trusted {
+                assert_eq!(r.signer.as_deref(), Some("Nguyễn Văn An"), "{r:#?}");
+                trusted += 1;
+            }
+        }
+    }
+    // Some changes land where nothing is checked (unsigned parts such as
+    // the certificate of the issuer's issuer), most do not.
+    assert!(
+        trusted < 400,
+        "{trusted} of 572 changes left a trusted signature"
+    );
+    Ok(())
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
