@@ -160,6 +160,11 @@ pub struct ChangesPage {
     /// key was never replaced.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub key_rotations: Vec<crate::KeyRotation>,
+    /// When the administrator last set the roots trusted for embedded
+    /// document signatures (`SignedTrustedRoots::updated_at`); a device
+    /// whose copy is older fetches `GET /v1/trusted-roots`. Absent: never set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trusted_roots_at: Option<i64>,
 }
 
 /// Name of the SSE event sent by `GET /v1/events` when the feed advances.

@@ -17,6 +17,7 @@ mod key_rotation;
 mod manifest;
 pub mod ops;
 mod text_layer;
+mod trusted_roots;
 
 pub use annotations::{
     annotation_key_aad, sealed_annotation_aad, AnnotationContent, Hlc, SealedAnnotation,
@@ -45,6 +46,11 @@ pub use ops::{
 pub use text_layer::{
     OcrWord, TextLayer, TextLayerManifest, TextLayerPage, TextLayerState, TextLayerStatus,
     MAX_TEXT_LAYER_BYTES, TEXT_LAYER_DOMAIN,
+};
+
+pub use trusted_roots::{
+    SetTrustedRootsRequest, SignedTrustedRoots, TrustedRootInfo, TrustedRootsView,
+    MAX_TRUSTED_ROOTS_PEM, TRUSTED_ROOTS_DOMAIN,
 };
 
 /// The path prefix of every endpoint of this protocol version.

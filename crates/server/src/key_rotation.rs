@@ -235,6 +235,10 @@ pub async fn rotate(state: &AppState, data_dir: &Path) -> Result<RotationReport,
                     params![id, first_new],
                 )?;
             }
+            // The trusted roots, signed again and dated anew so devices fetch them.
+            if let Some(roots) = crate::trusted_roots::current(tx.conn)? {
+                crate::trusted_roots::set(tx.conn, &next, &roots.pem, now)?;
+            }
             let voided = tx.conn.execute("DELETE FROM enrol_codes WHERE used_at IS NULL", &[])?;
             Ok::<_, AppError>(RotationReport {
                 versions_resigned: resigned.len(),

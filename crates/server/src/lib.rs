@@ -36,6 +36,7 @@ pub mod signer;
 pub mod speakers;
 pub mod throttle;
 pub mod tls;
+pub mod trusted_roots;
 pub mod versions;
 
 use std::ops::Deref;

@@ -155,6 +155,20 @@ enum Command {
         #[arg(long)]
         document_id: Option<String>,
     },
+    /// The root certificates trusted for signatures embedded in documents
+    /// (the deployment's government CA roots; none are built in): prints
+    /// them as JSON, after replacing them with --set's PEM file, or none
+    /// with --clear. Devices fetch the new list at their next sync.
+    TrustedRoots {
+        #[command(flatten)]
+        store: Store,
+        /// A PEM file with one CERTIFICATE block per trusted root.
+        #[arg(long, value_name = "FILE", conflicts_with = "clear")]
+        set: Option<PathBuf>,
+        /// Trust no root: every embedded signature shows as untrusted.
+        #[arg(long)]
+        clear: bool,
+    },
     /// Replaces the manifest-signing key, with the server stopped (refused
     /// while one runs on the data directory). The new key is announced to
     /// devices by a record signed with the old one, so enrolled devices
@@ -616,6 +630,39 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     })
                 );
             }
+        }
+        Command::TrustedRoots { store, set, clear } => {
+            let state = state_of(&store, None, Config::default()).await?;
+            let pem = match (&set, clear) {
+                (Some(path), _) => Some(
+                    std::fs::read_to_string(path)
+                        .map_err(|e| anyhow!("{}: {e}", path.display()))?,
+                ),
+                (None, true) => Some(String::new()),
+                (None, false) => None,
+            };
+            let now = ecabinet_server::clock::SystemClock.now_ms();
+            let st = state.clone();
+            let current = match pem {
+                Some(pem) => {
+                    state
+                        .db
+                        .write(move |tx| {
+                            ecabinet_server::trusted_roots::set(tx.conn, &st.signer, &pem, now)
+                                .map(Some)
+                        })
+                        .await
+                }
+                None => {
+                    state
+                        .db
+                        .read(|conn| ecabinet_server::trusted_roots::current(conn))
+                        .await
+                }
+            }
+            .map_err(|e| anyhow!("{}", e.message))?;
+            let view = ecabinet_server::trusted_roots::view(current.as_ref());
+            println!("{}", serde_json::to_string(&view)?);
         }
         Command::RotateSigningKey { store } => {
             hold_data_dir(&store, true)?;

@@ -104,6 +104,20 @@ impl Signer {
         }
     }
 
+    /// The list of roots trusted for embedded document signatures, signed.
+    pub fn sign_trusted_roots(
+        &self,
+        pem: &str,
+        updated_at: i64,
+    ) -> ecabinet_protocol::SignedTrustedRoots {
+        let bytes = ecabinet_protocol::SignedTrustedRoots::canonical_bytes(pem, updated_at);
+        ecabinet_protocol::SignedTrustedRoots {
+            pem: pem.to_owned(),
+            updated_at,
+            signature: BASE64.encode(self.pair.sign(&bytes).as_ref()),
+        }
+    }
+
     pub fn sign_manifest(&self, manifest: Manifest) -> SignedManifest {
         let sig = self.pair.sign(&manifest.canonical_bytes());
         SignedManifest {

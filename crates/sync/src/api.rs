@@ -341,6 +341,11 @@ impl Api {
         self.json(self.post("/v1/ops").json(req)).await
     }
 
+    /// The signed list of roots trusted for embedded document signatures.
+    pub async fn trusted_roots(&self) -> Result<ecabinet_protocol::SignedTrustedRoots, SyncError> {
+        self.json(self.get("/v1/trusted-roots")).await
+    }
+
     pub async fn changes(&self, since: i64, limit: u32) -> Result<ChangesPage, SyncError> {
         self.json_capped(
             self.get(&format!("/v1/changes?since={since}&limit={limit}")),

@@ -43,6 +43,7 @@ mod receipts;
 mod renew;
 pub mod secretary;
 mod session;
+mod signatures;
 mod status;
 mod text_layers;
 
@@ -68,6 +69,7 @@ pub use reading::{
 pub use receipts::{receipt_of, ReceiptReport, ReceiptState};
 pub use renew::{change_password, sign_in_again};
 pub use session::Session;
+pub use signatures::{check_signatures, signatures_of, trust_store, trusted_roots_at};
 pub use status::SyncStatus;
 pub use text_layers::{text_layer_of, TextLayersReport};
 

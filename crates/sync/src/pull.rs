@@ -19,6 +19,8 @@ pub struct PullReport {
     /// Rotations of the server's signing key this pull followed (the new
     /// key is pinned).
     pub key_rotations: u32,
+    /// Whether a newer list of trusted signature roots was taken.
+    pub trusted_roots_updated: bool,
 }
 
 fn to_store(c: Change) -> Result<FeedChange, SyncError> {
@@ -73,6 +75,11 @@ impl Syncer {
                     .await?;
                 report.key_rotations += keys.len() as u32;
                 pinned = new;
+            }
+            if let Some(at) = page.trusted_roots_at {
+                if self.refresh_trusted_roots(at, &pinned).await? {
+                    report.trusted_roots_updated = true;
+                }
             }
             // The server stamped its time somewhere between our send and our
             // receipt; the midpoint is the best single estimate.

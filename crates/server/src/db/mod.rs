@@ -586,6 +586,10 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
         15,
         include_str!("../../migrations/sqlite/0015_document_policy.sql"),
     ),
+    (
+        16,
+        include_str!("../../migrations/sqlite/0016_trusted_roots.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/postgres/0001_init.sql")),
@@ -644,6 +648,10 @@ const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         15,
         include_str!("../../migrations/postgres/0015_document_policy.sql"),
+    ),
+    (
+        16,
+        include_str!("../../migrations/postgres/0016_trusted_roots.sql"),
     ),
 ];
 

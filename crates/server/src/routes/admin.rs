@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use ecabinet_protocol::enrol_code::format_fingerprint;
 use ecabinet_protocol::{
     AdminDevice, AdminDirectory, AdminMembership, AdminUser, CommitteeBody, EnrolCodeRequest,
-    EnrolCodeResponse, ResetPasswordRequest, WireRole,
+    EnrolCodeResponse, ResetPasswordRequest, SetTrustedRootsRequest, TrustedRootsView, WireRole,
 };
 
 use crate::access::{admin_did, require_admin};
@@ -191,4 +191,45 @@ pub async fn issue_enrol_code(
             expires_at: issued.expires_at,
         }),
     ))
+}
+
+/// `GET /v1/admin/trusted-roots` (admin): the roots trusted for signatures
+/// embedded in documents.
+pub async fn trusted_roots(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<TrustedRootsView>, AppError> {
+    require_admin(&caller)?;
+    let current = state
+        .db
+        .read(|conn| crate::trusted_roots::current(conn))
+        .await?;
+    Ok(Json(crate::trusted_roots::view(current.as_ref())))
+}
+
+/// `PUT /v1/admin/trusted-roots` (admin, from an enrolled device): replaces
+/// them. A root decides whose signatures members see as trusted, so this
+/// is done like a password reset, from an administrator's device.
+pub async fn set_trusted_roots(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(req): Json<SetTrustedRootsRequest>,
+) -> Result<Json<TrustedRootsView>, AppError> {
+    require_admin(&caller)?;
+    require_enrolled_device(&caller)?;
+    crate::trusted_roots::parse(&req.pem)?;
+    let now = state.now();
+    let st = state.clone();
+    let signed = state
+        .db
+        .write(move |tx| crate::trusted_roots::set(tx.conn, &st.signer, &req.pem, now))
+        .await?;
+    let view = crate::trusted_roots::view(Some(&signed));
+    // Devices see the new date on their next feed page and fetch the list.
+    admin_did(
+        &caller,
+        "set_trusted_roots",
+        &format!("{} roots", view.roots.len()),
+    );
+    Ok(Json(view))
 }

@@ -2,7 +2,7 @@
 
 use axum::extract::State;
 use ecabinet_protocol::{
-    Change, ChangesPage, ChangesQuery, EntityKind, Op, DEFAULT_PAGE, MAX_PAGE,
+    Change, ChangesPage, ChangesQuery, EntityKind, Op, SignedTrustedRoots, DEFAULT_PAGE, MAX_PAGE,
 };
 
 use crate::auth::Caller;
@@ -63,6 +63,7 @@ pub async fn changes(
             }
             let next_since = changes.last().map_or(since, |c| c.seq);
             let key_rotations = crate::key_rotation::rotations(conn)?;
+            let trusted_roots_at = crate::trusted_roots::updated_at(conn)?;
             Ok::<_, AppError>(Json(ChangesPage {
                 changes,
                 next_since,
@@ -72,6 +73,7 @@ pub async fn changes(
                 max_upload_bytes: Some(max_upload_bytes),
                 signing_key,
                 key_rotations,
+                trusted_roots_at,
             }))
         })
         .await?;
@@ -91,4 +93,20 @@ pub async fn changes(
             .await?;
     }
     Ok(page)
+}
+
+/// `GET /v1/trusted-roots`: the signed list of roots trusted for signatures
+/// embedded in documents, for a device whose copy is older than the date a
+/// feed page gave. Not found until an administrator sets one.
+pub async fn trusted_roots(
+    State(state): State<AppState>,
+    _caller: Caller,
+) -> Result<Json<SignedTrustedRoots>, AppError> {
+    let current = state
+        .db
+        .read(|conn| crate::trusted_roots::current(conn))
+        .await?;
+    current
+        .map(Json)
+        .ok_or_else(|| AppError::not_found("trusted roots"))
 }

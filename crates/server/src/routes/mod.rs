@@ -30,9 +30,9 @@ use ecabinet_protocol::{
     MembershipBody, MotionBody, MotionResultBody, OpsStatusRequest, PublishResponse, PushRequest,
     PushResponse, ReadStatusBody, RefreshRequest, ReorderSpeakersRequest, ReportLostOpsRequest,
     ReportLostOpsResponse, ResetPasswordRequest, SetCurrentItemRequest, SetMembershipRequest,
-    SpeakerRequestBody, StartUploadRequest, UpdateAgendaItemRequest, UpdateCommitteeRequest,
-    UpdateDocumentRequest, UpdateMeetingRequest, UploadBody, UserBody, WithdrawRequest,
-    WrappedAnnotationKey,
+    SetTrustedRootsRequest, SignedTrustedRoots, SpeakerRequestBody, StartUploadRequest,
+    TrustedRootsView, UpdateAgendaItemRequest, UpdateCommitteeRequest, UpdateDocumentRequest,
+    UpdateMeetingRequest, UploadBody, UserBody, WithdrawRequest, WrappedAnnotationKey,
 };
 
 use crate::error::Json;
@@ -250,6 +250,22 @@ pub const ROUTES: &[Endpoint] = &[
     )
     .takes(Body::Empty)
     .answers(Body::Json(schema::<AdminDirectory>)),
+    ep(
+        "GET",
+        "/v1/admin/trusted-roots",
+        "The root certificates trusted for signatures embedded in documents (admin)",
+        |_| get(admin::trusted_roots),
+    )
+    .takes(Body::Empty)
+    .answers(Body::Json(schema::<TrustedRootsView>)),
+    ep(
+        "PUT",
+        "/v1/admin/trusted-roots",
+        "Replace the root certificates trusted for signatures embedded in documents (admin, from an enrolled device)",
+        |_| put(admin::set_trusted_roots),
+    )
+    .takes(Body::Json(schema::<SetTrustedRootsRequest>))
+    .answers(Body::Json(schema::<TrustedRootsView>)),
     ep(
         "POST",
         "/v1/admin/users/{user_id}/password",
@@ -594,6 +610,14 @@ pub const ROUTES: &[Endpoint] = &[
     )
     .takes(Body::Empty)
     .answers(Body::Json(schema::<ChangesPage>)),
+    ep(
+        "GET",
+        "/v1/trusted-roots",
+        "The signed list of root certificates trusted for signatures embedded in documents",
+        |_| get(feed::trusted_roots),
+    )
+    .takes(Body::Empty)
+    .answers(Body::Json(schema::<SignedTrustedRoots>)),
     ep(
         "GET",
         "/v1/blobs/{sha256}",

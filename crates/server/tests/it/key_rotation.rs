@@ -109,6 +109,20 @@ both!(
             .await
             .expect("enrol code");
 
+        // Trusted signature roots set before the rotation are signed again.
+        let ca = ecabinet_testca::TestCa::new("Root before the rotation").expect("ca");
+        let (s, body) = w
+            .env
+            .call(
+                "PUT",
+                "/v1/admin/trusted-roots",
+                Some(&w.admin),
+                Some(serde_json::json!({"pem": ca.ca_pem()})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        let roots_before = body["updated_at"].as_i64().expect("dated");
+
         let report = key_rotation::rotate(&w.env.state, w.env.dir.path())
             .await
             .expect("rotate");
@@ -123,6 +137,24 @@ both!(
             ecabinet_protocol::enrol_code::format_fingerprint(
                 &ecabinet_protocol::enrol_code::fingerprint(&raw(&second_key))
             )
+        );
+
+        let (s, body) = second
+            .call("GET", "/v1/trusted-roots", Some(&w.member), None)
+            .await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        let roots: ecabinet_protocol::SignedTrustedRoots =
+            serde_json::from_value(body).expect("roots");
+        roots
+            .verify(&raw(&second_key))
+            .expect("signed with the new key");
+        assert!(
+            roots.updated_at > roots_before,
+            "dated anew so devices fetch it"
+        );
+        assert_eq!(
+            page(&second, &w.member, 0).await.trusted_roots_at,
+            Some(roots.updated_at)
         );
 
         // From the start of the feed: the new key, a chain from the old one,

@@ -27,4 +27,5 @@ mod storage;
 mod text_layers;
 mod throttle;
 mod transport;
+mod trusted_roots;
 mod uploads;

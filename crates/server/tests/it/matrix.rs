@@ -421,6 +421,20 @@ both!(every_endpoint_for_every_caller, |kind| async move {
             ADMIN,
         ),
         row("GET", "/v1/admin/directory".into(), Payload::None, ADMIN),
+        // An empty list is a list: set first, then every member fetches it.
+        row(
+            "PUT",
+            "/v1/admin/trusted-roots".into(),
+            Payload::Json(json!({"pem": ""})),
+            ADMIN,
+        ),
+        row(
+            "GET",
+            "/v1/admin/trusted-roots".into(),
+            Payload::None,
+            ADMIN,
+        ),
+        row("GET", "/v1/trusted-roots".into(), Payload::None, ANY_USER),
         row(
             "POST",
             format!("/v1/admin/users/{target}/password"),

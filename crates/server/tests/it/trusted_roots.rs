@@ -1,0 +1,171 @@
+//! The roots trusted for signatures embedded in documents (issue 19): set
+//! by an administrator only, checked before they are kept, signed with the
+//! server's key and dated (strictly later each time), announced on every
+//! feed page, and fetched by any enrolled member.
+
+use axum::http::StatusCode;
+use ecabinet_pades::TrustStore;
+use ecabinet_protocol::{ChangesPage, SignedTrustedRoots, TrustedRootsView};
+use ecabinet_testca::TestCa;
+use serde_json::json;
+
+use crate::both;
+use crate::common::*;
+
+async fn feed_roots_at(w: &World) -> Option<i64> {
+    let (s, body) = w
+        .env
+        .call("GET", "/v1/changes?since=0", Some(&w.member), None)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let page: ChangesPage = serde_json::from_value(body).expect("a feed page");
+    page.trusted_roots_at
+}
+
+both!(
+    an_administrator_sets_the_trusted_roots_and_members_fetch_them_signed,
+    |kind| async move {
+        let w = World::new(kind).await;
+        // Nothing is trusted until an administrator says so.
+        let (s, _) = w
+            .env
+            .call("GET", "/v1/trusted-roots", Some(&w.member), None)
+            .await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        assert_eq!(feed_roots_at(&w).await, None);
+
+        let ca = TestCa::new("Ban Cơ yếu Chính phủ (thử)").expect("ca");
+        let other = TestCa::new("CA chuyên dùng thử").expect("ca");
+        let pem = format!("{}{}", ca.ca_pem(), other.ca_pem());
+
+        // Only an administrator may set them.
+        for who in [&w.member, &w.secretary, &w.chair] {
+            let (s, body) = w
+                .env
+                .call(
+                    "PUT",
+                    "/v1/admin/trusted-roots",
+                    Some(who),
+                    Some(json!({"pem": pem})),
+                )
+                .await;
+            assert_eq!(s, StatusCode::FORBIDDEN, "{body}");
+        }
+        // Text that is not certificates is refused, with the reason.
+        for bad in [
+            "not a certificate".to_owned(),
+            "-----BEGIN CERTIFICATE-----\nTm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n"
+                .to_owned(),
+            "-----BEGIN CERTIFICATE-----\nAAAA\n".to_owned(),
+        ] {
+            let (s, body) = w
+                .env
+                .call(
+                    "PUT",
+                    "/v1/admin/trusted-roots",
+                    Some(&w.admin),
+                    Some(json!({"pem": bad})),
+                )
+                .await;
+            assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+            assert!(
+                body["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("trusted root")),
+                "{body}"
+            );
+        }
+        assert_eq!(feed_roots_at(&w).await, None, "a refused list is not kept");
+
+        let (s, body) = w
+            .env
+            .call(
+                "PUT",
+                "/v1/admin/trusted-roots",
+                Some(&w.admin),
+                Some(json!({"pem": pem})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        let view: TrustedRootsView = serde_json::from_value(body).expect("view");
+        let names: Vec<_> = view
+            .roots
+            .iter()
+            .map(|r| r.name.clone().unwrap_or_default())
+            .collect();
+        assert_eq!(names.len(), 2, "{view:?}");
+        assert!(names[0].contains("Ban Cơ yếu Chính phủ (thử)"), "{names:?}");
+        assert!(view.roots.iter().all(|r| r.sha256.len() == 64));
+        let at = view.updated_at.expect("dated");
+        assert_eq!(feed_roots_at(&w).await, Some(at));
+
+        // Any member fetches the list, signed with the server's key.
+        let (s, body) = w
+            .env
+            .call("GET", "/v1/trusted-roots", Some(&w.member), None)
+            .await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        let signed: SignedTrustedRoots = serde_json::from_value(body).expect("signed list");
+        signed
+            .verify(w.env.state.signer.public_key())
+            .expect("signed by the server");
+        assert_eq!(signed.updated_at, at);
+        assert_eq!(
+            TrustStore::from_pem(&signed.pem)
+                .expect("roots")
+                .der()
+                .len(),
+            2
+        );
+        let forged = SignedTrustedRoots {
+            pem: other.ca_pem(),
+            ..signed.clone()
+        };
+        assert!(forged.verify(w.env.state.signer.public_key()).is_err());
+
+        // Set again at the same instant: still strictly later, so a device
+        // can refuse an older list replayed over a newer one.
+        let (s, body) = w
+            .env
+            .call(
+                "PUT",
+                "/v1/admin/trusted-roots",
+                Some(&w.admin),
+                Some(json!({"pem": ca.ca_pem()})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        let later: TrustedRootsView = serde_json::from_value(body).expect("view");
+        assert!(later.updated_at.expect("dated") > at);
+        let (s, body) = w
+            .env
+            .call("GET", "/v1/admin/trusted-roots", Some(&w.admin), None)
+            .await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        assert_eq!(
+            serde_json::from_value::<TrustedRootsView>(body).expect("view"),
+            later
+        );
+        let (s, _) = w
+            .env
+            .call("GET", "/v1/admin/trusted-roots", Some(&w.member), None)
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+
+        // An empty list clears the trust (and is still a dated, signed list).
+        let (s, body) = w
+            .env
+            .call(
+                "PUT",
+                "/v1/admin/trusted-roots",
+                Some(&w.admin),
+                Some(json!({"pem": ""})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        assert!(serde_json::from_value::<TrustedRootsView>(body)
+            .expect("view")
+            .roots
+            .is_empty());
+    }
+);
