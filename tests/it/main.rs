@@ -11,6 +11,7 @@ mod policy;
 mod reading;
 mod scans;
 mod secretary;
+mod signatures;
 mod sync;
 mod trust;
 mod votes;

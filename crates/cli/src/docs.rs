@@ -113,6 +113,72 @@ pub fn render(store: &Store, doc_id: &str, page: u32, dpi: f32, out: &Path) -> R
     Ok(())
 }
 
+/// The embedded signatures of a document's current version, checked
+/// against the synced trusted roots.
+pub fn signatures(
+    store: &Store,
+    doc_id: &str,
+) -> Result<(u32, Vec<ecabinet_pades::SignatureReport>)> {
+    let v = current_version(store, doc_id)?;
+    let mut reader = store.blob_reader(&v.sha256)?;
+    Ok((
+        v.version,
+        ecabinet_sync::check_signatures(store, &mut reader)?,
+    ))
+}
+
+/// One paragraph per signature, for a terminal.
+pub fn print_signatures(
+    verdict: ecabinet_pades::Verdict,
+    reports: &[ecabinet_pades::SignatureReport],
+) {
+    use ecabinet_pades::{Integrity, Trust, Validity, Verdict};
+    println!(
+        "{}",
+        match verdict {
+            Verdict::Unsigned => "no embedded signature",
+            Verdict::Valid => "signed: every signature is intact, trusted and valid",
+            Verdict::Warning => "signed, with warnings",
+            Verdict::Broken => "SIGNATURE BROKEN: the document does not match what was signed",
+        }
+    );
+    for (i, r) in reports.iter().enumerate() {
+        let when = r
+            .signed_at
+            .map(|t| ecabinet_sync::vietnam_time(t * 1000))
+            .unwrap_or_else(|| "?".into());
+        println!(
+            "{}. {} ({}), signed {when}",
+            i + 1,
+            r.signer.as_deref().unwrap_or("unknown signer"),
+            r.organisation.as_deref().unwrap_or("no organisation")
+        );
+        println!(
+            "   document: {}; certificate: {}, {}; revocation: not known offline",
+            match r.integrity {
+                Integrity::Intact if r.unsigned_changes_after =>
+                    "intact, but changed afterwards without a signature",
+                Integrity::Intact => "intact",
+                Integrity::Modified => "CHANGED after signing",
+                Integrity::Broken => "signature BROKEN",
+                Integrity::Unverifiable => "cannot be checked",
+            },
+            match r.trust {
+                Trust::Trusted => "trusted",
+                Trust::Untrusted => "NOT trusted",
+            },
+            match r.validity {
+                Validity::Valid => "valid",
+                Validity::Expired => "expired",
+                Validity::NotYetValid => "not valid yet",
+            }
+        );
+        if let Some(problem) = &r.problem {
+            println!("   {problem}");
+        }
+    }
+}
+
 /// What `search` found, and the documents it could not search.
 pub struct SearchOutcome {
     pub hits: Value,

@@ -100,6 +100,15 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Check the signatures embedded in a document's current version (PAdES)
+    /// against the roots the deployment trusts: who signed and when, whether
+    /// it changed after signing, whether the certificate chains to a trusted
+    /// root and is still valid. Offline; revocation is not known offline.
+    Signatures {
+        doc_id: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Search every cached document (offline; "quyet dinh" also finds "quyết định").
     /// A document that cannot be read (no pages, a password, damaged, not
     /// downloaded) is named on standard error and the others are searched.
@@ -351,6 +360,25 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         } => {
             let store = open_content(&dir)?;
             docs::render(&store, &doc_id, page, dpi, &out)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Signatures { doc_id, json } => {
+            let store = open_content(&dir)?;
+            let (version, reports) = docs::signatures(&store, &doc_id)?;
+            let verdict = ecabinet_pades::verdict(&reports);
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&serde_json::json!({
+                        "document_id": doc_id,
+                        "version": version,
+                        "verdict": verdict,
+                        "signatures": reports,
+                    }))?
+                );
+            } else {
+                docs::print_signatures(verdict, &reports);
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Search { query, json } => {

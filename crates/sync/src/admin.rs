@@ -10,7 +10,8 @@
 use ecabinet_protocol::{
     AdminDirectory, CommitteeBody, CreateCommitteeRequest, CreateUserRequest, DeviceBody,
     EnrolCodeRequest, EnrolCodeResponse, MeResponse, MembershipBody, ResetPasswordRequest,
-    SetMembershipRequest, UpdateCommitteeRequest, UserBody, WireRole,
+    SetMembershipRequest, SetTrustedRootsRequest, TrustedRootsView, UpdateCommitteeRequest,
+    UserBody, WireRole,
 };
 
 use crate::api::path_id as id;
@@ -122,4 +123,19 @@ pub async fn enrol_code(
         valid_minutes: Some(valid_minutes),
     };
     api.json(api.post(&path).json(&req)).await
+}
+
+/// `GET /v1/admin/trusted-roots`: the roots trusted for embedded signatures.
+pub async fn trusted_roots(api: &Api) -> Result<TrustedRootsView, SyncError> {
+    api.json(api.get("/v1/admin/trusted-roots")).await
+}
+
+/// `PUT /v1/admin/trusted-roots`: replaces them with the PEM certificates
+/// of `pem` (empty: trust none). Refused unless every block is a certificate.
+pub async fn set_trusted_roots(api: &Api, pem: &str) -> Result<TrustedRootsView, SyncError> {
+    let req = SetTrustedRootsRequest {
+        pem: pem.to_owned(),
+    };
+    api.json(api.put("/v1/admin/trusted-roots").json(&req))
+        .await
 }
