@@ -45,6 +45,7 @@ pub fn handlers<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send +
         commands::meetings::list_meetings,
         commands::meetings::meeting_detail,
         commands::documents::open_document,
+        commands::documents::document_signatures,
         commands::documents::close_document,
         commands::documents::search_meeting,
         commands::annotations::list_annotations,
@@ -96,6 +97,8 @@ pub fn handlers<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send +
         commands::admin::admin_remove_membership,
         commands::admin::admin_revoke_device,
         commands::admin::admin_enrol_code,
+        commands::admin::admin_trusted_roots,
+        commands::admin::admin_set_trusted_roots,
     ]
 }
 

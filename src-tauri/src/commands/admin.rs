@@ -12,7 +12,7 @@ use tauri::State;
 
 use crate::ipc::{
     AdminCommitteeView, AdminDeviceView, AdminDirectoryView, AdminMembershipView, AdminUserView,
-    EnrolCodeView, IpcError, IpcErrorCode,
+    EnrolCodeView, IpcError, IpcErrorCode, TrustedRootView, TrustedRootsAdminView,
 };
 use crate::state::AppState;
 
@@ -328,4 +328,42 @@ mod tests {
         assert_eq!(mine, [("d2", false), ("d1", true)]);
         assert_eq!(u.devices[1].last_seen_at, Some(5));
     }
+}
+
+fn roots_view(view: ecabinet_protocol::TrustedRootsView) -> TrustedRootsAdminView {
+    TrustedRootsAdminView {
+        updated_at: view.updated_at,
+        roots: view
+            .roots
+            .into_iter()
+            .map(|r| TrustedRootView {
+                name: r.name,
+                organisation: r.organisation,
+                not_after: r.not_after * 1000,
+                sha256: r.sha256,
+            })
+            .collect(),
+    }
+}
+
+/// The roots trusted for signatures embedded in documents.
+#[tauri::command]
+pub async fn admin_trusted_roots(
+    state: State<'_, AppState>,
+) -> Result<TrustedRootsAdminView, IpcError> {
+    Ok(roots_view(admin::trusted_roots(&state.api()?).await?))
+}
+
+/// Replaces the trusted roots with the PEM certificates of `pem` (empty:
+/// none); refused (`invalid_input`, with the reason) unless every block is
+/// a certificate. Devices take the new list at their next sync.
+#[tauri::command]
+pub async fn admin_set_trusted_roots(
+    state: State<'_, AppState>,
+    pem: String,
+) -> Result<TrustedRootsAdminView, IpcError> {
+    let view = admin::set_trusted_roots(&state.api()?, &pem).await?;
+    // The admin's own device takes the new list at once.
+    let _ = state.wake_sync();
+    Ok(roots_view(view))
 }

@@ -3,7 +3,9 @@
 
 use tauri::State;
 
-use crate::ipc::{IpcError, MeetingSearchView, OpenedDocumentView, PageSizeView};
+use crate::ipc::{
+    IpcError, MeetingSearchView, OpenedDocumentView, PageSizeView, SignatureView, SignaturesView,
+};
 use crate::session::blocking;
 use crate::state::AppState;
 use ecabinet_sync::now_ms;
@@ -54,6 +56,13 @@ fn open_verified(
             .as_ref()
             .map(|l| l[..l.len().saturating_sub(1)].to_vec()),
     );
+    // A classified version's signatures are checked now, while its bytes
+    // are here (they are never stored).
+    if let Some(bytes) = &bytes {
+        let reports = ecabinet_sync::check_signatures(&store, &mut std::io::Cursor::new(bytes))?;
+        let view = signatures_view(&store, &reports)?;
+        state.with_slot::<SignatureCache, _>(|c| c.0.insert(version_id.to_owned(), view));
+    }
     let pages = match (state.document(version_id), bytes) {
         (Some(handle), _) => pdf.page_sizes(handle)?,
         (None, Some(bytes)) => {
@@ -131,6 +140,67 @@ pub async fn open_document(
     Ok(view)
 }
 
+/// Checked signatures of the open documents, by version id (a check reads
+/// the whole file: once per opening is enough).
+#[derive(Default)]
+struct SignatureCache(std::collections::HashMap<String, SignaturesView>);
+
+fn signatures_view(
+    store: &ecabinet_store::Store,
+    reports: &[ecabinet_pades::SignatureReport],
+) -> Result<SignaturesView, IpcError> {
+    Ok(SignaturesView {
+        verdict: wire(&ecabinet_pades::verdict(reports)),
+        roots_known: !ecabinet_sync::trust_store(store)?.is_empty(),
+        signatures: reports
+            .iter()
+            .map(|r| SignatureView {
+                signer: r.signer.clone(),
+                organisation: r.organisation.clone(),
+                issuer: r.issuer.clone(),
+                signed_at: r.signed_at.map(|s| s * 1000),
+                integrity: wire(&r.integrity),
+                unsigned_changes_after: r.unsigned_changes_after,
+                trust: wire(&r.trust),
+                validity: wire(&r.validity),
+                not_after: r.not_after.map(|s| s * 1000),
+                problem: r.problem.clone(),
+            })
+            .collect(),
+    })
+}
+
+/// The wire name of a report's enum (its serde form).
+fn wire<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// The signatures embedded in an open document version, checked against
+/// the trusted roots this device has (offline). Asked after the pages are
+/// shown, since the check reads the whole file.
+#[tauri::command]
+pub async fn document_signatures(
+    state: State<'_, AppState>,
+    version_id: String,
+) -> Result<SignaturesView, IpcError> {
+    if let Some(view) = state.with_slot::<SignatureCache, _>(|c| c.0.get(&version_id).cloned()) {
+        return Ok(view);
+    }
+    let s = state.inner().clone();
+    let id = version_id.clone();
+    let view = blocking(move || {
+        let store = s.content_store()?;
+        let reports = ecabinet_sync::signatures_of(&store, &id)?;
+        signatures_view(&store, &reports)
+    })
+    .await?;
+    state.with_slot::<SignatureCache, _>(|c| c.0.insert(version_id, view.clone()));
+    Ok(view)
+}
+
 /// Closes a version opened by `open_document`; its pages stop being served.
 #[tauri::command]
 pub async fn close_document(
@@ -138,6 +208,7 @@ pub async fn close_document(
     version_id: String,
 ) -> Result<(), IpcError> {
     let state = state.inner().clone();
+    state.with_slot::<SignatureCache, _>(|c| c.0.remove(&version_id));
     blocking(move || {
         if let Some(handle) = state.remove_document(&version_id) {
             state.pdf()?.close(handle)?;

@@ -85,3 +85,27 @@ impl std::fmt::Debug for EnrolCodeView {
             .finish()
     }
 }
+
+/// The root certificates the deployment trusts for signatures embedded in
+/// documents, as the administrator sees them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct TrustedRootsAdminView {
+    pub roots: Vec<TrustedRootView>,
+    /// When they were last set, unix ms; `None` if never.
+    #[ts(type = "number | null")]
+    pub updated_at: Option<i64>,
+}
+
+/// One trusted root.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct TrustedRootView {
+    pub name: Option<String>,
+    pub organisation: Option<String>,
+    /// End of its validity, unix ms.
+    #[ts(type = "number")]
+    pub not_after: i64,
+    /// SHA-256 fingerprint, lower-case hex.
+    pub sha256: String,
+}

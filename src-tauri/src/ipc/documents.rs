@@ -115,3 +115,46 @@ pub struct ExportView {
     /// Annotations written into it.
     pub annotations: u32,
 }
+
+/// The signatures embedded in a document version (PAdES), checked on this
+/// device against the roots the deployment trusts.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SignaturesView {
+    /// `unsigned`, `valid` (every signature intact, trusted and valid),
+    /// `warning` (intact, but untrusted, expired, not checkable, or changed
+    /// afterwards without a signature) or `broken` (a signature does not
+    /// match the document).
+    pub verdict: String,
+    pub signatures: Vec<SignatureView>,
+    /// Whether the deployment trusts any root yet (none: every signature
+    /// shows as untrusted, and the viewer says why).
+    pub roots_known: bool,
+}
+
+/// One embedded signature.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SignatureView {
+    /// Name and organisation from the signer's certificate.
+    pub signer: Option<String>,
+    pub organisation: Option<String>,
+    /// Who issued the certificate.
+    pub issuer: Option<String>,
+    /// When the signer says it signed, unix ms.
+    #[ts(type = "number | null")]
+    pub signed_at: Option<i64>,
+    /// `intact`, `modified`, `broken` or `unverifiable`.
+    pub integrity: String,
+    /// Changed after this signature, with no later signature covering it.
+    pub unsigned_changes_after: bool,
+    /// `trusted` or `untrusted`.
+    pub trust: String,
+    /// `valid`, `expired` or `not_yet_valid`.
+    pub validity: String,
+    /// End of the certificate's validity, unix ms.
+    #[ts(type = "number | null")]
+    pub not_after: Option<i64>,
+    /// What is wrong, in English (shown as detail under the translated verdict).
+    pub problem: Option<String>,
+}

@@ -19,11 +19,11 @@ mod session;
 
 pub use admin::{
     AdminCommitteeView, AdminDeviceView, AdminDirectoryView, AdminMembershipView, AdminUserView,
-    EnrolCodeView,
+    EnrolCodeView, TrustedRootView, TrustedRootsAdminView,
 };
 pub use documents::{
     AnnotationInput, AnnotationShape, AnnotationView, ExportView, InkPointView, OpenedDocumentView,
-    PageSizeView, PageTextView, TextLineView,
+    PageSizeView, PageTextView, SignatureView, SignaturesView, TextLineView,
 };
 pub use floor::{
     BallotStateView, BallotView, ChairCountView, ChairResultView, MeetingFloor, MemberView,
@@ -194,6 +194,8 @@ pub fn typescript_bindings() -> String {
         MeetingDetail::decl(&cfg),
         PageSizeView::decl(&cfg),
         OpenedDocumentView::decl(&cfg),
+        SignatureView::decl(&cfg),
+        SignaturesView::decl(&cfg),
         BallotStateView::decl(&cfg),
         BallotView::decl(&cfg),
         ResultView::decl(&cfg),
@@ -227,6 +229,8 @@ pub fn typescript_bindings() -> String {
         AdminCommitteeView::decl(&cfg),
         AdminMembershipView::decl(&cfg),
         AdminDeviceView::decl(&cfg),
+        TrustedRootsAdminView::decl(&cfg),
+        TrustedRootView::decl(&cfg),
         AdminUserView::decl(&cfg),
         AdminDirectoryView::decl(&cfg),
         EnrolCodeView::decl(&cfg),

@@ -140,6 +140,58 @@ export: string,
  */
 classification: string, };
 
+export type SignatureView = { 
+/**
+ * Name and organisation from the signer's certificate.
+ */
+signer: string | null, organisation: string | null, 
+/**
+ * Who issued the certificate.
+ */
+issuer: string | null, 
+/**
+ * When the signer says it signed, unix ms.
+ */
+signedAt: number | null, 
+/**
+ * `intact`, `modified`, `broken` or `unverifiable`.
+ */
+integrity: string, 
+/**
+ * Changed after this signature, with no later signature covering it.
+ */
+unsignedChangesAfter: boolean, 
+/**
+ * `trusted` or `untrusted`.
+ */
+trust: string, 
+/**
+ * `valid`, `expired` or `not_yet_valid`.
+ */
+validity: string, 
+/**
+ * End of the certificate's validity, unix ms.
+ */
+notAfter: number | null, 
+/**
+ * What is wrong, in English (shown as detail under the translated verdict).
+ */
+problem: string | null, };
+
+export type SignaturesView = { 
+/**
+ * `unsigned`, `valid` (every signature intact, trusted and valid),
+ * `warning` (intact, but untrusted, expired, not checkable, or changed
+ * afterwards without a signature) or `broken` (a signature does not
+ * match the document).
+ */
+verdict: string, signatures: Array<SignatureView>, 
+/**
+ * Whether the deployment trusts any root yet (none: every signature
+ * shows as untrusted, and the viewer says why).
+ */
+rootsKnown: boolean, };
+
 export type BallotStateView = { "kind": "pending" } | { "kind": "sent" } | { "kind": "accepted" } | { "kind": "superseded" } | { "kind": "rejected", reason: string, };
 
 export type BallotView = { opId: string, motionId: string, 
@@ -421,6 +473,22 @@ lastSeenAt: number | null, revoked: boolean,
  * The device this app runs on.
  */
 thisDevice: boolean, };
+
+export type TrustedRootsAdminView = { roots: Array<TrustedRootView>, 
+/**
+ * When they were last set, unix ms; `None` if never.
+ */
+updatedAt: number | null, };
+
+export type TrustedRootView = { name: string | null, organisation: string | null, 
+/**
+ * End of its validity, unix ms.
+ */
+notAfter: number, 
+/**
+ * SHA-256 fingerprint, lower-case hex.
+ */
+sha256: string, };
 
 export type AdminUserView = { id: string, username: string, displayName: string, isAdmin: boolean, disabled: boolean, memberships: Array<AdminMembershipView>, 
 /**
