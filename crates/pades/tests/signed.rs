@@ -137,6 +137,15 @@ fn the_badge_says_what_a_reader_must_know() -> Result<()> {
         "{two:#?}"
     );
 
+    // Checked at a time before the certificates were issued: not valid yet.
+    let early = verify_bytes(
+        &std::fs::read(dir.path().join("valid.pdf"))?,
+        &trust,
+        now() - 10 * 86_400,
+    );
+    assert_eq!(early[0].validity, Validity::NotYetValid, "{early:#?}");
+    assert_eq!(verdict(&early), Verdict::Warning);
+
     // With no root trusted, the same valid document is intact but untrusted.
     let none = verify_bytes(
         &std::fs::read(dir.path().join("valid.pdf"))?,

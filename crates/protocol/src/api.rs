@@ -612,6 +612,25 @@ pub struct DocumentVersionBody {
     /// The words OCR reads on its scanned pages, and how far it got.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text_layer: Option<crate::TextLayerState>,
+    /// The server's check, at upload, of the signatures embedded in the
+    /// PDF. Devices check them again themselves; this tells the secretary
+    /// at once. Absent for versions uploaded before the check existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature_check: Option<EmbeddedSignatureCheck>,
+}
+
+/// What the server found of the signatures embedded in an uploaded PDF
+/// (PAdES), against the trusted roots it had then. A broken signature does
+/// not refuse the upload: the secretary may have uploaded a scan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct EmbeddedSignatureCheck {
+    /// `unsigned`, `valid`, `warning` or `broken`.
+    pub verdict: String,
+    /// Each signer's name (certificate CN, empty when unreadable), in file order.
+    pub signers: Vec<String>,
+    /// The first problem found, in English.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
 }
 
 /// `POST /v1/documents/{id}/uploads`: opens a resumable upload of the next

@@ -437,7 +437,8 @@ pub fn document_ids_of_meeting(
 
 const VERSION_COLS: &str =
     "id, document_id, meeting_id, version, sha256, size, published_at, signature, superseded, \
-     status, pages_done, pages_total, layer_sha256, layer_size, layer_signature, error, signed_policy, signed_at";
+     status, pages_done, pages_total, layer_sha256, layer_size, layer_signature, error, signed_policy, signed_at, \
+     signature_check";
 /// Versions with their text layer (no text-layer column shares a name with
 /// a version column, so filters on versions read as before).
 const VERSIONS_WITH_LAYERS: &str =
@@ -506,6 +507,11 @@ fn version_of(r: &Row) -> Result<DocumentVersionBody, DbError> {
         superseded: r.bool(8)?,
         signed,
         text_layer: text_layer_of(r)?,
+        signature_check: r
+            .opt_text(18)?
+            .map(|c| serde_json::from_str(&c))
+            .transpose()
+            .map_err(|e| DbError::Type(format!("signature check: {e}")))?,
     })
 }
 

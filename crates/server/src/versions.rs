@@ -38,6 +38,7 @@ pub fn insert_version(
     size: u64,
     now: i64,
     read_scans: bool,
+    signature_check: Option<&ecabinet_protocol::EmbeddedSignatureCheck>,
 ) -> Result<DocumentVersionBody, AppError> {
     let size_i = i64::try_from(size).map_err(|_| AppError::invalid("too large"))?;
     tx.conn.execute(
@@ -55,8 +56,17 @@ pub fn insert_version(
         .int(0)?;
     let id = new_id();
     tx.conn.execute(
-        "INSERT INTO document_versions (id, document_id, meeting_id, version, sha256, size, published_at, signature, superseded, created_at) VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, 0, ?)",
-        params![&id, document_id, &meeting.id, next, sha256, size_i, now],
+        "INSERT INTO document_versions (id, document_id, meeting_id, version, sha256, size, published_at, signature, superseded, created_at, signature_check) VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, 0, ?, ?)",
+        params![
+            &id,
+            document_id,
+            &meeting.id,
+            next,
+            sha256,
+            size_i,
+            now,
+            signature_check.map(serde_json::to_string).transpose()?
+        ],
     )?;
     if read_scans {
         crate::ocr::queue(tx, &id, now)?;
@@ -120,6 +130,10 @@ pub async fn store_version(
     }
     // Members must be able to open it: checked in a process of its own.
     state.config.pdf_check.check(received.path()).await?;
+    // Its embedded signatures, against the roots trusted now: reported to
+    // the secretary, never a reason to refuse (a scan of a signed paper
+    // carries no valid signature).
+    let signature_check = check_signatures(state, received.path()).await?;
     let (sha, size) = (received.sha256.clone(), received.size);
     state.blobs.put_file(received).await?;
     let now = state.now();
@@ -144,9 +158,58 @@ pub async fn store_version(
                     return Err(AppError::not_found("upload"));
                 }
             }
-            insert_version(tx, &m, &d.id, &sha, size, now, ocr_on)
+            insert_version(
+                tx,
+                &m,
+                &d.id,
+                &sha,
+                size,
+                now,
+                ocr_on,
+                Some(&signature_check),
+            )
         })
         .await?;
     crate::ocr::start(state, v.id.clone());
     Ok(v)
+}
+
+/// The signatures embedded in the PDF at `path`, checked against the
+/// deployment's trusted roots (pure Rust, no PDF engine: it runs here, with
+/// the limits of `ecabinet_pades` on what a hostile file can make it do).
+async fn check_signatures(
+    state: &AppState,
+    path: &std::path::Path,
+) -> Result<ecabinet_protocol::EmbeddedSignatureCheck, AppError> {
+    let roots = state
+        .db
+        .read(|conn| crate::trusted_roots::current(conn))
+        .await?;
+    let now = state.now() / 1000;
+    let path = path.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let trust = match roots {
+            Some(list) => {
+                ecabinet_pades::TrustStore::from_pem(&list.pem).map_err(AppError::internal)?
+            }
+            None => ecabinet_pades::TrustStore::default(),
+        };
+        let mut file =
+            std::io::BufReader::new(std::fs::File::open(&path).map_err(AppError::internal)?);
+        let reports = ecabinet_pades::verify(&mut file, &trust, now).map_err(AppError::internal)?;
+        let verdict = serde_json::to_value(ecabinet_pades::verdict(&reports))?
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        Ok(ecabinet_protocol::EmbeddedSignatureCheck {
+            verdict,
+            signers: reports
+                .iter()
+                .map(|r| r.signer.clone().unwrap_or_default())
+                .collect(),
+            problem: reports.iter().find_map(|r| r.problem.clone()),
+        })
+    })
+    .await
+    .map_err(|e| AppError::internal(e.to_string()))?
 }

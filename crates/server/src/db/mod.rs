@@ -590,6 +590,10 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
         16,
         include_str!("../../migrations/sqlite/0016_trusted_roots.sql"),
     ),
+    (
+        17,
+        include_str!("../../migrations/sqlite/0017_signature_check.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/postgres/0001_init.sql")),
@@ -652,6 +656,10 @@ const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         16,
         include_str!("../../migrations/postgres/0016_trusted_roots.sql"),
+    ),
+    (
+        17,
+        include_str!("../../migrations/postgres/0017_signature_check.sql"),
     ),
 ];
 

@@ -223,7 +223,7 @@ pub async fn seed_demo(state: &AppState) -> Result<SeedSummary, AppError> {
                     .get(key)
                     .cloned()
                     .ok_or_else(|| AppError::internal("demo pdf"))?;
-                crate::versions::insert_version(tx, m, doc, &sha, size, now, false)
+                crate::versions::insert_version(tx, m, doc, &sha, size, now, false, None)
             };
 
             // Meeting 1: in session, live motion open.

@@ -169,3 +169,91 @@ both!(
             .is_empty());
     }
 );
+
+/// pyHanko's signed documents and their test CA (`tests/pades/make_signed.py`).
+fn signed_fixtures() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let python = std::env::var_os("ECABINET_PYTHON")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| root.join(".tools/py/bin/python"));
+    let out = std::process::Command::new(python)
+        .arg(root.join("tests/pades/make_signed.py"))
+        .arg(dir.path())
+        .output()
+        .expect("run the venv python (scripts/setup installs pyHanko)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    dir
+}
+
+both!(
+    an_upload_reports_its_embedded_signatures_and_a_broken_one_is_still_accepted,
+    |kind| async move {
+        let fixtures = signed_fixtures();
+        let read = |f: &str| std::fs::read(fixtures.path().join(f)).expect("fixture");
+        // Checked at the server's time: today, when the test CA's
+        // certificates are valid (the test clock's usual day is before).
+        let env = Env::new(kind).await;
+        env.clock.0.store(
+            ecabinet_server::clock::unix_ms_now(),
+            std::sync::atomic::Ordering::SeqCst,
+        );
+        let w = World::on(env).await;
+        let root = std::fs::read_to_string(fixtures.path().join("root.pem")).expect("root");
+        let (s, body) = w
+            .env
+            .call(
+                "PUT",
+                "/v1/admin/trusted-roots",
+                Some(&w.admin),
+                Some(json!({"pem": root})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        let m = w.meeting("Phiên họp").await;
+        let item = w.item(&m, "Văn bản đã ký", None).await;
+        let mut checks = Vec::new();
+        for file in [
+            "valid.pdf",
+            "modified.pdf",
+            "untrusted.pdf",
+            "two.pdf",
+            "plain.pdf",
+        ] {
+            let doc = w.document(&item, file).await;
+            let (s, v) = w
+                .upload(&w.secretary, &doc, read(file), "application/pdf")
+                .await;
+            assert_eq!(s, StatusCode::CREATED, "{file}: {v}");
+            let check: ecabinet_protocol::EmbeddedSignatureCheck =
+                serde_json::from_value(v["signature_check"].clone()).expect("checked at upload");
+            checks.push((check.verdict, check.signers));
+        }
+        let signer = |n: &str| vec![n.to_owned()];
+        assert_eq!(
+            checks,
+            vec![
+                ("valid".to_owned(), signer("Nguyễn Văn An")),
+                ("broken".to_owned(), signer("Nguyễn Văn An")),
+                ("warning".to_owned(), signer("Phạm Văn Lạ")),
+                (
+                    "valid".to_owned(),
+                    vec!["Nguyễn Văn An".to_owned(), "Trần Thị Bình".to_owned()]
+                ),
+                ("unsigned".to_owned(), vec![]),
+            ]
+        );
+        // The secretary's feed shows the same check with the version.
+        let changes = w.env.all_changes(&w.secretary, 0).await;
+        let broken = changes
+            .iter()
+            .filter(|c| c["entity"] == "document_version")
+            .filter(|c| c["body"]["signature_check"]["verdict"] == "broken")
+            .count();
+        assert_eq!(broken, 1);
+    }
+);
