@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::convert::text;
 use crate::ipc::{
     AgendaItemView, DocumentView, IpcError, IpcErrorCode, MeetingDetail, MeetingSummary,
-    TextLayerView, VersionState, VersionView, WithdrawnView,
+    TextLayerView, UploadSignatureCheckView, VersionState, VersionView, WithdrawnView,
 };
 use ecabinet_protocol::Withdrawal;
 
@@ -61,6 +61,18 @@ fn documents(
                 VersionState::Pending
             };
             let text_layer = text_layer_view(store, &v.id, &v.body)?;
+            let upload_signature_check = v
+                .body
+                .get("signature_check")
+                .and_then(|c| {
+                    serde_json::from_value::<ecabinet_protocol::EmbeddedSignatureCheck>(c.clone())
+                        .ok()
+                })
+                .map(|c| UploadSignatureCheckView {
+                    verdict: c.verdict,
+                    signers: c.signers,
+                    problem: c.problem,
+                });
             versions.push(match verified {
                 Some(m) => VersionView {
                     policy: ecabinet_sync::policy_of(&m)
@@ -72,6 +84,7 @@ fn documents(
                     size: m.size,
                     state,
                     text_layer,
+                    upload_signature_check,
                 },
                 None => VersionView {
                     id: v.id,
@@ -81,6 +94,7 @@ fn documents(
                     state,
                     text_layer,
                     policy: None,
+                    upload_signature_check,
                 },
             });
         }

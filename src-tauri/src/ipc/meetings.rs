@@ -103,6 +103,21 @@ pub struct VersionView {
     /// The policy this version's verified manifest signed (what the device
     /// enforces); `None` until the version is verified here.
     pub policy: Option<PolicyView>,
+    /// What the server found of the PDF's embedded signatures at upload
+    /// (for the secretary; the viewer checks them again on this device).
+    pub upload_signature_check: Option<UploadSignatureCheckView>,
+}
+
+/// The server's check of an upload's embedded signatures.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct UploadSignatureCheckView {
+    /// `unsigned`, `valid`, `warning` or `broken`.
+    pub verdict: String,
+    /// The signers' names, in file order.
+    pub signers: Vec<String>,
+    /// The first problem, in English.
+    pub problem: Option<String>,
 }
 
 /// Where the server's OCR of a version's scanned pages stands.

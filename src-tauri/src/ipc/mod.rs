@@ -32,7 +32,7 @@ pub use floor::{
 pub use meetings::{
     AgendaItemView, DocumentView, MeetingDetail, MeetingSearchView, MeetingSummary,
     NotSearchedView, NoticeKind, NoticeView, PolicyView, SearchHitView, TextLayerView,
-    VersionState, VersionView, WithdrawnView,
+    UploadSignatureCheckView, VersionState, VersionView, WithdrawnView,
 };
 pub use secretary::{
     CommitteeRoleView, DocumentReadView, MemberReadView, ReadStatusView, SecretaryMeetingView,
@@ -190,6 +190,7 @@ pub fn typescript_bindings() -> String {
         WithdrawnView::decl(&cfg),
         VersionState::decl(&cfg),
         VersionView::decl(&cfg),
+        UploadSignatureCheckView::decl(&cfg),
         DocumentView::decl(&cfg),
         MeetingDetail::decl(&cfg),
         PageSizeView::decl(&cfg),

@@ -97,7 +97,26 @@ textLayer: TextLayerView | null,
  * The policy this version's verified manifest signed (what the device
  * enforces); `None` until the version is verified here.
  */
-policy: PolicyView | null, };
+policy: PolicyView | null, 
+/**
+ * What the server found of the PDF's embedded signatures at upload
+ * (for the secretary; the viewer checks them again on this device).
+ */
+uploadSignatureCheck: UploadSignatureCheckView | null, };
+
+export type UploadSignatureCheckView = { 
+/**
+ * `unsigned`, `valid`, `warning` or `broken`.
+ */
+verdict: string, 
+/**
+ * The signers' names, in file order.
+ */
+signers: Array<string>, 
+/**
+ * The first problem, in English.
+ */
+problem: string | null, };
 
 export type DocumentView = { id: string, agendaItemId: string, title: string, versions: Array<VersionView>, 
 /**

@@ -139,7 +139,7 @@ describe("files and documents", () => {
   });
 
   it("marks versions draft until published, then superseded by a newer one", () => {
-    const v = (id: string, superseded: boolean): VersionView => ({ id, version: 1, superseded, size: 1, state: { kind: "pending" }, textLayer: null, policy: null });
+    const v = (id: string, superseded: boolean): VersionView => ({ id, version: 1, superseded, size: 1, state: { kind: "pending" }, textLayer: null, policy: null, uploadSignatureCheck: null });
     const view = { unpublishedVersionIds: ["v3"] } as SecretaryMeetingView;
     expect(versionStatus(view, v("v3", false))).toBe("draft");
     expect(versionStatus(view, v("v2", false))).toBe("published");
