@@ -4,31 +4,16 @@
 //! them from the server into memory, never exports them, and every read is
 //! in the server's access register.
 
-use std::sync::Arc;
-use std::time::Duration;
-
 use anyhow::{Context, Result};
 use ecabinet_protocol::{
     Classification, CreateAgendaItemRequest, CreateMeetingRequest, DocumentPolicy, ExportPolicy,
     UpdateDocumentRequest,
 };
-use ecabinet_store::Store;
 use ecabinet_sync::{
     classified_to_open, export_watermark, fetch_classified, secretary, version_to_open, Api,
-    Session, SyncError, SyncOptions, Syncer,
+    SyncError,
 };
-use ecabinet_tests::{pdf_of_size, TestServer};
-
-fn syncer(store: &Arc<Store>) -> Result<Syncer> {
-    Ok(Syncer::new(store.clone())?.with_options(SyncOptions {
-        backoff_base: Duration::from_millis(1),
-        ..SyncOptions::default()
-    }))
-}
-
-fn api_of(store: &Store) -> Result<Api> {
-    Ok(Api::new(&Session::load(store)?.context("session")?)?)
-}
+use ecabinet_tests::{api_of, pdf_of_size, syncer, TestServer};
 
 /// A published meeting with one document: (document id, version id, sha).
 async fn published(server: &TestServer, api: &Api) -> Result<(String, String, String)> {

@@ -6,31 +6,14 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::{Context, Result};
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use ecabinet_protocol::{CreateAgendaItemRequest, CreateMeetingRequest, KeyRotation};
-use ecabinet_store::Store;
-use ecabinet_sync::{
-    current_version_to_open, secretary, version_to_open, Api, Session, SyncError, SyncOptions,
-    Syncer,
-};
-use ecabinet_tests::{pdf_of_size, TestServer};
+use ecabinet_sync::{current_version_to_open, secretary, version_to_open, Api, SyncError};
+use ecabinet_tests::{api_of, pdf_of_size, syncer, TestServer};
 use ring::signature::{Ed25519KeyPair, KeyPair};
-
-fn syncer(store: &Arc<Store>) -> Result<Syncer> {
-    Ok(Syncer::new(store.clone())?.with_options(SyncOptions {
-        backoff_base: Duration::from_millis(1),
-        ..SyncOptions::default()
-    }))
-}
-
-fn api_of(store: &Store) -> Result<Api> {
-    let session = Session::load(store)?.context("enrolled session")?;
-    Ok(Api::new(&session)?)
-}
 
 /// A published meeting of the seeded committee with one document:
 /// (meeting id, agenda item id, document id, version id).

@@ -3,25 +3,14 @@
 //! and a server that loosens it without the key is refused, the stricter
 //! policy kept.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
 use ecabinet_protocol::{
     CreateAgendaItemRequest, CreateMeetingRequest, DocumentPolicy, ExportPolicy,
 };
-use ecabinet_store::Store;
-use ecabinet_sync::{
-    policy_of, secretary, version_to_open, Api, Session, SyncError, SyncOptions, Syncer,
-};
-use ecabinet_tests::{pdf_of_size, TestServer};
-
-fn syncer(store: &Arc<Store>) -> Result<Syncer> {
-    Ok(Syncer::new(store.clone())?.with_options(SyncOptions {
-        backoff_base: Duration::from_millis(1),
-        ..SyncOptions::default()
-    }))
-}
+use ecabinet_sync::{policy_of, secretary, version_to_open, Api, Session, SyncError};
+use ecabinet_tests::{pdf_of_size, syncer, TestServer};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stricter_policy_reaches_the_device_signed_and_a_loosened_one_is_refused() -> Result<()> {

@@ -4,18 +4,13 @@
 //! version supersedes the old; wrong files and wrong roles are refused with
 //! errors the app can name.
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use ecabinet_protocol::{
     CreateAgendaItemRequest, CreateMeetingRequest, ErrorCode, MeetingStatus, UpdateMeetingRequest,
 };
 use ecabinet_store::Store;
-use ecabinet_sync::{secretary, Api, Session, SyncError, Syncer};
-use ecabinet_tests::{pdf_of_size, TestServer};
-
-fn api_of(store: &Store) -> Result<Api> {
-    let session = Session::load(store)?.context("enrolled session")?;
-    Ok(Api::new(&session)?)
-}
+use ecabinet_sync::{secretary, SyncError, Syncer};
+use ecabinet_tests::{api_of, pdf_of_size, TestServer};
 
 fn item(title: &str, parent: Option<&str>) -> CreateAgendaItemRequest {
     CreateAgendaItemRequest {

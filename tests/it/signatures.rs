@@ -8,24 +8,12 @@
 
 use std::path::Path;
 use std::process::Command;
-use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::{ensure, Context, Result};
 use ecabinet_pades::{verdict, Integrity, Trust, Verdict};
 use ecabinet_protocol::{CreateAgendaItemRequest, CreateMeetingRequest};
-use ecabinet_store::Store;
-use ecabinet_sync::{
-    admin, secretary, signatures_of, trust_store, Api, Session, SyncError, SyncOptions, Syncer,
-};
-use ecabinet_tests::{workspace_root, TestServer};
-
-fn syncer(store: &Arc<Store>) -> Result<Syncer> {
-    Ok(Syncer::new(store.clone())?.with_options(SyncOptions {
-        backoff_base: Duration::from_millis(1),
-        ..SyncOptions::default()
-    }))
-}
+use ecabinet_sync::{admin, secretary, signatures_of, trust_store, Api, Session, SyncError};
+use ecabinet_tests::{syncer, workspace_root, TestServer};
 
 /// pyHanko's signed documents and the test CA (`tests/pades/make_signed.py`).
 fn signed_fixtures(dir: &Path) -> Result<()> {

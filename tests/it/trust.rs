@@ -4,29 +4,15 @@
 //! cached blob damaged on disk.
 
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
 use ecabinet_protocol::{CreateAgendaItemRequest, CreateMeetingRequest, DocumentVersionBody};
-use ecabinet_store::Store;
 use ecabinet_sync::{
     current_version_to_open, secretary, version_to_open, Api, DocumentOutcome, DocumentsReport,
-    Session, SyncError, SyncOptions, SyncStatus, Syncer,
+    SyncError, SyncOptions, SyncStatus, Syncer,
 };
-use ecabinet_tests::{pdf_of_size, TestServer};
-
-fn syncer(store: &Arc<Store>) -> Result<Syncer> {
-    Ok(Syncer::new(store.clone())?.with_options(SyncOptions {
-        backoff_base: Duration::from_millis(1),
-        ..SyncOptions::default()
-    }))
-}
-
-fn api_of(store: &Store) -> Result<Api> {
-    let session = Session::load(store)?.context("enrolled session")?;
-    Ok(Api::new(&session)?)
-}
+use ecabinet_tests::{api_of, pdf_of_size, syncer, TestServer};
 
 /// A new meeting of the seeded committee with one agenda item, made by the
 /// secretary: `(meeting id, agenda item id)`.

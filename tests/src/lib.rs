@@ -371,3 +371,20 @@ pub fn pdf_of_size(size: usize, seed: u64) -> Vec<u8> {
     );
     out
 }
+
+/// A device's sync client that retries at once (tests wait for no back-off).
+pub fn syncer(store: &std::sync::Arc<ecabinet_store::Store>) -> Result<ecabinet_sync::Syncer> {
+    Ok(
+        ecabinet_sync::Syncer::new(store.clone())?.with_options(ecabinet_sync::SyncOptions {
+            backoff_base: std::time::Duration::from_millis(1),
+            ..ecabinet_sync::SyncOptions::default()
+        }),
+    )
+}
+
+/// The API client of an enrolled device (the secretary's and the
+/// administrator's actions).
+pub fn api_of(store: &ecabinet_store::Store) -> Result<ecabinet_sync::Api> {
+    let session = ecabinet_sync::Session::load(store)?.context("enrolled session")?;
+    Ok(ecabinet_sync::Api::new(&session)?)
+}

@@ -527,18 +527,28 @@ impl PdfEngine {
         page: u32,
         width_px: u32,
     ) -> Result<Arc<RenderedPage>, PdfError> {
+        let req = self.thumbnail_request(doc, page, width_px)?;
+        self.render(doc, req)
+    }
+
+    /// The PNG render of `page` scaled to `width_px` wide.
+    fn thumbnail_request(
+        &self,
+        doc: DocHandle,
+        page: u32,
+        width_px: u32,
+    ) -> Result<RenderRequest, PdfError> {
         let sizes = self.page_sizes(doc)?;
         let size = sizes.get(page as usize).ok_or(PdfError::PageOutOfRange {
             page,
             count: sizes.len() as u32,
         })?;
-        let req = RenderRequest {
+        Ok(RenderRequest {
             page,
             scale: width_px as f32 / size.width,
             rotation: 0,
             format: ImageFormat::Png,
-        };
-        self.render(doc, req)
+        })
     }
 
     /// [`PdfEngine::render`] with `watermark` written into the pixels. The
@@ -574,17 +584,7 @@ impl PdfEngine {
         width_px: u32,
         watermark: &crate::watermark::Watermark,
     ) -> Result<RenderedPage, PdfError> {
-        let sizes = self.page_sizes(doc)?;
-        let size = sizes.get(page as usize).ok_or(PdfError::PageOutOfRange {
-            page,
-            count: sizes.len() as u32,
-        })?;
-        let req = RenderRequest {
-            page,
-            scale: width_px as f32 / size.width,
-            rotation: 0,
-            format: ImageFormat::Png,
-        };
+        let req = self.thumbnail_request(doc, page, width_px)?;
         self.render_watermarked(doc, req, watermark)
     }
 

@@ -590,9 +590,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     "backup copies a SQLite deployment; with PostgreSQL, use pg_dump and your object store's backup (README, operator section)"
                 );
             }
-            let data_dir = store.data_dir.clone();
             // Never half of a key rotation in a backup.
-            let _lock = key_rotation::lock_data_dir(&data_dir, false).map_err(|e| anyhow!(e))?;
+            hold_data_dir(&store, false)?;
+            let data_dir = store.data_dir.clone();
             let now = ecabinet_server::clock::SystemClock.now_ms();
             let report = tokio::task::spawn_blocking(move || {
                 ecabinet_server::backup::backup(&data_dir, &to, now)

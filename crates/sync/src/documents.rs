@@ -208,16 +208,17 @@ fn settled(s: &Store, row: &VersionRow) -> Result<bool, StoreError> {
 /// Whether nothing of classified version `v`'s content is on this device.
 fn classified_content_gone(s: &Store, v: &VerifiedVersion) -> Result<bool, StoreError> {
     Ok(
-        (!s.has_blob_file(&v.sha256)? || shared_with_normal(s, &v.sha256)?)
+        (!s.has_blob_file(&v.sha256)? || shared_with_normal(s, &v.sha256, &v.id)?)
             && s.text_layer_sha(&v.id)?.is_none(),
     )
 }
 
-/// Whether an unclassified verified version uses the blob too (it stays).
-fn shared_with_normal(s: &Store, sha: &str) -> Result<bool, StoreError> {
+/// Whether an unclassified verified version other than `except` uses the
+/// blob too (it stays).
+fn shared_with_normal(s: &Store, sha: &str, except: &str) -> Result<bool, StoreError> {
     Ok(s.verified_versions_of_blob(sha)?
         .iter()
-        .any(|v| !is_classified(v)))
+        .any(|v| v.id != except && !is_classified(v)))
 }
 
 /// Whether a verified version's signed policy classifies it (mật and above):
@@ -497,12 +498,7 @@ impl Syncer {
             // the record is taken leaves it unsettled, so this runs again.
             let (sha, id) = (row.sha256.clone(), row.id.clone());
             self.with_store(move |s| {
-                let others: Vec<VerifiedVersion> = s
-                    .verified_versions_of_blob(&sha)?
-                    .into_iter()
-                    .filter(|v| v.id != id)
-                    .collect();
-                if !others.iter().any(|v| !is_classified(v)) {
+                if !shared_with_normal(s, &sha, &id)? {
                     s.remove_blob(&sha)?;
                 }
                 s.remove_text_layer(&id)

@@ -1302,8 +1302,7 @@ both!(
     |kind| async move {
         // A connected server: classification refused, nothing changed.
         let w = World::new(kind).await;
-        let (m, _) = w
-            .meeting_with_pdf("Phiên họp", "An ninh", "Phương án", 1)
+        w.meeting_with_pdf("Phiên họp", "An ninh", "Phương án", 1)
             .await;
         let doc = w
             .env
@@ -1330,7 +1329,6 @@ both!(
                 .is_some_and(|t| t.contains("isolated-network")),
             "{body}"
         );
-        let _ = m;
 
         // An isolated one: classified, signed so, and each member's fetch of
         // its bytes is in the register, answered with no-store.
