@@ -6,7 +6,9 @@ Usage: make_signed.py OUT_DIR
 Writes into OUT_DIR:
   * a throw-away test PKI (keys are random on every run, the structure is
     fixed): root.pem (the trusted root), intermediate.pem and other-root.pem
-    (an unrelated, untrusted root);
+    (an unrelated, untrusted root), and signer A's certificate and key
+    (signer-a.pem / .der, signer-a.key.pem / .der, PKCS#8) for the tests that
+    sign themselves, and intermediate.der;
   * plain.pdf, a two-page A4 document with a line of text on each page;
   * signed variants of plain.pdf, each showing one case the verifier must
     tell apart: valid.pdf, modified.pdf, untrusted.pdf, expired.pdf, two.pdf,
@@ -423,6 +425,17 @@ def main() -> None:
     (out_dir / "root.pem").write_bytes(pki.root.pem())
     (out_dir / "intermediate.pem").write_bytes(pki.intermediate.pem())
     (out_dir / "other-root.pem").write_bytes(pki.other_root.pem())
+    # Signer A's certificate and key, for the tests that sign with a token
+    # (SoftHSM2) or a software key: the key as PKCS#8, PEM and DER.
+    (out_dir / "signer-a.pem").write_bytes(pki.signer_a.pem())
+    (out_dir / "signer-a.der").write_bytes(
+        pki.signer_a.cert.public_bytes(serialization.Encoding.DER))
+    (out_dir / "intermediate.der").write_bytes(
+        pki.intermediate.cert.public_bytes(serialization.Encoding.DER))
+    for suffix, encoding in (("pem", serialization.Encoding.PEM),
+                             ("der", serialization.Encoding.DER)):
+        (out_dir / f"signer-a.key.{suffix}").write_bytes(pki.signer_a.key.private_bytes(
+            encoding, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
 
     plain = make_plain_pdf()
     ca = [pki.intermediate]

@@ -23,6 +23,7 @@ mod algorithms;
 mod cert;
 mod der;
 mod scan;
+pub mod sign;
 
 use std::io::{Read, Seek, SeekFrom};
 

@@ -265,3 +265,102 @@ fn damage_to_a_signed_file_is_reported_and_never_panics() -> Result<()> {
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
+
+/// Signs `pdf` as `ecabinet sign` does, with signer A's key in software
+/// (the token tests use the same key inside SoftHSM2).
+fn sign_with_software_key(dir: &Path, pdf: Vec<u8>, reason: &str) -> Result<Vec<u8>> {
+    use ecabinet_pades::sign::{prepare, signed_attributes, signed_data, SignRequest};
+    let key =
+        ring::signature::RsaKeyPair::from_pkcs8(&std::fs::read(dir.join("signer-a.key.der"))?)
+            .map_err(|e| anyhow::anyhow!("key: {e}"))?;
+    let cert = std::fs::read(dir.join("signer-a.der"))?;
+    let chain = vec![std::fs::read(dir.join("intermediate.der"))?];
+    let prepared = prepare(
+        pdf,
+        &SignRequest {
+            name: Some("Nguyễn Văn An".into()),
+            reason: Some(reason.into()),
+            location: Some("Thành phố Huế".into()),
+            signed_at: now(),
+        },
+    )?;
+    let attrs = signed_attributes(&prepared.digest(), &cert)?;
+    let mut signature = vec![0; key.public().modulus_len()];
+    key.sign(
+        &ring::signature::RSA_PKCS1_SHA256,
+        &ring::rand::SystemRandom::new(),
+        &attrs,
+        &mut signature,
+    )
+    .map_err(|e| anyhow::anyhow!("sign: {e}"))?;
+    let cms = signed_data(&attrs, &signature, &cert, &chain)?;
+    Ok(prepared.finish(&cms)?)
+}
+
+#[test]
+fn what_we_sign_verifies_here_in_pyhanko_and_in_poppler() -> Result<()> {
+    let dir = fixtures()?;
+    let trust = trust(dir.path())?;
+    let signed = sign_with_software_key(
+        dir.path(),
+        std::fs::read(dir.path().join("plain.pdf"))?,
+        "Ký ban hành biên bản",
+    )?;
+    let ours = verify_bytes(&signed, &trust, now());
+    assert_eq!(verdict(&ours), Verdict::Valid, "{ours:#?}");
+    assert_eq!(ours[0].signer.as_deref(), Some("Nguyễn Văn An"));
+    assert!(ours[0].covers_whole_file);
+
+    // Signed again on top of pyHanko's signature: both stay intact.
+    let countersigned = sign_with_software_key(
+        dir.path(),
+        std::fs::read(dir.path().join("valid.pdf"))?,
+        "Đồng ý",
+    )?;
+    let both = verify_bytes(&countersigned, &trust, now());
+    assert_eq!(both.len(), 2);
+    assert_eq!(verdict(&both), Verdict::Valid, "{both:#?}");
+
+    for (name, bytes, count) in [
+        ("ours.pdf", &signed, 1),
+        ("countersigned.pdf", &countersigned, 2),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes)?;
+        // pyHanko: every signature intact, valid and trusted.
+        let out = Command::new(python())
+            .arg(script("validate.py"))
+            .arg(&path)
+            .arg(dir.path().join("root.pem"))
+            .output()?;
+        ensure!(
+            out.status.success(),
+            "validate.py: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)?
+            .lines()
+            .map(serde_json::from_str)
+            .collect::<Result<_, _>>()?;
+        assert_eq!(lines.len(), count, "{lines:?}");
+        for l in &lines {
+            assert!(
+                l["intact"] == true && l["valid"] == true && l["trusted"] == true,
+                "{name}: {l}"
+            );
+        }
+        // Poppler (no trust store here: only the signature itself is judged).
+        let out = Command::new("pdfsig")
+            .arg(&path)
+            .output()
+            .context("pdfsig (poppler-utils)")?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(
+            text.matches("Signature Validation: Signature is Valid.")
+                .count(),
+            count,
+            "{name}: {text}"
+        );
+    }
+    Ok(())
+}
