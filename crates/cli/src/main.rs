@@ -11,6 +11,7 @@
 //! them. Unlocking needs the PIN every time.
 
 mod docs;
+mod token;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -140,6 +141,28 @@ enum Command {
     Upload {
         doc_id: String,
         file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sign a document's current version with the key on a PKCS#11 token
+    /// (PAdES: the signature goes into the PDF as an incremental update)
+    /// and upload the signed file as the document's next version (secretary,
+    /// chair). The token's PIN comes from the environment variable named by
+    /// --pin-env, else a prompt; never from the command line.
+    Sign {
+        doc_id: String,
+        /// The token's PKCS#11 module (its driver, e.g. from the CA).
+        #[arg(long, value_name = "PATH")]
+        token_module: PathBuf,
+        /// The environment variable that holds the token's PIN.
+        #[arg(long, value_name = "VAR", default_value = "ECABINET_TOKEN_PIN")]
+        pin_env: String,
+        /// The label of the key to sign with, when the token holds several.
+        #[arg(long)]
+        key_label: Option<String>,
+        /// Why it is signed, e.g. "Ký ban hành biên bản".
+        #[arg(long)]
+        reason: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -444,6 +467,37 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     v.document_id,
                     v.size,
                     v.sha256
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Sign {
+            doc_id,
+            token_module,
+            pin_env,
+            key_label,
+            reason,
+            json,
+        } => {
+            let store = Arc::new(open_content(&dir)?);
+            let v = docs::current_version(&store, &doc_id)?;
+            if v.size > ecabinet_pades::sign::MAX_SIGN_BYTES as u64 {
+                bail!("{}", ecabinet_pades::sign::SignError::TooLarge);
+            }
+            let pdf = store.read_blob(&v.sha256)?;
+            let pin = secret(&pin_env, "Mã PIN của thiết bị ký số / Token PIN: ")?;
+            let token = token::Token::open(&token_module, &pin, key_label.as_deref())?;
+            drop(pin);
+            let signed = docs::sign(&token, pdf, reason)?;
+            let syncer = Syncer::new(store)?;
+            let uploaded =
+                ecabinet_sync::secretary::upload_version(syncer.api(), &doc_id, signed).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&uploaded)?);
+            } else {
+                println!(
+                    "signed version {} of document {} uploaded as version {}; publish the meeting to send it to members",
+                    v.version, doc_id, uploaded.version
                 );
             }
             Ok(ExitCode::SUCCESS)

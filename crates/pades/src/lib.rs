@@ -278,6 +278,17 @@ impl TrustStore {
     }
 }
 
+/// The subject's common name of a DER certificate (a signer's name).
+pub fn subject_name(certificate: &[u8]) -> Option<String> {
+    Certificate::parse(certificate).ok()?.common_name()
+}
+
+/// The raw DER subject name of a certificate (what a PKCS#11 token keeps
+/// beside a certificate as `CKA_SUBJECT`).
+pub fn subject_der(certificate: &[u8]) -> Option<Vec<u8>> {
+    Some(Certificate::parse(certificate).ok()?.subject.to_vec())
+}
+
 /// Checks every embedded signature of the PDF in `file` against `trust`,
 /// at time `now` (Unix seconds). A damaged signature is reported, never an
 /// error; only reading the file can fail.

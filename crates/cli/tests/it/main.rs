@@ -6,6 +6,7 @@ use std::process::Output;
 mod docs;
 mod kills;
 mod sessions;
+mod sign;
 mod transport;
 mod unlock;
 mod upload;

@@ -1,0 +1,223 @@
+//! A member's signing key on a PKCS#11 token (the USB token a Vietnamese
+//! CA issues; SoftHSM2 in tests): opened through the token's own module,
+//! unlocked with the member's PIN, asked for one signature.
+//!
+//! The PIN only ever comes from an environment variable or a prompt,
+//! never from the command line, and is never printed; the token counts
+//! wrong PINs and locks itself, so nothing is retried here.
+
+use std::path::Path;
+
+use anyhow::{anyhow, bail, Context, Result};
+use cryptoki::context::{CInitializeArgs, Pkcs11};
+use cryptoki::mechanism::Mechanism;
+use cryptoki::object::{Attribute, AttributeType, KeyType, ObjectClass, ObjectHandle};
+use cryptoki::session::{Session, UserType};
+use cryptoki::types::AuthPin;
+
+/// An unlocked token with the key that signs and its certificates.
+pub struct Token {
+    session: Session,
+    key: ObjectHandle,
+    key_type: KeyType,
+    /// The key's certificate (DER).
+    pub certificate: Vec<u8>,
+    /// The token's other certificates (its CA chain, if it carries it).
+    pub others: Vec<Vec<u8>>,
+    // Dropped last: the module stays loaded while the session is used.
+    _context: Pkcs11,
+}
+
+fn explain(what: &str, e: cryptoki::error::Error) -> anyhow::Error {
+    use cryptoki::error::{Error, RvError};
+    match e {
+        Error::Pkcs11(RvError::PinIncorrect, _) => {
+            anyhow!("the token refused the PIN (it counts wrong PINs and locks itself after a few)")
+        }
+        Error::Pkcs11(RvError::PinLocked, _) => anyhow!("the token is locked: too many wrong PINs"),
+        Error::Pkcs11(RvError::PinExpired, _) => {
+            anyhow!("the token's PIN has expired: change it with the CA's tool")
+        }
+        Error::Pkcs11(RvError::TokenNotPresent | RvError::DeviceRemoved, _) => {
+            anyhow!("the token is not plugged in")
+        }
+        other => anyhow!("{what}: {other}"),
+    }
+}
+
+impl Token {
+    /// Loads `module`, finds the token, logs in with `pin`, and picks the
+    /// private key (the one labelled `key_label`, or the only one) and the
+    /// certificate with the same id.
+    pub fn open(module: &Path, pin: &str, key_label: Option<&str>) -> Result<Token> {
+        if !module.is_file() {
+            bail!(
+                "no PKCS#11 module at {} (the token's driver, from its CA)",
+                module.display()
+            );
+        }
+        let context = Pkcs11::new(module).map_err(|e| explain("loading the token's module", e))?;
+        context
+            .initialize(CInitializeArgs::OsThreads)
+            .map_err(|e| explain("starting the token's module", e))?;
+        // Tokens that were never set up (SoftHSM always offers a blank
+        // one) cannot hold a key.
+        let slots: Vec<_> = context
+            .get_slots_with_token()
+            .map_err(|e| explain("looking for the token", e))?
+            .into_iter()
+            .filter(|s| context.get_token_info(*s).is_ok_and(|t| t.token_initialized()))
+            .collect();
+        let slot = match slots.as_slice() {
+            [] => bail!("the token is not plugged in (its module sees no token)"),
+            [one] => *one,
+            _ => bail!("more than one token is plugged in: leave only the one to sign with"),
+        };
+        let session = context
+            .open_ro_session(slot)
+            .map_err(|e| explain("opening the token", e))?;
+        session
+            .login(UserType::User, Some(&AuthPin::new(pin.to_owned())))
+            .map_err(|e| explain("unlocking the token", e))?;
+
+        let mut template = vec![Attribute::Class(ObjectClass::PRIVATE_KEY)];
+        if let Some(label) = key_label {
+            template.push(Attribute::Label(label.as_bytes().to_vec()));
+        }
+        let keys = session
+            .find_objects(&template)
+            .map_err(|e| explain("listing the token's keys", e))?;
+        let key = match keys.as_slice() {
+            [] => bail!(
+                "the token holds no private key{}",
+                key_label
+                    .map(|l| format!(" labelled {l:?}"))
+                    .unwrap_or_default()
+            ),
+            [one] => *one,
+            _ => bail!("the token holds several keys: name the one to sign with (--key-label)"),
+        };
+        let attrs = session
+            .get_attributes(key, &[AttributeType::Id, AttributeType::KeyType])
+            .map_err(|e| explain("reading the key", e))?;
+        let (mut id, mut key_type) = (None, None);
+        for a in attrs {
+            match a {
+                Attribute::Id(v) => id = Some(v),
+                Attribute::KeyType(t) => key_type = Some(t),
+                _ => {}
+            }
+        }
+        let id = id.context("the key has no id to find its certificate by")?;
+        let key_type = key_type.context("the token does not say the key's type")?;
+        if key_type != KeyType::RSA && key_type != KeyType::EC {
+            bail!("the key is neither RSA nor EC");
+        }
+
+        let mut certificate = None;
+        let mut others = Vec::new();
+        for cert in session
+            .find_objects(&[Attribute::Class(ObjectClass::CERTIFICATE)])
+            .map_err(|e| explain("listing the token's certificates", e))?
+        {
+            let attrs = session
+                .get_attributes(cert, &[AttributeType::Id, AttributeType::Value])
+                .map_err(|e| explain("reading a certificate", e))?;
+            let (mut cert_id, mut value) = (None, None);
+            for a in attrs {
+                match a {
+                    Attribute::Id(v) => cert_id = Some(v),
+                    Attribute::Value(v) => value = Some(v),
+                    _ => {}
+                }
+            }
+            let Some(value) = value else { continue };
+            if cert_id.as_deref() == Some(id.as_slice()) && certificate.is_none() {
+                certificate = Some(value);
+            } else {
+                others.push(value);
+            }
+        }
+        let certificate = certificate.context("the token holds no certificate for its key")?;
+        Ok(Token {
+            session,
+            key,
+            key_type,
+            certificate,
+            others,
+            _context: context,
+        })
+    }
+
+    /// The key's SHA-256 signature over `data`: PKCS#1 v1.5 for RSA, DER
+    /// ECDSA for EC (the token gives r‖s over the digest we compute).
+    pub fn sign(&self, data: &[u8]) -> Result<Vec<u8>> {
+        if self.key_type == KeyType::RSA {
+            return self
+                .session
+                .sign(&Mechanism::Sha256RsaPkcs, self.key, data)
+                .map_err(|e| explain("signing with the token", e));
+        }
+        let digest = ring::digest::digest(&ring::digest::SHA256, data);
+        let raw = self
+            .session
+            .sign(&Mechanism::Ecdsa, self.key, digest.as_ref())
+            .map_err(|e| explain("signing with the token", e))?;
+        if raw.is_empty() || raw.len() % 2 != 0 {
+            bail!("the token gave an ECDSA signature of odd length");
+        }
+        let (r, s) = raw.split_at(raw.len() / 2);
+        Ok(der_sequence(&[der_integer(r), der_integer(s)]))
+    }
+}
+
+fn der_len(len: usize) -> Vec<u8> {
+    if len < 0x80 {
+        vec![len as u8]
+    } else {
+        let bytes: Vec<u8> = len
+            .to_be_bytes()
+            .into_iter()
+            .skip_while(|&b| b == 0)
+            .collect();
+        let mut out = vec![0x80 | bytes.len() as u8];
+        out.extend(bytes);
+        out
+    }
+}
+
+/// A positive `INTEGER` from big-endian bytes.
+fn der_integer(bytes: &[u8]) -> Vec<u8> {
+    let mut value: Vec<u8> = bytes.iter().copied().skip_while(|&b| b == 0).collect();
+    if value.first().is_none_or(|&b| b & 0x80 != 0) {
+        value.insert(0, 0);
+    }
+    let mut out = vec![0x02];
+    out.extend(der_len(value.len()));
+    out.extend(value);
+    out
+}
+
+fn der_sequence(parts: &[Vec<u8>]) -> Vec<u8> {
+    let content = parts.concat();
+    let mut out = vec![0x30];
+    out.extend(der_len(content.len()));
+    out.extend(content);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ecdsa_integers_are_positive_and_minimal() {
+        assert_eq!(der_integer(&[0x00, 0x00, 0x7f]), vec![0x02, 0x01, 0x7f]);
+        assert_eq!(
+            der_integer(&[0x80, 0x01]),
+            vec![0x02, 0x03, 0x00, 0x80, 0x01]
+        );
+        assert_eq!(der_integer(&[0x00]), vec![0x02, 0x01, 0x00]);
+        assert_eq!(der_sequence(&[vec![1], vec![2]]), vec![0x30, 2, 1, 2]);
+    }
+}

@@ -1,0 +1,223 @@
+//! `ecabinet sign` (issue 19): the chair signs a document with the key on a
+//! PKCS#11 token (SoftHSM2 here, provisioned in the test like a CA's USB
+//! token: key, certificate, CA certificate) and the signed file becomes
+//! the document's next version; the server and the members' devices find
+//! the signature valid against the deployment's trusted root. A wrong PIN
+//! is refused by the token with one clear line, and nothing is uploaded.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{ensure, Context, Result};
+use cryptoki::context::{CInitializeArgs, Pkcs11};
+use cryptoki::object::{Attribute, CertificateType, ObjectClass};
+use cryptoki::session::UserType;
+use cryptoki::types::AuthPin;
+use ecabinet_protocol::MeetingStatus;
+use ecabinet_tests::{api_of, workspace_root, TestServer};
+use serde_json::{json, Value};
+
+use crate::{ecabinet, enrol_as, text, PIN};
+
+const SOFTHSM: &str = "/usr/lib/softhsm/libsofthsm2.so";
+const TOKEN_PIN: &str = "246810";
+
+/// A SoftHSM2 token in `dir` holding signer A's key, its certificate and
+/// the issuing CA's certificate; returns the SOFTHSM2_CONF file.
+fn provision_token(dir: &Path, fixtures: &Path) -> Result<PathBuf> {
+    ensure!(
+        Path::new(SOFTHSM).exists(),
+        "{SOFTHSM} is missing: scripts/setup installs softhsm2"
+    );
+    let tokens = dir.join("tokens");
+    std::fs::create_dir_all(&tokens)?;
+    let conf = dir.join("softhsm2.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "directories.tokendir = {}\nobjectstore.backend = file\n",
+            tokens.display()
+        ),
+    )?;
+    let util = |args: &[&str]| -> Result<()> {
+        let out = Command::new("softhsm2-util")
+            .args(args)
+            .env("SOFTHSM2_CONF", &conf)
+            .output()?;
+        ensure!(
+            out.status.success(),
+            "softhsm2-util {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Ok(())
+    };
+    util(&[
+        "--init-token",
+        "--free",
+        "--label",
+        "chu-tich",
+        "--pin",
+        TOKEN_PIN,
+        "--so-pin",
+        "13572468",
+    ])?;
+    let key = fixtures.join("signer-a.key.pem");
+    util(&[
+        "--import",
+        key.to_str().context("path")?,
+        "--token",
+        "chu-tich",
+        "--label",
+        "ky-so",
+        "--id",
+        "01",
+        "--pin",
+        TOKEN_PIN,
+    ])?;
+    // The certificates, as a CA's issuing tool writes them.
+    std::env::set_var("SOFTHSM2_CONF", &conf);
+    let pkcs11 = Pkcs11::new(SOFTHSM)?;
+    pkcs11.initialize(CInitializeArgs::OsThreads)?;
+    let slot = *pkcs11
+        .get_slots_with_token()?
+        .first()
+        .context("the token")?;
+    let session = pkcs11.open_rw_session(slot)?;
+    session.login(UserType::User, Some(&AuthPin::new(TOKEN_PIN.into())))?;
+    for (file, id, label) in [
+        ("signer-a.der", 1u8, "ky-so"),
+        ("intermediate.der", 2, "ca"),
+    ] {
+        let der = std::fs::read(fixtures.join(file))?;
+        session.create_object(&[
+            Attribute::Class(ObjectClass::CERTIFICATE),
+            Attribute::CertificateType(CertificateType::X_509),
+            Attribute::Token(true),
+            Attribute::Id(vec![id]),
+            Attribute::Label(label.as_bytes().to_vec()),
+            Attribute::Subject(ecabinet_pades::subject_der(&der).context("subject")?),
+            Attribute::Value(der),
+        ])?;
+    }
+    Ok(conf)
+}
+
+fn fixtures(dir: &Path) -> Result<()> {
+    let out = Command::new(workspace_root().join(".tools/py/bin/python"))
+        .arg(workspace_root().join("tests/pades/make_signed.py"))
+        .arg(dir)
+        .output()
+        .context("run the venv python (scripts/setup installs pyHanko)")?;
+    ensure!(
+        out.status.success(),
+        "make_signed.py: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_chair_signs_with_a_token_and_everyone_sees_a_valid_signature() -> Result<()> {
+    let (fixture_dir, token_dir, chair_dir, member_dir, admin_dir) = (
+        tempfile::tempdir()?,
+        tempfile::tempdir()?,
+        tempfile::tempdir()?,
+        tempfile::tempdir()?,
+        tempfile::tempdir()?,
+    );
+    fixtures(fixture_dir.path())?;
+    let conf = provision_token(token_dir.path(), fixture_dir.path())?;
+    let server = TestServer::start().await?;
+    // The deployment trusts the test CA's root.
+    let admin = server.enrol("admin", admin_dir.path()).await?;
+    let root = std::fs::read_to_string(fixture_dir.path().join("root.pem"))?;
+    ecabinet_sync::admin::set_trusted_roots(&api_of(&admin)?, &root).await?;
+
+    enrol_as(&server, "chair", chair_dir.path()).await?;
+    enrol_as(&server, "member", member_dir.path()).await?;
+    let pin = [("ECABINET_PIN", PIN)];
+    let out = ecabinet(chair_dir.path(), &["sync"], &pin).await?;
+    assert!(out.status.success(), "{}", text(&out));
+    let meeting = server
+        .seed
+        .meetings
+        .iter()
+        .find(|m| m.status != MeetingStatus::Draft)
+        .context("a published demo meeting")?;
+    let out = ecabinet(chair_dir.path(), &["documents", "--json"], &pin).await?;
+    let docs: Value = serde_json::from_slice(&out.stdout)?;
+    let doc = docs
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|d| {
+            d["meeting_id"] == json!(meeting.id)
+                || d["versions"][0]["meeting_id"] == json!(meeting.id)
+        })
+        .and_then(|d| d["id"].as_str())
+        .context("a document of the published meeting")?
+        .to_owned();
+
+    let conf = conf.to_str().context("path")?;
+    let sign = |token_pin: &'static str| {
+        let (dir, doc) = (chair_dir.path().to_owned(), doc.clone());
+        async move {
+            ecabinet(
+                &dir,
+                &[
+                    "sign",
+                    &doc,
+                    "--token-module",
+                    SOFTHSM,
+                    "--pin-env",
+                    "CHU_TICH_TOKEN_PIN",
+                    "--reason",
+                    "Ký ban hành biên bản",
+                    "--json",
+                ],
+                &[
+                    ("ECABINET_PIN", PIN),
+                    ("CHU_TICH_TOKEN_PIN", token_pin),
+                    ("SOFTHSM2_CONF", conf),
+                ],
+            )
+            .await
+        }
+    };
+    // A wrong PIN: the token says no, one clear line, nothing uploaded.
+    let out = sign("000000").await?;
+    assert!(!out.status.success(), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("refused the PIN"), "{stderr}");
+    assert!(!stderr.contains("000000") && !String::from_utf8_lossy(&out.stdout).contains("000000"));
+
+    let out = sign(TOKEN_PIN).await?;
+    assert!(out.status.success(), "{}", text(&out));
+    let version: Value = serde_json::from_slice(&out.stdout)?;
+    // The server checked it at upload against the trusted root.
+    assert_eq!(
+        version["signature_check"]["verdict"],
+        json!("valid"),
+        "{version}"
+    );
+    assert_eq!(
+        version["signature_check"]["signers"],
+        json!(["Nguyễn Văn An"])
+    );
+
+    // Published, a member's device finds it valid offline.
+    let secretary = server.client("secretary").await?;
+    secretary
+        .post(&format!("/v1/meetings/{}/publish", meeting.id), json!({}))
+        .await?;
+    let out = ecabinet(member_dir.path(), &["sync"], &pin).await?;
+    assert!(out.status.success(), "{}", text(&out));
+    let out = ecabinet(member_dir.path(), &["signatures", &doc, "--json"], &pin).await?;
+    assert!(out.status.success(), "{}", text(&out));
+    let checked: Value = serde_json::from_slice(&out.stdout)?;
+    assert_eq!(checked["verdict"], json!("valid"), "{checked}");
+    assert_eq!(checked["version"], version["version"]);
+    assert_eq!(checked["signatures"][0]["signer"], json!("Nguyễn Văn An"));
+    assert_eq!(checked["signatures"][0]["trust"], json!("trusted"));
+    Ok(())
+}
