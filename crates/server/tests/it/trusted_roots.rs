@@ -257,3 +257,66 @@ both!(
         assert_eq!(broken, 1);
     }
 );
+
+/// The operator's command on a data directory: set from a PEM file, shown,
+/// refused with the reason for a file that is not certificates, cleared.
+#[test]
+fn the_operator_sets_and_clears_the_trusted_roots_from_the_command_line() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let dir = data.path().to_str().expect("path");
+    let ca = TestCa::new("Root CA của tỉnh (thử)").expect("ca");
+    let pem = data.path().join("roots.pem");
+    std::fs::write(&pem, ca.ca_pem()).expect("write");
+    let (ok, out, err) = run_cli(&[
+        "trusted-roots",
+        "--data-dir",
+        dir,
+        "--set",
+        pem.to_str().expect("path"),
+    ]);
+    assert!(ok, "{err}");
+    let view: TrustedRootsView = serde_json::from_str(out.trim()).expect("JSON");
+    assert_eq!(view.roots.len(), 1);
+    assert!(
+        view.roots[0]
+            .name
+            .as_deref()
+            .is_some_and(|n| n.contains("Root CA của tỉnh")),
+        "{view:?}"
+    );
+
+    let (ok, out, err) = run_cli(&["trusted-roots", "--data-dir", dir]);
+    assert!(ok, "{err}");
+    assert_eq!(
+        serde_json::from_str::<TrustedRootsView>(out.trim()).expect("JSON"),
+        view
+    );
+
+    let bad = data.path().join("bad.pem");
+    std::fs::write(
+        &bad,
+        "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n",
+    )
+    .expect("write");
+    let (ok, _, err) = run_cli(&[
+        "trusted-roots",
+        "--data-dir",
+        dir,
+        "--set",
+        bad.to_str().expect("path"),
+    ]);
+    assert!(!ok);
+    assert!(err.contains("trusted root"), "{err}");
+    let (_, out, _) = run_cli(&["trusted-roots", "--data-dir", dir]);
+    assert_eq!(
+        serde_json::from_str::<TrustedRootsView>(out.trim()).expect("JSON"),
+        view,
+        "unchanged"
+    );
+
+    let (ok, out, err) = run_cli(&["trusted-roots", "--data-dir", dir, "--clear"]);
+    assert!(ok, "{err}");
+    let cleared: TrustedRootsView = serde_json::from_str(out.trim()).expect("JSON");
+    assert!(cleared.roots.is_empty());
+    assert!(cleared.updated_at > view.updated_at);
+}
