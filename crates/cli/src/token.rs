@@ -66,7 +66,11 @@ impl Token {
             .get_slots_with_token()
             .map_err(|e| explain("looking for the token", e))?
             .into_iter()
-            .filter(|s| context.get_token_info(*s).is_ok_and(|t| t.token_initialized()))
+            .filter(|s| {
+                context
+                    .get_token_info(*s)
+                    .is_ok_and(|t| t.token_initialized())
+            })
             .collect();
         let slot = match slots.as_slice() {
             [] => bail!("the token is not plugged in (its module sees no token)"),
@@ -163,7 +167,7 @@ impl Token {
             .session
             .sign(&Mechanism::Ecdsa, self.key, digest.as_ref())
             .map_err(|e| explain("signing with the token", e))?;
-        if raw.is_empty() || raw.len() % 2 != 0 {
+        if raw.is_empty() || !raw.len().is_multiple_of(2) {
             bail!("the token gave an ECDSA signature of odd length");
         }
         let (r, s) = raw.split_at(raw.len() / 2);

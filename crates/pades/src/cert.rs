@@ -191,7 +191,7 @@ fn directory_string(tlv: &Tlv<'_>) -> Option<String> {
         0x14 => tlv.value.iter().map(|&b| b as char).collect(),
         // BMPString: UTF-16BE
         0x1e => {
-            if tlv.value.len() % 2 != 0 {
+            if !tlv.value.len().is_multiple_of(2) {
                 return None;
             }
             let units = tlv
@@ -204,7 +204,7 @@ fn directory_string(tlv: &Tlv<'_>) -> Option<String> {
         }
         // UniversalString: UTF-32BE
         0x1c => {
-            if tlv.value.len() % 4 != 0 {
+            if !tlv.value.len().is_multiple_of(4) {
                 return None;
             }
             tlv.value

@@ -560,10 +560,7 @@ fn check_chain(
 ) {
     let mut path = vec![signer.clone()];
     let mut why = None;
-    loop {
-        let Some(current) = path.last().cloned() else {
-            break;
-        };
+    while let Some(current) = path.last().cloned() {
         let anchored = roots.iter().any(|r| r.raw == current.raw)
             || roots
                 .iter()

@@ -167,7 +167,7 @@ fn read_contents<R: Read + Seek>(
         .copied()
         .filter(|&b| !is_pdf_space(b))
         .collect();
-    if hex.len() % 2 != 0 {
+    if !hex.len().is_multiple_of(2) {
         return Ok(Err(Problem::Malformed(
             "the signature's hex string is cut".into(),
         )));

@@ -30,16 +30,27 @@ pub fn looks_like_pdf(bytes: &[u8]) -> bool {
 /// Records an uploaded (unpublished) version whose blob is already stored;
 /// with `read_scans`, its text layer is queued for OCR (see [`crate::ocr`])
 /// and the record says so from the start.
+/// The content of a new version: its stored blob and what the server
+/// found of its embedded signatures.
+pub struct NewVersion<'a> {
+    pub sha256: &'a str,
+    pub size: u64,
+    pub signature_check: Option<&'a ecabinet_protocol::EmbeddedSignatureCheck>,
+}
+
 pub fn insert_version(
     tx: &mut Tx<'_>,
     meeting: &MeetingBody,
     document_id: &str,
-    sha256: &str,
-    size: u64,
+    content: NewVersion<'_>,
     now: i64,
     read_scans: bool,
-    signature_check: Option<&ecabinet_protocol::EmbeddedSignatureCheck>,
 ) -> Result<DocumentVersionBody, AppError> {
+    let NewVersion {
+        sha256,
+        size,
+        signature_check,
+    } = content;
     let size_i = i64::try_from(size).map_err(|_| AppError::invalid("too large"))?;
     tx.conn.execute(
         "INSERT INTO blobs (sha256, size, created_at) VALUES (?, ?, ?) ON CONFLICT (sha256) DO NOTHING",
@@ -158,16 +169,12 @@ pub async fn store_version(
                     return Err(AppError::not_found("upload"));
                 }
             }
-            insert_version(
-                tx,
-                &m,
-                &d.id,
-                &sha,
+            let content = NewVersion {
+                sha256: &sha,
                 size,
-                now,
-                ocr_on,
-                Some(&signature_check),
-            )
+                signature_check: Some(&signature_check),
+            };
+            insert_version(tx, &m, &d.id, content, now, ocr_on)
         })
         .await?;
     crate::ocr::start(state, v.id.clone());

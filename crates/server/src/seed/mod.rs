@@ -223,7 +223,18 @@ pub async fn seed_demo(state: &AppState) -> Result<SeedSummary, AppError> {
                     .get(key)
                     .cloned()
                     .ok_or_else(|| AppError::internal("demo pdf"))?;
-                crate::versions::insert_version(tx, m, doc, &sha, size, now, false, None)
+                crate::versions::insert_version(
+                    tx,
+                    m,
+                    doc,
+                    crate::versions::NewVersion {
+                        sha256: &sha,
+                        size,
+                        signature_check: None,
+                    },
+                    now,
+                    false,
+                )
             };
 
             // Meeting 1: in session, live motion open.
