@@ -4,10 +4,12 @@ import {
   adminErrorKey,
   canDisable,
   canRevoke,
+  certificateFileText,
   checkCommitteeName,
   checkDisplayName,
   checkNewUser,
   checkPassword,
+  checkRootsPem,
   checkUsername,
   checkValidMinutes,
   committeeMembers,
@@ -20,6 +22,9 @@ import {
   memberCounts,
   membershipsOf,
   roleKey,
+  rootExpired,
+  rootsRefusalDetail,
+  shortFingerprint,
   sortCommittees,
 } from "./admin";
 import { translate } from "./i18n";
@@ -282,5 +287,65 @@ describe("devices", () => {
     const h = lastSeenText(now - 2 * 3_600_000, now, "vi");
     expect(translate("vi", h.key, h.params)).toBe("2 giờ trước");
     expect(translate("en", h.key, h.params)).toBe("2 hours ago");
+  });
+});
+
+describe("trusted root certificates", () => {
+  const SHA = "3fa29c017be45510aa55aa55aa55aa55aa55aa55aa55aa55aa55aa559a0bccd2";
+  // The shape of a DER certificate: SEQUENCE (long length) { SEQUENCE (the signed part) … }.
+  const der = Uint8Array.from([0x30, 0x82, 0x01, 0x0a, 0x30, 0x81, 0xf0, ...Array.from({ length: 70 }, (_, i) => i)]);
+  const pemBlock = (body: string) => `-----BEGIN CERTIFICATE-----\n${body}\n-----END CERTIFICATE-----\n`;
+
+  it("shortens a fingerprint to its first and last four bytes, upper case", () => {
+    expect(shortFingerprint(SHA)).toBe("3F:A2:9C:01…9A:0B:CC:D2");
+    expect(shortFingerprint("ab:cd")).toBe("AB:CD");
+  });
+
+  it("tells an expired root", () => {
+    expect(rootExpired(1_000, 2_000)).toBe(true);
+    expect(rootExpired(3_000, 2_000)).toBe(false);
+  });
+
+  it("sends PEM certificates, or nothing to trust none, and never a private key", () => {
+    expect(checkRootsPem(" \n\t")).toEqual({ ok: true, value: "" });
+    const two = pemBlock("MIIB") + pemBlock("MIIC");
+    expect(checkRootsPem(two)).toEqual({ ok: true, value: two });
+    expect(checkRootsPem("Chứng thư số gốc của Bộ")).toEqual({ ok: false, error: "roots.notPem" });
+    const withKey = pemBlock("MIIB") + "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n";
+    expect(checkRootsPem(withKey)).toEqual({ ok: false, error: "roots.privateKey" });
+    expect(checkRootsPem("-----BEGIN RSA PRIVATE KEY-----\nMIIE\n")).toEqual({ ok: false, error: "roots.privateKey" });
+    expect(translate("vi", "roots.privateKey")).toContain("khóa bí mật");
+  });
+
+  it("reads a certificate file: PEM as it is, DER wrapped as PEM with the same bytes", () => {
+    const pem = pemBlock("MIIBCgKCAQEA");
+    expect(certificateFileText(new TextEncoder().encode(pem))).toBe(pem);
+    expect(certificateFileText(new TextEncoder().encode(pem.trimEnd()))).toBe(pem);
+    const wrapped = certificateFileText(der);
+    expect(wrapped).not.toBeNull();
+    const lines = wrapped!.trimEnd().split("\n");
+    expect(lines[0]).toBe("-----BEGIN CERTIFICATE-----");
+    expect(lines.at(-1)).toBe("-----END CERTIFICATE-----");
+    expect(lines.slice(1, -1).every((l) => l.length <= 64)).toBe(true);
+    const back = Uint8Array.from(atob(lines.slice(1, -1).join("")), (c) => c.charCodeAt(0));
+    expect(back).toEqual(der);
+    expect(checkRootsPem(wrapped!).ok).toBe(true);
+  });
+
+  it("refuses a file that is no certificate, a DER private key included", () => {
+    // PKCS#8: SEQUENCE { INTEGER 0, … }.
+    expect(certificateFileText(Uint8Array.from([0x30, 0x82, 0x04, 0xbe, 0x02, 0x01, 0x00, 0x30]))).toBeNull();
+    expect(certificateFileText(new TextEncoder().encode("Tờ trình số 12/TTr-UBND"))).toBeNull();
+    expect(certificateFileText(new Uint8Array())).toBeNull();
+  });
+
+  it("keeps the server's reason for a refused list, and only for that", () => {
+    const reason = "a trusted root is not a certificate E-Cabinet can read: certificate 2: malformed: bad length";
+    // As the app passes the server's refusal on, and as a bare reason.
+    expect(rootsRefusalDetail({ ...err("invalid_input"), message: `server refused (400): InvalidInput: ${reason}` })).toBe(reason);
+    expect(rootsRefusalDetail({ ...err("invalid_input"), message: reason })).toBe(reason);
+    expect(rootsRefusalDetail({ ...err("invalid_input"), message: " " })).toBeNull();
+    expect(rootsRefusalDetail(err("offline"))).toBeNull();
+    expect(rootsRefusalDetail(new Error("x"))).toBeNull();
   });
 });

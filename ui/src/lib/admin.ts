@@ -289,3 +289,55 @@ export function lastSeenText(
   if (ago < RELATIVE_DAYS * DAY) return { key: "admin.seen.days", params: { n: Math.floor(ago / DAY) } };
   return { key: "admin.seen.on", params: { date: formatDateTime(lastSeenAt, lang, timeZone) } };
 }
+
+// ---- trusted root certificates (for signatures embedded in documents) ----
+
+/** A root's SHA-256 fingerprint (hex), short enough for a table: its first
+ * and last four bytes, "3F:A2:9C:01…9A:0B:CC:D2". The whole one goes in
+ * the cell's title. */
+export function shortFingerprint(sha256: string): string {
+  const bytes = sha256.replace(/[^0-9a-f]/gi, "").toUpperCase().match(/../g) ?? [];
+  if (bytes.length <= 8) return bytes.join(":");
+  return `${bytes.slice(0, 4).join(":")}…${bytes.slice(-4).join(":")}`;
+}
+
+/** Whether a root's validity ended before `now`. */
+export function rootExpired(notAfter: number, now: number): boolean {
+  return notAfter < now;
+}
+
+/** The text to send as the trusted roots: blank means trust none (the
+ * screen asks first); otherwise it must hold a PEM certificate, and never
+ * a private key (that is not sent anywhere). The server checks the rest. */
+export function checkRootsPem(text: string): FormCheck<string> {
+  if (!text.trim()) return { ok: true, value: "" };
+  if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text)) return { ok: false, error: "roots.privateKey" };
+  if (!text.includes("-----BEGIN CERTIFICATE-----")) return { ok: false, error: "roots.notPem" };
+  return { ok: true, value: text };
+}
+
+/** A certificate file as PEM text: a PEM file as it is, a DER one (.cer
+ * and .crt files often are) wrapped as PEM; null for anything else. A DER
+ * certificate is a SEQUENCE whose first element is a SEQUENCE (the signed
+ * part); a DER private key's is an INTEGER, and is not taken. */
+export function certificateFileText(bytes: Uint8Array): string | null {
+  const text = new TextDecoder().decode(bytes);
+  if (text.includes("-----BEGIN ")) return text.endsWith("\n") ? text : `${text}\n`;
+  if (bytes.length < 4 || bytes[0] !== 0x30) return null;
+  const lengthBytes = bytes[1] & 0x80 ? bytes[1] & 0x7f : 0;
+  if (lengthBytes > 4 || bytes[2 + lengthBytes] !== 0x30) return null;
+  let binary = "";
+  for (const b of bytes) binary += String.fromCharCode(b);
+  const lines = btoa(binary).match(/.{1,64}/g) ?? [];
+  return `-----BEGIN CERTIFICATE-----\n${lines.join("\n")}\n-----END CERTIFICATE-----\n`;
+}
+
+/** The server's own reason for refusing a list (it names the certificate
+ * that is not one), shown under the translated sentence, without the
+ * client's "server refused (400): InvalidInput:" before it; null for other
+ * failures, which say enough in words. */
+export function rootsRefusalDetail(e: unknown): string | null {
+  if (!isIpcError(e) || e.code !== "invalid_input") return null;
+  const reason = e.message.replace(/^server refused \(\d+\): \w+: /, "").trim();
+  return reason || null;
+}

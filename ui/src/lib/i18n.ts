@@ -11,6 +11,7 @@ import * as votes from "./messages/votes";
 import * as secretary from "./messages/secretary";
 import * as admin from "./messages/admin";
 import * as policy from "./messages/policy";
+import * as signatures from "./messages/signatures";
 
 export type Lang = "vi" | "en";
 export const LANGS: readonly Lang[] = ["vi", "en"];
@@ -24,6 +25,7 @@ const vi = {
   ...secretary.vi,
   ...admin.vi,
   ...policy.vi,
+  ...signatures.vi,
 } as const;
 
 export type MessageKey = keyof typeof vi;
@@ -37,6 +39,7 @@ const en: Record<MessageKey, string> = {
   ...secretary.en,
   ...admin.en,
   ...policy.en,
+  ...signatures.en,
 };
 
 export const messages: Record<Lang, Record<MessageKey, string>> = { vi, en };

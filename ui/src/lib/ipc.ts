@@ -16,6 +16,7 @@ import {
   type CommitteeRoleView,
   type EnrolCodeView,
   type SecretaryMeetingView,
+  type SignaturesView,
   type FeedAdvancedView,
   type IpcError,
   type MeetingDetail,
@@ -30,6 +31,7 @@ import {
   type SessionState,
   type SyncProgress,
   type SyncStatusView,
+  type TrustedRootsAdminView,
   type UploadView,
 } from "./bindings";
 
@@ -85,6 +87,10 @@ export const ipc = {
   meetingDetail: (meetingId: string) => call<MeetingDetail>("meeting_detail", { meetingId }),
   openDocument: (versionId: string) => call<OpenedDocumentView>("open_document", { versionId }),
   closeDocument: (versionId: string) => call<void>("close_document", { versionId }),
+  /** The signatures embedded in an open version, checked on this device
+   *  against the synced trusted roots. It reads the whole file: ask after
+   *  the pages show. */
+  documentSignatures: (versionId: string) => call<SignaturesView>("document_signatures", { versionId }),
   searchMeeting: (meetingId: string, query: string) =>
     call<MeetingSearchView>("search_meeting", { meetingId, query }),
   listAnnotations: (versionId: string) => call<AnnotationView[]>("list_annotations", { versionId }),
@@ -187,6 +193,12 @@ export const ipc = {
     /** A one-time enrol code for the user's next device, valid 1 to 1440 minutes. */
     enrolCode: (userId: string, validMinutes: number) =>
       call<EnrolCodeView>("admin_enrol_code", { userId, validMinutes }),
+    /** The root certificates trusted for signatures embedded in documents. */
+    trustedRoots: () => call<TrustedRootsAdminView>("admin_trusted_roots"),
+    /** Replaces the whole list with the PEM certificates of `pem` (empty:
+     *  trust none); `invalid_input`, with the reason, unless every block is
+     *  a certificate. Devices take the new list at their next sync. */
+    setTrustedRoots: (pem: string) => call<TrustedRootsAdminView>("admin_set_trusted_roots", { pem }),
   },
 };
 

@@ -1,0 +1,243 @@
+"""Signatures embedded in documents (issue 19), through real windows against
+a real sync server, with PDFs pyHanko signs in the test
+(tests/pades/make_signed.py: a throw-away root, intermediate and signer
+"Nguyễn Văn An").
+
+The administrator's app, an enrolled device as the server requires, sets
+the deployment's trusted roots in "Quản trị" → "Chứng thư số gốc": a block
+that is no certificate is refused with the server's reason, then root.pem
+chosen in the file picker is saved and listed with its fingerprint (the
+server's own CLI, `ecabinet-server trusted-roots` on the running server's
+data directory, reads back the same root). The secretary attaches the
+validly signed PDF and the one changed after signing, and publishes them.
+A member's app, enrolled after the roots were set (so its first sync
+fetches them), opens the valid document: a green badge (data-verdict
+"valid") with the signer's name, whose details list the signature; then
+the changed one: the red banner across the page area, while the page image
+still renders (a broken signature never keeps a document from being read)."""
+
+import base64
+import hashlib
+import json
+import subprocess
+from pathlib import Path
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+from conftest import ROOT, by_testid, launch_app, shot
+from test_admin import enrol_with
+from test_secretary import choose_file, enrol, item_named, put_off_open_votes, set_input
+
+MEETING = "Phiên họp thẩm định văn bản có chữ ký số"
+ITEM_VALID = "Quyết định phê duyệt đề án (bản ký số)"
+ITEM_MODIFIED = "Quyết định phê duyệt đề án (bản bị sửa sau khi ký)"
+DOC_VALID = "Quyết định đã ký số"
+DOC_MODIFIED = "Quyết định bị sửa sau khi ký"
+SIGNER = "Nguyễn Văn An"
+SIGNER_ORG = "Ủy ban nhân dân tỉnh Thử nghiệm"
+ROOT_NAME = "E-Cabinet Test Root CA"
+NOT_A_CERTIFICATE = (
+    "-----BEGIN CERTIFICATE-----\n"
+    + base64.b64encode("Đây không phải chứng thư số".encode()).decode()
+    + "\n-----END CERTIFICATE-----\n"
+)
+
+
+def signed_pdfs(tmp: Path) -> Path:
+    """valid.pdf, modified.pdf, root.pem, … from the fixture script, with
+    keys made afresh for this run."""
+    out = tmp / "pades"
+    subprocess.run(
+        [str(ROOT / ".tools" / "py" / "bin" / "python"), str(ROOT / "tests" / "pades" / "make_signed.py"), str(out)],
+        check=True, capture_output=True, timeout=300,
+    )
+    for name in ("valid.pdf", "modified.pdf", "root.pem"):
+        assert (out / name).is_file(), f"make_signed.py wrote no {name}"
+    return out
+
+
+def pem_sha256(pem: Path) -> str:
+    """The SHA-256 of the certificate in a one-block PEM file (what the
+    administrator's table and the server's view show)."""
+    lines = pem.read_text().strip().splitlines()
+    body = "".join(lines[lines.index("-----BEGIN CERTIFICATE-----") + 1:lines.index("-----END CERTIFICATE-----")])
+    return hashlib.sha256(base64.b64decode(body)).hexdigest()
+
+
+def server_roots(server) -> dict:
+    """The trusted roots as the server holds them, through its own CLI on
+    the running server's data directory (it shares it with `serve`, as
+    `enrol-code` does)."""
+    out = subprocess.run(
+        [str(server.binary), "trusted-roots", "--data-dir", str(server.data)],
+        capture_output=True, text=True, check=True, timeout=60,
+    )
+    return json.loads(out.stdout)
+
+
+def choose_certificate(driver, path: Path):
+    """Puts a file into the trusted roots' file input, as the file dialog would."""
+    el = driver.find_element(*by_testid("trusted-roots-file"))
+    try:
+        el.send_keys(str(path))
+    except Exception:  # noqa: BLE001 - a driver without file upload: fall through to the check below
+        pass
+    if driver.execute_script("return arguments[0].files.length", el) == 0:
+        driver.execute_script(
+            """
+            const [el, b64, name] = arguments;
+            const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+            const dt = new DataTransfer();
+            dt.items.add(new File([bytes], name));
+            el.files = dt.files;
+            el.dispatchEvent(new Event("change", { bubbles: true }));
+            """,
+            el, base64.b64encode(path.read_bytes()).decode(), path.name,
+        )
+
+
+def attach(driver, wait, item: str, pdf: Path, title: str):
+    driver.find_element(*by_testid("sec-item-input")).send_keys(item)
+    driver.find_element(*by_testid("sec-add-item")).click()
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, f'[data-testid="sec-item"][data-title="{item}"]'))
+    item_named(driver, item).find_element(*by_testid("sec-attach")).click()
+    form = wait.until(lambda d: item_named(d, item).find_element(*by_testid("sec-attach-form")))
+    choose_file(driver, form, pdf)
+    name = form.find_element(*by_testid("sec-doc-title"))
+    name.clear()
+    name.send_keys(title)
+    form.find_element(*by_testid("sec-upload")).click()
+    # Accepted as a draft: a broken signature is no reason to refuse a file.
+    doc = f'[data-testid="sec-item"][data-title="{item}"] [data-testid="sec-document"][data-title="{title}"]'
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, f'{doc} [data-testid="sec-version"][data-status="draft"]'))
+
+
+def open_document(driver, wait, title: str):
+    document = wait.until(lambda d: next(
+        (x for x in d.find_elements(*by_testid("document")) if title in x.text
+         and x.find_elements(*by_testid("version-open"))), None))
+    document.find_element(*by_testid("version-open")).click()
+    image = wait.until(EC.presence_of_element_located(by_testid("page-image")))
+    wait.until(lambda d: d.execute_script("return arguments[0].complete && arguments[0].naturalWidth", image) > 0)
+    return image
+
+
+def test_the_member_sees_a_valid_signature_and_a_broken_one(app_binary, demo_server, tmp_path, out_dir):
+    pades = signed_pdfs(tmp_path)
+    root_sha = pem_sha256(pades / "root.pem")
+    env = {"ECABINET_SERVER_URL": demo_server.url}
+
+    admin = demo_server.account("admin")
+    admin_home = tmp_path / "admin"
+    with launch_app(app_binary, admin_home / "data", admin_home / "webview", admin_home, env) as driver:
+        wait = WebDriverWait(driver, 30)
+        enrol_with(driver, admin["username"], admin["password"], demo_server.enrol_code(admin["username"]), "lock-button")
+        wait.until(EC.element_to_be_clickable(by_testid("nav-admin"))).click()
+        wait.until(EC.text_to_be_present_in_element(by_testid("screen-title"), "Quản trị hệ thống"))
+        driver.find_element(*by_testid("admin-tab-roots")).click()
+        # The demo deployment trusts no root yet, and says what that means.
+        none = wait.until(EC.visibility_of_element_located(by_testid("trusted-roots-none")))
+        assert "chưa xác thực" in none.text, none.text
+        assert "lần đồng bộ tiếp theo" in driver.find_element(*by_testid("trusted-roots-sync-note")).text
+
+        # A block that is no certificate: the server refuses it and says why.
+        set_input(driver, driver.find_element(*by_testid("trusted-roots-pem")), NOT_A_CERTIFICATE)
+        driver.find_element(*by_testid("trusted-roots-save")).click()
+        wait.until(EC.text_to_be_present_in_element(by_testid("admin-error"), "Máy chủ không nhận danh sách"))
+        reason = driver.find_element(*by_testid("trusted-roots-refusal")).text
+        assert "not a certificate" in reason and "server refused" not in reason, reason
+        assert server_roots(demo_server)["roots"] == []
+        shot(driver, out_dir, "sig-01-admin-refused-not-a-certificate-vi")
+
+        # root.pem from the file picker: its text goes into the box, then saved.
+        set_input(driver, driver.find_element(*by_testid("trusted-roots-pem")), "")
+        choose_certificate(driver, pades / "root.pem")
+        wait.until(lambda d: "-----BEGIN CERTIFICATE-----" in d.find_element(*by_testid("trusted-roots-pem")).get_attribute("value"))
+        driver.find_element(*by_testid("trusted-roots-save")).click()
+        wait.until(EC.text_to_be_present_in_element(by_testid("admin-info"), "Đã lưu danh sách chứng thư số gốc tin cậy"))
+        row = wait.until(EC.visibility_of_element_located(by_testid("trusted-root")))
+        assert row.get_attribute("data-sha256") == root_sha
+        assert ROOT_NAME in row.text and "Ban Cơ yếu Thử nghiệm" in row.text, row.text
+        fingerprint = row.find_element(*by_testid("trusted-root-fingerprint")).text
+        assert fingerprint.startswith(":".join(root_sha[i:i + 2] for i in range(0, 8, 2)).upper()), fingerprint
+        assert driver.find_element(*by_testid("trusted-roots-pem")).get_attribute("value") == ""
+        shot(driver, out_dir, "sig-02-admin-trusted-root-saved-vi")
+
+        # Saving an empty box would trust no root: asked first, and cancelled here.
+        driver.find_element(*by_testid("trusted-roots-save")).click()
+        dialog = wait.until(EC.visibility_of_element_located(by_testid("admin-confirm")))
+        assert "Lưu danh sách trống" in dialog.text, dialog.text
+        driver.find_element(*by_testid("admin-confirm-no")).click()
+        assert [r["sha256"] for r in server_roots(demo_server)["roots"]] == [root_sha]
+
+    sec_home = tmp_path / "secretary"
+    with launch_app(app_binary, sec_home / "data", sec_home / "webview", sec_home, env) as driver:
+        wait = WebDriverWait(driver, 30)
+        enrol(driver, demo_server, demo_server.account("secretary"))
+        put_off_open_votes(driver)
+        wait.until(EC.element_to_be_clickable(by_testid("nav-secretary"))).click()
+        wait.until(EC.visibility_of_element_located(by_testid("sec-title"))).send_keys(MEETING)
+        set_input(driver, driver.find_element(*by_testid("sec-starts")), "2026-12-23T08:30")
+        driver.find_element(*by_testid("sec-location")).send_keys("Phòng họp tầng 5")
+        driver.find_element(*by_testid("sec-create")).click()
+        wait.until(EC.text_to_be_present_in_element(by_testid("sec-meeting-title"), MEETING))
+        attach(driver, wait, ITEM_VALID, pades / "valid.pdf", DOC_VALID)
+        attach(driver, wait, ITEM_MODIFIED, pades / "modified.pdf", DOC_MODIFIED)
+        driver.find_element(*by_testid("sec-publish")).click()
+        wait.until(EC.visibility_of_element_located(by_testid("sec-confirm")))
+        driver.find_element(*by_testid("sec-confirm-yes")).click()
+        wait.until(lambda d: d.find_element(*by_testid("sec-status")).get_attribute("data-status") == "published")
+        shot(driver, out_dir, "sig-03-secretary-published-signed-documents-vi")
+
+    member_home = tmp_path / "member"
+    with launch_app(app_binary, member_home / "data", member_home / "webview", member_home, env) as driver:
+        wait = WebDriverWait(driver, 60)
+        enrol(driver, demo_server, demo_server.account("member"))
+        put_off_open_votes(driver)
+        card = wait.until(lambda d: next((c for c in d.find_elements(*by_testid("meeting-card")) if MEETING in c.text), None))
+        card.click()
+        wait.until(EC.text_to_be_present_in_element(by_testid("meeting-title"), MEETING))
+
+        # The validly signed document: green, with the signer's name.
+        open_document(driver, wait, DOC_VALID)
+        badge = wait.until(EC.visibility_of_element_located(by_testid("signature-badge")))
+        assert badge.get_attribute("data-verdict") == "valid", badge.get_attribute("data-verdict")
+        assert SIGNER in badge.text and "Đã ký số hợp lệ" in badge.text, badge.text
+        assert not driver.find_elements(*by_testid("signature-broken"))
+        assert badge.get_attribute("aria-expanded") == "false"
+        badge.click()
+        details = wait.until(EC.visibility_of_element_located(by_testid("signature-details")))
+        assert badge.get_attribute("aria-expanded") == "true"
+        items = details.find_elements(*by_testid("signature-item"))
+        assert len(items) == 1 and items[0].get_attribute("data-tone") == "green", [i.text for i in items]
+        text = items[0].text
+        for expected in (f"Người ký: {SIGNER} — {SIGNER_ORG}", "Nội dung đã ký không bị thay đổi",
+                         "Chứng thư số thuộc chứng thư số gốc tin cậy", "Tình trạng thu hồi chứng thư số: chưa kiểm tra"):
+            assert expected in text, (expected, text)
+        shot(driver, out_dir, "sig-04-member-valid-signature-details-vi")
+        # Escape closes the details and gives the focus back to the badge.
+        driver.switch_to.active_element.send_keys(Keys.ESCAPE)
+        wait.until(EC.invisibility_of_element_located(by_testid("signature-details")))
+        assert driver.switch_to.active_element.get_attribute("data-testid") == "signature-badge"
+
+        # The one changed after signing: red, across the page area, and still read.
+        driver.find_element(*by_testid("back")).click()
+        wait.until(EC.text_to_be_present_in_element(by_testid("meeting-title"), MEETING))
+        image = open_document(driver, wait, DOC_MODIFIED)
+        banner = wait.until(EC.visibility_of_element_located(by_testid("signature-broken")))
+        assert banner.get_attribute("role") == "status"
+        assert "Chữ ký số không hợp lệ: tài liệu đã bị thay đổi sau khi ký" in banner.text, banner.text
+        assert driver.find_element(*by_testid("signature-badge")).get_attribute("data-verdict") == "broken"
+        assert image.is_displayed()
+        # The banner stays where it is while the pages scroll under it.
+        driver.execute_script("arguments[0].scrollTop = arguments[0].scrollHeight", driver.find_element(*by_testid("pages")))
+        assert driver.find_element(*by_testid("signature-broken")).is_displayed()
+        driver.execute_script("arguments[0].scrollTop = 0", driver.find_element(*by_testid("pages")))
+        shot(driver, out_dir, "sig-05-member-broken-signature-banner-vi")
+        driver.find_element(*by_testid("signature-badge")).click()
+        item = wait.until(EC.visibility_of_element_located(by_testid("signature-item")))
+        assert item.get_attribute("data-tone") == "red" and "Tài liệu đã bị thay đổi sau khi ký" in item.text, item.text
+        shot(driver, out_dir, "sig-06-member-broken-signature-details-vi")

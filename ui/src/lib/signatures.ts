@@ -1,0 +1,137 @@
+// The signatures embedded in an opened document (PAdES), as the viewer
+// shows them: one badge for the whole document, and for each signature the
+// lines of its details. The checking itself is done on the Rust side, on
+// this device, against the trusted roots the administrator set; this file
+// only says it in words. A broken signature never keeps a document from
+// being read (the secretary may have uploaded a scan): it is said, loudly.
+import type { SignaturesView, SignatureView } from "./bindings";
+import type { Lang, MessageKey, Params } from "./i18n";
+import { formatDateTime } from "./meetings";
+
+/** The badge's colour; `none` shows no badge (an unsigned document). */
+export type Tone = "none" | "green" | "amber" | "red";
+
+export interface SignatureBadge {
+  tone: Tone;
+  /** The short label in the viewer's toolbar. */
+  label: MessageKey;
+  /** The whole sentence: the details' heading, and the banner when broken. */
+  key: MessageKey;
+  params: Params;
+}
+
+/** The signers' names, each once, in file order (the organisation where a
+ *  certificate names no person). */
+export function signerNames(signatures: readonly SignatureView[]): string[] {
+  const names: string[] = [];
+  for (const s of signatures) {
+    // Certificates may spell Vietnamese marks decomposed: one person, one name.
+    const name = (s.signer ?? s.organisation ?? "").trim().normalize("NFC");
+    if (name && !names.includes(name)) names.push(name);
+  }
+  return names;
+}
+
+/** Why a document whose signatures are all intact is not validly signed:
+ *  the first reason found, in this order over every signature. */
+export function warningKey(v: SignaturesView): MessageKey {
+  const sigs = v.signatures;
+  if (sigs.some((s) => s.trust !== "trusted")) return v.rootsKnown ? "sig.warn.untrusted" : "sig.warn.noRoots";
+  if (sigs.some((s) => s.validity === "expired")) return "sig.warn.expired";
+  if (sigs.some((s) => s.validity !== "valid")) return "sig.warn.notYetValid";
+  if (sigs.some((s) => s.unsignedChangesAfter)) return "sig.warn.changedAfter";
+  if (sigs.some((s) => s.integrity !== "intact")) return "sig.warn.unverifiable";
+  return "sig.warn.other";
+}
+
+/** The badge for a document's signatures. */
+export function signatureBadge(v: SignaturesView): SignatureBadge {
+  switch (v.verdict) {
+    case "unsigned":
+      return { tone: "none", label: "sig.unsigned", key: "sig.unsigned", params: {} };
+    case "valid": {
+      const names = signerNames(v.signatures);
+      return names.length
+        ? { tone: "green", label: "sig.validBy", key: "sig.validBy", params: { names: names.join(", ") } }
+        : { tone: "green", label: "sig.valid", key: "sig.valid", params: {} };
+    }
+    case "broken": {
+      // A changed document says more than a damaged signature.
+      const modified = v.signatures.some((s) => s.integrity === "modified") || !v.signatures.some((s) => s.integrity === "broken");
+      return { tone: "red", label: "sig.badge.broken", key: modified ? "sig.broken.modified" : "sig.broken.damaged", params: {} };
+    }
+    default:
+      // `warning`, and a verdict this UI does not know yet: never green.
+      return { tone: "amber", label: "sig.badge.warning", key: v.verdict === "warning" ? warningKey(v) : "sig.warn.other", params: {} };
+  }
+}
+
+/** One signature's own colour (a multi-signature document can mix them). */
+export function signatureTone(s: SignatureView): Exclude<Tone, "none"> {
+  if (s.integrity === "modified" || s.integrity === "broken") return "red";
+  if (s.integrity === "intact" && s.trust === "trusted" && s.validity === "valid" && !s.unsignedChangesAfter) return "green";
+  return "amber";
+}
+
+export type LineTone = "ok" | "warn" | "bad" | "info";
+
+export interface Line {
+  key: MessageKey;
+  params: Params;
+  tone: LineTone;
+}
+
+const line = (key: MessageKey, tone: LineTone, params: Params = {}): Line => ({ key, params, tone });
+
+/** What the details say about one signature, in order: who signed (and
+ *  their organisation), who issued the certificate, when it says it was
+ *  signed, whether the document changed since, whether the certificate is
+ *  trusted and still valid, that revocation is not checked offline, and
+ *  the technical detail (English) when something is wrong. Times are in
+ *  the device's time zone like every other screen, unless `timeZone`. */
+export function signatureLines(s: SignatureView, rootsKnown: boolean, lang: Lang, timeZone?: string): Line[] {
+  const date = (ms: number) => formatDateTime(ms, lang, timeZone);
+  const name = s.signer?.trim().normalize("NFC") || null;
+  const organisation = s.organisation?.trim().normalize("NFC") || null;
+  const out: Line[] = [];
+
+  if (name && organisation) out.push(line("sig.by", "info", { name, organisation }));
+  else if (name) out.push(line("sig.byName", "info", { name }));
+  else if (organisation) out.push(line("sig.byOrganisation", "info", { organisation }));
+  else out.push(line("sig.byUnknown", "warn"));
+  if (s.issuer?.trim()) out.push(line("sig.issuer", "info", { issuer: s.issuer.trim() }));
+
+  out.push(s.signedAt === null ? line("sig.signedAtUnknown", "info") : line("sig.signedAt", "info", { date: date(s.signedAt) }));
+
+  switch (s.integrity) {
+    case "intact":
+      out.push(line("sig.intact", "ok"));
+      break;
+    case "modified":
+      out.push(line("sig.modified", "bad"));
+      break;
+    case "broken":
+      out.push(line("sig.damaged", "bad"));
+      break;
+    default:
+      out.push(line("sig.unverifiable", "warn"));
+  }
+  // Said once above when the signed part itself changed.
+  if (s.unsignedChangesAfter && s.integrity !== "modified" && s.integrity !== "broken") {
+    out.push(line("sig.changedAfter", "warn"));
+  }
+
+  if (s.trust === "trusted") out.push(line("sig.trusted", "ok"));
+  else out.push(line(rootsKnown ? "sig.untrusted" : "sig.noRoots", "warn"));
+
+  if (s.validity === "valid") {
+    out.push(s.notAfter === null ? line("sig.certValid", "ok") : line("sig.certValidUntil", "ok", { date: date(s.notAfter) }));
+  } else {
+    out.push(line(s.validity === "expired" ? "sig.expired" : "sig.notYetValid", "warn"));
+    if (s.notAfter !== null) out.push(line("sig.notAfter", "info", { date: date(s.notAfter) }));
+  }
+
+  out.push(line("sig.revocation", "info"));
+  if (s.problem?.trim()) out.push(line("sig.problem", "info", { detail: s.problem.trim() }));
+  return out;
+}
