@@ -99,7 +99,7 @@ def choose_certificate(driver, path: Path):
         )
 
 
-def attach(driver, wait, item: str, pdf: Path, title: str):
+def attach(driver, wait, item: str, pdf: Path, title: str, verdict: str):
     driver.find_element(*by_testid("sec-item-input")).send_keys(item)
     driver.find_element(*by_testid("sec-add-item")).click()
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, f'[data-testid="sec-item"][data-title="{item}"]'))
@@ -113,6 +113,11 @@ def attach(driver, wait, item: str, pdf: Path, title: str):
     # Accepted as a draft: a broken signature is no reason to refuse a file.
     doc = f'[data-testid="sec-item"][data-title="{item}"] [data-testid="sec-document"][data-title="{title}"]'
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, f'{doc} [data-testid="sec-version"][data-status="draft"]'))
+    # The server checked its signature at upload, and the secretary sees it.
+    check = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, f'{doc} [data-testid="sec-signature-check"]'))[0]
+    assert check.get_attribute("data-verdict") == verdict, check.text
+    if verdict == "valid":
+        assert "Nguyễn Văn An" in check.text, check.text
 
 
 def open_document(driver, wait, title: str):
@@ -184,8 +189,8 @@ def test_the_member_sees_a_valid_signature_and_a_broken_one(app_binary, demo_ser
         driver.find_element(*by_testid("sec-location")).send_keys("Phòng họp tầng 5")
         driver.find_element(*by_testid("sec-create")).click()
         wait.until(EC.text_to_be_present_in_element(by_testid("sec-meeting-title"), MEETING))
-        attach(driver, wait, ITEM_VALID, pades / "valid.pdf", DOC_VALID)
-        attach(driver, wait, ITEM_MODIFIED, pades / "modified.pdf", DOC_MODIFIED)
+        attach(driver, wait, ITEM_VALID, pades / "valid.pdf", DOC_VALID, "valid")
+        attach(driver, wait, ITEM_MODIFIED, pades / "modified.pdf", DOC_MODIFIED, "broken")
         driver.find_element(*by_testid("sec-publish")).click()
         wait.until(EC.visibility_of_element_located(by_testid("sec-confirm")))
         driver.find_element(*by_testid("sec-confirm-yes")).click()

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { SignaturesView, SignatureView } from "./bindings";
 import { translate, type Lang } from "./i18n";
-import { signatureBadge, signatureLines, signatureTone, signerNames, warningKey, type Line } from "./signatures";
+import { signatureBadge, signatureLines, signatureTone, signerNames, uploadCheckLine, warningKey, type Line } from "./signatures";
 
 const VN = "Asia/Ho_Chi_Minh";
 const ORG = "Ủy ban nhân dân tỉnh Thử nghiệm";
@@ -207,5 +207,27 @@ describe("one signature's details", () => {
         for (const text of say(signatureLines(s, false, l, VN), l)) expect(text).not.toMatch(/\{\w+\}/);
       }
     }
+  });
+});
+
+describe("the server's check at upload, for the secretary", () => {
+  it("says nothing of an unsigned or unchecked version", () => {
+    expect(uploadCheckLine(null)).toBeNull();
+    expect(uploadCheckLine({ verdict: "unsigned", signers: [], problem: null })).toBeNull();
+  });
+
+  it("names each signer once, and keeps the server's reason for the tooltip", () => {
+    const valid = uploadCheckLine({ verdict: "valid", signers: ["Nguyễn Văn An", "Trần Thị Bình", "Nguyễn Văn An"], problem: null });
+    expect(valid).toMatchObject({ tone: "green", key: "sig.upload.valid", params: { names: "Nguyễn Văn An, Trần Thị Bình" } });
+    const warn = uploadCheckLine({ verdict: "warning", signers: ["Phạm Văn Lạ"], problem: "the certificate chains to “Untrusted Root”" });
+    expect(warn).toMatchObject({ tone: "amber", params: { names: "Phạm Văn Lạ" }, detail: "the certificate chains to “Untrusted Root”" });
+    const broken = uploadCheckLine({ verdict: "broken", signers: ["Nguyễn Văn An"], problem: "the document was changed after it was signed" });
+    expect(broken?.tone).toBe("red");
+    expect(translate("vi", broken!.key)).toContain("không hợp lệ");
+    expect(translate("en", broken!.key)).toContain("signature broken");
+  });
+
+  it("never shows an unknown verdict as valid", () => {
+    expect(uploadCheckLine({ verdict: "something-new", signers: [""], problem: null })).toMatchObject({ tone: "amber", params: { names: "?" } });
   });
 });

@@ -4,7 +4,7 @@
 // this device, against the trusted roots the administrator set; this file
 // only says it in words. A broken signature never keeps a document from
 // being read (the secretary may have uploaded a scan): it is said, loudly.
-import type { SignaturesView, SignatureView } from "./bindings";
+import type { SignaturesView, SignatureView, UploadSignatureCheckView } from "./bindings";
 import type { Lang, MessageKey, Params } from "./i18n";
 import { formatDateTime } from "./meetings";
 
@@ -134,4 +134,23 @@ export function signatureLines(s: SignatureView, rootsKnown: boolean, lang: Lang
   out.push(line("sig.revocation", "info"));
   if (s.problem?.trim()) out.push(line("sig.problem", "info", { detail: s.problem.trim() }));
   return out;
+}
+
+/** The line a secretary sees under a version: what the server found of its
+ *  signatures when it was uploaded (`null`: unsigned, or uploaded before
+ *  the server checked). The reason, in English, goes in the tooltip. */
+export function uploadCheckLine(
+  c: UploadSignatureCheckView | null,
+): { tone: Exclude<Tone, "none">; key: MessageKey; params: Params; detail: string } | null {
+  if (!c || c.verdict === "unsigned") return null;
+  const names = [...new Set(c.signers.map((n) => n.trim().normalize("NFC")).filter(Boolean))].join(", ") || "?";
+  const detail = c.problem ?? "";
+  switch (c.verdict) {
+    case "valid":
+      return { tone: "green", key: "sig.upload.valid", params: { names }, detail };
+    case "broken":
+      return { tone: "red", key: "sig.upload.broken", params: {}, detail };
+    default:
+      return { tone: "amber", key: "sig.upload.warning", params: { names }, detail };
+  }
 }
