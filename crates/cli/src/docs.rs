@@ -127,40 +127,6 @@ pub fn signatures(
     ))
 }
 
-/// `pdf` signed with the token's key (PAdES), checked here before it
-/// leaves: its new signature must be intact and made by the token's
-/// certificate.
-pub fn sign(token: &crate::token::Token, pdf: Vec<u8>, reason: Option<String>) -> Result<Vec<u8>> {
-    use ecabinet_pades::sign::{prepare, signed_attributes, signed_data, SignRequest};
-    let now = ecabinet_sync::now_ms() / 1000;
-    let prepared = prepare(
-        pdf,
-        &SignRequest {
-            name: ecabinet_pades::subject_name(&token.certificate),
-            reason,
-            location: None,
-            signed_at: now,
-        },
-    )?;
-    let attrs = signed_attributes(&prepared.digest(), &token.certificate)?;
-    let signature = token.sign(&attrs)?;
-    let cms = signed_data(&attrs, &signature, &token.certificate, &token.others)?;
-    let signed = prepared.finish(&cms)?;
-    let reports =
-        ecabinet_pades::verify_bytes(&signed, &ecabinet_pades::TrustStore::default(), now);
-    match reports.last() {
-        Some(r) if r.integrity == ecabinet_pades::Integrity::Intact && r.covers_whole_file => {
-            Ok(signed)
-        }
-        other => bail!(
-            "the token's signature does not check: {}",
-            other
-                .and_then(|r| r.problem.clone())
-                .unwrap_or_else(|| "not found".into())
-        ),
-    }
-}
-
 /// One paragraph per signature, for a terminal.
 pub fn print_signatures(
     verdict: ecabinet_pades::Verdict,

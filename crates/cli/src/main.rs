@@ -11,7 +11,6 @@
 //! them. Unlocking needs the PIN every time.
 
 mod docs;
-mod token;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -486,9 +485,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
             let pdf = store.read_blob(&v.sha256)?;
             let pin = secret(&pin_env, "Mã PIN của thiết bị ký số / Token PIN: ")?;
-            let token = token::Token::open(&token_module, &pin, key_label.as_deref())?;
+            let token =
+                ecabinet_pades::token::Token::open(&token_module, &pin, key_label.as_deref())?;
             drop(pin);
-            let signed = docs::sign(&token, pdf, reason)?;
+            let signed =
+                ecabinet_pades::token::sign_document(&token, pdf, reason, now_ms() / 1000)?;
             let syncer = Syncer::new(store)?;
             let uploaded =
                 ecabinet_sync::secretary::upload_version(syncer.api(), &doc_id, signed).await?;

@@ -24,6 +24,8 @@ mod cert;
 mod der;
 mod scan;
 pub mod sign;
+#[cfg(feature = "token")]
+pub mod token;
 
 use std::io::{Read, Seek, SeekFrom};
 

@@ -8,12 +8,23 @@
 
 use std::path::Path;
 
-use anyhow::{anyhow, bail, Context, Result};
 use cryptoki::context::{CInitializeArgs, Pkcs11};
 use cryptoki::mechanism::Mechanism;
 use cryptoki::object::{Attribute, AttributeType, KeyType, ObjectClass, ObjectHandle};
 use cryptoki::session::{Session, UserType};
 use cryptoki::types::AuthPin;
+
+/// Why the token could not sign; each says what to do, and none carries
+/// the PIN.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct TokenError(String);
+
+type Result<T> = std::result::Result<T, TokenError>;
+
+macro_rules! bail {
+    ($($arg:tt)*) => { return Err(TokenError(format!($($arg)*))) };
+}
 
 /// An unlocked token with the key that signs and its certificates.
 pub struct Token {
@@ -28,20 +39,22 @@ pub struct Token {
     _context: Pkcs11,
 }
 
-fn explain(what: &str, e: cryptoki::error::Error) -> anyhow::Error {
+fn explain(what: &str, e: cryptoki::error::Error) -> TokenError {
     use cryptoki::error::{Error, RvError};
     match e {
-        Error::Pkcs11(RvError::PinIncorrect, _) => {
-            anyhow!("the token refused the PIN (it counts wrong PINs and locks itself after a few)")
+        Error::Pkcs11(RvError::PinIncorrect, _) => TokenError(
+            "the token refused the PIN (it counts wrong PINs and locks itself after a few)".into(),
+        ),
+        Error::Pkcs11(RvError::PinLocked, _) => {
+            TokenError("the token is locked: too many wrong PINs".into())
         }
-        Error::Pkcs11(RvError::PinLocked, _) => anyhow!("the token is locked: too many wrong PINs"),
         Error::Pkcs11(RvError::PinExpired, _) => {
-            anyhow!("the token's PIN has expired: change it with the CA's tool")
+            TokenError("the token's PIN has expired: change it with the CA's tool".into())
         }
         Error::Pkcs11(RvError::TokenNotPresent | RvError::DeviceRemoved, _) => {
-            anyhow!("the token is not plugged in")
+            TokenError("the token is not plugged in".into())
         }
-        other => anyhow!("{what}: {other}"),
+        other => TokenError(format!("{what}: {other}")),
     }
 }
 
@@ -112,8 +125,12 @@ impl Token {
                 _ => {}
             }
         }
-        let id = id.context("the key has no id to find its certificate by")?;
-        let key_type = key_type.context("the token does not say the key's type")?;
+        let Some(id) = id else {
+            bail!("the key has no id to find its certificate by")
+        };
+        let Some(key_type) = key_type else {
+            bail!("the token does not say the key's type")
+        };
         if key_type != KeyType::RSA && key_type != KeyType::EC {
             bail!("the key is neither RSA nor EC");
         }
@@ -142,7 +159,9 @@ impl Token {
                 others.push(value);
             }
         }
-        let certificate = certificate.context("the token holds no certificate for its key")?;
+        let Some(certificate) = certificate else {
+            bail!("the token holds no certificate for its key")
+        };
         Ok(Token {
             session,
             key,
@@ -223,5 +242,42 @@ mod tests {
         );
         assert_eq!(der_integer(&[0x00]), vec![0x02, 0x01, 0x00]);
         assert_eq!(der_sequence(&[vec![1], vec![2]]), vec![0x30, 2, 1, 2]);
+    }
+}
+
+/// `pdf` signed with the token's key (PAdES, an incremental update), at
+/// `now` (Unix seconds), checked before it is handed back: its new
+/// signature must be intact and cover the whole file.
+pub fn sign_document(
+    token: &Token,
+    pdf: Vec<u8>,
+    reason: Option<String>,
+    now: i64,
+) -> Result<Vec<u8>> {
+    use crate::sign::{prepare, signed_attributes, signed_data, SignRequest};
+    let fail = |e: crate::sign::SignError| TokenError(e.to_string());
+    let prepared = prepare(
+        pdf,
+        &SignRequest {
+            name: crate::subject_name(&token.certificate),
+            reason,
+            location: None,
+            signed_at: now,
+        },
+    )
+    .map_err(fail)?;
+    let attrs = signed_attributes(&prepared.digest(), &token.certificate).map_err(fail)?;
+    let signature = token.sign(&attrs)?;
+    let cms = signed_data(&attrs, &signature, &token.certificate, &token.others).map_err(fail)?;
+    let signed = prepared.finish(&cms).map_err(fail)?;
+    let reports = crate::verify_bytes(&signed, &crate::TrustStore::default(), now);
+    match reports.last() {
+        Some(r) if r.integrity == crate::Integrity::Intact && r.covers_whole_file => Ok(signed),
+        other => bail!(
+            "the token's signature does not check: {}",
+            other
+                .and_then(|r| r.problem.clone())
+                .unwrap_or_else(|| "not found".into())
+        ),
     }
 }
