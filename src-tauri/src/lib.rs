@@ -46,6 +46,8 @@ pub fn handlers<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send +
         commands::meetings::meeting_detail,
         commands::documents::open_document,
         commands::documents::document_signatures,
+        commands::signing::token_module,
+        commands::signing::sign_version,
         commands::documents::close_document,
         commands::documents::search_meeting,
         commands::annotations::list_annotations,

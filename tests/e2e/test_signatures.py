@@ -14,7 +14,13 @@ A member's app, enrolled after the roots were set (so its first sync
 fetches them), opens the valid document: a green badge (data-verdict
 "valid") with the signer's name, whose details list the signature; then
 the changed one: the red banner across the page area, while the page image
-still renders (a broken signature never keeps a document from being read)."""
+still renders (a broken signature never keeps a document from being read).
+
+The chair signs a published document of the demo meeting with a USB token
+(SoftHSM2, provisioned with softhsm2-util and OpenSC's pkcs11-tool as a CA's
+operator would): a wrong PIN is refused by the token, said in the app and
+nothing is uploaded; the right one signs, the signed file becomes the next
+(draft) version, and the server's check at upload finds it valid."""
 
 import base64
 import hashlib
@@ -246,3 +252,80 @@ def test_the_member_sees_a_valid_signature_and_a_broken_one(app_binary, demo_ser
         item = wait.until(EC.visibility_of_element_located(by_testid("signature-item")))
         assert item.get_attribute("data-tone") == "red" and "Tài liệu đã bị thay đổi sau khi ký" in item.text, item.text
         shot(driver, out_dir, "sig-06-member-broken-signature-details-vi")
+
+
+SOFTHSM = "/usr/lib/softhsm/libsofthsm2.so"
+TOKEN_PIN = "246810"
+
+
+def provision_token(tmp: Path, pades: Path) -> Path:
+    """A SoftHSM2 token holding signer A's key and certificate and the
+    issuing CA's certificate, written with the tools a CA's operator uses
+    (softhsm2-util, OpenSC's pkcs11-tool); returns its SOFTHSM2_CONF."""
+    tokens = tmp / "tokens"
+    tokens.mkdir(parents=True)
+    conf = tmp / "softhsm2.conf"
+    conf.write_text(f"directories.tokendir = {tokens}\nobjectstore.backend = file\n")
+    env = {"SOFTHSM2_CONF": str(conf), "PATH": "/usr/bin:/bin"}
+
+    def run(*args):
+        subprocess.run(list(args), check=True, capture_output=True, env=env, timeout=60)
+
+    run("softhsm2-util", "--init-token", "--free", "--label", "chu-tich", "--pin", TOKEN_PIN, "--so-pin", "13572468")
+    run("softhsm2-util", "--import", str(pades / "signer-a.key.pem"), "--token", "chu-tich",
+        "--label", "ky-so", "--id", "01", "--pin", TOKEN_PIN)
+    for der, object_id, label in (("signer-a.der", "01", "ky-so"), ("intermediate.der", "02", "ca")):
+        run("pkcs11-tool", "--module", SOFTHSM, "--token-label", "chu-tich", "--login", "--pin", TOKEN_PIN,
+            "--write-object", str(pades / der), "--type", "cert", "--id", object_id, "--label", label)
+    return conf
+
+
+def test_the_chair_signs_the_minutes_with_a_usb_token(app_binary, demo_server, tmp_path, out_dir):
+    pades = signed_pdfs(tmp_path)
+    conf = provision_token(tmp_path, pades)
+    # The operator installs the deployment's root on the running server.
+    subprocess.run(
+        [str(demo_server.binary), "trusted-roots", "--data-dir", str(demo_server.data), "--set", str(pades / "root.pem")],
+        check=True, capture_output=True, timeout=60,
+    )
+    env = {"ECABINET_SERVER_URL": demo_server.url, "SOFTHSM2_CONF": str(conf)}
+    home = tmp_path / "chair"
+    with launch_app(app_binary, home / "data", home / "webview", home, env) as driver:
+        wait = WebDriverWait(driver, 60)
+        enrol(driver, demo_server, demo_server.account("chair"))
+        put_off_open_votes(driver)
+        # The published meeting's documents are on this device once synced.
+        driver.find_element(*by_testid("meeting-card")).click()
+        wait.until(EC.presence_of_element_located(by_testid("version-open")))
+        wait.until(EC.element_to_be_clickable(by_testid("nav-secretary"))).click()
+        card = wait.until(lambda d: next((c for c in d.find_elements(*by_testid("sec-meeting"))
+                                          if c.get_attribute("data-status") != "draft"), None))
+        card.click()
+        version = wait.until(lambda d: next(
+            (v for v in d.find_elements(*by_testid("sec-version")) if v.find_elements(*by_testid("sec-sign"))), None))
+        document = version.find_element(By.XPATH, './ancestor::*[@data-testid="sec-document"]')
+        title = document.get_attribute("data-title")
+        version.find_element(*by_testid("sec-sign")).click()
+        form = wait.until(EC.visibility_of_element_located(by_testid("sec-sign-form")))
+        set_input(driver, form.find_element(*by_testid("sec-sign-module")), SOFTHSM)
+        assert form.find_element(*by_testid("sec-sign-reason")).get_attribute("value") == "Ký ban hành"
+
+        # A wrong PIN: the token refuses it, the app says so, nothing is uploaded.
+        form.find_element(*by_testid("sec-sign-pin")).send_keys("000000")
+        form.find_element(*by_testid("sec-sign-submit")).click()
+        wait.until(EC.text_to_be_present_in_element(by_testid("sec-error"), "Thiết bị ký số"))
+        assert "refused the PIN" in driver.find_element(*by_testid("sec-sign-detail")).text
+        assert driver.find_element(*by_testid("sec-sign-pin")).get_attribute("value") == "", "the PIN is not kept"
+        shot(driver, out_dir, "sig-07-chair-token-refused-wrong-pin-vi")
+
+        driver.find_element(*by_testid("sec-sign-pin")).send_keys(TOKEN_PIN)
+        driver.find_element(*by_testid("sec-sign-submit")).click()
+        wait.until(EC.text_to_be_present_in_element(by_testid("sec-info"), "Đã ký số và tải lên thành phiên bản"))
+        # The new version is a draft, and the server found the signature valid.
+        doc_sel = f'[data-testid="sec-document"][data-title="{title}"]'
+        check = wait.until(lambda d: next(
+            (c for c in d.find_elements(By.CSS_SELECTOR, f'{doc_sel} [data-testid="sec-signature-check"]')
+             if c.get_attribute("data-verdict") == "valid"), None))
+        assert SIGNER in check.text, check.text
+        assert driver.find_elements(By.CSS_SELECTOR, f'{doc_sel} [data-testid="sec-version"][data-status="draft"]')
+        shot(driver, out_dir, "sig-08-chair-signed-with-token-vi")

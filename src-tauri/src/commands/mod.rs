@@ -10,5 +10,6 @@ pub mod meetings;
 pub mod reading;
 pub mod secretary;
 pub mod session;
+pub mod signing;
 pub mod sync;
 pub mod votes;

@@ -158,3 +158,13 @@ pub struct SignatureView {
     /// What is wrong, in English (shown as detail under the translated verdict).
     pub problem: Option<String>,
 }
+
+/// A version signed with the token and uploaded: the document's new
+/// version number and what the server found of its signatures.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SignedVersionView {
+    pub document_id: String,
+    pub version: u32,
+    pub upload_signature_check: Option<crate::ipc::UploadSignatureCheckView>,
+}

@@ -23,7 +23,7 @@ pub use admin::{
 };
 pub use documents::{
     AnnotationInput, AnnotationShape, AnnotationView, ExportView, InkPointView, OpenedDocumentView,
-    PageSizeView, PageTextView, SignatureView, SignaturesView, TextLineView,
+    PageSizeView, PageTextView, SignatureView, SignaturesView, SignedVersionView, TextLineView,
 };
 pub use floor::{
     BallotStateView, BallotView, ChairCountView, ChairResultView, MeetingFloor, MemberView,
@@ -120,6 +120,9 @@ pub enum IpcErrorCode {
     UnreadablePdf,
     /// The chosen file is larger than an upload may be.
     FileTooLarge,
+    /// The signing token refused or failed (a wrong or locked PIN, not
+    /// plugged in, no key or certificate on it); the message says which.
+    TokenFailed,
     /// The meeting is closed, and a closed meeting is read-only.
     MeetingClosed,
     /// The record can no longer be deleted (its meeting has started, or a
@@ -197,6 +200,7 @@ pub fn typescript_bindings() -> String {
         OpenedDocumentView::decl(&cfg),
         SignatureView::decl(&cfg),
         SignaturesView::decl(&cfg),
+        SignedVersionView::decl(&cfg),
         BallotStateView::decl(&cfg),
         BallotView::decl(&cfg),
         ResultView::decl(&cfg),

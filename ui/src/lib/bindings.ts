@@ -1,7 +1,7 @@
 // Generated from src-tauri/src/ipc/ by ts-rs. Do not edit by hand:
 // run `UPDATE_BINDINGS=1 cargo test -p ecabinet-app bindings`.
 
-export type IpcErrorCode = "no_data" | "wrong_pin" | "weak_passphrase" | "keystore_unavailable" | "keystore_item_missing" | "wiped" | "offline" | "login_failed" | "insecure_url" | "untrusted_server" | "invalid_enrol_code" | "server_key_mismatch" | "server_key_changed" | "device_revoked" | "session_expired" | "rate_limited" | "account_disabled" | "not_unlocked" | "invalid_input" | "not_found" | "document_rejected" | "pdfium_unavailable" | "lease_expired" | "conflict" | "forbidden" | "export_forbidden" | "classified" | "not_pdf" | "unreadable_pdf" | "file_too_large" | "meeting_closed" | "not_deletable" | "server_error" | "internal";
+export type IpcErrorCode = "no_data" | "wrong_pin" | "weak_passphrase" | "keystore_unavailable" | "keystore_item_missing" | "wiped" | "offline" | "login_failed" | "insecure_url" | "untrusted_server" | "invalid_enrol_code" | "server_key_mismatch" | "server_key_changed" | "device_revoked" | "session_expired" | "rate_limited" | "account_disabled" | "not_unlocked" | "invalid_input" | "not_found" | "document_rejected" | "pdfium_unavailable" | "lease_expired" | "conflict" | "forbidden" | "export_forbidden" | "classified" | "not_pdf" | "unreadable_pdf" | "file_too_large" | "token_failed" | "meeting_closed" | "not_deletable" | "server_error" | "internal";
 
 export type IpcError = { code: IpcErrorCode, message: string, 
 /**
@@ -210,6 +210,8 @@ verdict: string, signatures: Array<SignatureView>,
  * shows as untrusted, and the viewer says why).
  */
 rootsKnown: boolean, };
+
+export type SignedVersionView = { documentId: string, version: number, uploadSignatureCheck: UploadSignatureCheckView | null, };
 
 export type BallotStateView = { "kind": "pending" } | { "kind": "sent" } | { "kind": "accepted" } | { "kind": "superseded" } | { "kind": "rejected", reason: string, };
 

@@ -34,6 +34,7 @@ const KEYS: Record<IpcErrorCode, MessageKey> = {
   not_pdf: "error.not_pdf",
   unreadable_pdf: "error.unreadable_pdf",
   file_too_large: "error.file_too_large",
+  token_failed: "error.token_failed",
   meeting_closed: "error.meeting_closed",
   not_deletable: "error.not_deletable",
   server_error: "error.server_error",

@@ -17,6 +17,7 @@ import {
   type EnrolCodeView,
   type SecretaryMeetingView,
   type SignaturesView,
+  type SignedVersionView,
   type FeedAdvancedView,
   type IpcError,
   type MeetingDetail,
@@ -91,6 +92,11 @@ export const ipc = {
    *  against the synced trusted roots. It reads the whole file: ask after
    *  the pages show. */
   documentSignatures: (versionId: string) => call<SignaturesView>("document_signatures", { versionId }),
+  /** The PKCS#11 module this device signs with, if one was chosen. */
+  tokenModule: () => call<string | null>("token_module"),
+  /** Signs a version with the token and uploads it as the next version. */
+  signVersion: (versionId: string, pin: string, reason: string, modulePath: string) =>
+    call<SignedVersionView>("sign_version", { versionId, pin, reason, modulePath }),
   searchMeeting: (meetingId: string, query: string) =>
     call<MeetingSearchView>("search_meeting", { meetingId, query }),
   listAnnotations: (versionId: string) => call<AnnotationView[]>("list_annotations", { versionId }),

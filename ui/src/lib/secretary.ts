@@ -187,6 +187,7 @@ const CODES: Partial<Record<IpcErrorCode, MessageKey>> = {
   not_pdf: "error.not_pdf",
   unreadable_pdf: "error.unreadable_pdf",
   file_too_large: "error.file_too_large",
+  token_failed: "error.token_failed",
   not_found: "sec.error.notFound",
 };
 

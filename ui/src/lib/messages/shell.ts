@@ -84,6 +84,7 @@ export const vi = {
   "error.not_deletable": "Không thể xóa nữa vì cuộc họp đã bắt đầu hoặc đã có phiếu biểu quyết. Hãy thay bằng phiên bản mới hoặc rút khỏi chương trình họp.",
   "error.unreadable_pdf": "Thành viên sẽ không mở được tệp PDF này (có mật khẩu, không có trang nào hoặc bị hỏng). Hãy lưu lại tệp từ bản gốc, không đặt mật khẩu, rồi đính kèm lại.",
   "error.file_too_large": "Tệp lớn hơn mức máy chủ cho phép tải lên.",
+  "error.token_failed": "Thiết bị ký số (USB token) không ký được: sai mã PIN, bị khóa, chưa cắm, hoặc không có khóa và chứng thư số.",
 } as const;
 
 export const en: Record<keyof typeof vi, string> = {
@@ -167,4 +168,5 @@ export const en: Record<keyof typeof vi, string> = {
   "error.not_deletable": "This can no longer be deleted: the meeting has started or votes were cast. Replace it with a new version, or withdraw it from the agenda.",
   "error.unreadable_pdf": "Members would not be able to open this PDF (password-protected, no pages, or damaged). Save it again from the original, without a password, and attach it again.",
   "error.file_too_large": "The file is larger than the server accepts.",
+  "error.token_failed": "The signing token could not sign: a wrong or locked PIN, not plugged in, or no key and certificate on it.",
 };
