@@ -74,6 +74,7 @@ pub fn handlers<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send +
         commands::secretary::secretary_meeting,
         commands::secretary::secretary_create_meeting,
         commands::secretary::secretary_update_meeting,
+        commands::secretary::secretary_set_meeting_watermark,
         commands::secretary::secretary_add_item,
         commands::secretary::secretary_rename_item,
         commands::secretary::secretary_move_item,

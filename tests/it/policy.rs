@@ -10,7 +10,7 @@ use ecabinet_protocol::{
     CreateAgendaItemRequest, CreateMeetingRequest, DocumentPolicy, ExportPolicy,
 };
 use ecabinet_sync::{policy_of, secretary, version_to_open, Api, Session, SyncError};
-use ecabinet_tests::{pdf_of_size, syncer, TestServer};
+use ecabinet_tests::{api_of, pdf_of_size, syncer, TestServer};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stricter_policy_reaches_the_device_signed_and_a_loosened_one_is_refused() -> Result<()> {
@@ -171,6 +171,86 @@ async fn an_older_signed_record_cannot_bring_back_a_looser_policy() -> Result<()
     match version_to_open(&member_store, &v.id) {
         Err(SyncError::VersionRefused(reason)) => assert!(reason.contains("older"), "{reason}"),
         other => panic!("a replayed looser record was taken: {other:?}"),
+    }
+    Ok(())
+}
+
+/// The secretary watermarks a whole meeting: every published version of it
+/// reaches the member's device signed with the reader's watermark (none of
+/// its documents asked for one), with no download again; and stops.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_meetings_watermark_reaches_every_document_on_the_device() -> Result<()> {
+    let server = TestServer::start().await?;
+    let (sec_dir, member_dir) = (tempfile::tempdir()?, tempfile::tempdir()?);
+    let sec_store = server.enrol("secretary", sec_dir.path()).await?;
+    let member_store = server.enrol("member", member_dir.path()).await?;
+    let api = api_of(&sec_store)?;
+    let member = syncer(&member_store)?;
+    let m = secretary::create_meeting(
+        &api,
+        &server.seed.committee_id,
+        &CreateMeetingRequest {
+            title: "Phiên họp kín về tổ chức cán bộ".into(),
+            location: "Phòng họp số 3".into(),
+            starts_at: 1_796_000_000_000,
+        },
+    )
+    .await?;
+    let item = secretary::add_item(
+        &api,
+        &m.id,
+        &CreateAgendaItemRequest {
+            title: "Nhân sự".into(),
+            parent_id: None,
+            position: None,
+        },
+    )
+    .await?;
+    let mut versions = Vec::new();
+    for (title, seed) in [("Tờ trình", 51), ("Danh sách", 52)] {
+        let (_, v) =
+            secretary::attach_pdf(&api, &item.id, title, pdf_of_size(60_000, seed)).await?;
+        versions.push(v.id);
+    }
+    secretary::publish(&api, &m.id).await?;
+    member.sync_once(&()).await?;
+    let now = ecabinet_sync::now_ms();
+    for v in &versions {
+        let verified = version_to_open(&member_store, v)?;
+        assert_eq!(
+            ecabinet_sync::view_watermark(&member_store, &verified, now)?,
+            None
+        );
+    }
+
+    let watermarked = |on: bool| ecabinet_protocol::UpdateMeetingRequest {
+        reader_watermark: Some(on),
+        ..Default::default()
+    };
+    let updated = secretary::update_meeting(&api, &m.id, &watermarked(true)).await?;
+    assert!(updated.reader_watermark);
+    let report = member.sync_once(&()).await?;
+    assert_eq!(report.documents.rejected(), 0, "{:?}", report.documents);
+    assert_eq!(
+        report.documents.bytes_downloaded(),
+        0,
+        "not downloaded again"
+    );
+    for v in &versions {
+        let verified = version_to_open(&member_store, v)?;
+        let lines = ecabinet_sync::view_watermark(&member_store, &verified, now)?
+            .context("the meeting's watermark is on every document")?;
+        assert!(lines.iter().any(|l| !l.is_empty()), "{lines:?}");
+    }
+
+    secretary::update_meeting(&api, &m.id, &watermarked(false)).await?;
+    member.sync_once(&()).await?;
+    for v in &versions {
+        let verified = version_to_open(&member_store, v)?;
+        assert_eq!(
+            ecabinet_sync::view_watermark(&member_store, &verified, now)?,
+            None
+        );
     }
     Ok(())
 }

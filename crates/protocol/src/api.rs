@@ -480,6 +480,10 @@ pub struct UpdateMeetingRequest {
     pub title: Option<String>,
     pub location: Option<String>,
     pub starts_at: Option<i64>,
+    /// Every page of every document of the meeting carries the reader's
+    /// watermark (besides the documents that ask for it themselves).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reader_watermark: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -493,6 +497,10 @@ pub struct MeetingBody {
     pub published_at: Option<i64>,
     /// The agenda item the chair has put on the floor, while in session.
     pub current_item_id: Option<String>,
+    /// Every document of the meeting is watermarked for its reader (each
+    /// version's signed policy says so).
+    #[serde(default)]
+    pub reader_watermark: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]

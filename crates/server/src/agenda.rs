@@ -10,8 +10,8 @@ use crate::{params, AppError};
 /// Writes the meeting row back and records it.
 pub fn save_meeting(tx: &mut Tx<'_>, m: &MeetingBody, now: i64) -> Result<(), AppError> {
     tx.conn.execute(
-        "UPDATE meetings SET title = ?, location = ?, starts_at = ?, status = ?, published_at = ?, current_item_id = ? WHERE id = ?",
-        params![&m.title, &m.location, m.starts_at, m.status.as_str(), m.published_at, m.current_item_id.clone(), &m.id],
+        "UPDATE meetings SET title = ?, location = ?, starts_at = ?, status = ?, published_at = ?, current_item_id = ?, reader_watermark = ? WHERE id = ?",
+        params![&m.title, &m.location, m.starts_at, m.status.as_str(), m.published_at, m.current_item_id.clone(), m.reader_watermark, &m.id],
     )?;
     emit_upsert(tx, m, EntityKind::Meeting, &m.id, m, now)?;
     Ok(())

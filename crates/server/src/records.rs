@@ -263,7 +263,7 @@ pub fn membership(conn: &mut dyn Conn, id: &str) -> Result<Option<MembershipBody
 }
 
 const MEETING_COLS: &str =
-    "id, committee_id, title, location, starts_at, status, published_at, current_item_id";
+    "id, committee_id, title, location, starts_at, status, published_at, current_item_id, reader_watermark";
 
 fn meeting_of(r: &Row) -> Result<MeetingBody, DbError> {
     Ok(MeetingBody {
@@ -275,6 +275,7 @@ fn meeting_of(r: &Row) -> Result<MeetingBody, DbError> {
         status: parse(&r.text(5)?, MeetingStatus::parse)?,
         published_at: r.opt_int(6)?,
         current_item_id: r.opt_text(7)?,
+        reader_watermark: r.bool(8)?,
     })
 }
 
@@ -400,7 +401,18 @@ pub fn sign_version(
         Some(previous) => now.max(previous + 1),
         None => now,
     };
-    let policy = document_policy(conn, &doc_id)?;
+    let mut policy = document_policy(conn, &doc_id)?;
+    // The meeting's watermark covers every document in it.
+    let meeting_watermark = conn
+        .query(
+            "SELECT reader_watermark FROM meetings WHERE id = ?",
+            params![&r.text(1)?],
+        )?
+        .first()
+        .map(|m| m.bool(0))
+        .transpose()?
+        .unwrap_or(false);
+    policy.reader_watermark |= meeting_watermark;
     let signed = signer.sign_manifest(Manifest {
         doc_id,
         version: u32_of(r.int(2)?)?,

@@ -75,10 +75,15 @@ fn secretary_view(store: &Store, meeting_id: &str) -> Result<SecretaryMeetingVie
             }
         }
     }
+    let reader_watermark = store
+        .entity(Entity::Meeting, meeting_id)?
+        .and_then(|m| m.get("reader_watermark").and_then(Value::as_bool))
+        .unwrap_or(false);
     Ok(SecretaryMeetingView {
         detail,
         unpublished_version_ids: unpublished,
         max_upload_bytes: secretary::upload_limit(store),
+        reader_watermark,
     })
 }
 
@@ -145,6 +150,23 @@ pub async fn secretary_update_meeting(
         title: Some(title),
         location: Some(location),
         starts_at: Some(starts_at),
+        reader_watermark: None,
+    };
+    secretary::update_meeting(&state.api()?, &meeting_id, &req).await?;
+    state.wake_sync()
+}
+
+/// Watermarks every document of the meeting for its reader (or stops);
+/// the server signs each published version again under its new policy.
+#[tauri::command]
+pub async fn secretary_set_meeting_watermark(
+    state: State<'_, AppState>,
+    meeting_id: String,
+    reader_watermark: bool,
+) -> Result<(), IpcError> {
+    let req = UpdateMeetingRequest {
+        reader_watermark: Some(reader_watermark),
+        ..UpdateMeetingRequest::default()
     };
     secretary::update_meeting(&state.api()?, &meeting_id, &req).await?;
     state.wake_sync()

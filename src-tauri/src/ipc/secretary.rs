@@ -26,6 +26,8 @@ pub struct SecretaryMeetingView {
     /// refuses a bigger file before reading it.
     #[ts(type = "number")]
     pub max_upload_bytes: u64,
+    /// Every document of the meeting carries the reader's watermark.
+    pub reader_watermark: bool,
 }
 
 /// A PDF being uploaded in parts: the server holds `offset` of `size` bytes.

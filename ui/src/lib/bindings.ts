@@ -348,7 +348,11 @@ export type SecretaryMeetingView = { detail: MeetingDetail, unpublishedVersionId
  * The largest PDF the server accepts, as it last said: the workspace
  * refuses a bigger file before reading it.
  */
-maxUploadBytes: number, };
+maxUploadBytes: number, 
+/**
+ * Every document of the meeting carries the reader's watermark.
+ */
+readerWatermark: boolean, };
 
 export type TextLayerView = { 
 /**

@@ -162,6 +162,9 @@ export const ipc = {
     withdrawItem: (itemId: string, reason: string) => call<void>("secretary_withdraw_item", { itemId, reason }),
     withdrawDocument: (documentId: string, reason: string) =>
       call<void>("secretary_withdraw_document", { documentId, reason }),
+    /** Watermarks every document of the meeting for its reader (or stops). */
+    setMeetingWatermark: (meetingId: string, readerWatermark: boolean) =>
+      call<void>("secretary_set_meeting_watermark", { meetingId, readerWatermark }),
     /** The readers' watermark, export policy and classification of a
      *  document; the server signs it into every published version. */
     setDocumentPolicy: (documentId: string, readerWatermark: boolean, exportPolicy: string, classification: string) =>

@@ -594,6 +594,10 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
         17,
         include_str!("../../migrations/sqlite/0017_signature_check.sql"),
     ),
+    (
+        18,
+        include_str!("../../migrations/sqlite/0018_meeting_watermark.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/postgres/0001_init.sql")),
@@ -660,6 +664,10 @@ const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         17,
         include_str!("../../migrations/postgres/0017_signature_check.sql"),
+    ),
+    (
+        18,
+        include_str!("../../migrations/postgres/0018_meeting_watermark.sql"),
     ),
 ];
 

@@ -36,6 +36,7 @@ pub fn insert_meeting(
         status: MeetingStatus::Draft,
         published_at: None,
         current_item_id: None,
+        reader_watermark: false,
     };
     tx.conn.execute(
         "INSERT INTO meetings (id, committee_id, title, location, starts_at, status, published_at, current_item_id) VALUES (?, ?, ?, ?, ?, ?, NULL, NULL)",
@@ -75,10 +76,14 @@ pub async fn update_meeting(
     Json(req): Json<UpdateMeetingRequest>,
 ) -> Result<Json<MeetingBody>, AppError> {
     let now = state.now();
+    let st = state.clone();
     let m = state
         .db
         .write(move |tx| {
             let (mut m, _) = meeting_for(tx.conn, &caller, &meeting_id, Need::Prepare)?;
+            let watermark_changed = req
+                .reader_watermark
+                .is_some_and(|w| w != m.reader_watermark);
             if let Some(t) = req.title {
                 if t.trim().is_empty() {
                     return Err(AppError::invalid("the meeting needs a title"));
@@ -91,7 +96,24 @@ pub async fn update_meeting(
             if let Some(s) = req.starts_at {
                 m.starts_at = s;
             }
+            if let Some(w) = req.reader_watermark {
+                m.reader_watermark = w;
+            }
             save_meeting(tx, &m, now)?;
+            if watermark_changed {
+                // Every published version of the meeting is signed again
+                // under its new policy and sent again (no re-download).
+                let published = tx.conn.query(
+                    "SELECT id, published_at FROM document_versions WHERE meeting_id = ? AND published_at IS NOT NULL ORDER BY document_id, version",
+                    params![&m.id],
+                )?;
+                for r in &published {
+                    records::sign_version(tx.conn, &st.signer, &r.text(0)?, r.int(1)?, now)?;
+                }
+                for r in &published {
+                    records::emit_version(tx, &r.text(0)?, now, false)?;
+                }
+            }
             Ok(m)
         })
         .await?;

@@ -1423,3 +1423,93 @@ both!(
         }
     }
 );
+
+both!(
+    a_meetings_watermark_is_signed_into_every_version_of_it,
+    |kind| async move {
+        let w = World::new(kind).await;
+        let (m, version) = w
+            .meeting_with_pdf("Phiên họp", "Nhân sự", "Danh sách", 1)
+            .await;
+        w.publish(&m).await;
+        // The signed policy of `version` as the member's feed last says.
+        let signed_policy = |changes: Vec<serde_json::Value>| {
+            changes
+                .iter()
+                .rev()
+                .find(|c| c["entity"] == "document_version" && c["id"] == json!(version))
+                .map(|c| c["body"]["signed"].clone())
+                .expect("the version in the feed")
+        };
+        let before = signed_policy(w.env.all_changes(&w.member, 0).await);
+        assert_eq!(
+            before["manifest"]["policy"]["reader_watermark"],
+            json!(false),
+            "{before}"
+        );
+
+        let (s, body) = w
+            .env
+            .call(
+                "PATCH",
+                &format!("/v1/meetings/{m}"),
+                Some(&w.secretary),
+                Some(json!({"reader_watermark": true})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        assert_eq!(body["reader_watermark"], json!(true));
+        let on = signed_policy(w.env.all_changes(&w.member, 0).await);
+        assert_eq!(
+            on["manifest"]["policy"]["reader_watermark"],
+            json!(true),
+            "{on}"
+        );
+        assert!(on["manifest"]["signed_at"].as_i64() > before["manifest"]["signed_at"].as_i64());
+        let signed: ecabinet_protocol::SignedManifest =
+            serde_json::from_value(on).expect("manifest");
+        assert!(signed.verify(w.env.state.signer.public_key_b64()).is_ok());
+        // The document's own choice is unchanged: the meeting's covers it.
+        let doc = w
+            .env
+            .all_changes(&w.secretary, 0)
+            .await
+            .into_iter()
+            .rev()
+            .find(|c| c["entity"] == "document")
+            .expect("document");
+        assert_eq!(
+            doc["body"]["policy"]["reader_watermark"],
+            json!(false),
+            "{doc}"
+        );
+
+        // Off again: signed again without it. A member cannot change it.
+        let (s, _) = w
+            .env
+            .call(
+                "PATCH",
+                &format!("/v1/meetings/{m}"),
+                Some(&w.secretary),
+                Some(json!({"reader_watermark": false})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        let off = signed_policy(w.env.all_changes(&w.member, 0).await);
+        assert_eq!(
+            off["manifest"]["policy"]["reader_watermark"],
+            json!(false),
+            "{off}"
+        );
+        let (s, _) = w
+            .env
+            .call(
+                "PATCH",
+                &format!("/v1/meetings/{m}"),
+                Some(&w.member),
+                Some(json!({"reader_watermark": true})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+    }
+);
