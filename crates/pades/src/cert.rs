@@ -214,6 +214,43 @@ fn directory_string(tlv: &Tlv<'_>) -> Option<String> {
         }
         _ => return None,
     };
-    let text: String = text.chars().filter(|c| !c.is_control()).collect();
+    // Control and bidirectional-formatting characters could make a shown
+    // name read as another (U+202E turns the rest of a line around).
+    let text: String = text
+        .chars()
+        .filter(|&c| !c.is_control() && !is_bidi_format(c))
+        .collect();
     (!text.trim().is_empty()).then(|| text.trim().to_owned())
+}
+
+/// Unicode's explicit directional formatting characters, and the zero-width
+/// ones that change nothing but what a name compares equal to.
+fn is_bidi_format(c: char) -> bool {
+    matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{061c}' | '\u{feff}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_lose_bidi_overrides_and_controls() {
+        let spoof = "Nguy\u{202e}nAn vă\u{200b}n\u{0007}";
+        let tlv = Tlv {
+            tag: 0x0c,
+            value: spoof.as_bytes(),
+            raw: &[],
+        };
+        assert_eq!(directory_string(&tlv).as_deref(), Some("NguynAn văn"));
+        let bmp: Vec<u8> = "Lê".encode_utf16().flat_map(u16::to_be_bytes).collect();
+        assert_eq!(
+            directory_string(&Tlv {
+                tag: 0x1e,
+                value: &bmp,
+                raw: &[]
+            })
+            .as_deref(),
+            Some("Lê")
+        );
+    }
 }

@@ -42,6 +42,8 @@ pub const MAX_SIGNATURE_BYTES: usize = 512 * 1024;
 const MAX_CERTIFICATES: usize = 32;
 /// Longest chain followed from the signer to a root.
 const MAX_CHAIN: usize = 8;
+/// Most certificates tried as the issuer at each step of a chain.
+const MAX_ISSUER_CANDIDATES: usize = 4;
 
 const OID_SIGNED_DATA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02];
 const OID_DATA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01];
@@ -566,7 +568,9 @@ fn check_chain(
         let anchored = roots.iter().any(|r| r.raw == current.raw)
             || roots
                 .iter()
-                .any(|r| r.subject == current.issuer && current.signed_by(r).is_ok());
+                .filter(|r| r.subject == current.issuer)
+                .take(MAX_ISSUER_CANDIDATES)
+                .any(|r| current.signed_by(r).is_ok());
         if anchored {
             report.trust = Trust::Trusted;
             break;
@@ -578,13 +582,18 @@ fn check_chain(
             ));
             break;
         }
-        let issuer = pool.iter().find(|c| {
-            c.subject == current.issuer
-                && c.raw != current.raw
-                && c.is_ca
-                && c.key_usage.is_none_or(|bits| bits & 0x04 != 0)
-                && current.signed_by(c).is_ok()
-        });
+        // A few candidates per step at most, so a hostile signature with many
+        // look-alike issuers costs a bounded number of signature checks.
+        let issuer = pool
+            .iter()
+            .filter(|c| {
+                c.subject == current.issuer
+                    && c.raw != current.raw
+                    && c.is_ca
+                    && c.key_usage.is_none_or(|bits| bits & 0x04 != 0)
+            })
+            .take(MAX_ISSUER_CANDIDATES)
+            .find(|c| current.signed_by(c).is_ok());
         match issuer {
             Some(issuer) => path.push(issuer.clone()),
             None => {
