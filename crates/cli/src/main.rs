@@ -165,6 +165,30 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Follow the presenter of a meeting (trình chiếu): stays connected and
+    /// prints each new position (document version, page, region) as it
+    /// arrives, one JSON object a line with --json, until interrupted or
+    /// --count positions were printed. Pages are read from this device.
+    Follow {
+        meeting_id: String,
+        #[arg(long)]
+        json: bool,
+        /// Stop after this many positions.
+        #[arg(long)]
+        count: Option<u64>,
+    },
+    /// Present a page of a published version to the meeting (the chair, or
+    /// the presenter the chair chose); `--stop` ends presenting.
+    Present {
+        meeting_id: String,
+        #[arg(long, required_unless_present = "stop")]
+        version_id: Option<String>,
+        /// Page number, from 1.
+        #[arg(long, default_value_t = 1)]
+        page: u32,
+        #[arg(long, conflicts_with = "version_id")]
+        stop: bool,
+    },
     /// Record a ballot now (works offline); the next sync sends it.
     Vote {
         motion_id: String,
@@ -503,6 +527,62 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Follow {
+            meeting_id,
+            json,
+            count,
+        } => {
+            let store = Arc::new(open_content(&dir)?);
+            let syncer = Syncer::new(store.clone())?;
+            let sink = FollowSink {
+                store,
+                meeting_id,
+                json,
+                last_step: Mutex::new(0),
+                printed: Mutex::new(0),
+                count,
+                done: tokio::sync::Notify::new(),
+            };
+            // What this device already has, then every change as it comes.
+            sink.show();
+            let stop = async {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    () = sink.done.notified() => {}
+                }
+            };
+            if !sink.finished() {
+                syncer.run_live(&sink, stop).await?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Present {
+            meeting_id,
+            version_id,
+            page,
+            stop,
+        } => {
+            let store = Arc::new(open_content(&dir)?);
+            let syncer = Syncer::new(store)?;
+            let p = match version_id {
+                Some(v) if !stop => {
+                    if page == 0 {
+                        bail!("pages are numbered from 1");
+                    }
+                    ecabinet_sync::presenting::present(
+                        syncer.api(),
+                        &meeting_id,
+                        &v,
+                        page - 1,
+                        None,
+                    )
+                    .await?
+                }
+                _ => ecabinet_sync::presenting::stop_presenting(syncer.api(), &meeting_id).await?,
+            };
+            println!("{}", serde_json::to_string(&p)?);
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Export { doc_id, out } => {
             let store = open_content(&dir)?;
             let n = docs::export(&store, &doc_id, &out)?;
@@ -644,6 +724,79 @@ fn default_device_name() -> String {
         .ok()
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "ecabinet".to_owned())
+}
+
+/// Prints the presenter's position each time a sync brings a newer one.
+struct FollowSink {
+    store: Arc<Store>,
+    meeting_id: String,
+    json: bool,
+    last_step: Mutex<i64>,
+    printed: Mutex<u64>,
+    count: Option<u64>,
+    done: tokio::sync::Notify,
+}
+
+impl FollowSink {
+    fn show(&self) {
+        let p = match ecabinet_sync::presenting::presentation_of(&self.store, &self.meeting_id) {
+            Ok(Some(p)) => p,
+            Ok(None) => return,
+            Err(e) => {
+                eprintln!("ecabinet: {e}");
+                return;
+            }
+        };
+        {
+            let mut last = self.last_step.lock().unwrap_or_else(|e| e.into_inner());
+            if p.step <= *last {
+                return;
+            }
+            *last = p.step;
+        }
+        if self.json {
+            let mut line = serde_json::to_value(&p).unwrap_or_default();
+            line["received_at"] = now_ms().into();
+            println!("{line}");
+        } else {
+            match &p.version_id {
+                Some(v) => println!(
+                    "{} presents version {v}, page {}",
+                    p.presenter_name,
+                    p.page + 1
+                ),
+                None => println!("{}: nothing presented", p.presenter_name),
+            }
+        }
+        let _ = std::io::stdout().flush();
+        let mut printed = self.printed.lock().unwrap_or_else(|e| e.into_inner());
+        *printed += 1;
+        if self.count.is_some_and(|c| *printed >= c) {
+            self.done.notify_one();
+        }
+    }
+
+    fn finished(&self) -> bool {
+        let printed = *self.printed.lock().unwrap_or_else(|e| e.into_inner());
+        self.count.is_some_and(|c| printed >= c)
+    }
+}
+
+impl ProgressSink for FollowSink {
+    fn progress(&self, _: &Progress) {}
+}
+
+impl ecabinet_sync::LiveSink for FollowSink {
+    fn event(&self, e: &ecabinet_sync::LiveEvent) {
+        match e {
+            ecabinet_sync::LiveEvent::Synced(_) => self.show(),
+            ecabinet_sync::LiveEvent::Offline(why) => {
+                eprintln!("offline, following again when the server is back: {why}")
+            }
+            ecabinet_sync::LiveEvent::Failed(why) => eprintln!("ecabinet: {why}"),
+            _ => {}
+        }
+    }
 }
 
 fn secret(var: &str, prompt: &str) -> Result<String> {

@@ -31,10 +31,13 @@ pub enum EntityKind {
     /// [`crate::SealedAnnotation`]: the caller's own annotations, visible to
     /// no one else (`id` = the annotation's id; deletions are upserts).
     Annotation,
+    /// [`crate::PresentationBody`]: what the presenter shows in a meeting
+    /// (`id` = the meeting's id; one record per meeting, the latest only).
+    Presentation,
 }
 
 impl EntityKind {
-    pub const ALL: [EntityKind; 11] = [
+    pub const ALL: [EntityKind; 12] = [
         EntityKind::Committee,
         EntityKind::Membership,
         EntityKind::Meeting,
@@ -46,6 +49,7 @@ impl EntityKind {
         EntityKind::Attendance,
         EntityKind::MotionResult,
         EntityKind::Annotation,
+        EntityKind::Presentation,
     ];
 
     /// The stable snake_case name used on the wire and in storage.
@@ -62,6 +66,7 @@ impl EntityKind {
             EntityKind::Attendance => "attendance",
             EntityKind::MotionResult => "motion_result",
             EntityKind::Annotation => "annotation",
+            EntityKind::Presentation => "presentation",
         }
     }
 

@@ -16,6 +16,7 @@ pub mod hex;
 mod key_rotation;
 mod manifest;
 pub mod ops;
+mod presentation;
 mod text_layer;
 mod trusted_roots;
 
@@ -43,6 +44,7 @@ pub use ops::{
     OpResult, Operation, OpsStatusRequest, PresenceWire, PushRequest, PushResponse, ReadBody,
     ReadState, RejectReason, ResultFinality, ResultOutcome, SpeakBody, MAX_OPS_PER_PUSH,
 };
+pub use presentation::{PresentRequest, PresentationBody, SetPresenterRequest};
 pub use text_layer::{
     OcrWord, TextLayer, TextLayerManifest, TextLayerPage, TextLayerState, TextLayerStatus,
     MAX_TEXT_LAYER_BYTES, TEXT_LAYER_DOMAIN,

@@ -108,6 +108,11 @@ CREATE TABLE text_layer (
 ALTER TABLE verified_version ADD COLUMN policy TEXT;
 ALTER TABLE verified_version ADD COLUMN signed_at INTEGER;
 "#,
+    // v9: what the presenter shows in a meeting (the feed's `presentation`
+    // record, one per meeting).
+    r#"
+CREATE TABLE presentation (id TEXT PRIMARY KEY, meeting_id TEXT NOT NULL, body TEXT NOT NULL) STRICT;
+"#,
 ];
 
 /// The schema version this program migrates to.
@@ -245,6 +250,7 @@ mod tests {
             "92872b807bb161bc57ab48bbf3c01e5d0d6bd7a564a54b70ff65d4d8c657cb7e",
             "059a9dbdaf8f57c536f7945aa1d82ea1e4948e046ee74afe915a42f26da2c245",
             "c116675c8eb173ce13ce29b6f93770103a53c9f6370cda4e7567fdf878c90248",
+            "083cc7ed982c9766477efb857f6639891d73ea41a226f72d9a83cb24940fe55a",
         ];
         for (i, sql) in MIGRATIONS.iter().enumerate() {
             let h = crate::hex::encode(

@@ -36,6 +36,7 @@ mod error;
 mod lease;
 mod live;
 mod outbox;
+pub mod presenting;
 mod pull;
 mod reader;
 mod reading;

@@ -4,6 +4,7 @@ use std::path::Path;
 use std::process::Output;
 
 mod docs;
+mod follow;
 mod kills;
 mod sessions;
 mod sign;

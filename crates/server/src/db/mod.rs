@@ -598,6 +598,10 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
         18,
         include_str!("../../migrations/sqlite/0018_meeting_watermark.sql"),
     ),
+    (
+        19,
+        include_str!("../../migrations/sqlite/0019_presentations.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/postgres/0001_init.sql")),
@@ -668,6 +672,10 @@ const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         18,
         include_str!("../../migrations/postgres/0018_meeting_watermark.sql"),
+    ),
+    (
+        19,
+        include_str!("../../migrations/postgres/0019_presentations.sql"),
     ),
 ];
 

@@ -13,6 +13,7 @@ pub mod losses;
 pub mod meetings;
 pub mod openapi;
 pub mod ops;
+pub mod presentation;
 pub mod reading;
 pub mod results;
 pub mod uploads;
@@ -27,12 +28,13 @@ use ecabinet_protocol::{
     CreateMotionRequest, CreateUserRequest, DeviceBody, DocumentBody, DocumentVersionBody,
     EnrolCodeRequest, EnrolCodeResponse, EnrolDeviceRequest, EnrolDeviceResponse,
     InclusionProofBody, LoginRequest, LoginResponse, LostOpsBody, MeResponse, MeetingBody,
-    MembershipBody, MotionBody, MotionResultBody, OpsStatusRequest, PublishResponse, PushRequest,
-    PushResponse, ReadStatusBody, RefreshRequest, ReorderSpeakersRequest, ReportLostOpsRequest,
-    ReportLostOpsResponse, ResetPasswordRequest, SetCurrentItemRequest, SetMembershipRequest,
-    SetTrustedRootsRequest, SignedTrustedRoots, SpeakerRequestBody, StartUploadRequest,
-    TrustedRootsView, UpdateAgendaItemRequest, UpdateCommitteeRequest, UpdateDocumentRequest,
-    UpdateMeetingRequest, UploadBody, UserBody, WithdrawRequest, WrappedAnnotationKey,
+    MembershipBody, MotionBody, MotionResultBody, OpsStatusRequest, PresentRequest,
+    PresentationBody, PublishResponse, PushRequest, PushResponse, ReadStatusBody, RefreshRequest,
+    ReorderSpeakersRequest, ReportLostOpsRequest, ReportLostOpsResponse, ResetPasswordRequest,
+    SetCurrentItemRequest, SetMembershipRequest, SetPresenterRequest, SetTrustedRootsRequest,
+    SignedTrustedRoots, SpeakerRequestBody, StartUploadRequest, TrustedRootsView,
+    UpdateAgendaItemRequest, UpdateCommitteeRequest, UpdateDocumentRequest, UpdateMeetingRequest,
+    UploadBody, UserBody, WithdrawRequest, WrappedAnnotationKey,
 };
 
 use crate::error::Json;
@@ -610,6 +612,30 @@ pub const ROUTES: &[Endpoint] = &[
     )
     .takes(Body::Empty)
     .answers(Body::Json(schema::<ChangesPage>)),
+    ep(
+        "PUT",
+        "/v1/meetings/{meeting_id}/presenter",
+        "Hand presenting to a member of the committee, or take it back (chair; in session)",
+        |_| put(presentation::set_presenter),
+    )
+    .takes(Body::Json(schema::<SetPresenterRequest>))
+    .answers(Body::Json(schema::<PresentationBody>)),
+    ep(
+        "PUT",
+        "/v1/meetings/{meeting_id}/presentation",
+        "Show a page of a published version to every member (the presenter, or the chair; in session)",
+        |_| put(presentation::present),
+    )
+    .takes(Body::Json(schema::<PresentRequest>))
+    .answers(Body::Json(schema::<PresentationBody>)),
+    ep(
+        "DELETE",
+        "/v1/meetings/{meeting_id}/presentation",
+        "Stop presenting (the presenter, or the chair)",
+        |_| delete(presentation::stop),
+    )
+    .takes(Body::Empty)
+    .answers(Body::Json(schema::<PresentationBody>)),
     ep(
         "GET",
         "/v1/trusted-roots",

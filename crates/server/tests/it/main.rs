@@ -18,6 +18,7 @@ mod matrix;
 mod observability;
 mod openapi;
 mod ops;
+mod presentation;
 mod reading;
 mod scale;
 mod schema;

@@ -75,6 +75,7 @@ both!(every_endpoint_for_every_caller, |kind| async move {
         .upload(&w.secretary, &doc, pdf("Tài liệu", 2), "application/pdf")
         .await;
     let sha = v["sha256"].as_str().expect("sha").to_owned();
+    let version = v["id"].as_str().expect("version").to_owned();
     let (_, up) = w
         .env
         .call(
@@ -327,6 +328,25 @@ both!(every_endpoint_for_every_caller, |kind| async move {
             "PUT",
             format!("/v1/meetings/{m}/current-item"),
             Payload::Json(json!({"agenda_item_id": item})),
+            CHAIR,
+        ),
+        // Presenting: the chair, until handing it to someone.
+        row(
+            "PUT",
+            format!("/v1/meetings/{m}/presenter"),
+            Payload::Json(json!({"user_id": null})),
+            CHAIR,
+        ),
+        row(
+            "PUT",
+            format!("/v1/meetings/{m}/presentation"),
+            Payload::Json(json!({"version_id": version, "page": 0})),
+            CHAIR,
+        ),
+        row(
+            "DELETE",
+            format!("/v1/meetings/{m}/presentation"),
+            Payload::None,
             CHAIR,
         ),
         row(

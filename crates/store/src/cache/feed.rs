@@ -133,6 +133,12 @@ fn upsert(tx: &Transaction<'_>, entity: Entity, id: &str, body: &Value) -> Resul
                 params![id, field_str(body, e, id, "meeting_id")?, text],
             )?;
         }
+        Entity::Presentation => {
+            tx.execute(
+                "INSERT OR REPLACE INTO presentation (id, meeting_id, body) VALUES (?1, ?2, ?3)",
+                params![id, field_str(body, e, id, "meeting_id")?, text],
+            )?;
+        }
     }
     Ok(())
 }

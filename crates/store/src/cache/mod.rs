@@ -51,11 +51,13 @@ pub enum Entity {
     SpeakerRequest,
     /// `attendance` (one member's latest presence mark at a meeting)
     Attendance,
+    /// `presentation` (what the presenter shows; id = the meeting's id)
+    Presentation,
 }
 
 impl Entity {
     /// Every kind.
-    pub const ALL: [Entity; 10] = [
+    pub const ALL: [Entity; 11] = [
         Entity::Committee,
         Entity::Membership,
         Entity::Meeting,
@@ -66,6 +68,7 @@ impl Entity {
         Entity::MotionResult,
         Entity::SpeakerRequest,
         Entity::Attendance,
+        Entity::Presentation,
     ];
 
     /// The wire name, which is also the table name.
@@ -81,6 +84,7 @@ impl Entity {
             Entity::MotionResult => "motion_result",
             Entity::SpeakerRequest => "speaker_request",
             Entity::Attendance => "attendance",
+            Entity::Presentation => "presentation",
         }
     }
 
