@@ -7,6 +7,7 @@ pub mod chair;
 pub mod documents;
 pub mod floor;
 pub mod meetings;
+pub mod presenting;
 pub mod reading;
 pub mod secretary;
 pub mod session;

@@ -225,3 +225,24 @@ pub struct NoticeView {
     /// The motion, document version or speaker request id.
     pub target_id: String,
 }
+
+/// What the presenter of a meeting shows, as this device last synced it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct PresentationView {
+    pub meeting_id: String,
+    /// Who presents; `None` when no one has presented in this meeting.
+    pub presenter_id: Option<String>,
+    pub presenter_name: Option<String>,
+    /// The version shown; `None` when nothing is presented now.
+    pub version_id: Option<String>,
+    /// 0-based page.
+    pub page: u32,
+    /// Grows with every change of the presentation.
+    #[ts(type = "number")]
+    pub step: i64,
+    /// I am the presenter.
+    pub mine: bool,
+    /// I may present (the presenter, or the committee's chair).
+    pub can_present: bool,
+}

@@ -31,8 +31,8 @@ pub use floor::{
 };
 pub use meetings::{
     AgendaItemView, DocumentView, MeetingDetail, MeetingSearchView, MeetingSummary,
-    NotSearchedView, NoticeKind, NoticeView, PolicyView, SearchHitView, TextLayerView,
-    UploadSignatureCheckView, VersionState, VersionView, WithdrawnView,
+    NotSearchedView, NoticeKind, NoticeView, PolicyView, PresentationView, SearchHitView,
+    TextLayerView, UploadSignatureCheckView, VersionState, VersionView, WithdrawnView,
 };
 pub use secretary::{
     CommitteeRoleView, DocumentReadView, MemberReadView, ReadStatusView, SecretaryMeetingView,
@@ -194,6 +194,7 @@ pub fn typescript_bindings() -> String {
         VersionState::decl(&cfg),
         VersionView::decl(&cfg),
         UploadSignatureCheckView::decl(&cfg),
+        PresentationView::decl(&cfg),
         DocumentView::decl(&cfg),
         MeetingDetail::decl(&cfg),
         PageSizeView::decl(&cfg),

@@ -118,6 +118,32 @@ signers: Array<string>,
  */
 problem: string | null, };
 
+export type PresentationView = { meetingId: string, 
+/**
+ * Who presents; `None` when no one has presented in this meeting.
+ */
+presenterId: string | null, presenterName: string | null, 
+/**
+ * The version shown; `None` when nothing is presented now.
+ */
+versionId: string | null, 
+/**
+ * 0-based page.
+ */
+page: number, 
+/**
+ * Grows with every change of the presentation.
+ */
+step: number, 
+/**
+ * I am the presenter.
+ */
+mine: boolean, 
+/**
+ * I may present (the presenter, or the committee's chair).
+ */
+canPresent: boolean, };
+
 export type DocumentView = { id: string, agendaItemId: string, title: string, versions: Array<VersionView>, 
 /**
  * Set when the document was withdrawn (it stays, marked).

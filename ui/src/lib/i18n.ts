@@ -11,6 +11,7 @@ import * as votes from "./messages/votes";
 import * as secretary from "./messages/secretary";
 import * as admin from "./messages/admin";
 import * as policy from "./messages/policy";
+import * as presenting from "./messages/presenting";
 import * as signatures from "./messages/signatures";
 
 export type Lang = "vi" | "en";
@@ -25,6 +26,7 @@ const vi = {
   ...secretary.vi,
   ...admin.vi,
   ...policy.vi,
+  ...presenting.vi,
   ...signatures.vi,
 } as const;
 
@@ -39,6 +41,7 @@ const en: Record<MessageKey, string> = {
   ...secretary.en,
   ...admin.en,
   ...policy.en,
+  ...presenting.en,
   ...signatures.en,
 };
 

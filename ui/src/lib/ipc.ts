@@ -18,6 +18,7 @@ import {
   type SecretaryMeetingView,
   type SignaturesView,
   type SignedVersionView,
+  type PresentationView,
   type FeedAdvancedView,
   type IpcError,
   type MeetingDetail,
@@ -92,6 +93,12 @@ export const ipc = {
    *  against the synced trusted roots. It reads the whole file: ask after
    *  the pages show. */
   documentSignatures: (versionId: string) => call<SignaturesView>("document_signatures", { versionId }),
+  /** What the presenter of a meeting shows, as this device last synced it. */
+  presentation: (meetingId: string) => call<PresentationView>("presentation", { meetingId }),
+  /** Shows a page (0-based) of a version to the meeting (presenter, chair). */
+  presentPage: (meetingId: string, versionId: string, page: number) =>
+    call<void>("present_page", { meetingId, versionId, page }),
+  stopPresenting: (meetingId: string) => call<void>("stop_presenting", { meetingId }),
   /** The PKCS#11 module this device signs with, if one was chosen. */
   tokenModule: () => call<string | null>("token_module"),
   /** Signs a version with the token and uploads it as the next version. */

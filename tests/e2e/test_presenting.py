@@ -1,0 +1,122 @@
+"""Presenter follow mode (issue 20) in a real window against a real server:
+the chair presents from a second real client (the headless `ecabinet`,
+over the same core crates as the app: `present` pages of the demo meeting
+in session), and a member's app follows. The member is offered the
+presentation on the meeting screen, follows it into the viewer at the
+presenter's page, sees each page turn, reads on their own (a turn does not
+move them), comes back to the presenter's page, follows the presenter into
+another document, and sees the end of the presentation."""
+
+import json
+import os
+import subprocess
+import time
+from pathlib import Path
+
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+from conftest import ROOT, by_testid, launch_app, shot
+from test_secretary import PIN, enrol, put_off_open_votes
+
+CLI = Path(os.environ.get("ECABINET_CLI_BIN", ROOT / "target" / "debug" / "ecabinet"))
+
+
+class Chair:
+    """The chair's headless client, enrolled in `home`."""
+
+    def __init__(self, server, home: Path):
+        assert CLI.is_file(), f"ecabinet not found at {CLI} (cargo build -p ecabinet-cli)"
+        self.dir = home
+        account = server.account("chair")
+        self.env = {**os.environ, "ECABINET_PIN": PIN, "ECABINET_PASSWORD": account["password"],
+                    "ECABINET_ENROL_CODE": server.enrol_code(account["username"])}
+        self.run("enrol", "--server", server.url, "--user", account["username"])
+        self.run("sync")
+
+    def run(self, *args: str) -> str:
+        out = subprocess.run([str(CLI), "--data-dir", str(self.dir), *args], env=self.env,
+                             capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, f"ecabinet {args}: {out.stderr}"
+        return out.stdout
+
+    def present(self, meeting: str, version: str, page: int):
+        self.run("present", meeting, "--version-id", version, "--page", str(page))
+
+
+def two_page_versions(chair: Chair, meeting: str) -> list[tuple[str, str]]:
+    """(document title, version id) of the meeting's documents with at least two pages."""
+    found = []
+    for doc in json.loads(chair.run("documents", "--json")):
+        versions = [v for v in doc["versions"] if v.get("verified") and v.get("meeting_id") == meeting]
+        if not versions:
+            continue
+        probe = chair.dir / "probe.png"
+        ok = subprocess.run([str(CLI), "--data-dir", str(chair.dir), "render", doc["id"], "--page", "2",
+                             "--out", str(probe)], env=chair.env, capture_output=True, timeout=120).returncode == 0
+        if ok:
+            found.append((doc["title"], versions[-1]["version_id"]))
+    return found
+
+
+def title_is(driver, title: str) -> bool:
+    """The viewer shows `title` (its text as the DOM holds it)."""
+    return any(title in (e.get_attribute("textContent") or "") for e in driver.find_elements(*by_testid("viewer-title")))
+
+
+def page_is(driver, n: int) -> bool:
+    return any((e.get_attribute("textContent") or "").startswith(f"Trang {n}/")
+               for e in driver.find_elements(*by_testid("page-indicator")))
+
+
+def test_a_member_follows_the_chairs_presentation(app_binary, demo_server, tmp_path, out_dir):
+    meeting = next(m["id"] for m in demo_server.summary["meetings"] if m["status"] == "in_session")
+    chair = Chair(demo_server, tmp_path / "chair")
+    docs = two_page_versions(chair, meeting)
+    assert len(docs) >= 2, docs
+    (first_title, first), (second_title, second) = docs[0], docs[1]
+
+    env = {"ECABINET_SERVER_URL": demo_server.url}
+    home = tmp_path / "member"
+    with launch_app(app_binary, home / "data", home / "webview", home, env) as driver:
+        wait = WebDriverWait(driver, 30)
+        enrol(driver, demo_server, demo_server.account("member"))
+        put_off_open_votes(driver)
+        driver.find_element(*by_testid("meeting-card")).click()
+        wait.until(EC.presence_of_element_located(by_testid("version-open")))
+
+        # The chair shows page 2 of the first document: offered, then followed.
+        chair.present(meeting, first, 2)
+        join = wait.until(EC.element_to_be_clickable(by_testid("follow-join")))
+        assert "đang trình chiếu" in driver.find_element(*by_testid("follow-offer")).text
+        join.click()
+        wait.until(lambda d: title_is(d, first_title))
+        wait.until(lambda d: page_is(d, 2))
+        banner = wait.until(EC.visibility_of_element_located(by_testid("follow-banner")))
+        assert "Đang theo dõi" in banner.text, banner.text
+        shot(driver, out_dir, "present-01-member-follows-page-2-vi")
+
+        # Turns follow.
+        chair.present(meeting, first, 1)
+        wait.until(lambda d: page_is(d, 1))
+
+        # Reading on my own: a turn does not move me; back brings me there.
+        driver.find_element(*by_testid("follow-leave")).click()
+        wait.until(lambda d: d.find_element(*by_testid("follow-banner")).get_attribute("data-following") == "false")
+        chair.present(meeting, first, 2)
+        time.sleep(3)
+        assert page_is(driver, 1), driver.find_element(*by_testid("page-indicator")).get_attribute("textContent")
+        shot(driver, out_dir, "present-02-member-reads-on-own-vi")
+        driver.find_element(*by_testid("follow-back")).click()
+        wait.until(lambda d: page_is(d, 2))
+
+        # The presenter moves to another document: the viewer follows.
+        chair.present(meeting, second, 2)
+        wait.until(lambda d: title_is(d, second_title))
+        wait.until(lambda d: page_is(d, 2))
+        shot(driver, out_dir, "present-03-member-follows-into-another-document-vi")
+
+        # The end of the presentation: the banner goes, reading stays.
+        chair.run("present", meeting, "--stop")
+        wait.until(lambda d: not d.find_elements(*by_testid("follow-banner")))
+        assert page_is(driver, 2)
