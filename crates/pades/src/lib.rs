@@ -41,9 +41,9 @@ pub const MAX_SIGNATURE_BYTES: usize = 512 * 1024;
 /// Most certificates read from one signature.
 const MAX_CERTIFICATES: usize = 32;
 /// Longest chain followed from the signer to a root.
-const MAX_CHAIN: usize = 8;
+const MAX_CHAIN: usize = 6;
 /// Most certificates tried as the issuer at each step of a chain.
-const MAX_ISSUER_CANDIDATES: usize = 4;
+const MAX_ISSUER_CANDIDATES: usize = 2;
 
 const OID_SIGNED_DATA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02];
 const OID_DATA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01];
@@ -315,9 +315,15 @@ pub fn verify<R: Read + Seek>(
         .zip(checks)
         .map(|(f, check)| check.finish(f, len))
         .collect();
-    let whole_file_signed = reports
-        .iter()
-        .any(|r| r.integrity == Integrity::Intact && r.covers_whole_file);
+    // Changes after a signature count as signed only by a later signature
+    // that is itself intact, trusted and valid: an untrusted key signing
+    // the whole file says nothing about who made the changes.
+    let whole_file_signed = reports.iter().any(|r| {
+        r.integrity == Integrity::Intact
+            && r.covers_whole_file
+            && r.trust == Trust::Trusted
+            && r.validity == Validity::Valid
+    });
     for r in &mut reports {
         r.unsigned_changes_after = !r.covers_whole_file && !whole_file_signed;
     }
@@ -503,7 +509,6 @@ fn check_cms(
     report.organisation = signer.organisation();
     report.issuer = signer.issuer_name();
     report.not_after = Some(signer.not_after);
-    check_chain(signer, &certificates, roots, now, report);
 
     let Some(attrs) = signed_attrs else {
         return Err(Problem::Unsupported(
@@ -550,6 +555,8 @@ fn check_cms(
         &signed,
         signature.value,
     )?;
+    // The chain costs signature checks: only for a signature that holds.
+    check_chain(signer, &certificates, roots, now, report);
     Ok((ring::digest::Context::new(digest), message_digest))
 }
 
@@ -565,13 +572,24 @@ fn check_chain(
     let mut path = vec![signer.clone()];
     let mut why = None;
     while let Some(current) = path.last().cloned() {
-        let anchored = roots.iter().any(|r| r.raw == current.raw)
-            || roots
-                .iter()
-                .filter(|r| r.subject == current.issuer)
-                .take(MAX_ISSUER_CANDIDATES)
-                .any(|r| current.signed_by(r).is_ok());
-        if anchored {
+        if roots.iter().any(|r| r.raw == current.raw) {
+            report.trust = Trust::Trusted;
+            break;
+        }
+        // A trusted root issues only if it is a CA allowed to sign
+        // certificates (a signer's own certificate pasted into the list
+        // by mistake is trusted for itself, never as an issuer).
+        let root = roots
+            .iter()
+            .filter(|r| {
+                r.subject == current.issuer
+                    && r.is_ca
+                    && r.key_usage.is_none_or(|bits| bits & 0x04 != 0)
+            })
+            .take(MAX_ISSUER_CANDIDATES)
+            .find(|r| current.signed_by(r).is_ok());
+        if let Some(root) = root {
+            path.push(root.clone());
             report.trust = Trust::Trusted;
             break;
         }

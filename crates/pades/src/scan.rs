@@ -44,7 +44,9 @@ pub(crate) fn signatures<R: Read + Seek>(file: &mut R, len: u64) -> std::io::Res
         if zero != 0 || a == 0 || b < a + 2 || (at >= a && at < b) || at >= b.saturating_add(c) {
             continue;
         }
-        if found.iter().any(|f| f.range == range) {
+        // One signature per /Contents: another range over the same gap is
+        // the same signature claimed twice (and twice the hashing).
+        if found.iter().any(|f| f.range[1] == a && f.range[2] == b) {
             continue;
         }
         if found.len() == MAX_SIGNATURES {

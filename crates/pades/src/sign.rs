@@ -25,8 +25,6 @@ pub const SIGNATURE_CAPACITY: usize = 16 * 1024;
 /// Largest document signed (it is parsed whole in memory).
 pub const MAX_SIGN_BYTES: usize = 256 * 1024 * 1024;
 
-const RANGE_PLACEHOLDER: &str = "0 9999999999 9999999999 9999999999";
-
 const OID_DATA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01];
 const OID_SIGNED_DATA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02];
 const OID_CONTENT_TYPE: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x03];
@@ -119,6 +117,17 @@ pub fn prepare(pdf: Vec<u8>, request: &SignRequest) -> Result<Prepared, SignErro
     let existing_fields = field_names(&prev);
     let mut inc = lopdf::IncrementalDocument::create_from(pdf, prev);
 
+    // Placeholders no document can predict, so the places found in the
+    // written update are ours (a hostile document could carry fixed ones
+    // in an object we copy into the update).
+    let rng = ring::rand::SystemRandom::new();
+    let mut seed = [0u8; 8];
+    ring::rand::SecureRandom::fill(&rng, &mut seed)
+        .map_err(|_| SignError::Pdf("no randomness".into()))?;
+    let mark = 1_000_000_000 + (u64::from_le_bytes(seed) % 8_999_999_999) as i64;
+    let mut filler = vec![0u8; SIGNATURE_CAPACITY];
+    ring::rand::SecureRandom::fill(&rng, &mut filler)
+        .map_err(|_| SignError::Pdf("no randomness".into()))?;
     let mut sig = Dictionary::new();
     sig.set("Type", Object::Name(b"Sig".to_vec()));
     sig.set("Filter", Object::Name(b"Adobe.PPKLite".to_vec()));
@@ -126,7 +135,7 @@ pub fn prepare(pdf: Vec<u8>, request: &SignRequest) -> Result<Prepared, SignErro
     sig.set(
         "ByteRange",
         Object::Array(
-            [0i64, 9_999_999_999, 9_999_999_999, 9_999_999_999]
+            [0i64, mark, mark, mark]
                 .into_iter()
                 .map(Object::Integer)
                 .collect(),
@@ -134,7 +143,7 @@ pub fn prepare(pdf: Vec<u8>, request: &SignRequest) -> Result<Prepared, SignErro
     );
     sig.set(
         "Contents",
-        Object::String(vec![0; SIGNATURE_CAPACITY], StringFormat::Hexadecimal),
+        Object::String(filler.clone(), StringFormat::Hexadecimal),
     );
     sig.set(
         "M",
@@ -180,29 +189,52 @@ pub fn prepare(pdf: Vec<u8>, request: &SignRequest) -> Result<Prepared, SignErro
         Vec::with_capacity(inc.get_prev_documents_bytes().len() + 2 * SIGNATURE_CAPACITY + 4096);
     inc.save_to(&mut out)
         .map_err(|e| SignError::Pdf(format!("write: {e}")))?;
-    place_range(out)
+    place_range(out, mark, &filler)
 }
 
-/// Finds the reserved places in the written update and fills in the range.
-fn place_range(mut out: Vec<u8>) -> Result<Prepared, SignError> {
-    let missing = || SignError::Pdf("the signature's place was not written where expected".into());
-    let range_at = rfind(&out, RANGE_PLACEHOLDER.as_bytes()).ok_or_else(missing)?;
+/// Finds the reserved places in the written update (each exactly once)
+/// and fills in the range.
+fn place_range(mut out: Vec<u8>, mark: i64, filler: &[u8]) -> Result<Prepared, SignError> {
+    let placeholder = format!("0 {mark} {mark} {mark}");
     let mut hex = vec![b'<'];
-    hex.extend(std::iter::repeat_n(b'0', 2 * SIGNATURE_CAPACITY));
+    for b in filler {
+        hex.extend_from_slice(format!("{b:02x}").as_bytes());
+    }
     hex.push(b'>');
-    let start = rfind(&out, &hex).ok_or_else(missing)?;
+    let range_at = only(&out, placeholder.as_bytes())?;
+    let start = match only(&out, &hex) {
+        Ok(at) => at,
+        // lopdf may write hex digits in capitals.
+        Err(_) => only(&out, &hex.to_ascii_uppercase())?,
+    };
     let end = start + hex.len();
     let range = format!("0 {start} {end} {}", out.len() - end);
-    let padded = format!("{range:<width$}", width = RANGE_PLACEHOLDER.len());
+    if range.len() > placeholder.len() {
+        return Err(SignError::TooLarge);
+    }
+    let padded = format!("{range:<width$}", width = placeholder.len());
     out[range_at..range_at + padded.len()].copy_from_slice(padded.as_bytes());
+    // The reserved /Contents is zeros until the signature goes in.
+    out[start + 1..end - 1].fill(b'0');
     Ok(Prepared {
         bytes: out,
         gap: (start, end),
     })
 }
 
-fn rfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).rposition(|w| w == needle)
+/// The one place `needle` is in `hay`.
+fn only(hay: &[u8], needle: &[u8]) -> Result<usize, SignError> {
+    let mut found = hay
+        .windows(needle.len())
+        .enumerate()
+        .filter(|(_, w)| *w == needle)
+        .map(|(i, _)| i);
+    match (found.next(), found.next()) {
+        (Some(at), None) => Ok(at),
+        _ => Err(SignError::Pdf(
+            "the signature's place was not written once where expected".into(),
+        )),
+    }
 }
 
 /// The `/T` of every form field, so the new one gets a name of its own.

@@ -256,6 +256,7 @@ pub fn sign_document(
 ) -> Result<Vec<u8>> {
     use crate::sign::{prepare, signed_attributes, signed_data, SignRequest};
     let fail = |e: crate::sign::SignError| TokenError(e.to_string());
+    let before = crate::verify_bytes(&pdf, &crate::TrustStore::default(), now);
     let prepared = prepare(
         pdf,
         &SignRequest {
@@ -270,9 +271,18 @@ pub fn sign_document(
     let signature = token.sign(&attrs)?;
     let cms = signed_data(&attrs, &signature, &token.certificate, &token.others).map_err(fail)?;
     let signed = prepared.finish(&cms).map_err(fail)?;
+    // Exactly one signature more, intact over the whole file, and the ones
+    // before untouched.
     let reports = crate::verify_bytes(&signed, &crate::TrustStore::default(), now);
+    let kept = reports.len() == before.len() + 1
+        && reports
+            .iter()
+            .zip(&before)
+            .all(|(after, was)| after.integrity == was.integrity && after.signer == was.signer);
     match reports.last() {
-        Some(r) if r.integrity == crate::Integrity::Intact && r.covers_whole_file => Ok(signed),
+        Some(r) if kept && r.integrity == crate::Integrity::Intact && r.covers_whole_file => {
+            Ok(signed)
+        }
         other => bail!(
             "the token's signature does not check: {}",
             other

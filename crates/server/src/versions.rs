@@ -188,6 +188,10 @@ async fn check_signatures(
     state: &AppState,
     path: &std::path::Path,
 ) -> Result<ecabinet_protocol::EmbeddedSignatureCheck, AppError> {
+    // One check at a time: a signature costs public-key operations, and
+    // hostile uploads in parallel should not take every core.
+    static ONE_AT_A_TIME: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+    let _turn = ONE_AT_A_TIME.acquire().await.map_err(AppError::internal)?;
     let roots = state
         .db
         .read(|conn| crate::trusted_roots::current(conn))

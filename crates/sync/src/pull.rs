@@ -77,7 +77,10 @@ impl Syncer {
                 pinned = new;
             }
             if let Some(at) = page.trusted_roots_at {
-                if self.refresh_trusted_roots(at, &pinned).await? {
+                if self
+                    .refresh_trusted_roots(at, &pinned, page.server_time)
+                    .await?
+                {
                     report.trusted_roots_updated = true;
                 }
             }

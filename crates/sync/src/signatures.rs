@@ -10,6 +10,9 @@ use ecabinet_store::Store;
 
 use crate::{SyncError, Syncer};
 
+/// How far past the server's clock a list's date may be.
+const FUTURE_SLACK_MS: i64 = 24 * 3600 * 1000;
+
 /// The stored list (JSON of [`SignedTrustedRoots`]).
 const ROOTS_SETTING: &str = "trusted_roots";
 
@@ -70,6 +73,7 @@ impl Syncer {
         &self,
         at: i64,
         pinned: &[u8],
+        server_time: i64,
     ) -> Result<bool, SyncError> {
         let ours = self
             .with_store(|s| s.setting(ROOTS_SETTING))
@@ -85,6 +89,12 @@ impl Syncer {
                 "the trusted roots the server sent are not signed by its key: {e}"
             ))
         })?;
+        // A list dated in the future would shut out every later one.
+        if list.updated_at > server_time + FUTURE_SLACK_MS {
+            return Err(SyncError::Protocol(
+                "the server sent a list of trusted roots dated in the future".into(),
+            ));
+        }
         if ours.is_some_and(|ours| list.updated_at <= ours) {
             return Err(SyncError::Protocol(
                 "the server sent an older list of trusted roots than this device has".into(),

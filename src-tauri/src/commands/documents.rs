@@ -161,6 +161,7 @@ fn signatures_view(
                 signed_at: r.signed_at.map(|s| s * 1000),
                 integrity: wire(&r.integrity),
                 unsigned_changes_after: r.unsigned_changes_after,
+                covers_whole_file: r.covers_whole_file,
                 trust: wire(&r.trust),
                 validity: wire(&r.validity),
                 not_after: r.not_after.map(|s| s * 1000),

@@ -51,6 +51,18 @@ pub async fn sign_version(
             })?,
         };
         let version = ecabinet_sync::version_to_open(&store, &version_id)?;
+        // Only the document's current version: signing an older one would
+        // upload its content again as the newest.
+        let current = ecabinet_sync::current_version_to_open(&store, &version.document_id)?;
+        if current.id != version.id {
+            return Err(IpcError::new(
+                IpcErrorCode::Conflict,
+                format!(
+                    "version {} is no longer the current one: sign version {}",
+                    version.version, current.version
+                ),
+            ));
+        }
         if version.size > ecabinet_pades::sign::MAX_SIGN_BYTES as u64 {
             return Err(IpcError::new(
                 IpcErrorCode::FileTooLarge,

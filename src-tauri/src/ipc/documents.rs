@@ -148,6 +148,8 @@ pub struct SignatureView {
     pub integrity: String,
     /// Changed after this signature, with no later signature covering it.
     pub unsigned_changes_after: bool,
+    /// It covers the whole file (else an earlier revision).
+    pub covers_whole_file: bool,
     /// `trusted` or `untrusted`.
     pub trust: String,
     /// `valid`, `expired` or `not_yet_valid`.

@@ -207,6 +207,10 @@ integrity: string,
  */
 unsignedChangesAfter: boolean, 
 /**
+ * It covers the whole file (else an earlier revision).
+ */
+coversWholeFile: boolean, 
+/**
  * `trusted` or `untrusted`.
  */
 trust: string, 

@@ -17,6 +17,7 @@ const sig = (over: Partial<SignatureView> = {}): SignatureView => ({
   signedAt: SIGNED,
   integrity: "intact",
   unsignedChangesAfter: false,
+  coversWholeFile: true,
   trust: "trusted",
   validity: "valid",
   notAfter: NOT_AFTER,
@@ -45,8 +46,8 @@ describe("the signature badge", () => {
   it("is green with the signer's Vietnamese name for a valid signature", () => {
     const v = view("valid", [sig()]);
     expect(signatureBadge(v).tone).toBe("green");
-    expect(badgeText(v, "vi")).toBe("Đã ký số hợp lệ: Nguyễn Văn An");
-    expect(badgeText(v, "en")).toBe("Validly signed: Nguyễn Văn An");
+    expect(badgeText(v, "vi")).toBe(`Đã ký số hợp lệ: Nguyễn Văn An (${ORG})`);
+    expect(badgeText(v, "en")).toBe(`Validly signed: Nguyễn Văn An (${ORG})`);
   });
 
   it("names every signer of a multi-signature document once, in file order", () => {
@@ -56,8 +57,8 @@ describe("the signature badge", () => {
       // The same person again, their marks spelled decomposed by another CA.
       sig({ signer: "Nguyễn Văn An".normalize("NFD") }),
     ]);
-    expect(signerNames(v.signatures)).toEqual(["Trần Thị Bình", "Nguyễn Văn An"]);
-    expect(badgeText(v, "vi")).toBe("Đã ký số hợp lệ: Trần Thị Bình, Nguyễn Văn An");
+    expect(signerNames(v.signatures)).toEqual([`Trần Thị Bình (${ORG})`, `Nguyễn Văn An (${ORG})`]);
+    expect(badgeText(v, "vi")).toBe(`Đã ký số hợp lệ: Trần Thị Bình (${ORG}), Nguyễn Văn An (${ORG})`);
   });
 
   it("falls back to the organisation, then to no name, when a certificate names no person", () => {
@@ -229,5 +230,15 @@ describe("the server's check at upload, for the secretary", () => {
 
   it("never shows an unknown verdict as valid", () => {
     expect(uploadCheckLine({ verdict: "something-new", signers: [""], problem: null })).toMatchObject({ tone: "amber", params: { names: "?" } });
+  });
+});
+
+describe("a signature over an earlier revision", () => {
+  it("says the changes since were signed by a later signer", () => {
+    const lines = signatureLines(sig({ coversWholeFile: false }), true, "vi", "Asia/Ho_Chi_Minh");
+    expect(lines.map((l) => l.key)).toContain("sig.earlierRevision");
+    const unsigned = signatureLines(sig({ coversWholeFile: false, unsignedChangesAfter: true }), true, "vi", "Asia/Ho_Chi_Minh");
+    expect(unsigned.map((l) => l.key)).toContain("sig.changedAfter");
+    expect(unsigned.map((l) => l.key)).not.toContain("sig.earlierRevision");
   });
 });

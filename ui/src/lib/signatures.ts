@@ -20,13 +20,16 @@ export interface SignatureBadge {
   params: Params;
 }
 
-/** The signers' names, each once, in file order (the organisation where a
- *  certificate names no person). */
+/** The signers, each once, in file order: the name with its organisation
+ *  (Vietnamese names repeat: the unit tells two Nguyễn Văn An apart), or
+ *  the organisation where a certificate names no person. */
 export function signerNames(signatures: readonly SignatureView[]): string[] {
   const names: string[] = [];
   for (const s of signatures) {
     // Certificates may spell Vietnamese marks decomposed: one person, one name.
-    const name = (s.signer ?? s.organisation ?? "").trim().normalize("NFC");
+    const person = (s.signer ?? "").trim().normalize("NFC");
+    const unit = (s.organisation ?? "").trim().normalize("NFC");
+    const name = person && unit ? `${person} (${unit})` : person || unit;
     if (name && !names.includes(name)) names.push(name);
   }
   return names;
@@ -119,6 +122,8 @@ export function signatureLines(s: SignatureView, rootsKnown: boolean, lang: Lang
   // Said once above when the signed part itself changed.
   if (s.unsignedChangesAfter && s.integrity !== "modified" && s.integrity !== "broken") {
     out.push(line("sig.changedAfter", "warn"));
+  } else if (!s.coversWholeFile && s.integrity === "intact") {
+    out.push(line("sig.earlierRevision", "info"));
   }
 
   if (s.trust === "trusted") out.push(line("sig.trusted", "ok"));
