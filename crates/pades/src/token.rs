@@ -229,22 +229,6 @@ fn der_sequence(parts: &[Vec<u8>]) -> Vec<u8> {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ecdsa_integers_are_positive_and_minimal() {
-        assert_eq!(der_integer(&[0x00, 0x00, 0x7f]), vec![0x02, 0x01, 0x7f]);
-        assert_eq!(
-            der_integer(&[0x80, 0x01]),
-            vec![0x02, 0x03, 0x00, 0x80, 0x01]
-        );
-        assert_eq!(der_integer(&[0x00]), vec![0x02, 0x01, 0x00]);
-        assert_eq!(der_sequence(&[vec![1], vec![2]]), vec![0x30, 2, 1, 2]);
-    }
-}
-
 /// `pdf` signed with the token's key (PAdES, an incremental update), at
 /// `now` (Unix seconds), checked before it is handed back: its new
 /// signature must be intact and cover the whole file.
@@ -289,5 +273,21 @@ pub fn sign_document(
                 .and_then(|r| r.problem.clone())
                 .unwrap_or_else(|| "not found".into())
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ecdsa_integers_are_positive_and_minimal() {
+        assert_eq!(der_integer(&[0x00, 0x00, 0x7f]), vec![0x02, 0x01, 0x7f]);
+        assert_eq!(
+            der_integer(&[0x80, 0x01]),
+            vec![0x02, 0x03, 0x00, 0x80, 0x01]
+        );
+        assert_eq!(der_integer(&[0x00]), vec![0x02, 0x01, 0x00]);
+        assert_eq!(der_sequence(&[vec![1], vec![2]]), vec![0x30, 2, 1, 2]);
     }
 }
