@@ -26,8 +26,10 @@ import base64
 import hashlib
 import json
 import subprocess
+import time
 from pathlib import Path
 
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
@@ -109,13 +111,23 @@ def attach(driver, wait, item: str, pdf: Path, title: str, verdict: str):
     driver.find_element(*by_testid("sec-item-input")).send_keys(item)
     driver.find_element(*by_testid("sec-add-item")).click()
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, f'[data-testid="sec-item"][data-title="{item}"]'))
-    item_named(driver, item).find_element(*by_testid("sec-attach")).click()
-    form = wait.until(lambda d: item_named(d, item).find_element(*by_testid("sec-attach-form")))
-    choose_file(driver, form, pdf)
-    name = form.find_element(*by_testid("sec-doc-title"))
-    name.clear()
-    name.send_keys(title)
-    form.find_element(*by_testid("sec-upload")).click()
+    # The workspace may re-render under the form when a sync lands (the new
+    # item's own): the form is opened again until its parts take input.
+    for attempt in range(3):
+        try:
+            item_named(driver, item).find_element(*by_testid("sec-attach")).click()
+            form = wait.until(lambda d: item_named(d, item).find_element(*by_testid("sec-attach-form")))
+            choose_file(driver, form, pdf)
+            name = wait.until(lambda d: next((e for e in item_named(d, item).find_elements(*by_testid("sec-doc-title"))
+                                              if e.is_displayed() and e.is_enabled()), None))
+            set_input(driver, name, title)
+            wait.until(lambda d: item_named(d, item).find_element(*by_testid("sec-upload")).is_enabled())
+            item_named(driver, item).find_element(*by_testid("sec-upload")).click()
+            break
+        except WebDriverException:
+            if attempt == 2:
+                raise
+            time.sleep(1)
     # Accepted as a draft: a broken signature is no reason to refuse a file.
     doc = f'[data-testid="sec-item"][data-title="{item}"] [data-testid="sec-document"][data-title="{title}"]'
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, f'{doc} [data-testid="sec-version"][data-status="draft"]'))
