@@ -13,6 +13,7 @@ import subprocess
 import time
 from pathlib import Path
 
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -59,14 +60,21 @@ def two_page_versions(chair: Chair, meeting: str) -> list[tuple[str, str]]:
     return found
 
 
+def texts(driver, testid: str) -> list[str]:
+    """The text of each element with `testid`, as the DOM holds it; none
+    while the viewer is being replaced (following into another document)."""
+    try:
+        return [e.get_attribute("textContent") or "" for e in driver.find_elements(*by_testid(testid))]
+    except StaleElementReferenceException:
+        return []
+
+
 def title_is(driver, title: str) -> bool:
-    """The viewer shows `title` (its text as the DOM holds it)."""
-    return any(title in (e.get_attribute("textContent") or "") for e in driver.find_elements(*by_testid("viewer-title")))
+    return any(title in t for t in texts(driver, "viewer-title"))
 
 
 def page_is(driver, n: int) -> bool:
-    return any((e.get_attribute("textContent") or "").startswith(f"Trang {n}/")
-               for e in driver.find_elements(*by_testid("page-indicator")))
+    return any(t.startswith(f"Trang {n}/") for t in texts(driver, "page-indicator"))
 
 
 def test_a_member_follows_the_chairs_presentation(app_binary, demo_server, tmp_path, out_dir):
@@ -105,7 +113,7 @@ def test_a_member_follows_the_chairs_presentation(app_binary, demo_server, tmp_p
         wait.until(lambda d: d.find_element(*by_testid("follow-banner")).get_attribute("data-following") == "false")
         chair.present(meeting, first, 2)
         time.sleep(3)
-        assert page_is(driver, 1), driver.find_element(*by_testid("page-indicator")).get_attribute("textContent")
+        assert page_is(driver, 1), texts(driver, "page-indicator")
         shot(driver, out_dir, "present-02-member-reads-on-own-vi")
         driver.find_element(*by_testid("follow-back")).click()
         wait.until(lambda d: page_is(d, 2))
