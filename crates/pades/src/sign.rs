@@ -380,7 +380,7 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
 }
 
 /// A DER element.
-fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+pub(crate) fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
     let mut out = vec![tag];
     let len = content.len();
     if len < 0x80 {
@@ -398,8 +398,18 @@ fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
     out
 }
 
-fn seq(parts: &[&[u8]]) -> Vec<u8> {
+pub(crate) fn seq(parts: &[&[u8]]) -> Vec<u8> {
     tlv(der::SEQUENCE, &parts.concat())
+}
+
+/// A positive DER `INTEGER` from big-endian bytes (an ECDSA signature's r or
+/// s from a token): leading zeros dropped, one put back if the top bit is set.
+pub(crate) fn positive_integer(bytes: &[u8]) -> Vec<u8> {
+    let mut value: Vec<u8> = bytes.iter().copied().skip_while(|&b| b == 0).collect();
+    if value.first().is_none_or(|&b| b & 0x80 != 0) {
+        value.insert(0, 0);
+    }
+    tlv(der::INTEGER, &value)
 }
 
 /// A DER `SET OF`: its elements in the order of their encodings.
@@ -517,6 +527,20 @@ mod tests {
             let (y, m, d) = civil_from_days(days);
             assert_eq!(der::days_from_civil(y, m, d), days);
         }
+    }
+
+    #[test]
+    fn token_integers_are_positive_and_minimal() {
+        assert_eq!(
+            positive_integer(&[0x00, 0x00, 0x7f]),
+            vec![0x02, 0x01, 0x7f]
+        );
+        assert_eq!(
+            positive_integer(&[0x80, 0x01]),
+            vec![0x02, 0x03, 0x00, 0x80, 0x01]
+        );
+        assert_eq!(positive_integer(&[0x00]), vec![0x02, 0x01, 0x00]);
+        assert_eq!(seq(&[&[1], &[2]]), vec![0x30, 2, 1, 2]);
     }
 
     #[test]

@@ -190,43 +190,11 @@ impl Token {
             bail!("the token gave an ECDSA signature of odd length");
         }
         let (r, s) = raw.split_at(raw.len() / 2);
-        Ok(der_sequence(&[der_integer(r), der_integer(s)]))
+        Ok(crate::sign::seq(&[
+            &crate::sign::positive_integer(r),
+            &crate::sign::positive_integer(s),
+        ]))
     }
-}
-
-fn der_len(len: usize) -> Vec<u8> {
-    if len < 0x80 {
-        vec![len as u8]
-    } else {
-        let bytes: Vec<u8> = len
-            .to_be_bytes()
-            .into_iter()
-            .skip_while(|&b| b == 0)
-            .collect();
-        let mut out = vec![0x80 | bytes.len() as u8];
-        out.extend(bytes);
-        out
-    }
-}
-
-/// A positive `INTEGER` from big-endian bytes.
-fn der_integer(bytes: &[u8]) -> Vec<u8> {
-    let mut value: Vec<u8> = bytes.iter().copied().skip_while(|&b| b == 0).collect();
-    if value.first().is_none_or(|&b| b & 0x80 != 0) {
-        value.insert(0, 0);
-    }
-    let mut out = vec![0x02];
-    out.extend(der_len(value.len()));
-    out.extend(value);
-    out
-}
-
-fn der_sequence(parts: &[Vec<u8>]) -> Vec<u8> {
-    let content = parts.concat();
-    let mut out = vec![0x30];
-    out.extend(der_len(content.len()));
-    out.extend(content);
-    out
 }
 
 /// `pdf` signed with the token's key (PAdES, an incremental update), at
@@ -273,21 +241,5 @@ pub fn sign_document(
                 .and_then(|r| r.problem.clone())
                 .unwrap_or_else(|| "not found".into())
         ),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ecdsa_integers_are_positive_and_minimal() {
-        assert_eq!(der_integer(&[0x00, 0x00, 0x7f]), vec![0x02, 0x01, 0x7f]);
-        assert_eq!(
-            der_integer(&[0x80, 0x01]),
-            vec![0x02, 0x03, 0x00, 0x80, 0x01]
-        );
-        assert_eq!(der_integer(&[0x00]), vec![0x02, 0x01, 0x00]);
-        assert_eq!(der_sequence(&[vec![1], vec![2]]), vec![0x30, 2, 1, 2]);
     }
 }
