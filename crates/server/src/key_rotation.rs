@@ -190,16 +190,12 @@ pub async fn rotate(state: &AppState, data_dir: &Path) -> Result<RotationReport,
                 "INSERT INTO key_rotations (seq, from_key, to_key, rotated_at, signature) VALUES (?, ?, ?, ?, ?)",
                 params![seq, &rotation.from_key, &rotation.to_key, rotation.rotated_at, &rotation.signature],
             )?;
-            let versions = tx.conn.query(
-                "SELECT id, published_at FROM document_versions WHERE published_at IS NOT NULL ORDER BY id",
-                &[],
+            let resigned = crate::records::resign_published(
+                tx.conn,
+                &next,
+                crate::records::Published::All,
+                now,
             )?;
-            let mut resigned = Vec::with_capacity(versions.len());
-            for r in &versions {
-                let id = r.text(0)?;
-                crate::records::sign_version(tx.conn, &next, &id, r.int(1)?, now)?;
-                resigned.push(id);
-            }
             let layers = tx.conn.query(
                 "SELECT t.version_id, v.document_id, v.version, v.sha256, t.layer_sha256, t.layer_size \
                  FROM text_layers t JOIN document_versions v ON v.id = t.version_id \

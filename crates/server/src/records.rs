@@ -387,8 +387,16 @@ pub fn sign_version(
     published_at: i64,
     now: i64,
 ) -> Result<SignedManifest, AppError> {
+    // One query for the version, its document's policy and its meeting's
+    // watermark: a meeting's versions are signed in a loop.
     let rows = conn.query(
-        "SELECT document_id, meeting_id, version, sha256, size, signed_at FROM document_versions WHERE id = ?",
+        "SELECT v.document_id, v.meeting_id, v.version, v.sha256, v.size, v.signed_at, \
+                d.reader_watermark, d.export_policy, d.classification, \
+                COALESCE(m.reader_watermark, 0) \
+         FROM document_versions v \
+         LEFT JOIN documents d ON d.id = v.document_id \
+         LEFT JOIN meetings m ON m.id = v.meeting_id \
+         WHERE v.id = ?",
         params![version_id],
     )?;
     let r = rows
@@ -401,18 +409,12 @@ pub fn sign_version(
         Some(previous) => now.max(previous + 1),
         None => now,
     };
-    let mut policy = document_policy(conn, &doc_id)?;
+    let mut policy = match r.opt_text(7)? {
+        Some(_) => policy_at(r, 6)?,
+        None => DocumentPolicy::default(),
+    };
     // The meeting's watermark covers every document in it.
-    let meeting_watermark = conn
-        .query(
-            "SELECT reader_watermark FROM meetings WHERE id = ?",
-            params![&r.text(1)?],
-        )?
-        .first()
-        .map(|m| m.bool(0))
-        .transpose()?
-        .unwrap_or(false);
-    policy.reader_watermark |= meeting_watermark;
+    policy.reader_watermark |= r.bool(9)?;
     let signed = signer.sign_manifest(Manifest {
         doc_id,
         version: u32_of(r.int(2)?)?,
@@ -434,6 +436,47 @@ pub fn sign_version(
         ],
     )?;
     Ok(signed)
+}
+
+/// Which published versions [`resign_published`] signs again.
+pub enum Published<'a> {
+    /// Every published version (a new signing key).
+    All,
+    /// The versions of one meeting (its watermark changed).
+    OfMeeting(&'a str),
+    /// The versions of one document (its policy changed).
+    OfDocument(&'a str),
+}
+
+/// Signs every published version in `scope` again under its current policy
+/// and returns their ids in a stable order, for the caller to send again
+/// ([`emit_version`]) once everything it changes is written.
+pub fn resign_published(
+    conn: &mut dyn Conn,
+    signer: &crate::signer::Signer,
+    scope: Published<'_>,
+    now: i64,
+) -> Result<Vec<String>, AppError> {
+    const BASE: &str =
+        "SELECT id, published_at FROM document_versions WHERE published_at IS NOT NULL";
+    let rows = match scope {
+        Published::All => conn.query(&format!("{BASE} ORDER BY id"), &[])?,
+        Published::OfMeeting(id) => conn.query(
+            &format!("{BASE} AND meeting_id = ? ORDER BY document_id, version"),
+            params![id],
+        )?,
+        Published::OfDocument(id) => conn.query(
+            &format!("{BASE} AND document_id = ? ORDER BY version"),
+            params![id],
+        )?,
+    };
+    let mut ids = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let id = r.text(0)?;
+        sign_version(conn, signer, &id, r.int(1)?, now)?;
+        ids.push(id);
+    }
+    Ok(ids)
 }
 
 pub fn document_ids_of_meeting(

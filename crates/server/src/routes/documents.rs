@@ -186,16 +186,15 @@ pub async fn update_document(
                 ],
             )?;
             d.policy = policy;
-            let published = tx.conn.query(
-                "SELECT id, published_at FROM document_versions WHERE document_id = ? AND published_at IS NOT NULL ORDER BY version",
-                params![&d.id],
+            let resigned = records::resign_published(
+                tx.conn,
+                &st.signer,
+                records::Published::OfDocument(&d.id),
+                now,
             )?;
-            for r in &published {
-                records::sign_version(tx.conn, &st.signer, &r.text(0)?, r.int(1)?, now)?;
-            }
             emit_upsert(tx, &m, EntityKind::Document, &d.id, &d, now)?;
-            for r in &published {
-                records::emit_version(tx, &r.text(0)?, now, false)?;
+            for id in &resigned {
+                records::emit_version(tx, id, now, false)?;
             }
             Ok::<_, AppError>(d)
         })

@@ -103,15 +103,14 @@ pub async fn update_meeting(
             if watermark_changed {
                 // Every published version of the meeting is signed again
                 // under its new policy and sent again (no re-download).
-                let published = tx.conn.query(
-                    "SELECT id, published_at FROM document_versions WHERE meeting_id = ? AND published_at IS NOT NULL ORDER BY document_id, version",
-                    params![&m.id],
+                let resigned = records::resign_published(
+                    tx.conn,
+                    &st.signer,
+                    records::Published::OfMeeting(&m.id),
+                    now,
                 )?;
-                for r in &published {
-                    records::sign_version(tx.conn, &st.signer, &r.text(0)?, r.int(1)?, now)?;
-                }
-                for r in &published {
-                    records::emit_version(tx, &r.text(0)?, now, false)?;
+                for id in &resigned {
+                    records::emit_version(tx, id, now, false)?;
                 }
             }
             Ok(m)

@@ -46,7 +46,8 @@ fn display_name(conn: &mut dyn Conn, user_id: &str) -> Result<String, AppError> 
         .unwrap_or_default())
 }
 
-/// The meeting's presentation as stored, if it ever had one.
+/// The meeting's presentation as stored, if it ever had one; the presenter's
+/// name is left for [`save`], which every change goes through.
 fn load(conn: &mut dyn Conn, meeting_id: &str) -> Result<Option<PresentationBody>, AppError> {
     let rows = conn.query(
         "SELECT presenter_id, version_id, page, region, step, updated_at FROM presentations WHERE meeting_id = ?",
@@ -55,11 +56,10 @@ fn load(conn: &mut dyn Conn, meeting_id: &str) -> Result<Option<PresentationBody
     let Some(r) = rows.first() else {
         return Ok(None);
     };
-    let presenter_id = r.text(0)?;
     Ok(Some(PresentationBody {
         meeting_id: meeting_id.to_owned(),
-        presenter_name: display_name(conn, &presenter_id)?,
-        presenter_id,
+        presenter_id: r.text(0)?,
+        presenter_name: String::new(),
         version_id: r.opt_text(1)?,
         page: u32::try_from(r.int(2)?).map_err(AppError::internal)?,
         region: r
@@ -85,7 +85,8 @@ fn fresh(meeting_id: &str, presenter: &str) -> PresentationBody {
     }
 }
 
-/// Stores `p` one step on, and sends it as the meeting's only record.
+/// Stores `p` one step on, with its presenter's name, and sends it as the
+/// meeting's only record.
 fn save(
     tx: &mut Tx<'_>,
     m: &MeetingBody,
