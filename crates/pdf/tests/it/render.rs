@@ -249,3 +249,70 @@ fn png_and_webp_encodings_decode_to_the_same_picture() {
         assert_eq!(decoded.as_raw(), &raw_page.bytes, "{format:?} is lossless");
     }
 }
+
+/// PPM and PNG are written from PDFium's RGB rows; a width whose rows PDFium
+/// pads (not a multiple of 4 pixels) must still come out as the same
+/// picture as the raw RGBA render, row for row, in every rotation.
+#[test]
+fn ppm_and_png_match_the_raw_pixels_at_widths_with_padded_rows() {
+    let blue = Rgb(20, 40, 230);
+    let pdf = engine()
+        .compose(
+            None,
+            vec![page(
+                101.0,
+                37.0,
+                0,
+                vec![
+                    filled(0.0, 0.0, 30.0, 37.0, Rgb::RED),
+                    filled(70.0, 10.0, 31.0, 27.0, blue),
+                ],
+            )],
+        )
+        .unwrap();
+    let doc = engine().open(pdf, "padded@1").unwrap();
+    for (scale, rotation) in [(1.0, 0), (1.0, 90), (2.0, 180), (0.5, 270), (1.37, 0)] {
+        let raw_page = engine()
+            .render(doc.handle, raw(0, scale, rotation))
+            .unwrap();
+        let rgb: Vec<u8> = raw_page
+            .bytes
+            .chunks_exact(4)
+            .flat_map(|px| px[..3].to_vec())
+            .collect();
+        let at = |format| RenderRequest {
+            format,
+            ..raw(0, scale, rotation)
+        };
+        let ppm = engine().render(doc.handle, at(ImageFormat::Ppm)).unwrap();
+        let header = format!("P6\n{} {}\n255\n", raw_page.width, raw_page.height);
+        assert!(
+            ppm.bytes.starts_with(header.as_bytes()),
+            "PPM header at scale {scale}, rotation {rotation}"
+        );
+        assert!(
+            ppm.bytes[header.len()..] == rgb[..],
+            "PPM pixels differ from the raw render at scale {scale}, rotation {rotation} ({}x{})",
+            raw_page.width,
+            raw_page.height
+        );
+        let png = engine().render(doc.handle, at(ImageFormat::Png)).unwrap();
+        let decoded = image::load_from_memory_with_format(&png.bytes, image::ImageFormat::Png)
+            .unwrap()
+            .to_rgb8();
+        assert_eq!(
+            (decoded.width(), decoded.height()),
+            (raw_page.width, raw_page.height)
+        );
+        assert!(
+            decoded.as_raw() == &rgb,
+            "PNG pixels differ from the raw render at scale {scale}, rotation {rotation}"
+        );
+    }
+    // The picture is there: red at the left edge, blue towards the right.
+    let page = engine().render(doc.handle, raw(0, 1.0, 0)).unwrap();
+    assert!(is_red(rgb_at(&page, 5, 20)));
+    let b = rgb_at(&page, 90, 20);
+    assert!(b.2 > 200 && b.0 < 60, "blue at the right: {b:?}");
+    assert!(is_white(rgb_at(&page, 50, 20)));
+}
