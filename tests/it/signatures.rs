@@ -15,29 +15,11 @@ use ecabinet_protocol::{CreateAgendaItemRequest, CreateMeetingRequest};
 use ecabinet_sync::{admin, secretary, signatures_of, trust_store, Api, Session, SyncError};
 use ecabinet_tests::{syncer, workspace_root, TestServer};
 
-/// pyHanko's signed documents and the test CA (`tests/pades/make_signed.py`).
-fn signed_fixtures(dir: &Path) -> Result<()> {
-    let python = std::env::var_os("ECABINET_PYTHON")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join(".tools/py/bin/python"));
-    let out = Command::new(python)
-        .arg(workspace_root().join("tests/pades/make_signed.py"))
-        .arg(dir)
-        .output()
-        .context("run the venv python (scripts/setup installs pyHanko)")?;
-    ensure!(
-        out.status.success(),
-        "make_signed.py: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Ok(())
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_member_checks_embedded_signatures_against_the_roots_the_administrator_set() -> Result<()>
 {
     let fixtures = tempfile::tempdir()?;
-    signed_fixtures(fixtures.path())?;
+    ecabinet_testca::signed_pdfs(fixtures.path())?;
     let read = |name: &str| std::fs::read(fixtures.path().join(name));
     let server = TestServer::start().await?;
     let (admin_dir, sec_dir, member_dir) = (

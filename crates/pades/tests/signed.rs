@@ -10,18 +10,6 @@ use std::process::Command;
 use anyhow::{ensure, Context, Result};
 use ecabinet_pades::{verdict, verify_bytes, Integrity, Trust, TrustStore, Validity, Verdict};
 
-fn python() -> PathBuf {
-    std::env::var_os("ECABINET_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.tools/py/bin/python"))
-}
-
-fn script(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/pades")
-        .join(name)
-}
-
 fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -32,16 +20,7 @@ fn now() -> i64 {
 /// The signed documents, made once per test run.
 fn fixtures() -> Result<tempfile::TempDir> {
     let dir = tempfile::tempdir()?;
-    let out = Command::new(python())
-        .arg(script("make_signed.py"))
-        .arg(dir.path())
-        .output()
-        .context("run the venv python (scripts/setup installs pyHanko into .tools/py; ECABINET_PYTHON overrides)")?;
-    ensure!(
-        out.status.success(),
-        "make_signed.py: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    ecabinet_testca::signed_pdfs(dir.path())?;
     Ok(dir)
 }
 
@@ -196,8 +175,8 @@ fn pyhanko_agrees_on_every_signature() -> Result<()> {
         "cms-tampered.pdf",
     ] {
         let path = dir.path().join(file);
-        let out = Command::new(python())
-            .arg(script("validate.py"))
+        let out = Command::new(ecabinet_testca::python())
+            .arg(ecabinet_testca::pades_script("validate.py"))
             .arg(&path)
             .arg(dir.path().join("root.pem"))
             .output()?;
@@ -343,8 +322,8 @@ fn what_we_sign_verifies_here_in_pyhanko_and_in_poppler() -> Result<()> {
         let path = dir.path().join(name);
         std::fs::write(&path, bytes)?;
         // pyHanko: every signature intact, valid and trusted.
-        let out = Command::new(python())
-            .arg(script("validate.py"))
+        let out = Command::new(ecabinet_testca::python())
+            .arg(ecabinet_testca::pades_script("validate.py"))
             .arg(&path)
             .arg(dir.path().join("root.pem"))
             .output()?;

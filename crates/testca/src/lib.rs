@@ -91,3 +91,47 @@ impl IssuedCert {
         Ok((cert, key))
     }
 }
+
+/// The Python of the virtual environment `scripts/setup` fills (pyHanko is
+/// in it); `ECABINET_PYTHON` names another.
+pub fn python() -> PathBuf {
+    std::env::var_os("ECABINET_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join(".tools/py/bin/python"))
+}
+
+/// A script of the PAdES fixtures, `tests/pades/NAME`.
+pub fn pades_script(name: &str) -> PathBuf {
+    workspace_root().join("tests/pades").join(name)
+}
+
+/// Writes into `dir` the PDFs that pyHanko signs with a test CA made for
+/// this run (`tests/pades/make_signed.py`: valid, changed after signing,
+/// untrusted root, expired, two signatures, ...), with that CA's root as
+/// `root.pem`. An error names what failed and what sets it up.
+pub fn signed_pdfs(dir: &Path) -> io::Result<()> {
+    let out = std::process::Command::new(python())
+        .arg(pades_script("make_signed.py"))
+        .arg(dir)
+        .output()
+        .map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!(
+                    "run {} (scripts/setup installs pyHanko into .tools/py; ECABINET_PYTHON overrides): {e}",
+                    python().display()
+                ),
+            )
+        })?;
+    if !out.status.success() {
+        return Err(io::Error::other(format!(
+            "make_signed.py: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )));
+    }
+    Ok(())
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}

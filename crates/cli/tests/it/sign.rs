@@ -102,20 +102,6 @@ fn provision_token(dir: &Path, fixtures: &Path) -> Result<PathBuf> {
     Ok(conf)
 }
 
-fn fixtures(dir: &Path) -> Result<()> {
-    let out = Command::new(workspace_root().join(".tools/py/bin/python"))
-        .arg(workspace_root().join("tests/pades/make_signed.py"))
-        .arg(dir)
-        .output()
-        .context("run the venv python (scripts/setup installs pyHanko)")?;
-    ensure!(
-        out.status.success(),
-        "make_signed.py: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Ok(())
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_chair_signs_with_a_token_and_everyone_sees_a_valid_signature() -> Result<()> {
     let (fixture_dir, token_dir, chair_dir, member_dir, admin_dir) = (
@@ -125,7 +111,7 @@ async fn the_chair_signs_with_a_token_and_everyone_sees_a_valid_signature() -> R
         tempfile::tempdir()?,
         tempfile::tempdir()?,
     );
-    fixtures(fixture_dir.path())?;
+    ecabinet_testca::signed_pdfs(fixture_dir.path())?;
     let conf = provision_token(token_dir.path(), fixture_dir.path())?;
     let server = TestServer::start().await?;
     // The deployment trusts the test CA's root.

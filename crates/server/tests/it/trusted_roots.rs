@@ -173,20 +173,7 @@ both!(
 /// pyHanko's signed documents and their test CA (`tests/pades/make_signed.py`).
 fn signed_fixtures() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let python = std::env::var_os("ECABINET_PYTHON")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| root.join(".tools/py/bin/python"));
-    let out = std::process::Command::new(python)
-        .arg(root.join("tests/pades/make_signed.py"))
-        .arg(dir.path())
-        .output()
-        .expect("run the venv python (scripts/setup installs pyHanko)");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    ecabinet_testca::signed_pdfs(dir.path()).expect("signed fixtures");
     dir
 }
 
