@@ -508,7 +508,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 bail!("{}", ecabinet_pades::sign::SignError::TooLarge);
             }
             let pdf = store.read_blob(&v.sha256)?;
-            let pin = secret(&pin_env, "Mã PIN của thiết bị ký số / Token PIN: ")?;
+            let pin = zeroize::Zeroizing::new(secret(
+                &pin_env,
+                "Mã PIN của thiết bị ký số / Token PIN: ",
+            )?);
             let token =
                 ecabinet_pades::token::Token::open(&token_module, &pin, key_label.as_deref())?;
             drop(pin);

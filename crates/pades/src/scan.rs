@@ -27,7 +27,7 @@ pub(crate) struct Found {
 }
 
 pub(crate) fn signatures<R: Read + Seek>(file: &mut R, len: u64) -> std::io::Result<Vec<Found>> {
-    let hits = find_all(file, len)?;
+    let (hits, cut_off) = find_all(file, len)?;
     let mut found: Vec<Found> = Vec::new();
     for at in hits {
         file.seek(SeekFrom::Start(at + NEEDLE.len() as u64))?;
@@ -73,11 +73,23 @@ pub(crate) fn signatures<R: Read + Seek>(file: &mut R, len: u64) -> std::io::Res
             claimed_time,
         });
     }
+    // Said, not hidden: a file stuffed with decoys must not pass as having
+    // only the signatures before them.
+    if cut_off && found.len() <= MAX_SIGNATURES {
+        found.push(Found {
+            range: [0, 0, 0, 0],
+            cms: Err(Problem::Unsupported(format!(
+                "more than {MAX_HITS} signature ranges in the file (the rest were not checked)"
+            ))),
+            claimed_time: None,
+        });
+    }
     Ok(found)
 }
 
 /// Offsets of every `/ByteRange` in the file, read in 1 MiB pieces.
-fn find_all<R: Read + Seek>(file: &mut R, len: u64) -> std::io::Result<Vec<u64>> {
+/// Where `/ByteRange` occurs, the first [`MAX_HITS`]; and whether there were more.
+fn find_all<R: Read + Seek>(file: &mut R, len: u64) -> std::io::Result<(Vec<u64>, bool)> {
     const PIECE: usize = 1 << 20;
     let keep = NEEDLE.len() - 1;
     let mut hits = Vec::new();
@@ -93,10 +105,10 @@ fn find_all<R: Read + Seek>(file: &mut R, len: u64) -> std::io::Result<Vec<u64>>
         buf.extend_from_slice(&piece[..n]);
         let mut from = 0;
         while let Some(i) = find(&buf[from..], NEEDLE) {
-            hits.push(buf_start + (from + i) as u64);
             if hits.len() == MAX_HITS {
-                return Ok(hits);
+                return Ok((hits, true));
             }
+            hits.push(buf_start + (from + i) as u64);
             from += i + NEEDLE.len();
         }
         // Keep a tail shorter than the needle, so no match is found twice
@@ -108,7 +120,7 @@ fn find_all<R: Read + Seek>(file: &mut R, len: u64) -> std::io::Result<Vec<u64>>
             break;
         }
     }
-    Ok(hits)
+    Ok((hits, false))
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
@@ -335,7 +347,28 @@ mod tests {
         file.extend_from_slice(&[b'y'; 100]);
         let hits =
             find_all(&mut std::io::Cursor::new(&file), file.len() as u64).expect("in memory");
-        assert_eq!(hits, vec![(1 << 20) - 4, (1 << 20) + 6]);
+        assert_eq!(hits, (vec![(1 << 20) - 4, (1 << 20) + 6], false));
+    }
+
+    #[test]
+    fn a_file_stuffed_with_decoy_ranges_says_the_rest_were_not_checked() {
+        let mut file = b"%PDF-1.7 ".to_vec();
+        for _ in 0..MAX_HITS + 1 {
+            file.extend_from_slice(b"/ByteRange [1 2 3 4] ");
+        }
+        let found =
+            signatures(&mut std::io::Cursor::new(&file), file.len() as u64).expect("in memory");
+        assert_eq!(found.len(), 1, "one entry says what was left unchecked");
+        assert!(
+            matches!(&found[0].cms, Err(Problem::Unsupported(m)) if m.contains("not checked")),
+            "{:?}",
+            found[0].cms
+        );
+        // Up to the limit, decoys are just not signatures.
+        file.truncate(9 + 21 * MAX_HITS);
+        let found =
+            signatures(&mut std::io::Cursor::new(&file), file.len() as u64).expect("in memory");
+        assert!(found.is_empty());
     }
 
     #[test]

@@ -58,6 +58,61 @@ fn explain(what: &str, e: cryptoki::error::Error) -> TokenError {
     }
 }
 
+/// Where a token's PKCS#11 module may be loaded from when the path comes
+/// from a screen rather than an operator's command line: the system's
+/// library folders, where a CA's installer puts its driver.
+pub const MODULE_DIRS: &[&str] = &["/usr/lib", "/usr/lib64", "/usr/local/lib", "/lib", "/opt"];
+
+/// Checks a token module path chosen in the app before anything loads it.
+/// Loading a module runs its code inside the app, so a path a compromised
+/// page (or a careless click) names must not reach a library dropped in a
+/// writable folder: the module must be a regular `.so` file that, with the
+/// path resolved, lies under one of [`MODULE_DIRS`], and neither it nor a
+/// folder above it may be writable by others. Returns the resolved path.
+pub fn check_module_path(module: &Path) -> Result<std::path::PathBuf> {
+    // `Path::starts_with` compares whole components: /usr/libx is not /usr/lib.
+    use std::os::unix::fs::PermissionsExt;
+    if !module.is_absolute() {
+        bail!("the token's module must be given by its full path (e.g. /usr/lib/...)");
+    }
+    let resolved = module.canonicalize().map_err(|_| {
+        TokenError(format!(
+            "no PKCS#11 module at {} (the token's driver, from its CA)",
+            module.display()
+        ))
+    })?;
+    let name = resolved
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if !(name.ends_with(".so") || name.contains(".so.")) || !resolved.is_file() {
+        bail!(
+            "{} is not a PKCS#11 module (a .so library file)",
+            module.display()
+        );
+    }
+    if !MODULE_DIRS.iter().any(|d| resolved.starts_with(d)) {
+        bail!(
+            "the token's module must be installed in the system's library folders ({}), not at {}",
+            MODULE_DIRS.join(", "),
+            resolved.display()
+        );
+    }
+    for path in resolved.ancestors() {
+        let mode = std::fs::metadata(path)
+            .map_err(|e| TokenError(format!("{}: {e}", path.display())))?
+            .permissions()
+            .mode();
+        if mode & 0o002 != 0 {
+            bail!(
+                "{} can be changed by any user: a token module there is not loaded",
+                path.display()
+            );
+        }
+    }
+    Ok(resolved)
+}
+
 impl Token {
     /// Loads `module`, finds the token, logs in with `pin`, and picks the
     /// private key (the one labelled `key_label`, or the only one) and the
@@ -241,5 +296,37 @@ pub fn sign_document(
                 .and_then(|r| r.problem.clone())
                 .unwrap_or_else(|| "not found".into())
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_module_outside_the_system_library_folders_is_not_loaded() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let lib = dir.path().join("libevil.so");
+        std::fs::write(&lib, b"\x7fELF").expect("write");
+        let e = check_module_path(&lib).expect_err("refused");
+        assert!(e.to_string().contains("system's library folders"), "{e}");
+        let e = check_module_path(Path::new("relative/libsofthsm2.so")).expect_err("refused");
+        assert!(e.to_string().contains("full path"), "{e}");
+        let e = check_module_path(Path::new("/usr/lib/no-such-module.so")).expect_err("refused");
+        assert!(e.to_string().contains("no PKCS#11 module"), "{e}");
+        let e = check_module_path(Path::new("/etc/passwd")).expect_err("refused");
+        assert!(e.to_string().contains("not a PKCS#11 module"), "{e}");
+        // What counts is where the module lies, not where a link to it is.
+        let softhsm = Path::new("/usr/lib/softhsm/libsofthsm2.so");
+        if softhsm.exists() {
+            let link = dir.path().join("token.so");
+            std::os::unix::fs::symlink(softhsm, &link).expect("link");
+            assert_eq!(
+                check_module_path(&link).expect("allowed"),
+                softhsm.canonicalize().expect("resolved")
+            );
+            std::os::unix::fs::symlink(&lib, dir.path().join("evil.so")).expect("link");
+            assert!(check_module_path(&dir.path().join("evil.so")).is_err());
+        }
     }
 }

@@ -4,9 +4,10 @@
 //! intact) and uploaded as the document's next version, which the server
 //! checks and the meeting publishes like any other.
 //!
-//! The token's module (its driver from the CA) is a setting of this device;
-//! the PIN comes from the screen for this one signature and is never kept,
-//! logged or sent anywhere but to the token.
+//! The token's module (its driver from the CA) is a setting of this device,
+//! loaded only from the system's library folders (the page names it, and
+//! loading it runs its code); the PIN comes from the screen for this one
+//! signature and is never kept, logged or sent anywhere but to the token.
 
 use tauri::State;
 
@@ -39,6 +40,9 @@ pub async fn sign_version(
     reason: Option<String>,
     module_path: Option<String>,
 ) -> Result<SignedVersionView, IpcError> {
+    // Not kept in memory past the login (the IPC message it came in is
+    // the webview's and not ours to clear).
+    let pin = zeroize::Zeroizing::new(pin);
     let store = state.content_store()?;
     let (document_id, signed, module) = blocking(move || {
         let module = match module_path.filter(|p| !p.trim().is_empty()) {
@@ -50,6 +54,12 @@ pub async fn sign_version(
                 )
             })?,
         };
+        // The path comes from the page: only a module installed in the
+        // system's library folders is loaded into the app.
+        let module = ecabinet_pades::token::check_module_path(std::path::Path::new(&module))
+            .map_err(token_failed)?
+            .to_string_lossy()
+            .into_owned();
         let version = ecabinet_sync::version_to_open(&store, &version_id)?;
         // Only the document's current version: signing an older one would
         // upload its content again as the newest.

@@ -226,10 +226,16 @@ pub async fn set_trusted_roots(
         .await?;
     let view = crate::trusted_roots::view(Some(&signed));
     // Devices see the new date on their next feed page and fetch the list.
+    // Which roots, by fingerprint: the log says what was trusted from when.
+    let fingerprints: Vec<&str> = view.roots.iter().map(|r| r.sha256.as_str()).collect();
     admin_did(
         &caller,
         "set_trusted_roots",
-        &format!("{} roots", view.roots.len()),
+        &format!(
+            "{} roots (SHA-256: {})",
+            view.roots.len(),
+            fingerprints.join(", ")
+        ),
     );
     Ok(Json(view))
 }
