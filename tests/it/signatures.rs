@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::Command;
 
 use anyhow::{ensure, Context, Result};
-use ecabinet_pades::{verdict, Integrity, Trust, Verdict};
+use ecabinet_pades::{verdict, Integrity, Revocation, Trust, Verdict};
 use ecabinet_protocol::{CreateAgendaItemRequest, CreateMeetingRequest};
 use ecabinet_sync::{admin, secretary, signatures_of, trust_store, Api, Session, SyncError};
 use ecabinet_tests::{syncer, workspace_root, TestServer};
@@ -60,6 +60,7 @@ async fn a_member_checks_embedded_signatures_against_the_roots_the_administrator
         ("Quyết định (bị sửa sau khi ký)", "modified.pdf"),
         ("Công văn (CA lạ)", "untrusted.pdf"),
         ("Tờ trình (không ký)", "plain.pdf"),
+        ("Quyết định (chứng thư bị thu hồi)", "revoked.pdf"),
     ] {
         let (_, v) = secretary::attach_pdf(&api, &item.id, title, read(file)?).await?;
         versions.push(v.id);
@@ -77,9 +78,18 @@ async fn a_member_checks_embedded_signatures_against_the_roots_the_administrator
     );
     assert_eq!(verdict(&before), Verdict::Warning);
 
-    let root = std::fs::read_to_string(fixtures.path().join("root.pem"))?;
+    // The root, with its CAs' revocation lists: they reach the device with
+    // it, so revocation is known offline.
+    let text = |f: &str| std::fs::read_to_string(fixtures.path().join(f));
+    let root = [
+        text("root.pem")?,
+        text("intermediate.crl.pem")?,
+        text("root.crl.pem")?,
+    ]
+    .concat();
     let view = admin::set_trusted_roots(&admin_api, &root).await?;
     assert_eq!(view.roots.len(), 1);
+    assert_eq!(view.revocation_lists, 2);
     assert_eq!(
         view.roots[0].name.as_deref(),
         Some("E-Cabinet Test Root CA")
@@ -87,6 +97,7 @@ async fn a_member_checks_embedded_signatures_against_the_roots_the_administrator
     let report = member.sync_once(&()).await?;
     assert!(report.pull.trusted_roots_updated, "{report:?}");
     assert_eq!(trust_store(&member_store)?.der().len(), 1);
+    assert_eq!(trust_store(&member_store)?.revocation_lists(), 2);
 
     // Offline from here: the checks use the device's own copy.
     let mut server = server;
@@ -101,10 +112,17 @@ async fn a_member_checks_embedded_signatures_against_the_roots_the_administrator
             Verdict::Valid,
             Verdict::Broken,
             Verdict::Warning,
-            Verdict::Unsigned
+            Verdict::Unsigned,
+            Verdict::Broken,
         ]
     );
     let valid = &signatures_of(&member_store, &versions[0])?[0];
+    assert_eq!(valid.revocation, Revocation::Good);
+    let revoked = &signatures_of(&member_store, &versions[4])?[0];
+    assert_eq!(
+        (revoked.integrity, revoked.revocation),
+        (Integrity::Intact, Revocation::Revoked)
+    );
     assert_eq!(valid.signer.as_deref(), Some("Nguyễn Văn An"));
     assert_eq!(
         valid.organisation.as_deref(),

@@ -13,6 +13,12 @@ Writes into OUT_DIR:
   * signed variants of plain.pdf, each showing one case the verifier must
     tell apart: valid.pdf, modified.pdf, untrusted.pdf, expired.pdf, two.pdf,
     appended.pdf and cms-tampered.pdf;
+  * revoked.pdf, signed by a certificate its CA revoked, and the CAs'
+    revocation lists (CRLs, PEM): intermediate.crl.pem (current, revokes
+    the signer of revoked.pdf), root.crl.pem (current, revokes nothing),
+    stale.crl.pem (the issuing CA's, past its next update, revokes nothing)
+    and forged.crl.pem (claims the issuing CA's name, signed by another key,
+    "revokes" signer A);
   * expected.json, the ground truth for every signature in every signed PDF,
     stated from how the files were built here (not from any validator).
 
@@ -198,11 +204,38 @@ class Pki:
             "Untrusted Root", None, None,
             NOW - DAY, NOW + 3652 * DAY, is_ca=True,
         )
+        # Revoked by the issuing CA in intermediate.crl.pem.
+        self.revoked = make_cert(
+            "Hoàng Văn Thu", SIGNER_ORG, self.intermediate,
+            NOW - DAY, NOW + 730 * DAY,
+        )
         # Deliberately without an O, so the fixtures also cover that case.
         self.stranger = make_cert(
             "Phạm Văn Lạ", None, self.other_root,
             NOW - DAY, NOW + 730 * DAY,
         )
+
+
+def make_crl(issuer: Identity, revoked: list[Identity],
+             this_update: datetime.datetime, next_update: datetime.datetime,
+             signing_key=None) -> bytes:
+    """A CRL in issuer's name (signed with signing_key, default issuer's)."""
+    builder = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(issuer.cert.subject)
+        .last_update(this_update)
+        .next_update(next_update)
+        .add_extension(x509.CRLNumber(1), critical=False)
+    )
+    for who in revoked:
+        builder = builder.add_revoked_certificate(
+            x509.RevokedCertificateBuilder()
+            .serial_number(who.cert.serial_number)
+            .revocation_date(this_update)
+            .build()
+        )
+    crl = builder.sign(signing_key or issuer.key, hashes.SHA256())
+    return crl.public_bytes(serialization.Encoding.PEM)
 
 
 # ---------------------------------------------------------------------------
@@ -437,6 +470,16 @@ def main() -> None:
         (out_dir / f"signer-a.key.{suffix}").write_bytes(pki.signer_a.key.private_bytes(
             encoding, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
 
+    (out_dir / "intermediate.crl.pem").write_bytes(
+        make_crl(pki.intermediate, [pki.revoked], NOW - DAY / 12, NOW + 7 * DAY))
+    (out_dir / "root.crl.pem").write_bytes(
+        make_crl(pki.root, [], NOW - DAY / 12, NOW + 7 * DAY))
+    (out_dir / "stale.crl.pem").write_bytes(
+        make_crl(pki.intermediate, [], NOW - 10 * DAY, NOW - 3 * DAY))
+    (out_dir / "forged.crl.pem").write_bytes(
+        make_crl(pki.intermediate, [pki.signer_a], NOW - DAY / 12, NOW + 7 * DAY,
+                 signing_key=pki.other_root.key))
+
     plain = make_plain_pdf()
     ca = [pki.intermediate]
     valid = sign(plain, pki.signer_a, "Signature1", ca)
@@ -449,6 +492,7 @@ def main() -> None:
         "two.pdf": sign(valid, pki.signer_b, "Signature2", ca),
         "appended.pdf": append_annotation(valid),
         "cms-tampered.pdf": flip_signature_digit(valid),
+        "revoked.pdf": sign(plain, pki.revoked, "Signature1", ca),
     }
 
     # Ground truth, from how each file was made above.

@@ -132,14 +132,15 @@ pub fn print_signatures(
     verdict: ecabinet_pades::Verdict,
     reports: &[ecabinet_pades::SignatureReport],
 ) {
-    use ecabinet_pades::{Integrity, Trust, Validity, Verdict};
+    use ecabinet_pades::{Integrity, Revocation, Trust, Validity, Verdict};
     println!(
         "{}",
         match verdict {
             Verdict::Unsigned => "no embedded signature",
             Verdict::Valid => "signed: every signature is intact, trusted and valid",
             Verdict::Warning => "signed, with warnings",
-            Verdict::Broken => "SIGNATURE BROKEN: the document does not match what was signed",
+            Verdict::Broken =>
+                "SIGNATURE BROKEN: the document does not match what was signed, or a certificate was revoked",
         }
     );
     for (i, r) in reports.iter().enumerate() {
@@ -154,7 +155,7 @@ pub fn print_signatures(
             r.organisation.as_deref().unwrap_or("no organisation")
         );
         println!(
-            "   document: {}; certificate: {}, {}; revocation: not known offline",
+            "   document: {}; certificate: {}, {}; revocation: {}",
             match r.integrity {
                 Integrity::Intact if r.unsigned_changes_after =>
                     "intact, but changed afterwards without a signature",
@@ -171,6 +172,11 @@ pub fn print_signatures(
                 Validity::Valid => "valid",
                 Validity::Expired => "expired",
                 Validity::NotYetValid => "not valid yet",
+            },
+            match r.revocation {
+                Revocation::Good => "not revoked (the CA's current list)",
+                Revocation::Revoked => "REVOKED",
+                Revocation::Unknown => "not known offline (no current list of the CA)",
             }
         );
         if let Some(problem) = &r.problem {

@@ -103,7 +103,8 @@ enum Command {
     /// Check the signatures embedded in a document's current version (PAdES)
     /// against the roots the deployment trusts: who signed and when, whether
     /// it changed after signing, whether the certificate chains to a trusted
-    /// root and is still valid. Offline; revocation is not known offline.
+    /// root and is still valid, and whether its CA revoked it (the revocation
+    /// lists kept with the roots). Offline.
     Signatures {
         doc_id: String,
         #[arg(long)]

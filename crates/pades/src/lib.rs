@@ -9,9 +9,11 @@
 //!   certificates in the signature, to a root the deployment trusts;
 //! - **validity**: whether a certificate on that chain has expired.
 //!
-//! Revocation is not checked: that needs the CA's CRL or OCSP answer,
-//! which a document signed without long-term validation data does not
-//! carry and an offline device cannot fetch. Reports say so.
+//! - **revocation**, as far as can be known offline: against the CAs'
+//!   revocation lists (CRLs) the deployment keeps with its trusted roots
+//!   and syncs to devices. Without a current list for the signer's
+//!   certificate the report says it is not known; OCSP and the validation
+//!   data a document may embed (LTV) are not read.
 //!
 //! Pure Rust over `ring`; no PDF engine. The file is read twice through
 //! `Read + Seek`: once to find the signatures, once to digest the ranges
@@ -21,6 +23,7 @@
 
 mod algorithms;
 mod cert;
+mod crl;
 mod der;
 mod scan;
 pub mod sign;
@@ -104,11 +107,17 @@ pub enum Validity {
     NotYetValid,
 }
 
-/// What is known about revocation. Always `unknown` today: see the crate docs.
+/// What is known about revocation, from the deployment's revocation lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Revocation {
+    /// No current list of the signer's CA: not known offline.
     Unknown,
+    /// A current list of the signer's CA does not name its certificate,
+    /// and no list names another certificate of the chain.
+    Good,
+    /// A list of the CA names a certificate of the chain as revoked.
+    Revoked,
 }
 
 /// One embedded signature, checked.
@@ -149,7 +158,8 @@ pub enum Verdict {
     Valid,
     /// Intact, but untrusted, expired, not checkable, or followed by unsigned changes.
     Warning,
-    /// At least one signature does not match the document or is damaged.
+    /// At least one signature does not match the document or is damaged,
+    /// or its certificate was revoked.
     Broken,
 }
 
@@ -157,10 +167,10 @@ pub enum Verdict {
 pub fn verdict(reports: &[SignatureReport]) -> Verdict {
     if reports.is_empty() {
         Verdict::Unsigned
-    } else if reports
-        .iter()
-        .any(|r| matches!(r.integrity, Integrity::Modified | Integrity::Broken))
-    {
+    } else if reports.iter().any(|r| {
+        matches!(r.integrity, Integrity::Modified | Integrity::Broken)
+            || r.revocation == Revocation::Revoked
+    }) {
         Verdict::Broken
     } else if reports.iter().all(|r| {
         r.integrity == Integrity::Intact
@@ -180,6 +190,8 @@ pub fn verdict(reports: &[SignatureReport]) -> Verdict {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TrustStore {
     roots: Vec<Vec<u8>>,
+    /// The CAs' revocation lists (DER), kept with the roots.
+    crls: Vec<Vec<u8>>,
 }
 
 /// A trusted root, described for an administrator.
@@ -194,35 +206,55 @@ pub struct RootInfo {
 }
 
 impl TrustStore {
-    /// Reads every `CERTIFICATE` block of a PEM text. Refuses a block that
-    /// is not a certificate, and a text with no block at all unless it is
-    /// blank (an empty list clears the trust).
+    /// Reads every `CERTIFICATE` block of a PEM text as a root, and every
+    /// `X509 CRL` block as a CA's revocation list. Refuses a block that does
+    /// not parse, and a text with no certificate at all unless it is blank
+    /// (an empty list clears the trust).
     pub fn from_pem(text: &str) -> Result<Self, Error> {
-        let mut roots = Vec::new();
-        let mut body: Option<String> = None;
+        const CERT: (&str, &str) = ("-----BEGIN CERTIFICATE-----", "-----END CERTIFICATE-----");
+        const CRL: (&str, &str) = ("-----BEGIN X509 CRL-----", "-----END X509 CRL-----");
+        let (mut roots, mut crls) = (Vec::new(), Vec::new());
+        let mut body: Option<(bool, String)> = None;
         for line in text.lines().map(str::trim) {
             match (&mut body, line) {
-                (None, "-----BEGIN CERTIFICATE-----") => body = Some(String::new()),
-                (Some(b), "-----END CERTIFICATE-----") => {
+                (None, l) if l == CERT.0 => body = Some((false, String::new())),
+                (None, l) if l == CRL.0 => body = Some((true, String::new())),
+                (Some((is_crl, b)), l) if l == if *is_crl { CRL.1 } else { CERT.1 } => {
+                    let what = if *is_crl {
+                        format!("revocation list {}", crls.len() + 1)
+                    } else {
+                        format!("certificate {}", roots.len() + 1)
+                    };
                     let der = base64::engine::general_purpose::STANDARD
                         .decode(b.as_bytes())
-                        .map_err(|e| {
-                            Error::BadRoot(format!("certificate {}: {e}", roots.len() + 1))
-                        })?;
-                    roots.push(der);
+                        .map_err(|e| Error::BadRoot(format!("{what}: {e}")))?;
+                    if *is_crl {
+                        crl::Crl::parse(&der)
+                            .map_err(|e| Error::BadRoot(format!("{what}: {e}")))?;
+                        crls.push(der);
+                    } else {
+                        roots.push(der);
+                    }
                     body = None;
                 }
-                (Some(b), l) => b.push_str(l),
+                (Some(_), l) if l.starts_with("-----") => {
+                    return Err(Error::BadRoot(format!(
+                        "a PEM block is not closed before {l}"
+                    )));
+                }
+                (Some((_, b)), l) => b.push_str(l),
                 (None, _) => {}
             }
         }
         if body.is_some() {
-            return Err(Error::BadRoot("a certificate block is not closed".into()));
+            return Err(Error::BadRoot("a PEM block is not closed".into()));
         }
         if roots.is_empty() && !text.trim().is_empty() {
             return Err(Error::BadRoot("no PEM certificate in the text".into()));
         }
-        Self::from_der(roots)
+        let mut store = Self::from_der(roots)?;
+        store.crls = crls;
+        Ok(store)
     }
 
     /// Roots given as DER certificates; each must parse.
@@ -231,7 +263,10 @@ impl TrustStore {
             Certificate::parse(der)
                 .map_err(|e| Error::BadRoot(format!("certificate {}: {e}", i + 1)))?;
         }
-        Ok(TrustStore { roots })
+        Ok(TrustStore {
+            roots,
+            crls: Vec::new(),
+        })
     }
 
     pub fn is_empty(&self) -> bool {
@@ -242,17 +277,23 @@ impl TrustStore {
         &self.roots
     }
 
-    /// The roots as PEM, one block each.
+    /// The number of revocation lists kept with the roots.
+    pub fn revocation_lists(&self) -> usize {
+        self.crls.len()
+    }
+
+    /// The roots, then the revocation lists, as PEM, one block each.
     pub fn to_pem(&self) -> String {
         let mut out = String::new();
-        for der in &self.roots {
-            out.push_str("-----BEGIN CERTIFICATE-----\n");
+        let blocks = self.roots.iter().map(|d| ("CERTIFICATE", d));
+        for (label, der) in blocks.chain(self.crls.iter().map(|d| ("X509 CRL", d))) {
+            out.push_str(&format!("-----BEGIN {label}-----\n"));
             let b64 = base64::engine::general_purpose::STANDARD.encode(der);
             for line in b64.as_bytes().chunks(64) {
                 out.push_str(&String::from_utf8_lossy(line));
                 out.push('\n');
             }
-            out.push_str("-----END CERTIFICATE-----\n");
+            out.push_str(&format!("-----END {label}-----\n"));
         }
         out
     }
@@ -274,12 +315,26 @@ impl TrustStore {
             .collect()
     }
 
-    fn parsed(&self) -> Vec<Certificate<'_>> {
-        self.roots
-            .iter()
-            .filter_map(|der| Certificate::parse(der).ok())
-            .collect()
+    fn parsed(&self) -> Anchors<'_> {
+        Anchors {
+            roots: self
+                .roots
+                .iter()
+                .filter_map(|der| Certificate::parse(der).ok())
+                .collect(),
+            crls: self
+                .crls
+                .iter()
+                .filter_map(|der| crl::Crl::parse(der).ok())
+                .collect(),
+        }
     }
+}
+
+/// What a chain is checked against: the trusted roots and the CAs' lists.
+struct Anchors<'a> {
+    roots: Vec<Certificate<'a>>,
+    crls: Vec<crl::Crl<'a>>,
 }
 
 /// The subject's common name of a DER certificate (a signer's name).
@@ -303,11 +358,11 @@ pub fn verify<R: Read + Seek>(
 ) -> Result<Vec<SignatureReport>, Error> {
     let len = file.seek(SeekFrom::End(0))?;
     let found = scan::signatures(file, len)?;
-    let roots = trust.parsed();
+    let anchors = trust.parsed();
 
     // First every signature's CMS, then one pass over the file digesting
     // all the ranges at once.
-    let mut checks: Vec<Check> = found.iter().map(|f| Check::new(f, &roots, now)).collect();
+    let mut checks: Vec<Check> = found.iter().map(|f| Check::new(f, &anchors, now)).collect();
     digest_ranges(file, len, &found, &mut checks)?;
 
     let mut reports: Vec<SignatureReport> = found
@@ -344,7 +399,7 @@ struct Check {
 }
 
 impl Check {
-    fn new(found: &scan::Found, roots: &[Certificate<'_>], now: i64) -> Check {
+    fn new(found: &scan::Found, anchors: &Anchors<'_>, now: i64) -> Check {
         let mut report = SignatureReport {
             signer: None,
             organisation: None,
@@ -367,7 +422,7 @@ impl Check {
                 report.problem = Some(problem.to_string());
                 None
             }
-            Ok(cms) => match check_cms(cms, roots, now, &mut report) {
+            Ok(cms) => match check_cms(cms, anchors, now, &mut report) {
                 Ok(digest) => Some(digest),
                 Err(problem) => {
                     if matches!(problem, Problem::Weak(_) | Problem::Unsupported(_)) {
@@ -437,7 +492,7 @@ fn digest_ranges<R: Read + Seek>(
 /// a digest context for the byte range and the digest that was signed.
 fn check_cms(
     cms: &[u8],
-    roots: &[Certificate<'_>],
+    anchors: &Anchors<'_>,
     now: i64,
     report: &mut SignatureReport,
 ) -> Result<(ring::digest::Context, Vec<u8>), Problem> {
@@ -556,7 +611,7 @@ fn check_cms(
         signature.value,
     )?;
     // The chain costs signature checks: only for a signature that holds.
-    check_chain(signer, &certificates, roots, now, report);
+    check_chain(signer, &certificates, anchors, now, report);
     Ok((ring::digest::Context::new(digest), message_digest))
 }
 
@@ -565,10 +620,11 @@ fn check_cms(
 fn check_chain(
     signer: &Certificate<'_>,
     pool: &[Certificate<'_>],
-    roots: &[Certificate<'_>],
+    anchors: &Anchors<'_>,
     now: i64,
     report: &mut SignatureReport,
 ) {
+    let roots = &anchors.roots;
     let mut path = vec![signer.clone()];
     let mut why = None;
     while let Some(current) = path.last().cloned() {
@@ -631,6 +687,7 @@ fn check_chain(
     if let Some(why) = why {
         report.problem.get_or_insert(why);
     }
+    check_revocation(&path, &anchors.crls, now, report);
     if path.iter().any(|c| now > c.not_after) {
         report.validity = Validity::Expired;
         report
@@ -641,5 +698,49 @@ fn check_chain(
         report
             .problem
             .get_or_insert_with(|| "a certificate of the signature is not valid yet".into());
+    }
+}
+
+/// Revocation of the certificates on `path` (signer first, each issued by
+/// the next), as the CAs' lists say: a list counts only if the certificate
+/// after it on the path (its issuer) signed it. Any list naming a
+/// certificate of the path revokes it, however old; "not revoked" needs a
+/// current, complete list of the signer's CA.
+fn check_revocation(
+    path: &[Certificate<'_>],
+    crls: &[crl::Crl<'_>],
+    now: i64,
+    report: &mut SignatureReport,
+) {
+    let mut signer_covered = false;
+    for (i, pair) in path.windows(2).enumerate() {
+        let (cert, issuer) = (&pair[0], &pair[1]);
+        for list in crls.iter().filter(|l| l.issuer == cert.issuer) {
+            if !list.signed_by(issuer) {
+                continue;
+            }
+            if let Some(when) = list.revoked_at(cert.serial) {
+                report.revocation = Revocation::Revoked;
+                report.problem = Some(format!(
+                    "{} was revoked by its CA on {} (UTC)",
+                    if i == 0 {
+                        "the signer's certificate".to_owned()
+                    } else {
+                        format!(
+                            "the CA certificate “{}”",
+                            cert.common_name().unwrap_or_else(|| "?".into())
+                        )
+                    },
+                    sign::utc_date(when)
+                ));
+                return;
+            }
+            if i == 0 && !list.partial && list.current_at(now) {
+                signer_covered = true;
+            }
+        }
+    }
+    if signer_covered {
+        report.revocation = Revocation::Good;
     }
 }

@@ -366,6 +366,17 @@ fn pdf_date(unix: i64) -> String {
     )
 }
 
+/// `YYYY-MM-DD HH:MM` in UTC, for messages.
+pub(crate) fn utc_date(unix: i64) -> String {
+    let (days, secs) = (unix.div_euclid(86_400), unix.rem_euclid(86_400));
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}",
+        secs / 3600,
+        secs % 3600 / 60
+    )
+}
+
 /// The date of a day count from 1970-01-01 (inverse of [`der::days_from_civil`]).
 fn civil_from_days(z: i64) -> (i64, i64, i64) {
     let z = z + 719_468;

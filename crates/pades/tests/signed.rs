@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{ensure, Context, Result};
-use ecabinet_pades::{verdict, verify_bytes, Integrity, Trust, TrustStore, Validity, Verdict};
+use ecabinet_pades::{
+    verdict, verify_bytes, Integrity, Revocation, Trust, TrustStore, Validity, Verdict,
+};
 
 fn now() -> i64 {
     std::time::SystemTime::now()
@@ -212,6 +214,79 @@ fn pyhanko_agrees_on_every_signature() -> Result<()> {
         }
     }
     assert_eq!(compared, 8);
+    Ok(())
+}
+
+/// The CAs' revocation lists kept with the roots (`X509 CRL` blocks in the
+/// same PEM text): a certificate a genuine list names is revoked, a
+/// current list that does not name it vouches for it, and a stale or
+/// forged list vouches for nothing.
+#[test]
+fn revocation_is_known_offline_from_the_cas_genuine_current_lists() -> Result<()> {
+    let dir = fixtures()?;
+    let pdf = |f: &str| std::fs::read(dir.path().join(f));
+    let store = |parts: &[&str]| -> Result<TrustStore> {
+        let mut pem = String::new();
+        for part in parts {
+            pem.push_str(&std::fs::read_to_string(dir.path().join(part))?);
+        }
+        Ok(TrustStore::from_pem(&pem)?)
+    };
+    let check = |trust: &TrustStore, file: &str| -> Result<_> {
+        let reports = verify_bytes(&pdf(file)?, trust, now());
+        ensure!(!reports.is_empty(), "{file}: no signature found");
+        Ok(reports)
+    };
+
+    // Roots alone: nothing is known, and the badge does not pretend.
+    let roots = store(&["root.pem"])?;
+    let r = check(&roots, "revoked.pdf")?;
+    assert_eq!(r[0].revocation, Revocation::Unknown);
+    assert_eq!(r[0].signer.as_deref(), Some("Hoàng Văn Thu"));
+    assert_eq!(verdict(&r), Verdict::Valid);
+
+    let lists = store(&["root.pem", "intermediate.crl.pem", "root.crl.pem"])?;
+    assert_eq!(lists.revocation_lists(), 2);
+    let r = check(&lists, "revoked.pdf")?;
+    assert_eq!(r[0].revocation, Revocation::Revoked);
+    assert_eq!(r[0].integrity, Integrity::Intact, "revoked, not altered");
+    assert_eq!(verdict(&r), Verdict::Broken);
+    let problem = r[0].problem.as_deref().unwrap_or_default();
+    assert!(problem.contains("revoked by its CA"), "{problem}");
+    for file in ["valid.pdf", "two.pdf"] {
+        let r = check(&lists, file)?;
+        assert!(
+            r.iter().all(|s| s.revocation == Revocation::Good),
+            "{file}: {r:?}"
+        );
+        assert_eq!(verdict(&r), Verdict::Valid, "{file}");
+    }
+    // No list of the stranger's CA: still unknown.
+    let r = check(&lists, "untrusted.pdf")?;
+    assert_eq!(r[0].revocation, Revocation::Unknown);
+
+    // A list past its next update cannot vouch; a list in the CA's name
+    // signed by another key is ignored, even when it "revokes".
+    let stale = store(&["root.pem", "stale.crl.pem"])?;
+    assert_eq!(
+        check(&stale, "valid.pdf")?[0].revocation,
+        Revocation::Unknown
+    );
+    let forged = store(&["root.pem", "forged.crl.pem"])?;
+    let r = check(&forged, "valid.pdf")?;
+    assert_eq!(r[0].revocation, Revocation::Unknown);
+    assert_eq!(verdict(&r), Verdict::Valid);
+
+    // The lists travel with the roots and come back the same.
+    assert_eq!(TrustStore::from_pem(&lists.to_pem())?, lists);
+    // A damaged list is refused with the roots, saying which block.
+    let mut text = std::fs::read_to_string(dir.path().join("root.pem"))?;
+    let crl = std::fs::read_to_string(dir.path().join("intermediate.crl.pem"))?;
+    let cut = crl.find("\n-----END").unwrap_or(crl.len());
+    text.push_str(&crl[..cut - 20]);
+    text.push_str(&crl[cut..]);
+    let e = TrustStore::from_pem(&text).expect_err("a damaged list");
+    assert!(e.to_string().contains("revocation list 1"), "{e}");
     Ok(())
 }
 

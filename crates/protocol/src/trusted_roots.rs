@@ -55,7 +55,8 @@ impl SignedTrustedRoots {
 /// `PUT /v1/admin/trusted-roots` (admin): replaces the list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SetTrustedRootsRequest {
-    /// PEM text with one `CERTIFICATE` block per root; empty to trust none.
+    /// PEM text with one `CERTIFICATE` block per root, and the CAs'
+    /// revocation lists as `X509 CRL` blocks; empty to trust none.
     pub pem: String,
 }
 
@@ -75,6 +76,10 @@ pub struct TrustedRootInfo {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TrustedRootsView {
     pub roots: Vec<TrustedRootInfo>,
+    /// How many CA revocation lists (`X509 CRL` blocks) the text holds
+    /// beside the roots.
+    #[serde(default)]
+    pub revocation_lists: u32,
     /// When the list was last set, unix milliseconds UTC; absent if never.
     pub updated_at: Option<i64>,
 }

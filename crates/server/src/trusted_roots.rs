@@ -74,8 +74,11 @@ pub fn set(
 
 /// What an administrator sees of a list.
 pub fn view(signed: Option<&SignedTrustedRoots>) -> TrustedRootsView {
-    let roots = signed
-        .and_then(|s| TrustStore::from_pem(&s.pem).ok())
+    let store = signed.and_then(|s| TrustStore::from_pem(&s.pem).ok());
+    let revocation_lists = store.as_ref().map_or(0, |s| {
+        u32::try_from(s.revocation_lists()).unwrap_or(u32::MAX)
+    });
+    let roots = store
         .map(|store| {
             store
                 .describe()
@@ -91,6 +94,7 @@ pub fn view(signed: Option<&SignedTrustedRoots>) -> TrustedRootsView {
         .unwrap_or_default();
     TrustedRootsView {
         roots,
+        revocation_lists,
         updated_at: signed.map(|s| s.updated_at),
     }
 }

@@ -333,6 +333,7 @@ mod tests {
 fn roots_view(view: ecabinet_protocol::TrustedRootsView) -> TrustedRootsAdminView {
     TrustedRootsAdminView {
         updated_at: view.updated_at,
+        revocation_lists: view.revocation_lists,
         roots: view
             .roots
             .into_iter()

@@ -60,8 +60,12 @@ fn open_verified(
     // are here (they are never stored).
     if let Some(bytes) = &bytes {
         let reports = ecabinet_sync::check_signatures(&store, &mut std::io::Cursor::new(bytes))?;
-        let view = signatures_view(&store, &reports)?;
-        state.with_slot::<SignatureCache, _>(|c| c.0.insert(version_id.to_owned(), view));
+        let checked = CheckedSignatures {
+            view: signatures_view(&store, &reports)?,
+            roots_at: ecabinet_sync::trusted_roots_at(&store)?,
+            stored: false,
+        };
+        state.with_slot::<SignatureCache, _>(|c| c.0.insert(version_id.to_owned(), checked));
     }
     let pages = match (state.document(version_id), bytes) {
         (Some(handle), _) => pdf.page_sizes(handle)?,
@@ -140,10 +144,21 @@ pub async fn open_document(
     Ok(view)
 }
 
-/// Checked signatures of the open documents, by version id (a check reads
-/// the whole file: once per opening is enough).
+/// Checked signatures of the open documents, by version id, with the date
+/// of the trusted roots (and revocation lists) they were checked against:
+/// a check reads the whole file, so it is made once per opening, and again
+/// only when the administrator's list has changed since.
 #[derive(Default)]
-struct SignatureCache(std::collections::HashMap<String, SignaturesView>);
+struct SignatureCache(std::collections::HashMap<String, CheckedSignatures>);
+
+#[derive(Clone)]
+struct CheckedSignatures {
+    view: SignaturesView,
+    /// The date of the roots list it was checked against.
+    roots_at: Option<i64>,
+    /// A classified version is checked once, while its bytes are in memory.
+    stored: bool,
+}
 
 fn signatures_view(
     store: &ecabinet_store::Store,
@@ -165,6 +180,7 @@ fn signatures_view(
                 trust: wire(&r.trust),
                 validity: wire(&r.validity),
                 not_after: r.not_after.map(|s| s * 1000),
+                revocation: wire(&r.revocation),
                 problem: r.problem.clone(),
             })
             .collect(),
@@ -187,8 +203,13 @@ pub async fn document_signatures(
     state: State<'_, AppState>,
     version_id: String,
 ) -> Result<SignaturesView, IpcError> {
-    if let Some(view) = state.with_slot::<SignatureCache, _>(|c| c.0.get(&version_id).cloned()) {
-        return Ok(view);
+    let store = state.content_store()?;
+    let roots_at = blocking(move || Ok(ecabinet_sync::trusted_roots_at(&store)?)).await?;
+    let cached = state.with_slot::<SignatureCache, _>(|c| c.0.get(&version_id).cloned());
+    if let Some(checked) = cached {
+        if checked.roots_at == roots_at || !checked.stored {
+            return Ok(checked.view);
+        }
     }
     let s = state.inner().clone();
     let id = version_id.clone();
@@ -198,7 +219,12 @@ pub async fn document_signatures(
         signatures_view(&store, &reports)
     })
     .await?;
-    state.with_slot::<SignatureCache, _>(|c| c.0.insert(version_id, view.clone()));
+    let checked = CheckedSignatures {
+        view: view.clone(),
+        roots_at,
+        stored: true,
+    };
+    state.with_slot::<SignatureCache, _>(|c| c.0.insert(version_id, checked));
     Ok(view)
 }
 

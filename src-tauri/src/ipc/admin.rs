@@ -92,6 +92,8 @@ impl std::fmt::Debug for EnrolCodeView {
 #[serde(rename_all = "camelCase")]
 pub struct TrustedRootsAdminView {
     pub roots: Vec<TrustedRootView>,
+    /// How many CA revocation lists are kept with them.
+    pub revocation_lists: u32,
     /// When they were last set, unix ms; `None` if never.
     #[ts(type = "number | null")]
     pub updated_at: Option<i64>,

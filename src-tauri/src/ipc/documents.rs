@@ -124,7 +124,7 @@ pub struct SignaturesView {
     /// `unsigned`, `valid` (every signature intact, trusted and valid),
     /// `warning` (intact, but untrusted, expired, not checkable, or changed
     /// afterwards without a signature) or `broken` (a signature does not
-    /// match the document).
+    /// match the document, or its certificate was revoked).
     pub verdict: String,
     pub signatures: Vec<SignatureView>,
     /// Whether the deployment trusts any root yet (none: every signature
@@ -157,6 +157,9 @@ pub struct SignatureView {
     /// End of the certificate's validity, unix ms.
     #[ts(type = "number | null")]
     pub not_after: Option<i64>,
+    /// `good` (a current revocation list of the signer's CA does not name
+    /// it), `revoked`, or `unknown` (no current list on this device).
+    pub revocation: String,
     /// What is wrong, in English (shown as detail under the translated verdict).
     pub problem: Option<String>,
 }

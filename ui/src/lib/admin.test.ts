@@ -332,6 +332,20 @@ describe("trusted root certificates", () => {
     expect(checkRootsPem(wrapped!).ok).toBe(true);
   });
 
+  it("reads a DER revocation list (.crl) as an X509 CRL block, told from a certificate by its version", () => {
+    // SEQUENCE { SEQUENCE { INTEGER 1, SEQUENCE { … } … } … }: a v2 CRL.
+    const crl = Uint8Array.from([0x30, 0x0a, 0x30, 0x08, 0x02, 0x01, 0x01, 0x30, 0x03, 0x06, 0x01, 0x2a, 0x03, 0x00]);
+    const text = certificateFileText(crl)!;
+    expect(text.split("\n")[0]).toBe("-----BEGIN X509 CRL-----");
+    expect(text.trimEnd().split("\n").at(-1)).toBe("-----END X509 CRL-----");
+    // SEQUENCE { SEQUENCE { [0] { INTEGER 2 }, … } … }: a v3 certificate.
+    const cert = Uint8Array.from([0x30, 0x09, 0x30, 0x07, 0xa0, 0x03, 0x02, 0x01, 0x02, 0x02, 0x00]);
+    expect(certificateFileText(cert)!.split("\n")[0]).toBe("-----BEGIN CERTIFICATE-----");
+    // A list alone is no root: the roots must still be there.
+    expect(checkRootsPem(text)).toEqual({ ok: false, error: "roots.notPem" });
+    expect(checkRootsPem(pemBlock("MIIB") + text).ok).toBe(true);
+  });
+
   it("refuses a file that is no certificate, a DER private key included", () => {
     // PKCS#8: SEQUENCE { INTEGER 0, … }.
     expect(certificateFileText(Uint8Array.from([0x30, 0x82, 0x04, 0xbe, 0x02, 0x01, 0x00, 0x30]))).toBeNull();

@@ -316,20 +316,26 @@ export function checkRootsPem(text: string): FormCheck<string> {
   return { ok: true, value: text };
 }
 
-/** A certificate file as PEM text: a PEM file as it is, a DER one (.cer
- * and .crt files often are) wrapped as PEM; null for anything else. A DER
- * certificate is a SEQUENCE whose first element is a SEQUENCE (the signed
- * part); a DER private key's is an INTEGER, and is not taken. */
+/** A certificate or revocation-list file as PEM text: a PEM file as it
+ * is, a DER one (.cer, .crt and .crl files often are) wrapped as PEM; null
+ * for anything else. Both are a SEQUENCE whose first element is a SEQUENCE
+ * (the signed part; a DER private key's is an INTEGER, and is not taken).
+ * A v2 revocation list's signed part starts with its version, INTEGER 1,
+ * then an algorithm (a SEQUENCE); a v3 certificate's with a tagged version. */
 export function certificateFileText(bytes: Uint8Array): string | null {
   const text = new TextDecoder().decode(bytes);
   if (text.includes("-----BEGIN ")) return text.endsWith("\n") ? text : `${text}\n`;
   if (bytes.length < 4 || bytes[0] !== 0x30) return null;
   const lengthBytes = bytes[1] & 0x80 ? bytes[1] & 0x7f : 0;
-  if (lengthBytes > 4 || bytes[2 + lengthBytes] !== 0x30) return null;
+  const signed = 2 + lengthBytes;
+  if (lengthBytes > 4 || bytes[signed] !== 0x30) return null;
+  const inner = signed + 2 + (bytes[signed + 1] & 0x80 ? bytes[signed + 1] & 0x7f : 0);
+  const isCrl = bytes[inner] === 0x02 && bytes[inner + 1] === 0x01 && bytes[inner + 2] === 0x01 && bytes[inner + 3] === 0x30;
+  const label = isCrl ? "X509 CRL" : "CERTIFICATE";
   let binary = "";
   for (const b of bytes) binary += String.fromCharCode(b);
   const lines = btoa(binary).match(/.{1,64}/g) ?? [];
-  return `-----BEGIN CERTIFICATE-----\n${lines.join("\n")}\n-----END CERTIFICATE-----\n`;
+  return `-----BEGIN ${label}-----\n${lines.join("\n")}\n-----END ${label}-----\n`;
 }
 
 /** The server's own reason for refusing a list (it names the certificate

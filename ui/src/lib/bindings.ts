@@ -223,6 +223,11 @@ validity: string,
  */
 notAfter: number | null, 
 /**
+ * `good` (a current revocation list of the signer's CA does not name
+ * it), `revoked`, or `unknown` (no current list on this device).
+ */
+revocation: string, 
+/**
  * What is wrong, in English (shown as detail under the translated verdict).
  */
 problem: string | null, };
@@ -232,7 +237,7 @@ export type SignaturesView = {
  * `unsigned`, `valid` (every signature intact, trusted and valid),
  * `warning` (intact, but untrusted, expired, not checkable, or changed
  * afterwards without a signature) or `broken` (a signature does not
- * match the document).
+ * match the document, or its certificate was revoked).
  */
 verdict: string, signatures: Array<SignatureView>, 
 /**
@@ -530,6 +535,10 @@ lastSeenAt: number | null, revoked: boolean,
 thisDevice: boolean, };
 
 export type TrustedRootsAdminView = { roots: Array<TrustedRootView>, 
+/**
+ * How many CA revocation lists are kept with them.
+ */
+revocationLists: number, 
 /**
  * When they were last set, unix ms; `None` if never.
  */

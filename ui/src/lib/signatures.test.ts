@@ -21,6 +21,7 @@ const sig = (over: Partial<SignatureView> = {}): SignatureView => ({
   trust: "trusted",
   validity: "valid",
   notAfter: NOT_AFTER,
+  revocation: "unknown",
   problem: null,
   ...over,
 });
@@ -137,11 +138,32 @@ describe("one signature's details", () => {
     expect(signatureTone(sig())).toBe("green");
   });
 
-  it("always end by saying revocation is not checked offline, in both languages", () => {
+  it("end by saying revocation is not known when the device has no current list of the CA, in both languages", () => {
     for (const s of [sig(), sig({ integrity: "modified" }), sig({ trust: "untrusted", validity: "expired" })]) {
-      expect(say(signatureLines(s, true, "vi", VN), "vi").at(-1)).toContain("chưa kiểm tra");
-      expect(say(signatureLines(s, true, "en", VN), "en").at(-1)).toBe("Revocation: not checked offline");
+      expect(say(signatureLines(s, true, "vi", VN), "vi").at(-1)).toContain("chưa biết");
+      expect(say(signatureLines(s, true, "en", VN), "en").at(-1)).toBe(
+        "Revocation: not known (this device has no current revocation list of the CA)",
+      );
     }
+  });
+
+  it("say a certificate the CA's list does not name as not revoked, and a revoked one in red on a red badge", () => {
+    const good = signatureLines(sig({ revocation: "good" }), true, "en", VN);
+    expect(good.at(-1)).toEqual({ key: "sig.notRevoked", params: {}, tone: "ok" });
+    expect(say(good, "vi").at(-1)).toBe("Chứng thư số chưa bị thu hồi (theo danh sách thu hồi hiện hành của tổ chức cấp)");
+
+    const s = sig({ signer: "Hoàng Văn Thu", revocation: "revoked", problem: "the signer's certificate was revoked by its CA on 2026-12-04 16:24 (UTC)" });
+    const lines = signatureLines(s, true, "en", VN);
+    expect(lines.filter((x) => x.tone === "bad").map((x) => translate("en", x.key))).toEqual(["The certificate was revoked by its CA"]);
+    expect(say(lines, "en").at(-1)).toContain("revoked by its CA on 2026-12-04");
+    expect(signatureTone(s)).toBe("red");
+    // Intact and trusted, yet never green: the document's badge is red and says why.
+    const v = view("broken", [s]);
+    expect(signatureBadge(v).tone).toBe("red");
+    expect(badgeText(v, "vi")).toBe("Chữ ký số không hợp lệ: chứng thư số của người ký đã bị tổ chức cấp thu hồi");
+    expect(badgeText(v, "en")).toBe("Signature broken: the signer's certificate was revoked by its CA");
+    // A changed document still says that first.
+    expect(signatureBadge(view("broken", [s, sig({ integrity: "modified" })])).key).toBe("sig.broken.modified");
   });
 
   it("say a modified document in red, once, with the verifier's detail after the revocation line", () => {

@@ -59,9 +59,17 @@ export function signatureBadge(v: SignaturesView): SignatureBadge {
         : { tone: "green", label: "sig.valid", key: "sig.valid", params: {} };
     }
     case "broken": {
-      // A changed document says more than a damaged signature.
-      const modified = v.signatures.some((s) => s.integrity === "modified") || !v.signatures.some((s) => s.integrity === "broken");
-      return { tone: "red", label: "sig.badge.broken", key: modified ? "sig.broken.modified" : "sig.broken.damaged", params: {} };
+      // A changed document says more than a damaged signature, and that
+      // more than a revoked certificate.
+      const sigs = v.signatures;
+      const key: MessageKey = sigs.some((s) => s.integrity === "modified")
+        ? "sig.broken.modified"
+        : sigs.some((s) => s.integrity === "broken")
+          ? "sig.broken.damaged"
+          : sigs.some((s) => s.revocation === "revoked")
+            ? "sig.broken.revoked"
+            : "sig.broken.modified";
+      return { tone: "red", label: "sig.badge.broken", key, params: {} };
     }
     default:
       // `warning`, and a verdict this UI does not know yet: never green.
@@ -71,7 +79,7 @@ export function signatureBadge(v: SignaturesView): SignatureBadge {
 
 /** One signature's own colour (a multi-signature document can mix them). */
 export function signatureTone(s: SignatureView): Exclude<Tone, "none"> {
-  if (s.integrity === "modified" || s.integrity === "broken") return "red";
+  if (s.integrity === "modified" || s.integrity === "broken" || s.revocation === "revoked") return "red";
   if (s.integrity === "intact" && s.trust === "trusted" && s.validity === "valid" && !s.unsignedChangesAfter) return "green";
   return "amber";
 }
@@ -89,7 +97,8 @@ const line = (key: MessageKey, tone: LineTone, params: Params = {}): Line => ({ 
 /** What the details say about one signature, in order: who signed (and
  *  their organisation), who issued the certificate, when it says it was
  *  signed, whether the document changed since, whether the certificate is
- *  trusted and still valid, that revocation is not checked offline, and
+ *  trusted and still valid, whether its CA revoked it (as far as this
+ *  device's revocation lists say), and
  *  the technical detail (English) when something is wrong. Times are in
  *  the device's time zone like every other screen, unless `timeZone`. */
 export function signatureLines(s: SignatureView, rootsKnown: boolean, lang: Lang, timeZone?: string): Line[] {
@@ -136,7 +145,9 @@ export function signatureLines(s: SignatureView, rootsKnown: boolean, lang: Lang
     if (s.notAfter !== null) out.push(line("sig.notAfter", "info", { date: date(s.notAfter) }));
   }
 
-  out.push(line("sig.revocation", "info"));
+  if (s.revocation === "revoked") out.push(line("sig.revoked", "bad"));
+  else if (s.revocation === "good") out.push(line("sig.notRevoked", "ok"));
+  else out.push(line("sig.revocation", "info"));
   if (s.problem?.trim()) out.push(line("sig.problem", "info", { detail: s.problem.trim() }));
   return out;
 }

@@ -190,17 +190,25 @@ both!(
             std::sync::atomic::Ordering::SeqCst,
         );
         let w = World::on(env).await;
-        let root = std::fs::read_to_string(fixtures.path().join("root.pem")).expect("root");
+        // The root, and the CAs' revocation lists beside it.
+        let text = |f: &str| std::fs::read_to_string(fixtures.path().join(f)).expect(f);
+        let pem = [
+            text("root.pem"),
+            text("intermediate.crl.pem"),
+            text("root.crl.pem"),
+        ]
+        .concat();
         let (s, body) = w
             .env
             .call(
                 "PUT",
                 "/v1/admin/trusted-roots",
                 Some(&w.admin),
-                Some(json!({"pem": root})),
+                Some(json!({"pem": pem})),
             )
             .await;
         assert_eq!(s, StatusCode::OK, "{body}");
+        assert_eq!(body["revocation_lists"], 2, "{body}");
         let m = w.meeting("Phiên họp").await;
         let item = w.item(&m, "Văn bản đã ký", None).await;
         let mut checks = Vec::new();
@@ -210,6 +218,7 @@ both!(
             "untrusted.pdf",
             "two.pdf",
             "plain.pdf",
+            "revoked.pdf",
         ] {
             let doc = w.document(&item, file).await;
             let (s, v) = w
@@ -232,6 +241,8 @@ both!(
                     vec!["Nguyễn Văn An".to_owned(), "Trần Thị Bình".to_owned()]
                 ),
                 ("unsigned".to_owned(), vec![]),
+                // Intact, but its CA's list revokes the certificate.
+                ("broken".to_owned(), signer("Hoàng Văn Thu")),
             ]
         );
         // The secretary's feed shows the same check with the version.
@@ -241,7 +252,7 @@ both!(
             .filter(|c| c["entity"] == "document_version")
             .filter(|c| c["body"]["signature_check"]["verdict"] == "broken")
             .count();
-        assert_eq!(broken, 1);
+        assert_eq!(broken, 2);
     }
 );
 
