@@ -91,6 +91,7 @@ pub fn handlers<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send +
         commands::secretary::secretary_withdraw_item,
         commands::secretary::secretary_withdraw_document,
         commands::secretary::secretary_set_document_policy,
+        commands::secretary::secretary_access_register,
         commands::secretary::secretary_publish,
         commands::admin::admin_am_i_admin,
         commands::admin::admin_directory,

@@ -799,3 +799,32 @@ mod tests {
         );
     }
 }
+
+/// Most entries one answer of the access register holds (newest first).
+pub const MAX_ACCESS_ENTRIES: usize = 1000;
+
+/// `GET /v1/documents/{document_id}/access-register` (the committee's
+/// secretary or chair, an administrator): who fetched a classified
+/// document's bytes from the server, from which device, when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct AccessRegisterView {
+    pub document_id: String,
+    /// Newest first, at most [`MAX_ACCESS_ENTRIES`].
+    pub entries: Vec<AccessEntry>,
+    /// Older entries exist beyond these.
+    pub truncated: bool,
+}
+
+/// One fetch of a classified document's bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct AccessEntry {
+    pub user_id: String,
+    pub user_name: String,
+    pub device_id: Option<String>,
+    pub device_name: Option<String>,
+    /// The version fetched (its number), and the classification it had then.
+    pub version: u32,
+    pub classification: crate::Classification,
+    /// Server time, unix ms.
+    pub at: i64,
+}

@@ -339,6 +339,16 @@ pub async fn send_part(
     .await
 }
 
+/// `GET /v1/documents/{id}/access-register`: who fetched the document's
+/// bytes while it was classified (secretary, chair, administrator).
+pub async fn access_register(
+    api: &Api,
+    document_id: &str,
+) -> Result<ecabinet_protocol::AccessRegisterView, SyncError> {
+    let path = format!("/v1/documents/{}/access-register", id(document_id)?);
+    api.json(api.get(&path)).await
+}
+
 /// `GET /v1/uploads/{id}`: how much of the upload the server holds (where
 /// to resume after a failure).
 pub async fn upload_status(api: &Api, upload_id: &str) -> Result<UploadBody, SyncError> {

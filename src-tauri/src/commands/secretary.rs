@@ -244,6 +244,30 @@ pub async fn secretary_withdraw_document(
     state.wake_sync()
 }
 
+/// Who fetched a classified document from the server, from which device and
+/// when (the isolated deployment's register), newest first.
+#[tauri::command]
+pub async fn secretary_access_register(
+    state: State<'_, AppState>,
+    document_id: String,
+) -> Result<crate::ipc::AccessRegisterIpcView, IpcError> {
+    let view = secretary::access_register(&state.api()?, &document_id).await?;
+    Ok(crate::ipc::AccessRegisterIpcView {
+        truncated: view.truncated,
+        entries: view
+            .entries
+            .into_iter()
+            .map(|e| crate::ipc::AccessEntryView {
+                user_name: e.user_name,
+                device_name: e.device_name,
+                version: e.version,
+                classification: e.classification.as_str().to_owned(),
+                at: e.at,
+            })
+            .collect(),
+    })
+}
+
 /// Sets a document's readers' watermark and export policy (`allowed`,
 /// `watermarked` or `forbidden`), and its classification when given
 /// (`normal`, `confidential`, `secret`, `top_secret`; refused by a server

@@ -173,3 +173,27 @@ pub struct SignedVersionView {
     pub version: u32,
     pub upload_signature_check: Option<crate::ipc::UploadSignatureCheckView>,
 }
+
+/// Who fetched a classified document from the server (the register an
+/// isolated deployment keeps), newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AccessRegisterIpcView {
+    pub entries: Vec<AccessEntryView>,
+    /// Older entries exist beyond these.
+    pub truncated: bool,
+}
+
+/// One fetch: who, from which device, which version at which level, when.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AccessEntryView {
+    pub user_name: String,
+    pub device_name: Option<String>,
+    pub version: u32,
+    /// `confidential`, `secret` or `top_secret`.
+    pub classification: String,
+    /// Server time, unix ms.
+    #[ts(type = "number")]
+    pub at: i64,
+}

@@ -22,8 +22,9 @@ pub use admin::{
     EnrolCodeView, TrustedRootView, TrustedRootsAdminView,
 };
 pub use documents::{
-    AnnotationInput, AnnotationShape, AnnotationView, ExportView, InkPointView, OpenedDocumentView,
-    PageSizeView, PageTextView, SignatureView, SignaturesView, SignedVersionView, TextLineView,
+    AccessEntryView, AccessRegisterIpcView, AnnotationInput, AnnotationShape, AnnotationView,
+    ExportView, InkPointView, OpenedDocumentView, PageSizeView, PageTextView, SignatureView,
+    SignaturesView, SignedVersionView, TextLineView,
 };
 pub use floor::{
     BallotStateView, BallotView, ChairCountView, ChairResultView, MeetingFloor, MemberView,
@@ -202,6 +203,8 @@ pub fn typescript_bindings() -> String {
         SignatureView::decl(&cfg),
         SignaturesView::decl(&cfg),
         SignedVersionView::decl(&cfg),
+        AccessRegisterIpcView::decl(&cfg),
+        AccessEntryView::decl(&cfg),
         BallotStateView::decl(&cfg),
         BallotView::decl(&cfg),
         ResultView::decl(&cfg),

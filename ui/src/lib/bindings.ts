@@ -248,6 +248,22 @@ rootsKnown: boolean, };
 
 export type SignedVersionView = { documentId: string, version: number, uploadSignatureCheck: UploadSignatureCheckView | null, };
 
+export type AccessRegisterIpcView = { entries: Array<AccessEntryView>, 
+/**
+ * Older entries exist beyond these.
+ */
+truncated: boolean, };
+
+export type AccessEntryView = { userName: string, deviceName: string | null, version: number, 
+/**
+ * `confidential`, `secret` or `top_secret`.
+ */
+classification: string, 
+/**
+ * Server time, unix ms.
+ */
+at: number, };
+
 export type BallotStateView = { "kind": "pending" } | { "kind": "sent" } | { "kind": "accepted" } | { "kind": "superseded" } | { "kind": "rejected", reason: string, };
 
 export type BallotView = { opId: string, motionId: string, 

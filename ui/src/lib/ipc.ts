@@ -6,6 +6,7 @@ import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import * as notification from "@tauri-apps/plugin-notification";
 import {
   EVENTS,
+  type AccessRegisterIpcView,
   type AdminDirectoryView,
   type AnnotationInput,
   type AnnotationView,
@@ -176,6 +177,8 @@ export const ipc = {
      *  document; the server signs it into every published version. */
     setDocumentPolicy: (documentId: string, readerWatermark: boolean, exportPolicy: string, classification: string) =>
       call<void>("secretary_set_document_policy", { documentId, readerWatermark, export: exportPolicy, classification }),
+    /** Who fetched a classified document from the server, newest first. */
+    accessRegister: (documentId: string) => call<AccessRegisterIpcView>("secretary_access_register", { documentId }),
     publish: (meetingId: string) => call<number>("secretary_publish", { meetingId }),
   },
   /** The administrator's screens, done on the server (an `offline` error when it cannot be reached). */

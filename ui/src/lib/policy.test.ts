@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { PolicyView } from "./bindings";
 import { errorKey } from "./errors";
 import { translate } from "./i18n";
-import { badges, classificationKey, exportButton, exportKey, PENDING_MS, shownPolicy, stillPending } from "./policy";
+import { badges, classificationKey, exportButton, exportKey, PENDING_MS, registerLines, shownPolicy, stillPending } from "./policy";
 
 const normal: PolicyView = { readerWatermark: false, export: "allowed", classification: "normal" };
 const strict: PolicyView = { readerWatermark: true, export: "forbidden", classification: "normal" };
@@ -53,5 +53,30 @@ describe("the readers' policy in the UI", () => {
     expect(errorKey(refused)).toBe("error.export_forbidden");
     expect(translate("vi", errorKey(refused))).toContain("không được xuất");
     expect(translate("en", errorKey(refused))).toContain("may not be exported");
+  });
+});
+
+describe("the access register of a classified document", () => {
+  const register = (truncated = false) => ({
+    truncated,
+    entries: [
+      // 4 Dec 2026 09:30 UTC: 16:30 in Hà Nội.
+      { userName: "Tra\u0302\u0300n Thi\u0323 Bi\u0300nh", deviceName: "Máy tính bảng phòng họp", version: 2, classification: "top_secret", at: Date.UTC(2026, 11, 4, 9, 30) },
+      { userName: "Nguyễn Văn An", deviceName: null, version: 1, classification: "secret", at: Date.UTC(2026, 11, 3, 1, 5) },
+    ],
+  });
+
+  it("says who, from which device, which version, at which level and when, newest first as sent", () => {
+    const lines = registerLines(register(), "vi", "Asia/Ho_Chi_Minh");
+    const text = lines.map((l) =>
+      translate("vi", "policy.registerLine", { ...l.params, device: l.device ?? translate("vi", "policy.registerNoDevice"), level: translate("vi", l.level) }),
+    );
+    expect(text[0]).toBe("16:30 04/12/2026 — Trần Thị Bình (Máy tính bảng phòng họp), phiên bản 2, Tuyệt mật");
+    expect(text[1]).toContain("Nguyễn Văn An (không rõ thiết bị), phiên bản 1, Tối mật");
+    expect(translate("en", lines[1].level)).toBe("Secret (Tối mật)");
+  });
+
+  it("has nothing to list for a document nobody opened", () => {
+    expect(registerLines({ truncated: false, entries: [] }, "en")).toEqual([]);
   });
 });

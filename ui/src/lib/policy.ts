@@ -1,8 +1,9 @@
 // A document's readers' policy in the UI: the secretary's choices, what is
 // shown while a change is on its way, and what the viewer's export does.
 // The policy itself is enforced by the Rust side (signed, in the pixels).
-import type { PolicyView } from "./bindings";
-import type { MessageKey } from "./i18n";
+import type { AccessRegisterIpcView, PolicyView } from "./bindings";
+import type { Lang, MessageKey, Params } from "./i18n";
+import { formatDateTime } from "./meetings";
 
 export const EXPORT_CHOICES = ["allowed", "watermarked", "forbidden"] as const;
 export type ExportChoice = (typeof EXPORT_CHOICES)[number];
@@ -62,4 +63,24 @@ export function badges(p: PolicyView | null | undefined): MessageKey[] {
   if (p.readerWatermark) out.push("policy.badgeWatermark");
   if (p.export === "forbidden") out.push("policy.badgeNoExport");
   return out;
+}
+
+/** The access register's lines, newest first as the server sends them:
+ *  when, who, which version (params of `policy.registerLine`), the device
+ *  (`null`: unknown) and the level's key, in the device's time zone
+ *  unless `timeZone`. */
+export function registerLines(
+  r: AccessRegisterIpcView,
+  lang: Lang,
+  timeZone?: string,
+): { params: Params; device: string | null; level: MessageKey }[] {
+  return r.entries.map((e) => ({
+    params: {
+      when: formatDateTime(e.at, lang, timeZone),
+      who: e.userName.trim().normalize("NFC") || "?",
+      version: e.version,
+    },
+    device: e.deviceName?.trim() || null,
+    level: classificationKey(e.classification),
+  }));
 }

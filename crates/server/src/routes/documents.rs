@@ -310,3 +310,63 @@ pub async fn publish(
         .await?;
     Ok(Json(out))
 }
+
+/// `GET /v1/documents/{document_id}/access-register` (the committee's
+/// secretary or chair, an administrator): who fetched the document's bytes
+/// while it was classified, from which device and when, newest first.
+pub async fn access_register(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(document_id): Path<String>,
+) -> Result<Json<ecabinet_protocol::AccessRegisterView>, AppError> {
+    use ecabinet_protocol::{AccessEntry, AccessRegisterView, Classification, MAX_ACCESS_ENTRIES};
+    let view = state
+        .db
+        .read(move |conn| {
+            let d = records::document(conn, &document_id)?
+                .ok_or_else(|| AppError::not_found("document"))?;
+            if !caller.is_admin {
+                meeting_for(conn, &caller, &d.meeting_id, Need::Prepare).map_err(|e| {
+                    if e.code == ErrorCode::NotFound {
+                        AppError::not_found("document")
+                    } else {
+                        e
+                    }
+                })?;
+            }
+            let rows = conn.query(
+                "SELECT a.user_id, COALESCE(u.display_name, ''), a.device_id, dv.name, \
+                        COALESCE(v.version, 0), a.classification, a.at \
+                 FROM access_register a \
+                 LEFT JOIN users u ON u.id = a.user_id \
+                 LEFT JOIN devices dv ON dv.id = a.device_id \
+                 LEFT JOIN document_versions v ON v.id = a.version_id \
+                 WHERE a.document_id = ? ORDER BY a.at DESC, a.id LIMIT ?",
+                params![&d.id, (MAX_ACCESS_ENTRIES + 1) as i64],
+            )?;
+            let mut entries = rows
+                .iter()
+                .map(|r| {
+                    Ok(AccessEntry {
+                        user_id: r.text(0)?,
+                        user_name: r.text(1)?,
+                        device_id: r.opt_text(2)?,
+                        device_name: r.opt_text(3)?,
+                        version: u32::try_from(r.int(4)?).map_err(AppError::internal)?,
+                        classification: Classification::parse(&r.text(5)?)
+                            .ok_or_else(|| AppError::internal("stored classification"))?,
+                        at: r.int(6)?,
+                    })
+                })
+                .collect::<Result<Vec<_>, AppError>>()?;
+            let truncated = entries.len() > MAX_ACCESS_ENTRIES;
+            entries.truncate(MAX_ACCESS_ENTRIES);
+            Ok::<_, AppError>(AccessRegisterView {
+                document_id: d.id,
+                entries,
+                truncated,
+            })
+        })
+        .await?;
+    Ok(Json(view))
+}

@@ -23,12 +23,12 @@ use axum::routing::{delete, get, patch, post, put, MethodRouter};
 use axum::Router;
 
 use ecabinet_protocol::{
-    AdminDirectory, AgendaItemBody, ChangePasswordRequest, ChangesPage, CommitteeBody,
-    CreateAgendaItemRequest, CreateCommitteeRequest, CreateDocumentRequest, CreateMeetingRequest,
-    CreateMotionRequest, CreateUserRequest, DeviceBody, DocumentBody, DocumentVersionBody,
-    EnrolCodeRequest, EnrolCodeResponse, EnrolDeviceRequest, EnrolDeviceResponse,
-    InclusionProofBody, LoginRequest, LoginResponse, LostOpsBody, MeResponse, MeetingBody,
-    MembershipBody, MotionBody, MotionResultBody, OpsStatusRequest, PresentRequest,
+    AccessRegisterView, AdminDirectory, AgendaItemBody, ChangePasswordRequest, ChangesPage,
+    CommitteeBody, CreateAgendaItemRequest, CreateCommitteeRequest, CreateDocumentRequest,
+    CreateMeetingRequest, CreateMotionRequest, CreateUserRequest, DeviceBody, DocumentBody,
+    DocumentVersionBody, EnrolCodeRequest, EnrolCodeResponse, EnrolDeviceRequest,
+    EnrolDeviceResponse, InclusionProofBody, LoginRequest, LoginResponse, LostOpsBody, MeResponse,
+    MeetingBody, MembershipBody, MotionBody, MotionResultBody, OpsStatusRequest, PresentRequest,
     PresentationBody, PublishResponse, PushRequest, PushResponse, ReadStatusBody, RefreshRequest,
     ReorderSpeakersRequest, ReportLostOpsRequest, ReportLostOpsResponse, ResetPasswordRequest,
     SetCurrentItemRequest, SetMembershipRequest, SetPresenterRequest, SetTrustedRootsRequest,
@@ -460,6 +460,14 @@ pub const ROUTES: &[Endpoint] = &[
     )
     .takes(Body::Json(schema::<UpdateDocumentRequest>))
     .answers(Body::Json(schema::<DocumentBody>)),
+    ep(
+        "GET",
+        "/v1/documents/{document_id}/access-register",
+        "Who fetched the document's bytes while it was classified, from which device and when, newest first (secretary, chair, administrator)",
+        |_| get(documents::access_register),
+    )
+    .takes(Body::Empty)
+    .answers(Body::Json(schema::<AccessRegisterView>)),
     ep(
         "POST",
         "/v1/documents/{document_id}/withdraw",

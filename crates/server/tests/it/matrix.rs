@@ -62,6 +62,8 @@ const ANY_USER: [u16; 7] = [401, OK, OK, OK, OK, OK, 403];
 const ADMIN: [u16; 7] = [401, 403, 403, 403, 403, OK, 403];
 const PREPARE: [u16; 7] = [401, 404, 403, OK, OK, 404, 403];
 const CHAIR: [u16; 7] = [401, 404, 403, 403, OK, 404, 403];
+/// The committee's secretary and chair, and an administrator.
+const REGISTER: [u16; 7] = [401, 404, 403, OK, OK, OK, 403];
 const TAKE_PART: [u16; 7] = [401, 404, OK, OK, OK, 404, 403];
 /// The secretary's own upload.
 const UPLOADER: [u16; 7] = [401, 404, 404, OK, 404, 404, 403];
@@ -273,6 +275,12 @@ both!(every_endpoint_for_every_caller, |kind| async move {
             fresh: Fresh::Document,
             expect: PREPARE,
         },
+        row(
+            "GET",
+            format!("/v1/documents/{doc}/access-register"),
+            Payload::None,
+            REGISTER,
+        ),
         row(
             "PATCH",
             format!("/v1/documents/{doc}"),

@@ -1405,6 +1405,25 @@ both!(
             ),
             (member, v.clone(), "top_secret".to_owned())
         );
+        // The committee's secretary reads it from the app; a member cannot.
+        let register = format!("/v1/documents/{doc}/access-register");
+        let (s, reg) = w.env.call("GET", &register, Some(&w.secretary), None).await;
+        assert_eq!(s, StatusCode::OK, "{reg}");
+        let entries = reg["entries"].as_array().expect("entries");
+        assert_eq!(entries.len(), 1, "{reg}");
+        assert_eq!(entries[0]["user_id"], json!(w.member.user_id));
+        assert_eq!(entries[0]["classification"], "top_secret");
+        assert_eq!(entries[0]["version"], 1);
+        assert!(
+            entries[0]["user_name"]
+                .as_str()
+                .is_some_and(|n| !n.is_empty()),
+            "{reg}"
+        );
+        assert!(entries[0]["device_name"].is_string(), "{reg}");
+        assert_eq!(reg["truncated"], false);
+        let (s, _) = w.env.call("GET", &register, Some(&w.member), None).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
         if kind == Kind::Sqlite {
             // What an auditor reads, with the real binary.
             let data = w.env.dir.path().display().to_string();
