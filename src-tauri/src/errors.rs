@@ -70,6 +70,7 @@ impl From<SyncError> for IpcError {
             | SyncError::BadRecordId(_)
             | SyncError::NotAnOption { .. }
             | SyncError::ReasonRequired
+            | SyncError::TokenSignatureRequired
             | SyncError::UnreadableFile(_)
             | SyncError::AnnotationKeyLocked(_) => IpcErrorCode::InvalidInput,
             // A mistyped code: the first-run screen says to check the code.
@@ -88,6 +89,7 @@ impl From<SyncError> for IpcError {
             SyncError::Classified => IpcErrorCode::Classified,
             SyncError::VersionNotReady(_) => IpcErrorCode::NotFound,
             SyncError::ResponseTooLarge { .. } => IpcErrorCode::ServerError,
+            SyncError::TokenFailed(_) => IpcErrorCode::TokenFailed,
         };
         IpcError::new(code, message)
     }

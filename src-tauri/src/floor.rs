@@ -156,6 +156,10 @@ fn motion_view(
             .get("may_change_vote")
             .and_then(Value::as_bool)
             .unwrap_or(false),
+        signed_ballots: body
+            .get("signed_ballots")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
         quorum: int(body, "quorum")
             .and_then(|q| u32::try_from(q).ok())
             .unwrap_or(0),

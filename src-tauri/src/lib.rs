@@ -47,6 +47,7 @@ pub fn handlers<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send +
         commands::documents::open_document,
         commands::documents::document_signatures,
         commands::signing::token_module,
+        commands::signing::set_token_module,
         commands::presenting::presentation,
         commands::presenting::present_page,
         commands::presenting::stop_presenting,

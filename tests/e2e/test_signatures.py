@@ -341,3 +341,94 @@ def test_the_chair_signs_the_minutes_with_a_usb_token(app_binary, demo_server, t
         assert SIGNER in check.text, check.text
         assert driver.find_elements(By.CSS_SELECTOR, f'{doc_sel} [data-testid="sec-version"][data-status="draft"]')
         shot(driver, out_dir, "sig-08-chair-signed-with-token-vi")
+
+
+def api(server, method: str, path: str, token: str | None = None, body=None):
+    """One call to the running server's HTTP API, as a second device would."""
+    import urllib.request
+
+    req = urllib.request.Request(server.url + path, method=method)
+    if token:
+        req.add_header("Authorization", f"Bearer {token}")
+    data = None
+    if body is not None:
+        data = json.dumps(body).encode()
+        req.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(req, data=data, timeout=10) as resp:
+        return json.loads(resp.read() or b"null")
+
+
+def test_a_member_signs_a_written_consultation_ballot_with_the_token(app_binary, demo_server, tmp_path, out_dir):
+    """A written consultation that takes only ballots signed with the
+    member's token: the vote dialog asks for the token's driver (once per
+    device) and PIN, refuses to cast without the PIN, and the ballot signed
+    with the token (SoftHSM2) is counted; its audit record on the server
+    holds the certificate's hash and the signature."""
+    import sqlite3
+
+    pades = signed_pdfs(tmp_path)
+    conf = provision_token(tmp_path, pades)
+    subprocess.run(
+        [str(demo_server.binary), "trusted-roots", "--data-dir", str(demo_server.data), "--set", str(pades / "root.pem")],
+        check=True, capture_output=True, timeout=60,
+    )
+    sec = demo_server.account("secretary")
+    token = api(demo_server, "POST", "/v1/login", body={"username": sec["username"], "password": sec["password"]})["token"]
+    meeting = next(m for m in demo_server.summary["meetings"] if m["status"] != "draft")["id"]
+    item = api(demo_server, "POST", f"/v1/meetings/{meeting}/agenda", token, {"title": "Lấy ý kiến về tờ trình (có ký số)"})
+    question = "Thông qua tờ trình về danh mục dự án (phiếu lấy ý kiến có ký số)"
+    motion = api(demo_server, "POST", f"/v1/agenda/{item['id']}/motions", token, {
+        "question": question, "kind": "named", "majority": "simple", "quorum": 1, "mode": "written",
+        "deadline": int(time.time() * 1000) + 86_400_000, "signed_ballots": True,
+    })
+    chair = demo_server.account("chair")
+    chair_token = api(demo_server, "POST", "/v1/login", body={"username": chair["username"], "password": chair["password"]})["token"]
+    api(demo_server, "POST", f"/v1/motions/{motion['id']}/open", chair_token)
+
+    env = {"ECABINET_SERVER_URL": demo_server.url, "SOFTHSM2_CONF": str(conf)}
+    home = tmp_path / "voter"
+    with launch_app(app_binary, home / "data", home / "webview", home, env) as driver:
+        wait = WebDriverWait(driver, 60)
+        enrol(driver, demo_server, demo_server.account("member"))
+        mine = f'[data-testid="vote-dialog"][data-motion="{motion["id"]}"]'
+        # Other open votes of the demo are put off until ours shows.
+        def ours(d):
+            if d.find_elements(By.CSS_SELECTOR, mine):
+                return True
+            for later in d.find_elements(*by_testid("vote-later")):
+                try:
+                    later.click()
+                except WebDriverException:
+                    pass
+            return False
+        wait.until(ours)
+        dialog = driver.find_element(By.CSS_SELECTOR, mine)
+        assert "phải ký số" in dialog.find_element(*by_testid("vote-signed")).text
+        set_input(driver, dialog.find_element(*by_testid("vote-token-module")), SOFTHSM)
+        # No PIN yet: nothing is cast, the dialog says what is missing.
+        dialog.find_element(By.CSS_SELECTOR, '[data-testid="vote-option"][data-choice="0"]').click()
+        wait.until(EC.visibility_of_element_located(by_testid("vote-pin-needed")))
+        assert not driver.find_elements(By.CSS_SELECTOR, f'{mine} [data-testid="ballot-state"]')
+        shot(driver, out_dir, "sig-09-vote-needs-token-pin-vi")
+
+        driver.find_element(*by_testid("vote-token-pin")).send_keys(TOKEN_PIN)
+        driver.find_element(By.CSS_SELECTOR, f'{mine} [data-testid="vote-option"][data-choice="0"]').click()
+
+        def state(d):
+            try:
+                els = d.find_elements(By.CSS_SELECTOR, f'{mine} [data-testid="ballot-state"]')
+                return els[0].get_attribute("data-state") if els else None
+            except WebDriverException:
+                return None
+        wait.until(lambda d: state(d) == "accepted")
+        pins = driver.find_elements(*by_testid("vote-token-pin"))
+        assert all(p.get_attribute("value") == "" for p in pins), "the PIN is not kept"
+        shot(driver, out_dir, "sig-10-signed-ballot-accepted-vi")
+
+    # The server kept the signature in the ballot's audit record.
+    db = sqlite3.connect(demo_server.data / "ecabinet.sqlite3")
+    records = [json.loads(r[0]) for r in db.execute("SELECT record FROM audit_log ORDER BY seq")]
+    ballot = next(r for r in records if r.get("type") == "named_ballot" and r["motion_id"] == motion["id"])
+    cert = (pades / "signer-a.der").read_bytes()
+    assert ballot["certificate_sha256"] == hashlib.sha256(cert).hexdigest(), ballot
+    assert len(bytes.fromhex(ballot["qualified_signature"])) == 256

@@ -190,11 +190,23 @@ enum Command {
         #[arg(long, conflicts_with = "version_id")]
         stop: bool,
     },
-    /// Record a ballot now (works offline); the next sync sends it.
+    /// Record a ballot now (works offline); the next sync sends it. With
+    /// --token-module the ballot is also signed with the member's PKCS#11
+    /// token (ký số), as a motion that takes only signed ballots requires;
+    /// the PIN comes from the variable named by --pin-env, else a prompt.
     Vote {
         motion_id: String,
         /// The option's number (0 = first) or its text, e.g. "Đồng ý".
         choice: String,
+        /// The token's PKCS#11 module (its driver, e.g. from the CA).
+        #[arg(long, value_name = "PATH")]
+        token_module: Option<PathBuf>,
+        /// The environment variable that holds the token's PIN.
+        #[arg(long, value_name = "VAR", default_value = "ECABINET_TOKEN_PIN")]
+        pin_env: String,
+        /// The label of the key to sign with, when the token holds several.
+        #[arg(long)]
+        key_label: Option<String>,
     },
 }
 
@@ -618,7 +630,13 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Vote { motion_id, choice } => {
+        Command::Vote {
+            motion_id,
+            choice,
+            token_module,
+            pin_env,
+            key_label,
+        } => {
             let store = open_content(&dir)?;
             let motion = store
                 .entity(ecabinet_store::Entity::Motion, &motion_id)?
@@ -634,10 +652,40 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 .unwrap_or_default();
             let index = parse_choice(&options, &choice)?;
             let now = now_ms();
-            let op_id = ecabinet_sync::cast_ballot(&store, &motion_id, index, now)?;
+            let signed = token_module.is_some();
+            let op_id = match token_module {
+                None => ecabinet_sync::cast_ballot(&store, &motion_id, index, now)?,
+                Some(module) => {
+                    let pin = zeroize::Zeroizing::new(secret(
+                        &pin_env,
+                        "Mã PIN của thiết bị ký số / Token PIN: ",
+                    )?);
+                    let token =
+                        ecabinet_pades::token::Token::open(&module, &pin, key_label.as_deref())?;
+                    drop(pin);
+                    ecabinet_sync::cast_signed_ballot(
+                        &store,
+                        &motion_id,
+                        index,
+                        now,
+                        &mut |data| {
+                            Ok(ecabinet_sync::TokenSignature {
+                                signature: token.sign(data).map_err(|e| e.to_string())?,
+                                certificate: token.certificate.clone(),
+                                chain: token.others.clone(),
+                            })
+                        },
+                    )?
+                }
+            };
             println!(
-                "ballot {op_id} recorded: {} (pending until the next sync)",
-                options.get(index as usize).map_or("", String::as_str)
+                "ballot {op_id} recorded: {}{} (pending until the next sync)",
+                options.get(index as usize).map_or("", String::as_str),
+                if signed {
+                    ", signed with the token"
+                } else {
+                    ""
+                }
             );
             Ok(ExitCode::SUCCESS)
         }

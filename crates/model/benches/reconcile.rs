@@ -109,6 +109,7 @@ fn run(label: &str, members: usize, ballots: usize, may_change: bool) {
             member_id: b.member_id.clone(),
             choice: b.choice,
             cast_at: *cast_at,
+            qualified: None,
         });
     let chain = append_all(&ChainHead::GENESIS, records);
     let audit_ms = start.elapsed().as_secs_f64() * 1e3;

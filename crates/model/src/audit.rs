@@ -15,6 +15,18 @@ use crate::motion::Motion;
 use crate::secret::{BallotToken, SecretBallot};
 use crate::tally::TallyError;
 
+/// A named ballot's second signature, made with the member's token (ký số)
+/// under a certificate of the deployment's trusted CAs, over the ballot's
+/// signing bytes: it goes into the audit record, so the chain holds the
+/// legal signature of each vote as well as the device's.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct QualifiedSeal {
+    /// SHA-256 of the signer's certificate (DER).
+    pub certificate_sha256: [u8; 32],
+    /// The signature (RSA PKCS#1 v1.5 or DER ECDSA, over SHA-256).
+    pub signature: Vec<u8>,
+}
+
 /// One audited event: a motion transition or an accepted ballot.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum AuditRecord {
@@ -42,6 +54,8 @@ pub enum AuditRecord {
         member_id: MemberId,
         choice: u32,
         cast_at: i64,
+        /// The token signature it carried, if any.
+        qualified: Option<QualifiedSeal>,
     },
     /// An accepted ballot of a secret motion. Appended only when the result is
     /// final, all of a motion's together in token order (see
@@ -83,13 +97,25 @@ impl AuditRecord {
                 member_id,
                 choice,
                 cast_at,
-            } => c
-                .str("named_ballot")
-                .str(motion_id.as_str())
-                .str(op_id.as_str())
-                .str(member_id.as_str())
-                .u32(*choice)
-                .i64(*cast_at),
+                qualified,
+            } => {
+                let c = c
+                    .str("named_ballot")
+                    .str(motion_id.as_str())
+                    .str(op_id.as_str())
+                    .str(member_id.as_str())
+                    .u32(*choice)
+                    .i64(*cast_at);
+                // Appended only when present: records without one keep
+                // the bytes (and receipts) they always had.
+                match qualified {
+                    Some(seal) => c
+                        .str("qualified")
+                        .bytes(&seal.certificate_sha256)
+                        .bytes(&seal.signature),
+                    None => c,
+                }
+            }
             AuditRecord::SecretBallot {
                 motion_id,
                 token,
@@ -300,6 +326,7 @@ pub fn recount(motion: &Motion, records: &[AuditRecord]) -> Result<Vec<u32>, Tal
                 member_id,
                 choice,
                 cast_at,
+                ..
             } if motion_id == motion.id() => {
                 if !motion.is_eligible(member_id) {
                     return Err(TallyError::NotEligible(member_id.clone()));

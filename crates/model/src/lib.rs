@@ -40,7 +40,7 @@ mod tally;
 pub use attendance::{Attendance, AttendanceMark, MarkedBy, Presence};
 pub use audit::{
     append_all, chain_head, recount, seal_secret_ballots, verify_chain, verify_inclusion,
-    AuditError, AuditRecord, ChainEntry, ChainHead, InclusionError, Receipt,
+    AuditError, AuditRecord, ChainEntry, ChainHead, InclusionError, QualifiedSeal, Receipt,
 };
 pub use ballot::{
     decide, Arrival, Ballot, Decision, PriorBallot, RejectReason, CLOCK_TOLERANCE_MS,

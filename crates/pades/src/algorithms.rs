@@ -60,6 +60,26 @@ fn hash_of(oid: &[u8]) -> Result<Hash, Problem> {
     }
 }
 
+/// The signature algorithm a token's key signs raw data with here
+/// (`AlgorithmIdentifier`, DER): SHA-256 with RSA PKCS#1 v1.5 for an RSA
+/// key, ECDSA with SHA-256 for an EC one.
+pub(crate) fn token_algorithm(key_algorithm: &Tlv<'_>) -> Result<Vec<u8>, Problem> {
+    let (oid, _) = parts(key_algorithm)?;
+    let (sig_oid, null_params): (&[u8], bool) = match oid {
+        RSA => (RSA_SHA256, true),
+        EC_KEY => (ECDSA_SHA256, false),
+        _ => return Err(unsupported("a key that is neither RSA nor EC")),
+    };
+    let mut body = vec![der::OID, sig_oid.len() as u8];
+    body.extend_from_slice(sig_oid);
+    if null_params {
+        body.extend_from_slice(&[0x05, 0x00]);
+    }
+    let mut out = vec![der::SEQUENCE, body.len() as u8];
+    out.extend(body);
+    Ok(out)
+}
+
 /// The digest a CMS signer computed over the document (`digestAlgorithm`).
 pub(crate) fn digest_of(algorithm: &Tlv<'_>) -> Result<&'static digest::Algorithm, Problem> {
     let (oid, _) = parts(algorithm)?;

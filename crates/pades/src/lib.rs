@@ -391,6 +391,82 @@ pub fn verify_bytes(pdf: &[u8], trust: &TrustStore, now: i64) -> Vec<SignatureRe
     verify(&mut std::io::Cursor::new(pdf), trust, now).unwrap_or_default()
 }
 
+/// A signature over raw data made with a token's key (a ballot's ký số),
+/// found good: who signed, and the certificate's fingerprint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QualifiedSigner {
+    pub signer: Option<String>,
+    pub organisation: Option<String>,
+    /// SHA-256 of the signer's certificate (DER).
+    pub certificate_sha256: [u8; 32],
+}
+
+/// Checks `signature` over `data`, made with the key of `certificate` (DER;
+/// SHA-256 with RSA PKCS#1 v1.5, or DER ECDSA P-256 / P-384 with SHA-256 as
+/// the token's mechanism gives it), the certificate chaining through
+/// `chain` to a root of `trust`, every certificate valid at `now` (Unix
+/// seconds) and none revoked by the lists kept with the roots. The error
+/// says what is wrong, in English.
+pub fn verify_qualified(
+    certificate: &[u8],
+    chain: &[Vec<u8>],
+    data: &[u8],
+    signature: &[u8],
+    trust: &TrustStore,
+    now: i64,
+) -> Result<QualifiedSigner, String> {
+    let signer = Certificate::parse(certificate).map_err(|e| e.to_string())?;
+    let algorithm =
+        algorithms::token_algorithm(&signer.key_algorithm).map_err(|e| e.to_string())?;
+    let (algorithm, _) = der::read(&algorithm).map_err(|e| e.to_string())?;
+    algorithms::verify(
+        &algorithm,
+        &signer.key_algorithm,
+        signer.key,
+        data,
+        signature,
+    )
+    .map_err(|e| e.to_string())?;
+    let pool: Vec<Certificate<'_>> = chain
+        .iter()
+        .take(MAX_CERTIFICATES)
+        .filter_map(|c| Certificate::parse(c).ok())
+        .collect();
+    let mut report = SignatureReport {
+        signer: signer.common_name(),
+        organisation: signer.organisation(),
+        issuer: signer.issuer_name(),
+        signed_at: None,
+        integrity: Integrity::Intact,
+        covers_whole_file: true,
+        unsigned_changes_after: false,
+        trust: Trust::Untrusted,
+        validity: Validity::Valid,
+        not_after: Some(signer.not_after),
+        revocation: Revocation::Unknown,
+        problem: None,
+    };
+    check_chain(&signer, &pool, &trust.parsed(), now, &mut report);
+    let refused = |why: &str| Err(report.problem.clone().unwrap_or_else(|| why.to_owned()));
+    if report.revocation == Revocation::Revoked {
+        return refused("the certificate was revoked");
+    }
+    if report.trust != Trust::Trusted {
+        return refused("the certificate does not chain to a trusted root");
+    }
+    if report.validity != Validity::Valid {
+        return refused("a certificate of the chain is not valid now");
+    }
+    let digest = ring::digest::digest(&ring::digest::SHA256, certificate);
+    let mut certificate_sha256 = [0u8; 32];
+    certificate_sha256.copy_from_slice(digest.as_ref());
+    Ok(QualifiedSigner {
+        signer: report.signer,
+        organisation: report.organisation,
+        certificate_sha256,
+    })
+}
+
 /// One signature on its way through the check.
 struct Check {
     report: SignatureReport,

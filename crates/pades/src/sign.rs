@@ -415,6 +415,7 @@ pub(crate) fn seq(parts: &[&[u8]]) -> Vec<u8> {
 
 /// A positive DER `INTEGER` from big-endian bytes (an ECDSA signature's r or
 /// s from a token): leading zeros dropped, one put back if the top bit is set.
+#[cfg_attr(not(feature = "token"), allow(dead_code))]
 pub(crate) fn positive_integer(bytes: &[u8]) -> Vec<u8> {
     let mut value: Vec<u8> = bytes.iter().copied().skip_while(|&b| b == 0).collect();
     if value.first().is_none_or(|&b| b & 0x80 != 0) {

@@ -290,6 +290,71 @@ fn revocation_is_known_offline_from_the_cas_genuine_current_lists() -> Result<()
     Ok(())
 }
 
+/// A ballot's token signature (raw data, no PDF): good only from a key whose
+/// certificate chains to a trusted root and is neither expired nor revoked.
+#[test]
+fn a_token_signature_over_raw_data_is_checked_like_a_document_signature() -> Result<()> {
+    let dir = fixtures()?;
+    let file = |f: &str| std::fs::read(dir.path().join(f));
+    let key = ring::signature::RsaKeyPair::from_pkcs8(&file("signer-a.key.der")?)
+        .map_err(|e| anyhow::anyhow!("key: {e}"))?;
+    let sign = |data: &[u8]| -> Result<Vec<u8>> {
+        let mut signature = vec![0; key.public().modulus_len()];
+        key.sign(
+            &ring::signature::RSA_PKCS1_SHA256,
+            &ring::rand::SystemRandom::new(),
+            data,
+            &mut signature,
+        )
+        .map_err(|e| anyhow::anyhow!("sign: {e}"))?;
+        Ok(signature)
+    };
+    let (cert, chain) = (file("signer-a.der")?, vec![file("intermediate.der")?]);
+    let ballot = "phiếu biểu quyết: tán thành".as_bytes();
+    let signature = sign(ballot)?;
+    let roots = trust(dir.path())?;
+
+    let ok = ecabinet_pades::verify_qualified(&cert, &chain, ballot, &signature, &roots, now())
+        .map_err(|e| anyhow::anyhow!(e))?;
+    assert_eq!(ok.signer.as_deref(), Some("Nguyễn Văn An"));
+    assert_eq!(
+        ok.certificate_sha256.to_vec(),
+        ring::digest::digest(&ring::digest::SHA256, &cert).as_ref()
+    );
+
+    let other = "phiếu biểu quyết: không tán thành".as_bytes();
+    let e = ecabinet_pades::verify_qualified(&cert, &chain, other, &signature, &roots, now())
+        .expect_err("another ballot");
+    assert!(e.contains("does not match"), "{e}");
+    // Without the issuing CA's certificate, or against roots that do not
+    // include ours, there is no chain.
+    assert!(
+        ecabinet_pades::verify_qualified(&cert, &[], ballot, &signature, &roots, now()).is_err()
+    );
+    let strangers =
+        TrustStore::from_pem(&std::fs::read_to_string(dir.path().join("other-root.pem"))?)?;
+    let e = ecabinet_pades::verify_qualified(&cert, &chain, ballot, &signature, &strangers, now())
+        .expect_err("untrusted");
+    assert!(e.contains("trust"), "{e}");
+    // Years later, the certificate has expired.
+    let later = now() + 3 * 365 * 86_400;
+    let e = ecabinet_pades::verify_qualified(&cert, &chain, ballot, &signature, &roots, later)
+        .expect_err("expired");
+    assert!(e.contains("expired"), "{e}");
+    // A certificate of the chain revoked by a list kept with the roots.
+    let revoking = TrustStore::from_pem(&format!(
+        "{}{}",
+        std::fs::read_to_string(dir.path().join("root.pem"))?,
+        std::fs::read_to_string(dir.path().join("forged.crl.pem"))?
+    ))?;
+    // (A forged list revokes nothing.)
+    assert!(
+        ecabinet_pades::verify_qualified(&cert, &chain, ballot, &signature, &revoking, now())
+            .is_ok()
+    );
+    Ok(())
+}
+
 #[test]
 fn damage_to_a_signed_file_is_reported_and_never_panics() -> Result<()> {
     let dir = fixtures()?;

@@ -704,6 +704,11 @@ pub struct CreateMotionRequest {
     /// Live motions: how long after closing offline ballots are still received, ms.
     #[serde(default = "default_grace_ms")]
     pub grace_ms: i64,
+    /// Named motions only: each ballot must also be signed with the
+    /// member's token (ký số) under a certificate of the trusted CAs, and
+    /// the signature goes into its audit record.
+    #[serde(default)]
+    pub signed_ballots: bool,
 }
 
 /// The default offline grace period of a live motion (2 minutes).
@@ -733,6 +738,10 @@ pub struct MotionBody {
     pub may_change_vote: bool,
     #[serde(default = "default_grace_ms")]
     pub grace_ms: i64,
+    /// Ballots must carry the member's token signature (see
+    /// [`CreateMotionRequest::signed_ballots`]).
+    #[serde(default)]
+    pub signed_ballots: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]

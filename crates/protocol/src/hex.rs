@@ -23,6 +23,16 @@ pub fn decode_array<const N: usize>(s: &str) -> Option<[u8; N]> {
     Some(out)
 }
 
+/// Bytes of any length from an even number of hex digits; `None` otherwise.
+pub fn decode(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2) || !s.is_ascii() {
+        return None;
+    }
+    (0..s.len() / 2)
+        .map(|i| u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -34,5 +44,9 @@ mod tests {
         assert_eq!(decode_array::<3>("00ab7"), None);
         assert_eq!(decode_array::<3>("00ab7g"), None);
         assert_eq!(decode_array::<2>("00ab7f"), None);
+        assert_eq!(decode("00ab7f"), Some(vec![0x00, 0xab, 0x7f]));
+        assert_eq!(decode(""), Some(vec![]));
+        assert_eq!(decode("0ab"), None);
+        assert_eq!(decode("zz"), None);
     }
 }

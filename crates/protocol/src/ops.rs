@@ -5,7 +5,7 @@
 //! batch sent again (a retry after a lost answer) gets the same results and
 //! changes nothing.
 
-use ecabinet_model::{AuditRecord, BallotToken, MemberId, MotionId, OpId};
+use ecabinet_model::{AuditRecord, BallotToken, MemberId, MotionId, OpId, QualifiedSeal};
 use serde::{Deserialize, Serialize};
 
 /// What an operation does.
@@ -64,6 +64,25 @@ pub struct BallotBody {
     pub seen_seq: i64,
     /// The device's measured offset of the server clock over its own.
     pub clock_offset_ms: i64,
+    pub signature: String,
+    /// A second signature over the same bytes, made with the member's
+    /// token (ký số); required by a motion with `signed_ballots`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub qualified: Option<QualifiedSignatureBody>,
+}
+
+/// A ballot signed with the member's PKCS#11 token: the signature over
+/// `ecabinet_model::Ballot::signing_bytes` (RSASSA-PKCS1-v1_5 with SHA-256
+/// for an RSA key, DER ECDSA with SHA-256 for a P-256 key) and the
+/// certificates to check it with, DER in standard base64. The server keeps
+/// the certificate and puts its hash and the signature in the audit record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct QualifiedSignatureBody {
+    /// The signer's certificate.
+    pub certificate: String,
+    /// The certificates between it and a trusted root (the token's CA chain).
+    #[serde(default)]
+    pub chain: Vec<String>,
     pub signature: String,
 }
 
@@ -208,6 +227,10 @@ pub enum RejectReason {
     UnknownDocument,
     /// A feature the committee has switched off (read status).
     NotEnabled,
+    /// A ballot of a motion that takes ballots signed with the member's
+    /// token without a valid one (missing, not matching the ballot, not
+    /// from a trusted CA, expired or revoked), or carrying an invalid one.
+    QualifiedSignature,
     /// A reason from a newer server that this build does not know; the
     /// operation is still refused.
     #[serde(other)]
@@ -216,7 +239,7 @@ pub enum RejectReason {
 
 impl RejectReason {
     /// Every reason but [`RejectReason::Unknown`].
-    pub const KNOWN: [RejectReason; 15] = [
+    pub const KNOWN: [RejectReason; 16] = [
         RejectReason::UnknownMotion,
         RejectReason::BadSignature,
         RejectReason::DeviceRevoked,
@@ -232,6 +255,7 @@ impl RejectReason {
         RejectReason::MeetingClosed,
         RejectReason::UnknownDocument,
         RejectReason::NotEnabled,
+        RejectReason::QualifiedSignature,
     ];
 
     /// The wire and storage name.
@@ -252,6 +276,7 @@ impl RejectReason {
             RejectReason::MeetingClosed => "meeting_closed",
             RejectReason::UnknownDocument => "unknown_document",
             RejectReason::NotEnabled => "not_enabled",
+            RejectReason::QualifiedSignature => "qualified_signature",
             RejectReason::Unknown => "unknown",
         }
     }
@@ -315,6 +340,12 @@ pub enum AuditRecordWire {
         member_id: String,
         choice: u32,
         cast_at: i64,
+        /// A token-signed ballot: its certificate's SHA-256 and the
+        /// signature, hex (absent otherwise, as in records made before).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        certificate_sha256: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        qualified_signature: Option<String>,
     },
     SecretBallot {
         motion_id: String,
@@ -346,12 +377,17 @@ impl AuditRecordWire {
                 member_id,
                 choice,
                 cast_at,
+                qualified,
             } => AuditRecordWire::NamedBallot {
                 motion_id: motion_id.as_str().to_owned(),
                 op_id: op_id.as_str().to_owned(),
                 member_id: member_id.as_str().to_owned(),
                 choice: *choice,
                 cast_at: *cast_at,
+                certificate_sha256: qualified
+                    .as_ref()
+                    .map(|q| crate::hex::encode(&q.certificate_sha256)),
+                qualified_signature: qualified.as_ref().map(|q| crate::hex::encode(&q.signature)),
             },
             AuditRecord::SecretBallot {
                 motion_id,
@@ -389,12 +425,22 @@ impl AuditRecordWire {
                 member_id,
                 choice,
                 cast_at,
+                certificate_sha256,
+                qualified_signature,
             } => AuditRecord::NamedBallot {
                 motion_id: MotionId::new(motion_id.as_str()),
                 op_id: OpId::new(op_id.as_str()),
                 member_id: MemberId::new(member_id.as_str()),
                 choice: *choice,
                 cast_at: *cast_at,
+                qualified: match (certificate_sha256, qualified_signature) {
+                    (None, None) => None,
+                    (Some(c), Some(s)) => Some(QualifiedSeal {
+                        certificate_sha256: crate::hex::decode_array(c)?,
+                        signature: crate::hex::decode(s)?,
+                    }),
+                    _ => return None,
+                },
             },
             AuditRecordWire::SecretBallot {
                 motion_id,

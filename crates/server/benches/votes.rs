@@ -86,6 +86,7 @@ async fn open_motion(
                 eligible: None,
                 may_change_vote,
                 grace_ms: ecabinet_protocol::default_grace_ms(),
+                signed_ballots: false,
             };
             let mo = chair::insert_motion(tx, &m, &iid, &req, now)?;
             let mo = chair::open_motion_tx(tx, &m, mo, now)?;

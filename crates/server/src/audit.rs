@@ -209,6 +209,7 @@ mod tests {
                 member_id: MemberId::new("u"),
                 choice: 2,
                 cast_at: -1,
+                qualified: None,
             },
             AuditRecord::SecretBallot {
                 motion_id: m.clone(),
@@ -246,6 +247,7 @@ mod tests {
                     member_id: MemberId::new("u"),
                     choice: 2,
                     cast_at: -1,
+                    qualified: None,
                 },
             ),
             (

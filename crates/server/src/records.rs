@@ -594,7 +594,7 @@ pub fn document_versions_where(
     Ok(rows.iter().map(version_of).collect::<Result<_, _>>()?)
 }
 
-const MOTION_COLS: &str = "id, meeting_id, agenda_item_id, question, options, kind, majority, quorum, mode, deadline, status, opened_at, closed_at, eligible, may_change_vote, grace_ms";
+const MOTION_COLS: &str = "id, meeting_id, agenda_item_id, question, options, kind, majority, quorum, mode, deadline, status, opened_at, closed_at, eligible, may_change_vote, grace_ms, signed_ballots";
 
 fn motion_of(r: &Row) -> Result<MotionBody, AppError> {
     Ok(MotionBody {
@@ -617,6 +617,7 @@ fn motion_of(r: &Row) -> Result<MotionBody, AppError> {
             .transpose()?,
         may_change_vote: r.bool(14)?,
         grace_ms: r.int(15)?,
+        signed_ballots: r.bool(16)?,
     })
 }
 

@@ -55,6 +55,12 @@ pub enum SyncError {
     /// A ballot's choice that is not one of the motion's options.
     #[error("choice {choice} is not one of the motion's {options} options")]
     NotAnOption { choice: u32, options: usize },
+    /// The motion takes only ballots signed with the member's token (ký số).
+    #[error("this vote takes ballots signed with your token (ký số): plug in the token and sign the ballot with its PIN")]
+    TokenSignatureRequired,
+    /// Signing the ballot with the token failed; nothing was recorded.
+    #[error("the token could not sign the ballot: {0}")]
+    TokenFailed(String),
     /// A withdrawal needs its reason: it stays on the record.
     #[error("say why it is withdrawn: the reason stays on the record")]
     ReasonRequired,

@@ -61,7 +61,10 @@ pub use enrol::{enrol, server_fingerprint, EnrolRequest, ServerCheck};
 pub use error::SyncError;
 pub use lease::{ensure_open, lease_state, LeaseState};
 pub use live::{LiveEvent, LiveSink};
-pub use outbox::{ballots, cast_ballot, check_in, request_to_speak, BallotState, PushReport};
+pub use outbox::{
+    ballots, cast_ballot, cast_signed_ballot, check_in, request_to_speak, BallotState, PushReport,
+    TokenSignature, TokenSigner,
+};
 pub use pull::PullReport;
 pub use reader::{export_watermark, vietnam_time, view_watermark, watermark_lines};
 pub use reading::{

@@ -8,7 +8,7 @@ use base64::Engine as _;
 use ecabinet_model::{Ballot, DeviceId, MemberId, MotionId, OpId};
 use ecabinet_protocol::{
     AttendanceBody, BallotBody, OpKind, OpOutcome, Operation, PresenceWire, PushRequest,
-    PushResponse, SpeakBody, MAX_OPS_PER_PUSH,
+    PushResponse, QualifiedSignatureBody, SpeakBody, MAX_OPS_PER_PUSH,
 };
 use ecabinet_store::{OpResult, OutboxState, Store};
 use ring::signature::Ed25519KeyPair;
@@ -62,16 +62,53 @@ fn enqueue(store: &Store, op: &Operation) -> Result<(), SyncError> {
         .map_err(SyncError::Store)
 }
 
+/// A ballot's signature made with the member's token (ký số): the
+/// certificate, the CA certificates the token holds with it, and the
+/// signature over the ballot's signing bytes (all DER / raw).
+pub struct TokenSignature {
+    pub certificate: Vec<u8>,
+    pub chain: Vec<Vec<u8>>,
+    pub signature: Vec<u8>,
+}
+
+/// Signs a ballot's bytes with the member's token.
+pub type TokenSigner<'a> = &'a mut dyn FnMut(&[u8]) -> Result<TokenSignature, String>;
+
 /// Records a ballot in the outbox at once, online or not, signed with this
 /// device's key. It is sent on the next push. Returns its operation id.
 ///
 /// `choice` must be an index into the motion's options, which must be in the
-/// cache; `now_ms` is the device clock.
+/// cache; `now_ms` is the device clock. A motion that takes only ballots
+/// signed with the member's token is refused here
+/// ([`SyncError::TokenSignatureRequired`]): use [`cast_signed_ballot`].
 pub fn cast_ballot(
     store: &Store,
     motion_id: &str,
     choice: u32,
     now_ms: i64,
+) -> Result<String, SyncError> {
+    cast(store, motion_id, choice, now_ms, None)
+}
+
+/// [`cast_ballot`], the ballot also signed with the member's token: the
+/// token is needed at the moment of voting (offline too), and the signature
+/// travels with the ballot into its audit record.
+pub fn cast_signed_ballot(
+    store: &Store,
+    motion_id: &str,
+    choice: u32,
+    now_ms: i64,
+    sign: TokenSigner<'_>,
+) -> Result<String, SyncError> {
+    cast(store, motion_id, choice, now_ms, Some(sign))
+}
+
+fn cast(
+    store: &Store,
+    motion_id: &str,
+    choice: u32,
+    now_ms: i64,
+    sign: Option<TokenSigner<'_>>,
 ) -> Result<String, SyncError> {
     let session = Session::load(store)?.ok_or(SyncError::NotEnrolled)?;
     let motion = store
@@ -87,6 +124,13 @@ pub fn cast_ballot(
         .map_or(0, Vec::len);
     if choice as usize >= options {
         return Err(SyncError::NotAnOption { choice, options });
+    }
+    let needs_token = motion
+        .get("signed_ballots")
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false);
+    if needs_token && sign.is_none() {
+        return Err(SyncError::TokenSignatureRequired);
     }
     let pkcs8 = store
         .device_key()
@@ -106,7 +150,19 @@ pub fn cast_ballot(
         cast_at: now_ms,
         seen_seq,
     };
-    let signature = BASE64.encode(key.sign(&ballot.signing_bytes()).as_ref());
+    let bytes = ballot.signing_bytes();
+    let signature = BASE64.encode(key.sign(&bytes).as_ref());
+    let qualified = match sign {
+        Some(sign) => {
+            let t = sign(&bytes).map_err(SyncError::TokenFailed)?;
+            Some(QualifiedSignatureBody {
+                certificate: BASE64.encode(&t.certificate),
+                chain: t.chain.iter().map(|c| BASE64.encode(c)).collect(),
+                signature: BASE64.encode(&t.signature),
+            })
+        }
+        None => None,
+    };
     let body = BallotBody {
         motion_id: motion_id.to_owned(),
         member_id: session.user_id,
@@ -116,6 +172,7 @@ pub fn cast_ballot(
         seen_seq,
         clock_offset_ms,
         signature,
+        qualified,
     };
     let op = Operation {
         op_id: op_id.clone(),

@@ -38,7 +38,9 @@ pub async fn chair_close_motion(
     Ok(())
 }
 
-/// A draft live motion on an agenda item with the default three options.
+/// A draft live motion on an agenda item with the default three options;
+/// with `signed_ballots` (named votes only) every ballot must also be signed
+/// with the member's token (ký số).
 #[tauri::command]
 pub async fn chair_create_motion(
     state: State<'_, AppState>,
@@ -46,6 +48,7 @@ pub async fn chair_create_motion(
     question: String,
     secret: bool,
     quorum: u32,
+    signed_ballots: Option<bool>,
 ) -> Result<(), IpcError> {
     if question.trim().is_empty() {
         return Err(IpcError::new(
@@ -68,6 +71,7 @@ pub async fn chair_create_motion(
         eligible: None,
         may_change_vote: false,
         grace_ms: ecabinet_protocol::default_grace_ms(),
+        signed_ballots: signed_ballots.unwrap_or(false),
     };
     chair::create_motion(&state.api()?, &agenda_item_id, &req).await?;
     Ok(())

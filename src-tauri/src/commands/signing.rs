@@ -29,6 +29,41 @@ pub async fn token_module(state: State<'_, AppState>) -> Result<Option<String>, 
     blocking(move || Ok(store.setting(TOKEN_MODULE)?)).await
 }
 
+/// Chooses the token module this device signs with (checked: a `.so` in the
+/// system's library folders); answers the resolved path kept.
+#[tauri::command]
+pub async fn set_token_module(
+    state: State<'_, AppState>,
+    module_path: String,
+) -> Result<String, IpcError> {
+    let resolved =
+        ecabinet_pades::token::check_module_path(std::path::Path::new(module_path.trim()))
+            .map_err(token_failed)?
+            .to_string_lossy()
+            .into_owned();
+    let store = state.content_store()?;
+    let kept = resolved.clone();
+    blocking(move || Ok(store.set_setting(TOKEN_MODULE, &kept)?)).await?;
+    Ok(resolved)
+}
+
+/// Opens the token through the module this device signs with (the saved
+/// setting, checked like a module named on the screen) and logs in with `pin`.
+pub(crate) fn open_token(
+    store: &ecabinet_store::Store,
+    pin: &str,
+) -> Result<ecabinet_pades::token::Token, IpcError> {
+    let module = store.setting(TOKEN_MODULE)?.ok_or_else(|| {
+        IpcError::new(
+            IpcErrorCode::InvalidInput,
+            "choose the token's PKCS#11 module (its driver, from the CA) first: sign a document once, or set it in the signing dialog",
+        )
+    })?;
+    let module = ecabinet_pades::token::check_module_path(std::path::Path::new(&module))
+        .map_err(token_failed)?;
+    ecabinet_pades::token::Token::open(&module, pin, None).map_err(token_failed)
+}
+
 /// Signs verified version `version_id` with the token (its module:
 /// `module_path`, else the saved one; kept for next time once it signed)
 /// and uploads the result as the document's next version.

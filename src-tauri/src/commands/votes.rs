@@ -17,16 +17,35 @@ pub async fn open_motions(state: State<'_, AppState>) -> Result<Vec<MotionView>,
 }
 
 /// Records my ballot now, signed, online or not; answers it as `pending`.
+/// With `pin`, the ballot is also signed with my token (ký số), through the
+/// token module this device signs documents with: a motion that takes only
+/// signed ballots needs it, and the signature goes into the audit record.
 #[tauri::command]
 pub async fn cast_ballot(
     state: State<'_, AppState>,
     motion_id: String,
     choice: u32,
+    pin: Option<String>,
 ) -> Result<BallotView, IpcError> {
+    let pin = pin.map(zeroize::Zeroizing::new);
     let store = state.content_store()?;
     let s = store.clone();
     let ballot = blocking(move || {
-        let op_id = ecabinet_sync::cast_ballot(&s, &motion_id, choice, ecabinet_sync::now_ms())?;
+        let now = ecabinet_sync::now_ms();
+        let op_id = match pin {
+            None => ecabinet_sync::cast_ballot(&s, &motion_id, choice, now)?,
+            Some(pin) => {
+                let token = crate::commands::signing::open_token(&s, &pin)?;
+                drop(pin);
+                ecabinet_sync::cast_signed_ballot(&s, &motion_id, choice, now, &mut |data| {
+                    Ok(ecabinet_sync::TokenSignature {
+                        signature: token.sign(data).map_err(|e| e.to_string())?,
+                        certificate: token.certificate.clone(),
+                        chain: token.others.clone(),
+                    })
+                })?
+            }
+        };
         ecabinet_sync::ballots(&s)?
             .into_iter()
             .find(|b| b.op_id == op_id)

@@ -105,6 +105,8 @@ pub struct MotionView {
     #[ts(type = "number")]
     pub grace_ms: i64,
     pub may_change_vote: bool,
+    /// Each ballot must also be signed with the member's token (ký số).
+    pub signed_ballots: bool,
     /// Members that must take part for the result to count.
     pub quorum: u32,
     /// Whether I may vote on it.

@@ -340,6 +340,10 @@ deadline: number | null, openedAt: number | null, closedAt: number | null,
  */
 graceMs: number, mayChangeVote: boolean, 
 /**
+ * Each ballot must also be signed with the member's token (ký số).
+ */
+signedBallots: boolean, 
+/**
  * Members that must take part for the result to count.
  */
 quorum: number, 

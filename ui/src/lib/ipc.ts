@@ -115,7 +115,11 @@ export const ipc = {
   exportAnnotated: (versionId: string, path: string | null = null) =>
     call<ExportView>("export_annotated", { versionId, path }),
   openMotions: () => call<MotionView[]>("open_motions"),
-  castBallot: (motionId: string, choice: number) => call<BallotView>("cast_ballot", { motionId, choice }),
+  /** Records a ballot; with `pin`, also signed with the signing token. */
+  castBallot: (motionId: string, choice: number, pin?: string) =>
+    call<BallotView>("cast_ballot", { motionId, choice, pin: pin ?? null }),
+  /** Chooses the signing token's PKCS#11 module (checked); answers the path kept. */
+  setTokenModule: (modulePath: string) => call<string>("set_token_module", { modulePath }),
   meetingFloor: (meetingId: string) => call<MeetingFloor>("meeting_floor", { meetingId }),
   requestToSpeak: (agendaItemId: string) => call<void>("request_to_speak", { agendaItemId }),
   checkIn: (meetingId: string, presence: "in_room" | "online") => call<void>("check_in", { meetingId, presence }),
@@ -124,8 +128,8 @@ export const ipc = {
     motionResult: (motionId: string) => call<ChairResultView>("chair_motion_result", { motionId }),
     openMotion: (motionId: string) => call<void>("chair_open_motion", { motionId }),
     closeMotion: (motionId: string) => call<void>("chair_close_motion", { motionId }),
-    createMotion: (a: { agendaItemId: string; question: string; secret: boolean; quorum: number }) =>
-      call<void>("chair_create_motion", a),
+    createMotion: (a: { agendaItemId: string; question: string; secret: boolean; quorum: number; signedBallots?: boolean }) =>
+      call<void>("chair_create_motion", { ...a, signedBallots: a.signedBallots ?? false }),
     setCurrentItem: (meetingId: string, agendaItemId: string | null) =>
       call<void>("chair_set_current_item", { meetingId, agendaItemId }),
     startMeeting: (meetingId: string) => call<void>("chair_start_meeting", { meetingId }),

@@ -30,6 +30,7 @@ function motion(over: Partial<MotionView> = {}): MotionView {
     closedAt: null,
     graceMs: 120_000,
     mayChangeVote: false,
+    signedBallots: false,
     quorum: 2,
     eligible: true,
     myBallot: null,
@@ -59,6 +60,10 @@ describe("the vote dialog", () => {
   it("offers it again after a refusal that voting again can fix, not after one it cannot", () => {
     const bad = motion({ myBallot: ballot({ kind: "rejected", reason: "bad_signature" }) });
     expect(motionToPrompt([bad], new Set())?.id).toBe("m1");
+    // A ballot refused for want of the token's signature: sign it and vote again.
+    const unsigned = motion({ signedBallots: true, myBallot: ballot({ kind: "rejected", reason: "qualified_signature" }) });
+    expect(motionToPrompt([unsigned], new Set())?.id).toBe("m1");
+    expect(canVote(unsigned)).toBe(true);
     const late = motion({ myBallot: ballot({ kind: "rejected", reason: "closed" }) });
     expect(motionToPrompt([late], new Set())).toBeNull();
     expect(canVote(late)).toBe(false);
@@ -80,6 +85,8 @@ describe("ballot states and reasons", () => {
     expect(rejectReasonKey("closed")).toBe("ballot.reason.closed");
     expect(rejectReasonKey("already_voted")).toBe("ballot.reason.already_voted");
     expect(rejectReasonKey("something_new")).toBe("ballot.reason.other");
+    expect(messages.vi[rejectReasonKey("qualified_signature")]).toContain("ký số");
+    expect(messages.en[rejectReasonKey("qualified_signature")]).toContain("signing token");
     expect(messages.en[rejectReasonKey("not_eligible")]).toContain("not");
   });
 });

@@ -42,6 +42,7 @@ const REASONS: Record<string, MessageKey> = {
   already_voted: "ballot.reason.already_voted",
   invalid_choice: "ballot.reason.invalid_choice",
   forbidden: "ballot.reason.forbidden",
+  qualified_signature: "ballot.reason.qualified_signature",
 };
 
 /** The server's reason code as a sentence a member understands. */

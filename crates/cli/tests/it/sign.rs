@@ -207,3 +207,131 @@ async fn the_chair_signs_with_a_token_and_everyone_sees_a_valid_signature() -> R
     assert_eq!(checked["signatures"][0]["trust"], json!("trusted"));
     Ok(())
 }
+
+/// A written consultation (lấy ý kiến bằng văn bản) that takes only ballots
+/// signed with the member's token: without the token the CLI refuses at
+/// once and records nothing; signed with it (SoftHSM2 here), the ballot is
+/// counted and its audit record carries the certificate's hash and the
+/// signature, which verifies with the certificate's key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_signs_a_written_consultation_ballot_with_the_token() -> Result<()> {
+    let (fixture_dir, token_dir, member_dir, admin_dir) = (
+        tempfile::tempdir()?,
+        tempfile::tempdir()?,
+        tempfile::tempdir()?,
+        tempfile::tempdir()?,
+    );
+    ecabinet_testca::signed_pdfs(fixture_dir.path())?;
+    let conf = provision_token(token_dir.path(), fixture_dir.path())?;
+    let conf = conf.to_str().context("path")?;
+    let server = TestServer::start().await?;
+    let admin = server.enrol("admin", admin_dir.path()).await?;
+    let root = std::fs::read_to_string(fixture_dir.path().join("root.pem"))?;
+    ecabinet_sync::admin::set_trusted_roots(&api_of(&admin)?, &root).await?;
+
+    let meeting = server
+        .seed
+        .meetings
+        .iter()
+        .find(|m| m.status != MeetingStatus::Draft)
+        .context("a published demo meeting")?
+        .id
+        .clone();
+    let secretary = server.client("secretary").await?;
+    let item = secretary
+        .post(
+            &format!("/v1/meetings/{meeting}/agenda"),
+            json!({"title": "Lấy ý kiến về tờ trình"}),
+        )
+        .await?["id"]
+        .as_str()
+        .context("item")?
+        .to_owned();
+    let motion = secretary
+        .post(
+            &format!("/v1/agenda/{item}/motions"),
+            json!({
+                "question": "Thông qua tờ trình (phiếu lấy ý kiến có ký số)?",
+                "kind": "named", "majority": "simple", "quorum": 1, "mode": "written",
+                "deadline": ecabinet_sync::now_ms() + 86_400_000, "signed_ballots": true,
+            }),
+        )
+        .await?["id"]
+        .as_str()
+        .context("motion")?
+        .to_owned();
+    server
+        .client("chair")
+        .await?
+        .post(&format!("/v1/motions/{motion}/open"), json!({}))
+        .await?;
+
+    enrol_as(&server, "member", member_dir.path()).await?;
+    let pin = [("ECABINET_PIN", PIN)];
+    let out = ecabinet(member_dir.path(), &["sync"], &pin).await?;
+    assert!(out.status.success(), "{}", text(&out));
+
+    // Without the token: refused on the device, nothing queued.
+    let out = ecabinet(member_dir.path(), &["vote", &motion, "Đồng ý"], &pin).await?;
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("signed with your token"),
+        "{}",
+        text(&out)
+    );
+    let out = ecabinet(
+        member_dir.path(),
+        &[
+            "vote",
+            &motion,
+            "Đồng ý",
+            "--token-module",
+            SOFTHSM,
+            "--pin-env",
+            "DAI_BIEU_TOKEN_PIN",
+        ],
+        &[
+            ("ECABINET_PIN", PIN),
+            ("DAI_BIEU_TOKEN_PIN", TOKEN_PIN),
+            ("SOFTHSM2_CONF", conf),
+        ],
+    )
+    .await?;
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("signed with the token"),
+        "{}",
+        text(&out)
+    );
+    let out = ecabinet(member_dir.path(), &["sync"], &pin).await?;
+    assert!(out.status.success(), "{}", text(&out));
+    let out = ecabinet(member_dir.path(), &["status", "--json"], &pin).await?;
+    let status: Value = serde_json::from_slice(&out.stdout)?;
+    assert!(
+        status.to_string().contains("accepted"),
+        "the signed ballot is counted: {status}"
+    );
+
+    // The audit record holds the certificate's hash and the signature.
+    let db = rusqlite::Connection::open(server.data_dir().join("ecabinet.sqlite3"))?;
+    let record: String = db.query_row(
+        "SELECT record FROM audit_log WHERE record LIKE '%named_ballot%' AND record LIKE ?1",
+        [format!("%{motion}%")],
+        |r| r.get(0),
+    )?;
+    let record: Value = serde_json::from_str(&record)?;
+    let cert = std::fs::read(fixture_dir.path().join("signer-a.der"))?;
+    assert_eq!(
+        record["certificate_sha256"],
+        json!(ecabinet_protocol::hex::sha256_hex(&cert)),
+        "{record}"
+    );
+    let signature = ecabinet_protocol::hex::decode(
+        record["qualified_signature"]
+            .as_str()
+            .context("the token's signature")?,
+    )
+    .context("hex")?;
+    assert_eq!(signature.len(), 256, "an RSA-2048 signature");
+    Ok(())
+}

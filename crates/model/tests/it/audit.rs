@@ -3,7 +3,7 @@
 use ecabinet_model::{
     append_all, chain_head, reconcile, recount, tally, verify_chain, verify_inclusion, Arrival,
     Attendance, AuditError, AuditRecord, Ballot, BallotToken, ChainEntry, ChainHead, Count,
-    InclusionError, Ledger, MotionMode, Submission,
+    InclusionError, Ledger, MotionMode, QualifiedSeal, Submission,
 };
 
 use crate::fixtures::*;
@@ -25,6 +25,7 @@ fn records() -> Vec<AuditRecord> {
             member_id: member(i),
             choice: (i % 3) as u32,
             cast_at: OPENED_AT + 1_000 * i as i64,
+            qualified: None,
         });
     }
     r.push(AuditRecord::MotionClosed {
@@ -71,12 +72,14 @@ fn altered(record: &AuditRecord) -> AuditRecord {
             member_id,
             choice,
             cast_at,
+            qualified,
         } => AuditRecord::NamedBallot {
             motion_id,
             op_id,
             member_id,
             choice: (choice + 1) % 3,
             cast_at,
+            qualified,
         },
         AuditRecord::SecretBallot {
             motion_id,
@@ -217,6 +220,63 @@ fn canonical_records_are_versioned_and_unambiguous() {
     assert_eq!(distinct.len(), recs.len());
 }
 
+/// A ballot signed with the member's token carries the signature into its
+/// record; a ballot without one keeps exactly the bytes (and so the
+/// receipts and chain heads) records always had.
+#[test]
+fn a_token_signature_is_appended_to_the_named_ballot_record_and_only_then() {
+    let plain = records()
+        .into_iter()
+        .find(|r| matches!(r, AuditRecord::NamedBallot { .. }))
+        .expect("a named ballot");
+    let AuditRecord::NamedBallot {
+        motion_id,
+        op_id,
+        member_id,
+        choice,
+        cast_at,
+        ..
+    } = plain.clone()
+    else {
+        unreachable!()
+    };
+    let seal = QualifiedSeal {
+        certificate_sha256: [7; 32],
+        signature: vec![1, 2, 3],
+    };
+    let signed = AuditRecord::NamedBallot {
+        motion_id,
+        op_id,
+        member_id,
+        choice,
+        cast_at,
+        qualified: Some(seal.clone()),
+    };
+    let (before, after) = (plain.canonical_bytes(), signed.canonical_bytes());
+    assert!(
+        after.starts_with(&before),
+        "the old fields come first, unchanged"
+    );
+    let field = |b: &[u8]| [&(b.len() as u64).to_be_bytes()[..], b].concat();
+    let tail = [
+        field(b"qualified"),
+        field(&seal.certificate_sha256),
+        field(&seal.signature),
+    ]
+    .concat();
+    assert_eq!(&after[before.len()..], &tail[..]);
+    assert_ne!(plain.receipt(), signed.receipt());
+    // Another signature is another record.
+    let mut other = signed.clone();
+    if let AuditRecord::NamedBallot { qualified, .. } = &mut other {
+        *qualified = Some(QualifiedSeal {
+            signature: vec![1, 2, 4],
+            ..seal
+        });
+    }
+    assert_ne!(other.receipt(), signed.receipt());
+}
+
 #[test]
 fn the_motion_record_commits_to_rules_and_eligible_members() {
     let base = motion_with(|_| {});
@@ -282,6 +342,7 @@ fn recount_from_the_chain_matches_the_tally_and_skips_superseded_ballots() {
                 member_id: b.member_id,
                 choice: b.choice,
                 cast_at,
+                qualified: None,
             });
         }
     }
@@ -292,6 +353,7 @@ fn recount_from_the_chain_matches_the_tally_and_skips_superseded_ballots() {
         member_id: member(4),
         choice: 0,
         cast_at: OPENED_AT,
+        qualified: None,
     });
     let counting: Vec<_> = ledger
         .voters()

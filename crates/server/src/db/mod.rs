@@ -99,11 +99,21 @@ impl Row {
     }
 }
 
+/// A PostgreSQL error with the server's own message (`postgres::Error`
+/// alone says "db error"), for the log.
+fn pg_message(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(d) => format!("{e}: {} ({})", d.message(), d.code().code()),
+        None => e.to_string(),
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
     #[error("sqlite: {0}")]
     Sqlite(#[from] rusqlite::Error),
-    #[error("postgres: {0}")]
+    /// With the server's own message (`postgres::Error` alone says "db error").
+    #[error("postgres: {}", pg_message(.0))]
     Postgres(#[from] postgres::Error),
     /// The database cannot be reached (connection refused, closed, ...).
     #[error("database unavailable: {0}")]
@@ -602,6 +612,10 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
         19,
         include_str!("../../migrations/sqlite/0019_presentations.sql"),
     ),
+    (
+        20,
+        include_str!("../../migrations/sqlite/0020_signed_ballots.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/postgres/0001_init.sql")),
@@ -676,6 +690,10 @@ const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         19,
         include_str!("../../migrations/postgres/0019_presentations.sql"),
+    ),
+    (
+        20,
+        include_str!("../../migrations/postgres/0020_signed_ballots.sql"),
     ),
 ];
 

@@ -150,7 +150,13 @@ pub fn insert_motion(
         eligible: req.eligible.clone(),
         may_change_vote: req.may_change_vote,
         grace_ms: req.grace_ms,
+        signed_ballots: req.signed_ballots,
     };
+    if mo.signed_ballots && mo.kind == MotionKind::Secret {
+        return Err(AppError::invalid(
+            "a secret ballot cannot carry the voter's signature: signed ballots are for named votes",
+        ));
+    }
     if mo.kind == MotionKind::Secret && mo.may_change_vote {
         return Err(AppError::invalid(
             "a secret motion cannot let members change their vote",
@@ -170,11 +176,11 @@ pub fn insert_motion(
         .map(serde_json::to_string)
         .transpose()?;
     tx.conn.execute(
-        "INSERT INTO motions (id, meeting_id, agenda_item_id, question, options, kind, majority, quorum, mode, deadline, status, opened_at, closed_at, created_at, eligible, may_change_vote, grace_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?, ?)",
+        "INSERT INTO motions (id, meeting_id, agenda_item_id, question, options, kind, majority, quorum, mode, deadline, status, opened_at, closed_at, created_at, eligible, may_change_vote, grace_ms, signed_ballots) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?, ?, ?)",
         params![
             &mo.id, &mo.meeting_id, &mo.agenda_item_id, &mo.question, serde_json::to_string(&mo.options)?,
             mo.kind.as_str(), mo.majority.as_str(), i64::from(mo.quorum), mo.mode.as_str(), mo.deadline,
-            mo.status.as_str(), now, eligible, mo.may_change_vote, mo.grace_ms
+            mo.status.as_str(), now, eligible, mo.may_change_vote, mo.grace_ms, mo.signed_ballots
         ],
     )?;
     emit(

@@ -280,6 +280,7 @@ pub async fn seed_demo(state: &AppState) -> Result<SeedSummary, AppError> {
                     eligible: None,
                     may_change_vote: false,
                     grace_ms: ecabinet_protocol::default_grace_ms(),
+                    signed_ballots: false,
                 },
                 now,
             )?;
@@ -324,6 +325,7 @@ pub async fn seed_demo(state: &AppState) -> Result<SeedSummary, AppError> {
                     eligible: None,
                     may_change_vote: false,
                     grace_ms: ecabinet_protocol::default_grace_ms(),
+                    signed_ballots: false,
                 },
                 now,
             )?;

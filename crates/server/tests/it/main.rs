@@ -24,6 +24,7 @@ mod scale;
 mod schema;
 mod secretary;
 mod sessions;
+mod signed_ballots;
 mod storage;
 mod text_layers;
 mod throttle;

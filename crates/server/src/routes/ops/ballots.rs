@@ -11,6 +11,8 @@ use ecabinet_protocol::{
     RejectReason,
 };
 
+use base64::Engine as _;
+
 use super::decide::{rejected, store_op, NewOp, OpRows};
 use crate::access::role_in;
 use crate::auth::Caller;
@@ -24,6 +26,8 @@ pub(super) struct Pending {
     pub(super) index: usize,
     pub(super) submission: model::Submission,
     pub(super) token: model::BallotToken,
+    /// Its token signature, checked (see [`super::parse::Qualified`]).
+    pub(super) qualified: Option<Result<super::parse::Qualified, String>>,
 }
 
 /// A motion as reconciliation needs it, read once per transaction and
@@ -102,8 +106,34 @@ pub(super) fn reconcile_motion(
     pending: &[Pending],
     now: i64,
 ) -> Result<Vec<(usize, OpOutcome, Option<BallotReceipt>)>, AppError> {
-    let batch: Vec<model::Submission> = pending.iter().map(|p| p.submission.clone()).collect();
     let loaded = motion_for_ballots(tx, caller, motion_id)?;
+    // Token signatures first (of a motion the member can see): a motion
+    // that takes signed ballots refuses one without a valid signature, and
+    // no motion takes a ballot whose signature does not hold. Refused so,
+    // a ballot never reaches the ledger, as if it had not been cast.
+    let requires = loaded.as_ref().map(|l| l.body.signed_ballots);
+    let (pending, refused): (Vec<&Pending>, Vec<&Pending>) =
+        pending
+            .iter()
+            .partition(|p| match (&p.qualified, requires) {
+                (_, None) | (Some(Ok(_)), _) | (None, Some(false)) => true,
+                (Some(Err(_)), _) | (None, Some(true)) => false,
+            });
+    let mut refusals = Vec::with_capacity(refused.len());
+    for p in refused {
+        let op = NewOp {
+            op_id: p.submission.ballot.op_id.as_str(),
+            kind: OpKind::Ballot,
+            motion_id: Some(motion_id),
+        };
+        let outcome = rejected(RejectReason::QualifiedSignature);
+        store_op(rows, caller, &op, &outcome, None, now);
+        refusals.push((p.index, outcome, None));
+    }
+    if pending.is_empty() {
+        return Ok(refusals);
+    }
+    let batch: Vec<model::Submission> = pending.iter().map(|p| p.submission.clone()).collect();
     let secret = loaded
         .as_ref()
         .is_some_and(|l| l.body.kind == MotionKind::Secret);
@@ -166,7 +196,7 @@ pub(super) fn reconcile_motion(
 
     let new_ops: HashMap<&str, &Pending> = pending
         .iter()
-        .map(|p| (p.submission.ballot.op_id.as_str(), p))
+        .map(|p| (p.submission.ballot.op_id.as_str(), *p))
         .collect();
     let motion_ref = loaded.as_ref().map(|l| l.body.id.as_str());
     for (op_id, status) in &reconciled.changes {
@@ -222,15 +252,33 @@ pub(super) fn reconcile_motion(
                 ],
             )?;
         } else {
+            let qualified = new_ops
+                .get(ballot.op_id.as_str())
+                .and_then(|p| p.qualified.as_ref())
+                .and_then(|q| q.as_ref().ok());
+            if let Some(q) = qualified {
+                // The certificate once, for an auditor to check the signature.
+                tx.conn.execute(
+                    "INSERT INTO signer_certificates (sha256, der, subject, first_seen) VALUES (?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING",
+                    params![
+                        ecabinet_protocol::hex::encode(&q.seal.certificate_sha256),
+                        base64::engine::general_purpose::STANDARD.encode(&q.certificate),
+                        q.signer.clone(),
+                        now
+                    ],
+                )?;
+            }
             tx.conn.execute(
-                "INSERT INTO ballots (op_id, motion_id, member_id, device_id, choice, cast_at, counting) VALUES (?, ?, ?, ?, ?, ?, 1)",
+                "INSERT INTO ballots (op_id, motion_id, member_id, device_id, choice, cast_at, counting, certificate_sha256, qualified_signature) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)",
                 params![
                     ballot.op_id.as_str(),
                     ballot.motion_id.as_str(),
                     ballot.member_id.as_str(),
                     ballot.device_id.as_str(),
                     i64::from(ballot.choice),
-                    *cast_at
+                    *cast_at,
+                    qualified.map(|q| ecabinet_protocol::hex::encode(&q.seal.certificate_sha256)),
+                    qualified.map(|q| ecabinet_protocol::hex::encode(&q.seal.signature))
                 ],
             )?;
             audit.push(model::AuditRecord::NamedBallot {
@@ -239,6 +287,7 @@ pub(super) fn reconcile_motion(
                 member_id: ballot.member_id.clone(),
                 choice: ballot.choice,
                 cast_at: *cast_at,
+                qualified: qualified.map(|q| q.seal.clone()),
             });
         }
     }
@@ -269,5 +318,6 @@ pub(super) fn reconcile_motion(
             };
             (p.index, outcome_of(status), receipt)
         })
+        .chain(refusals)
         .collect())
 }

@@ -182,6 +182,7 @@ pub(super) fn decide_all(
             Parsed::Ballot {
                 body,
                 signature_valid,
+                qualified,
                 device_revoked,
                 token,
             } => {
@@ -201,6 +202,7 @@ pub(super) fn decide_all(
                     index,
                     submission,
                     token,
+                    qualified,
                 });
                 continue;
             }

@@ -54,9 +54,29 @@ pub async fn push(
         .db
         .read(move |conn| caller_devices(conn, &user_id))
         .await?;
+    // Ballots signed with a token are checked against the trusted roots
+    // (read only when a push holds one).
+    let signed = req
+        .ops
+        .iter()
+        .any(|o| o.kind == ecabinet_protocol::OpKind::Ballot && o.body.get("qualified").is_some());
+    let anchors = if signed {
+        let roots = state
+            .db
+            .read(|conn| crate::trusted_roots::current(conn))
+            .await?;
+        roots
+            .and_then(|r| ecabinet_pades::TrustStore::from_pem(&r.pem).ok())
+            .map(|trust| parse::Anchors {
+                trust,
+                now: state.now() / 1000,
+            })
+    } else {
+        None
+    };
     // Signatures are checked outside the write lock: it is the costly part.
     let (ops, parsed) = tokio::task::spawn_blocking(move || {
-        let parsed = parse_all(&req.ops, &caller, &devices);
+        let parsed = parse_all(&req.ops, &caller, &devices, anchors.as_ref());
         (req.ops, (parsed, caller))
     })
     .await

@@ -24,6 +24,9 @@ pub(super) enum Parsed {
     Ballot {
         body: BallotBody,
         signature_valid: bool,
+        /// The member's token signature, checked: `None` if the ballot
+        /// carries none, the reason if it does not hold.
+        qualified: Option<Result<Qualified, String>>,
         device_revoked: bool,
         /// Secret motions file the choice under this token (derived from the
         /// signature, which the server does not keep, so only the member's
@@ -34,6 +37,67 @@ pub(super) enum Parsed {
     Speak(SpeakBody),
     Annotation(ecabinet_protocol::SealedAnnotation),
     Read(ecabinet_protocol::ReadBody),
+}
+
+/// A ballot's token signature that holds: the seal its audit record keeps,
+/// and the certificate (kept once, for auditors).
+#[derive(Debug, Clone)]
+pub(super) struct Qualified {
+    pub(super) seal: model::QualifiedSeal,
+    pub(super) certificate: Vec<u8>,
+    pub(super) signer: Option<String>,
+}
+
+/// What a ballot's token signature is checked against: the deployment's
+/// trusted roots (with the CAs' revocation lists) at the server's time.
+pub(super) struct Anchors {
+    pub(super) trust: ecabinet_pades::TrustStore,
+    /// Unix seconds.
+    pub(super) now: i64,
+}
+
+/// Most certificates a ballot's token signature may bring along.
+const MAX_QUALIFIED_CHAIN: usize = 8;
+
+fn check_qualified(
+    q: &ecabinet_protocol::QualifiedSignatureBody,
+    data: &[u8],
+    anchors: Option<&Anchors>,
+) -> Result<Qualified, String> {
+    let anchors = anchors.ok_or("the server has no trusted roots to check it against")?;
+    let decode = |what: &str, b64: &str| {
+        BASE64
+            .decode(b64.trim())
+            .map_err(|_| format!("the {what} is not base64"))
+    };
+    if q.chain.len() > MAX_QUALIFIED_CHAIN {
+        return Err(format!(
+            "more than {MAX_QUALIFIED_CHAIN} certificates in the chain"
+        ));
+    }
+    let certificate = decode("certificate", &q.certificate)?;
+    let chain = q
+        .chain
+        .iter()
+        .map(|c| decode("chain", c))
+        .collect::<Result<Vec<_>, _>>()?;
+    let signature = decode("signature", &q.signature)?;
+    let signer = ecabinet_pades::verify_qualified(
+        &certificate,
+        &chain,
+        data,
+        &signature,
+        &anchors.trust,
+        anchors.now,
+    )?;
+    Ok(Qualified {
+        seal: model::QualifiedSeal {
+            certificate_sha256: signer.certificate_sha256,
+            signature,
+        },
+        certificate,
+        signer: signer.signer,
+    })
 }
 
 /// A device of the caller: its public key and whether it is revoked.
@@ -50,10 +114,14 @@ pub(super) fn parse_all(
     ops: &[Operation],
     caller: &Caller,
     devices: &HashMap<String, DeviceKey>,
+    anchors: Option<&Anchors>,
 ) -> Vec<Parsed> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     if ops.len() < PARALLEL_VERIFY_MIN || threads < 2 {
-        return ops.iter().map(|op| parse(op, caller, devices)).collect();
+        return ops
+            .iter()
+            .map(|op| parse(op, caller, devices, anchors))
+            .collect();
     }
     let chunk = ops.len().div_ceil(threads);
     std::thread::scope(|scope| {
@@ -62,7 +130,7 @@ pub(super) fn parse_all(
             .map(|part| {
                 scope.spawn(move || {
                     part.iter()
-                        .map(|op| parse(op, caller, devices))
+                        .map(|op| parse(op, caller, devices, anchors))
                         .collect::<Vec<_>>()
                 })
             })
@@ -104,6 +172,7 @@ pub(super) fn parse(
     op: &Operation,
     caller: &Caller,
     devices: &HashMap<String, DeviceKey>,
+    anchors: Option<&Anchors>,
 ) -> Parsed {
     let value = op.body.clone();
     match op.kind {
@@ -132,8 +201,13 @@ pub(super) fn parse(
             let signature_valid = UnparsedPublicKey::new(&ED25519, &device.public_key)
                 .verify(&bytes, &signature)
                 .is_ok();
+            let qualified = body
+                .qualified
+                .as_ref()
+                .map(|q| check_qualified(q, &bytes, anchors));
             Parsed::Ballot {
                 signature_valid,
+                qualified,
                 device_revoked: device.revoked,
                 token: model::BallotToken::from_signature(&signature),
                 body,

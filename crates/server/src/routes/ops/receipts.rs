@@ -20,7 +20,7 @@ pub(super) fn receipts_of(
         let values: Vec<Value> = chunk.iter().map(|id| Value::from(*id)).collect();
         for r in conn.query(
             &format!(
-                "SELECT op_id, motion_id, member_id, choice, cast_at FROM ballots WHERE op_id IN ({})",
+                "SELECT op_id, motion_id, member_id, choice, cast_at, certificate_sha256, qualified_signature FROM ballots WHERE op_id IN ({})",
                 placeholders(chunk.len())
             ),
             &values,
@@ -32,6 +32,15 @@ pub(super) fn receipts_of(
                 choice: u32::try_from(r.int(3)?)
                     .map_err(|_| AppError::internal("stored choice"))?,
                 cast_at: r.int(4)?,
+                qualified: match (r.opt_text(5)?, r.opt_text(6)?) {
+                    (Some(c), Some(s)) => Some(model::QualifiedSeal {
+                        certificate_sha256: ecabinet_protocol::hex::decode_array(&c)
+                            .ok_or_else(|| AppError::internal("stored certificate hash"))?,
+                        signature: ecabinet_protocol::hex::decode(&s)
+                            .ok_or_else(|| AppError::internal("stored signature"))?,
+                    }),
+                    _ => None,
+                },
             };
             by_receipt.insert(record.receipt().to_hex(), r.text(0)?);
         }

@@ -1,0 +1,201 @@
+//! Ballots signed with the member's token (ký số, issue 19): a named motion
+//! may take only ballots that also carry a signature from a certificate of
+//! the deployment's trusted CAs; the signature goes into the ballot's audit
+//! record (and so into its receipt), and the certificate is kept once for
+//! auditors. A ballot without one, or with one that does not hold, is
+//! refused with its own reason, visible to the member.
+
+use axum::http::StatusCode;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
+use ecabinet_model::{Ballot, DeviceId, MemberId, MotionId, OpId};
+use ecabinet_protocol::AuditRecordWire;
+use serde_json::{json, Value};
+
+use crate::both;
+use crate::common::*;
+
+both!(
+    a_motion_that_takes_signed_ballots_counts_only_ballots_signed_with_a_trusted_token,
+    |kind| async move {
+        let fixtures = tempfile::tempdir().expect("tempdir");
+        ecabinet_testca::signed_pdfs(fixtures.path()).expect("fixtures");
+        let file = |f: &str| std::fs::read(fixtures.path().join(f)).expect(f);
+        // The test CA's certificates are valid today, not on the test clock's usual day.
+        let env = Env::new(kind).await;
+        let now = ecabinet_server::clock::unix_ms_now();
+        env.clock.0.store(now, std::sync::atomic::Ordering::SeqCst);
+        let w = World::on(env).await;
+        let root = String::from_utf8(file("root.pem")).expect("pem");
+        let (s, body) = w
+            .env
+            .call(
+                "PUT",
+                "/v1/admin/trusted-roots",
+                Some(&w.admin),
+                Some(json!({"pem": root})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+
+        let (_, item, motion) = w.open_motion(json!({"signed_ballots": true})).await;
+        let v = w.env.voter("member").await;
+        let seen = w.env.head(&v.session).await;
+        let key = ring::signature::RsaKeyPair::from_pkcs8(&file("signer-a.key.der")).expect("key");
+        let (cert, intermediate) = (file("signer-a.der"), file("intermediate.der"));
+        // A ballot of choice `choice` whose token signature covers `signed_choice`.
+        let signed = |op: &str, choice: u32, signed_choice: u32, with_chain: bool| -> Value {
+            let mut op_value = v.ballot(op, &motion, choice, now, seen);
+            let bytes = Ballot {
+                op_id: OpId::new(op),
+                motion_id: MotionId::new(motion.as_str()),
+                member_id: MemberId::new(v.session.user_id.as_str()),
+                device_id: DeviceId::new(v.device()),
+                choice: signed_choice,
+                cast_at: now,
+                seen_seq: seen,
+            }
+            .signing_bytes();
+            let mut signature = vec![0; key.public().modulus_len()];
+            key.sign(
+                &ring::signature::RSA_PKCS1_SHA256,
+                &ring::rand::SystemRandom::new(),
+                &bytes,
+                &mut signature,
+            )
+            .expect("sign");
+            let chain: Vec<String> = if with_chain {
+                vec![BASE64.encode(&intermediate)]
+            } else {
+                vec![]
+            };
+            op_value["body"]["qualified"] = json!({
+                "certificate": BASE64.encode(&cert),
+                "chain": chain,
+                "signature": BASE64.encode(&signature),
+            });
+            op_value
+        };
+
+        // Not signed with the token, signed for another choice, or without
+        // the certificates up to a trusted root: refused, each visibly.
+        let refused = outcomes(
+            &w.env,
+            &v.session,
+            vec![
+                v.ballot("unsigned", &motion, 0, now, seen),
+                signed("other-choice", 0, 1, true),
+                signed("no-chain", 0, 0, false),
+            ],
+        )
+        .await;
+        assert_eq!(refused, ["rejected:qualified_signature"; 3]);
+
+        // Signed: counted, and its receipt covers the signature.
+        let r = push(&w.env, &v.session, vec![signed("signed", 0, 0, true)]).await;
+        assert_eq!(outcome(&r[0]), "accepted", "{:?}", r[0]);
+        let receipt = r[0]["receipt"]["hash"]
+            .as_str()
+            .expect("receipt")
+            .to_owned();
+        let rows = w
+            .env
+            .state
+            .db
+            .read(|conn| conn.query("SELECT record FROM audit_log ORDER BY seq", &[]))
+            .await
+            .expect("audit rows");
+        let wire: AuditRecordWire = rows
+            .iter()
+            .map(|r| serde_json::from_str(&r.text(0).expect("record")).expect("wire"))
+            .find(|w: &AuditRecordWire| {
+                matches!(w, AuditRecordWire::NamedBallot { op_id, .. } if op_id == "signed")
+            })
+            .expect("the ballot's record");
+        let cert_hash = ecabinet_protocol::hex::sha256_hex(&cert);
+        let AuditRecordWire::NamedBallot {
+            certificate_sha256,
+            qualified_signature,
+            ..
+        } = &wire
+        else {
+            unreachable!()
+        };
+        assert_eq!(certificate_sha256.as_deref(), Some(cert_hash.as_str()));
+        assert!(qualified_signature.as_ref().is_some_and(|s| s.len() == 512));
+        assert_eq!(
+            wire.to_model().expect("model").receipt().to_hex(),
+            receipt,
+            "the receipt is the hash of the record with the signature"
+        );
+        // Asked again later, the receipt is rebuilt from the stored ballot.
+        let (s, status) = w
+            .env
+            .call(
+                "POST",
+                "/v1/ops/status",
+                Some(&v.session),
+                Some(json!({"op_ids": ["signed", "unsigned"]})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{status}");
+        assert_eq!(status["results"][0]["receipt"]["hash"], json!(receipt));
+        assert_eq!(status["results"][1]["reason"], "qualified_signature");
+        // The certificate is kept once, with the signer's name, for auditors.
+        let kept = w
+            .env
+            .state
+            .db
+            .read(move |conn| {
+                conn.query(
+                    "SELECT der, subject FROM signer_certificates WHERE sha256 = ?",
+                    ecabinet_server::params![&cert_hash],
+                )
+            })
+            .await
+            .expect("certificates");
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0].text(0).expect("der"), BASE64.encode(&cert));
+        assert_eq!(kept[0].text(1).expect("subject"), "Nguyễn Văn An");
+
+        // A motion that does not ask for it still takes an unsigned ballot,
+        // but never one whose signature does not hold.
+        let plain = w.motion(&item, json!({})).await;
+        w.motion_to(&plain, "open").await;
+        let later = now + 60_000;
+        w.env
+            .clock
+            .0
+            .store(later, std::sync::atomic::Ordering::SeqCst);
+        let seen = w.env.head(&v.session).await;
+        let mut forged = v.ballot("forged", &plain, 0, later, seen);
+        forged["body"]["qualified"] = signed("x", 0, 0, true)["body"]["qualified"].clone();
+        let unsigned = v.ballot("plain", &plain, 1, later, seen);
+        assert_eq!(
+            outcomes(&w.env, &v.session, vec![forged]).await,
+            ["rejected:qualified_signature"]
+        );
+        assert_eq!(
+            outcomes(&w.env, &v.session, vec![unsigned]).await,
+            ["accepted"]
+        );
+
+        // A secret vote cannot carry the voter's signature.
+        let (s, body) = w
+            .env
+            .call(
+                "POST",
+                &format!("/v1/agenda/{item}/motions"),
+                Some(&w.secretary),
+                Some(json!({"question": "Bầu?", "kind": "secret", "majority": "simple", "quorum": 1, "mode": "live", "signed_ballots": true})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert!(
+            body["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("secret ballot")),
+            "{body}"
+        );
+    }
+);
