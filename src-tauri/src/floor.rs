@@ -252,6 +252,8 @@ pub(crate) fn meeting_floor(
             status: text(b, "status"),
             position: int(b, "position").unwrap_or(0),
             requested_at: int(b, "requested_at").unwrap_or(0),
+            granted_at: int(b, "granted_at"),
+            time_limit_ms: int(b, "time_limit_ms"),
         })
         .collect();
     speakers.sort_by(|a, b| {
@@ -304,5 +306,6 @@ pub(crate) fn meeting_floor(
         members,
         check_in_pending,
         speak_pending,
+        clock_offset_ms: store.clock_offset_ms()?,
     })
 }

@@ -74,6 +74,7 @@ pub fn handlers<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send +
         commands::chair::chair_close_meeting,
         commands::chair::chair_grant_speaker,
         commands::chair::chair_end_speaker,
+        commands::chair::chair_set_speaking_time,
         commands::secretary::secretary_committees,
         commands::secretary::secretary_meeting,
         commands::secretary::secretary_create_meeting,

@@ -302,6 +302,16 @@ def test_the_chair_runs_the_session_from_the_console(app_binary, server, tmp_pat
         wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, '[data-testid="speaker"][data-status="waiting"]'))
         driver.find_element(*by_testid("speaker-grant")).click()
         wait.until(EC.text_to_be_present_in_element(by_testid("speak-state"), "Bạn đang được mời phát biểu"))
+        # The speaking timer: time spoken, then 3 minutes set and one added;
+        # it counts down in the server's time.
+        wait.until(EC.text_to_be_present_in_element(by_testid("speaker-clock"), "Đã phát biểu"))
+        driver.find_element(*by_testid("speaker-limit-3")).click()
+        wait.until(EC.text_to_be_present_in_element(by_testid("speaker-clock"), "Còn 2:5"))
+        driver.find_element(*by_testid("speaker-add-minute")).click()
+        wait.until(EC.text_to_be_present_in_element(by_testid("speaker-clock"), "Còn 3:5"))
+        left = int(driver.find_element(*by_testid("speaker-clock")).get_attribute("data-remaining-ms"))
+        assert 170_000 < left <= 240_000, left
+        shot(driver, out_dir, "votes-08b-speaking-timer-vi")
 
         # A new motion on the item on the floor, opened from the console.
         driver.find_element(*by_testid("chair-question")).send_keys("Thông qua chương trình phiên họp")

@@ -755,6 +755,24 @@ pub struct SpeakerRequestBody {
     /// Order in the queue of the item, as set by the chair.
     pub position: i64,
     pub requested_at: i64,
+    /// When the chair gave this request the floor, server time, unix ms.
+    #[serde(default)]
+    pub granted_at: Option<i64>,
+    /// The turn's speaking-time limit, ms from `granted_at` (the chair sets
+    /// and extends it); absent: no limit.
+    #[serde(default)]
+    pub time_limit_ms: Option<i64>,
+}
+
+/// Longest speaking-time limit the chair may set: 4 hours.
+pub const MAX_SPEAKING_TIME_MS: i64 = 4 * 3_600_000;
+
+/// `PUT /v1/speakers/{id}/time-limit` (chair): the current speaker's limit,
+/// counted from when they were given the floor (to add a minute, send the
+/// limit plus 60,000); `null` lifts it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SpeakingTimeRequest {
+    pub time_limit_ms: Option<i64>,
 }
 
 /// `PUT /v1/agenda/{id}/speakers/order`: the waiting requests in the new order.

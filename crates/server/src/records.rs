@@ -641,7 +641,7 @@ pub fn motions_where(
     rows.iter().map(motion_of).collect()
 }
 
-const SPEAKER_COLS: &str = "s.id, s.meeting_id, s.agenda_item_id, s.user_id, u.display_name, s.status, s.position, s.requested_at";
+const SPEAKER_COLS: &str = "s.id, s.meeting_id, s.agenda_item_id, s.user_id, u.display_name, s.status, s.position, s.requested_at, s.granted_at, s.time_limit_ms";
 
 fn speaker_of(r: &Row) -> Result<SpeakerRequestBody, DbError> {
     Ok(SpeakerRequestBody {
@@ -653,6 +653,8 @@ fn speaker_of(r: &Row) -> Result<SpeakerRequestBody, DbError> {
         status: parse(&r.text(5)?, SpeakerStatus::parse)?,
         position: r.int(6)?,
         requested_at: r.int(7)?,
+        granted_at: r.opt_int(8)?,
+        time_limit_ms: r.opt_int(9)?,
     })
 }
 

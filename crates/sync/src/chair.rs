@@ -74,6 +74,21 @@ pub async fn grant_speaker(api: &Api, speaker_id: &str) -> Result<SpeakerRequest
         .await
 }
 
+/// `PUT /v1/speakers/{id}/time-limit`: the current speaker's time limit, ms
+/// from when they were given the floor (`None` lifts it).
+pub async fn set_speaking_time(
+    api: &Api,
+    speaker_id: &str,
+    time_limit_ms: Option<i64>,
+) -> Result<SpeakerRequestBody, SyncError> {
+    let path = format!("/v1/speakers/{}/time-limit", id(speaker_id)?);
+    api.json(
+        api.put(&path)
+            .json(&ecabinet_protocol::SpeakingTimeRequest { time_limit_ms }),
+    )
+    .await
+}
+
 /// `POST /v1/speakers/{id}/end`: ends the current speech.
 pub async fn end_speaker(api: &Api, speaker_id: &str) -> Result<SpeakerRequestBody, SyncError> {
     api.post_for(&format!("/v1/speakers/{}/end", id(speaker_id)?))

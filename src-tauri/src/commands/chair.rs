@@ -115,6 +115,18 @@ pub async fn chair_grant_speaker(
     Ok(())
 }
 
+/// Sets, extends or lifts the current speaker's time limit (ms from when
+/// they were given the floor; `None` lifts it).
+#[tauri::command]
+pub async fn chair_set_speaking_time(
+    state: State<'_, AppState>,
+    speaker_id: String,
+    time_limit_ms: Option<i64>,
+) -> Result<(), IpcError> {
+    chair::set_speaking_time(&state.api()?, &speaker_id, time_limit_ms).await?;
+    Ok(())
+}
+
 #[tauri::command]
 pub async fn chair_end_speaker(
     state: State<'_, AppState>,

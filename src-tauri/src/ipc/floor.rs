@@ -131,6 +131,12 @@ pub struct SpeakerView {
     pub position: i64,
     #[ts(type = "number")]
     pub requested_at: i64,
+    /// When the chair gave the floor, server time, unix ms.
+    #[ts(type = "number | null")]
+    pub granted_at: Option<i64>,
+    /// The turn's time limit, ms from `granted_at`; `null`: none.
+    #[ts(type = "number | null")]
+    pub time_limit_ms: Option<i64>,
 }
 
 /// A member of the meeting's committee.
@@ -161,4 +167,8 @@ pub struct MeetingFloor {
     pub check_in_pending: bool,
     /// I asked to speak on these items and the server has not answered yet.
     pub speak_pending: Vec<String>,
+    /// The server's clock minus this device's, ms, as last measured: the
+    /// speaking timer counts in server time.
+    #[ts(type = "number")]
+    pub clock_offset_ms: i64,
 }

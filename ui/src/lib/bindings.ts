@@ -364,7 +364,15 @@ export type SpeakerView = { id: string, agendaItemId: string, userId: string, di
 /**
  * `waiting`, `speaking`, `done` or `withdrawn`.
  */
-status: string, position: number, requestedAt: number, };
+status: string, position: number, requestedAt: number, 
+/**
+ * When the chair gave the floor, server time, unix ms.
+ */
+grantedAt: number | null, 
+/**
+ * The turn's time limit, ms from `granted_at`; `null`: none.
+ */
+timeLimitMs: number | null, };
 
 export type MemberView = { userId: string, displayName: string, 
 /**
@@ -388,7 +396,12 @@ checkInPending: boolean,
 /**
  * I asked to speak on these items and the server has not answered yet.
  */
-speakPending: Array<string>, };
+speakPending: Array<string>, 
+/**
+ * The server's clock minus this device's, ms, as last measured: the
+ * speaking timer counts in server time.
+ */
+clockOffsetMs: number, };
 
 export type FeedAdvancedView = { cursor: number, };
 

@@ -136,6 +136,9 @@ export const ipc = {
     closeMeeting: (meetingId: string) => call<void>("chair_close_meeting", { meetingId }),
     grantSpeaker: (speakerId: string) => call<void>("chair_grant_speaker", { speakerId }),
     endSpeaker: (speakerId: string) => call<void>("chair_end_speaker", { speakerId }),
+    /** The current speaker's time limit, ms from when they got the floor; null lifts it. */
+    setSpeakingTime: (speakerId: string, timeLimitMs: number | null) =>
+      call<void>("chair_set_speaking_time", { speakerId, timeLimitMs }),
   },
   secretary: {
     committees: () => call<CommitteeRoleView[]>("secretary_committees"),

@@ -616,6 +616,10 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
         20,
         include_str!("../../migrations/sqlite/0020_signed_ballots.sql"),
     ),
+    (
+        21,
+        include_str!("../../migrations/sqlite/0021_speaking_time.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/postgres/0001_init.sql")),
@@ -694,6 +698,10 @@ const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         20,
         include_str!("../../migrations/postgres/0020_signed_ballots.sql"),
+    ),
+    (
+        21,
+        include_str!("../../migrations/postgres/0021_speaking_time.sql"),
     ),
 ];
 

@@ -353,8 +353,8 @@ fn save_speaker(
     now: i64,
 ) -> Result<(), AppError> {
     tx.conn.execute(
-        "UPDATE speaker_requests SET status = ?, position = ? WHERE id = ?",
-        params![s.status.as_str(), s.position, &s.id],
+        "UPDATE speaker_requests SET status = ?, position = ?, granted_at = ?, time_limit_ms = ? WHERE id = ?",
+        params![s.status.as_str(), s.position, s.granted_at, s.time_limit_ms, &s.id],
     )?;
     emit_upsert(tx, m, EntityKind::SpeakerRequest, &s.id, s, now)?;
     Ok(())
@@ -466,6 +466,8 @@ async fn act_on_speaker(
                         save_speaker(tx, &m, &other, now)?;
                     }
                     s.status = SpeakerStatus::Speaking;
+                    s.granted_at = Some(now);
+                    s.time_limit_ms = None;
                 }
                 SpeakerAction::End => {
                     if s.status != SpeakerStatus::Speaking {
@@ -482,6 +484,48 @@ async fn act_on_speaker(
                     s.status = SpeakerStatus::Withdrawn;
                 }
             }
+            save_speaker(tx, &m, &s, now)?;
+            Ok(s)
+        })
+        .await?;
+    Ok(Json(s))
+}
+
+/// `PUT /v1/speakers/{speaker_id}/time-limit` (chair): sets, extends or
+/// lifts the current speaker's time limit; every device counts down from it.
+pub async fn set_speaking_time(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(speaker_id): Path<String>,
+    Json(req): Json<ecabinet_protocol::SpeakingTimeRequest>,
+) -> Result<Json<SpeakerRequestBody>, AppError> {
+    if req
+        .time_limit_ms
+        .is_some_and(|t| !(1..=ecabinet_protocol::MAX_SPEAKING_TIME_MS).contains(&t))
+    {
+        return Err(AppError::invalid(format!(
+            "a speaking-time limit is between 1 ms and {} hours",
+            ecabinet_protocol::MAX_SPEAKING_TIME_MS / 3_600_000
+        )));
+    }
+    let now = state.now();
+    let s = state
+        .db
+        .write(move |tx| {
+            let mut s = records::speaker(tx.conn, &speaker_id)?
+                .ok_or_else(|| AppError::not_found("speaker request"))?;
+            let (m, _) =
+                meeting_for(tx.conn, &caller, &s.meeting_id, Need::Chair).map_err(|e| {
+                    if e.code == ecabinet_protocol::ErrorCode::NotFound {
+                        AppError::not_found("speaker request")
+                    } else {
+                        e
+                    }
+                })?;
+            if s.status != SpeakerStatus::Speaking {
+                return Err(AppError::conflict("this request does not have the floor"));
+            }
+            s.time_limit_ms = req.time_limit_ms;
             save_speaker(tx, &m, &s, now)?;
             Ok(s)
         })

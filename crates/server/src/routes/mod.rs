@@ -32,9 +32,9 @@ use ecabinet_protocol::{
     PresentationBody, PublishResponse, PushRequest, PushResponse, ReadStatusBody, RefreshRequest,
     ReorderSpeakersRequest, ReportLostOpsRequest, ReportLostOpsResponse, ResetPasswordRequest,
     SetCurrentItemRequest, SetMembershipRequest, SetPresenterRequest, SetTrustedRootsRequest,
-    SignedTrustedRoots, SpeakerRequestBody, StartUploadRequest, TrustedRootsView,
-    UpdateAgendaItemRequest, UpdateCommitteeRequest, UpdateDocumentRequest, UpdateMeetingRequest,
-    UploadBody, UserBody, WithdrawRequest, WrappedAnnotationKey,
+    SignedTrustedRoots, SpeakerRequestBody, SpeakingTimeRequest, StartUploadRequest,
+    TrustedRootsView, UpdateAgendaItemRequest, UpdateCommitteeRequest, UpdateDocumentRequest,
+    UpdateMeetingRequest, UploadBody, UserBody, WithdrawRequest, WrappedAnnotationKey,
 };
 
 use crate::error::Json;
@@ -555,6 +555,14 @@ pub const ROUTES: &[Endpoint] = &[
         |_| post(chair::grant_speaker),
     )
     .takes(Body::Empty)
+    .answers(Body::Json(schema::<SpeakerRequestBody>)),
+    ep(
+        "PUT",
+        "/v1/speakers/{speaker_id}/time-limit",
+        "Set, extend or lift the current speaker's time limit, ms from when they were given the floor (chair)",
+        |_| put(chair::set_speaking_time),
+    )
+    .takes(Body::Json(schema::<SpeakingTimeRequest>))
     .answers(Body::Json(schema::<SpeakerRequestBody>)),
     ep(
         "POST",

@@ -1,7 +1,7 @@
 //! The chair's API: session, current item, motions, speaker queue.
 
 use axum::http::StatusCode;
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::both;
 use crate::common::*;
@@ -262,6 +262,54 @@ both!(the_speaker_queue, |kind| async move {
         )
         .await;
     assert_eq!(g["status"], "speaking");
+    // The floor is given at the server's time; the chair sets the time
+    // limit, adds a minute, and every member sees it in the feed.
+    assert_eq!(
+        g["granted_at"],
+        json!(w.env.clock.0.load(std::sync::atomic::Ordering::SeqCst))
+    );
+    assert_eq!(g["time_limit_ms"], Value::Null);
+    let limit = format!("/v1/speakers/{r1}/time-limit");
+    let set = |who: Session, body: Value| {
+        let (w, limit) = (&w, limit.clone());
+        async move { w.env.call("PUT", &limit, Some(&who), Some(body)).await }
+    };
+    let (s, t) = set(w.chair.clone(), json!({"time_limit_ms": 180_000})).await;
+    assert_eq!(
+        (s, t["time_limit_ms"].as_i64()),
+        (StatusCode::OK, Some(180_000))
+    );
+    let (s, t) = set(w.chair.clone(), json!({"time_limit_ms": 240_000})).await;
+    assert_eq!(
+        (s, t["time_limit_ms"].as_i64()),
+        (StatusCode::OK, Some(240_000))
+    );
+    let (s, _) = set(w.member.clone(), json!({"time_limit_ms": 999_000})).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "only the chair keeps the time");
+    for bad in [json!(0), json!(-5), json!(5 * 3_600_000)] {
+        let (s, _) = set(w.chair.clone(), json!({ "time_limit_ms": bad })).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    }
+    let (s, _) = set(w.chair.clone(), json!({"time_limit_ms": 60_000})).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = set(w.chair.clone(), json!({ "time_limit_ms": null })).await;
+    assert_eq!(s, StatusCode::OK, "the limit can be lifted");
+    let (s, _) = set(w.chair.clone(), json!({"time_limit_ms": 300_000})).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = w
+        .env
+        .call(
+            "PUT",
+            &format!("/v1/speakers/{r2}/time-limit"),
+            Some(&w.chair),
+            Some(json!({"time_limit_ms": 60_000})),
+        )
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::CONFLICT,
+        "only the current speaker has a clock"
+    );
     let last = |id: String| {
         let w = &w;
         async move {
@@ -276,6 +324,12 @@ both!(the_speaker_queue, |kind| async move {
         }
     };
     assert_eq!(last(r2.clone()).await["status"], "done");
+    let seen = last(r1.clone()).await;
+    assert_eq!(
+        (seen["granted_at"].clone(), seen["time_limit_ms"].as_i64()),
+        (g["granted_at"].clone(), Some(300_000)),
+        "members read the turn's start and limit from the feed"
+    );
     let (s, e) = w
         .env
         .call(

@@ -416,6 +416,13 @@ both!(every_endpoint_for_every_caller, |kind| async move {
             expect: CHAIR,
         },
         Row {
+            method: "PUT",
+            path: "/v1/speakers/{fresh}/time-limit".into(),
+            payload: Payload::Json(json!({"time_limit_ms": 180_000})),
+            fresh: Fresh::Speaker,
+            expect: CHAIR,
+        },
+        Row {
             method: "POST",
             path: "/v1/speakers/{fresh}/end".into(),
             payload: Payload::None,
