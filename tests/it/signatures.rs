@@ -6,14 +6,11 @@
 //! changed on the server without the key is refused and the device keeps
 //! the one it had.
 
-use std::path::Path;
-use std::process::Command;
-
-use anyhow::{ensure, Context, Result};
+use anyhow::{Context, Result};
 use ecabinet_pades::{verdict, Integrity, Revocation, Trust, Verdict};
 use ecabinet_protocol::{CreateAgendaItemRequest, CreateMeetingRequest};
 use ecabinet_sync::{admin, secretary, signatures_of, trust_store, Api, Session, SyncError};
-use ecabinet_tests::{syncer, workspace_root, TestServer};
+use ecabinet_tests::{syncer, TestServer};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_member_checks_embedded_signatures_against_the_roots_the_administrator_set() -> Result<()>

@@ -4,7 +4,7 @@
 //! with pyHanko's own validator (`tests/pades/validate.py`), an
 //! independent implementation.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use anyhow::{ensure, Context, Result};

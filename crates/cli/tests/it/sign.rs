@@ -14,7 +14,7 @@ use cryptoki::object::{Attribute, CertificateType, ObjectClass};
 use cryptoki::session::UserType;
 use cryptoki::types::AuthPin;
 use ecabinet_protocol::MeetingStatus;
-use ecabinet_tests::{api_of, workspace_root, TestServer};
+use ecabinet_tests::{api_of, TestServer};
 use serde_json::{json, Value};
 
 use crate::{ecabinet, enrol_as, text, PIN};

@@ -22,7 +22,7 @@ pub(super) enum Parsed {
     Malformed,
     Forbidden,
     Ballot {
-        body: BallotBody,
+        body: Box<BallotBody>,
         signature_valid: bool,
         /// The member's token signature, checked: `None` if the ballot
         /// carries none, the reason if it does not hold.
@@ -210,7 +210,7 @@ pub(super) fn parse(
                 qualified,
                 device_revoked: device.revoked,
                 token: model::BallotToken::from_signature(&signature),
-                body,
+                body: Box::new(body),
             }
         }
     }
