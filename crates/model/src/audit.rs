@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use sha2::{Digest, Sha256};
 
 use crate::encoding::Canonical;
-use crate::ids::{MemberId, MotionId, OpId};
+use crate::ids::{DeviceId, MemberId, MotionId, OpId};
 use crate::motion::Motion;
 use crate::secret::{BallotToken, SecretBallot};
 use crate::tally::TallyError;
@@ -18,13 +18,43 @@ use crate::tally::TallyError;
 /// A named ballot's second signature, made with the member's token (ký số)
 /// under a certificate of the deployment's trusted CAs, over the ballot's
 /// signing bytes: it goes into the audit record, so the chain holds the
-/// legal signature of each vote as well as the device's.
+/// legal signature of each vote as well as the device's. The fields of the
+/// signed bytes that the record does not otherwise hold (the device, its
+/// own clock's cast time, the feed position) come with it, so anyone can
+/// rebuild the bytes from the record and check the signature later.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct QualifiedSeal {
     /// SHA-256 of the signer's certificate (DER).
     pub certificate_sha256: [u8; 32],
     /// The signature (RSA PKCS#1 v1.5 or DER ECDSA, over SHA-256).
     pub signature: Vec<u8>,
+    pub device_id: DeviceId,
+    /// `cast_at` as the device signed it (the record's is the server's
+    /// corrected time).
+    pub device_cast_at: i64,
+    pub seen_seq: i64,
+}
+
+impl QualifiedSeal {
+    /// The bytes the token signed, rebuilt from the record's fields.
+    pub fn signed_bytes(
+        &self,
+        op_id: &OpId,
+        motion_id: &MotionId,
+        member_id: &MemberId,
+        choice: u32,
+    ) -> Vec<u8> {
+        crate::Ballot {
+            op_id: op_id.clone(),
+            motion_id: motion_id.clone(),
+            member_id: member_id.clone(),
+            device_id: self.device_id.clone(),
+            choice,
+            cast_at: self.device_cast_at,
+            seen_seq: self.seen_seq,
+        }
+        .signing_bytes()
+    }
 }
 
 /// One audited event: a motion transition or an accepted ballot.
@@ -112,7 +142,10 @@ impl AuditRecord {
                     Some(seal) => c
                         .str("qualified")
                         .bytes(&seal.certificate_sha256)
-                        .bytes(&seal.signature),
+                        .bytes(&seal.signature)
+                        .str(seal.device_id.as_str())
+                        .i64(seal.device_cast_at)
+                        .i64(seal.seen_seq),
                     None => c,
                 }
             }

@@ -5,7 +5,7 @@
 //! batch sent again (a retry after a lost answer) gets the same results and
 //! changes nothing.
 
-use ecabinet_model::{AuditRecord, BallotToken, MemberId, MotionId, OpId, QualifiedSeal};
+use ecabinet_model::{AuditRecord, BallotToken, DeviceId, MemberId, MotionId, OpId, QualifiedSeal};
 use serde::{Deserialize, Serialize};
 
 /// What an operation does.
@@ -346,6 +346,14 @@ pub enum AuditRecordWire {
         certificate_sha256: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         qualified_signature: Option<String>,
+        /// With a token signature: the rest of the bytes it signed (the
+        /// device, its own cast time, the feed position it had seen).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        device_id: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        device_cast_at: Option<i64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        seen_seq: Option<i64>,
     },
     SecretBallot {
         motion_id: String,
@@ -388,6 +396,9 @@ impl AuditRecordWire {
                     .as_ref()
                     .map(|q| crate::hex::encode(&q.certificate_sha256)),
                 qualified_signature: qualified.as_ref().map(|q| crate::hex::encode(&q.signature)),
+                device_id: qualified.as_ref().map(|q| q.device_id.as_str().to_owned()),
+                device_cast_at: qualified.as_ref().map(|q| q.device_cast_at),
+                seen_seq: qualified.as_ref().map(|q| q.seen_seq),
             },
             AuditRecord::SecretBallot {
                 motion_id,
@@ -427,17 +438,29 @@ impl AuditRecordWire {
                 cast_at,
                 certificate_sha256,
                 qualified_signature,
+                device_id,
+                device_cast_at,
+                seen_seq,
             } => AuditRecord::NamedBallot {
                 motion_id: MotionId::new(motion_id.as_str()),
                 op_id: OpId::new(op_id.as_str()),
                 member_id: MemberId::new(member_id.as_str()),
                 choice: *choice,
                 cast_at: *cast_at,
-                qualified: match (certificate_sha256, qualified_signature) {
-                    (None, None) => None,
-                    (Some(c), Some(s)) => Some(QualifiedSeal {
+                qualified: match (
+                    certificate_sha256,
+                    qualified_signature,
+                    device_id,
+                    device_cast_at,
+                    seen_seq,
+                ) {
+                    (None, None, None, None, None) => None,
+                    (Some(c), Some(s), Some(d), Some(at), Some(seen)) => Some(QualifiedSeal {
                         certificate_sha256: crate::hex::decode_array(c)?,
                         signature: crate::hex::decode(s)?,
+                        device_id: DeviceId::new(d.as_str()),
+                        device_cast_at: *at,
+                        seen_seq: *seen,
                     }),
                     _ => return None,
                 },

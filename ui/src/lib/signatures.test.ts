@@ -1,7 +1,16 @@
 import { describe, expect, it } from "vitest";
 import type { SignaturesView, SignatureView } from "./bindings";
 import { translate, type Lang } from "./i18n";
-import { signatureBadge, signatureLines, signatureTone, signerNames, uploadCheckLine, warningKey, type Line } from "./signatures";
+import {
+  distinctNames,
+  signatureBadge,
+  signatureLines,
+  signatureTone,
+  signerNames,
+  uploadCheckLine,
+  warningKey,
+  type Line,
+} from "./signatures";
 
 const VN = "Asia/Ho_Chi_Minh";
 const ORG = "Ủy ban nhân dân tỉnh Thử nghiệm";
@@ -38,6 +47,21 @@ const badgeText = (v: SignaturesView, l: Lang) => {
 };
 
 const say = (lines: Line[], l: Lang) => lines.map((x) => translate(l, x.key, x.params));
+
+// What the badge's signers and the secretary's upload line share: how a
+// name is cleaned and counted once. Tested here, once.
+describe("distinct names", () => {
+  it("keep each name once, in the order first seen, whatever its spelling of the marks or its spaces", () => {
+    const an = "Nguyễn Văn An";
+    expect(an.normalize("NFD")).not.toBe(an);
+    expect(distinctNames(["Trần Thị Bình", an, `  ${an.normalize("NFD")} `, "Trần Thị Bình"])).toEqual(["Trần Thị Bình", an]);
+  });
+
+  it("drop blanks and missing names", () => {
+    expect(distinctNames(["", "  ", null, undefined, "Lê Văn Cường"])).toEqual(["Lê Văn Cường"]);
+    expect(distinctNames([])).toEqual([]);
+  });
+});
 
 describe("the signature badge", () => {
   it("shows nothing for an unsigned document", () => {

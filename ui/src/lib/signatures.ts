@@ -20,19 +20,32 @@ export interface SignatureBadge {
   params: Params;
 }
 
+// Certificates and the server may spell Vietnamese marks decomposed, with
+// stray spaces: one person, one name.
+const cleanName = (s: string | null | undefined): string => (s ?? "").trim().normalize("NFC");
+
+/** Each name once, in the order first seen: trimmed, its marks composed
+ *  (NFC), blanks dropped. */
+export function distinctNames(names: Iterable<string | null | undefined>): string[] {
+  const out: string[] = [];
+  for (const n of names) {
+    const name = cleanName(n);
+    if (name && !out.includes(name)) out.push(name);
+  }
+  return out;
+}
+
 /** The signers, each once, in file order: the name with its organisation
  *  (Vietnamese names repeat: the unit tells two Nguyễn Văn An apart), or
  *  the organisation where a certificate names no person. */
 export function signerNames(signatures: readonly SignatureView[]): string[] {
-  const names: string[] = [];
-  for (const s of signatures) {
-    // Certificates may spell Vietnamese marks decomposed: one person, one name.
-    const person = (s.signer ?? "").trim().normalize("NFC");
-    const unit = (s.organisation ?? "").trim().normalize("NFC");
-    const name = person && unit ? `${person} (${unit})` : person || unit;
-    if (name && !names.includes(name)) names.push(name);
-  }
-  return names;
+  return distinctNames(
+    signatures.map((s) => {
+      const person = cleanName(s.signer);
+      const unit = cleanName(s.organisation);
+      return person && unit ? `${person} (${unit})` : person || unit;
+    }),
+  );
 }
 
 /** Why a document whose signatures are all intact is not validly signed:
@@ -103,8 +116,8 @@ const line = (key: MessageKey, tone: LineTone, params: Params = {}): Line => ({ 
  *  the device's time zone like every other screen, unless `timeZone`. */
 export function signatureLines(s: SignatureView, rootsKnown: boolean, lang: Lang, timeZone?: string): Line[] {
   const date = (ms: number) => formatDateTime(ms, lang, timeZone);
-  const name = s.signer?.trim().normalize("NFC") || null;
-  const organisation = s.organisation?.trim().normalize("NFC") || null;
+  const name = cleanName(s.signer) || null;
+  const organisation = cleanName(s.organisation) || null;
   const out: Line[] = [];
 
   if (name && organisation) out.push(line("sig.by", "info", { name, organisation }));
@@ -159,7 +172,7 @@ export function uploadCheckLine(
   c: UploadSignatureCheckView | null,
 ): { tone: Exclude<Tone, "none">; key: MessageKey; params: Params; detail: string } | null {
   if (!c || c.verdict === "unsigned") return null;
-  const names = [...new Set(c.signers.map((n) => n.trim().normalize("NFC")).filter(Boolean))].join(", ") || "?";
+  const names = distinctNames(c.signers).join(", ") || "?";
   const detail = c.problem ?? "";
   switch (c.verdict) {
     case "valid":

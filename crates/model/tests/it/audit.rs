@@ -243,6 +243,9 @@ fn a_token_signature_is_appended_to_the_named_ballot_record_and_only_then() {
     let seal = QualifiedSeal {
         certificate_sha256: [7; 32],
         signature: vec![1, 2, 3],
+        device_id: "tablet-7".into(),
+        device_cast_at: 1_000,
+        seen_seq: 42,
     };
     let signed = AuditRecord::NamedBallot {
         motion_id,
@@ -262,6 +265,9 @@ fn a_token_signature_is_appended_to_the_named_ballot_record_and_only_then() {
         field(b"qualified"),
         field(&seal.certificate_sha256),
         field(&seal.signature),
+        field(b"tablet-7"),
+        field(&1_000i64.to_be_bytes()),
+        field(&42i64.to_be_bytes()),
     ]
     .concat();
     assert_eq!(&after[before.len()..], &tail[..]);
@@ -271,7 +277,7 @@ fn a_token_signature_is_appended_to_the_named_ballot_record_and_only_then() {
     if let AuditRecord::NamedBallot { qualified, .. } = &mut other {
         *qualified = Some(QualifiedSeal {
             signature: vec![1, 2, 4],
-            ..seal
+            ..seal.clone()
         });
     }
     assert_ne!(other.receipt(), signed.receipt());

@@ -326,13 +326,21 @@ pub async fn access_register(
             let d = records::document(conn, &document_id)?
                 .ok_or_else(|| AppError::not_found("document"))?;
             if !caller.is_admin {
-                meeting_for(conn, &caller, &d.meeting_id, Need::Prepare).map_err(|e| {
-                    if e.code == ErrorCode::NotFound {
-                        AppError::not_found("document")
-                    } else {
-                        e
-                    }
-                })?;
+                // Readable after the meeting closed too (`Need::Prepare`
+                // refuses a closed meeting): that is when an audit asks.
+                let (_, role) =
+                    meeting_for(conn, &caller, &d.meeting_id, Need::See).map_err(|e| {
+                        if e.code == ErrorCode::NotFound {
+                            AppError::not_found("document")
+                        } else {
+                            e
+                        }
+                    })?;
+                if !role.can_prepare_meetings() {
+                    return Err(AppError::forbidden(
+                        "the access register is for the committee's secretary and chair",
+                    ));
+                }
             }
             let rows = conn.query(
                 "SELECT a.user_id, COALESCE(u.display_name, ''), a.device_id, dv.name, \

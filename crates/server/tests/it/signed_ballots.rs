@@ -123,6 +123,49 @@ both!(
         };
         assert_eq!(certificate_sha256.as_deref(), Some(cert_hash.as_str()));
         assert!(qualified_signature.as_ref().is_some_and(|s| s.len() == 512));
+        // An auditor checks the signature with nothing but the record and
+        // the kept certificate: the record holds every byte that was signed.
+        let model = wire.to_model().expect("model");
+        let ecabinet_model::AuditRecord::NamedBallot {
+            op_id,
+            motion_id,
+            member_id,
+            choice,
+            qualified: Some(seal),
+            ..
+        } = &model
+        else {
+            panic!("a sealed named ballot: {model:?}")
+        };
+        let kept_der = w
+            .env
+            .state
+            .db
+            .read({
+                let h = cert_hash.clone();
+                move |conn| {
+                    conn.query(
+                        "SELECT der FROM signer_certificates WHERE sha256 = ?",
+                        ecabinet_server::params![&h],
+                    )
+                }
+            })
+            .await
+            .expect("certificate")[0]
+            .text(0)
+            .expect("der");
+        let kept_der = BASE64.decode(kept_der).expect("base64");
+        let signed_bytes = seal.signed_bytes(op_id, motion_id, member_id, *choice);
+        let roots = ecabinet_pades::TrustStore::from_pem(&root).expect("roots");
+        ecabinet_pades::verify_qualified(
+            &kept_der,
+            std::slice::from_ref(&intermediate),
+            &signed_bytes,
+            &seal.signature,
+            &roots,
+            now / 1000,
+        )
+        .expect("the stored signature verifies over the bytes rebuilt from the record");
         assert_eq!(
             wire.to_model().expect("model").receipt().to_hex(),
             receipt,

@@ -269,7 +269,7 @@ pub(super) fn reconcile_motion(
                 )?;
             }
             tx.conn.execute(
-                "INSERT INTO ballots (op_id, motion_id, member_id, device_id, choice, cast_at, counting, certificate_sha256, qualified_signature) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)",
+                "INSERT INTO ballots (op_id, motion_id, member_id, device_id, choice, cast_at, counting, certificate_sha256, qualified_signature, device_cast_at, seen_seq) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)",
                 params![
                     ballot.op_id.as_str(),
                     ballot.motion_id.as_str(),
@@ -278,7 +278,9 @@ pub(super) fn reconcile_motion(
                     i64::from(ballot.choice),
                     *cast_at,
                     qualified.map(|q| ecabinet_protocol::hex::encode(&q.seal.certificate_sha256)),
-                    qualified.map(|q| ecabinet_protocol::hex::encode(&q.seal.signature))
+                    qualified.map(|q| ecabinet_protocol::hex::encode(&q.seal.signature)),
+                    qualified.map(|q| q.seal.device_cast_at),
+                    qualified.map(|q| q.seal.seen_seq)
                 ],
             )?;
             audit.push(model::AuditRecord::NamedBallot {

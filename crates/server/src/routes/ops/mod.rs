@@ -56,10 +56,10 @@ pub async fn push(
         .await?;
     // Ballots signed with a token are checked against the trusted roots
     // (read only when a push holds one).
-    let signed = req
-        .ops
-        .iter()
-        .any(|o| o.kind == ecabinet_protocol::OpKind::Ballot && o.body.get("qualified").is_some());
+    let signed = req.ops.iter().any(|o| {
+        o.kind == ecabinet_protocol::OpKind::Ballot
+            && o.body.get("qualified").is_some_and(|q| !q.is_null())
+    });
     let anchors = if signed {
         let roots = state
             .db

@@ -60,6 +60,7 @@ pub(super) struct Anchors {
 const MAX_QUALIFIED_CHAIN: usize = 8;
 
 fn check_qualified(
+    body: &BallotBody,
     q: &ecabinet_protocol::QualifiedSignatureBody,
     data: &[u8],
     anchors: Option<&Anchors>,
@@ -94,6 +95,9 @@ fn check_qualified(
         seal: model::QualifiedSeal {
             certificate_sha256: signer.certificate_sha256,
             signature,
+            device_id: model::DeviceId::new(body.device_id.as_str()),
+            device_cast_at: body.cast_at,
+            seen_seq: body.seen_seq,
         },
         certificate,
         signer: signer.signer,
@@ -201,10 +205,15 @@ pub(super) fn parse(
             let signature_valid = UnparsedPublicKey::new(&ED25519, &device.public_key)
                 .verify(&bytes, &signature)
                 .is_ok();
-            let qualified = body
-                .qualified
-                .as_ref()
-                .map(|q| check_qualified(q, &bytes, anchors));
+            // The token's signature is checked only for a ballot the device
+            // key signed (else it is refused anyway, and the check costs).
+            let qualified = body.qualified.as_ref().map(|q| {
+                if signature_valid {
+                    check_qualified(&body, q, &bytes, anchors)
+                } else {
+                    Err("the device's signature does not hold".to_owned())
+                }
+            });
             Parsed::Ballot {
                 signature_valid,
                 qualified,

@@ -20,7 +20,7 @@ pub(super) fn receipts_of(
         let values: Vec<Value> = chunk.iter().map(|id| Value::from(*id)).collect();
         for r in conn.query(
             &format!(
-                "SELECT op_id, motion_id, member_id, choice, cast_at, certificate_sha256, qualified_signature FROM ballots WHERE op_id IN ({})",
+                "SELECT op_id, motion_id, member_id, choice, cast_at, certificate_sha256, qualified_signature, device_id, device_cast_at, seen_seq FROM ballots WHERE op_id IN ({})",
                 placeholders(chunk.len())
             ),
             &values,
@@ -38,6 +38,13 @@ pub(super) fn receipts_of(
                             .ok_or_else(|| AppError::internal("stored certificate hash"))?,
                         signature: ecabinet_protocol::hex::decode(&s)
                             .ok_or_else(|| AppError::internal("stored signature"))?,
+                        device_id: model::DeviceId::new(r.text(7)?),
+                        device_cast_at: r
+                            .opt_int(8)?
+                            .ok_or_else(|| AppError::internal("stored device time"))?,
+                        seen_seq: r
+                            .opt_int(9)?
+                            .ok_or_else(|| AppError::internal("stored feed position"))?,
                     }),
                     _ => None,
                 },
