@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { AnnotationView, TextLineView } from "./bindings";
 import {
-  clientToPdf, freeTextRect, inkSegments, inkWidth, pdfToView, rectToView, snapToText, undoStep, UndoStack,
+  claimPointer, clientToPdf, freeTextRect, inkSegments, inkWidth, pdfToView, rectToView, snapToText, undoStep, UndoStack,
   upsert, viewToPdf, without, type Action, type PageGeom,
 } from "./annotations";
 
@@ -90,6 +90,20 @@ describe("ink", () => {
     expect(inkWidth(2, 0)).toBeCloseTo(0.8);
     const segs = inkSegments(a4(0), [{ x: 0, y: 842, pressure: 1 }, { x: 10, y: 832, pressure: 1 }], 2);
     expect(segs).toEqual([{ x1: 0, y1: 0, x2: 10, y2: 10, w: inkWidth(2, 1) }]);
+  });
+});
+
+describe("who draws", () => {
+  it("is the first pointer down, mouse, finger or pen, and no second one", () => {
+    for (const type of ["mouse", "touch", "pen"]) expect(claimPointer(null, type)).toBe("start");
+    expect(claimPointer("pen", "touch")).toBe("ignore");
+    expect(claimPointer("pen", "pen")).toBe("ignore");
+    expect(claimPointer("mouse", "pen")).toBe("ignore");
+    expect(claimPointer("touch", "touch")).toBe("ignore");
+  });
+
+  it("is the pen when it comes down on a hand already resting on the page", () => {
+    expect(claimPointer("touch", "pen")).toBe("replace");
   });
 });
 

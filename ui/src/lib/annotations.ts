@@ -141,6 +141,15 @@ export function inkSegments(g: PageGeom, points: InkPointView[], width: number) 
   return segs;
 }
 
+/** What a pointer coming down on the page does while `drawing` (the type of
+ *  the pointer already drawing, or null): one pointer draws at a time, except
+ *  that a pen takes over from a finger. A hand resting on a tablet touches
+ *  the screen before the pen does; its stroke is dropped and the pen draws. */
+export function claimPointer(drawing: string | null, incoming: string): "start" | "replace" | "ignore" {
+  if (drawing === null) return "start";
+  return incoming === "pen" && drawing === "touch" ? "replace" : "ignore";
+}
+
 /** The input that records `a` again as it is (an edit back, or undoing its deletion). */
 export function inputOf(a: AnnotationView): AnnotationInput {
   return { id: a.id, page: a.page, color: a.color, shape: a.shape };

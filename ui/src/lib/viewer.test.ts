@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { pageTooLarge, pageUrl, renderScale, thumbUrl } from "./pages";
-import { cssPixels, zoomIn, zoomOut, ZOOM_STEPS } from "./zoom";
+import { cssPixels, fitWidth, zoomIn, zoomOut, ZOOM_STEPS } from "./zoom";
 import { releaseOnRemove } from "./visible";
 
 describe("page URLs", () => {
@@ -35,6 +35,25 @@ describe("zoom", () => {
   it("sizes an A4 page (595 pt) at 100% like print on a 96 dpi screen", () => {
     expect(cssPixels(595, 1)).toBe(793);
     expect(cssPixels(595, 2)).toBe(1587);
+  });
+
+  it("opens an A4 page on an upright tablet fitted to the width, and never past its printed size", () => {
+    // 768 px wide, less the pages' padding: the page fills it without a sideways scroll.
+    const z = fitWidth(595, 736);
+    expect(z).toBe(0.92);
+    expect(cssPixels(595, z)).toBeLessThanOrEqual(736);
+    expect(cssPixels(595, z)).toBeGreaterThan(700);
+    // Landscape 1024 and the desktop have room: 100% as before.
+    expect(fitWidth(595, 840)).toBe(1);
+    expect(fitWidth(595, 1096)).toBe(1);
+    // A landscape page on the upright tablet; a fraction of a pixel never makes it overflow.
+    expect(cssPixels(842, fitWidth(842, 736.9))).toBeLessThanOrEqual(736);
+  });
+
+  it("keeps to the smallest step on a tiny pane, and to 100% when it knows no size", () => {
+    expect(fitWidth(2384, 300)).toBe(ZOOM_STEPS[0]);
+    expect(fitWidth(595, 0)).toBe(1);
+    expect(fitWidth(0, 736)).toBe(1);
   });
 });
 

@@ -13,3 +13,12 @@ export function zoomOut(z: number): number {
 export function cssPixels(points: number, z: number): number {
   return Math.round((points * 96 * z) / 72);
 }
+
+/** The zoom at which a page `points` wide fits in `width` CSS pixels: in
+ *  hundredths, rounded down so it fits; never above 1 (a page is not
+ *  enlarged past its printed size) nor below the smallest step. */
+export function fitWidth(points: number, width: number): number {
+  if (!(points > 0) || !(width > 0)) return 1;
+  const z = Math.floor((Math.floor(width) * 72 * 100) / (points * 96)) / 100;
+  return Math.min(1, Math.max(ZOOM_STEPS[0], z));
+}
