@@ -139,11 +139,14 @@ impl<'a> Crl<'a> {
             .is_ok()
     }
 
-    /// When the list revoked `serial`, if it did.
+    /// When the list revoked `serial`, if it did. Serials are compared as
+    /// numbers: a leading zero byte written by a lax encoder on either side
+    /// does not hide a revocation.
     pub(crate) fn revoked_at(&self, serial: &[u8]) -> Option<i64> {
+        let serial = significant(serial);
         self.revoked
             .iter()
-            .find(|(s, _)| *s == serial)
+            .find(|(s, _)| significant(s) == serial)
             .map(|&(_, when)| when)
     }
 
@@ -151,5 +154,21 @@ impl<'a> Crl<'a> {
     /// not past its next update.
     pub(crate) fn current_at(&self, now: i64) -> bool {
         self.this_update <= now && self.next_update.is_none_or(|next| now <= next)
+    }
+}
+
+/// An INTEGER's content without its leading zero bytes.
+fn significant(bytes: &[u8]) -> &[u8] {
+    let start = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len());
+    &bytes[start..]
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn serials_compare_as_numbers() {
+        assert_eq!(super::significant(&[0, 0, 0x81, 2]), &[0x81, 2]);
+        assert_eq!(super::significant(&[0x01]), &[0x01]);
+        assert_eq!(super::significant(&[0, 0]), &[] as &[u8]);
     }
 }

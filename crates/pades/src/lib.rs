@@ -74,6 +74,8 @@ pub enum Error {
     Io(#[from] std::io::Error),
     #[error("a trusted root is not a certificate E-Cabinet can read: {0}")]
     BadRoot(String),
+    #[error("not a certificate E-Cabinet can read: {0}")]
+    BadCertificate(String),
 }
 
 /// Whether the signed bytes are the ones the signer signed.
@@ -315,7 +317,9 @@ impl TrustStore {
             .collect()
     }
 
-    fn parsed(&self) -> Anchors<'_> {
+    /// The roots and revocation lists parsed once, for checking many
+    /// signatures against them (a push of signed ballots).
+    pub fn parsed(&self) -> Anchors<'_> {
         Anchors {
             roots: self
                 .roots
@@ -331,8 +335,31 @@ impl TrustStore {
     }
 }
 
-/// What a chain is checked against: the trusted roots and the CAs' lists.
-struct Anchors<'a> {
+/// The one certificate of a PEM text (a member's signing certificate, as an
+/// administrator registers it): its DER and its description. Refuses a text
+/// with none, more than one, or a revocation list.
+pub fn single_certificate(pem: &str) -> Result<(Vec<u8>, RootInfo), Error> {
+    let mut store = TrustStore::from_pem(pem).map_err(|e| match e {
+        Error::BadRoot(m) => Error::BadCertificate(m),
+        e => e,
+    })?;
+    if store.roots.len() != 1 || !store.crls.is_empty() {
+        return Err(Error::BadCertificate(format!(
+            "expected one CERTIFICATE block, found {} certificates and {} revocation lists",
+            store.roots.len(),
+            store.crls.len()
+        )));
+    }
+    let info = store
+        .describe()
+        .pop()
+        .ok_or_else(|| Error::BadCertificate("its fields do not parse".into()))?;
+    Ok((store.roots.swap_remove(0), info))
+}
+
+/// What a chain is checked against: the trusted roots and the CAs' lists,
+/// parsed ([`TrustStore::parsed`]).
+pub struct Anchors<'a> {
     roots: Vec<Certificate<'a>>,
     crls: Vec<crl::Crl<'a>>,
 }
@@ -415,6 +442,18 @@ pub fn verify_qualified(
     trust: &TrustStore,
     now: i64,
 ) -> Result<QualifiedSigner, String> {
+    verify_qualified_against(certificate, chain, data, signature, &trust.parsed(), now)
+}
+
+/// [`verify_qualified`] against roots parsed once for many signatures.
+pub fn verify_qualified_against(
+    certificate: &[u8],
+    chain: &[Vec<u8>],
+    data: &[u8],
+    signature: &[u8],
+    anchors: &Anchors<'_>,
+    now: i64,
+) -> Result<QualifiedSigner, String> {
     let signer = Certificate::parse(certificate).map_err(|e| e.to_string())?;
     let algorithm =
         algorithms::token_algorithm(&signer.key_algorithm).map_err(|e| e.to_string())?;
@@ -446,7 +485,7 @@ pub fn verify_qualified(
         revocation: Revocation::Unknown,
         problem: None,
     };
-    check_chain(&signer, &pool, &trust.parsed(), now, &mut report);
+    check_chain(&signer, &pool, anchors, now, &mut report);
     let refused = |why: &str| Err(report.problem.clone().unwrap_or_else(|| why.to_owned()));
     if report.revocation == Revocation::Revoked {
         return refused("the certificate was revoked");

@@ -71,7 +71,7 @@ pub const MODULE_DIRS: &[&str] = &["/usr/lib", "/usr/lib64", "/usr/local/lib", "
 /// folder above it may be writable by others. Returns the resolved path.
 pub fn check_module_path(module: &Path) -> Result<std::path::PathBuf> {
     // `Path::starts_with` compares whole components: /usr/libx is not /usr/lib.
-    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
     if !module.is_absolute() {
         bail!("the token's module must be given by its full path (e.g. /usr/lib/...)");
     }
@@ -99,13 +99,24 @@ pub fn check_module_path(module: &Path) -> Result<std::path::PathBuf> {
         );
     }
     for path in resolved.ancestors() {
-        let mode = std::fs::metadata(path)
-            .map_err(|e| TokenError(format!("{}: {e}", path.display())))?
-            .permissions()
-            .mode();
-        if mode & 0o002 != 0 {
+        let meta =
+            std::fs::metadata(path).map_err(|e| TokenError(format!("{}: {e}", path.display())))?;
+        let mode = meta.permissions().mode();
+        // Only root (the package manager) may change what is loaded: not
+        // any user, not a group other than root's, not the file's owner
+        // unless that is root.
+        let changeable_by = if mode & 0o002 != 0 {
+            Some("any user")
+        } else if mode & 0o020 != 0 && meta.gid() != 0 {
+            Some("a group of users")
+        } else if meta.uid() != 0 {
+            Some("a user other than root")
+        } else {
+            None
+        };
+        if let Some(who) = changeable_by {
             bail!(
-                "{} can be changed by any user: a token module there is not loaded",
+                "{} can be changed by {who}: a token module there is not loaded",
                 path.display()
             );
         }
@@ -328,5 +339,53 @@ mod tests {
             std::os::unix::fs::symlink(&lib, dir.path().join("evil.so")).expect("link");
             assert!(check_module_path(&dir.path().join("evil.so")).is_err());
         }
+    }
+
+    #[test]
+    fn a_module_that_anyone_but_root_can_change_is_not_loaded() {
+        use std::os::unix::fs::PermissionsExt;
+        // A folder under /opt needs root, as installing a token driver does.
+        let Ok(dir) = tempfile::Builder::new()
+            .prefix("ecabinet-token-test")
+            .tempdir_in("/opt")
+        else {
+            eprintln!("not root: /opt is not writable here, ownership checks not run");
+            return;
+        };
+        let lib = dir.path().join("libtoken-pkcs11.so");
+        std::fs::write(&lib, b"\x7fELF").expect("write");
+        let mode = |m: u32| {
+            std::fs::set_permissions(&lib, std::fs::Permissions::from_mode(m)).expect("chmod")
+        };
+        mode(0o644);
+        assert_eq!(
+            check_module_path(&lib).expect("root's own module"),
+            lib.canonicalize().expect("resolved")
+        );
+        // Writable by a group other than root's.
+        mode(0o664);
+        std::os::unix::fs::chown(&lib, Some(0), Some(100)).expect("chgrp");
+        let e = check_module_path(&lib).expect_err("group-writable");
+        assert!(e.to_string().contains("a group of users"), "{e}");
+        // Root's group may write; a file owned by another user may not load.
+        std::os::unix::fs::chown(&lib, Some(0), Some(0)).expect("chgrp");
+        assert!(check_module_path(&lib).is_ok());
+        mode(0o644);
+        std::os::unix::fs::chown(&lib, Some(1000), Some(0)).expect("chown");
+        let e = check_module_path(&lib).expect_err("another owner");
+        assert!(e.to_string().contains("a user other than root"), "{e}");
+        std::os::unix::fs::chown(&lib, Some(0), Some(0)).expect("chown");
+        mode(0o646);
+        let e = check_module_path(&lib).expect_err("world-writable");
+        assert!(e.to_string().contains("any user"), "{e}");
+        // The same for a folder on the way.
+        mode(0o644);
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777))
+            .expect("chmod dir");
+        let e = check_module_path(&lib).expect_err("world-writable folder");
+        assert!(
+            e.to_string().contains(&dir.path().display().to_string()),
+            "{e}"
+        );
     }
 }

@@ -352,7 +352,54 @@ fn a_token_signature_over_raw_data_is_checked_like_a_document_signature() -> Res
         ecabinet_pades::verify_qualified(&cert, &chain, ballot, &signature, &revoking, now())
             .is_ok()
     );
+    // Roots parsed once give the same answers as the store itself.
+    let parsed = roots.parsed();
+    let again =
+        ecabinet_pades::verify_qualified_against(&cert, &chain, ballot, &signature, &parsed, now())
+            .map_err(|e| anyhow::anyhow!(e))?;
+    assert_eq!(again.certificate_sha256, ok.certificate_sha256);
+    assert!(ecabinet_pades::verify_qualified_against(
+        &cert,
+        &chain,
+        other,
+        &signature,
+        &parsed,
+        now()
+    )
+    .is_err());
     Ok(())
+}
+
+/// An administrator registers a member's signing certificate from its PEM
+/// export: exactly one certificate, described as the roots are.
+#[test]
+fn a_signing_certificate_is_read_from_one_pem_block() -> Result<()> {
+    let dir = fixtures()?;
+    let pem = std::fs::read_to_string(dir.path().join("signer-a.pem"))?;
+    let (der, info) = ecabinet_pades::single_certificate(&pem)?;
+    assert_eq!(der, std::fs::read(dir.path().join("signer-a.der"))?);
+    assert_eq!(info.name.as_deref(), Some("Nguyễn Văn An"));
+    assert_eq!(
+        info.sha256,
+        hex(ring::digest::digest(&ring::digest::SHA256, &der).as_ref())
+    );
+    let root = std::fs::read_to_string(dir.path().join("root.pem"))?;
+    let crl = std::fs::read_to_string(dir.path().join("root.crl.pem"))?;
+    for (text, why) in [
+        (format!("{pem}{root}"), "two certificates"),
+        (format!("{pem}{crl}"), "a revocation list with it"),
+        (String::new(), "nothing"),
+        ("not a certificate".to_owned(), "no PEM block"),
+        (pem.replace('M', "!"), "damaged base64"),
+    ] {
+        let e = ecabinet_pades::single_certificate(&text).expect_err(why);
+        assert!(e.to_string().contains("certificate"), "{why}: {e}");
+    }
+    Ok(())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[test]
