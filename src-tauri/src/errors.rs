@@ -70,6 +70,7 @@ impl From<SyncError> for IpcError {
             | SyncError::BadRecordId(_)
             | SyncError::NotAnOption { .. }
             | SyncError::ReasonRequired
+            | SyncError::BadComment(_)
             | SyncError::TokenSignatureRequired
             | SyncError::UnreadableFile(_)
             | SyncError::AnnotationKeyLocked(_) => IpcErrorCode::InvalidInput,

@@ -108,6 +108,12 @@ pub fn handlers<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send +
         commands::admin::admin_enrol_code,
         commands::admin::admin_trusted_roots,
         commands::admin::admin_set_trusted_roots,
+        commands::admin::admin_register_signing_certificate,
+        commands::comments::write_draft_comment,
+        commands::comments::draft_comments,
+        commands::comments::respond_draft_comment,
+        commands::comments::export_comment_summary,
+        commands::admin::admin_remove_signing_certificate,
     ]
 }
 

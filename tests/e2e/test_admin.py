@@ -4,9 +4,11 @@ server (the issue's acceptance test).
 A member's app (one instance, its own data directory) enrols and syncs the
 demo committee. The administrator enrols in a second instance, opens
 "Quản trị", creates a user, adds them to the demo committee as a member and
-issues them an enrol code, then revokes the member's device. The member's
-app, at its next contact with the server, shows the revoked screen and its
-data directory no longer holds the cache. Last, the new user enrols in a
+issues them an enrol code, then revokes the member's device; it registers
+the certificate of the member's signing token (signer A of
+tests/pades/make_signed.py) to them, then removes it. The member's app, at
+its next contact with the server, shows the revoked screen and its data
+directory no longer holds the cache. Last, the new user enrols in a
 third instance with the code the screen showed and finds the committee's
 existing meetings (history synced to a new member)."""
 
@@ -19,7 +21,7 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from conftest import by_testid, launch_app, shot
-from test_secretary import put_off_open_votes
+from test_secretary import put_off_open_votes, set_input
 
 PIN = "9753"
 NEW_USER = {
@@ -113,6 +115,10 @@ def test_admin_creates_a_user_revokes_a_device_and_the_new_user_enrols(app_binar
     member = demo_server.account("member")
     committee_id = summary["committee_id"]
     demo_meetings = [m["title"] for m in summary["meetings"]]
+    # Imported here: test_signatures imports this module.
+    from test_signatures import pem_sha256, signed_pdfs
+    signer_pem = signed_pdfs(tmp_path) / "signer-a.pem"
+    signer_sha = pem_sha256(signer_pem)
 
     member_home = tmp_path / "member"
     member_data = member_home / "data"
@@ -228,6 +234,27 @@ def test_admin_creates_a_user_revokes_a_device_and_the_new_user_enrols(app_binar
             shot(driver, out_dir, "admin-07-device-revoked-en")
             driver.find_element(*by_testid("lang-switch")).click()
             wait.until(EC.text_to_be_present_in_element(by_testid("screen-title"), "Quản trị hệ thống"))
+
+            # The member's signing token: its certificate pasted and registered
+            # (ballots they sign with a token count only with it), then
+            # removed, as for a lost token, after a confirmation.
+            wait.until(EC.visibility_of_element_located(by_testid("signing-certs-none")))
+            set_input(driver, driver.find_element(*by_testid("signing-cert-pem")), signer_pem.read_text())
+            driver.find_element(*by_testid("signing-cert-save")).click()
+            wait.until(EC.text_to_be_present_in_element(by_testid("admin-info"), "Đã đăng ký chứng thư số ký phiếu"))
+            cert = wait.until(EC.visibility_of_element_located(css("signing-cert", sha256=signer_sha)))
+            assert "Nguyễn Văn An" in cert.text, cert.text
+            fingerprint = cert.find_element(*by_testid("signing-cert-fingerprint")).text
+            assert fingerprint.startswith(":".join(signer_sha[i:i + 2] for i in range(0, 8, 2)).upper()), fingerprint
+            assert driver.find_element(*by_testid("signing-cert-pem")).get_attribute("value") == ""
+            shot(driver, out_dir, "admin-07a-signing-certificate-registered-vi")
+            cert.find_element(*by_testid("signing-cert-remove")).click()
+            dialog = wait.until(EC.visibility_of_element_located(by_testid("admin-confirm")))
+            assert "Gỡ chứng thư số" in dialog.text and "không được tính" in dialog.text, dialog.text
+            driver.find_element(*by_testid("admin-confirm-yes")).click()
+            wait.until(EC.text_to_be_present_in_element(by_testid("admin-info"), "Đã gỡ chứng thư số"))
+            wait.until(EC.visibility_of_element_located(by_testid("signing-certs-none")))
+            assert not driver.find_elements(*by_testid("signing-cert"))
 
         # The member's app, at its next contact with the server.
         wait_until_revoked(member_app)

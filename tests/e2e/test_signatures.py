@@ -372,6 +372,15 @@ def test_a_member_signs_a_written_consultation_ballot_with_the_token(app_binary,
         [str(demo_server.binary), "trusted-roots", "--data-dir", str(demo_server.data), "--set", str(pades / "root.pem")],
         check=True, capture_output=True, timeout=60,
     )
+    # The operator registers the token's certificate to the member: a ballot
+    # counts only when signed with a certificate registered to its caster.
+    registered = subprocess.run(
+        [str(demo_server.binary), "signing-certificates", "--data-dir", str(demo_server.data),
+         "--user", demo_server.account("member")["username"], "--add", str(pades / "signer-a.pem")],
+        check=True, capture_output=True, timeout=60,
+    )
+    signer_sha256 = hashlib.sha256((pades / "signer-a.der").read_bytes()).hexdigest()
+    assert [c["sha256"] for c in json.loads(registered.stdout)] == [signer_sha256], registered.stdout
     sec = demo_server.account("secretary")
     token = api(demo_server, "POST", "/v1/login", body={"username": sec["username"], "password": sec["password"]})["token"]
     meeting = next(m for m in demo_server.summary["meetings"] if m["status"] != "draft")["id"]
@@ -429,6 +438,5 @@ def test_a_member_signs_a_written_consultation_ballot_with_the_token(app_binary,
     db = sqlite3.connect(demo_server.data / "ecabinet.sqlite3")
     records = [json.loads(r[0]) for r in db.execute("SELECT record FROM audit_log ORDER BY seq")]
     ballot = next(r for r in records if r.get("type") == "named_ballot" and r["motion_id"] == motion["id"])
-    cert = (pades / "signer-a.der").read_bytes()
-    assert ballot["certificate_sha256"] == hashlib.sha256(cert).hexdigest(), ballot
+    assert ballot["certificate_sha256"] == signer_sha256, ballot
     assert len(bytes.fromhex(ballot["qualified_signature"])) == 256

@@ -21,6 +21,49 @@ pub fn current_version(store: &Store, doc_id: &str) -> Result<VerifiedVersion> {
     Ok(ecabinet_sync::current_version_to_open(store, doc_id)?)
 }
 
+/// `x,y,w,h` as fractions of the page from its top-left corner.
+pub fn parse_region(s: &str) -> Result<ecabinet_protocol::CommentRegion> {
+    let v: Vec<f32> = s
+        .split(',')
+        .map(|p| p.trim().parse::<f32>())
+        .collect::<Result<_, _>>()
+        .with_context(|| format!("region {s:?}: four numbers x,y,w,h"))?;
+    let [x, y, w, h] = v[..] else {
+        bail!("region {s:?}: four numbers x,y,w,h (fractions of the page, 0 to 1)");
+    };
+    let r = ecabinet_protocol::CommentRegion { x, y, w, h };
+    if !r.is_valid() {
+        bail!("region {s:?} is not inside the page (fractions of it, 0 to 1)");
+    }
+    Ok(r)
+}
+
+/// The document's title as the cache holds it.
+fn title_of(store: &Store, v: &VerifiedVersion, doc_id: &str) -> Result<String> {
+    Ok(store
+        .documents(&v.meeting_id)?
+        .into_iter()
+        .find(|(id, _)| id == doc_id)
+        .and_then(|(_, body)| body["title"].as_str().map(str::to_owned))
+        .unwrap_or_else(|| doc_id.to_owned()))
+}
+
+/// The summary table of the comments (bảng tổng hợp ý kiến) as a PDF;
+/// refused, as an export is, for a document whose policy keeps copies in
+/// the app.
+pub fn comment_summary(
+    store: &Store,
+    doc_id: &str,
+    comments: &ecabinet_protocol::DraftCommentsBody,
+) -> Result<Vec<u8>> {
+    let v = current_version(store, doc_id)?;
+    ecabinet_sync::export_watermark(store, &v, ecabinet_sync::now_ms())?;
+    let title = title_of(store, &v, doc_id)?;
+    let made_at = ecabinet_sync::vietnam_time(ecabinet_sync::now_ms());
+    let pages = ecabinet_pdf::comment_summary::pages(&title, comments, &made_at);
+    Ok(engine()?.compose(Some(ecabinet_pdf::comment_summary::fonts()), pages)?)
+}
+
 pub fn list(store: &Store) -> Result<Value> {
     let errors: std::collections::HashMap<String, String> =
         store.version_errors()?.into_iter().collect();

@@ -178,6 +178,39 @@ enum Command {
         #[arg(long)]
         count: Option<u64>,
     },
+    /// Comment on a published draft before the meeting (góp ý dự thảo):
+    /// on a page (and a region of it), or on the whole document. Works
+    /// offline; the next sync sends it. Seen by the secretary and the chair.
+    Comment {
+        doc_id: String,
+        /// The comment, in Vietnamese or English.
+        text: String,
+        /// Page number, from 1; without it the comment is on the whole document.
+        #[arg(long)]
+        page: Option<u32>,
+        /// x,y,w,h as fractions of the page (0 to 1) from its top-left corner.
+        #[arg(long, requires = "page")]
+        region: Option<String>,
+    },
+    /// The comments on a document I may read, with the secretary's answers
+    /// (from the server), and mine not yet answered by it (from the outbox);
+    /// --summary-pdf writes the summary table (bảng tổng hợp ý kiến).
+    Comments {
+        doc_id: String,
+        #[arg(long)]
+        json: bool,
+        #[arg(long, value_name = "FILE")]
+        summary_pdf: Option<PathBuf>,
+    },
+    /// Answer a comment (secretary, chair): accepted, answered or declined,
+    /// the last two with --reply.
+    Respond {
+        comment_id: String,
+        #[arg(long, value_parser = ["open", "accepted", "answered", "declined"])]
+        status: String,
+        #[arg(long)]
+        reply: Option<String>,
+    },
     /// Present a page of a published version to the meeting (the chair, or
     /// the presenter the chair chose); `--stop` ends presenting.
     Present {
@@ -597,6 +630,122 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 _ => ecabinet_sync::presenting::stop_presenting(syncer.api(), &meeting_id).await?,
             };
             println!("{}", serde_json::to_string(&p)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Comment {
+            doc_id,
+            text,
+            page,
+            region,
+        } => {
+            let store = open_content(&dir)?;
+            let v = docs::current_version(&store, &doc_id)?;
+            let region = region.as_deref().map(docs::parse_region).transpose()?;
+            let op_id = ecabinet_sync::comments::write_comment(
+                &store,
+                &v.id,
+                page,
+                region,
+                &text,
+                now_ms(),
+            )?;
+            println!(
+                "comment {op_id} recorded on version {}; the next sync sends it",
+                v.version
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Comments {
+            doc_id,
+            json,
+            summary_pdf,
+        } => {
+            let store = Arc::new(open_content(&dir)?);
+            let versions: Vec<String> = store
+                .document_versions(&doc_id)?
+                .into_iter()
+                .map(|v| v.id)
+                .collect();
+            let queued: Vec<_> = ecabinet_sync::comments::queued_comments(&store)?
+                .into_iter()
+                .filter(|q| q.state != "accepted" && versions.contains(&q.body.version_id))
+                .collect();
+            let syncer = Syncer::new(store.clone())?;
+            let list = match ecabinet_sync::comments::comments(syncer.api(), &doc_id).await {
+                Ok(list) => list,
+                // Offline, this device's own comments still show.
+                Err(e) if e.is_transient() && summary_pdf.is_none() => {
+                    eprintln!(
+                        "{e}: showing only this device's comments not yet taken by the server"
+                    );
+                    ecabinet_protocol::DraftCommentsBody {
+                        document_id: doc_id.clone(),
+                        comments: Vec::new(),
+                        can_respond: false,
+                        shared_with_members: false,
+                    }
+                }
+                Err(e) => return Err(e.into()),
+            };
+            if let Some(out) = &summary_pdf {
+                let pdf = docs::comment_summary(&store, &doc_id, &list)?;
+                std::fs::write(out, pdf).with_context(|| format!("writing {}", out.display()))?;
+                eprintln!("{}: {} comments", out.display(), list.comments.len());
+            }
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&serde_json::json!({
+                        "comments": list.comments,
+                        "can_respond": list.can_respond,
+                        "shared_with_members": list.shared_with_members,
+                        "queued": queued,
+                    }))?
+                );
+            } else if summary_pdf.is_none() {
+                for c in &list.comments {
+                    let at = c
+                        .page
+                        .map_or("whole document".to_owned(), |p| format!("page {p}"));
+                    println!(
+                        "{}  [{}]  {} ({at}): {}",
+                        c.id,
+                        c.status.as_str(),
+                        c.author_name,
+                        c.text
+                    );
+                    if let Some(reply) = &c.reply {
+                        println!("    ↳ {reply}");
+                    }
+                }
+                for q in &queued {
+                    let reason = q
+                        .reason
+                        .as_deref()
+                        .map(|r| format!(": {r}"))
+                        .unwrap_or_default();
+                    println!("{}  [{}{reason}]  {}", q.op_id, q.state, q.body.text);
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Respond {
+            comment_id,
+            status,
+            reply,
+        } => {
+            let store = Arc::new(open_content(&dir)?);
+            let syncer = Syncer::new(store)?;
+            let status = ecabinet_protocol::CommentStatus::parse(&status)
+                .context("status: open, accepted, answered or declined")?;
+            let c = ecabinet_sync::comments::respond(
+                syncer.api(),
+                &comment_id,
+                status,
+                reply.as_deref(),
+            )
+            .await?;
+            println!("{}", serde_json::to_string(&c)?);
             Ok(ExitCode::SUCCESS)
         }
         Command::Export { doc_id, out } => {

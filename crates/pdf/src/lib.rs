@@ -9,6 +9,7 @@
 
 pub mod annotations;
 mod cache;
+pub mod comment_summary;
 pub mod compose;
 mod engine;
 mod error;

@@ -265,6 +265,9 @@ pub struct UpdateCommitteeRequest {
     pub name: Option<String>,
     #[serde(default)]
     pub read_status: Option<bool>,
+    /// Whether members see each other's comments on drafts.
+    #[serde(default)]
+    pub comments_shared: Option<bool>,
 }
 
 /// `GET /v1/admin/directory` (admin): every committee and user, with each
@@ -287,6 +290,10 @@ pub struct AdminUser {
     pub memberships: Vec<AdminMembership>,
     /// Newest first, revoked ones included.
     pub devices: Vec<AdminDevice>,
+    /// The certificates of their signing tokens, newest registration first:
+    /// a ballot signed with a token counts only with one of these.
+    #[serde(default)]
+    pub signing_certificates: Vec<crate::SigningCertificateInfo>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -373,6 +380,10 @@ pub struct CommitteeBody {
     /// shown to the chair and secretary. Absent in feeds of older servers.
     #[serde(default)]
     pub read_status: bool,
+    /// Members see each other's comments on drafts, not only their own
+    /// (the secretary and the chair always see all).
+    #[serde(default)]
+    pub comments_shared: bool,
 }
 
 /// `GET /v1/meetings/{meeting_id}/read-status` (chair, secretary, admin):

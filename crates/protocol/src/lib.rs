@@ -9,6 +9,7 @@
 
 pub mod annotations;
 pub mod api;
+pub mod comments;
 pub mod enrol_code;
 mod error;
 pub mod feed;
@@ -26,6 +27,10 @@ pub use annotations::{
     MAX_ANNOTATION_ID_LEN,
 };
 pub use api::*;
+pub use comments::{
+    CommentBody, CommentRegion, CommentStatus, DraftCommentBody, DraftCommentsBody,
+    RespondToCommentRequest, MAX_COMMENT_CHARS, MAX_COMMENT_PAGE, MAX_REPLY_CHARS,
+};
 pub use error::{ErrorBody, ErrorCode};
 pub use feed::{
     Change, ChangesPage, ChangesQuery, EntityKind, FeedAdvanced, Op, DEFAULT_PAGE, FEED_EVENT,
@@ -52,7 +57,8 @@ pub use text_layer::{
 };
 
 pub use trusted_roots::{
-    SetTrustedRootsRequest, SignedTrustedRoots, TrustedRootInfo, TrustedRootsView,
+    RegisterSigningCertificateRequest, SetTrustedRootsRequest, SignedTrustedRoots,
+    SigningCertificateInfo, TrustedRootInfo, TrustedRootsView, MAX_SIGNING_CERTIFICATE_PEM,
     MAX_TRUSTED_ROOTS_PEM, TRUSTED_ROOTS_DOMAIN,
 };
 

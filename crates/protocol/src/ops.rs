@@ -22,6 +22,8 @@ pub enum OpKind {
     Annotation,
     /// The member's device downloaded or opened a document version ([`ReadBody`]).
     Read,
+    /// A comment on a published draft ([`crate::CommentBody`]).
+    Comment,
 }
 
 impl OpKind {
@@ -32,6 +34,7 @@ impl OpKind {
             OpKind::Speak => "speak",
             OpKind::Annotation => "annotation",
             OpKind::Read => "read",
+            OpKind::Comment => "comment",
         }
     }
 
@@ -42,6 +45,7 @@ impl OpKind {
             OpKind::Speak,
             OpKind::Annotation,
             OpKind::Read,
+            OpKind::Comment,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -231,6 +235,9 @@ pub enum RejectReason {
     /// token without a valid one (missing, not matching the ballot, not
     /// from a trusted CA, expired or revoked), or carrying an invalid one.
     QualifiedSignature,
+    /// A ballot signed with a token whose certificate is valid but not one
+    /// an administrator registered to the member who cast it.
+    CertificateNotRegistered,
     /// A reason from a newer server that this build does not know; the
     /// operation is still refused.
     #[serde(other)]
@@ -239,7 +246,7 @@ pub enum RejectReason {
 
 impl RejectReason {
     /// Every reason but [`RejectReason::Unknown`].
-    pub const KNOWN: [RejectReason; 16] = [
+    pub const KNOWN: [RejectReason; 17] = [
         RejectReason::UnknownMotion,
         RejectReason::BadSignature,
         RejectReason::DeviceRevoked,
@@ -256,6 +263,7 @@ impl RejectReason {
         RejectReason::UnknownDocument,
         RejectReason::NotEnabled,
         RejectReason::QualifiedSignature,
+        RejectReason::CertificateNotRegistered,
     ];
 
     /// The wire and storage name.
@@ -277,6 +285,7 @@ impl RejectReason {
             RejectReason::UnknownDocument => "unknown_document",
             RejectReason::NotEnabled => "not_enabled",
             RejectReason::QualifiedSignature => "qualified_signature",
+            RejectReason::CertificateNotRegistered => "certificate_not_registered",
             RejectReason::Unknown => "unknown",
         }
     }

@@ -84,6 +84,34 @@ pub struct TrustedRootsView {
     pub updated_at: Option<i64>,
 }
 
+/// `POST /v1/admin/users/{user_id}/signing-certificates` (admin): a
+/// certificate of the member's signing token, registered to them. A ballot
+/// signed with a token counts only with a certificate registered to the
+/// member who cast it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct RegisterSigningCertificateRequest {
+    /// One PEM `CERTIFICATE` block (the `.pem`/`.crt` exported from the
+    /// token or issued by the CA).
+    pub pem: String,
+}
+
+/// A signing certificate registered to a member.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SigningCertificateInfo {
+    /// SHA-256 of the certificate, lower-case hex.
+    pub sha256: String,
+    /// Common name and organisation of its subject.
+    pub name: Option<String>,
+    pub organisation: Option<String>,
+    /// End of its validity, unix seconds UTC.
+    pub not_after: i64,
+    /// When it was registered, unix milliseconds UTC.
+    pub registered_at: i64,
+}
+
+/// Longest PEM text of one registered signing certificate.
+pub const MAX_SIGNING_CERTIFICATE_PEM: usize = 16 * 1024;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -155,6 +155,23 @@ enum Command {
         #[arg(long)]
         document_id: Option<String>,
     },
+    /// The certificates of a user's signing token (USB token), registered
+    /// to them: a ballot they sign with a token counts only with one of
+    /// these. Prints the user's list as JSON, after --add's PEM file or
+    /// --remove's SHA-256.
+    SigningCertificates {
+        #[command(flatten)]
+        store: Store,
+        /// The user's login name.
+        #[arg(long)]
+        user: String,
+        /// A PEM file with the one certificate to register.
+        #[arg(long, value_name = "FILE", conflicts_with = "remove")]
+        add: Option<PathBuf>,
+        /// The SHA-256 (hex) of a registered certificate to remove.
+        #[arg(long, value_name = "SHA256")]
+        remove: Option<String>,
+    },
     /// The root certificates trusted for signatures embedded in documents
     /// (the deployment's government CA roots; none are built in): prints
     /// them as JSON, after replacing them with --set's PEM file, or none
@@ -663,6 +680,45 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             .map_err(|e| anyhow!("{}", e.message))?;
             let view = ecabinet_server::trusted_roots::view(current.as_ref());
             println!("{}", serde_json::to_string(&view)?);
+        }
+        Command::SigningCertificates {
+            store,
+            user,
+            add,
+            remove,
+        } => {
+            let state = state_of(&store, None, Config::default()).await?;
+            let id = user_id_of(&state, &user).await?;
+            let now = ecabinet_server::clock::SystemClock.now_ms();
+            let parsed = match &add {
+                Some(path) => Some(
+                    ecabinet_server::member_certificates::parse(
+                        &std::fs::read_to_string(path)
+                            .map_err(|e| anyhow!("{}: {e}", path.display()))?,
+                    )
+                    .map_err(|e| anyhow!("{}: {}", path.display(), e.message))?,
+                ),
+                None => None,
+            };
+            let list = state
+                .db
+                .write(move |tx| {
+                    use ecabinet_server::member_certificates as certs;
+                    if let Some((der, info)) = &parsed {
+                        certs::register(tx.conn, &id, der, info, "ecabinet-server", now)?;
+                    }
+                    if let Some(sha256) = &remove {
+                        if !certs::remove(tx.conn, &id, sha256)? {
+                            return Err(ecabinet_server::AppError::not_found(
+                                "signing certificate",
+                            ));
+                        }
+                    }
+                    Ok(certs::all(tx.conn)?.remove(&id).unwrap_or_default())
+                })
+                .await
+                .map_err(|e| anyhow!("{}", e.message))?;
+            println!("{}", serde_json::to_string(&list)?);
         }
         Command::RotateSigningKey { store } => {
             hold_data_dir(&store, true)?;

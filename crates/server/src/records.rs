@@ -230,7 +230,7 @@ fn u32_of(v: i64) -> Result<u32, DbError> {
 
 pub fn committee(conn: &mut dyn Conn, id: &str) -> Result<Option<CommitteeBody>, AppError> {
     let rows = conn.query(
-        "SELECT id, name, read_status FROM committees WHERE id = ?",
+        "SELECT id, name, read_status, comments_shared FROM committees WHERE id = ?",
         params![id],
     )?;
     rows.first()
@@ -239,6 +239,7 @@ pub fn committee(conn: &mut dyn Conn, id: &str) -> Result<Option<CommitteeBody>,
                 id: r.text(0)?,
                 name: r.text(1)?,
                 read_status: r.bool(2)?,
+                comments_shared: r.bool(3)?,
             })
         })
         .transpose()

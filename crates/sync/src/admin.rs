@@ -9,8 +9,9 @@
 
 use ecabinet_protocol::{
     AdminDirectory, CommitteeBody, CreateCommitteeRequest, CreateUserRequest, DeviceBody,
-    EnrolCodeRequest, EnrolCodeResponse, MeResponse, MembershipBody, ResetPasswordRequest,
-    SetMembershipRequest, SetTrustedRootsRequest, TrustedRootsView, UpdateCommitteeRequest,
+    EnrolCodeRequest, EnrolCodeResponse, MeResponse, MembershipBody,
+    RegisterSigningCertificateRequest, ResetPasswordRequest, SetMembershipRequest,
+    SetTrustedRootsRequest, SigningCertificateInfo, TrustedRootsView, UpdateCommitteeRequest,
     UserBody, WireRole,
 };
 
@@ -123,6 +124,37 @@ pub async fn enrol_code(
         valid_minutes: Some(valid_minutes),
     };
     api.json(api.post(&path).json(&req)).await
+}
+
+/// `POST /v1/admin/users/{id}/signing-certificates`: registers a
+/// certificate of the user's signing token (one PEM block); ballots they
+/// sign with a token count only with one of theirs.
+pub async fn register_signing_certificate(
+    api: &Api,
+    user_id: &str,
+    pem: &str,
+) -> Result<SigningCertificateInfo, SyncError> {
+    let path = format!("/v1/admin/users/{}/signing-certificates", id(user_id)?);
+    let req = RegisterSigningCertificateRequest {
+        pem: pem.to_owned(),
+    };
+    api.json(api.post(&path).json(&req)).await
+}
+
+/// `DELETE /v1/admin/users/{id}/signing-certificates/{sha256}`: a lost or
+/// replaced token.
+pub async fn remove_signing_certificate(
+    api: &Api,
+    user_id: &str,
+    sha256: &str,
+) -> Result<(), SyncError> {
+    let path = format!(
+        "/v1/admin/users/{}/signing-certificates/{}",
+        id(user_id)?,
+        id(sha256)?
+    );
+    api.send(api.delete(&path)).await?;
+    Ok(())
 }
 
 /// `GET /v1/admin/trusted-roots`: the roots trusted for embedded signatures.

@@ -61,6 +61,10 @@ pub enum SyncError {
     /// Signing the ballot with the token failed; nothing was recorded.
     #[error("the token could not sign the ballot: {0}")]
     TokenFailed(String),
+    /// A comment that could not be kept (empty, too long, a region outside
+    /// its page): nothing was queued.
+    #[error("the comment cannot be sent: {0}")]
+    BadComment(String),
     /// A withdrawal needs its reason: it stays on the record.
     #[error("say why it is withdrawn: the reason stays on the record")]
     ReasonRequired,

@@ -30,6 +30,7 @@ pub mod annotations;
 mod api;
 pub mod chair;
 mod clock;
+pub mod comments;
 mod documents;
 mod enrol;
 mod error;

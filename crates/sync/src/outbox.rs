@@ -45,7 +45,7 @@ fn new_op_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
 
-fn state_name(s: &OutboxState) -> (&'static str, Option<String>) {
+pub(crate) fn state_name(s: &OutboxState) -> (&'static str, Option<String>) {
     match s {
         OutboxState::Pending => ("pending", None),
         OutboxState::Sent => ("sent", None),

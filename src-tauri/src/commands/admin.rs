@@ -12,7 +12,8 @@ use tauri::State;
 
 use crate::ipc::{
     AdminCommitteeView, AdminDeviceView, AdminDirectoryView, AdminMembershipView, AdminUserView,
-    EnrolCodeView, IpcError, IpcErrorCode, TrustedRootView, TrustedRootsAdminView,
+    EnrolCodeView, IpcError, IpcErrorCode, SigningCertificateView, TrustedRootView,
+    TrustedRootsAdminView,
 };
 use crate::state::AppState;
 
@@ -46,6 +47,7 @@ fn directory_view(dir: AdminDirectory, me: &str, this_device: Option<&str>) -> A
                 id: c.id,
                 name: c.name,
                 read_status: c.read_status,
+                comments_shared: c.comments_shared,
             })
             .collect(),
         users: dir
@@ -71,6 +73,11 @@ fn directory_view(dir: AdminDirectory, me: &str, this_device: Option<&str>) -> A
                         last_seen_at: d.last_seen_at,
                         revoked: d.revoked,
                     })
+                    .collect(),
+                signing_certificates: u
+                    .signing_certificates
+                    .into_iter()
+                    .map(certificate_view)
                     .collect(),
                 id: u.id,
                 username: u.username,
@@ -134,15 +141,21 @@ pub async fn admin_create_committee(
     Ok(c.id)
 }
 
-/// Renames the committee and/or switches its read status (null: unchanged).
+/// Renames the committee and/or switches its read status or whether
+/// members see each other's comments on drafts (null: unchanged).
 #[tauri::command]
 pub async fn admin_update_committee(
     state: State<'_, AppState>,
     committee_id: String,
     name: Option<String>,
     read_status: Option<bool>,
+    comments_shared: Option<bool>,
 ) -> Result<(), IpcError> {
-    let req = UpdateCommitteeRequest { name, read_status };
+    let req = UpdateCommitteeRequest {
+        name,
+        read_status,
+        comments_shared,
+    };
     admin::update_committee(&state.api()?, &committee_id, &req).await?;
     state.wake_sync()
 }
@@ -286,6 +299,7 @@ mod tests {
                 id: "c1".into(),
                 name: "UBND tỉnh".into(),
                 read_status: true,
+                comments_shared: false,
             }],
             users: vec![AdminUser {
                 id: "u1".into(),
@@ -313,6 +327,13 @@ mod tests {
                         revoked: false,
                     },
                 ],
+                signing_certificates: vec![ecabinet_protocol::SigningCertificateInfo {
+                    sha256: "ab".repeat(32),
+                    name: Some("Nguyễn Văn An".into()),
+                    organisation: None,
+                    not_after: 1_900_000_000,
+                    registered_at: 7,
+                }],
             }],
         };
         let v = directory_view(dir, "u1", Some("d1"));
@@ -327,6 +348,9 @@ mod tests {
             .collect();
         assert_eq!(mine, [("d2", false), ("d1", true)]);
         assert_eq!(u.devices[1].last_seen_at, Some(5));
+        // Certificate dates are seconds on the wire, milliseconds in the UI.
+        assert_eq!(u.signing_certificates[0].not_after, 1_900_000_000_000);
+        assert_eq!(u.signing_certificates[0].registered_at, 7);
     }
 }
 
@@ -367,4 +391,40 @@ pub async fn admin_set_trusted_roots(
     // The admin's own device takes the new list at once.
     let _ = state.wake_sync();
     Ok(roots_view(view))
+}
+
+fn certificate_view(c: ecabinet_protocol::SigningCertificateInfo) -> SigningCertificateView {
+    SigningCertificateView {
+        sha256: c.sha256,
+        name: c.name,
+        organisation: c.organisation,
+        not_after: c.not_after * 1000,
+        registered_at: c.registered_at,
+    }
+}
+
+/// Registers the certificate of `pem` (one PEM block, as exported from the
+/// token or issued by the CA) to the user: ballots they sign with a token
+/// count only with one of theirs. Refused (`invalid_input`) unless it is
+/// one certificate; (`conflict`) when it is registered to someone else.
+#[tauri::command]
+pub async fn admin_register_signing_certificate(
+    state: State<'_, AppState>,
+    user_id: String,
+    pem: String,
+) -> Result<SigningCertificateView, IpcError> {
+    let info = admin::register_signing_certificate(&state.api()?, &user_id, &pem).await?;
+    Ok(certificate_view(info))
+}
+
+/// Removes a registered certificate (a lost or replaced token): ballots it
+/// signs from now on are refused.
+#[tauri::command]
+pub async fn admin_remove_signing_certificate(
+    state: State<'_, AppState>,
+    user_id: String,
+    sha256: String,
+) -> Result<(), IpcError> {
+    admin::remove_signing_certificate(&state.api()?, &user_id, &sha256).await?;
+    Ok(())
 }

@@ -170,7 +170,7 @@ pub async fn export_annotated<R: Runtime>(
     .await
 }
 
-fn export_folder<R: Runtime>(app: &AppHandle<R>) -> Option<PathBuf> {
+pub(crate) fn export_folder<R: Runtime>(app: &AppHandle<R>) -> Option<PathBuf> {
     let p = app.path();
     [p.download_dir(), p.document_dir(), p.home_dir()]
         .into_iter()
@@ -179,7 +179,7 @@ fn export_folder<R: Runtime>(app: &AppHandle<R>) -> Option<PathBuf> {
 }
 
 /// A file name from the title: characters no file system accepts dropped.
-fn file_stem(title: &str, version: u32) -> String {
+pub(crate) fn file_stem(title: &str, version: u32) -> String {
     let clean: String = title
         .chars()
         .map(|c| {
@@ -200,7 +200,7 @@ fn file_stem(title: &str, version: u32) -> String {
 }
 
 /// `dir/stem.pdf`, or `dir/stem (2).pdf`, … — an earlier export is never overwritten.
-fn free_name(dir: &Path, stem: &str) -> PathBuf {
+pub(crate) fn free_name(dir: &Path, stem: &str) -> PathBuf {
     (1..)
         .map(|n| match n {
             1 => dir.join(format!("{stem}.pdf")),

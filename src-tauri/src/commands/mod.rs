@@ -4,6 +4,7 @@ pub mod about;
 pub mod admin;
 pub mod annotations;
 pub mod chair;
+pub mod comments;
 pub mod documents;
 pub mod floor;
 pub mod meetings;

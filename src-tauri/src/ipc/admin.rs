@@ -23,6 +23,8 @@ pub struct AdminCommitteeView {
     pub name: String,
     /// Whether the chair and secretary see who downloaded and opened each document.
     pub read_status: bool,
+    /// Whether members see each other's comments on drafts.
+    pub comments_shared: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -36,6 +38,26 @@ pub struct AdminUserView {
     pub memberships: Vec<AdminMembershipView>,
     /// Newest first.
     pub devices: Vec<AdminDeviceView>,
+    /// The certificates of their signing tokens, newest first: ballots they
+    /// sign with a token count only with one of these.
+    pub signing_certificates: Vec<SigningCertificateView>,
+}
+
+/// A certificate of a user's signing token, registered to them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SigningCertificateView {
+    /// SHA-256 of the certificate, lower-case hex.
+    pub sha256: String,
+    /// Common name and organisation of its subject.
+    pub name: Option<String>,
+    pub organisation: Option<String>,
+    /// End of its validity, unix ms.
+    #[ts(type = "number")]
+    pub not_after: i64,
+    /// Unix ms.
+    #[ts(type = "number")]
+    pub registered_at: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]

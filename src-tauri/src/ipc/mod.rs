@@ -11,6 +11,7 @@ use serde::Serialize;
 use ts_rs::TS;
 
 mod admin;
+mod comments;
 mod documents;
 mod floor;
 mod meetings;
@@ -19,7 +20,10 @@ mod session;
 
 pub use admin::{
     AdminCommitteeView, AdminDeviceView, AdminDirectoryView, AdminMembershipView, AdminUserView,
-    EnrolCodeView, TrustedRootView, TrustedRootsAdminView,
+    EnrolCodeView, SigningCertificateView, TrustedRootView, TrustedRootsAdminView,
+};
+pub use comments::{
+    CommentRegionView, CommentSummaryView, DraftCommentView, DraftCommentsView, QueuedCommentView,
 };
 pub use documents::{
     AccessEntryView, AccessRegisterIpcView, AnnotationInput, AnnotationShape, AnnotationView,
@@ -240,6 +244,12 @@ pub fn typescript_bindings() -> String {
         AdminDeviceView::decl(&cfg),
         TrustedRootsAdminView::decl(&cfg),
         TrustedRootView::decl(&cfg),
+        SigningCertificateView::decl(&cfg),
+        CommentRegionView::decl(&cfg),
+        DraftCommentView::decl(&cfg),
+        QueuedCommentView::decl(&cfg),
+        DraftCommentsView::decl(&cfg),
+        CommentSummaryView::decl(&cfg),
         AdminUserView::decl(&cfg),
         AdminDirectoryView::decl(&cfg),
         EnrolCodeView::decl(&cfg),

@@ -10,6 +10,8 @@ import {
   checkNewUser,
   checkPassword,
   checkRootsPem,
+  checkSigningCertificateFile,
+  checkSigningCertificatePem,
   checkUsername,
   checkValidMinutes,
   committeeMembers,
@@ -27,7 +29,7 @@ import {
   shortFingerprint,
   sortCommittees,
 } from "./admin";
-import { translate } from "./i18n";
+import { LANGS, messages, translate, type MessageKey } from "./i18n";
 
 const err = (code: string) => ({ code, message: "x", attemptsLeft: null, retryAfterSecs: null });
 
@@ -43,6 +45,7 @@ const user = (
   disabled: false,
   memberships: [],
   devices: [],
+  signingCertificates: [],
   ...more,
 });
 
@@ -56,8 +59,8 @@ const device = (more: Partial<AdminDeviceView> = {}): AdminDeviceView => ({
   ...more,
 });
 
-const UB = { id: "c-ub", name: "UBND tỉnh Thái Bình", readStatus: true };
-const TC = { id: "c-tc", name: "Ban Tài chính", readStatus: false };
+const UB = { id: "c-ub", name: "UBND tỉnh Thái Bình", readStatus: true, commentsShared: false };
+const TC = { id: "c-tc", name: "Ban Tài chính", readStatus: false, commentsShared: true };
 
 const dir: AdminDirectoryView = {
   me: "id-admin",
@@ -219,7 +222,7 @@ describe("committee members", () => {
     const counts = memberCounts(withDisabled);
     expect(counts.get("c-ub")).toBe(4);
     expect(counts.get("c-tc")).toBe(2);
-    expect(memberCounts({ ...dir, committees: [...dir.committees, { id: "c-new", name: "Mới", readStatus: false }] }).get("c-new")).toBe(0);
+    expect(memberCounts({ ...dir, committees: [...dir.committees, { id: "c-new", name: "Mới", readStatus: false, commentsShared: false }] }).get("c-new")).toBe(0);
   });
 
   it("shows a user's committees by name with the role in each", () => {
@@ -361,5 +364,78 @@ describe("trusted root certificates", () => {
     expect(rootsRefusalDetail({ ...err("invalid_input"), message: " " })).toBeNull();
     expect(rootsRefusalDetail(err("offline"))).toBeNull();
     expect(rootsRefusalDetail(new Error("x"))).toBeNull();
+  });
+});
+
+describe("signing certificates", () => {
+  const block = (label: string, body: string) => `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`;
+  const cert = block("CERTIFICATE", "MIIDdzCCAl+gAwIBAgIUQ2V");
+  // A DER certificate as a file reads: SEQUENCE (long length) { SEQUENCE … }.
+  const der = Uint8Array.from([0x30, 0x82, 0x03, 0x77, 0x30, 0x82, 0x02, 0x5f, 0xa0, 0x03, 0x02, 0x01, 0x02, 0x02, 0x14, 0x43]);
+
+  it("takes exactly one PEM certificate, trimmed, with CRLF line ends too", () => {
+    expect(checkSigningCertificatePem(cert)).toEqual({ ok: true, value: cert });
+    expect(checkSigningCertificatePem(`\n  ${cert}\n\n`)).toEqual({ ok: true, value: cert });
+    const crlf = cert.replace(/\n/g, "\r\n");
+    expect(checkSigningCertificatePem(crlf)).toEqual({ ok: true, value: `${crlf.trim()}\n` });
+    // Text around the block (as some tools write: the subject, the issuer) is left to the server.
+    expect(checkSigningCertificatePem(`subject=CN = Nguyễn Văn An\n${cert}`).ok).toBe(true);
+  });
+
+  it("refuses two certificates (a token's and its CA's)", () => {
+    expect(checkSigningCertificatePem(cert + cert)).toEqual({ ok: false, error: "signingCert.oneOnly" });
+  });
+
+  it("refuses a text without a certificate block, or nothing at all", () => {
+    expect(checkSigningCertificatePem(" \n\t")).toEqual({ ok: false, error: "signingCert.needPem" });
+    expect(checkSigningCertificatePem("MIIDdzCCAl+gAwIBAgIUQ2V")).toEqual({ ok: false, error: "roots.notPem" });
+    expect(checkSigningCertificatePem("Chứng thư số của ông An")).toEqual({ ok: false, error: "roots.notPem" });
+  });
+
+  it("refuses a revocation list, alone or beside the certificate", () => {
+    const crl = block("X509 CRL", "MIIBpjCBjwIBATANBgkq");
+    expect(checkSigningCertificatePem(crl)).toEqual({ ok: false, error: "roots.notPem" });
+    expect(checkSigningCertificatePem(cert + crl)).toEqual({ ok: false, error: "signingCert.oneOnly" });
+    expect(checkSigningCertificatePem(block("TRUSTED CERTIFICATE", "MIID"))).toEqual({ ok: false, error: "roots.notPem" });
+  });
+
+  it("never sends a private key", () => {
+    expect(checkSigningCertificatePem(cert + block("PRIVATE KEY", "MIIE"))).toEqual({ ok: false, error: "signingCert.privateKey" });
+    expect(checkSigningCertificatePem(block("ENCRYPTED PRIVATE KEY", "MIIF"))).toEqual({ ok: false, error: "signingCert.privateKey" });
+  });
+
+  it("refuses binary text and non-certificate files, and takes a DER certificate file as PEM", () => {
+    const asText = new TextDecoder().decode(der);
+    expect(checkSigningCertificatePem(asText)).toEqual({ ok: false, error: "signingCert.binary" });
+    const fromDer = checkSigningCertificateFile(der);
+    expect(fromDer.ok && fromDer.value.startsWith("-----BEGIN CERTIFICATE-----\n")).toBe(true);
+    expect(checkSigningCertificateFile(new Uint8Array([0x02, 0x01, 0x00, 0xff]))).toEqual({ ok: false, error: "signingCert.binary" });
+    // Bytes that decode without a replacement character still hold control characters.
+    expect(checkSigningCertificatePem("0\u0003\u0002\u0001\u0002")).toEqual({ ok: false, error: "signingCert.binary" });
+    expect(translate("vi", "signingCert.binary")).toContain("PEM");
+    expect(translate("en", "signingCert.binary")).toContain("PEM");
+  });
+
+  it("reads a PEM file as the pasted text", () => {
+    expect(checkSigningCertificateFile(new TextEncoder().encode(cert))).toEqual({ ok: true, value: cert });
+    expect(checkSigningCertificateFile(new TextEncoder().encode(cert + cert))).toEqual({ ok: false, error: "signingCert.oneOnly" });
+  });
+
+  it("says a conflict as a certificate registered to another user", () => {
+    expect(adminErrorKey(err("conflict"), "signingCert.conflict")).toBe("signingCert.conflict");
+    expect(translate("en", "signingCert.conflict")).toContain("remove it there first");
+  });
+
+  it("has every sentence of the section in both languages", () => {
+    const keys = Object.keys(messages.vi).filter((k) => k.startsWith("signingCert.")) as MessageKey[];
+    expect(keys.length).toBeGreaterThanOrEqual(18);
+    for (const l of LANGS) {
+      for (const k of keys) expect(messages[l][k]?.trim(), `${l}: ${k}`).toBeTruthy();
+    }
+    expect(Object.keys(messages.en).filter((k) => k.startsWith("signingCert.")).sort()).toEqual([...keys].sort());
+    expect(translate("vi", "signingCert.heading")).toBe("Chứng thư số ký phiếu");
+    expect(translate("en", "signingCert.heading")).toBe("Signing certificates");
+    const confirm = { name: "Nguyễn Văn An", fingerprint: "3F:A2:9C:01…9A:0B:CC:D2", user: "Nguyễn Văn An" };
+    for (const l of LANGS) expect(translate(l, "signingCert.confirmRemove", confirm)).not.toMatch(/\{\w+\}/);
   });
 });

@@ -292,6 +292,10 @@ export function lastSeenText(
 
 // ---- trusted root certificates (for signatures embedded in documents) ----
 
+const BEGIN_CERTIFICATE = "-----BEGIN CERTIFICATE-----";
+/** Any PEM private key: PKCS#8 (plain or encrypted), RSA, EC. */
+const PRIVATE_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
+
 /** A root's SHA-256 fingerprint (hex), short enough for a table: its first
  * and last four bytes, "3F:A2:9C:01…9A:0B:CC:D2". The whole one goes in
  * the cell's title. */
@@ -301,7 +305,7 @@ export function shortFingerprint(sha256: string): string {
   return `${bytes.slice(0, 4).join(":")}…${bytes.slice(-4).join(":")}`;
 }
 
-/** Whether a root's validity ended before `now`. */
+/** Whether a certificate's (a root's, a signing token's) validity ended before `now`. */
 export function rootExpired(notAfter: number, now: number): boolean {
   return notAfter < now;
 }
@@ -311,8 +315,8 @@ export function rootExpired(notAfter: number, now: number): boolean {
  * a private key (that is not sent anywhere). The server checks the rest. */
 export function checkRootsPem(text: string): FormCheck<string> {
   if (!text.trim()) return { ok: true, value: "" };
-  if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text)) return { ok: false, error: "roots.privateKey" };
-  if (!text.includes("-----BEGIN CERTIFICATE-----")) return { ok: false, error: "roots.notPem" };
+  if (PRIVATE_KEY.test(text)) return { ok: false, error: "roots.privateKey" };
+  if (!text.includes(BEGIN_CERTIFICATE)) return { ok: false, error: "roots.notPem" };
   return { ok: true, value: text };
 }
 
@@ -339,11 +343,42 @@ export function certificateFileText(bytes: Uint8Array): string | null {
 }
 
 /** The server's own reason for refusing a list (it names the certificate
- * that is not one), shown under the translated sentence, without the
+ * that is not one) or a signing certificate (why it is not one
+ * certificate), shown under the translated sentence, without the
  * client's "server refused (400): InvalidInput:" before it; null for other
  * failures, which say enough in words. */
 export function rootsRefusalDetail(e: unknown): string | null {
   if (!isIpcError(e) || e.code !== "invalid_input") return null;
   const reason = e.message.replace(/^server refused \(\d+\): \w+: /, "").trim();
   return reason || null;
+}
+
+// ---- the certificates of the users' signing tokens (signed ballots) ----
+
+/** Control characters no PEM text holds, and the replacement character a
+ * binary (DER) file decodes to. */
+const BINARY = /[\u0000-\u0008\u000e-\u001f\ufffd]/;
+
+/** The text to register as a user's signing certificate: exactly one PEM
+ * CERTIFICATE block, as the token's software or the CA exports it. A
+ * binary (DER) file is refused asking for the PEM export; a private key
+ * is never sent; a revocation list, a second certificate (the CA's chain)
+ * or any other block is refused. The server checks the certificate itself. */
+export function checkSigningCertificatePem(text: string): FormCheck<string> {
+  if (!text.trim()) return { ok: false, error: "signingCert.needPem" };
+  if (BINARY.test(text)) return { ok: false, error: "signingCert.binary" };
+  if (PRIVATE_KEY.test(text)) return { ok: false, error: "signingCert.privateKey" };
+  const blocks: string[] = text.match(/-----BEGIN [^-\r\n]*-----/g) ?? [];
+  if (!blocks.includes(BEGIN_CERTIFICATE)) return { ok: false, error: "roots.notPem" };
+  if (blocks.length > 1) return { ok: false, error: "signingCert.oneOnly" };
+  return { ok: true, value: `${text.trim()}\n` };
+}
+
+/** A chosen certificate file, checked as the pasted text is: a PEM file
+ * as it is, a DER one (Windows exports .cer files so) wrapped as PEM
+ * first; anything else binary is refused. */
+export function checkSigningCertificateFile(bytes: Uint8Array): FormCheck<string> {
+  const text = certificateFileText(bytes);
+  if (text === null) return { ok: false, error: "signingCert.binary" };
+  return checkSigningCertificatePem(text);
 }

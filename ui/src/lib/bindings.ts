@@ -545,7 +545,11 @@ export type AdminCommitteeView = { id: string, name: string,
 /**
  * Whether the chair and secretary see who downloaded and opened each document.
  */
-readStatus: boolean, };
+readStatus: boolean, 
+/**
+ * Whether members see each other's comments on drafts.
+ */
+commentsShared: boolean, };
 
 export type AdminMembershipView = { committeeId: string, 
 /**
@@ -587,11 +591,96 @@ notAfter: number,
  */
 sha256: string, };
 
+export type SigningCertificateView = { 
+/**
+ * SHA-256 of the certificate, lower-case hex.
+ */
+sha256: string, 
+/**
+ * Common name and organisation of its subject.
+ */
+name: string | null, organisation: string | null, 
+/**
+ * End of its validity, unix ms.
+ */
+notAfter: number, 
+/**
+ * Unix ms.
+ */
+registeredAt: number, };
+
+export type CommentRegionView = { x: number, y: number, w: number, h: number, };
+
+export type DraftCommentView = { id: string, version: number, authorName: string, 
+/**
+ * Written by the member using this app.
+ */
+mine: boolean, 
+/**
+ * 1-based; null for the whole document.
+ */
+page: number | null, region: CommentRegionView | null, text: string, 
+/**
+ * Unix ms (the author's device clock).
+ */
+writtenAt: number, 
+/**
+ * `open`, `accepted`, `answered` or `declined`.
+ */
+status: string, reply: string | null, repliedByName: string | null, 
+/**
+ * Unix ms.
+ */
+repliedAt: number | null, };
+
+export type QueuedCommentView = { opId: string, page: number | null, text: string, 
+/**
+ * Unix ms.
+ */
+writtenAt: number, 
+/**
+ * `pending`, `sent` or `rejected`.
+ */
+state: string, 
+/**
+ * The server's reason when rejected (`meeting_closed`, …).
+ */
+reason: string | null, };
+
+export type DraftCommentsView = { 
+/**
+ * From the server, oldest first; empty when offline.
+ */
+comments: Array<DraftCommentView>, 
+/**
+ * This device's comments on the document not (yet) taken by the server.
+ */
+queued: Array<QueuedCommentView>, 
+/**
+ * The caller answers comments (secretary, chair).
+ */
+canRespond: boolean, 
+/**
+ * Members see each other's comments.
+ */
+sharedWithMembers: boolean, 
+/**
+ * The server could not be reached: only this device's are shown.
+ */
+offline: boolean, };
+
+export type CommentSummaryView = { path: string, comments: number, };
+
 export type AdminUserView = { id: string, username: string, displayName: string, isAdmin: boolean, disabled: boolean, memberships: Array<AdminMembershipView>, 
 /**
  * Newest first.
  */
-devices: Array<AdminDeviceView>, };
+devices: Array<AdminDeviceView>, 
+/**
+ * The certificates of their signing tokens, newest first: ballots they
+ * sign with a token count only with one of these.
+ */
+signingCertificates: Array<SigningCertificateView>, };
 
 export type AdminDirectoryView = { committees: Array<AdminCommitteeView>, 
 /**

@@ -13,6 +13,7 @@ import * as admin from "./messages/admin";
 import * as policy from "./messages/policy";
 import * as presenting from "./messages/presenting";
 import * as signatures from "./messages/signatures";
+import * as comments from "./messages/comments";
 
 export type Lang = "vi" | "en";
 export const LANGS: readonly Lang[] = ["vi", "en"];
@@ -28,6 +29,7 @@ const vi = {
   ...policy.vi,
   ...presenting.vi,
   ...signatures.vi,
+  ...comments.vi,
 } as const;
 
 export type MessageKey = keyof typeof vi;
@@ -43,6 +45,7 @@ const en: Record<MessageKey, string> = {
   ...policy.en,
   ...presenting.en,
   ...signatures.en,
+  ...comments.en,
 };
 
 export const messages: Record<Lang, Record<MessageKey, string>> = { vi, en };

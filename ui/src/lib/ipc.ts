@@ -15,10 +15,15 @@ import {
   type ExportView,
   type ChairResultView,
   type CommitteeRoleView,
+  type CommentRegionView,
+  type CommentSummaryView,
+  type DraftCommentView,
+  type DraftCommentsView,
   type EnrolCodeView,
   type SecretaryMeetingView,
   type SignaturesView,
   type SignedVersionView,
+  type SigningCertificateView,
   type PresentationView,
   type FeedAdvancedView,
   type IpcError,
@@ -114,6 +119,24 @@ export const ipc = {
   pageText: (versionId: string, page: number) => call<PageTextView>("page_text", { versionId, page }),
   exportAnnotated: (versionId: string, path: string | null = null) =>
     call<ExportView>("export_annotated", { versionId, path }),
+  /** Comments on drafts before the meeting (góp ý dự thảo). */
+  comments: {
+    /** Queues a comment on a published version (`page` 1-based, null for
+     *  the whole document; `region` on that page); answers its id. Works
+     *  offline: the next sync sends it. `invalid_input`, with the reason,
+     *  for an empty or too long text or a region off its page. */
+    write: (versionId: string, page: number | null, text: string, region: CommentRegionView | null = null) =>
+      call<string>("write_draft_comment", { versionId, page, region, text }),
+    /** The comments on a document the server lets me read, and this
+     *  device's not yet taken by it; offline, only those (`offline`). */
+    list: (documentId: string) => call<DraftCommentsView>("draft_comments", { documentId }),
+    /** The secretary's (or chair's) answer; answered and declined need a reply. */
+    respond: (commentId: string, status: "open" | "accepted" | "answered" | "declined", reply: string | null) =>
+      call<DraftCommentView>("respond_draft_comment", { commentId, status, reply }),
+    /** The summary table (bảng tổng hợp ý kiến) as a PDF, to `path` or a new file in Downloads. */
+    exportSummary: (documentId: string, path: string | null = null) =>
+      call<CommentSummaryView>("export_comment_summary", { documentId, path }),
+  },
   openMotions: () => call<MotionView[]>("open_motions"),
   /** Records a ballot; with `pin`, also signed with the signing token. */
   castBallot: (motionId: string, choice: number, pin?: string) =>
@@ -203,11 +226,12 @@ export const ipc = {
     createCommittee: (name: string, readStatus: boolean) =>
       call<string>("admin_create_committee", { name, readStatus }),
     /** Changes what is given; the rest stays as it is. */
-    updateCommittee: (committeeId: string, change: { name?: string; readStatus?: boolean }) =>
+    updateCommittee: (committeeId: string, change: { name?: string; readStatus?: boolean; commentsShared?: boolean }) =>
       call<void>("admin_update_committee", {
         committeeId,
         name: change.name ?? null,
         readStatus: change.readStatus ?? null,
+        commentsShared: change.commentsShared ?? null,
       }),
     /** Adds the user to the committee, or changes their role there. */
     setMembership: (committeeId: string, userId: string, role: "member" | "secretary" | "chair") =>
@@ -225,6 +249,15 @@ export const ipc = {
      *  trust none); `invalid_input`, with the reason, unless every block is
      *  a certificate. Devices take the new list at their next sync. */
     setTrustedRoots: (pem: string) => call<TrustedRootsAdminView>("admin_set_trusted_roots", { pem }),
+    /** Registers the certificate of the user's signing token (one PEM
+     *  CERTIFICATE block): ballots they sign with a token count only with
+     *  one of theirs. `invalid_input`, with the reason, unless it is one
+     *  certificate; `conflict` when it is registered to another user. */
+    registerSigningCertificate: (userId: string, pem: string) =>
+      call<SigningCertificateView>("admin_register_signing_certificate", { userId, pem }),
+    /** A lost or replaced token: ballots signed with it from now on do not count. */
+    removeSigningCertificate: (userId: string, sha256: string) =>
+      call<void>("admin_remove_signing_certificate", { userId, sha256 }),
   },
 };
 

@@ -87,6 +87,8 @@ describe("ballot states and reasons", () => {
     expect(rejectReasonKey("something_new")).toBe("ballot.reason.other");
     expect(messages.vi[rejectReasonKey("qualified_signature")]).toContain("ký số");
     expect(messages.en[rejectReasonKey("qualified_signature")]).toContain("signing token");
+    expect(messages.vi[rejectReasonKey("certificate_not_registered")]).toContain("chưa được quản trị viên đăng ký");
+    expect(messages.en[rejectReasonKey("certificate_not_registered")]).toContain("not registered");
     expect(messages.en[rejectReasonKey("not_eligible")]).toContain("not");
   });
 });

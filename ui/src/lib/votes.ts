@@ -43,6 +43,7 @@ const REASONS: Record<string, MessageKey> = {
   invalid_choice: "ballot.reason.invalid_choice",
   forbidden: "ballot.reason.forbidden",
   qualified_signature: "ballot.reason.qualified_signature",
+  certificate_not_registered: "ballot.reason.certificate_not_registered",
 };
 
 /** The server's reason code as a sentence a member understands. */

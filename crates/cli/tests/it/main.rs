@@ -3,6 +3,7 @@
 use std::path::Path;
 use std::process::Output;
 
+mod comments;
 mod docs;
 mod follow;
 mod kills;

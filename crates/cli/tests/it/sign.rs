@@ -228,6 +228,17 @@ async fn a_member_signs_a_written_consultation_ballot_with_the_token() -> Result
     let admin = server.enrol("admin", admin_dir.path()).await?;
     let root = std::fs::read_to_string(fixture_dir.path().join("root.pem"))?;
     ecabinet_sync::admin::set_trusted_roots(&api_of(&admin)?, &root).await?;
+    // The token's certificate, registered to the member by the administrator.
+    let member_id = &server
+        .seed
+        .accounts
+        .iter()
+        .find(|a| a.role == "member")
+        .context("a seeded member")?
+        .user_id;
+    let cert_pem = std::fs::read_to_string(fixture_dir.path().join("signer-a.pem"))?;
+    ecabinet_sync::admin::register_signing_certificate(&api_of(&admin)?, member_id, &cert_pem)
+        .await?;
 
     let meeting = server
         .seed

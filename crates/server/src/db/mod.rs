@@ -620,6 +620,14 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
         21,
         include_str!("../../migrations/sqlite/0021_speaking_time.sql"),
     ),
+    (
+        22,
+        include_str!("../../migrations/sqlite/0022_member_certificates.sql"),
+    ),
+    (
+        23,
+        include_str!("../../migrations/sqlite/0023_draft_comments.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/postgres/0001_init.sql")),
@@ -702,6 +710,14 @@ const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         21,
         include_str!("../../migrations/postgres/0021_speaking_time.sql"),
+    ),
+    (
+        22,
+        include_str!("../../migrations/postgres/0022_member_certificates.sql"),
+    ),
+    (
+        23,
+        include_str!("../../migrations/postgres/0023_draft_comments.sql"),
     ),
 ];
 

@@ -501,6 +501,7 @@ pub fn insert_committee_with(
         id: new_id(),
         name: name.trim().to_owned(),
         read_status,
+        comments_shared: false,
     };
     tx.conn.execute(
         "INSERT INTO committees (id, name, read_status, created_at) VALUES (?, ?, ?, ?)",
@@ -548,6 +549,26 @@ pub fn set_read_status(
     Ok(body)
 }
 
+/// Lets members see each other's comments on drafts, or only their own.
+pub fn set_comments_shared(
+    tx: &mut crate::db::Tx<'_>,
+    committee_id: &str,
+    on: bool,
+    now: i64,
+) -> Result<CommitteeBody, AppError> {
+    let mut body = records::committee(tx.conn, committee_id)?
+        .ok_or_else(|| AppError::not_found("committee"))?;
+    if body.comments_shared != on {
+        tx.conn.execute(
+            "UPDATE committees SET comments_shared = ? WHERE id = ?",
+            params![i64::from(on), committee_id],
+        )?;
+        body.comments_shared = on;
+        emit_committee(tx, &body, now)?;
+    }
+    Ok(body)
+}
+
 pub async fn create_committee(
     State(state): State<AppState>,
     caller: Caller,
@@ -585,6 +606,9 @@ pub async fn update_committee(
         .write(move |tx| {
             if let Some(name) = &name {
                 rename_committee(tx, &committee_id, name, now)?;
+            }
+            if let Some(on) = req.comments_shared {
+                set_comments_shared(tx, &committee_id, on, now)?;
             }
             match req.read_status {
                 Some(on) => set_read_status(tx, &committee_id, on, now),

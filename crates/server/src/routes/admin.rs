@@ -1,6 +1,7 @@
 //! What the administrator's screens read and do beyond the account routes
 //! of `accounts.rs`: the directory of committees, users, memberships and
-//! devices; password resets; enrol codes.
+//! devices; password resets; enrol codes; trusted roots; the members'
+//! signing certificates.
 
 use std::collections::HashMap;
 
@@ -9,14 +10,15 @@ use axum::http::StatusCode;
 use ecabinet_protocol::enrol_code::format_fingerprint;
 use ecabinet_protocol::{
     AdminDevice, AdminDirectory, AdminMembership, AdminUser, CommitteeBody, EnrolCodeRequest,
-    EnrolCodeResponse, ResetPasswordRequest, SetTrustedRootsRequest, TrustedRootsView, WireRole,
+    EnrolCodeResponse, RegisterSigningCertificateRequest, ResetPasswordRequest,
+    SetTrustedRootsRequest, SigningCertificateInfo, TrustedRootsView, WireRole,
 };
 
 use crate::access::{admin_did, require_admin};
 use crate::auth::{hash_password, Caller};
 use crate::db::Conn;
 use crate::error::{Json, Path};
-use crate::{enrol_codes, params, sessions, AppError, AppState};
+use crate::{enrol_codes, member_certificates, params, sessions, AppError, AppState};
 
 /// `GET /v1/admin/directory` (admin).
 pub async fn directory(
@@ -31,7 +33,7 @@ pub async fn directory(
 fn read_directory(conn: &mut dyn Conn) -> Result<AdminDirectory, AppError> {
     let committees = conn
         .query(
-            "SELECT id, name, read_status FROM committees ORDER BY name, id",
+            "SELECT id, name, read_status, comments_shared FROM committees ORDER BY name, id",
             params![],
         )?
         .iter()
@@ -40,6 +42,7 @@ fn read_directory(conn: &mut dyn Conn) -> Result<AdminDirectory, AppError> {
                 id: r.text(0)?,
                 name: r.text(1)?,
                 read_status: r.bool(2)?,
+                comments_shared: r.bool(3)?,
             })
         })
         .collect::<Result<Vec<_>, AppError>>()?;
@@ -79,6 +82,7 @@ fn read_directory(conn: &mut dyn Conn) -> Result<AdminDirectory, AppError> {
             revoked: r.opt_int(5)?.is_some(),
         });
     }
+    let mut certificates = member_certificates::all(conn)?;
     let users = conn
         .query(
             "SELECT id, username, display_name, is_admin, disabled_at FROM users \
@@ -91,6 +95,7 @@ fn read_directory(conn: &mut dyn Conn) -> Result<AdminDirectory, AppError> {
             Ok(AdminUser {
                 memberships: memberships.remove(&id).unwrap_or_default(),
                 devices: devices.remove(&id).unwrap_or_default(),
+                signing_certificates: certificates.remove(&id).unwrap_or_default(),
                 id,
                 username: r.text(1)?,
                 display_name: r.text(2)?,
@@ -238,4 +243,53 @@ pub async fn set_trusted_roots(
         ),
     );
     Ok(Json(view))
+}
+
+/// `POST /v1/admin/users/{user_id}/signing-certificates` (admin, from an
+/// enrolled device): registers a certificate of the user's signing token.
+/// It decides whose token signs the user's ballots, so it is done like a
+/// password reset.
+pub async fn register_signing_certificate(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(user_id): Path<String>,
+    Json(req): Json<RegisterSigningCertificateRequest>,
+) -> Result<(StatusCode, Json<SigningCertificateInfo>), AppError> {
+    require_admin(&caller)?;
+    require_enrolled_device(&caller)?;
+    let (der, info) = member_certificates::parse(&req.pem)?;
+    let now = state.now();
+    let by = caller.user_id.clone();
+    let subject = user_id.clone();
+    let registered = state
+        .db
+        .write(move |tx| member_certificates::register(tx.conn, &user_id, &der, &info, &by, now))
+        .await?;
+    admin_did(
+        &caller,
+        "register_signing_certificate",
+        &format!("{subject} (SHA-256: {})", registered.sha256),
+    );
+    Ok((StatusCode::CREATED, Json(registered)))
+}
+
+/// `DELETE /v1/admin/users/{user_id}/signing-certificates/{sha256}`
+/// (admin): the token is lost or replaced; ballots it signs from now on
+/// are refused. Ballots already counted keep their signature.
+pub async fn remove_signing_certificate(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((user_id, sha256)): Path<(String, String)>,
+) -> Result<StatusCode, AppError> {
+    require_admin(&caller)?;
+    let subject = format!("{user_id} (SHA-256: {sha256})");
+    let removed = state
+        .db
+        .write(move |tx| member_certificates::remove(tx.conn, &user_id, &sha256))
+        .await?;
+    if !removed {
+        return Err(AppError::not_found("signing certificate"));
+    }
+    admin_did(&caller, "remove_signing_certificate", &subject);
+    Ok(StatusCode::NO_CONTENT)
 }

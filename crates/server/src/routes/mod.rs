@@ -6,6 +6,7 @@ pub mod admin;
 pub mod annotation_key;
 pub mod blobs;
 pub mod chair;
+pub mod comments;
 pub mod documents;
 pub mod events;
 pub mod feed;
@@ -26,15 +27,17 @@ use ecabinet_protocol::{
     AccessRegisterView, AdminDirectory, AgendaItemBody, ChangePasswordRequest, ChangesPage,
     CommitteeBody, CreateAgendaItemRequest, CreateCommitteeRequest, CreateDocumentRequest,
     CreateMeetingRequest, CreateMotionRequest, CreateUserRequest, DeviceBody, DocumentBody,
-    DocumentVersionBody, EnrolCodeRequest, EnrolCodeResponse, EnrolDeviceRequest,
-    EnrolDeviceResponse, InclusionProofBody, LoginRequest, LoginResponse, LostOpsBody, MeResponse,
-    MeetingBody, MembershipBody, MotionBody, MotionResultBody, OpsStatusRequest, PresentRequest,
-    PresentationBody, PublishResponse, PushRequest, PushResponse, ReadStatusBody, RefreshRequest,
-    ReorderSpeakersRequest, ReportLostOpsRequest, ReportLostOpsResponse, ResetPasswordRequest,
+    DocumentVersionBody, DraftCommentBody, DraftCommentsBody, EnrolCodeRequest, EnrolCodeResponse,
+    EnrolDeviceRequest, EnrolDeviceResponse, InclusionProofBody, LoginRequest, LoginResponse,
+    LostOpsBody, MeResponse, MeetingBody, MembershipBody, MotionBody, MotionResultBody,
+    OpsStatusRequest, PresentRequest, PresentationBody, PublishResponse, PushRequest, PushResponse,
+    ReadStatusBody, RefreshRequest, RegisterSigningCertificateRequest, ReorderSpeakersRequest,
+    ReportLostOpsRequest, ReportLostOpsResponse, ResetPasswordRequest, RespondToCommentRequest,
     SetCurrentItemRequest, SetMembershipRequest, SetPresenterRequest, SetTrustedRootsRequest,
-    SignedTrustedRoots, SpeakerRequestBody, SpeakingTimeRequest, StartUploadRequest,
-    TrustedRootsView, UpdateAgendaItemRequest, UpdateCommitteeRequest, UpdateDocumentRequest,
-    UpdateMeetingRequest, UploadBody, UserBody, WithdrawRequest, WrappedAnnotationKey,
+    SignedTrustedRoots, SigningCertificateInfo, SpeakerRequestBody, SpeakingTimeRequest,
+    StartUploadRequest, TrustedRootsView, UpdateAgendaItemRequest, UpdateCommitteeRequest,
+    UpdateDocumentRequest, UpdateMeetingRequest, UploadBody, UserBody, WithdrawRequest,
+    WrappedAnnotationKey,
 };
 
 use crate::error::Json;
@@ -270,6 +273,22 @@ pub const ROUTES: &[Endpoint] = &[
     .answers(Body::Json(schema::<TrustedRootsView>)),
     ep(
         "POST",
+        "/v1/admin/users/{user_id}/signing-certificates",
+        "Register a certificate of the user's signing token: ballots they sign with a token count only with one of theirs (admin, from an enrolled device)",
+        |_| post(admin::register_signing_certificate),
+    )
+    .takes(Body::Json(schema::<RegisterSigningCertificateRequest>))
+    .answers(Body::Json(schema::<SigningCertificateInfo>)),
+    ep(
+        "DELETE",
+        "/v1/admin/users/{user_id}/signing-certificates/{sha256}",
+        "Remove a registered signing certificate (a lost or replaced token) (admin)",
+        |_| delete(admin::remove_signing_certificate),
+    )
+    .takes(Body::Empty)
+    .answers(Body::Empty),
+    ep(
+        "POST",
         "/v1/admin/users/{user_id}/password",
         "Set a user's password; every session of theirs ends (admin)",
         |_| post(admin::reset_password),
@@ -468,6 +487,22 @@ pub const ROUTES: &[Endpoint] = &[
     )
     .takes(Body::Empty)
     .answers(Body::Json(schema::<AccessRegisterView>)),
+    ep(
+        "GET",
+        "/v1/documents/{document_id}/comments",
+        "Members' comments on the draft: all for the secretary and chair, a member's own (or all, when the committee shares them) for a member",
+        |_| get(comments::list),
+    )
+    .takes(Body::Empty)
+    .answers(Body::Json(schema::<DraftCommentsBody>)),
+    ep(
+        "PUT",
+        "/v1/comments/{comment_id}/response",
+        "Answer a comment on a draft: accepted, answered or declined with a reply (secretary, chair)",
+        |_| put(comments::respond),
+    )
+    .takes(Body::Json(schema::<RespondToCommentRequest>))
+    .answers(Body::Json(schema::<DraftCommentBody>)),
     ep(
         "POST",
         "/v1/documents/{document_id}/withdraw",

@@ -9,6 +9,7 @@ mod backup;
 mod blobs;
 mod chair;
 mod cli;
+mod comments;
 mod enrol;
 mod events;
 mod feed;

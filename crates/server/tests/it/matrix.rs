@@ -482,6 +482,36 @@ both!(every_endpoint_for_every_caller, |kind| async move {
             Payload::Json(json!({"valid_minutes": 10})),
             ADMIN,
         ),
+        row(
+            "GET",
+            format!("/v1/documents/{doc}/comments"),
+            Payload::None,
+            TAKE_PART,
+        ),
+        // (No such comment: nobody learns more than that.)
+        row(
+            "PUT",
+            format!("/v1/comments/{}/response", uuid::Uuid::new_v4()),
+            Payload::Json(json!({"status": "accepted"})),
+            [401, 404, 404, 404, 404, 404, 403],
+        ),
+        // (An empty PEM: the administrator is let through to a 422.)
+        row(
+            "POST",
+            format!("/v1/admin/users/{target}/signing-certificates"),
+            Payload::Json(json!({"pem": ""})),
+            ADMIN,
+        ),
+        // (None registered: the administrator is let through to a 404.)
+        row(
+            "DELETE",
+            format!(
+                "/v1/admin/users/{target}/signing-certificates/{}",
+                "0".repeat(64)
+            ),
+            Payload::None,
+            [401, 403, 403, 403, 403, 404, 403],
+        ),
         // Public, but only a session's own device can sign a refresh.
         row(
             "POST",
@@ -667,6 +697,8 @@ both!(every_endpoint_for_every_caller, |kind| async move {
         ("GET", "/v1/annotation-key"),           // annotations.rs
         ("GET", "/v1/audit/inclusion/{}"),       // ops.rs
         ("PATCH", "/v1/uploads/{}"),             // uploads.rs
+        ("POST", "/v1/admin/users/{}/{}"),       // signed_ballots.rs (signing certificates)
+        ("PUT", "/v1/comments/{}/response"),     // comments.rs
         ("POST", "/v1/devices"),                 // every Env::user
         ("POST", "/v1/session/refresh"),         // sessions.rs
         ("POST", "/v1/uploads/{}/finish"),       // uploads.rs

@@ -91,6 +91,75 @@ both!(
         .await;
         assert_eq!(refused, ["rejected:qualified_signature"; 3]);
 
+        // Signed with a valid token whose certificate an administrator
+        // registered to someone else (a colleague's token): refused with
+        // its own reason. A certificate belongs to one person at a time.
+        let cert_pem = format!(
+            "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+            BASE64.encode(&cert)
+        );
+        let certificates = |user: &str| format!("/v1/admin/users/{user}/signing-certificates");
+        let register = async |user: &str, by: &Session, pem: &str| {
+            w.env
+                .call(
+                    "POST",
+                    &certificates(user),
+                    Some(by),
+                    Some(json!({ "pem": pem })),
+                )
+                .await
+        };
+        let (s, body) = register(&w.chair.user_id, &w.admin, &cert_pem).await;
+        assert_eq!(s, StatusCode::CREATED, "{body}");
+        assert_eq!(body["name"], "Nguyễn Văn An");
+        assert_eq!(body["sha256"], ecabinet_protocol::hex::sha256_hex(&cert));
+        assert_eq!(
+            outcomes(&w.env, &v.session, vec![signed("colleague", 0, 0, true)]).await,
+            ["rejected:certificate_not_registered"]
+        );
+        let member = v.session.user_id.clone();
+        let (s, body) = register(&member, &w.admin, &cert_pem).await;
+        assert_eq!(s, StatusCode::CONFLICT, "{body}");
+        // Only the administrator registers, and only one certificate.
+        let (s, _) = register(&member, &v.session, &cert_pem).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (s, body) = register(&member, &w.admin, &format!("{cert_pem}{cert_pem}")).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        // Moved to the member it belongs to: their ballot counts (below).
+        let (s, _) = w
+            .env
+            .call(
+                "DELETE",
+                &format!(
+                    "{}/{}",
+                    certificates(&w.chair.user_id),
+                    ecabinet_protocol::hex::sha256_hex(&cert)
+                ),
+                Some(&w.admin),
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::NO_CONTENT);
+        let (s, body) = register(&member, &w.admin, &cert_pem).await;
+        assert_eq!(s, StatusCode::CREATED, "{body}");
+        let (_, directory) = w
+            .env
+            .call("GET", "/v1/admin/directory", Some(&w.admin), None)
+            .await;
+        let listed: Vec<(String, usize)> = directory["users"]
+            .as_array()
+            .expect("users")
+            .iter()
+            .map(|u| {
+                (
+                    u["username"].as_str().unwrap_or_default().to_owned(),
+                    u["signing_certificates"].as_array().map_or(0, Vec::len),
+                )
+            })
+            .filter(|(_, n)| *n > 0)
+            .collect();
+        assert_eq!(listed, [("member".to_owned(), 1)]);
+
         // Signed: counted, and its receipt covers the signature.
         let r = push(&w.env, &v.session, vec![signed("signed", 0, 0, true)]).await;
         assert_eq!(outcome(&r[0]), "accepted", "{:?}", r[0]);

@@ -1,5 +1,6 @@
 // UI strings of one part of the app, Vietnamese first, English second:
-// The administrator's screens: committees, users, memberships, devices and enrol codes.
+// The administrator's screens: committees, users, memberships, devices, enrol codes
+// and the certificates of the users' signing tokens.
 // `i18n.ts` joins every part into one lookup; each part keeps both
 // languages together, so the compiler flags a key missing in English.
 
@@ -23,6 +24,8 @@ export const vi = {
   "admin.readStatusHint": "Khi bật, chủ tọa và thư ký xem được thành viên nào đã tải, đã mở từng tài liệu.",
   "admin.readStatusOn": "Bật",
   "admin.readStatusOff": "Tắt",
+  "admin.commentsShared": "Đại biểu xem được góp ý của nhau",
+  "admin.commentsSharedHint": "Khi bật, mỗi đại biểu xem được góp ý dự thảo của các đại biểu khác; khi tắt, chỉ xem được góp ý của mình. Thư ký và chủ tọa luôn xem được tất cả.",
   "admin.createCommittee": "Tạo ủy ban",
   "admin.committeeCreated": "Đã tạo ủy ban.",
   "admin.selectCommittee": "Chọn một ủy ban ở bên trái để xem và phân công thành viên.",
@@ -110,6 +113,25 @@ export const vi = {
   "admin.confirmRevoke": "Thu hồi thiết bị “{device}” của {name}? Ở lần liên hệ tiếp theo với máy chủ, toàn bộ dữ liệu cuộc họp trên thiết bị sẽ bị xóa và thiết bị không dùng được nữa cho tới khi đăng ký lại bằng mã mới. Không thể hoàn tác.",
   "admin.revoked": "Đã thu hồi thiết bị. Dữ liệu trên thiết bị sẽ bị xóa ở lần liên hệ tiếp theo với máy chủ.",
 
+  "signingCert.heading": "Chứng thư số ký phiếu",
+  "signingCert.hint": "Phiếu biểu quyết ký bằng thiết bị ký số (USB token) chỉ được tính khi chứng thư số của thiết bị đã được đăng ký ở đây cho chính người bỏ phiếu. Khi thiết bị ký số bị mất hoặc thay mới, hãy gỡ chứng thư số của thiết bị cũ.",
+  "signingCert.none": "Chưa đăng ký chứng thư số nào: phiếu người này ký bằng thiết bị ký số sẽ không được tính.",
+  "signingCert.registeredAt": "Ngày đăng ký",
+  "signingCert.remove": "Gỡ",
+  "signingCert.confirmRemove": "Gỡ chứng thư số “{name}” ({fingerprint}) của {user}? Từ nay, phiếu ký bằng thiết bị ký số mang chứng thư số này sẽ không được tính. Các phiếu đã được tính vẫn giữ nguyên.",
+  "signingCert.removed": "Đã gỡ chứng thư số ký phiếu.",
+  "signingCert.add": "Đăng ký chứng thư số",
+  "signingCert.pem": "Dán chứng thư số của thiết bị ký số (định dạng PEM, một chứng thư)",
+  "signingCert.file": "Hoặc chọn tệp chứng thư số (.pem, .crt, .cer; dạng PEM hoặc DER)",
+  "signingCert.save": "Đăng ký chứng thư số",
+  "signingCert.registered": "Đã đăng ký chứng thư số ký phiếu cho người dùng.",
+  "signingCert.needPem": "Vui lòng dán chứng thư số (định dạng PEM) hoặc chọn tệp chứng thư số.",
+  "signingCert.binary": "Tệp hoặc văn bản này ở dạng nhị phân (DER), không phải PEM. Hãy xuất chứng thư số ở định dạng PEM (Base-64, bắt đầu bằng dòng “-----BEGIN CERTIFICATE-----”) rồi thử lại.",
+  "signingCert.privateKey": "Văn bản có chứa khóa bí mật (PRIVATE KEY) nên không được gửi đi. Không bao giờ đưa khóa bí mật lên máy chủ: chỉ dán chứng thư số.",
+  "signingCert.oneOnly": "Chỉ dán đúng một chứng thư số (một khối “-----BEGIN CERTIFICATE-----”): chứng thư số của thiết bị ký số, không kèm chứng thư số của tổ chức cấp hay danh sách thu hồi.",
+  "signingCert.refused": "Máy chủ không nhận chứng thư số này; chưa có gì được đăng ký.",
+  "signingCert.conflict": "Chứng thư số này đã được đăng ký cho người dùng khác; hãy gỡ nó ở người dùng đó trước.",
+
   "admin.seen.never": "Chưa liên hệ",
   "admin.seen.justNow": "Vừa xong",
   "admin.seen.minutes": "{n} phút trước",
@@ -157,6 +179,8 @@ export const en: Record<keyof typeof vi, string> = {
   "admin.readStatusHint": "When on, the chair and the secretary see which members downloaded and opened each document.",
   "admin.readStatusOn": "On",
   "admin.readStatusOff": "Off",
+  "admin.commentsShared": "Members see each other's comments on drafts",
+  "admin.commentsSharedHint": "When on, each member sees the other members' comments on drafts; when off, only their own. The secretary and the chair always see them all.",
   "admin.createCommittee": "Create committee",
   "admin.committeeCreated": "Committee created.",
   "admin.selectCommittee": "Choose a committee on the left to see and assign its members.",
@@ -243,6 +267,25 @@ export const en: Record<keyof typeof vi, string> = {
   "admin.thisDeviceNote": "You are using this device; revoke it from another one.",
   "admin.confirmRevoke": "Revoke the device “{device}” of {name}? At its next contact with the server, all meeting data on it is erased and it cannot be used until enrolled again with a new code. This cannot be undone.",
   "admin.revoked": "Device revoked. Its data is erased at its next contact with the server.",
+
+  "signingCert.heading": "Signing certificates",
+  "signingCert.hint": "A ballot signed with a signing token (USB token) counts only when the token's certificate is registered here to the member who cast it. When a token is lost or replaced, remove the old token's certificate.",
+  "signingCert.none": "No certificate registered: ballots this user signs with a token do not count.",
+  "signingCert.registeredAt": "Registered",
+  "signingCert.remove": "Remove",
+  "signingCert.confirmRemove": "Remove the certificate “{name}” ({fingerprint}) of {user}? From now on, ballots signed with the token holding it do not count. Ballots already counted stay as they are.",
+  "signingCert.removed": "Signing certificate removed.",
+  "signingCert.add": "Register a certificate",
+  "signingCert.pem": "Paste the certificate of the signing token (PEM, one certificate)",
+  "signingCert.file": "Or choose the certificate file (.pem, .crt, .cer; PEM or DER)",
+  "signingCert.save": "Register the certificate",
+  "signingCert.registered": "Signing certificate registered to the user.",
+  "signingCert.needPem": "Paste the certificate (PEM) or choose its file.",
+  "signingCert.binary": "This file or text is binary (DER), not PEM. Export the certificate in PEM format (Base-64, starting with a “-----BEGIN CERTIFICATE-----” line) and try again.",
+  "signingCert.privateKey": "The text contains a private key, so it was not sent. Never put a private key on the server: paste only the certificate.",
+  "signingCert.oneOnly": "Paste exactly one certificate (one “-----BEGIN CERTIFICATE-----” block): the token's own, without its CA's certificates or revocation lists.",
+  "signingCert.refused": "The server refused this certificate; nothing was registered.",
+  "signingCert.conflict": "This certificate is registered to another user; remove it there first.",
 
   "admin.seen.never": "Never",
   "admin.seen.justNow": "Just now",

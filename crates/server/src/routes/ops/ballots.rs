@@ -27,7 +27,7 @@ pub(super) struct Pending {
     pub(super) submission: model::Submission,
     pub(super) token: model::BallotToken,
     /// Its token signature, checked (see [`super::parse::Qualified`]).
-    pub(super) qualified: Option<Result<super::parse::Qualified, String>>,
+    pub(super) qualified: Option<Result<super::parse::Qualified, super::parse::Refusal>>,
 }
 
 /// A motion as reconciliation needs it, read once per transaction and
@@ -126,7 +126,12 @@ pub(super) fn reconcile_motion(
             kind: OpKind::Ballot,
             motion_id: Some(motion_id),
         };
-        let outcome = rejected(RejectReason::QualifiedSignature);
+        let outcome = rejected(match &p.qualified {
+            Some(Err(super::parse::Refusal::NotRegistered)) => {
+                RejectReason::CertificateNotRegistered
+            }
+            _ => RejectReason::QualifiedSignature,
+        });
         store_op(rows, caller, &op, &outcome, None, now);
         refusals.push((p.index, outcome, None));
     }

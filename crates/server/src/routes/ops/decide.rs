@@ -179,6 +179,7 @@ pub(super) fn decide_all(
             Parsed::Attendance(body) => mark_attendance(tx, caller, &op.op_id, &body, now)?,
             Parsed::Annotation(a) => crate::annotations::decide(tx, caller, &op.op_id, &a, now)?,
             Parsed::Read(body) => crate::reads::decide(tx, caller, &body)?,
+            Parsed::Comment(body) => crate::comments::decide(tx, caller, &op.op_id, &body, now)?,
             Parsed::Ballot {
                 body,
                 signature_valid,

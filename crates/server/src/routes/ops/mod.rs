@@ -61,15 +61,22 @@ pub async fn push(
             && o.body.get("qualified").is_some_and(|q| !q.is_null())
     });
     let anchors = if signed {
-        let roots = state
+        let user_id = caller.user_id.clone();
+        let (roots, registered) = state
             .db
-            .read(|conn| crate::trusted_roots::current(conn))
+            .read(move |conn| {
+                Ok::<_, AppError>((
+                    crate::trusted_roots::current(conn)?,
+                    crate::member_certificates::of_user(conn, &user_id)?,
+                ))
+            })
             .await?;
         roots
             .and_then(|r| ecabinet_pades::TrustStore::from_pem(&r.pem).ok())
             .map(|trust| parse::Anchors {
                 trust,
                 now: state.now() / 1000,
+                registered,
             })
     } else {
         None

@@ -26,7 +26,7 @@ pub(super) enum Parsed {
         signature_valid: bool,
         /// The member's token signature, checked: `None` if the ballot
         /// carries none, the reason if it does not hold.
-        qualified: Option<Result<Qualified, String>>,
+        qualified: Option<Result<Qualified, Refusal>>,
         device_revoked: bool,
         /// Secret motions file the choice under this token (derived from the
         /// signature, which the server does not keep, so only the member's
@@ -37,6 +37,7 @@ pub(super) enum Parsed {
     Speak(SpeakBody),
     Annotation(ecabinet_protocol::SealedAnnotation),
     Read(ecabinet_protocol::ReadBody),
+    Comment(ecabinet_protocol::CommentBody),
 }
 
 /// A ballot's token signature that holds: the seal its audit record keeps,
@@ -48,12 +49,32 @@ pub(super) struct Qualified {
     pub(super) signer: Option<String>,
 }
 
+/// Why a ballot's token signature does not count.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Refusal {
+    /// It does not hold: not matching the ballot, not from a trusted CA,
+    /// expired or revoked (the reason, for the log).
+    Invalid(String),
+    /// It holds, but its certificate is not one an administrator
+    /// registered to the member who cast the ballot.
+    NotRegistered,
+}
+
 /// What a ballot's token signature is checked against: the deployment's
-/// trusted roots (with the CAs' revocation lists) at the server's time.
+/// trusted roots (with the CAs' revocation lists) at the server's time,
+/// and the certificates registered to the caller.
 pub(super) struct Anchors {
     pub(super) trust: ecabinet_pades::TrustStore,
     /// Unix seconds.
     pub(super) now: i64,
+    /// SHA-256 (hex) of each signing certificate registered to the caller.
+    pub(super) registered: std::collections::HashSet<String>,
+}
+
+/// [`Anchors`] with the roots and revocation lists parsed once per push.
+pub(super) struct Checker<'a> {
+    of: &'a Anchors,
+    parsed: ecabinet_pades::Anchors<'a>,
 }
 
 /// Most certificates a ballot's token signature may bring along.
@@ -63,9 +84,26 @@ fn check_qualified(
     body: &BallotBody,
     q: &ecabinet_protocol::QualifiedSignatureBody,
     data: &[u8],
-    anchors: Option<&Anchors>,
+    checker: Option<&Checker<'_>>,
+) -> Result<Qualified, Refusal> {
+    let checker = checker.ok_or_else(|| {
+        Refusal::Invalid("the server has no trusted roots to check it against".into())
+    })?;
+    let qualified = check_signature(body, q, data, checker).map_err(Refusal::Invalid)?;
+    let sha256 = ecabinet_protocol::hex::encode(&qualified.seal.certificate_sha256);
+    if !checker.of.registered.contains(&sha256) {
+        return Err(Refusal::NotRegistered);
+    }
+    Ok(qualified)
+}
+
+/// The token signature of `body` over `data`, checked against the roots.
+fn check_signature(
+    body: &BallotBody,
+    q: &ecabinet_protocol::QualifiedSignatureBody,
+    data: &[u8],
+    checker: &Checker<'_>,
 ) -> Result<Qualified, String> {
-    let anchors = anchors.ok_or("the server has no trusted roots to check it against")?;
     let decode = |what: &str, b64: &str| {
         BASE64
             .decode(b64.trim())
@@ -83,13 +121,13 @@ fn check_qualified(
         .map(|c| decode("chain", c))
         .collect::<Result<Vec<_>, _>>()?;
     let signature = decode("signature", &q.signature)?;
-    let signer = ecabinet_pades::verify_qualified(
+    let signer = ecabinet_pades::verify_qualified_against(
         &certificate,
         &chain,
         data,
         &signature,
-        &anchors.trust,
-        anchors.now,
+        &checker.parsed,
+        checker.of.now,
     )?;
     Ok(Qualified {
         seal: model::QualifiedSeal {
@@ -120,11 +158,16 @@ pub(super) fn parse_all(
     devices: &HashMap<String, DeviceKey>,
     anchors: Option<&Anchors>,
 ) -> Vec<Parsed> {
+    let checker = anchors.map(|of| Checker {
+        of,
+        parsed: of.trust.parsed(),
+    });
+    let checker = checker.as_ref();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     if ops.len() < PARALLEL_VERIFY_MIN || threads < 2 {
         return ops
             .iter()
-            .map(|op| parse(op, caller, devices, anchors))
+            .map(|op| parse(op, caller, devices, checker))
             .collect();
     }
     let chunk = ops.len().div_ceil(threads);
@@ -134,7 +177,7 @@ pub(super) fn parse_all(
             .map(|part| {
                 scope.spawn(move || {
                     part.iter()
-                        .map(|op| parse(op, caller, devices, anchors))
+                        .map(|op| parse(op, caller, devices, checker))
                         .collect::<Vec<_>>()
                 })
             })
@@ -176,7 +219,7 @@ pub(super) fn parse(
     op: &Operation,
     caller: &Caller,
     devices: &HashMap<String, DeviceKey>,
-    anchors: Option<&Anchors>,
+    checker: Option<&Checker<'_>>,
 ) -> Parsed {
     let value = op.body.clone();
     match op.kind {
@@ -189,6 +232,10 @@ pub(super) fn parse(
             serde_json::from_value(value).map_or(Parsed::Malformed, Parsed::Attendance)
         }
         OpKind::Read => serde_json::from_value(value).map_or(Parsed::Malformed, Parsed::Read),
+        OpKind::Comment => serde_json::from_value(value)
+            .ok()
+            .filter(crate::comments::well_formed)
+            .map_or(Parsed::Malformed, Parsed::Comment),
         OpKind::Ballot => {
             let Ok(body) = serde_json::from_value::<BallotBody>(value) else {
                 return Parsed::Malformed;
@@ -209,9 +256,11 @@ pub(super) fn parse(
             // key signed (else it is refused anyway, and the check costs).
             let qualified = body.qualified.as_ref().map(|q| {
                 if signature_valid {
-                    check_qualified(&body, q, &bytes, anchors)
+                    check_qualified(&body, q, &bytes, checker)
                 } else {
-                    Err("the device's signature does not hold".to_owned())
+                    Err(Refusal::Invalid(
+                        "the device's signature does not hold".to_owned(),
+                    ))
                 }
             });
             Parsed::Ballot {

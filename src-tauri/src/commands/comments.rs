@@ -1,0 +1,205 @@
+//! Comments on drafts before the meeting (góp ý dự thảo): a member writes
+//! one (queued in the outbox, offline too); everyone reads those they may
+//! (the server decides); the secretary or the chair answers each and
+//! exports the summary table as a PDF.
+
+use std::path::PathBuf;
+
+use ecabinet_protocol::{CommentRegion, CommentStatus, DraftCommentBody};
+use ecabinet_sync::comments;
+use tauri::{AppHandle, Runtime, State};
+
+use crate::ipc::{
+    CommentRegionView, CommentSummaryView, DraftCommentView, DraftCommentsView, IpcError,
+    IpcErrorCode, QueuedCommentView,
+};
+use crate::session::blocking;
+use crate::state::AppState;
+
+/// Queues a comment on the published version (`page` 1-based, null for
+/// the whole document; `region` on that page); answers its id. The next
+/// sync sends it.
+#[tauri::command]
+pub async fn write_draft_comment(
+    state: State<'_, AppState>,
+    version_id: String,
+    page: Option<u32>,
+    region: Option<CommentRegionView>,
+    text: String,
+) -> Result<String, IpcError> {
+    let store = state.content_store()?;
+    let region = region.map(|r| CommentRegion {
+        x: r.x,
+        y: r.y,
+        w: r.w,
+        h: r.h,
+    });
+    let id = blocking(move || {
+        Ok(comments::write_comment(
+            &store,
+            &version_id,
+            page,
+            region,
+            &text,
+            ecabinet_sync::now_ms(),
+        )?)
+    })
+    .await?;
+    state.wake_sync()?;
+    Ok(id)
+}
+
+fn comment_view(c: DraftCommentBody, me: &str) -> DraftCommentView {
+    DraftCommentView {
+        mine: c.author_id == me,
+        id: c.id,
+        version: c.version,
+        author_name: c.author_name,
+        page: c.page,
+        region: c.region.map(|r| CommentRegionView {
+            x: r.x,
+            y: r.y,
+            w: r.w,
+            h: r.h,
+        }),
+        text: c.text,
+        written_at: c.written_at,
+        status: c.status.as_str().to_owned(),
+        reply: c.reply,
+        replied_by_name: c.replied_by_name,
+        replied_at: c.replied_at,
+    }
+}
+
+/// The comments on the document: from the server when it can be reached
+/// (with the secretary's answers), and this device's not yet taken by it.
+#[tauri::command]
+pub async fn draft_comments(
+    state: State<'_, AppState>,
+    document_id: String,
+) -> Result<DraftCommentsView, IpcError> {
+    let store = state.content_store()?;
+    let doc = document_id.clone();
+    let queued = blocking(move || {
+        let versions: Vec<String> = store
+            .document_versions(&doc)?
+            .into_iter()
+            .map(|v| v.id)
+            .collect();
+        Ok(comments::queued_comments(&store)?
+            .into_iter()
+            .filter(|q| q.state != "accepted" && versions.contains(&q.body.version_id))
+            .map(|q| QueuedCommentView {
+                op_id: q.op_id,
+                page: q.body.page,
+                text: q.body.text,
+                written_at: q.body.written_at,
+                state: q.state,
+                reason: q.reason,
+            })
+            .collect::<Vec<_>>())
+    })
+    .await?;
+    let me = state.user_id()?;
+    match comments::comments(&state.api()?, &document_id).await {
+        Ok(list) => Ok(DraftCommentsView {
+            comments: list
+                .comments
+                .into_iter()
+                .map(|c| comment_view(c, &me))
+                .collect(),
+            queued,
+            can_respond: list.can_respond,
+            shared_with_members: list.shared_with_members,
+            offline: false,
+        }),
+        Err(e) if e.is_transient() => Ok(DraftCommentsView {
+            comments: Vec::new(),
+            queued,
+            can_respond: false,
+            shared_with_members: false,
+            offline: true,
+        }),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The secretary's (or chair's) answer: `accepted`, `answered` or
+/// `declined` (the last two with a reply), or `open` again.
+#[tauri::command]
+pub async fn respond_draft_comment(
+    state: State<'_, AppState>,
+    comment_id: String,
+    status: String,
+    reply: Option<String>,
+) -> Result<DraftCommentView, IpcError> {
+    let status = CommentStatus::parse(&status).ok_or_else(|| {
+        IpcError::new(
+            IpcErrorCode::InvalidInput,
+            "status: open, accepted, answered or declined",
+        )
+    })?;
+    let c = comments::respond(&state.api()?, &comment_id, status, reply.as_deref()).await?;
+    Ok(comment_view(c, &state.user_id()?))
+}
+
+/// Writes the summary table of the comments (bảng tổng hợp ý kiến) as a
+/// PDF to `path`, or (null) to a new file in the Downloads folder. It
+/// follows the document's export policy: none for a document that may not
+/// leave the app.
+#[tauri::command]
+pub async fn export_comment_summary<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    document_id: String,
+    path: Option<String>,
+) -> Result<CommentSummaryView, IpcError> {
+    let list = comments::comments(&state.api()?, &document_id).await?;
+    let store = state.content_store()?;
+    let state = state.inner().clone();
+    let folder = path
+        .is_none()
+        .then(|| super::annotations::export_folder(&app));
+    blocking(move || {
+        let verified = ecabinet_sync::current_version_to_open(&store, &document_id)?;
+        ecabinet_sync::export_watermark(&store, &verified, ecabinet_sync::now_ms())?;
+        let title = store
+            .documents(&verified.meeting_id)?
+            .into_iter()
+            .find(|(id, _)| *id == document_id)
+            .and_then(|(_, body)| body["title"].as_str().map(str::to_owned))
+            .unwrap_or_else(|| document_id.clone());
+        let made_at = ecabinet_sync::vietnam_time(ecabinet_sync::now_ms());
+        let pages = ecabinet_pdf::comment_summary::pages(&title, &list, &made_at);
+        let pdf = state
+            .pdf()?
+            .compose(Some(ecabinet_pdf::comment_summary::fonts()), pages)?;
+        let out = match (path, folder) {
+            (Some(p), _) => PathBuf::from(p),
+            (None, Some(Some(dir))) => super::annotations::free_name(
+                &dir,
+                &format!(
+                    "Tong hop y kien - {}",
+                    super::annotations::file_stem(&title, verified.version)
+                ),
+            ),
+            (None, _) => {
+                return Err(IpcError::new(
+                    IpcErrorCode::NotFound,
+                    "no Downloads, Documents or home folder to export to",
+                ))
+            }
+        };
+        std::fs::write(&out, pdf).map_err(|e| {
+            IpcError::new(
+                IpcErrorCode::InvalidInput,
+                format!("cannot write {}: {e}", out.display()),
+            )
+        })?;
+        Ok(CommentSummaryView {
+            path: out.display().to_string(),
+            comments: u32::try_from(list.comments.len()).unwrap_or(u32::MAX),
+        })
+    })
+    .await
+}
