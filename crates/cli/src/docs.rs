@@ -57,11 +57,19 @@ pub fn comment_summary(
     comments: &ecabinet_protocol::DraftCommentsBody,
 ) -> Result<Vec<u8>> {
     let v = current_version(store, doc_id)?;
-    ecabinet_sync::export_watermark(store, &v, ecabinet_sync::now_ms())?;
+    // The document's policy: no copy, or one with the reader's watermark.
+    let watermark = ecabinet_sync::export_watermark(store, &v, ecabinet_sync::now_ms())?
+        .map(ecabinet_pdf::Watermark::new)
+        .transpose()?;
     let title = title_of(store, &v, doc_id)?;
     let made_at = ecabinet_sync::vietnam_time(ecabinet_sync::now_ms());
     let pages = ecabinet_pdf::comment_summary::pages(&title, comments, &made_at);
-    Ok(engine()?.compose(Some(ecabinet_pdf::comment_summary::fonts()), pages)?)
+    let engine = engine()?;
+    let pdf = engine.compose(Some(ecabinet_pdf::comment_summary::fonts()), pages)?;
+    Ok(match &watermark {
+        Some(w) => engine.export_with_annotations(pdf, &[], Some(w))?,
+        None => pdf,
+    })
 }
 
 pub fn list(store: &Store) -> Result<Value> {

@@ -11,6 +11,13 @@ use serde::{Deserialize, Serialize};
 pub const MAX_COMMENT_CHARS: usize = 4000;
 /// Longest reply of the secretary, in characters.
 pub const MAX_REPLY_CHARS: usize = 4000;
+/// Most lines in one comment.
+pub const MAX_COMMENT_LINES: usize = 60;
+/// Most comments one member keeps on one document.
+pub const MAX_COMMENTS_PER_MEMBER: usize = 50;
+/// Most comments on one document (a committee's worth, and what one
+/// answer of the list can carry).
+pub const MAX_COMMENTS_PER_DOCUMENT: usize = 300;
 
 /// A region of a page, as fractions of its width and height from the
 /// top-left corner (0 to 1).
@@ -68,6 +75,19 @@ impl CommentBody {
         }
         if chars > MAX_COMMENT_CHARS {
             return Some("the comment is longer than 4000 characters");
+        }
+        if self.text.trim().lines().count() > MAX_COMMENT_LINES {
+            return Some("the comment has more than 60 lines");
+        }
+        // Control characters (but line breaks and tabs) and the bidi
+        // overrides that can make a text read otherwise than it is stored.
+        let hidden = |c: char| {
+            (c.is_control() && c != '\n' && c != '\t' && c != '\r')
+                || ('\u{202a}'..='\u{202e}').contains(&c)
+                || ('\u{2066}'..='\u{2069}').contains(&c)
+        };
+        if self.text.chars().any(hidden) {
+            return Some("the comment holds control characters");
         }
         if self
             .page

@@ -29,7 +29,8 @@ pub use annotations::{
 pub use api::*;
 pub use comments::{
     CommentBody, CommentRegion, CommentStatus, DraftCommentBody, DraftCommentsBody,
-    RespondToCommentRequest, MAX_COMMENT_CHARS, MAX_COMMENT_PAGE, MAX_REPLY_CHARS,
+    RespondToCommentRequest, MAX_COMMENTS_PER_DOCUMENT, MAX_COMMENTS_PER_MEMBER, MAX_COMMENT_CHARS,
+    MAX_COMMENT_LINES, MAX_COMMENT_PAGE, MAX_REPLY_CHARS,
 };
 pub use error::{ErrorBody, ErrorCode};
 pub use feed::{

@@ -238,6 +238,9 @@ pub enum RejectReason {
     /// A ballot signed with a token whose certificate is valid but not one
     /// an administrator registered to the member who cast it.
     CertificateNotRegistered,
+    /// A limit of the record is reached (a member's comments on one
+    /// document, or the document's).
+    LimitReached,
     /// A reason from a newer server that this build does not know; the
     /// operation is still refused.
     #[serde(other)]
@@ -246,7 +249,7 @@ pub enum RejectReason {
 
 impl RejectReason {
     /// Every reason but [`RejectReason::Unknown`].
-    pub const KNOWN: [RejectReason; 17] = [
+    pub const KNOWN: [RejectReason; 18] = [
         RejectReason::UnknownMotion,
         RejectReason::BadSignature,
         RejectReason::DeviceRevoked,
@@ -264,6 +267,7 @@ impl RejectReason {
         RejectReason::NotEnabled,
         RejectReason::QualifiedSignature,
         RejectReason::CertificateNotRegistered,
+        RejectReason::LimitReached,
     ];
 
     /// The wire and storage name.
@@ -286,6 +290,7 @@ impl RejectReason {
             RejectReason::NotEnabled => "not_enabled",
             RejectReason::QualifiedSignature => "qualified_signature",
             RejectReason::CertificateNotRegistered => "certificate_not_registered",
+            RejectReason::LimitReached => "limit_reached",
             RejectReason::Unknown => "unknown",
         }
     }

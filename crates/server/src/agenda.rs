@@ -24,6 +24,12 @@ pub fn remove_document(
     document_id: &str,
     now: i64,
 ) -> Result<(), AppError> {
+    // Members' comments on a draft go with it (it is deleted only before
+    // the session; afterwards it is withdrawn and they stay).
+    tx.conn.execute(
+        "DELETE FROM draft_comments WHERE document_id = ?",
+        params![document_id],
+    )?;
     let versions = tx.conn.query(
         "SELECT id FROM document_versions WHERE document_id = ?",
         params![document_id],

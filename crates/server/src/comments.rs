@@ -6,8 +6,9 @@
 //! other members only when the committee shares comments with them.
 
 use ecabinet_protocol::{
-    CommentBody, CommentRegion, CommentStatus, DraftCommentBody, DraftCommentsBody, ErrorCode,
-    MeetingStatus, OpOutcome, RejectReason, RespondToCommentRequest, MAX_REPLY_CHARS,
+    Classification, CommentBody, CommentRegion, CommentStatus, DraftCommentBody, DraftCommentsBody,
+    ErrorCode, MeetingStatus, OpOutcome, RejectReason, RespondToCommentRequest,
+    MAX_COMMENTS_PER_DOCUMENT, MAX_COMMENTS_PER_MEMBER, MAX_REPLY_CHARS,
 };
 
 use crate::access::{meeting_for, Need};
@@ -54,10 +55,35 @@ pub fn decide(
     if meeting.status == MeetingStatus::Closed {
         return Ok(rejected(RejectReason::MeetingClosed));
     }
-    let withdrawn =
-        records::document(tx.conn, &version.document_id)?.is_none_or(|d| d.withdrawn.is_some());
-    if withdrawn {
+    let Some(document) = records::document(tx.conn, &version.document_id)? else {
+        return Ok(rejected(RejectReason::UnknownDocument));
+    };
+    if document.withdrawn.is_some() {
         return Ok(rejected(RejectReason::Conflict));
+    }
+    // A comment may quote what it is about: a classified document's stay
+    // off devices and files, so they are not taken at all.
+    if document.policy.classification != Classification::Normal {
+        return Ok(rejected(RejectReason::Forbidden));
+    }
+    let count = |conn: &mut dyn Conn, author: Option<&str>| -> Result<usize, AppError> {
+        let rows = match author {
+            Some(a) => conn.query(
+                "SELECT COUNT(*) FROM draft_comments WHERE document_id = ? AND author_id = ?",
+                params![&document.id, a],
+            )?,
+            None => conn.query(
+                "SELECT COUNT(*) FROM draft_comments WHERE document_id = ?",
+                params![&document.id],
+            )?,
+        };
+        let n = rows.first().map_or(Ok(0), |r| r.int(0))?;
+        Ok(usize::try_from(n).unwrap_or(usize::MAX))
+    };
+    if count(tx.conn, Some(&caller.user_id))? >= MAX_COMMENTS_PER_MEMBER
+        || count(tx.conn, None)? >= MAX_COMMENTS_PER_DOCUMENT
+    {
+        return Ok(rejected(RejectReason::LimitReached));
     }
     let region = b
         .region

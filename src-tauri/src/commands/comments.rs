@@ -162,7 +162,12 @@ pub async fn export_comment_summary<R: Runtime>(
         .then(|| super::annotations::export_folder(&app));
     blocking(move || {
         let verified = ecabinet_sync::current_version_to_open(&store, &document_id)?;
-        ecabinet_sync::export_watermark(&store, &verified, ecabinet_sync::now_ms())?;
+        // The document's policy: no copy at all, or one with the reader's
+        // watermark on every page, the summary as the document itself.
+        let watermark =
+            ecabinet_sync::export_watermark(&store, &verified, ecabinet_sync::now_ms())?
+                .map(ecabinet_pdf::Watermark::new)
+                .transpose()?;
         let title = store
             .documents(&verified.meeting_id)?
             .into_iter()
@@ -171,9 +176,11 @@ pub async fn export_comment_summary<R: Runtime>(
             .unwrap_or_else(|| document_id.clone());
         let made_at = ecabinet_sync::vietnam_time(ecabinet_sync::now_ms());
         let pages = ecabinet_pdf::comment_summary::pages(&title, &list, &made_at);
-        let pdf = state
-            .pdf()?
-            .compose(Some(ecabinet_pdf::comment_summary::fonts()), pages)?;
+        let engine = state.pdf()?;
+        let mut pdf = engine.compose(Some(ecabinet_pdf::comment_summary::fonts()), pages)?;
+        if let Some(w) = &watermark {
+            pdf = engine.export_with_annotations(pdf, &[], Some(w))?;
+        }
         let out = match (path, folder) {
             (Some(p), _) => PathBuf::from(p),
             (None, Some(Some(dir))) => super::annotations::free_name(

@@ -82,6 +82,8 @@ describe("comments on drafts", () => {
     expect(commentRejectKey("malformed")).toBe("comments.reason.malformed");
     expect(commentRejectKey("forbidden")).toBe("comments.reason.forbidden");
     expect(commentRejectKey("conflict")).toBe("comments.reason.conflict");
+    expect(commentRejectKey("limit_reached")).toBe("comments.reason.limit_reached");
+    expect(messages.en[commentRejectKey("limit_reached")]).toContain("50 from each member");
     expect(messages.vi[commentRejectKey("conflict")]).toContain("rút");
     expect(commentRejectKey("bad_signature")).toBe("comments.reason.other");
     expect(commentRejectKey(null)).toBe("comments.reason.other");

@@ -75,6 +75,7 @@ const REASONS: Record<string, MessageKey> = {
   malformed: "comments.reason.malformed",
   forbidden: "comments.reason.forbidden",
   conflict: "comments.reason.conflict",
+  limit_reached: "comments.reason.limit_reached",
 };
 
 /** The server's reason for refusing a comment as a sentence a member understands. */

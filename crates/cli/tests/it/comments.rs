@@ -147,6 +147,48 @@ async fn a_comment_written_offline_reaches_the_secretary_who_answers_and_exports
         );
     }
 
+    // A document whose policy watermarks copies: so is its summary, with
+    // the reader's name on every page.
+    server
+        .client("secretary")
+        .await?
+        .patch(
+            &format!("/v1/documents/{doc}"),
+            serde_json::json!({"export": "watermarked"}),
+        )
+        .await?;
+    let out = run(secretary.path(), &["sync"]).await?;
+    assert!(out.status.success(), "{}", text(&out));
+    let out = run(
+        secretary.path(),
+        &[
+            "comments",
+            &doc,
+            "--summary-pdf",
+            pdf.to_str().context("path")?,
+        ],
+    )
+    .await?;
+    assert!(out.status.success(), "{}", text(&out));
+    // The watermark names the reader and their committee, which the summary
+    // itself never prints.
+    let committee = &server.seed.committee_name;
+    assert!(!words.contains(committee.as_str()), "{words}");
+    let extracted = std::process::Command::new("pdftotext")
+        .arg("-raw")
+        .args([pdf.as_os_str(), std::ffi::OsStr::new("-")])
+        .output()?;
+    // (Drawn across the page, its letters come out spaced: compared without.)
+    let marked: String = String::from_utf8(extracted.stdout)?
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    let wanted: String = committee.chars().filter(|c| !c.is_whitespace()).collect();
+    assert!(
+        marked.contains(&wanted),
+        "the reader's watermark ({committee}) is not on the summary: {marked}"
+    );
+
     let mine = json(member.path(), &["comments", &doc, "--json"]).await?;
     assert_eq!(
         (

@@ -13,3 +13,5 @@ CREATE TABLE member_certificates (
     registered_by TEXT NOT NULL,
     PRIMARY KEY (user_id, sha256)
 );
+-- A token belongs to one person: a certificate is registered to one user.
+CREATE UNIQUE INDEX member_certificates_sha256 ON member_certificates (sha256);

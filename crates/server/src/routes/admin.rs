@@ -282,6 +282,9 @@ pub async fn remove_signing_certificate(
     Path((user_id, sha256)): Path<(String, String)>,
 ) -> Result<StatusCode, AppError> {
     require_admin(&caller)?;
+    // Removing one stops the member's signed ballots: done like adding.
+    require_enrolled_device(&caller)?;
+    let sha256 = sha256.to_ascii_lowercase();
     let subject = format!("{user_id} (SHA-256: {sha256})");
     let removed = state
         .db

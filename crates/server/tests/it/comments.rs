@@ -179,6 +179,21 @@ both!(
                     Value::Null,
                     "không có tài liệu",
                 ),
+                // Text that reads otherwise than it is stored (a bidi override).
+                comment_op(
+                    "bad-6",
+                    &version,
+                    Some(1),
+                    Value::Null,
+                    "Đồng ý \u{202e}gnôhk",
+                ),
+                comment_op(
+                    "bad-7",
+                    &version,
+                    Some(1),
+                    Value::Null,
+                    &"dòng\n".repeat(61),
+                ),
             ],
         )
         .await;
@@ -189,9 +204,30 @@ both!(
                 "rejected:malformed",
                 "rejected:malformed",
                 "rejected:malformed",
-                "rejected:unknown_document"
+                "rejected:unknown_document",
+                "rejected:malformed",
+                "rejected:malformed"
             ]
         );
+        // One member cannot flood a draft: past 50 comments, each is refused
+        // with its own reason (the others' still count).
+        let flood: Vec<Value> = (0..=ecabinet_protocol::MAX_COMMENTS_PER_MEMBER)
+            .map(|i| comment_op(&format!("f-{i}"), &version, Some(1), Value::Null, "Ý kiến"))
+            .collect();
+        let got = outcomes(&w.env, &w.member, flood).await;
+        assert_eq!(got.iter().filter(|o| *o == "accepted").count(), 50);
+        assert_eq!(
+            got.last().map(String::as_str),
+            Some("rejected:limit_reached")
+        );
+        let chair = vec![comment_op(
+            "chair-1",
+            &version,
+            None,
+            Value::Null,
+            "Ý kiến chủ tọa",
+        )];
+        assert_eq!(outcomes(&w.env, &w.chair, chair).await, ["accepted"]);
         // Another committee's member cannot reach the draft.
         assert_eq!(
             outcomes(
@@ -223,6 +259,40 @@ both!(
             .await,
             ["rejected:meeting_closed"]
         );
+        // Nor are its comments answered any more: the record is closed.
+        let (s, b) = w
+            .env
+            .call(
+                "PUT",
+                "/v1/comments/chair-1/response",
+                Some(&w.secretary),
+                Some(json!({"status": "accepted"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CONFLICT, "{b}");
+        assert_eq!(b["code"], "meeting_closed", "{b}");
+    }
+);
+
+both!(
+    a_draft_with_comments_can_still_be_deleted_before_the_session,
+    |kind| async move {
+        let w = World::new(kind).await;
+        let (_, doc, version) = published_draft(&w).await;
+        let op = vec![comment_op("d-1", &version, None, Value::Null, "Góp ý")];
+        assert_eq!(outcomes(&w.env, &w.member, op).await, ["accepted"]);
+        let (s, b) = w
+            .env
+            .call(
+                "DELETE",
+                &format!("/v1/documents/{doc}"),
+                Some(&w.secretary),
+                None,
+            )
+            .await;
+        assert!(s.is_success(), "{s} {b}");
+        let (s, _) = comments(&w, &w.secretary, &doc).await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
     }
 );
 

@@ -270,6 +270,27 @@ both!(
         assert_eq!(kept[0].text(0).expect("der"), BASE64.encode(&cert));
         assert_eq!(kept[0].text(1).expect("subject"), "Nguyễn Văn An");
 
+        // The token is lost: its certificate removed (the fingerprint typed
+        // in upper case from a screen), a ballot it signs no longer counts.
+        let (s, _) = w
+            .env
+            .call(
+                "DELETE",
+                &format!(
+                    "{}/{}",
+                    certificates(&member),
+                    ecabinet_protocol::hex::sha256_hex(&cert).to_uppercase()
+                ),
+                Some(&w.admin),
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::NO_CONTENT);
+        assert_eq!(
+            outcomes(&w.env, &v.session, vec![signed("after-loss", 1, 1, true)]).await,
+            ["rejected:certificate_not_registered"]
+        );
+
         // A motion that does not ask for it still takes an unsigned ballot,
         // but never one whose signature does not hold.
         let plain = w.motion(&item, json!({})).await;

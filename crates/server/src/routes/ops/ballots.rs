@@ -112,11 +112,23 @@ pub(super) fn reconcile_motion(
     // no motion takes a ballot whose signature does not hold. Refused so,
     // a ballot never reaches the ledger, as if it had not been cast.
     let requires = loaded.as_ref().map(|l| l.body.signed_ballots);
+    // The certificates registered to the caller, read again inside this
+    // transaction: one removed (a lost token) since the push was checked
+    // no longer counts.
+    let registered = if pending.iter().any(|p| matches!(p.qualified, Some(Ok(_)))) {
+        crate::member_certificates::of_user(tx.conn, &caller.user_id)?
+    } else {
+        Default::default()
+    };
+    let still_registered = |q: &super::parse::Qualified| {
+        registered.contains(&ecabinet_protocol::hex::encode(&q.seal.certificate_sha256))
+    };
     let (pending, refused): (Vec<&Pending>, Vec<&Pending>) =
         pending
             .iter()
             .partition(|p| match (&p.qualified, requires) {
-                (_, None) | (Some(Ok(_)), _) | (None, Some(false)) => true,
+                (Some(Ok(q)), _) => still_registered(q),
+                (_, None) | (None, Some(false)) => true,
                 (Some(Err(_)), _) | (None, Some(true)) => false,
             });
     let mut refusals = Vec::with_capacity(refused.len());
@@ -127,10 +139,18 @@ pub(super) fn reconcile_motion(
             motion_id: Some(motion_id),
         };
         let outcome = rejected(match &p.qualified {
-            Some(Err(super::parse::Refusal::NotRegistered)) => {
+            Some(Err(super::parse::Refusal::NotRegistered)) | Some(Ok(_)) => {
                 RejectReason::CertificateNotRegistered
             }
-            _ => RejectReason::QualifiedSignature,
+            Some(Err(super::parse::Refusal::Invalid(why))) => {
+                tracing::info!(
+                    op_id = %p.submission.ballot.op_id.as_str(),
+                    why = %why,
+                    "token signature refused"
+                );
+                RejectReason::QualifiedSignature
+            }
+            None => RejectReason::QualifiedSignature,
         });
         store_op(rows, caller, &op, &outcome, None, now);
         refusals.push((p.index, outcome, None));
