@@ -339,6 +339,12 @@ impl TrustStore {
 /// administrator registers it): its DER and its description. Refuses a text
 /// with none, more than one, or a revocation list.
 pub fn single_certificate(pem: &str) -> Result<(Vec<u8>, RootInfo), Error> {
+    if pem.contains("PRIVATE KEY-----") {
+        return Err(Error::BadCertificate(
+            "the text holds a private key: send only the certificate, and keep the key on the token"
+                .into(),
+        ));
+    }
     let mut store = TrustStore::from_pem(pem).map_err(|e| match e {
         Error::BadRoot(m) => Error::BadCertificate(m),
         e => e,
@@ -349,6 +355,12 @@ pub fn single_certificate(pem: &str) -> Result<(Vec<u8>, RootInfo), Error> {
             store.roots.len(),
             store.crls.len()
         )));
+    }
+    if Certificate::parse(&store.roots[0]).is_ok_and(|c| c.is_ca) {
+        return Err(Error::BadCertificate(
+            "this is a certificate authority's certificate, not a person's signing certificate"
+                .into(),
+        ));
     }
     let info = store
         .describe()

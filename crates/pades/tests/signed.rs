@@ -391,6 +391,11 @@ fn a_signing_certificate_is_read_from_one_pem_block() -> Result<()> {
         (String::new(), "nothing"),
         ("not a certificate".to_owned(), "no PEM block"),
         (pem.replace('M', "!"), "damaged base64"),
+        (root.clone(), "a CA's certificate"),
+        (
+            format!("{pem}-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n"),
+            "a private key with it",
+        ),
     ] {
         let e = ecabinet_pades::single_certificate(&text).expect_err(why);
         assert!(e.to_string().contains("certificate"), "{why}: {e}");

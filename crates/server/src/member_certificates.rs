@@ -43,6 +43,11 @@ pub fn register(
     {
         return Err(AppError::not_found("user"));
     }
+    if info.not_after.saturating_mul(1000) < now {
+        return Err(AppError::invalid(
+            "the certificate has expired: register the token's current certificate",
+        ));
+    }
     let holders = conn.query(
         "SELECT user_id, registered_at FROM member_certificates WHERE sha256 = ?",
         params![&info.sha256],

@@ -64,6 +64,7 @@ fn comment_view(c: DraftCommentBody, me: &str) -> DraftCommentView {
         }),
         text: c.text,
         written_at: c.written_at,
+        received_at: c.received_at,
         status: c.status.as_str().to_owned(),
         reply: c.reply,
         replied_by_name: c.replied_by_name,

@@ -30,6 +30,9 @@ pub struct DraftCommentView {
     /// Unix ms (the author's device clock).
     #[ts(type = "number")]
     pub written_at: i64,
+    /// Unix ms (the server's clock: what is shown, a device's may be off).
+    #[ts(type = "number")]
+    pub received_at: i64,
     /// `open`, `accepted`, `answered` or `declined`.
     pub status: String,
     pub reply: Option<String>,

@@ -625,6 +625,10 @@ page: number | null, region: CommentRegionView | null, text: string,
  */
 writtenAt: number, 
 /**
+ * Unix ms (the server's clock: what is shown, a device's may be off).
+ */
+receivedAt: number, 
+/**
  * `open`, `accepted`, `answered` or `declined`.
  */
 status: string, reply: string | null, repliedByName: string | null, 

@@ -22,6 +22,7 @@ function comment(id: string, page: number | null, over: Partial<DraftCommentView
     region: null,
     text: "Đề nghị làm rõ nguồn vốn.",
     writtenAt: 1_000,
+    receivedAt: 1_500,
     status: "open",
     reply: null,
     repliedByName: null,

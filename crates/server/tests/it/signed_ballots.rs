@@ -125,6 +125,22 @@ both!(
         assert_eq!(s, StatusCode::FORBIDDEN);
         let (s, body) = register(&member, &w.admin, &format!("{cert_pem}{cert_pem}")).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        // Nor one that has expired (as it will have, years from now).
+        let (der, info) = ecabinet_server::member_certificates::parse(&cert_pem).expect("parse");
+        let later = now + 10 * 365 * 86_400_000;
+        let who = member.clone();
+        let e = w
+            .env
+            .state
+            .db
+            .write(move |tx| {
+                ecabinet_server::member_certificates::register(
+                    tx.conn, &who, &der, &info, "admin", later,
+                )
+            })
+            .await
+            .expect_err("expired");
+        assert!(e.message.contains("expired"), "{}", e.message);
         // Moved to the member it belongs to: their ballot counts (below).
         let (s, _) = w
             .env
