@@ -58,7 +58,9 @@ pub fn decide(
     let Some(document) = records::document(tx.conn, &version.document_id)? else {
         return Ok(rejected(RejectReason::UnknownDocument));
     };
-    if document.withdrawn.is_some() {
+    let item_withdrawn = records::agenda_item(tx.conn, &document.agenda_item_id)?
+        .is_some_and(|i| i.withdrawn.is_some());
+    if document.withdrawn.is_some() || item_withdrawn {
         return Ok(rejected(RejectReason::Conflict));
     }
     // A comment may quote what it is about: a classified document's stay

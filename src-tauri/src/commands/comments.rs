@@ -89,7 +89,7 @@ pub async fn draft_comments(
             .collect();
         Ok(comments::queued_comments(&store)?
             .into_iter()
-            .filter(|q| q.state != "accepted" && versions.contains(&q.body.version_id))
+            .filter(|q| versions.contains(&q.body.version_id))
             .map(|q| QueuedCommentView {
                 op_id: q.op_id,
                 page: q.body.page,
@@ -103,13 +103,18 @@ pub async fn draft_comments(
     .await?;
     let me = state.user_id()?;
     match comments::comments(&state.api()?, &document_id).await {
+        // Online, an accepted comment shows as the server holds it (with its
+        // answer); offline, as this device knows it: accepted.
         Ok(list) => Ok(DraftCommentsView {
+            queued: queued
+                .into_iter()
+                .filter(|q| q.state != "accepted")
+                .collect(),
             comments: list
                 .comments
                 .into_iter()
                 .map(|c| comment_view(c, &me))
                 .collect(),
-            queued,
             can_respond: list.can_respond,
             shared_with_members: list.shared_with_members,
             offline: false,

@@ -53,7 +53,7 @@ pub struct QueuedCommentView {
     /// Unix ms.
     #[ts(type = "number")]
     pub written_at: i64,
-    /// `pending`, `sent` or `rejected`.
+    /// `pending`, `sent`, `rejected`, or (only offline) `accepted`.
     pub state: String,
     /// The server's reason when rejected (`meeting_closed`, …).
     pub reason: Option<String>,
@@ -65,7 +65,8 @@ pub struct QueuedCommentView {
 pub struct DraftCommentsView {
     /// From the server, oldest first; empty when offline.
     pub comments: Vec<DraftCommentView>,
-    /// This device's comments on the document not (yet) taken by the server.
+    /// This device's comments on the document not (yet) taken by the
+    /// server; offline, also those it took.
     pub queued: Vec<QueuedCommentView>,
     /// The caller answers comments (secretary, chair).
     pub can_respond: bool,

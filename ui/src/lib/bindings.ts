@@ -643,7 +643,7 @@ export type QueuedCommentView = { opId: string, page: number | null, text: strin
  */
 writtenAt: number, 
 /**
- * `pending`, `sent` or `rejected`.
+ * `pending`, `sent`, `rejected`, or (only offline) `accepted`.
  */
 state: string, 
 /**
@@ -657,7 +657,8 @@ export type DraftCommentsView = {
  */
 comments: Array<DraftCommentView>, 
 /**
- * This device's comments on the document not (yet) taken by the server.
+ * This device's comments on the document not (yet) taken by the
+ * server; offline, also those it took.
  */
 queued: Array<QueuedCommentView>, 
 /**

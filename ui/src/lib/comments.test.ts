@@ -73,6 +73,7 @@ describe("comments on drafts", () => {
     expect(messages.vi[statusKey("declined")]).toBe("Không tiếp thu");
     expect(queuedStateKey("pending")).toBe("comments.queued.pending");
     expect(queuedStateKey("sent")).toBe("comments.queued.sent");
+    expect(queuedStateKey("accepted")).toBe("comments.queued.accepted");
     expect(queuedStateKey("rejected")).toBe("comments.queued.rejected");
     expect(queuedStateKey("other")).toBe("comments.queued.pending");
   });

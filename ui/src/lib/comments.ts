@@ -64,6 +64,8 @@ export function queuedStateKey(state: string): MessageKey {
       return "comments.queued.sent";
     case "rejected":
       return "comments.queued.rejected";
+    case "accepted":
+      return "comments.queued.accepted";
     default:
       return "comments.queued.pending";
   }

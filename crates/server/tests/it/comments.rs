@@ -385,3 +385,31 @@ both!(
         );
     }
 );
+
+both!(
+    a_withdrawn_agenda_item_takes_no_comments_on_its_documents,
+    |kind| async move {
+        let w = World::new(kind).await;
+        let m = w.meeting("Phiên họp tháng 12").await;
+        let item = w.item(&m, "Dự thảo rút khỏi chương trình", None).await;
+        let doc = w.document(&item, "Dự thảo đề án").await;
+        let (s, v) = w
+            .upload(&w.secretary, &doc, pdf("Đề án", 1), "application/pdf")
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        w.publish(&m).await;
+        let version = v["id"].as_str().expect("version").to_owned();
+        let (s, b) = w
+            .env
+            .call(
+                "POST",
+                &format!("/v1/agenda/{item}/withdraw"),
+                Some(&w.secretary),
+                Some(json!({"reason": "Chưa đủ hồ sơ"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+        let op = vec![comment_op("w-1", &version, None, Value::Null, "Góp ý")];
+        assert_eq!(outcomes(&w.env, &w.member, op).await, ["rejected:conflict"]);
+    }
+);
