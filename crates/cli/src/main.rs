@@ -661,14 +661,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             summary_pdf,
         } => {
             let store = Arc::new(open_content(&dir)?);
-            let versions: Vec<String> = store
-                .document_versions(&doc_id)?
+            let queued: Vec<_> = ecabinet_sync::comments::queued_comments(&store, &doc_id)?
                 .into_iter()
-                .map(|v| v.id)
-                .collect();
-            let queued: Vec<_> = ecabinet_sync::comments::queued_comments(&store)?
-                .into_iter()
-                .filter(|q| q.state != "accepted" && versions.contains(&q.body.version_id))
+                .filter(|q| q.state != "accepted")
                 .collect();
             let syncer = Syncer::new(store.clone())?;
             let list = match ecabinet_sync::comments::comments(syncer.api(), &doc_id).await {

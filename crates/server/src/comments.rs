@@ -37,21 +37,11 @@ pub fn decide(
     if !well_formed(b) {
         return Ok(rejected(RejectReason::Malformed));
     }
-    let Some(version) = records::document_version(tx.conn, &b.version_id)? else {
-        return Ok(rejected(RejectReason::UnknownDocument));
-    };
-    if !version.published {
-        return Ok(rejected(RejectReason::UnknownDocument));
-    }
-    // A meeting the caller may not see is answered like a missing document.
-    let meeting = match meeting_for(tx.conn, caller, &version.meeting_id, Need::See) {
-        Ok((m, _)) => m,
-        Err(e) if e.code == ErrorCode::NotFound => {
-            return Ok(rejected(RejectReason::UnknownDocument))
-        }
-        Err(e) if e.code == ErrorCode::Forbidden => return Ok(rejected(RejectReason::Forbidden)),
-        Err(e) => return Err(e),
-    };
+    let (version, meeting) =
+        match crate::reads::published_version_for(tx.conn, caller, &b.version_id)? {
+            Ok(found) => found,
+            Err(reason) => return Ok(rejected(reason)),
+        };
     if meeting.status == MeetingStatus::Closed {
         return Ok(rejected(RejectReason::MeetingClosed));
     }

@@ -4,7 +4,9 @@
 //! version and member: a second device, or a report sent again, changes
 //! nothing.
 
-use ecabinet_protocol::{ErrorCode, OpOutcome, ReadBody, ReadState, RejectReason};
+use ecabinet_protocol::{
+    DocumentVersionBody, ErrorCode, MeetingBody, OpOutcome, ReadBody, ReadState, RejectReason,
+};
 
 use crate::access::{meeting_for, Need};
 use crate::auth::Caller;
@@ -20,23 +22,34 @@ pub fn enabled(conn: &mut dyn Conn, committee_id: &str) -> Result<bool, AppError
     Ok(records::committee(conn, committee_id)?.is_some_and(|c| c.read_status))
 }
 
-/// Decides one `read` operation of `caller` (see the module header).
-pub fn decide(tx: &mut Tx<'_>, caller: &Caller, b: &ReadBody) -> Result<OpOutcome, AppError> {
-    let Some(version) = records::document_version(tx.conn, &b.version_id)? else {
-        return Ok(rejected(RejectReason::UnknownDocument));
+/// The published version `version_id` and its meeting, for an operation of
+/// `caller` about it (a read report, a comment); else the reason to refuse
+/// the operation. A meeting the caller may not see is answered like a
+/// missing document, so an operation cannot probe other committees' records.
+pub fn published_version_for(
+    conn: &mut dyn Conn,
+    caller: &Caller,
+    version_id: &str,
+) -> Result<Result<(DocumentVersionBody, MeetingBody), RejectReason>, AppError> {
+    let Some(version) = records::document_version(conn, version_id)? else {
+        return Ok(Err(RejectReason::UnknownDocument));
     };
     if !version.published {
-        return Ok(rejected(RejectReason::UnknownDocument));
+        return Ok(Err(RejectReason::UnknownDocument));
     }
-    // A meeting the caller may not see is answered like a missing document,
-    // so a report cannot probe for other committees' records.
-    let meeting = match meeting_for(tx.conn, caller, &version.meeting_id, Need::See) {
-        Ok((m, _)) => m,
-        Err(e) if e.code == ErrorCode::NotFound => {
-            return Ok(rejected(RejectReason::UnknownDocument))
-        }
-        Err(e) if e.code == ErrorCode::Forbidden => return Ok(rejected(RejectReason::Forbidden)),
-        Err(e) => return Err(e),
+    match meeting_for(conn, caller, &version.meeting_id, Need::See) {
+        Ok((m, _)) => Ok(Ok((version, m))),
+        Err(e) if e.code == ErrorCode::NotFound => Ok(Err(RejectReason::UnknownDocument)),
+        Err(e) if e.code == ErrorCode::Forbidden => Ok(Err(RejectReason::Forbidden)),
+        Err(e) => Err(e),
+    }
+}
+
+/// Decides one `read` operation of `caller` (see the module header).
+pub fn decide(tx: &mut Tx<'_>, caller: &Caller, b: &ReadBody) -> Result<OpOutcome, AppError> {
+    let meeting = match published_version_for(tx.conn, caller, &b.version_id)? {
+        Ok((_, m)) => m,
+        Err(reason) => return Ok(rejected(reason)),
     };
     if !enabled(tx.conn, &meeting.committee_id)? {
         return Ok(rejected(RejectReason::NotEnabled));

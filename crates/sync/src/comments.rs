@@ -58,8 +58,15 @@ pub fn write_comment(
     Ok(op.op_id)
 }
 
-/// Every comment this device wrote, oldest first, with where it stands.
-pub fn queued_comments(store: &Store) -> Result<Vec<QueuedComment>, SyncError> {
+/// Every comment this device wrote on a version of `document_id`, oldest
+/// first, with where it stands.
+pub fn queued_comments(store: &Store, document_id: &str) -> Result<Vec<QueuedComment>, SyncError> {
+    let versions: Vec<String> = store
+        .document_versions(document_id)
+        .map_err(SyncError::Store)?
+        .into_iter()
+        .map(|v| v.id)
+        .collect();
     let mut out = Vec::new();
     for e in store.outbox().map_err(SyncError::Store)? {
         if e.kind != OpKind::Comment.as_str() {
@@ -68,6 +75,9 @@ pub fn queued_comments(store: &Store) -> Result<Vec<QueuedComment>, SyncError> {
         let Ok(body) = serde_json::from_slice::<CommentBody>(&e.payload) else {
             continue;
         };
+        if !versions.contains(&body.version_id) {
+            continue;
+        }
         let (state, reason) = crate::outbox::state_name(&e.state);
         out.push(QueuedComment {
             op_id: e.op_id,

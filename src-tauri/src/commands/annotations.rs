@@ -146,28 +146,41 @@ pub async fn export_annotated<R: Runtime>(
             &annotations,
             watermark.as_ref(),
         )?;
-        let out = match (path, folder) {
-            (Some(p), _) => PathBuf::from(p),
-            (None, Some(Some(dir))) => free_name(&dir, &file_stem(&v.title, v.version)),
-            (None, _) => {
-                return Err(IpcError::new(
-                    IpcErrorCode::NotFound,
-                    "no Downloads, Documents or home folder to export to",
-                ))
-            }
-        };
-        std::fs::write(&out, pdf).map_err(|e| {
-            IpcError::new(
-                IpcErrorCode::InvalidInput,
-                format!("cannot write {}: {e}", out.display()),
-            )
-        })?;
+        let out = write_export(path, folder, &file_stem(&v.title, v.version), &pdf)?;
         Ok(ExportView {
             path: out.display().to_string(),
             annotations: u32::try_from(annotations.len()).unwrap_or(u32::MAX),
         })
     })
     .await
+}
+
+/// Writes an exported PDF to `path`, or (none) to a new file named after
+/// `stem` in `folder` (from [`export_folder`]; an earlier export is never
+/// overwritten). Answers where it went.
+pub(crate) fn write_export(
+    path: Option<String>,
+    folder: Option<Option<PathBuf>>,
+    stem: &str,
+    pdf: &[u8],
+) -> Result<PathBuf, IpcError> {
+    let out = match (path, folder) {
+        (Some(p), _) => PathBuf::from(p),
+        (None, Some(Some(dir))) => free_name(&dir, stem),
+        (None, _) => {
+            return Err(IpcError::new(
+                IpcErrorCode::NotFound,
+                "no Downloads, Documents or home folder to export to",
+            ))
+        }
+    };
+    std::fs::write(&out, pdf).map_err(|e| {
+        IpcError::new(
+            IpcErrorCode::InvalidInput,
+            format!("cannot write {}: {e}", out.display()),
+        )
+    })?;
+    Ok(out)
 }
 
 pub(crate) fn export_folder<R: Runtime>(app: &AppHandle<R>) -> Option<PathBuf> {

@@ -3,8 +3,6 @@
 //! (the server decides); the secretary or the chair answers each and
 //! exports the summary table as a PDF.
 
-use std::path::PathBuf;
-
 use ecabinet_protocol::{CommentRegion, CommentStatus, DraftCommentBody};
 use ecabinet_sync::comments;
 use tauri::{AppHandle, Runtime, State};
@@ -82,14 +80,8 @@ pub async fn draft_comments(
     let store = state.content_store()?;
     let doc = document_id.clone();
     let queued = blocking(move || {
-        let versions: Vec<String> = store
-            .document_versions(&doc)?
+        Ok(comments::queued_comments(&store, &doc)?
             .into_iter()
-            .map(|v| v.id)
-            .collect();
-        Ok(comments::queued_comments(&store)?
-            .into_iter()
-            .filter(|q| versions.contains(&q.body.version_id))
             .map(|q| QueuedCommentView {
                 op_id: q.op_id,
                 page: q.body.page,
@@ -187,28 +179,11 @@ pub async fn export_comment_summary<R: Runtime>(
         if let Some(w) = &watermark {
             pdf = engine.export_with_annotations(pdf, &[], Some(w))?;
         }
-        let out = match (path, folder) {
-            (Some(p), _) => PathBuf::from(p),
-            (None, Some(Some(dir))) => super::annotations::free_name(
-                &dir,
-                &format!(
-                    "Tong hop y kien - {}",
-                    super::annotations::file_stem(&title, verified.version)
-                ),
-            ),
-            (None, _) => {
-                return Err(IpcError::new(
-                    IpcErrorCode::NotFound,
-                    "no Downloads, Documents or home folder to export to",
-                ))
-            }
-        };
-        std::fs::write(&out, pdf).map_err(|e| {
-            IpcError::new(
-                IpcErrorCode::InvalidInput,
-                format!("cannot write {}: {e}", out.display()),
-            )
-        })?;
+        let stem = format!(
+            "Tong hop y kien - {}",
+            super::annotations::file_stem(&title, verified.version)
+        );
+        let out = super::annotations::write_export(path, folder, &stem, &pdf)?;
         Ok(CommentSummaryView {
             path: out.display().to_string(),
             comments: u32::try_from(list.comments.len()).unwrap_or(u32::MAX),

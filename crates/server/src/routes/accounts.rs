@@ -536,17 +536,7 @@ pub fn set_read_status(
     on: bool,
     now: i64,
 ) -> Result<CommitteeBody, AppError> {
-    let mut body = records::committee(tx.conn, committee_id)?
-        .ok_or_else(|| AppError::not_found("committee"))?;
-    if body.read_status != on {
-        tx.conn.execute(
-            "UPDATE committees SET read_status = ? WHERE id = ?",
-            params![i64::from(on), committee_id],
-        )?;
-        body.read_status = on;
-        emit_committee(tx, &body, now)?;
-    }
-    Ok(body)
+    set_flag(tx, committee_id, CommitteeFlag::ReadStatus, on, now)
 }
 
 /// Lets members see each other's comments on drafts, or only their own.
@@ -556,14 +546,36 @@ pub fn set_comments_shared(
     on: bool,
     now: i64,
 ) -> Result<CommitteeBody, AppError> {
+    set_flag(tx, committee_id, CommitteeFlag::CommentsShared, on, now)
+}
+
+/// A committee setting that is on or off.
+#[derive(Clone, Copy)]
+enum CommitteeFlag {
+    ReadStatus,
+    CommentsShared,
+}
+
+/// Switches `flag` of the committee; a change goes out on the feed.
+fn set_flag(
+    tx: &mut crate::db::Tx<'_>,
+    committee_id: &str,
+    flag: CommitteeFlag,
+    on: bool,
+    now: i64,
+) -> Result<CommitteeBody, AppError> {
     let mut body = records::committee(tx.conn, committee_id)?
         .ok_or_else(|| AppError::not_found("committee"))?;
-    if body.comments_shared != on {
+    let (column, value) = match flag {
+        CommitteeFlag::ReadStatus => ("read_status", &mut body.read_status),
+        CommitteeFlag::CommentsShared => ("comments_shared", &mut body.comments_shared),
+    };
+    if *value != on {
+        *value = on;
         tx.conn.execute(
-            "UPDATE committees SET comments_shared = ? WHERE id = ?",
+            &format!("UPDATE committees SET {column} = ? WHERE id = ?"),
             params![i64::from(on), committee_id],
         )?;
-        body.comments_shared = on;
         emit_committee(tx, &body, now)?;
     }
     Ok(body)
