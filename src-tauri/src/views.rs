@@ -196,6 +196,14 @@ pub(crate) fn meeting_detail(store: &Store, meeting_id: &str) -> Result<MeetingD
         .map(|a| AgendaItemView {
             title: text(&a.body, "title"),
             withdrawn: withdrawn(&a.body),
+            planned_minutes: a.body.get("planned_minutes").and_then(Value::as_i64),
+            speaking_limit_ms: a.body.get("speaking_limit_ms").and_then(Value::as_i64),
+            time_on_floor_ms: a
+                .body
+                .get("time_on_floor_ms")
+                .and_then(Value::as_i64)
+                .unwrap_or(0),
+            on_floor_since: a.body.get("on_floor_since").and_then(Value::as_i64),
             id: a.id,
             parent_id: a.parent_id,
             position: a.position,
@@ -209,5 +217,16 @@ pub(crate) fn meeting_detail(store: &Store, meeting_id: &str) -> Result<MeetingD
             .map(str::to_owned),
         agenda,
         documents: docs,
+        speaking_limit_ms: committee_speaking_limit(store, &body)?,
     })
+}
+
+/// The default speaking-time limit of the meeting's committee, ms.
+fn committee_speaking_limit(store: &Store, meeting: &Value) -> Result<Option<i64>, IpcError> {
+    let Some(committee_id) = meeting.get("committee_id").and_then(Value::as_str) else {
+        return Ok(None);
+    };
+    Ok(store
+        .entity(Entity::Committee, committee_id)?
+        .and_then(|c| c.get("speaking_limit_ms").and_then(Value::as_i64)))
 }

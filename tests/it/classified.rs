@@ -34,6 +34,7 @@ async fn published(server: &TestServer, api: &Api) -> Result<(String, String, St
             title: "Phương án bảo vệ".into(),
             parent_id: None,
             position: None,
+            ..Default::default()
         },
     )
     .await?;

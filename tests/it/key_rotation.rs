@@ -40,6 +40,7 @@ async fn published_document(
             title: title.into(),
             parent_id: None,
             position: None,
+            ..Default::default()
         },
     )
     .await?;

@@ -37,6 +37,7 @@ async fn a_stricter_policy_reaches_the_device_signed_and_a_loosened_one_is_refus
             title: "Quy hoạch cán bộ".into(),
             parent_id: None,
             position: None,
+            ..Default::default()
         },
     )
     .await?;
@@ -130,6 +131,7 @@ async fn an_older_signed_record_cannot_bring_back_a_looser_policy() -> Result<()
             title: "Tổ chức bộ máy".into(),
             parent_id: None,
             position: None,
+            ..Default::default()
         },
     )
     .await?;
@@ -203,6 +205,7 @@ async fn a_meetings_watermark_reaches_every_document_on_the_device() -> Result<(
             title: "Nhân sự".into(),
             parent_id: None,
             position: None,
+            ..Default::default()
         },
     )
     .await?;

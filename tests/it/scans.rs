@@ -86,6 +86,7 @@ async fn meeting_with_item(
             title: item.into(),
             parent_id: None,
             position: None,
+            ..Default::default()
         },
     )
     .await?;

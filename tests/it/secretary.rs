@@ -17,6 +17,7 @@ fn item(title: &str, parent: Option<&str>) -> CreateAgendaItemRequest {
         title: title.to_owned(),
         parent_id: parent.map(str::to_owned),
         position: None,
+        ..Default::default()
     }
 }
 

@@ -48,6 +48,7 @@ async fn a_member_checks_embedded_signatures_against_the_roots_the_administrator
             title: "Quyết định đã ký".into(),
             parent_id: None,
             position: None,
+            ..Default::default()
         },
     )
     .await?;

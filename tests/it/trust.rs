@@ -34,6 +34,7 @@ async fn meeting(server: &TestServer, api: &Api) -> Result<(String, String)> {
             title: "Báo cáo tài chính".into(),
             parent_id: None,
             position: None,
+            ..Default::default()
         },
     )
     .await?;

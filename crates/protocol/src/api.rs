@@ -268,6 +268,14 @@ pub struct UpdateCommitteeRequest {
     /// Whether members see each other's comments on drafts.
     #[serde(default)]
     pub comments_shared: Option<bool>,
+    /// The committee's default speaking-time limit, ms (1 s to
+    /// [`MAX_SPEAKING_TIME_MS`]); absent: unchanged; `null`: none.
+    #[serde(
+        default,
+        deserialize_with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub speaking_limit_ms: Option<Option<i64>>,
 }
 
 /// `GET /v1/admin/directory` (admin): every committee and user, with each
@@ -381,9 +389,15 @@ pub struct CommitteeBody {
     #[serde(default)]
     pub read_status: bool,
     /// Members see each other's comments on drafts, not only their own
-    /// (the secretary and the chair always see all).
+    /// (the secretary and the chair always see all). Only comments the
+    /// server received after sharing was turned on are shared: a comment
+    /// written as private stays private.
     #[serde(default)]
     pub comments_shared: bool,
+    /// The speaking-time limit a turn gets when the chair gives the floor,
+    /// ms, unless its agenda item sets its own; absent: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub speaking_limit_ms: Option<i64>,
 }
 
 /// `GET /v1/meetings/{meeting_id}/read-status` (chair, secretary, admin):
@@ -514,7 +528,7 @@ pub struct MeetingBody {
     pub reader_watermark: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CreateAgendaItemRequest {
     pub title: String,
     /// Nest under this item of the same meeting; top level when absent.
@@ -523,6 +537,13 @@ pub struct CreateAgendaItemRequest {
     /// 0-based place among its siblings; appended when absent.
     #[serde(default)]
     pub position: Option<i64>,
+    /// The time planned for the item, minutes (1 to [`MAX_PLANNED_MINUTES`]).
+    #[serde(default)]
+    pub planned_minutes: Option<i64>,
+    /// The speaking-time limit of a turn on this item, ms (1 s to
+    /// [`MAX_SPEAKING_TIME_MS`]); the committee's default when absent.
+    #[serde(default)]
+    pub speaking_limit_ms: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -536,7 +557,24 @@ pub struct UpdateAgendaItemRequest {
     )]
     pub parent_id: Option<Option<String>>,
     pub position: Option<i64>,
+    /// Absent: unchanged; `null`: no plan; minutes otherwise.
+    #[serde(
+        default,
+        deserialize_with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub planned_minutes: Option<Option<i64>>,
+    /// Absent: unchanged; `null`: the committee's default; ms otherwise.
+    #[serde(
+        default,
+        deserialize_with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub speaking_limit_ms: Option<Option<i64>>,
 }
+
+/// Longest time the secretary may plan for one agenda item: 10 hours.
+pub const MAX_PLANNED_MINUTES: i64 = 600;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AgendaItemBody {
@@ -550,6 +588,21 @@ pub struct AgendaItemBody {
     /// the agenda, marked, instead of being deleted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub withdrawn: Option<Withdrawal>,
+    /// The time the secretary planned for the item, minutes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub planned_minutes: Option<i64>,
+    /// A turn's speaking-time limit on this item, ms (overrides the
+    /// committee's default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub speaking_limit_ms: Option<i64>,
+    /// Time the item has been on the floor in earlier stretches, ms (the
+    /// chair may come back to an item).
+    #[serde(default)]
+    pub time_on_floor_ms: i64,
+    /// Server time the item was put on the floor, while it is there; the
+    /// time elapsed is `time_on_floor_ms` plus the time since.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_floor_since: Option<i64>,
 }
 
 /// Who withdrew an agenda item or a document from a meeting, when, and why.

@@ -86,6 +86,7 @@ async fn main() -> anyhow::Result<()> {
                             title,
                             parent_id: None,
                             position: None,
+                            ..Default::default()
                         },
                         st.now(),
                     )?;
@@ -219,6 +220,7 @@ async fn main() -> anyhow::Result<()> {
                         title: format!("Biểu quyết {round}"),
                         parent_id: None,
                         position: None,
+                        ..Default::default()
                     },
                     st.now(),
                 )?;

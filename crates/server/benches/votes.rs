@@ -172,6 +172,7 @@ async fn main() -> anyhow::Result<()> {
                     title: "Nghị quyết".into(),
                     parent_id: None,
                     position: None,
+                    ..Default::default()
                 },
                 now,
             )?;

@@ -1,10 +1,10 @@
 //! Meeting and agenda writes that several routes share: a meeting saved and
 //! announced, a document removed with its versions, an item's subtree.
 
-use ecabinet_protocol::{EntityKind, MeetingBody};
+use ecabinet_protocol::{AgendaItemBody, EntityKind, MeetingBody};
 
 use crate::db::Tx;
-use crate::records::{emit_delete, emit_upsert};
+use crate::records::{self, emit_delete, emit_upsert};
 use crate::{params, AppError};
 
 /// Writes the meeting row back and records it.
@@ -14,6 +14,57 @@ pub fn save_meeting(tx: &mut Tx<'_>, m: &MeetingBody, now: i64) -> Result<(), Ap
         params![&m.title, &m.location, m.starts_at, m.status.as_str(), m.published_at, m.current_item_id.clone(), m.reader_watermark, &m.id],
     )?;
     emit_upsert(tx, m, EntityKind::Meeting, &m.id, m, now)?;
+    Ok(())
+}
+
+/// Puts `to` on the floor of the meeting (none: no item) and saves the
+/// meeting. The item that leaves the floor adds the stretch it had to its
+/// time on the floor; the one that comes starts a stretch now. The chair
+/// compares the sum with the time the secretary planned.
+pub fn put_on_floor(
+    tx: &mut Tx<'_>,
+    m: &mut MeetingBody,
+    to: Option<String>,
+    now: i64,
+) -> Result<(), AppError> {
+    if m.current_item_id != to {
+        if let Some(mut item) = m
+            .current_item_id
+            .as_deref()
+            .map(|id| records::agenda_item(tx.conn, id))
+            .transpose()?
+            .flatten()
+        {
+            if let Some(since) = item.on_floor_since.take() {
+                item.time_on_floor_ms += (now - since).max(0);
+            }
+            save_floor_time(tx, m, &item, now)?;
+        }
+        if let Some(mut item) = to
+            .as_deref()
+            .map(|id| records::agenda_item(tx.conn, id))
+            .transpose()?
+            .flatten()
+        {
+            item.on_floor_since = Some(now);
+            save_floor_time(tx, m, &item, now)?;
+        }
+    }
+    m.current_item_id = to;
+    save_meeting(tx, m, now)
+}
+
+fn save_floor_time(
+    tx: &mut Tx<'_>,
+    m: &MeetingBody,
+    item: &AgendaItemBody,
+    now: i64,
+) -> Result<(), AppError> {
+    tx.conn.execute(
+        "UPDATE agenda_items SET time_on_floor_ms = ?, on_floor_since = ? WHERE id = ?",
+        params![item.time_on_floor_ms, item.on_floor_since, &item.id],
+    )?;
+    emit_upsert(tx, m, EntityKind::AgendaItem, &item.id, item, now)?;
     Ok(())
 }
 

@@ -142,21 +142,26 @@ pub fn list(
 ) -> Result<DraftCommentsBody, AppError> {
     let d = records::document(conn, document_id)?.ok_or_else(|| AppError::not_found("document"))?;
     let (meeting, role) = meeting_for(conn, caller, &d.meeting_id, Need::See)?;
-    let shared =
-        records::committee(conn, &meeting.committee_id)?.is_some_and(|c| c.comments_shared);
+    let shared_since = records::comments_shared_since(conn, &meeting.committee_id)?;
+    let shared = shared_since.is_some();
     let can_respond = role.can_prepare_meetings();
-    let rows = if can_respond || shared {
-        conn.query(
+    let rows = match (can_respond, shared_since) {
+        (true, _) => conn.query(
             &format!(
                 "SELECT {COLS} FROM {FROM} WHERE c.document_id = ? ORDER BY c.received_at, c.id"
             ),
             params![document_id],
-        )?
-    } else {
-        conn.query(
+        )?,
+        // The others' comments that arrived while the committee shared
+        // them; what was written as private stays so.
+        (false, Some(since)) => conn.query(
+            &format!("SELECT {COLS} FROM {FROM} WHERE c.document_id = ? AND (c.author_id = ? OR c.received_at >= ?) ORDER BY c.received_at, c.id"),
+            params![document_id, &caller.user_id, since],
+        )?,
+        (false, None) => conn.query(
             &format!("SELECT {COLS} FROM {FROM} WHERE c.document_id = ? AND c.author_id = ? ORDER BY c.received_at, c.id"),
             params![document_id, &caller.user_id],
-        )?
+        )?,
     };
     Ok(DraftCommentsBody {
         document_id: document_id.to_owned(),

@@ -228,21 +228,49 @@ fn u32_of(v: i64) -> Result<u32, DbError> {
     u32::try_from(v).map_err(|_| DbError::Type(format!("{v} out of range")))
 }
 
+const COMMITTEE_COLS: &str = "id, name, read_status, comments_shared, speaking_limit_ms";
+
+fn committee_of(r: &Row) -> Result<CommitteeBody, DbError> {
+    Ok(CommitteeBody {
+        id: r.text(0)?,
+        name: r.text(1)?,
+        read_status: r.bool(2)?,
+        comments_shared: r.bool(3)?,
+        speaking_limit_ms: r.opt_int(4)?,
+    })
+}
+
 pub fn committee(conn: &mut dyn Conn, id: &str) -> Result<Option<CommitteeBody>, AppError> {
     let rows = conn.query(
-        "SELECT id, name, read_status, comments_shared FROM committees WHERE id = ?",
+        &format!("SELECT {COMMITTEE_COLS} FROM committees WHERE id = ?"),
         params![id],
     )?;
-    rows.first()
-        .map(|r| {
-            Ok(CommitteeBody {
-                id: r.text(0)?,
-                name: r.text(1)?,
-                read_status: r.bool(2)?,
-                comments_shared: r.bool(3)?,
-            })
-        })
-        .transpose()
+    Ok(rows.first().map(committee_of).transpose()?)
+}
+
+/// Every committee, by name.
+pub fn all_committees(conn: &mut dyn Conn) -> Result<Vec<CommitteeBody>, AppError> {
+    let rows = conn.query(
+        &format!("SELECT {COMMITTEE_COLS} FROM committees ORDER BY name, id"),
+        params![],
+    )?;
+    Ok(rows.iter().map(committee_of).collect::<Result<_, _>>()?)
+}
+
+/// Since when (server time) members see each other's comments in the
+/// committee: `None` while they do not.
+pub fn comments_shared_since(
+    conn: &mut dyn Conn,
+    committee_id: &str,
+) -> Result<Option<i64>, AppError> {
+    let rows = conn.query(
+        "SELECT comments_shared, comments_shared_since FROM committees WHERE id = ?",
+        params![committee_id],
+    )?;
+    Ok(match rows.first() {
+        Some(r) if r.bool(0)? => Some(r.opt_int(1)?.unwrap_or(0)),
+        _ => None,
+    })
 }
 
 pub fn membership(conn: &mut dyn Conn, id: &str) -> Result<Option<MembershipBody>, AppError> {
@@ -288,8 +316,7 @@ pub fn meeting(conn: &mut dyn Conn, id: &str) -> Result<Option<MeetingBody>, App
     Ok(rows.first().map(meeting_of).transpose()?)
 }
 
-const ITEM_COLS: &str =
-    "id, meeting_id, parent_id, position, title, withdrawn_at, withdrawn_by, withdrawn_reason";
+const ITEM_COLS: &str = "id, meeting_id, parent_id, position, title, withdrawn_at, withdrawn_by, withdrawn_reason, planned_minutes, speaking_limit_ms, time_on_floor_ms, on_floor_since";
 
 fn item_of(r: &Row) -> Result<AgendaItemBody, DbError> {
     Ok(AgendaItemBody {
@@ -299,6 +326,10 @@ fn item_of(r: &Row) -> Result<AgendaItemBody, DbError> {
         position: r.int(3)?,
         title: r.text(4)?,
         withdrawn: withdrawal_at(r, 5)?,
+        planned_minutes: r.opt_int(8)?,
+        speaking_limit_ms: r.opt_int(9)?,
+        time_on_floor_ms: r.int(10)?,
+        on_floor_since: r.opt_int(11)?,
     })
 }
 

@@ -1,7 +1,9 @@
 //! The speaker queue: a member's request to speak on an agenda item, made
 //! online (the chair's routes) or queued offline (`POST /v1/ops`).
 
-use ecabinet_protocol::{EntityKind, MeetingStatus, SpeakerRequestBody, SpeakerStatus};
+use ecabinet_protocol::{
+    EntityKind, MeetingStatus, SpeakerRequestBody, SpeakerStatus, MAX_SPEAKING_TIME_MS,
+};
 
 use crate::access::{item_for, Need};
 use crate::auth::Caller;
@@ -47,4 +49,18 @@ pub fn insert_speaker(
         records::speaker(tx.conn, &id)?.ok_or_else(|| AppError::internal("speaker vanished"))?;
     emit_upsert(tx, &m, EntityKind::SpeakerRequest, &id, &s, now)?;
     Ok(s)
+}
+
+/// A default speaking-time limit (a committee's, an agenda item's) is 1 s
+/// to [`MAX_SPEAKING_TIME_MS`], or none.
+pub fn check_default_limit(limit_ms: Option<i64>) -> Result<(), AppError> {
+    match limit_ms {
+        Some(ms) if !(1_000..=MAX_SPEAKING_TIME_MS).contains(&ms) => {
+            Err(AppError::invalid(format!(
+                "a speaking-time limit is 1 s to {} h",
+                MAX_SPEAKING_TIME_MS / 3_600_000
+            )))
+        }
+        _ => Ok(()),
+    }
 }

@@ -153,6 +153,22 @@ pub async fn rename_item(
     update_item(api, item_id, &req).await
 }
 
+/// Sets the time planned for an item (minutes) and its speaking-time limit
+/// (ms; none: the committee's default).
+pub async fn set_item_timing(
+    api: &Api,
+    item_id: &str,
+    planned_minutes: Option<i64>,
+    speaking_limit_ms: Option<i64>,
+) -> Result<AgendaItemBody, SyncError> {
+    let req = UpdateAgendaItemRequest {
+        planned_minutes: Some(planned_minutes),
+        speaking_limit_ms: Some(speaking_limit_ms),
+        ..UpdateAgendaItemRequest::default()
+    };
+    update_item(api, item_id, &req).await
+}
+
 /// Moves an item to `position` among its current siblings.
 pub async fn move_item(
     api: &Api,

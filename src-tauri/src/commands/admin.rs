@@ -48,6 +48,7 @@ fn directory_view(dir: AdminDirectory, me: &str, this_device: Option<&str>) -> A
                 name: c.name,
                 read_status: c.read_status,
                 comments_shared: c.comments_shared,
+                speaking_limit_ms: c.speaking_limit_ms,
             })
             .collect(),
         users: dir
@@ -155,6 +156,23 @@ pub async fn admin_update_committee(
         name,
         read_status,
         comments_shared,
+        speaking_limit_ms: None,
+    };
+    admin::update_committee(&state.api()?, &committee_id, &req).await?;
+    state.wake_sync()
+}
+
+/// Sets the committee's default speaking-time limit, ms (null: none): the
+/// limit of a turn whose agenda item sets none.
+#[tauri::command]
+pub async fn admin_set_speaking_limit(
+    state: State<'_, AppState>,
+    committee_id: String,
+    speaking_limit_ms: Option<i64>,
+) -> Result<(), IpcError> {
+    let req = UpdateCommitteeRequest {
+        speaking_limit_ms: Some(speaking_limit_ms),
+        ..UpdateCommitteeRequest::default()
     };
     admin::update_committee(&state.api()?, &committee_id, &req).await?;
     state.wake_sync()
@@ -300,6 +318,7 @@ mod tests {
                 name: "UBND tỉnh".into(),
                 read_status: true,
                 comments_shared: false,
+                speaking_limit_ms: Some(180_000),
             }],
             users: vec![AdminUser {
                 id: "u1".into(),
@@ -339,6 +358,7 @@ mod tests {
         let v = directory_view(dir, "u1", Some("d1"));
         assert_eq!(v.me, "u1");
         assert!(v.committees[0].read_status);
+        assert_eq!(v.committees[0].speaking_limit_ms, Some(180_000));
         let u = &v.users[0];
         assert_eq!(u.memberships[0].role, "chair");
         let mine: Vec<(&str, bool)> = u

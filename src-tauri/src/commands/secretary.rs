@@ -184,10 +184,24 @@ pub async fn secretary_add_item(
         title,
         parent_id,
         position: None,
+        ..Default::default()
     };
     let item = secretary::add_item(&state.api()?, &meeting_id, &req).await?;
     state.wake_sync()?;
     Ok(item.id)
+}
+
+/// The time planned for an item, minutes, and its speaking-time limit, ms
+/// (null: none; for the limit, the committee's default).
+#[tauri::command]
+pub async fn secretary_set_item_timing(
+    state: State<'_, AppState>,
+    item_id: String,
+    planned_minutes: Option<i64>,
+    speaking_limit_ms: Option<i64>,
+) -> Result<(), IpcError> {
+    secretary::set_item_timing(&state.api()?, &item_id, planned_minutes, speaking_limit_ms).await?;
+    state.wake_sync()
 }
 
 #[tauri::command]

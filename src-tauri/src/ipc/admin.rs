@@ -25,6 +25,9 @@ pub struct AdminCommitteeView {
     pub read_status: bool,
     /// Whether members see each other's comments on drafts.
     pub comments_shared: bool,
+    /// Default speaking-time limit of a turn, ms; `null`: none.
+    #[ts(type = "number | null")]
+    pub speaking_limit_ms: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]

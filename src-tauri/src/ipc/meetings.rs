@@ -37,6 +37,20 @@ pub struct AgendaItemView {
     pub title: String,
     /// Set when the item was withdrawn from the agenda (it stays, marked).
     pub withdrawn: Option<WithdrawnView>,
+    /// The time the secretary planned for the item, minutes.
+    #[ts(type = "number | null")]
+    pub planned_minutes: Option<i64>,
+    /// A turn's speaking-time limit on this item, ms; `null`: the
+    /// committee's default (`MeetingDetail.speakingLimitMs`).
+    #[ts(type = "number | null")]
+    pub speaking_limit_ms: Option<i64>,
+    /// Time on the floor in earlier stretches, ms.
+    #[ts(type = "number")]
+    pub time_on_floor_ms: i64,
+    /// Server time (unix ms) the item was put on the floor, while it is
+    /// there: elapsed = `timeOnFloorMs` + (server now − `onFloorSince`).
+    #[ts(type = "number | null")]
+    pub on_floor_since: Option<i64>,
 }
 
 /// A document's readers' policy: the watermark on its pages and whether a
@@ -157,6 +171,10 @@ pub struct MeetingDetail {
     pub current_item_id: Option<String>,
     pub agenda: Vec<AgendaItemView>,
     pub documents: Vec<DocumentView>,
+    /// The committee's default speaking-time limit of a turn, ms (an
+    /// item's own limit overrides it); `null`: none.
+    #[ts(type = "number | null")]
+    pub speaking_limit_ms: Option<i64>,
 }
 
 /// A place in a meeting's documents where the searched words occur.

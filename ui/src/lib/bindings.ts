@@ -73,7 +73,25 @@ position: number, title: string,
 /**
  * Set when the item was withdrawn from the agenda (it stays, marked).
  */
-withdrawn: WithdrawnView | null, };
+withdrawn: WithdrawnView | null, 
+/**
+ * The time the secretary planned for the item, minutes.
+ */
+plannedMinutes: number | null, 
+/**
+ * A turn's speaking-time limit on this item, ms; `null`: the
+ * committee's default (`MeetingDetail.speakingLimitMs`).
+ */
+speakingLimitMs: number | null, 
+/**
+ * Time on the floor in earlier stretches, ms.
+ */
+timeOnFloorMs: number, 
+/**
+ * Server time (unix ms) the item was put on the floor, while it is
+ * there: elapsed = `timeOnFloorMs` + (server now − `onFloorSince`).
+ */
+onFloorSince: number | null, };
 
 export type WithdrawnView = { 
 /**
@@ -158,7 +176,12 @@ export type MeetingDetail = { meeting: MeetingSummary,
 /**
  * The item the chair has put on the floor.
  */
-currentItemId: string | null, agenda: Array<AgendaItemView>, documents: Array<DocumentView>, };
+currentItemId: string | null, agenda: Array<AgendaItemView>, documents: Array<DocumentView>, 
+/**
+ * The committee's default speaking-time limit of a turn, ms (an
+ * item's own limit overrides it); `null`: none.
+ */
+speakingLimitMs: number | null, };
 
 export type PageSizeView = { width: number, height: number, };
 
@@ -549,7 +572,11 @@ readStatus: boolean,
 /**
  * Whether members see each other's comments on drafts.
  */
-commentsShared: boolean, };
+commentsShared: boolean, 
+/**
+ * Default speaking-time limit of a turn, ms; `null`: none.
+ */
+speakingLimitMs: number | null, };
 
 export type AdminMembershipView = { committeeId: string, 
 /**

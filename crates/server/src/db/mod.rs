@@ -628,6 +628,10 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
         23,
         include_str!("../../migrations/sqlite/0023_draft_comments.sql"),
     ),
+    (
+        24,
+        include_str!("../../migrations/sqlite/0024_item_timers.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/postgres/0001_init.sql")),
@@ -718,6 +722,10 @@ const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         23,
         include_str!("../../migrations/postgres/0023_draft_comments.sql"),
+    ),
+    (
+        24,
+        include_str!("../../migrations/postgres/0024_item_timers.sql"),
     ),
 ];
 

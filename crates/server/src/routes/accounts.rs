@@ -502,6 +502,7 @@ pub fn insert_committee_with(
         name: name.trim().to_owned(),
         read_status,
         comments_shared: false,
+        speaking_limit_ms: None,
     };
     tx.conn.execute(
         "INSERT INTO committees (id, name, read_status, created_at) VALUES (?, ?, ?, ?)",
@@ -576,6 +577,35 @@ fn set_flag(
             &format!("UPDATE committees SET {column} = ? WHERE id = ?"),
             params![i64::from(on), committee_id],
         )?;
+        if let CommitteeFlag::CommentsShared = flag {
+            // Sharing shows what arrives from now on: a comment written
+            // while the committee kept comments private stays private.
+            tx.conn.execute(
+                "UPDATE committees SET comments_shared_since = ? WHERE id = ?",
+                params![on.then_some(now), committee_id],
+            )?;
+        }
+        emit_committee(tx, &body, now)?;
+    }
+    Ok(body)
+}
+
+/// Sets or lifts the committee's default speaking-time limit.
+pub fn set_speaking_limit(
+    tx: &mut crate::db::Tx<'_>,
+    committee_id: &str,
+    limit_ms: Option<i64>,
+    now: i64,
+) -> Result<CommitteeBody, AppError> {
+    crate::speakers::check_default_limit(limit_ms)?;
+    let mut body = records::committee(tx.conn, committee_id)?
+        .ok_or_else(|| AppError::not_found("committee"))?;
+    if body.speaking_limit_ms != limit_ms {
+        body.speaking_limit_ms = limit_ms;
+        tx.conn.execute(
+            "UPDATE committees SET speaking_limit_ms = ? WHERE id = ?",
+            params![limit_ms, committee_id],
+        )?;
         emit_committee(tx, &body, now)?;
     }
     Ok(body)
@@ -621,6 +651,9 @@ pub async fn update_committee(
             }
             if let Some(on) = req.comments_shared {
                 set_comments_shared(tx, &committee_id, on, now)?;
+            }
+            if let Some(limit) = req.speaking_limit_ms {
+                set_speaking_limit(tx, &committee_id, limit, now)?;
             }
             match req.read_status {
                 Some(on) => set_read_status(tx, &committee_id, on, now),

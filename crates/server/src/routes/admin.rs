@@ -9,16 +9,16 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use ecabinet_protocol::enrol_code::format_fingerprint;
 use ecabinet_protocol::{
-    AdminDevice, AdminDirectory, AdminMembership, AdminUser, CommitteeBody, EnrolCodeRequest,
-    EnrolCodeResponse, RegisterSigningCertificateRequest, ResetPasswordRequest,
-    SetTrustedRootsRequest, SigningCertificateInfo, TrustedRootsView, WireRole,
+    AdminDevice, AdminDirectory, AdminMembership, AdminUser, EnrolCodeRequest, EnrolCodeResponse,
+    RegisterSigningCertificateRequest, ResetPasswordRequest, SetTrustedRootsRequest,
+    SigningCertificateInfo, TrustedRootsView, WireRole,
 };
 
 use crate::access::{admin_did, require_admin};
 use crate::auth::{hash_password, Caller};
 use crate::db::Conn;
 use crate::error::{Json, Path};
-use crate::{enrol_codes, member_certificates, params, sessions, AppError, AppState};
+use crate::{enrol_codes, member_certificates, params, records, sessions, AppError, AppState};
 
 /// `GET /v1/admin/directory` (admin).
 pub async fn directory(
@@ -31,21 +31,7 @@ pub async fn directory(
 }
 
 fn read_directory(conn: &mut dyn Conn) -> Result<AdminDirectory, AppError> {
-    let committees = conn
-        .query(
-            "SELECT id, name, read_status, comments_shared FROM committees ORDER BY name, id",
-            params![],
-        )?
-        .iter()
-        .map(|r| {
-            Ok(CommitteeBody {
-                id: r.text(0)?,
-                name: r.text(1)?,
-                read_status: r.bool(2)?,
-                comments_shared: r.bool(3)?,
-            })
-        })
-        .collect::<Result<Vec<_>, AppError>>()?;
+    let committees = records::all_committees(conn)?;
     let mut memberships: HashMap<String, Vec<AdminMembership>> = HashMap::new();
     for r in conn
         .query(

@@ -12,7 +12,7 @@ use ecabinet_protocol::{
 use ecabinet_model::AuditRecord;
 
 use crate::access::{item_for, meeting_for, Need};
-use crate::agenda::save_meeting;
+use crate::agenda::{put_on_floor, save_meeting};
 use crate::auth::Caller;
 use crate::db::Tx;
 use crate::error::{Json, Path};
@@ -74,8 +74,7 @@ pub async fn close(
                 audit_closed(tx, &mo.id, now)?;
             }
             m.status = MeetingStatus::Closed;
-            m.current_item_id = None;
-            save_meeting(tx, &m, now)?;
+            put_on_floor(tx, &mut m, None, now)?;
             Ok(m)
         })
         .await?;
@@ -106,8 +105,7 @@ pub async fn set_current_item(
                     }
                 }
             }
-            m.current_item_id = req.agenda_item_id;
-            save_meeting(tx, &m, now)?;
+            put_on_floor(tx, &mut m, req.agenda_item_id, now)?;
             Ok(m)
         })
         .await?;
@@ -467,7 +465,14 @@ async fn act_on_speaker(
                     }
                     s.status = SpeakerStatus::Speaking;
                     s.granted_at = Some(now);
-                    s.time_limit_ms = None;
+                    // The item's limit, else the committee's default.
+                    let item_limit = records::agenda_item(tx.conn, &s.agenda_item_id)?
+                        .and_then(|i| i.speaking_limit_ms);
+                    s.time_limit_ms = match item_limit {
+                        Some(ms) => Some(ms),
+                        None => records::committee(tx.conn, &m.committee_id)?
+                            .and_then(|c| c.speaking_limit_ms),
+                    };
                 }
                 SpeakerAction::End => {
                     if s.status != SpeakerStatus::Speaking {

@@ -4,7 +4,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use ecabinet_protocol::{
     AgendaItemBody, CreateAgendaItemRequest, CreateMeetingRequest, EntityKind, ErrorCode,
-    MeetingBody, MeetingStatus, UpdateAgendaItemRequest, UpdateMeetingRequest,
+    MeetingBody, MeetingStatus, UpdateAgendaItemRequest, UpdateMeetingRequest, MAX_PLANNED_MINUTES,
 };
 
 use crate::access::{
@@ -192,6 +192,16 @@ fn check_parent(tx: &mut Tx<'_>, meeting_id: &str, parent: Option<&str>) -> Resu
     Ok(())
 }
 
+/// The time planned for an item is 1 to [`MAX_PLANNED_MINUTES`] minutes, or none.
+fn check_planned_minutes(minutes: Option<i64>) -> Result<(), AppError> {
+    match minutes {
+        Some(m) if !(1..=MAX_PLANNED_MINUTES).contains(&m) => Err(AppError::invalid(format!(
+            "the time planned for an agenda item is 1 to {MAX_PLANNED_MINUTES} minutes"
+        ))),
+        _ => Ok(()),
+    }
+}
+
 fn place(len: usize, position: Option<i64>) -> usize {
     match position {
         None => len,
@@ -209,6 +219,8 @@ pub fn insert_item(
     if req.title.trim().is_empty() {
         return Err(AppError::invalid("the agenda item needs a title"));
     }
+    check_planned_minutes(req.planned_minutes)?;
+    crate::speakers::check_default_limit(req.speaking_limit_ms)?;
     let parent = req.parent_id.as_deref();
     check_parent(tx, &meeting.id, parent)?;
     let mut ids = siblings(tx, &meeting.id, parent)?;
@@ -220,10 +232,14 @@ pub fn insert_item(
         position: i64::try_from(at).unwrap_or(i64::MAX),
         title: req.title.trim().to_owned(),
         withdrawn: None,
+        planned_minutes: req.planned_minutes,
+        speaking_limit_ms: req.speaking_limit_ms,
+        time_on_floor_ms: 0,
+        on_floor_since: None,
     };
     tx.conn.execute(
-        "INSERT INTO agenda_items (id, meeting_id, parent_id, position, title) VALUES (?, ?, ?, ?, ?)",
-        params![&item.id, &item.meeting_id, item.parent_id.clone(), item.position, &item.title],
+        "INSERT INTO agenda_items (id, meeting_id, parent_id, position, title, planned_minutes, speaking_limit_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        params![&item.id, &item.meeting_id, item.parent_id.clone(), item.position, &item.title, item.planned_minutes, item.speaking_limit_ms],
     )?;
     emit_upsert(tx, meeting, EntityKind::AgendaItem, &item.id, &item, now)?;
     ids.insert(at, item.id.clone());
@@ -273,6 +289,21 @@ pub async fn update_item(
                     params![&item.title, &item.id],
                 )?;
                 emit_upsert(tx, &m, EntityKind::AgendaItem, &item.id, &item, now)?;
+            }
+            if req.planned_minutes.is_some() || req.speaking_limit_ms.is_some() {
+                let planned = req.planned_minutes.unwrap_or(item.planned_minutes);
+                let limit = req.speaking_limit_ms.unwrap_or(item.speaking_limit_ms);
+                check_planned_minutes(planned)?;
+                crate::speakers::check_default_limit(limit)?;
+                if (planned, limit) != (item.planned_minutes, item.speaking_limit_ms) {
+                    item.planned_minutes = planned;
+                    item.speaking_limit_ms = limit;
+                    tx.conn.execute(
+                        "UPDATE agenda_items SET planned_minutes = ?, speaking_limit_ms = ? WHERE id = ?",
+                        params![planned, limit, &item.id],
+                    )?;
+                    emit_upsert(tx, &m, EntityKind::AgendaItem, &item.id, &item, now)?;
+                }
             }
             if req.parent_id.is_some() || req.position.is_some() {
                 let old_parent = item.parent_id.clone();

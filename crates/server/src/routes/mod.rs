@@ -410,7 +410,7 @@ pub const ROUTES: &[Endpoint] = &[
     ep(
         "PATCH",
         "/v1/agenda/{item_id}",
-        "Rename, move or reorder an agenda item (secretary, chair)",
+        "Rename, move or reorder an agenda item, or set its planned time and speaking limit (secretary, chair)",
         |_| patch(meetings::update_item),
     )
     .takes(Body::Json(schema::<UpdateAgendaItemRequest>))

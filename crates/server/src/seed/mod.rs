@@ -211,6 +211,9 @@ pub async fn seed_demo(state: &AppState) -> Result<SeedSummary, AppError> {
                         title: title.to_owned(),
                         parent_id: parent.map(str::to_owned),
                         position: None,
+                        // The demo plans its main items, as a secretary would.
+                        planned_minutes: parent.is_none().then_some(20),
+                        speaking_limit_ms: None,
                     },
                     now,
                 )

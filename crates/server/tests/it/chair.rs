@@ -369,3 +369,229 @@ both!(the_speaker_queue, |kind| async move {
     );
     assert_eq!(wd["display_name"], "Người dùng member");
 });
+
+both!(
+    items_keep_their_time_on_the_floor_and_turns_take_the_set_limit,
+    |kind| async move {
+        use std::sync::atomic::Ordering::SeqCst;
+        let w = World::new(kind).await;
+        let m = w.meeting("Phiên họp có giờ").await;
+        let (s, a) = w
+            .env
+            .call(
+                "POST",
+                &format!("/v1/meetings/{m}/agenda"),
+                Some(&w.secretary),
+                Some(json!({"title": "Mục có kế hoạch", "planned_minutes": 20})),
+            )
+            .await;
+        assert_eq!(
+            (
+                s,
+                a["planned_minutes"].as_i64(),
+                a["time_on_floor_ms"].as_i64()
+            ),
+            (StatusCode::CREATED, Some(20), Some(0)),
+            "{a}"
+        );
+        let a = a["id"].as_str().expect("id").to_owned();
+        let b = w.item(&m, "Mục có giới hạn phát biểu", None).await;
+        let patch_item = |who: Session, body: Value| {
+            let (w, path) = (&w, format!("/v1/agenda/{b}"));
+            async move { w.env.call("PATCH", &path, Some(&who), Some(body)).await }
+        };
+        let (s, i) = patch_item(
+            w.secretary.clone(),
+            json!({"planned_minutes": 15, "speaking_limit_ms": 120_000}),
+        )
+        .await;
+        assert_eq!(
+            (
+                s,
+                i["planned_minutes"].as_i64(),
+                i["speaking_limit_ms"].as_i64()
+            ),
+            (StatusCode::OK, Some(15), Some(120_000)),
+            "{i}"
+        );
+        for bad in [
+            json!({"planned_minutes": 0}),
+            json!({"planned_minutes": 601}),
+            json!({"speaking_limit_ms": 500}),
+            json!({"speaking_limit_ms": 5 * 3_600_000}),
+        ] {
+            let (s, e) = patch_item(w.secretary.clone(), bad.clone()).await;
+            assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {e}");
+        }
+        let (s, _) = patch_item(w.member.clone(), json!({"planned_minutes": 1})).await;
+        assert_eq!(
+            s,
+            StatusCode::NOT_FOUND,
+            "a member plans nothing (and does not see the draft)"
+        );
+        // `null` clears one setting and leaves the other.
+        let (s, i) = patch_item(w.secretary.clone(), json!({"planned_minutes": null})).await;
+        assert_eq!(
+            (
+                s,
+                i["planned_minutes"].as_i64(),
+                i["speaking_limit_ms"].as_i64()
+            ),
+            (StatusCode::OK, None, Some(120_000))
+        );
+
+        // The committee's default limit is the administrator's.
+        let committee = format!("/v1/admin/committees/{}", w.committee_id);
+        let (s, _) = w
+            .env
+            .call(
+                "PATCH",
+                &committee,
+                Some(&w.chair),
+                Some(json!({"speaking_limit_ms": 180_000})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (s, _) = w
+            .env
+            .call(
+                "PATCH",
+                &committee,
+                Some(&w.admin),
+                Some(json!({"speaking_limit_ms": 10})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        let (s, c) = w
+            .env
+            .call(
+                "PATCH",
+                &committee,
+                Some(&w.admin),
+                Some(json!({"speaking_limit_ms": 180_000})),
+            )
+            .await;
+        assert_eq!(
+            (s, c["speaking_limit_ms"].as_i64(), &c["read_status"]),
+            (StatusCode::OK, Some(180_000), &json!(false)),
+            "{c}"
+        );
+
+        // Time on the floor: `a` for a minute, `b` for half a minute, `a`
+        // again for two minutes until the session closes.
+        w.publish(&m).await;
+        w.start(&m).await;
+        let floor = |item: Option<&str>| {
+            let (w, path, body) = (
+                &w,
+                format!("/v1/meetings/{m}/current-item"),
+                json!({ "agenda_item_id": item }),
+            );
+            async move {
+                let (s, r) = w.env.call("PUT", &path, Some(&w.chair), Some(body)).await;
+                assert_eq!(s, StatusCode::OK, "{r}");
+            }
+        };
+        let tick = |ms: i64| w.env.clock.0.fetch_add(ms, SeqCst) + ms;
+        let last = |id: String| {
+            let w = &w;
+            async move {
+                w.env
+                    .all_changes(&w.member, 0)
+                    .await
+                    .into_iter()
+                    .rev()
+                    .find(|c| c["id"] == id.as_str())
+                    .expect("in feed")["body"]
+                    .clone()
+            }
+        };
+        let put_at = tick(0);
+        floor(Some(&a)).await;
+        let seen = last(a.clone()).await;
+        assert_eq!(
+            (
+                seen["on_floor_since"].as_i64(),
+                seen["time_on_floor_ms"].as_i64()
+            ),
+            (Some(put_at), Some(0))
+        );
+        let moved_at = tick(60_000);
+        floor(Some(&b)).await;
+        let (seen_a, seen_b) = (last(a.clone()).await, last(b.clone()).await);
+        assert_eq!(
+            (
+                seen_a["on_floor_since"].as_i64(),
+                seen_a["time_on_floor_ms"].as_i64()
+            ),
+            (None, Some(60_000))
+        );
+        assert_eq!(seen_b["on_floor_since"].as_i64(), Some(moved_at));
+        // Putting the same item again does not restart its clock.
+        tick(10_000);
+        floor(Some(&b)).await;
+        assert_eq!(
+            last(b.clone()).await["on_floor_since"].as_i64(),
+            Some(moved_at)
+        );
+
+        // A turn on `b` takes the item's limit; one on `a` the committee's.
+        let grant_on = |item: String, who: Session| {
+            let w = &w;
+            async move {
+                let (s, r) = w
+                    .env
+                    .call(
+                        "POST",
+                        &format!("/v1/agenda/{item}/speakers"),
+                        Some(&who),
+                        None,
+                    )
+                    .await;
+                assert_eq!(s, StatusCode::CREATED, "{r}");
+                let id = r["id"].as_str().expect("id").to_owned();
+                let (s, g) = w
+                    .env
+                    .call(
+                        "POST",
+                        &format!("/v1/speakers/{id}/grant"),
+                        Some(&w.chair),
+                        None,
+                    )
+                    .await;
+                assert_eq!(s, StatusCode::OK, "{g}");
+                g
+            }
+        };
+        let g = grant_on(b.clone(), w.member.clone()).await;
+        assert_eq!(g["time_limit_ms"].as_i64(), Some(120_000));
+        tick(20_000);
+        floor(Some(&a)).await;
+        assert_eq!(
+            last(b.clone()).await["time_on_floor_ms"].as_i64(),
+            Some(30_000)
+        );
+        let g = grant_on(a.clone(), w.secretary.clone()).await;
+        assert_eq!(g["time_limit_ms"].as_i64(), Some(180_000));
+        tick(120_000);
+        let (s, _) = w
+            .env
+            .call(
+                "POST",
+                &format!("/v1/meetings/{m}/close"),
+                Some(&w.chair),
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        let seen_a = last(a.clone()).await;
+        assert_eq!(
+            (
+                seen_a["on_floor_since"].as_i64(),
+                seen_a["time_on_floor_ms"].as_i64()
+            ),
+            (None, Some(180_000)),
+            "closing the session ends the item's stretch"
+        );
+    }
+);

@@ -123,6 +123,10 @@ both!(
         );
         let (_, theirs) = comments(&w, &other, &doc).await;
         assert!(texts(&theirs).is_empty(), "{theirs}");
+        w.env
+            .clock
+            .0
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let (s, c) = w
             .env
             .call(
@@ -137,9 +141,48 @@ both!(
             (StatusCode::OK, &json!(true)),
             "{c}"
         );
+        // Sharing shows what arrives from now on: the two comments written
+        // while the committee kept comments private stay private.
         let (_, shared) = comments(&w, &other, &doc).await;
-        assert_eq!(texts(&shared).len(), 2);
+        assert!(texts(&shared).is_empty(), "{shared}");
         assert_eq!(shared["shared_with_members"], true);
+        assert_eq!(
+            outcomes(
+                &w.env,
+                &w.member,
+                vec![comment_op(
+                    "c-3",
+                    &version,
+                    Some(1),
+                    Value::Null,
+                    "Sau khi chia sẻ."
+                )]
+            )
+            .await,
+            ["accepted"]
+        );
+        let (_, shared) = comments(&w, &other, &doc).await;
+        assert_eq!(texts(&shared), ["Sau khi chia sẻ."]);
+        assert_eq!(texts(&comments(&w, &w.member, &doc).await.1).len(), 3);
+        // Turned off and on again, sharing starts over from then.
+        for on in [false, true] {
+            w.env
+                .clock
+                .0
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let (s, _) = w
+                .env
+                .call(
+                    "PATCH",
+                    &format!("/v1/admin/committees/{}", w.committee_id),
+                    Some(&w.admin),
+                    Some(json!({ "comments_shared": on })),
+                )
+                .await;
+            assert_eq!(s, StatusCode::OK);
+        }
+        let (_, again) = comments(&w, &other, &doc).await;
+        assert!(texts(&again).is_empty(), "{again}");
         // Another committee's secretary learns nothing.
         let (s, _) = comments(&w, &w.outsider, &doc).await;
         assert_eq!(s, StatusCode::NOT_FOUND);
