@@ -2,7 +2,10 @@
 //!
 //! - initial sync of a pack of PDFs (default 200 × 5 MiB ≈ 1 GiB) from the real
 //!   server on loopback: ours (pull + verify + encrypted, resumable download)
-//!   vs `curl --parallel` fetching the same blobs into files;
+//!   vs `curl --parallel` fetching the same blobs into files. Before each
+//!   run the page cache is flushed and dropped (as root), and each side is
+//!   timed until its files are on disk, so the disk's state does not decide
+//!   the ratio;
 //! - a one-item delta sync: time and feed bytes.
 //!
 //! `cargo bench -p ecabinet-tests --bench sync`; `BENCH_DOCS=n BENCH_MB=m REPS=r`
@@ -26,6 +29,40 @@ fn env_usize(name: &str, default: usize) -> usize {
 fn median(xs: &mut [f64]) -> f64 {
     xs.sort_by(|a, b| a.total_cmp(b));
     xs[xs.len() / 2]
+}
+
+/// The page cache's state before a timed run: everything written so far
+/// flushed, the cache dropped when the kernel lets us (root), and the dirty
+/// and in-writeback memory left, so neither side starts with the other's
+/// writes still pending or its blobs still cached.
+struct IoState {
+    dropped: bool,
+    dirty_kb: u64,
+}
+
+fn settle_io() -> Result<IoState> {
+    let status = std::process::Command::new("sync").status()?;
+    anyhow::ensure!(status.success(), "sync failed");
+    let dropped = std::fs::write("/proc/sys/vm/drop_caches", "3\n").is_ok();
+    let meminfo = std::fs::read_to_string("/proc/meminfo")?;
+    let dirty_kb = meminfo
+        .lines()
+        .filter(|l| l.starts_with("Dirty:") || l.starts_with("Writeback:"))
+        .filter_map(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        .sum();
+    Ok(IoState { dropped, dirty_kb })
+}
+
+/// Flushes the file system holding `dir` (`syncfs`): a run is timed until
+/// its bytes are on disk. Ours writes durably already (fsync per file), so
+/// this costs it little; curl leaves its files in the page cache.
+fn flush_fs(dir: &std::path::Path) -> Result<()> {
+    let status = std::process::Command::new("sync")
+        .arg("-f")
+        .arg(dir)
+        .status()?;
+    anyhow::ensure!(status.success(), "sync -f failed");
+    Ok(())
 }
 
 fn main() -> Result<()> {
@@ -89,6 +126,7 @@ async fn run() -> Result<()> {
     let (user, password) = server.account("member")?;
     let mut ours = Vec::new();
     let mut curl = Vec::new();
+    let mut states = Vec::new();
     for _ in 0..reps {
         // Ours: a fresh device, enrol (not timed), then the full initial sync.
         let dir = tempfile::tempdir()?;
@@ -110,8 +148,10 @@ async fn run() -> Result<()> {
             concurrency: CONCURRENCY,
             ..SyncOptions::default()
         });
+        states.push(settle_io()?);
         let t = Instant::now();
         let report = syncer.sync_once(&()).await?;
+        flush_fs(dir.path())?;
         let secs = t.elapsed().as_secs_f64();
         anyhow::ensure!(report.documents.rejected() == 0 && report.documents.interrupted() == 0);
         ours.push(report.documents.bytes_downloaded() as f64 / secs / 1e6);
@@ -136,11 +176,13 @@ async fn run() -> Result<()> {
             args.push(out.path().join(sha).display().to_string());
             args.push(format!("{}/v1/blobs/{sha}", server.url()));
         }
+        states.push(settle_io()?);
         let t = Instant::now();
         let status = tokio::process::Command::new("curl")
             .args(&args)
             .status()
             .await?;
+        flush_fs(out.path())?;
         let secs = t.elapsed().as_secs_f64();
         anyhow::ensure!(status.success(), "curl failed");
         curl.push(total as f64 / secs / 1e6);
@@ -149,8 +191,10 @@ async fn run() -> Result<()> {
     }
     let (o, c) = (median(&mut ours.clone()), median(&mut curl.clone()));
     let ratios: Vec<f64> = ours.iter().zip(&curl).map(|(o, c)| o / c).collect();
+    let dropped = states.iter().all(|s| s.dropped);
+    let dirty_mb = states.iter().map(|s| s.dirty_kb).max().unwrap_or(0) as f64 / 1024.0;
     println!(
-        "initial sync: ours {o:.0} MB/s (runs {ours:.0?}), curl {c:.0} MB/s (runs {curl:.0?})"
+        "initial sync: ours {o:.0} MB/s (runs {ours:.0?}), curl {c:.0} MB/s (runs {curl:.0?}); page cache dropped before each run: {dropped}; dirty + writeback before a run at most {dirty_mb:.1} MB"
     );
     Row::repeated(
         "Sync",
@@ -164,7 +208,8 @@ async fn run() -> Result<()> {
         0.8,
     )
     .detail(format!(
-        "ours {o:.0} MB/s (pull + signature check + encrypted resumable download + SHA-256) · curl {c:.0} MB/s (blobs to files); ratio per alternating pair"
+        "ours {o:.0} MB/s (pull + signature check + encrypted resumable download + SHA-256) · curl {c:.0} MB/s (blobs to files); both timed until their files are on disk (syncfs), same file system; before each run: sync, page cache {}, dirty + writeback ≤ {dirty_mb:.1} MB; ratio per alternating pair",
+        if dropped { "dropped" } else { "NOT dropped (not root)" }
     ))
     .emit();
 

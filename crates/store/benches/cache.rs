@@ -15,7 +15,9 @@ use ecabinet_benchkit::{Goal, Row};
 use ecabinet_store::{testing, KdfParams, Store, StoreConfig, SystemClock};
 use rusqlite::{params, Connection};
 
-const ROWS: usize = 10_000;
+/// Agenda rows and annotations per repetition: enough work (101 commits,
+/// about 30 MB of pages) that one slow fsync does not decide a repetition.
+const ROWS: usize = 50_000;
 const MEETINGS: usize = 200;
 const PAGE: usize = 500;
 const REPS: usize = 9;
@@ -26,7 +28,7 @@ fn stats(mut v: Vec<f64>) -> (f64, f64, f64) {
 }
 
 /// Inserts agenda rows, annotations and meetings in feed-sized transactions,
-/// then 10,000 point reads and the meeting-list query. Returns seconds.
+/// then [`ROWS`] point reads and the meeting-list query. Returns seconds.
 /// Seconds per phase: (inserts, point reads, meeting list).
 type Phases = [f64; 3];
 
@@ -114,21 +116,35 @@ fn run_db(
     workload(&mut conn).expect("workload")
 }
 
+const INSERTS_LABEL: &str = "  inserts (101 commits)";
+const READS_LABEL: &str = "  50,000 point reads";
+
+/// Writes every dirty page of the machine to disk (`sync`).
+fn flush_disk() {
+    let ok = std::process::Command::new("sync")
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(ok, "sync failed");
+}
+
 fn compare(dir: &Path, label: &str, cache_kib: Option<u32>, cipher_pragmas: &str) -> Vec<f64> {
     let key = [0x5au8; 32];
     let dir = &dir.join(format!("variant-{}", label.len()));
     std::fs::create_dir_all(dir).expect("variant dir");
     let (mut cipher, mut plain) = (Vec::new(), Vec::new());
     for rep in 0..REPS {
-        // Alternate so drift in machine load hits both alike.
+        // Alternate so drift in machine load hits both alike, and start each
+        // run with no dirty pages of the one before waiting for the disk.
+        flush_disk();
         plain.push(run_db(dir, None, rep, cache_kib, ""));
+        flush_disk();
         cipher.push(run_db(dir, Some(&key), rep, cache_kib, cipher_pragmas));
     }
     println!("  [{label}]");
     let names = [
         "whole workload",
-        "  inserts (41 commits)",
-        "  10,000 point reads",
+        INSERTS_LABEL,
+        READS_LABEL,
         "  meeting list",
     ];
     for (i, name) in names.iter().enumerate() {

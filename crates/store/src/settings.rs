@@ -10,7 +10,7 @@ use crate::error::Result;
 use crate::named::{get_state, set_state};
 use crate::Store;
 
-const VERSION_ERROR_PREFIX: &str = "version_error.";
+pub(crate) const VERSION_ERROR_PREFIX: &str = "version_error.";
 
 /// How much the cache holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -10,7 +10,7 @@
 //! version ever verified for its document (`trusted_version`, never lowered),
 //! never taken from the server's flag.
 
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, OptionalExtension, Transaction};
 
 use crate::error::{Result, StoreError};
 use crate::Store;
@@ -69,13 +69,35 @@ impl Store {
     /// id) and raises its document's trusted version, in one transaction.
     /// `superseded` is ignored: it is computed on reading.
     pub fn record_verified_version(&self, v: &VerifiedVersion) -> Result<()> {
-        crate::blob::BlobId::parse(&v.sha256)?;
-        let size = i64::try_from(v.size).map_err(|_| StoreError::BadBody {
-            entity: "verified_version",
-            id: v.id.clone(),
-            field: "size",
-        })?;
-        self.write(|tx| {
+        self.write(|tx| insert_verified(tx, v))
+    }
+
+    /// [`Store::record_verified_version`], and the version's earlier
+    /// refusal, if any, cleared: a version accepted, in one transaction.
+    pub fn accept_verified_version(&self, v: &VerifiedVersion) -> Result<()> {
+        self.write(|tx| accept_verified(tx, v))
+    }
+}
+
+/// Records `v` and clears its refusal (inside the caller's transaction).
+pub(crate) fn accept_verified(tx: &Transaction<'_>, v: &VerifiedVersion) -> Result<()> {
+    insert_verified(tx, v)?;
+    tx.execute(
+        "DELETE FROM sync_state WHERE name = ?1",
+        [format!("{}{}", crate::settings::VERSION_ERROR_PREFIX, v.id)],
+    )?;
+    Ok(())
+}
+
+fn insert_verified(tx: &Transaction<'_>, v: &VerifiedVersion) -> Result<()> {
+    crate::blob::BlobId::parse(&v.sha256)?;
+    let size = i64::try_from(v.size).map_err(|_| StoreError::BadBody {
+        entity: "verified_version",
+        id: v.id.clone(),
+        field: "size",
+    })?;
+    {
+        {
             tx.execute(
                 "INSERT OR REPLACE INTO verified_version \
                  (id, document_id, meeting_id, version, sha256, size, published_at, signature, policy, signed_at) \
@@ -99,9 +121,11 @@ impl Store {
                 params![v.document_id, v.version],
             )?;
             Ok(())
-        })
+        }
     }
+}
 
+impl Store {
     /// The verified record of one version, if it was verified here.
     pub fn verified_version(&self, version_id: &str) -> Result<Option<VerifiedVersion>> {
         self.read(|tx| {

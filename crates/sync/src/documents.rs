@@ -526,9 +526,12 @@ impl Syncer {
             if attempt > 0 {
                 tokio::time::sleep(backoff(self.options.backoff_base, attempt)).await;
             }
-            match self.download(&row, &body, counters, progress).await {
+            match self
+                .download(&row, &body, &record, counters, progress)
+                .await
+            {
                 Ok(bytes) => {
-                    self.accept(&row, record).await?;
+                    self.report_downloaded(&row).await?;
                     return Ok(DocumentOutcome::Stored {
                         bytes_downloaded: bytes,
                     });
@@ -543,13 +546,13 @@ impl Syncer {
 
     /// Records a version as verified (its blob is stored and checked).
     async fn accept(&self, row: &VersionRow, record: VerifiedVersion) -> Result<(), SyncError> {
-        let id = row.id.clone();
-        self.with_store(move |s| {
-            s.record_verified_version(&record)?;
-            s.set_version_error(&id, None)
-        })
-        .await?;
-        // Where the committee wants read status, say the bytes are here.
+        self.with_store(move |s| s.accept_verified_version(&record))
+            .await?;
+        self.report_downloaded(row).await
+    }
+
+    /// Where the committee wants read status, says the bytes are here.
+    async fn report_downloaded(&self, row: &VersionRow) -> Result<(), SyncError> {
         let (id, now) = (row.id.clone(), crate::clock::now_ms());
         let store = self.store().clone();
         tokio::task::spawn_blocking(move || {
@@ -578,6 +581,7 @@ impl Syncer {
         &self,
         row: &VersionRow,
         body: &DocumentVersionBody,
+        record: &VerifiedVersion,
         counters: &Counters,
         progress: &dyn ProgressSink,
     ) -> Result<u64, Fetch> {
@@ -597,7 +601,11 @@ impl Syncer {
             let w = writer
                 .take()
                 .ok_or_else(|| Fetch::Retry("writer lost".into()))?;
-            return match self.with_store(move |s| s.finish_blob(w)).await {
+            let record = record.clone();
+            return match self
+                .with_store(move |s| s.finish_blob_accepting(w, &record))
+                .await
+            {
                 Ok(()) => Ok(0),
                 Err(SyncError::Store(StoreError::BlobHashMismatch { .. })) => Err(Fetch::Retry(
                     "the stored copy did not verify; downloading again".to_owned(),
@@ -646,12 +654,13 @@ impl Syncer {
             );
             offset = 0;
         }
-        if let Some(tag) = resp.headers().get(ETAG).and_then(|v| v.to_str().ok()) {
-            let (k, v) = (etag_key, tag.to_owned());
-            self.with_store(move |s| s.set_setting(&k, &v))
-                .await
-                .map_err(Fetch::from_sync)?;
-        }
+        // Kept only if this attempt is cut short, for the next one's
+        // If-Range: a download that completes costs no commit for it.
+        let etag_seen = resp
+            .headers()
+            .get(ETAG)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let mut position = offset;
         let mut transferred = 0u64;
         let mut buf: Vec<u8> = Vec::with_capacity(WRITE_BATCH);
@@ -697,10 +706,17 @@ impl Syncer {
         position += buf.len() as u64;
         let mut w = self.append(writer.take(), buf).await?;
         if let Some(reason) = stream_error {
-            // Keep every whole chunk durable so the next attempt resumes after it.
-            self.with_store(move |_| w.sync().map(|_| ()))
-                .await
-                .map_err(Fetch::from_sync)?;
+            // Keep every whole chunk durable so the next attempt resumes
+            // after it, with the validator of what it resumes.
+            self.with_store(move |s| {
+                w.sync()?;
+                match etag_seen {
+                    Some(tag) => s.set_setting(&etag_key, &tag),
+                    None => Ok(()),
+                }
+            })
+            .await
+            .map_err(Fetch::from_sync)?;
             return Err(Fetch::Retry(format!("connection dropped: {reason}")));
         }
         if position < size {
@@ -711,7 +727,11 @@ impl Syncer {
                 "truncated: the server sent {position} of {size} bytes"
             )));
         }
-        match self.with_store(move |s| s.finish_blob(w)).await {
+        let record = record.clone();
+        match self
+            .with_store(move |s| s.finish_blob_accepting(w, &record))
+            .await
+        {
             Ok(()) => Ok(transferred),
             Err(SyncError::Store(StoreError::BlobHashMismatch { .. })) => Err(Fetch::Reject(
                 "tampered: the content does not match the signed hash".to_owned(),

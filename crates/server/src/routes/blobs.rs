@@ -81,7 +81,7 @@ pub async fn get_blob(
     }
     let sha = sha256.clone();
     let who = caller.clone();
-    let size = state
+    let (size, classified) = state
         .db
         .read(move |conn| {
             // Editors see every version of their committees; members only
@@ -99,17 +99,8 @@ pub async fn get_blob(
             )?;
             // Unknown and not-yours look the same: no hint that a hash exists.
             let r = rows.first().ok_or_else(|| AppError::not_found("blob"))?;
-            Ok::<_, AppError>(u64::try_from(r.int(0)?).unwrap_or(0))
-        })
-        .await?;
-
-    // A classified document's bytes: every fetch goes into the access
-    // register (who, which version, when), and no cache may keep them.
-    let (sha, now) = (sha256.clone(), state.now());
-    let classified = state
-        .db
-        .write_grouped(move |tx| {
-            let rows = tx.conn.query(
+            let size = u64::try_from(r.int(0)?).unwrap_or(0);
+            let rows = conn.query(
                 "SELECT v.id, v.document_id, d.classification FROM document_versions v \
                  JOIN documents d ON d.id = v.document_id \
                  WHERE d.classification <> 'normal' AND (v.sha256 = ? OR v.id IN \
@@ -117,24 +108,42 @@ pub async fn get_blob(
                  ORDER BY v.id LIMIT 1",
                 params![&sha, &sha],
             )?;
-            let Some(r) = rows.first() else {
-                return Ok::<_, AppError>(false);
-            };
-            tx.conn.execute(
-                "INSERT INTO access_register (id, user_id, device_id, document_id, version_id, classification, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                params![
-                    crate::records::new_id(),
-                    &who.user_id,
-                    who.device_id.as_deref(),
-                    &r.text(1)?,
-                    &r.text(0)?,
-                    &r.text(2)?,
-                    now
-                ],
-            )?;
-            Ok(true)
+            let classified = rows
+                .first()
+                .map(|r| Ok::<_, AppError>((r.text(0)?, r.text(1)?, r.text(2)?)))
+                .transpose()?;
+            Ok::<_, AppError>((size, classified))
         })
         .await?;
+
+    // A classified document's bytes: every fetch goes into the access
+    // register (who, which version, when), and no cache may keep them.
+    // Other blobs take no write: a download is one read transaction.
+    let classified = match classified {
+        None => false,
+        Some((version_id, document_id, classification)) => {
+            let now = state.now();
+            state
+                .db
+                .write_grouped(move |tx| {
+                    tx.conn.execute(
+                        "INSERT INTO access_register (id, user_id, device_id, document_id, version_id, classification, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        params![
+                            crate::records::new_id(),
+                            &who.user_id,
+                            who.device_id.as_deref(),
+                            &document_id,
+                            &version_id,
+                            &classification,
+                            now
+                        ],
+                    )?;
+                    Ok::<_, AppError>(())
+                })
+                .await?;
+            true
+        }
+    };
     let etag = format!("\"{sha256}\"");
     let etag_value = HeaderValue::from_str(&etag).map_err(|e| AppError::internal(e.to_string()))?;
     let matches = |v: Option<&HeaderValue>| {

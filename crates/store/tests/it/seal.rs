@@ -128,3 +128,37 @@ fn a_removed_blob_is_missing_and_its_seal_is_gone() {
     assert_eq!(sha_again, sha);
     assert_eq!(read_all(&store, &sha).expect("open").1, BlobCheck::Verified);
 }
+
+/// The whole-file check reads on one thread and hashes on another, several
+/// megabytes apart: damage found late, with buffers still in flight, is
+/// still a refusal (and the check ends), and a large intact blob passes.
+#[test]
+fn a_large_blob_is_checked_whole_and_damage_near_its_end_is_found() {
+    let (_tmp, store) = new_store();
+    let len = 6 * 1024 * 1024 + 77;
+    let (sha, data) = stored(&store, len, 11, false);
+    let (back, check) = read_all(&store, &sha).expect("intact");
+    assert_eq!(check, BlobCheck::Verified);
+    assert!(back == data, "plaintext differs");
+
+    let (sha, _) = stored(&store, len, 12, false);
+    let path = store.dir().join(BLOB_DIR).join(&sha);
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&path)
+        .expect("open");
+    let at = file.metadata().expect("len").len() - 40;
+    let mut byte = [0u8; 1];
+    file.seek(SeekFrom::Start(at)).expect("seek");
+    file.read_exact(&mut byte).expect("read");
+    file.seek(SeekFrom::Start(at)).expect("seek");
+    file.write_all(&[byte[0] ^ 0x01]).expect("write");
+    drop(file);
+    let last = (len as u64).div_ceil(CHUNK_SIZE as u64) - 1;
+    match store.checked_blob_reader(&sha) {
+        Err(StoreError::BlobCorrupt { chunk, .. }) => assert_eq!(chunk, last),
+        Err(e) => panic!("expected BlobCorrupt, got {e:?}"),
+        Ok((_, check)) => panic!("damaged blob handed out ({check:?})"),
+    }
+}
