@@ -39,15 +39,6 @@ pub fn parse_region(s: &str) -> Result<ecabinet_protocol::CommentRegion> {
 }
 
 /// The document's title as the cache holds it.
-fn title_of(store: &Store, v: &VerifiedVersion, doc_id: &str) -> Result<String> {
-    Ok(store
-        .documents(&v.meeting_id)?
-        .into_iter()
-        .find(|(id, _)| id == doc_id)
-        .and_then(|(_, body)| body["title"].as_str().map(str::to_owned))
-        .unwrap_or_else(|| doc_id.to_owned()))
-}
-
 /// The summary table of the comments (bảng tổng hợp ý kiến) as a PDF;
 /// refused, as an export is, for a document whose policy keeps copies in
 /// the app.
@@ -61,7 +52,7 @@ pub fn comment_summary(
     let watermark = ecabinet_sync::export_watermark(store, &v, ecabinet_sync::now_ms())?
         .map(ecabinet_pdf::Watermark::new)
         .transpose()?;
-    let title = title_of(store, &v, doc_id)?;
+    let title = ecabinet_sync::document_title(store, &v, doc_id)?;
     let made_at = ecabinet_sync::vietnam_time(ecabinet_sync::now_ms());
     let pages = ecabinet_pdf::comment_summary::pages(&title, comments, &made_at);
     let engine = engine()?;

@@ -67,7 +67,7 @@ pub use outbox::{
     TokenSignature, TokenSigner,
 };
 pub use pull::PullReport;
-pub use reader::{export_watermark, vietnam_time, view_watermark, watermark_lines};
+pub use reader::{document_title, export_watermark, vietnam_time, view_watermark, watermark_lines};
 pub use reading::{
     meeting_read_status_enabled, read_status, read_status_enabled, record_opened, report_read,
 };

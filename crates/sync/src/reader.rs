@@ -75,6 +75,22 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
     (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
+/// The title of document `document_id` of `v`'s meeting as the cache holds
+/// it, or the id when the cache has no title (a name for files and headings).
+pub fn document_title(
+    store: &Store,
+    v: &VerifiedVersion,
+    document_id: &str,
+) -> Result<String, SyncError> {
+    Ok(store
+        .documents(&v.meeting_id)
+        .map_err(SyncError::Store)?
+        .into_iter()
+        .find(|(id, _)| id == document_id)
+        .and_then(|(_, body)| body["title"].as_str().map(str::to_owned))
+        .unwrap_or_else(|| document_id.to_owned()))
+}
+
 /// The watermark a copy of `v` leaving the app must carry (`None`: none),
 /// or [`SyncError::ExportForbidden`] when no copy may leave.
 pub fn export_watermark(

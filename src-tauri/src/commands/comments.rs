@@ -166,12 +166,7 @@ pub async fn export_comment_summary<R: Runtime>(
             ecabinet_sync::export_watermark(&store, &verified, ecabinet_sync::now_ms())?
                 .map(ecabinet_pdf::Watermark::new)
                 .transpose()?;
-        let title = store
-            .documents(&verified.meeting_id)?
-            .into_iter()
-            .find(|(id, _)| *id == document_id)
-            .and_then(|(_, body)| body["title"].as_str().map(str::to_owned))
-            .unwrap_or_else(|| document_id.clone());
+        let title = ecabinet_sync::document_title(&store, &verified, &document_id)?;
         let made_at = ecabinet_sync::vietnam_time(ecabinet_sync::now_ms());
         let pages = ecabinet_pdf::comment_summary::pages(&title, &list, &made_at);
         let engine = state.pdf()?;
