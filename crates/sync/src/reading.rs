@@ -86,13 +86,14 @@ pub fn report_read(
         body: serde_json::to_value(&body).map_err(|e| SyncError::Internal(e.to_string()))?,
     };
     let payload = serde_json::to_vec(&op.body).map_err(|e| SyncError::Internal(e.to_string()))?;
+    // Queued and remembered in one commit: reported once, never lost.
     store
-        .enqueue(&op.op_id, op.kind.as_str(), &payload)
-        .map_err(store_err)?;
-    // Remembered after the enqueue: a crash in between reports twice, which
-    // the server absorbs (it keeps the earliest time), rather than never.
-    store
-        .set_setting(&key, &now_ms.to_string())
+        .enqueue_remembering(
+            &op.op_id,
+            op.kind.as_str(),
+            &payload,
+            (&key, &now_ms.to_string()),
+        )
         .map_err(store_err)?;
     Ok(Some(op.op_id))
 }

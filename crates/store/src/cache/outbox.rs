@@ -65,6 +65,27 @@ impl Store {
         self.refresh_unsent()
     }
 
+    /// [`Store::enqueue`], and the named value `remember` set, in one
+    /// transaction: an operation sent once per fact (a read report) and the
+    /// note that it was sent are stored together or not at all.
+    pub fn enqueue_remembering(
+        &self,
+        op_id: &str,
+        kind: &str,
+        payload: &[u8],
+        remember: (&str, &str),
+    ) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO outbox (op_id, kind, payload, state) VALUES (?1, ?2, ?3, 'pending')
+                 ON CONFLICT (op_id) DO NOTHING",
+                params![op_id, kind, payload],
+            )?;
+            crate::named::set_state(tx, remember.0, &remember.1)
+        })?;
+        self.refresh_unsent()
+    }
+
     /// Operations still waiting for an answer (pending or sent), oldest first.
     pub fn unresolved_ops(&self, limit: usize) -> Result<Vec<OutboxEntry>> {
         self.read(|tx| {
