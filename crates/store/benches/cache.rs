@@ -258,6 +258,12 @@ fn main() {
     );
     let _ = compare(
         tmp.path(),
+        "not used by the store, for comparison: cache 64 MiB (the whole database stays decrypted in memory)",
+        Some(65_536),
+        "",
+    );
+    let _ = compare(
+        tmp.path(),
         "not used by the store, for comparison: cache 8 MiB, HMAC_SHA256 instead of HMAC_SHA512",
         None,
         "PRAGMA cipher_hmac_algorithm = HMAC_SHA256; PRAGMA cipher_kdf_algorithm = PBKDF2_HMAC_SHA256;",
