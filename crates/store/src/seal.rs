@@ -15,7 +15,7 @@
 //! the change time and brings the full check back. Downloads are sealed when
 //! they finish, since their hash was just computed while writing.
 
-use std::io::{Read, Seek, SeekFrom};
+use std::io::{Seek, SeekFrom};
 
 use rusqlite::{params, OptionalExtension, Transaction};
 
@@ -125,7 +125,11 @@ pub(crate) fn verify_whole(reader: &mut BlobReader, sha256_hex: &str) -> Result<
     let (empty_tx, empty_rx) = std::sync::mpsc::channel::<Buf>();
     for _ in 0..BUFS {
         // The receiver is alive: this cannot fail.
-        let _ = empty_tx.send(zeroize::Zeroizing::new(vec![0u8; BUF]));
+        // Room for the last chunk past `BUF` and its tag: never reallocated,
+        // so no unwiped copy of plaintext is left behind.
+        let _ = empty_tx.send(zeroize::Zeroizing::new(Vec::with_capacity(
+            BUF + 2 * crate::CHUNK_SIZE,
+        )));
     }
     let stopped = |what: &str| {
         io_err("hash blob", std::path::Path::new(sha256_hex))(std::io::Error::other(format!(
@@ -143,13 +147,13 @@ pub(crate) fn verify_whole(reader: &mut BlobReader, sha256_hex: &str) -> Result<
             hasher.finish()
         });
         let read = (|| -> Result<()> {
+            let mut next = 0;
             loop {
                 let Ok(mut buf) = empty_rx.recv() else {
                     return Err(stopped("stopped"));
                 };
-                let n = reader
-                    .read(&mut buf)
-                    .map_err(|e| reader_error(e, sha256_hex))?;
+                buf.clear();
+                let n = reader.read_chunks(&mut next, &mut buf, BUF)?;
                 if n == 0 {
                     return Ok(());
                 }

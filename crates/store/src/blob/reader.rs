@@ -181,6 +181,34 @@ impl BlobReader {
     }
 
     /// The plaintext of chunk `index`, decrypted and authenticated.
+    /// Decrypts whole chunks in order, from chunk `*next` on, straight into
+    /// `out` (appended, each authenticated first), until `out` holds at
+    /// least `want` bytes or the last chunk was read; advances `*next`.
+    /// Returns how many bytes it appended (0: the blob is done). The bulk
+    /// path of the whole-file check: no seek per chunk and no copy out of
+    /// the reader's cache, which it leaves alone.
+    pub(crate) fn read_chunks(
+        &mut self,
+        next: &mut u64,
+        out: &mut Vec<u8>,
+        want: usize,
+    ) -> Result<usize> {
+        let start = out.len();
+        let chunks = self.cipher.chunks();
+        if *next >= chunks {
+            return Ok(0);
+        }
+        let offset = HEADER_LEN as u64 + *next * (CHUNK_SIZE + TAG_LEN) as u64;
+        self.file
+            .seek(SeekFrom::Start(offset))
+            .map_err(io_err("seek", &self.path))?;
+        while *next < chunks && out.len() - start < want {
+            self.cipher.read_chunk(&mut self.file, *next, out)?;
+            *next += 1;
+        }
+        Ok(out.len() - start)
+    }
+
     fn chunk(&mut self, index: u64) -> Result<&[u8]> {
         if let Some(at) = self.cache.iter().position(|(i, _)| *i == index) {
             let hit = self.cache.remove(at);
