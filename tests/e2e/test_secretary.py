@@ -167,6 +167,20 @@ def test_secretary_prepares_and_publishes_a_meeting_a_member_reads_it(app_binary
         item_named(driver, ITEM_2).find_element(*by_testid("sec-down")).click()
         wait.until(lambda d: item_titles(d) == [ITEM_1, ITEM_2])
 
+        # The time planned for the first item and its speaking turns; a
+        # nonsense figure is refused here, before anything is sent.
+        item_named(driver, ITEM_1).find_element(*by_testid("sec-timing")).click()
+        form = wait.until(lambda d: item_named(d, ITEM_1).find_element(*by_testid("sec-timing-form")))
+        form.find_element(*by_testid("sec-timing-planned")).send_keys("abc")
+        form.find_element(*by_testid("sec-timing-save")).click()
+        wait.until(EC.text_to_be_present_in_element(by_testid("sec-error"), "số phút nguyên"))
+        planned = form.find_element(*by_testid("sec-timing-planned"))
+        set_input(driver, planned, "15")
+        form.find_element(*by_testid("sec-timing-limit")).send_keys("2,5")
+        form.find_element(*by_testid("sec-timing-save")).click()
+        wait.until(lambda d: "Dự kiến 15 phút" in item_named(d, ITEM_1).find_element(*by_testid("sec-item-timing")).text)
+        assert "mỗi lượt phát biểu 2.5 phút" in item_named(driver, ITEM_1).find_element(*by_testid("sec-item-timing")).text
+
         # Attach the PDF to the first item; its title is proposed from the file name.
         item_named(driver, ITEM_1).find_element(*by_testid("sec-attach")).click()
         form = wait.until(lambda d: item_named(d, ITEM_1).find_element(*by_testid("sec-attach-form")))

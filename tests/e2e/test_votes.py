@@ -296,6 +296,14 @@ def test_the_chair_runs_the_session_from_the_console(app_binary, server, tmp_pat
         driver.find_element(*by_testid("chair-set-current")).click()
         wait.until(lambda d: "Khai mạc phiên họp" in d.find_element(
             By.CSS_SELECTOR, '[data-testid="agenda-item"][data-current="true"]').text)
+        # The item on the floor shows its time against the 20 minutes the
+        # secretary planned, ticking in the server's time.
+        elapsed = '[data-testid="agenda-item"][data-current="true"] [data-testid="item-elapsed"]'
+        wait.until(lambda d: "dự kiến 20 phút" in d.find_element(By.CSS_SELECTOR, elapsed).text)
+        first_text = driver.find_element(By.CSS_SELECTOR, elapsed).text
+        assert first_text.startswith("Đã thảo luận 0:0"), first_text
+        wait.until(lambda d: d.find_element(By.CSS_SELECTOR, elapsed).text != first_text)
+        assert driver.find_element(By.CSS_SELECTOR, elapsed).get_attribute("data-over") == "false"
 
         # Request to speak on it, then give the floor.
         driver.find_element(*by_testid("speak-request")).click()

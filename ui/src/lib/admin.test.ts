@@ -59,8 +59,8 @@ const device = (more: Partial<AdminDeviceView> = {}): AdminDeviceView => ({
   ...more,
 });
 
-const UB = { id: "c-ub", name: "UBND tỉnh Thái Bình", readStatus: true, commentsShared: false };
-const TC = { id: "c-tc", name: "Ban Tài chính", readStatus: false, commentsShared: true };
+const UB = { id: "c-ub", name: "UBND tỉnh Thái Bình", readStatus: true, commentsShared: false, speakingLimitMs: null };
+const TC = { id: "c-tc", name: "Ban Tài chính", readStatus: false, commentsShared: true, speakingLimitMs: 180000 };
 
 const dir: AdminDirectoryView = {
   me: "id-admin",
@@ -222,7 +222,7 @@ describe("committee members", () => {
     const counts = memberCounts(withDisabled);
     expect(counts.get("c-ub")).toBe(4);
     expect(counts.get("c-tc")).toBe(2);
-    expect(memberCounts({ ...dir, committees: [...dir.committees, { id: "c-new", name: "Mới", readStatus: false, commentsShared: false }] }).get("c-new")).toBe(0);
+    expect(memberCounts({ ...dir, committees: [...dir.committees, { id: "c-new", name: "Mới", readStatus: false, commentsShared: false, speakingLimitMs: null }] }).get("c-new")).toBe(0);
   });
 
   it("shows a user's committees by name with the role in each", () => {

@@ -8,6 +8,10 @@ const item = (id: string, parentId: string | null, position: number): AgendaItem
   position,
   title: `title ${id}`,
   withdrawn: null,
+  plannedMinutes: null,
+  speakingLimitMs: null,
+  timeOnFloorMs: 0,
+  onFloorSince: null,
 });
 
 const shape = (nodes: AgendaNode[]): unknown[] =>

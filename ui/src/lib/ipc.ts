@@ -173,6 +173,9 @@ export const ipc = {
     addItem: (meetingId: string, title: string, parentId: string | null) =>
       call<string>("secretary_add_item", { meetingId, title, parentId }),
     renameItem: (itemId: string, title: string) => call<void>("secretary_rename_item", { itemId, title }),
+    /** The time planned for an item (minutes) and its speaking-time limit (ms); null: none (the committee's default limit). */
+    setItemTiming: (itemId: string, plannedMinutes: number | null, speakingLimitMs: number | null) =>
+      call<void>("secretary_set_item_timing", { itemId, plannedMinutes, speakingLimitMs }),
     moveItem: (itemId: string, position: number) => call<void>("secretary_move_item", { itemId, position }),
     deleteItem: (itemId: string) => call<void>("secretary_delete_item", { itemId }),
     /** Opens a chunked upload of `size` bytes: a new document titled `title`
@@ -233,6 +236,9 @@ export const ipc = {
         readStatus: change.readStatus ?? null,
         commentsShared: change.commentsShared ?? null,
       }),
+    /** The committee's default speaking-time limit of a turn, ms; null: none. */
+    setSpeakingLimit: (committeeId: string, speakingLimitMs: number | null) =>
+      call<void>("admin_set_speaking_limit", { committeeId, speakingLimitMs }),
     /** Adds the user to the committee, or changes their role there. */
     setMembership: (committeeId: string, userId: string, role: "member" | "secretary" | "chair") =>
       call<void>("admin_set_membership", { committeeId, userId, role }),

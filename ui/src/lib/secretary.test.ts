@@ -26,6 +26,10 @@ const item = (id: string, parentId: string | null, position: number, title = `ti
   position,
   title,
   withdrawn: null,
+  plannedMinutes: null,
+  speakingLimitMs: null,
+  timeOnFloorMs: 0,
+  onFloorSince: null,
 });
 
 // a, b, c at the top; b has children b1, b2.

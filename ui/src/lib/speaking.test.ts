@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { clockText, extendedLimit, speakingClock } from "./speaking";
+import { clockText, extendedLimit, floorTime, parseMinutes, speakingClock } from "./speaking";
 
 // The chair gave the floor at 09:00:00 server time with 3 minutes.
 const GRANTED = Date.UTC(2026, 11, 4, 2, 0, 0);
@@ -41,5 +41,44 @@ describe("the speaking timer", () => {
   it("adds a minute to the limit, or to the time spoken when there was none", () => {
     expect(extendedLimit(LIMIT, 200_000, 60_000)).toBe(240_000);
     expect(extendedLimit(null, 95_000, 60_000)).toBe(155_000);
+  });
+});
+
+describe("an agenda item's time on the floor", () => {
+  const serverPut = 1_800_000_000_000;
+  it("adds the current stretch to the earlier ones, in server time, whatever the device clock says", () => {
+    const item = { plannedMinutes: 20, timeOnFloorMs: 5 * 60_000, onFloorSince: serverPut };
+    // The device's clock is 7 minutes behind the server's; 3 minutes have passed.
+    const offset = 7 * 60_000;
+    const deviceNow = serverPut - offset + 3 * 60_000;
+    const t = floorTime(item, deviceNow, offset);
+    expect(t.elapsedMs).toBe(8 * 60_000);
+    expect(t.plannedMs).toBe(20 * 60_000);
+    expect(t.over).toBe(false);
+    expect(clockText(t.elapsedMs, false)).toBe("8:00");
+  });
+  it("is over once past the plan, and stops counting off the floor", () => {
+    const off = floorTime({ plannedMinutes: 10, timeOnFloorMs: 11 * 60_000, onFloorSince: null }, 0, 0);
+    expect(off).toEqual({ elapsedMs: 11 * 60_000, plannedMs: 10 * 60_000, over: true });
+    const unplanned = floorTime({ plannedMinutes: null, timeOnFloorMs: 0, onFloorSince: serverPut }, serverPut + 1000, 0);
+    expect(unplanned.over).toBe(false);
+    expect(unplanned.plannedMs).toBeNull();
+  });
+  it("never counts a negative stretch when the device is ahead of the record", () => {
+    expect(floorTime({ plannedMinutes: 5, timeOnFloorMs: 0, onFloorSince: serverPut }, serverPut - 5000, 0).elapsedMs).toBe(0);
+  });
+});
+
+describe("minutes typed in a field", () => {
+  it("reads whole and decimal minutes, either separator; empty is none", () => {
+    expect(parseMinutes("3", 1000, 4 * 3_600_000)).toBe(180_000);
+    expect(parseMinutes(" 2,5 ", 1000, 4 * 3_600_000)).toBe(150_000);
+    expect(parseMinutes("1.5", 1000, 4 * 3_600_000)).toBe(90_000);
+    expect(parseMinutes("", 1000, 4 * 3_600_000)).toBeNull();
+  });
+  it("refuses what is not a number or out of range", () => {
+    for (const bad of ["abc", "-1", "0", "241", "1e3"]) {
+      expect(parseMinutes(bad, 1000, 4 * 3_600_000)).toBe("invalid");
+    }
   });
 });

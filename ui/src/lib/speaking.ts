@@ -40,3 +40,37 @@ export function clockText(ms: number, countingDown: boolean): string {
 export function extendedLimit(timeLimitMs: number | null, elapsedMs: number, addMs: number): number {
   return (timeLimitMs ?? elapsedMs) + addMs;
 }
+
+/** An agenda item's time on the floor against the time planned for it. */
+export interface FloorTime {
+  /** Time on the floor, ms: the earlier stretches plus the current one. */
+  elapsedMs: number;
+  /** The time planned, ms; null without a plan. */
+  plannedMs: number | null;
+  /** Past the time planned. */
+  over: boolean;
+}
+
+/** Where an agenda item's time stands at device time `deviceNow`, from its
+ *  record (server times) and `offsetMs`, the server's clock minus this
+ *  device's: a device whose clock is off still shows the right time. */
+export function floorTime(
+  item: { plannedMinutes: number | null; timeOnFloorMs: number; onFloorSince: number | null },
+  deviceNow: number,
+  offsetMs: number,
+): FloorTime {
+  const current = item.onFloorSince === null ? 0 : Math.max(0, deviceNow + offsetMs - item.onFloorSince);
+  const elapsedMs = Math.max(0, item.timeOnFloorMs) + current;
+  const plannedMs = item.plannedMinutes === null ? null : item.plannedMinutes * 60_000;
+  return { elapsedMs, plannedMs, over: plannedMs !== null && elapsedMs > plannedMs };
+}
+
+/** A limit or plan typed in minutes ("5", "2,5", "1.5"): ms, null when the
+ *  field is empty, or "invalid" when it is not a number in [min, max] ms. */
+export function parseMinutes(text: string, minMs: number, maxMs: number): number | null | "invalid" {
+  const t = text.trim().replace(",", ".");
+  if (t === "") return null;
+  if (!/^\d+(\.\d+)?$/.test(t)) return "invalid";
+  const ms = Math.round(Number(t) * 60_000);
+  return ms < minMs || ms > maxMs ? "invalid" : ms;
+}

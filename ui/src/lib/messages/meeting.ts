@@ -66,6 +66,10 @@ export const vi = {
   "reading.offline": "Cần kết nối máy chủ để xem tình hình đọc tài liệu. Máy đang ngoại tuyến, vui lòng kiểm tra mạng rồi thử lại.",
   "meeting.withdrawn": "Đã rút khỏi chương trình",
   "meeting.withdrawnReason": "Lý do rút: {reason}",
+  "meeting.planned": "Dự kiến {minutes} phút",
+  "meeting.onFloor": "Đã thảo luận {time}",
+  "meeting.onFloorOf": "Đã thảo luận {time} / dự kiến {minutes} phút",
+  "meeting.overTime": "Quá giờ",
 } as const;
 
 export const en: Record<keyof typeof vi, string> = {
@@ -131,4 +135,8 @@ export const en: Record<keyof typeof vi, string> = {
   "reading.offline": "Read status needs the server. This device is offline: please check the network and try again.",
   "meeting.withdrawn": "Withdrawn from the agenda",
   "meeting.withdrawnReason": "Reason: {reason}",
+  "meeting.planned": "Planned {minutes} min",
+  "meeting.onFloor": "On the floor {time}",
+  "meeting.onFloorOf": "On the floor {time} of {minutes} min planned",
+  "meeting.overTime": "Over time",
 };
