@@ -41,8 +41,7 @@ struct IoState {
 }
 
 fn settle_io() -> Result<IoState> {
-    let status = std::process::Command::new("sync").status()?;
-    anyhow::ensure!(status.success(), "sync failed");
+    ecabinet_benchkit::flush_disk(None)?;
     let dropped = std::fs::write("/proc/sys/vm/drop_caches", "3\n").is_ok();
     let meminfo = std::fs::read_to_string("/proc/meminfo")?;
     let dirty_kb = meminfo
@@ -51,18 +50,6 @@ fn settle_io() -> Result<IoState> {
         .filter_map(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
         .sum();
     Ok(IoState { dropped, dirty_kb })
-}
-
-/// Flushes the file system holding `dir` (`syncfs`): a run is timed until
-/// its bytes are on disk. Ours writes durably already (fsync per file), so
-/// this costs it little; curl leaves its files in the page cache.
-fn flush_fs(dir: &std::path::Path) -> Result<()> {
-    let status = std::process::Command::new("sync")
-        .arg("-f")
-        .arg(dir)
-        .status()?;
-    anyhow::ensure!(status.success(), "sync -f failed");
-    Ok(())
 }
 
 fn main() -> Result<()> {
@@ -151,7 +138,10 @@ async fn run() -> Result<()> {
         states.push(settle_io()?);
         let t = Instant::now();
         let report = syncer.sync_once(&()).await?;
-        flush_fs(dir.path())?;
+        // Each side is timed until its bytes are on disk. Ours writes durably
+        // already (fsync per file), so this costs it little; curl leaves its
+        // files in the page cache.
+        ecabinet_benchkit::flush_disk(Some(dir.path()))?;
         let secs = t.elapsed().as_secs_f64();
         anyhow::ensure!(report.documents.rejected() == 0 && report.documents.interrupted() == 0);
         ours.push(report.documents.bytes_downloaded() as f64 / secs / 1e6);
@@ -182,7 +172,7 @@ async fn run() -> Result<()> {
             .args(&args)
             .status()
             .await?;
-        flush_fs(out.path())?;
+        ecabinet_benchkit::flush_disk(Some(out.path()))?;
         let secs = t.elapsed().as_secs_f64();
         anyhow::ensure!(status.success(), "curl failed");
         curl.push(total as f64 / secs / 1e6);

@@ -170,6 +170,23 @@ impl Row {
     }
 }
 
+/// Writes dirty pages to disk with `sync`: the whole machine's, or with
+/// `within` only the file system holding that path (`sync -f`). Benches call
+/// it between runs, so no run starts with the one before still being written
+/// out, and to time a run until its bytes are on disk.
+pub fn flush_disk(within: Option<&std::path::Path>) -> std::io::Result<()> {
+    let mut cmd = std::process::Command::new("sync");
+    if let Some(path) = within {
+        cmd.arg("-f").arg(path);
+    }
+    let status = cmd.status()?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(std::io::Error::other(format!("sync failed: {status}")))
+    }
+}
+
 /// A figure with as many decimals as it needs (3 significant digits, at
 /// most 2 decimals).
 pub fn trim(v: f64) -> String {

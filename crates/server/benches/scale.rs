@@ -41,13 +41,12 @@ use base64::Engine as _;
 use ecabinet_benchkit::{Goal, Row, Spread};
 use ecabinet_model::{Ballot, DeviceId, MemberId, MotionId, OpId};
 use ecabinet_protocol::{
-    CreateAgendaItemRequest, CreateMeetingRequest, CreateMotionRequest, CreateUserRequest,
-    MajorityRule, MeetingStatus, MotionKind, MotionMode, WireRole, DEVICE_ID_HEADER, FEED_EVENT,
-    RESYNC_EVENT,
+    CreateMotionRequest, CreateUserRequest, MajorityRule, MotionKind, MotionMode, WireRole,
+    DEVICE_ID_HEADER, FEED_EVENT, RESYNC_EVENT,
 };
 use ecabinet_server::clock::{Clock as _, SystemClock};
 use ecabinet_server::db::{Conn, DbError, Tx, Value as DbValue};
-use ecabinet_server::routes::{accounts, chair, documents, meetings};
+use ecabinet_server::routes::{accounts, chair};
 use ecabinet_server::{params, AppError, AppState, Config};
 use futures_util::StreamExt as _;
 use ring::rand::SystemRandom;
@@ -286,31 +285,9 @@ async fn seed(
         .write(move |tx| {
             let c = accounts::insert_committee(tx, "UBND tỉnh Quy mô", now)?;
             let chair_id = insert_member(tx, &c.id, &chair_row, WireRole::Chair, now)?;
-            let m = meetings::insert_meeting(
-                tx,
-                &c.id,
-                &CreateMeetingRequest {
-                    title: "Phiên họp toàn thể".into(),
-                    location: String::new(),
-                    starts_at: now,
-                },
-                now,
-            )?;
-            let item = meetings::insert_item(
-                tx,
-                &m,
-                &CreateAgendaItemRequest {
-                    title: "Nghị quyết".into(),
-                    parent_id: None,
-                    position: None,
-                    ..Default::default()
-                },
-                now,
-            )?;
-            let mut m = documents::publish_meeting(tx, &st.signer, m, now)?.meeting;
-            m.status = MeetingStatus::InSession;
-            ecabinet_server::agenda::save_meeting(tx, &m, now)?;
-            Ok::<_, AppError>((c.id, m.id, item.id, chair_id))
+            let (meeting_id, item_id) =
+                support::session_meeting(tx, &st.signer, &c.id, "Phiên họp toàn thể", now)?;
+            Ok::<_, AppError>((c.id, meeting_id, item_id, chair_id))
         })
         .await
         .map_err(|e| anyhow!("{}", e.message))?;

@@ -18,11 +18,11 @@ use base64::Engine as _;
 use ecabinet_benchkit::{Goal, Row};
 use ecabinet_model::{Ballot, DeviceId, MemberId, MotionId, OpId};
 use ecabinet_protocol::{
-    CreateAgendaItemRequest, CreateMeetingRequest, CreateMotionRequest, CreateUserRequest,
-    MajorityRule, MotionKind, MotionMode, WireRole, DEVICE_ID_HEADER, MAX_OPS_PER_PUSH,
+    CreateMotionRequest, CreateUserRequest, MajorityRule, MotionKind, MotionMode, WireRole,
+    DEVICE_ID_HEADER, MAX_OPS_PER_PUSH,
 };
 use ecabinet_server::clock::{Clock as _, SystemClock};
-use ecabinet_server::routes::{accounts, chair, documents, meetings};
+use ecabinet_server::routes::{accounts, chair};
 use ecabinet_server::{app, params, AppError, AppState};
 use ring::rand::SystemRandom;
 use ring::signature::{Ed25519KeyPair, KeyPair};
@@ -155,31 +155,9 @@ async fn main() -> anyhow::Result<()> {
                 )?;
                 ids.push(u.id);
             }
-            let m = meetings::insert_meeting(
-                tx,
-                &c.id,
-                &CreateMeetingRequest {
-                    title: "Phiên họp".into(),
-                    location: String::new(),
-                    starts_at: now,
-                },
-                now,
-            )?;
-            let item = meetings::insert_item(
-                tx,
-                &m,
-                &CreateAgendaItemRequest {
-                    title: "Nghị quyết".into(),
-                    parent_id: None,
-                    position: None,
-                    ..Default::default()
-                },
-                now,
-            )?;
-            let mut m = documents::publish_meeting(tx, &st.signer, m, now)?.meeting;
-            m.status = ecabinet_protocol::MeetingStatus::InSession;
-            ecabinet_server::agenda::save_meeting(tx, &m, now)?;
-            Ok::<_, AppError>((m.id, item.id, ids))
+            let (meeting_id, item_id) =
+                support::session_meeting(tx, &st.signer, &c.id, "Phiên họp", now)?;
+            Ok::<_, AppError>((meeting_id, item_id, ids))
         })
         .await
         .map_err(|e| anyhow!("{}", e.message))?;

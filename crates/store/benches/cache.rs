@@ -119,14 +119,6 @@ fn run_db(
 const INSERTS_LABEL: &str = "  inserts (101 commits)";
 const READS_LABEL: &str = "  50,000 point reads";
 
-/// Writes every dirty page of the machine to disk (`sync`).
-fn flush_disk() {
-    let ok = std::process::Command::new("sync")
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(ok, "sync failed");
-}
-
 fn compare(dir: &Path, label: &str, cache_kib: Option<u32>, cipher_pragmas: &str) -> Vec<f64> {
     let key = [0x5au8; 32];
     let dir = &dir.join(format!("variant-{}", label.len()));
@@ -135,9 +127,9 @@ fn compare(dir: &Path, label: &str, cache_kib: Option<u32>, cipher_pragmas: &str
     for rep in 0..REPS {
         // Alternate so drift in machine load hits both alike, and start each
         // run with no dirty pages of the one before waiting for the disk.
-        flush_disk();
+        ecabinet_benchkit::flush_disk(None).expect("sync");
         plain.push(run_db(dir, None, rep, cache_kib, ""));
-        flush_disk();
+        ecabinet_benchkit::flush_disk(None).expect("sync");
         cipher.push(run_db(dir, Some(&key), rep, cache_kib, cipher_pragmas));
     }
     println!("  [{label}]");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { clockText, extendedLimit, floorTime, parseMinutes, speakingClock } from "./speaking";
+import { clockText, extendedLimit, floorTime, minutesText, parseMinutes, speakingClock } from "./speaking";
 
 // The chair gave the floor at 09:00:00 server time with 3 minutes.
 const GRANTED = Date.UTC(2026, 11, 4, 2, 0, 0);
@@ -79,6 +79,18 @@ describe("minutes typed in a field", () => {
   it("refuses what is not a number or out of range", () => {
     for (const bad of ["abc", "-1", "0", "241", "1e3"]) {
       expect(parseMinutes(bad, 1000, 4 * 3_600_000)).toBe("invalid");
+    }
+  });
+});
+
+describe("minutesText", () => {
+  it("shows a limit in minutes that parseMinutes reads back", () => {
+    expect(minutesText(null)).toBe("");
+    expect(minutesText(180_000)).toBe("3");
+    expect(minutesText(150_000)).toBe("2.5");
+    expect(minutesText(100_000)).toBe("1.67");
+    for (const ms of [60_000, 90_000, 150_000, 4 * 3_600_000]) {
+      expect(parseMinutes(minutesText(ms), 1000, 4 * 3_600_000)).toBe(ms);
     }
   });
 });

@@ -74,3 +74,10 @@ export function parseMinutes(text: string, minMs: number, maxMs: number): number
   const ms = Math.round(Number(t) * 60_000);
   return ms < minMs || ms > maxMs ? "invalid" : ms;
 }
+
+/** A limit in ms as minutes for a form field or a label (up to two
+ *  decimals, so 150 000 ms is "2.5"), or "" when there is none. The inverse
+ *  of {@link parseMinutes} for what it accepts. */
+export function minutesText(ms: number | null): string {
+  return ms === null ? "" : String(Math.round((ms / 60_000) * 100) / 100);
+}

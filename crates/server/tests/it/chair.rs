@@ -156,15 +156,7 @@ both!(the_chair_runs_the_session, |kind| async move {
         )
         .await;
     assert_eq!(s, StatusCode::CONFLICT, "already closed with the meeting");
-    let last = w
-        .env
-        .all_changes(&w.member, 0)
-        .await
-        .into_iter()
-        .rev()
-        .find(|c| c["id"] == id)
-        .expect("motion");
-    assert_eq!(last["body"]["status"], "closed");
+    assert_eq!(w.env.last_body(&w.member, id).await["status"], "closed");
 });
 
 both!(the_speaker_queue, |kind| async move {
@@ -310,21 +302,8 @@ both!(the_speaker_queue, |kind| async move {
         StatusCode::CONFLICT,
         "only the current speaker has a clock"
     );
-    let last = |id: String| {
-        let w = &w;
-        async move {
-            w.env
-                .all_changes(&w.member, 0)
-                .await
-                .into_iter()
-                .rev()
-                .find(|c| c["id"] == id.as_str())
-                .expect("in feed")["body"]
-                .clone()
-        }
-    };
-    assert_eq!(last(r2.clone()).await["status"], "done");
-    let seen = last(r1.clone()).await;
+    assert_eq!(w.env.last_body(&w.member, &r2).await["status"], "done");
+    let seen = w.env.last_body(&w.member, &r1).await;
     assert_eq!(
         (seen["granted_at"].clone(), seen["time_limit_ms"].as_i64()),
         (g["granted_at"].clone(), Some(300_000)),
@@ -493,22 +472,9 @@ both!(
             }
         };
         let tick = |ms: i64| w.env.clock.0.fetch_add(ms, SeqCst) + ms;
-        let last = |id: String| {
-            let w = &w;
-            async move {
-                w.env
-                    .all_changes(&w.member, 0)
-                    .await
-                    .into_iter()
-                    .rev()
-                    .find(|c| c["id"] == id.as_str())
-                    .expect("in feed")["body"]
-                    .clone()
-            }
-        };
         let put_at = tick(0);
         floor(Some(&a)).await;
-        let seen = last(a.clone()).await;
+        let seen = w.env.last_body(&w.member, &a).await;
         assert_eq!(
             (
                 seen["on_floor_since"].as_i64(),
@@ -518,7 +484,10 @@ both!(
         );
         let moved_at = tick(60_000);
         floor(Some(&b)).await;
-        let (seen_a, seen_b) = (last(a.clone()).await, last(b.clone()).await);
+        let (seen_a, seen_b) = (
+            w.env.last_body(&w.member, &a).await,
+            w.env.last_body(&w.member, &b).await,
+        );
         assert_eq!(
             (
                 seen_a["on_floor_since"].as_i64(),
@@ -531,7 +500,7 @@ both!(
         tick(10_000);
         floor(Some(&b)).await;
         assert_eq!(
-            last(b.clone()).await["on_floor_since"].as_i64(),
+            w.env.last_body(&w.member, &b).await["on_floor_since"].as_i64(),
             Some(moved_at)
         );
 
@@ -568,7 +537,7 @@ both!(
         tick(20_000);
         floor(Some(&a)).await;
         assert_eq!(
-            last(b.clone()).await["time_on_floor_ms"].as_i64(),
+            w.env.last_body(&w.member, &b).await["time_on_floor_ms"].as_i64(),
             Some(30_000)
         );
         let g = grant_on(a.clone(), w.secretary.clone()).await;
@@ -584,7 +553,7 @@ both!(
             )
             .await;
         assert_eq!(s, StatusCode::OK);
-        let seen_a = last(a.clone()).await;
+        let seen_a = w.env.last_body(&w.member, &a).await;
         assert_eq!(
             (
                 seen_a["on_floor_since"].as_i64(),

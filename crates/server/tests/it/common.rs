@@ -313,6 +313,23 @@ impl Env {
             }
         }
     }
+
+    /// The body of the newest change of the record `id` that `who` sees.
+    pub async fn last_body(&self, who: &Session, id: &str) -> Value {
+        newest(&self.all_changes(who, 0).await, |c| c["id"] == id)["body"].clone()
+    }
+}
+
+/// The newest of `changes` for which `is` holds; panics, listing what there
+/// is, when none does.
+pub fn newest(changes: &[Value], is: impl Fn(&Value) -> bool) -> &Value {
+    changes.iter().rev().find(|c| is(c)).unwrap_or_else(|| {
+        let seen: Vec<String> = changes
+            .iter()
+            .map(|c| format!("{} {}", c["entity"], c["id"]))
+            .collect();
+        panic!("no such change among {seen:?}")
+    })
 }
 
 /// A logged-in (and usually enrolled) caller.

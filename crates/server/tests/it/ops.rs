@@ -690,13 +690,10 @@ both!(
         let body = published_result(&w, since, &written).await;
         assert_eq!(body["counts"], json!([0, 1, 0]));
         assert_eq!(body["ballots_sealed_at"], json!(T0 + 200_000));
-        let closed = env
-            .all_changes(&w.member, since)
-            .await
-            .into_iter()
-            .rev()
-            .find(|c| c["entity"] == "motion" && c["id"] == written.as_str())
-            .expect("the motion's close on the feed");
+        let changes = env.all_changes(&w.member, since).await;
+        let closed = newest(&changes, |c| {
+            c["entity"] == "motion" && c["id"] == written.as_str()
+        });
         assert_eq!(closed["body"]["status"], "closed");
         assert_eq!(closed["body"]["closed_at"], json!(T0 + 200_000));
     }

@@ -209,14 +209,7 @@ both!(
         );
         w.publish(&m).await;
         let later = w.env.all_changes(&w.member, cursor).await;
-        let last_body = |id: &str| {
-            later
-                .iter()
-                .rev()
-                .find(|c| c["id"] == id)
-                .map(|c| c["body"].clone())
-                .expect("in feed")
-        };
+        let last_body = |id: &str| newest(&later, |c| c["id"] == id)["body"].clone();
         assert_eq!(last_body(&v.id)["superseded"], true);
         assert_eq!(last_body(v2["id"].as_str().expect("id"))["published"], true);
         assert_eq!(last_body(&doc)["current_version"], 2);
@@ -764,14 +757,7 @@ both!(
             "{:?}",
             kinds(fresh)
         );
-        let last = |id: &str| {
-            fresh
-                .iter()
-                .rev()
-                .find(|c| c["id"] == id)
-                .unwrap_or_else(|| panic!("no change for {id}: {:?}", kinds(fresh)))
-                .clone()
-        };
+        let last = |id: &str| newest(fresh, |c| c["id"] == id).clone();
         for id in [&other, &child] {
             assert_eq!(last(id)["body"]["withdrawn"]["reason"], reason, "{id}");
         }

@@ -111,11 +111,9 @@ both!(
         );
         // The members' record of the version says it too.
         let changes = w.env.all_changes(&w.secretary, 0).await;
-        let last = changes
-            .iter()
-            .rev()
-            .find(|c| c["entity"] == "document_version" && c["id"] == version.as_str())
-            .expect("the version record");
+        let last = newest(&changes, |c| {
+            c["entity"] == "document_version" && c["id"] == version.as_str()
+        });
         assert_eq!(last["body"]["text_layer"]["status"], "failed", "{last}");
     }
 );

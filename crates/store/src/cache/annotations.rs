@@ -122,10 +122,7 @@ impl Store {
             merge_annotation(tx, &a)?;
             let queued = op.is_some();
             if let Some(op) = op {
-                tx.execute(
-                    "INSERT INTO outbox (op_id, kind, payload, state) VALUES (?1, ?2, ?3, 'pending')",
-                    params![op.op_id, op.kind, op.payload],
-                )?;
+                super::outbox::insert_pending(tx, &op.op_id, &op.kind, &op.payload)?;
             }
             Ok((a, queued))
         })?;

@@ -1,7 +1,7 @@
 //! The outbox: operations queued offline and the outcome the server gave
 //! each.
 
-use rusqlite::params;
+use rusqlite::{params, Transaction};
 
 use crate::error::{Result, StoreError};
 use crate::Store;
@@ -51,17 +51,26 @@ pub struct OutboxEntry {
     pub state: OutboxState,
 }
 
+/// Queues an operation inside the caller's transaction; the same `op_id`
+/// again is a no-op.
+pub(super) fn insert_pending(
+    tx: &Transaction<'_>,
+    op_id: &str,
+    kind: &str,
+    payload: &[u8],
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO outbox (op_id, kind, payload, state) VALUES (?1, ?2, ?3, 'pending')
+         ON CONFLICT (op_id) DO NOTHING",
+        params![op_id, kind, payload],
+    )?;
+    Ok(())
+}
+
 impl Store {
     /// Queues an operation. Enqueuing the same `op_id` again is a no-op.
     pub fn enqueue(&self, op_id: &str, kind: &str, payload: &[u8]) -> Result<()> {
-        self.write(|tx| {
-            tx.execute(
-                "INSERT INTO outbox (op_id, kind, payload, state) VALUES (?1, ?2, ?3, 'pending')
-                 ON CONFLICT (op_id) DO NOTHING",
-                params![op_id, kind, payload],
-            )?;
-            Ok(())
-        })?;
+        self.write(|tx| insert_pending(tx, op_id, kind, payload))?;
         self.refresh_unsent()
     }
 
@@ -76,11 +85,7 @@ impl Store {
         remember: (&str, &str),
     ) -> Result<()> {
         self.write(|tx| {
-            tx.execute(
-                "INSERT INTO outbox (op_id, kind, payload, state) VALUES (?1, ?2, ?3, 'pending')
-                 ON CONFLICT (op_id) DO NOTHING",
-                params![op_id, kind, payload],
-            )?;
+            insert_pending(tx, op_id, kind, payload)?;
             crate::named::set_state(tx, remember.0, &remember.1)
         })?;
         self.refresh_unsent()
