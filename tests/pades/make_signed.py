@@ -16,7 +16,8 @@ Writes into OUT_DIR:
   * revoked.pdf, signed by a certificate its CA revoked, and the CAs'
     revocation lists (CRLs, PEM): intermediate.crl.pem (current, revokes
     the signer of revoked.pdf), root.crl.pem (current, revokes nothing),
-    stale.crl.pem (the issuing CA's, past its next update, revokes nothing)
+    stale.crl.pem (the issuing CA's, past its next update, revokes nothing),
+    held.crl.pem (the issuing CA's, current, puts signer A on hold)
     and forged.crl.pem (claims the issuing CA's name, signed by another key,
     "revokes" signer A);
   * expected.json, the ground truth for every signature in every signed PDF,
@@ -218,8 +219,9 @@ class Pki:
 
 def make_crl(issuer: Identity, revoked: list[Identity],
              this_update: datetime.datetime, next_update: datetime.datetime,
-             signing_key=None) -> bytes:
-    """A CRL in issuer's name (signed with signing_key, default issuer's)."""
+             signing_key=None, reason=None) -> bytes:
+    """A CRL in issuer's name (signed with signing_key, default issuer's),
+    each entry with the CRLReason `reason` when one is given."""
     builder = (
         x509.CertificateRevocationListBuilder()
         .issuer_name(issuer.cert.subject)
@@ -228,12 +230,14 @@ def make_crl(issuer: Identity, revoked: list[Identity],
         .add_extension(x509.CRLNumber(1), critical=False)
     )
     for who in revoked:
-        builder = builder.add_revoked_certificate(
+        entry = (
             x509.RevokedCertificateBuilder()
             .serial_number(who.cert.serial_number)
             .revocation_date(this_update)
-            .build()
         )
+        if reason is not None:
+            entry = entry.add_extension(x509.CRLReason(reason), critical=False)
+        builder = builder.add_revoked_certificate(entry.build())
     crl = builder.sign(signing_key or issuer.key, hashes.SHA256())
     return crl.public_bytes(serialization.Encoding.PEM)
 
@@ -476,6 +480,9 @@ def main() -> None:
         make_crl(pki.root, [], NOW - DAY / 12, NOW + 7 * DAY))
     (out_dir / "stale.crl.pem").write_bytes(
         make_crl(pki.intermediate, [], NOW - 10 * DAY, NOW - 3 * DAY))
+    (out_dir / "held.crl.pem").write_bytes(
+        make_crl(pki.intermediate, [pki.signer_a], NOW - DAY / 12, NOW + 7 * DAY,
+                 reason=x509.ReasonFlags.certificate_hold))
     (out_dir / "forged.crl.pem").write_bytes(
         make_crl(pki.intermediate, [pki.signer_a], NOW - DAY / 12, NOW + 7 * DAY,
                  signing_key=pki.other_root.key))

@@ -28,12 +28,50 @@ pub(crate) struct Crl<'a> {
     pub issuer: &'a [u8],
     pub this_update: i64,
     pub next_update: Option<i64>,
-    /// Revoked serial numbers (the INTEGER's content bytes) and when.
-    pub revoked: Vec<(&'a [u8], i64)>,
+    /// The certificates it names (serial: the INTEGER's content bytes).
+    pub revoked: Vec<Entry<'a>>,
     /// A critical extension this reader does not know (an issuing
     /// distribution point narrowing its scope, a delta list): its entries
     /// still revoke, but it cannot vouch that a certificate is not revoked.
     pub partial: bool,
+}
+
+/// A certificate a list names.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Entry<'a> {
+    pub serial: &'a [u8],
+    /// When the CA revoked it (Unix seconds).
+    pub when: i64,
+    /// Reason code certificateHold: suspended, which may be lifted by a
+    /// later list; until then it counts as revoked.
+    pub on_hold: bool,
+}
+
+/// The DER content of the OID 2.5.29.21 (id-ce-cRLReasons).
+const REASON_CODE: &[u8] = &[0x55, 0x1d, 0x15];
+/// CRLReason values this reader acts on.
+const CERTIFICATE_HOLD: u8 = 6;
+const REMOVE_FROM_CRL: u8 = 8;
+/// The ENUMERATED tag.
+const ENUMERATED: u8 = 0x0a;
+
+/// The reason code of an entry's extensions (`crlEntryExtensions`), if
+/// it has one.
+fn reason_code(extensions: &Tlv<'_>) -> Result<Option<u8>, Problem> {
+    for extension in der::children(extensions.value)? {
+        let parts = der::children(extension.value)?;
+        let (Some(oid), Some(value)) = (parts.first(), parts.last()) else {
+            return Err(bad("entry extension"));
+        };
+        if oid.tag == der::OID && oid.value == REASON_CODE && value.tag == der::OCTET_STRING {
+            let (code, _) = der::read(value.value)?;
+            return match (code.tag, code.value) {
+                (ENUMERATED, [c]) => Ok(Some(*c)),
+                _ => Err(bad("reason code")),
+            };
+        }
+    }
+    Ok(None)
 }
 
 fn bad(what: &str) -> Problem {
@@ -100,7 +138,21 @@ impl<'a> Crl<'a> {
                             return Err(bad("entry serial"));
                         }
                         let when = der::time(when).ok_or_else(|| bad("revocation date"))?;
-                        crl.revoked.push((serial.value, when));
+                        let reason = match parts.get(2) {
+                            Some(ext) if ext.tag == der::SEQUENCE => reason_code(ext)?,
+                            Some(_) => return Err(bad("entry extensions")),
+                            None => None,
+                        };
+                        // removeFromCRL (in a delta list) takes a hold back:
+                        // the entry revokes nothing.
+                        if reason == Some(REMOVE_FROM_CRL) {
+                            continue;
+                        }
+                        crl.revoked.push(Entry {
+                            serial: serial.value,
+                            when,
+                            on_hold: reason == Some(CERTIFICATE_HOLD),
+                        });
                     }
                 }
                 t if t == der::ctx(0) => {
@@ -139,21 +191,22 @@ impl<'a> Crl<'a> {
             .is_ok()
     }
 
-    /// When the list revoked `serial`, if it did. Serials are compared as
-    /// numbers: a leading zero byte written by a lax encoder on either side
-    /// does not hide a revocation.
-    pub(crate) fn revoked_at(&self, serial: &[u8]) -> Option<i64> {
+    /// The list's entry for `serial`, if it names it. Serials are compared
+    /// as numbers: a leading zero byte written by a lax encoder on either
+    /// side does not hide a revocation.
+    pub(crate) fn entry(&self, serial: &[u8]) -> Option<Entry<'a>> {
         let serial = significant(serial);
         self.revoked
             .iter()
-            .find(|(s, _)| significant(s) == serial)
-            .map(|&(_, when)| when)
+            .find(|e| significant(e.serial) == serial)
+            .copied()
     }
 
     /// Whether the list is the current word at `now`: made before it and
-    /// not past its next update.
+    /// not past its next update. A list without a next update (RFC 5280
+    /// requires one) never is: it cannot say how long it holds.
     pub(crate) fn current_at(&self, now: i64) -> bool {
-        self.this_update <= now && self.next_update.is_none_or(|next| now <= next)
+        self.this_update <= now && self.next_update.is_some_and(|next| now <= next)
     }
 }
 
@@ -165,6 +218,41 @@ fn significant(bytes: &[u8]) -> &[u8] {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    fn list(this_update: i64, next_update: Option<i64>) -> Crl<'static> {
+        let algorithm = Tlv {
+            tag: der::SEQUENCE,
+            value: &[],
+            raw: &[0x30, 0],
+        };
+        Crl {
+            tbs: &[],
+            signature_algorithm: algorithm,
+            signature: &[],
+            issuer: &[],
+            this_update,
+            next_update,
+            revoked: Vec::new(),
+            partial: false,
+        }
+    }
+
+    #[test]
+    fn a_list_is_current_only_between_its_dates_and_never_without_a_next_update() {
+        let day = 86_400;
+        assert!(list(0, Some(7 * day)).current_at(day));
+        assert!(
+            !list(0, Some(7 * day)).current_at(8 * day),
+            "past its next update"
+        );
+        assert!(
+            !list(2 * day, Some(7 * day)).current_at(day),
+            "not made yet"
+        );
+        assert!(!list(0, None).current_at(day), "no next update");
+    }
+
     #[test]
     fn serials_compare_as_numbers() {
         assert_eq!(super::significant(&[0, 0, 0x81, 2]), &[0x81, 2]);

@@ -78,6 +78,22 @@ pub enum Error {
     BadCertificate(String),
 }
 
+/// Why a ballot's token signature is refused ([`verify_qualified`]), in
+/// English.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum QualifiedRefusal {
+    /// The signature itself, its chain or its dates do not hold, or a list
+    /// of the deployment revokes a certificate of the chain.
+    #[error("{0}")]
+    Invalid(String),
+    /// The deployment keeps revocation lists of the signer's CA, but none
+    /// of them is current: whether the certificate was revoked since is
+    /// not known, and a ballot is not counted on a guess. (A CA whose
+    /// lists the deployment does not keep at all is not checked.)
+    #[error("{0}")]
+    RevocationUnknown(String),
+}
+
 /// Whether the signed bytes are the ones the signer signed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -207,6 +223,10 @@ pub struct RootInfo {
     pub sha256: String,
 }
 
+/// Most revocation lists kept with the roots: every signature check may
+/// try each list of a CA, so their number is bounded as well as the text.
+pub const MAX_REVOCATION_LISTS: usize = 64;
+
 impl TrustStore {
     /// Reads every `CERTIFICATE` block of a PEM text as a root, and every
     /// `X509 CRL` block as a CA's revocation list. Refuses a block that does
@@ -231,6 +251,11 @@ impl TrustStore {
                         .decode(b.as_bytes())
                         .map_err(|e| Error::BadRoot(format!("{what}: {e}")))?;
                     if *is_crl {
+                        if crls.len() == MAX_REVOCATION_LISTS {
+                            return Err(Error::BadRoot(format!(
+                                "more than {MAX_REVOCATION_LISTS} revocation lists"
+                            )));
+                        }
                         crl::Crl::parse(&der)
                             .map_err(|e| Error::BadRoot(format!("{what}: {e}")))?;
                         crls.push(der);
@@ -444,8 +469,9 @@ pub struct QualifiedSigner {
 /// SHA-256 with RSA PKCS#1 v1.5, or DER ECDSA P-256 / P-384 with SHA-256 as
 /// the token's mechanism gives it), the certificate chaining through
 /// `chain` to a root of `trust`, every certificate valid at `now` (Unix
-/// seconds) and none revoked by the lists kept with the roots. The error
-/// says what is wrong, in English.
+/// seconds) and none revoked by the lists kept with the roots; when the
+/// deployment keeps lists of the signer's CA, one of them must be current.
+/// The error says what is wrong, in English.
 pub fn verify_qualified(
     certificate: &[u8],
     chain: &[Vec<u8>],
@@ -453,7 +479,7 @@ pub fn verify_qualified(
     signature: &[u8],
     trust: &TrustStore,
     now: i64,
-) -> Result<QualifiedSigner, String> {
+) -> Result<QualifiedSigner, QualifiedRefusal> {
     verify_qualified_against(certificate, chain, data, signature, &trust.parsed(), now)
 }
 
@@ -465,11 +491,11 @@ pub fn verify_qualified_against(
     signature: &[u8],
     anchors: &Anchors<'_>,
     now: i64,
-) -> Result<QualifiedSigner, String> {
-    let signer = Certificate::parse(certificate).map_err(|e| e.to_string())?;
-    let algorithm =
-        algorithms::token_algorithm(&signer.key_algorithm).map_err(|e| e.to_string())?;
-    let (algorithm, _) = der::read(&algorithm).map_err(|e| e.to_string())?;
+) -> Result<QualifiedSigner, QualifiedRefusal> {
+    let invalid = |e: Problem| QualifiedRefusal::Invalid(e.to_string());
+    let signer = Certificate::parse(certificate).map_err(invalid)?;
+    let algorithm = algorithms::token_algorithm(&signer.key_algorithm).map_err(invalid)?;
+    let (algorithm, _) = der::read(&algorithm).map_err(invalid)?;
     algorithms::verify(
         &algorithm,
         &signer.key_algorithm,
@@ -477,7 +503,7 @@ pub fn verify_qualified_against(
         data,
         signature,
     )
-    .map_err(|e| e.to_string())?;
+    .map_err(invalid)?;
     let pool: Vec<Certificate<'_>> = chain
         .iter()
         .take(MAX_CERTIFICATES)
@@ -497,8 +523,12 @@ pub fn verify_qualified_against(
         revocation: Revocation::Unknown,
         problem: None,
     };
-    check_chain(&signer, &pool, anchors, now, &mut report);
-    let refused = |why: &str| Err(report.problem.clone().unwrap_or_else(|| why.to_owned()));
+    let gap = check_chain(&signer, &pool, anchors, now, &mut report);
+    let refused = |why: &str| {
+        Err(QualifiedRefusal::Invalid(
+            report.problem.clone().unwrap_or_else(|| why.to_owned()),
+        ))
+    };
     if report.revocation == Revocation::Revoked {
         return refused("the certificate was revoked");
     }
@@ -507,6 +537,9 @@ pub fn verify_qualified_against(
     }
     if report.validity != Validity::Valid {
         return refused("a certificate of the chain is not valid now");
+    }
+    if let Some(gap) = gap {
+        return Err(QualifiedRefusal::RevocationUnknown(gap));
     }
     let digest = ring::digest::digest(&ring::digest::SHA256, certificate);
     let mut certificate_sha256 = [0u8; 32];
@@ -738,19 +771,25 @@ fn check_cms(
         signature.value,
     )?;
     // The chain costs signature checks: only for a signature that holds.
-    check_chain(signer, &certificates, anchors, now, report);
+    // A document's badge says why revocation is not known; it is not a
+    // reason to refuse reading it.
+    if let Some(gap) = check_chain(signer, &certificates, anchors, now, report) {
+        report.problem.get_or_insert(gap);
+    }
     Ok((ring::digest::Context::new(digest), message_digest))
 }
 
 /// Follows the signer's certificate to a trusted root through the
-/// signature's certificates, and checks every certificate's dates.
+/// signature's certificates, and checks every certificate's dates and
+/// revocation. Returns why revocation is not known although the deployment
+/// keeps lists of the signer's CA (see [`check_revocation`]).
 fn check_chain(
     signer: &Certificate<'_>,
     pool: &[Certificate<'_>],
     anchors: &Anchors<'_>,
     now: i64,
     report: &mut SignatureReport,
-) {
+) -> Option<String> {
     let roots = &anchors.roots;
     let mut path = vec![signer.clone()];
     let mut why = None;
@@ -814,7 +853,7 @@ fn check_chain(
     if let Some(why) = why {
         report.problem.get_or_insert(why);
     }
-    check_revocation(&path, &anchors.crls, now, report);
+    let gap = check_revocation(&path, &anchors.crls, now, report);
     if path.iter().any(|c| now > c.not_after) {
         report.validity = Validity::Expired;
         report
@@ -826,48 +865,78 @@ fn check_chain(
             .problem
             .get_or_insert_with(|| "a certificate of the signature is not valid yet".into());
     }
+    gap
 }
 
 /// Revocation of the certificates on `path` (signer first, each issued by
 /// the next), as the CAs' lists say: a list counts only if the certificate
 /// after it on the path (its issuer) signed it. Any list naming a
-/// certificate of the path revokes it, however old; "not revoked" needs a
-/// current, complete list of the signer's CA.
+/// certificate of the path revokes it (or suspends it, on hold), however
+/// old; "not revoked" needs a current, complete list of the signer's CA.
+///
+/// Returns why revocation stays unknown when the deployment does keep
+/// genuine complete lists of the signer's CA but none is current (past its
+/// next update, or without one): the deployment checks that CA, and its
+/// word is out of date.
 fn check_revocation(
     path: &[Certificate<'_>],
     crls: &[crl::Crl<'_>],
     now: i64,
     report: &mut SignatureReport,
-) {
+) -> Option<String> {
     let mut signer_covered = false;
+    let mut gap = None;
     for (i, pair) in path.windows(2).enumerate() {
         let (cert, issuer) = (&pair[0], &pair[1]);
         for list in crls.iter().filter(|l| l.issuer == cert.issuer) {
             if !list.signed_by(issuer) {
                 continue;
             }
-            if let Some(when) = list.revoked_at(cert.serial) {
+            if let Some(entry) = list.entry(cert.serial) {
                 report.revocation = Revocation::Revoked;
+                let whose = if i == 0 {
+                    "the signer's certificate".to_owned()
+                } else {
+                    format!(
+                        "the CA certificate “{}”",
+                        cert.common_name().unwrap_or_else(|| "?".into())
+                    )
+                };
+                let how = if entry.on_hold {
+                    "suspended (on hold)"
+                } else {
+                    "revoked"
+                };
                 report.problem = Some(format!(
-                    "{} was revoked by its CA on {} (UTC)",
-                    if i == 0 {
-                        "the signer's certificate".to_owned()
-                    } else {
-                        format!(
-                            "the CA certificate “{}”",
-                            cert.common_name().unwrap_or_else(|| "?".into())
-                        )
-                    },
-                    sign::utc_date(when)
+                    "{whose} was {how} by its CA on {} (UTC)",
+                    sign::utc_date(entry.when)
                 ));
-                return;
+                return None;
             }
-            if i == 0 && !list.partial && list.current_at(now) {
-                signer_covered = true;
+            if i == 0 && !list.partial {
+                if list.current_at(now) {
+                    signer_covered = true;
+                } else {
+                    let ca = issuer.common_name().unwrap_or_else(|| "?".into());
+                    gap = Some(match list.next_update {
+                        Some(next) if next < now => format!(
+                            "the revocation list of “{ca}” is out of date: its next update was due on {} (UTC)",
+                            sign::utc_date(next)
+                        ),
+                        Some(_) => format!(
+                            "the revocation list of “{ca}” is dated later than the time of the check"
+                        ),
+                        None => format!(
+                            "the revocation list of “{ca}” names no next update, so it cannot say a certificate is not revoked"
+                        ),
+                    });
+                }
             }
         }
     }
     if signer_covered {
         report.revocation = Revocation::Good;
+        return None;
     }
+    gap
 }

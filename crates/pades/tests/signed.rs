@@ -272,6 +272,17 @@ fn revocation_is_known_offline_from_the_cas_genuine_current_lists() -> Result<()
         check(&stale, "valid.pdf")?[0].revocation,
         Revocation::Unknown
     );
+    // The badge says why: the CA's list is out of date.
+    let r = check(&stale, "valid.pdf")?;
+    let problem = r[0].problem.as_deref().unwrap_or_default();
+    assert!(problem.contains("out of date"), "{problem}");
+    // A certificate on hold (suspended) counts as revoked while it is.
+    let held = store(&["root.pem", "held.crl.pem"])?;
+    let r = check(&held, "valid.pdf")?;
+    assert_eq!(r[0].revocation, Revocation::Revoked);
+    assert_eq!(verdict(&r), Verdict::Broken);
+    let problem = r[0].problem.as_deref().unwrap_or_default();
+    assert!(problem.contains("suspended (on hold)"), "{problem}");
     let forged = store(&["root.pem", "forged.crl.pem"])?;
     let r = check(&forged, "valid.pdf")?;
     assert_eq!(r[0].revocation, Revocation::Unknown);
@@ -287,6 +298,15 @@ fn revocation_is_known_offline_from_the_cas_genuine_current_lists() -> Result<()
     text.push_str(&crl[cut..]);
     let e = TrustStore::from_pem(&text).expect_err("a damaged list");
     assert!(e.to_string().contains("revocation list 1"), "{e}");
+    // Their number is bounded, with a clear error past it.
+    let root_pem = std::fs::read_to_string(dir.path().join("root.pem"))?;
+    let one = std::fs::read_to_string(dir.path().join("root.crl.pem"))?;
+    let most = ecabinet_pades::MAX_REVOCATION_LISTS;
+    let full = TrustStore::from_pem(&format!("{root_pem}{}", one.repeat(most)))?;
+    assert_eq!(full.revocation_lists(), most);
+    let e = TrustStore::from_pem(&format!("{root_pem}{}", one.repeat(most + 1)))
+        .expect_err("too many lists");
+    assert!(e.to_string().contains(&format!("more than {most}")), "{e}");
     Ok(())
 }
 
@@ -325,7 +345,7 @@ fn a_token_signature_over_raw_data_is_checked_like_a_document_signature() -> Res
     let other = "phiếu biểu quyết: không tán thành".as_bytes();
     let e = ecabinet_pades::verify_qualified(&cert, &chain, other, &signature, &roots, now())
         .expect_err("another ballot");
-    assert!(e.contains("does not match"), "{e}");
+    assert!(e.to_string().contains("does not match"), "{e}");
     // Without the issuing CA's certificate, or against roots that do not
     // include ours, there is no chain.
     assert!(
@@ -335,12 +355,55 @@ fn a_token_signature_over_raw_data_is_checked_like_a_document_signature() -> Res
         TrustStore::from_pem(&std::fs::read_to_string(dir.path().join("other-root.pem"))?)?;
     let e = ecabinet_pades::verify_qualified(&cert, &chain, ballot, &signature, &strangers, now())
         .expect_err("untrusted");
-    assert!(e.contains("trust"), "{e}");
+    assert!(e.to_string().contains("trust"), "{e}");
     // Years later, the certificate has expired.
     let later = now() + 3 * 365 * 86_400;
     let e = ecabinet_pades::verify_qualified(&cert, &chain, ballot, &signature, &roots, later)
         .expect_err("expired");
-    assert!(e.contains("expired"), "{e}");
+    assert!(e.to_string().contains("expired"), "{e}");
+    // The deployment keeps the issuing CA's lists: one must be current. A
+    // stale one leaves revocation unknown, and the ballot is not counted
+    // on a guess; a current one that does not name the signer vouches.
+    let with = |lists: &[&str]| -> Result<TrustStore> {
+        let mut pem = std::fs::read_to_string(dir.path().join("root.pem"))?;
+        for l in lists {
+            pem.push_str(&std::fs::read_to_string(dir.path().join(l))?);
+        }
+        Ok(TrustStore::from_pem(&pem)?)
+    };
+    let e = ecabinet_pades::verify_qualified(
+        &cert,
+        &chain,
+        ballot,
+        &signature,
+        &with(&["stale.crl.pem"])?,
+        now(),
+    )
+    .expect_err("stale list");
+    assert!(
+        matches!(&e, ecabinet_pades::QualifiedRefusal::RevocationUnknown(why) if why.contains("out of date")),
+        "{e:?}"
+    );
+    for current in [
+        &["intermediate.crl.pem"][..],
+        &["stale.crl.pem", "intermediate.crl.pem"],
+    ] {
+        ecabinet_pades::verify_qualified(&cert, &chain, ballot, &signature, &with(current)?, now())
+            .map_err(|e| anyhow::anyhow!("{current:?}: {e}"))?;
+    }
+    let e = ecabinet_pades::verify_qualified(
+        &cert,
+        &chain,
+        ballot,
+        &signature,
+        &with(&["held.crl.pem"])?,
+        now(),
+    )
+    .expect_err("on hold");
+    assert!(
+        matches!(&e, ecabinet_pades::QualifiedRefusal::Invalid(why) if why.contains("on hold")),
+        "{e:?}"
+    );
     // A certificate of the chain revoked by a list kept with the roots.
     let revoking = TrustStore::from_pem(&format!(
         "{}{}",

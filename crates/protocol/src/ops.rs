@@ -241,6 +241,10 @@ pub enum RejectReason {
     /// A limit of the record is reached (a member's comments on one
     /// document, or the document's).
     LimitReached,
+    /// A ballot whose token signature holds, but the deployment keeps
+    /// revocation lists of the certificate's CA and none is current: the
+    /// administrator must install a current list before it can count.
+    RevocationUnknown,
     /// A reason from a newer server that this build does not know; the
     /// operation is still refused.
     #[serde(other)]
@@ -249,7 +253,7 @@ pub enum RejectReason {
 
 impl RejectReason {
     /// Every reason but [`RejectReason::Unknown`].
-    pub const KNOWN: [RejectReason; 18] = [
+    pub const KNOWN: [RejectReason; 19] = [
         RejectReason::UnknownMotion,
         RejectReason::BadSignature,
         RejectReason::DeviceRevoked,
@@ -268,6 +272,7 @@ impl RejectReason {
         RejectReason::QualifiedSignature,
         RejectReason::CertificateNotRegistered,
         RejectReason::LimitReached,
+        RejectReason::RevocationUnknown,
     ];
 
     /// The wire and storage name.
@@ -291,6 +296,7 @@ impl RejectReason {
             RejectReason::QualifiedSignature => "qualified_signature",
             RejectReason::CertificateNotRegistered => "certificate_not_registered",
             RejectReason::LimitReached => "limit_reached",
+            RejectReason::RevocationUnknown => "revocation_unknown",
             RejectReason::Unknown => "unknown",
         }
     }

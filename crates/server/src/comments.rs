@@ -207,10 +207,11 @@ pub fn respond(
         .first()
         .ok_or_else(|| AppError::not_found("comment"))?
         .text(0)?;
-    // A member who may not prepare the meeting learns nothing more than
-    // that they may not answer (the comment may be another's).
+    // Whoever may not prepare the meeting gets the answer a missing id
+    // gets: a member of the committee does not learn that another
+    // member's comment exists under this id.
     meeting_for(tx.conn, caller, &meeting_id, Need::Prepare).map_err(|e| {
-        if e.code == ErrorCode::NotFound {
+        if matches!(e.code, ErrorCode::NotFound | ErrorCode::Forbidden) {
             AppError::not_found("comment")
         } else {
             e

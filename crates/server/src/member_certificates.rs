@@ -138,17 +138,28 @@ pub fn all(conn: &mut dyn Conn) -> Result<HashMap<String, Vec<SigningCertificate
         )?
         .iter()
     {
-        let der = BASE64
+        let sha256 = r.text(1)?;
+        let readable = BASE64
             .decode(r.text(2)?)
-            .map_err(|_| AppError::internal("a stored signing certificate is not base64"))?;
-        let store = ecabinet_pades::TrustStore::from_der(vec![der])
-            .map_err(|e| AppError::internal(e.to_string()))?;
-        let Some(info) = store.describe().pop() else {
-            continue;
+            .ok()
+            .and_then(|der| ecabinet_pades::TrustStore::from_der(vec![der]).ok())
+            .and_then(|store| store.describe().pop());
+        // One that no longer reads (an older parser let it in) is listed by
+        // its fingerprint, without a name, so the administrator sees it and
+        // can remove it; it never fails the directory. It counts for
+        // nothing: a ballot's certificate is parsed before its fingerprint
+        // is compared, so one with this fingerprint cannot hold.
+        let info = match readable {
+            Some(info) => describe(&info, r.int(3)?),
+            None => SigningCertificateInfo {
+                sha256,
+                name: None,
+                organisation: None,
+                not_after: 0,
+                registered_at: r.int(3)?,
+            },
         };
-        out.entry(r.text(0)?)
-            .or_default()
-            .push(describe(&info, r.int(3)?));
+        out.entry(r.text(0)?).or_default().push(info);
     }
     Ok(out)
 }

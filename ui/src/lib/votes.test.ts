@@ -90,6 +90,8 @@ describe("ballot states and reasons", () => {
     expect(messages.vi[rejectReasonKey("certificate_not_registered")]).toContain("chưa được quản trị viên đăng ký");
     expect(messages.en[rejectReasonKey("certificate_not_registered")]).toContain("not registered");
     expect(messages.en[rejectReasonKey("not_eligible")]).toContain("not");
+    expect(messages.vi[rejectReasonKey("revocation_unknown")]).toContain("danh sách thu hồi");
+    expect(messages.en[rejectReasonKey("revocation_unknown")]).toContain("revocation list");
   });
 });
 

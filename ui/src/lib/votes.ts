@@ -44,6 +44,7 @@ const REASONS: Record<string, MessageKey> = {
   forbidden: "ballot.reason.forbidden",
   qualified_signature: "ballot.reason.qualified_signature",
   certificate_not_registered: "ballot.reason.certificate_not_registered",
+  revocation_unknown: "ballot.reason.revocation_unknown",
 };
 
 /** The server's reason code as a sentence a member understands. */

@@ -370,9 +370,13 @@ both!(
                 )
                 .await
         };
-        // Only the secretary or the chair answers, and declining needs a reason.
-        let (s, _) = respond(&w.member, "a-1", json!({"status": "accepted"})).await;
-        assert_eq!(s, StatusCode::FORBIDDEN);
+        // Only the secretary or the chair answers, and declining needs a
+        // reason. A member gets for an existing comment what a missing id
+        // gets, so ids reveal nothing.
+        let (s, existing) = respond(&w.member, "a-1", json!({"status": "accepted"})).await;
+        let (s2, missing) = respond(&w.member, "no-such", json!({"status": "accepted"})).await;
+        assert_eq!((s, s2), (StatusCode::NOT_FOUND, StatusCode::NOT_FOUND));
+        assert_eq!(existing, missing);
         let (s, b) = respond(&w.secretary, "a-2", json!({"status": "declined"})).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
         let (s, _) = respond(

@@ -176,6 +176,34 @@ both!(
             .collect();
         assert_eq!(listed, [("member".to_owned(), 1)]);
 
+        // The deployment keeps the issuing CA's revocation lists: while the
+        // only one is out of date, revocation is not known and the ballot
+        // is not counted, with its own reason; a current list lets it count.
+        let put_roots = async |pem: String| {
+            let (s, body) = w
+                .env
+                .call(
+                    "PUT",
+                    "/v1/admin/trusted-roots",
+                    Some(&w.admin),
+                    Some(json!({ "pem": pem })),
+                )
+                .await;
+            assert_eq!(s, StatusCode::OK, "{body}");
+        };
+        let list = |f: &str| String::from_utf8(file(f)).expect("pem");
+        put_roots(format!("{root}{}", list("stale.crl.pem"))).await;
+        assert_eq!(
+            outcomes(&w.env, &v.session, vec![signed("stale-list", 0, 0, true)]).await,
+            ["rejected:revocation_unknown"]
+        );
+        put_roots(format!(
+            "{root}{}{}",
+            list("stale.crl.pem"),
+            list("intermediate.crl.pem")
+        ))
+        .await;
+
         // Signed: counted, and its receipt covers the signature.
         let r = push(&w.env, &v.session, vec![signed("signed", 0, 0, true)]).await;
         assert_eq!(outcome(&r[0]), "accepted", "{:?}", r[0]);
@@ -346,5 +374,54 @@ both!(
                 .is_some_and(|m| m.contains("secret ballot")),
             "{body}"
         );
+    }
+);
+
+both!(
+    a_stored_certificate_that_no_longer_reads_is_listed_for_removal_and_fails_nothing,
+    |kind| async move {
+        let w = World::on(Env::new(kind).await).await;
+        // An older server's parser let it in; this one cannot read it.
+        let user = w.member.user_id.clone();
+        let sha256 = "ab".repeat(32);
+        let row = (user.clone(), sha256.clone());
+        w.env
+            .state
+            .db
+            .write(move |tx| {
+                tx.conn.execute(
+                    "INSERT INTO member_certificates (user_id, sha256, der, subject, not_after, registered_at, registered_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    ecabinet_server::params![&row.0, &row.1, BASE64.encode(b"not a certificate"), "?", 4_000_000_000i64, 1i64, "admin"],
+                )?;
+                Ok::<_, ecabinet_server::AppError>(())
+            })
+            .await
+            .expect("insert");
+        let (s, directory) = w
+            .env
+            .call("GET", "/v1/admin/directory", Some(&w.admin), None)
+            .await;
+        assert_eq!(s, StatusCode::OK, "{directory}");
+        let listed = directory["users"]
+            .as_array()
+            .expect("users")
+            .iter()
+            .find(|u| u["id"] == json!(user))
+            .map(|u| u["signing_certificates"].clone())
+            .expect("the member");
+        assert_eq!(
+            listed,
+            json!([{ "sha256": sha256, "name": null, "organisation": null, "not_after": 0, "registered_at": 1 }])
+        );
+        let (s, _) = w
+            .env
+            .call(
+                "DELETE",
+                &format!("/v1/admin/users/{user}/signing-certificates/{sha256}"),
+                Some(&w.admin),
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::NO_CONTENT);
     }
 );

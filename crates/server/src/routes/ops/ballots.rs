@@ -150,6 +150,14 @@ pub(super) fn reconcile_motion(
                 );
                 RejectReason::QualifiedSignature
             }
+            Some(Err(super::parse::Refusal::RevocationUnknown(why))) => {
+                tracing::info!(
+                    op_id = %p.submission.ballot.op_id.as_str(),
+                    why = %why,
+                    "token signature refused: revocation not known"
+                );
+                RejectReason::RevocationUnknown
+            }
             None => RejectReason::QualifiedSignature,
         });
         store_op(rows, caller, &op, &outcome, None, now);

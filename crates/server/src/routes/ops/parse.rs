@@ -58,6 +58,9 @@ pub(super) enum Refusal {
     /// It holds, but its certificate is not one an administrator
     /// registered to the member who cast the ballot.
     NotRegistered,
+    /// It holds, but the deployment keeps revocation lists of its CA and
+    /// none is current (the reason, for the log).
+    RevocationUnknown(String),
 }
 
 /// What a ballot's token signature is checked against: the deployment's
@@ -89,7 +92,7 @@ fn check_qualified(
     let checker = checker.ok_or_else(|| {
         Refusal::Invalid("the server has no trusted roots to check it against".into())
     })?;
-    let qualified = check_signature(body, q, data, checker).map_err(Refusal::Invalid)?;
+    let qualified = check_signature(body, q, data, checker)?;
     let sha256 = ecabinet_protocol::hex::encode(&qualified.seal.certificate_sha256);
     if !checker.of.registered.contains(&sha256) {
         return Err(Refusal::NotRegistered);
@@ -103,16 +106,16 @@ fn check_signature(
     q: &ecabinet_protocol::QualifiedSignatureBody,
     data: &[u8],
     checker: &Checker<'_>,
-) -> Result<Qualified, String> {
+) -> Result<Qualified, Refusal> {
     let decode = |what: &str, b64: &str| {
         BASE64
             .decode(b64.trim())
-            .map_err(|_| format!("the {what} is not base64"))
+            .map_err(|_| Refusal::Invalid(format!("the {what} is not base64")))
     };
     if q.chain.len() > MAX_QUALIFIED_CHAIN {
-        return Err(format!(
+        return Err(Refusal::Invalid(format!(
             "more than {MAX_QUALIFIED_CHAIN} certificates in the chain"
-        ));
+        )));
     }
     let certificate = decode("certificate", &q.certificate)?;
     let chain = q
@@ -128,7 +131,11 @@ fn check_signature(
         &signature,
         &checker.parsed,
         checker.of.now,
-    )?;
+    )
+    .map_err(|e| match e {
+        ecabinet_pades::QualifiedRefusal::Invalid(why) => Refusal::Invalid(why),
+        ecabinet_pades::QualifiedRefusal::RevocationUnknown(why) => Refusal::RevocationUnknown(why),
+    })?;
     Ok(Qualified {
         seal: model::QualifiedSeal {
             certificate_sha256: signer.certificate_sha256,
