@@ -128,3 +128,83 @@ def test_a_member_follows_the_chairs_presentation(app_binary, demo_server, tmp_p
         chair.run("present", meeting, "--stop")
         wait.until(lambda d: not d.find_elements(*by_testid("follow-banner")))
         assert page_is(driver, 2)
+
+
+def open_two_page_document(driver) -> str:
+    """Opens, in the chair's app, the first document of the meeting with at
+    least two pages; its title as the viewer shows it."""
+    wait = WebDriverWait(driver, 30)
+    count = len(wait.until(lambda d: d.find_elements(*by_testid("version-open"))))
+    for i in range(count):
+        driver.find_elements(*by_testid("version-open"))[i].click()
+        wait.until(lambda d: any(t.startswith("Trang 1/") for t in texts(d, "page-indicator")))
+        total = int(texts(driver, "page-indicator")[0].split("/")[1].strip())
+        if total >= 2:
+            return texts(driver, "viewer-title")[0]
+        driver.find_element(*by_testid("back")).click()
+        wait.until(EC.presence_of_element_located(by_testid("version-open")))
+    raise AssertionError("the meeting has no document of two pages or more")
+
+
+def turn_to(driver, page: int):
+    """Turns the viewer to `page` (1-based) through the page strip."""
+    if not driver.find_element(*by_testid("thumb")).is_displayed():
+        driver.find_element(*by_testid("pages-toggle")).click()
+    WebDriverWait(driver, 10).until(lambda d: d.find_elements(*by_testid("thumb"))[page - 1].is_displayed())
+    driver.find_elements(*by_testid("thumb"))[page - 1].click()
+    WebDriverWait(driver, 10).until(lambda d: page_is(d, page))
+
+
+def test_two_apps_the_chair_presents_and_a_member_follows(app_binary, demo_server, tmp_path, out_dir):
+    """Issue 20's 'done when': two real app instances on one server, the
+    chair presenting from the viewer and a member following, each reading
+    pages from its own cache."""
+    env = {"ECABINET_SERVER_URL": demo_server.url}
+    chair_home, member_home = tmp_path / "chair-app", tmp_path / "member-app"
+    with launch_app(app_binary, chair_home / "data", chair_home / "webview", chair_home, env) as chair, \
+            launch_app(app_binary, member_home / "data", member_home / "webview", member_home, env) as member:
+        enrol(chair, demo_server, demo_server.account("chair"))
+        put_off_open_votes(chair)
+        enrol(member, demo_server, demo_server.account("member"))
+        put_off_open_votes(member)
+        member.find_element(*by_testid("meeting-card")).click()
+        WebDriverWait(member, 30).until(EC.presence_of_element_located(by_testid("version-open")))
+
+        # The chair opens a document and presents it from page 1.
+        chair.find_element(*by_testid("meeting-card")).click()
+        title = open_two_page_document(chair)
+        WebDriverWait(chair, 30).until(EC.element_to_be_clickable(by_testid("present-start"))).click()
+        WebDriverWait(chair, 30).until(EC.visibility_of_element_located(by_testid("presenting-banner")))
+        shot(chair, out_dir, "present-two-apps-01-chair-presents-vi")
+
+        # The member, already in the meeting, is offered it and follows.
+        wait = WebDriverWait(member, 30)
+        wait.until(EC.element_to_be_clickable(by_testid("follow-join"))).click()
+        wait.until(lambda d: title_is(d, title))
+        wait.until(lambda d: page_is(d, 1))
+
+        # The chair turns to page 2: the member's viewer follows, with the
+        # page drawn from the member's own cache.
+        started = time.monotonic()
+        turn_to(chair, 2)
+        wait.until(lambda d: page_is(d, 2))
+        print(f"chair's turn to the member's page indicator: {time.monotonic() - started:.2f} s "
+              "(two apps under Xvfb, WebDriver polling included)")
+        wait.until(lambda d: any(e.is_displayed() for e in d.find_elements(*by_testid("page-image"))))
+        shot(member, out_dir, "present-two-apps-02-member-follows-page-2-vi")
+
+        # The member reads on their own; the chair's next turn does not move
+        # them, and "back to the presenter" does.
+        member.find_element(*by_testid("follow-leave")).click()
+        wait.until(lambda d: d.find_element(*by_testid("follow-banner")).get_attribute("data-following") == "false")
+        turn_to(chair, 1)
+        time.sleep(3)
+        assert page_is(member, 2), texts(member, "page-indicator")
+        member.find_element(*by_testid("follow-back")).click()
+        wait.until(lambda d: page_is(d, 1))
+
+        # The chair stops: the member's banner goes and the page stays.
+        chair.find_element(*by_testid("present-stop")).click()
+        wait.until(lambda d: not d.find_elements(*by_testid("follow-banner")))
+        assert page_is(member, 1)
+        shot(member, out_dir, "present-two-apps-03-presentation-ended-vi")
