@@ -9,13 +9,17 @@ secretary's app sees it under its page with the member's name, refuses to
 send "giải trình" without a reply, accepts it with a reply, and exports the
 summary table (bảng tổng hợp ý kiến) into Downloads: pdftotext finds the
 member's name and the comment in the PDF. The member's app, started again,
-shows the secretary's answer."""
+shows the secretary's answer, and the member comments on a region of the
+page, chosen by dragging over it."""
 
 import subprocess
 import unicodedata
 from pathlib import Path
 
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.actions import interaction
+from selenium.webdriver.common.actions.action_builder import ActionBuilder
+from selenium.webdriver.common.actions.pointer_input import PointerInput
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.ui import WebDriverWait
@@ -28,6 +32,7 @@ MEETING = "Phiên họp chuyên đề về chuyển đổi số"
 DOC = "Dự thảo Nghị quyết về chương trình chuyển đổi số 2026–2030"
 COMMENT = "Đề nghị bổ sung chỉ tiêu về tỷ lệ hồ sơ dịch vụ công trực tuyến toàn trình vào mục tiêu năm 2027."
 REPLY = "Tiếp thu, đã bổ sung vào Điều 2 của dự thảo."
+REGION_COMMENT = "Bảng số liệu ở vùng này cần ghi rõ nguồn."
 
 
 def open_comments(driver, wait):
@@ -53,6 +58,21 @@ def comments(driver) -> list[dict]:
 def queued(driver) -> list[str]:
     return driver.execute_script(
         "return [...document.querySelectorAll('[data-testid=comment-queued]')].map(e => e.dataset.state)")
+
+
+def drag_over_page(driver, page: int, frm: tuple[float, float], to: tuple[float, float]):
+    """A mouse drag over page `page` (0-based) between two points given as
+    fractions of the page."""
+    box = driver.execute_script(
+        f"const r = document.querySelector('[data-page=\"{page}\"].page').getBoundingClientRect();"
+        "return {left: r.left, top: r.top, width: r.width, height: r.height};")
+    at = lambda f: (int(box["left"] + f[0] * box["width"]), int(box["top"] + f[1] * box["height"]))
+    actions = ActionBuilder(driver, mouse=PointerInput(interaction.POINTER_MOUSE, "mouse"), duration=30)
+    actions.pointer_action.move_to_location(*at(frm)).pointer_down()
+    for k in range(1, 5):
+        actions.pointer_action.move_to_location(*at((frm[0] + (to[0] - frm[0]) * k / 4, frm[1] + (to[1] - frm[1]) * k / 4)))
+    actions.pointer_action.pointer_up()
+    actions.perform()
 
 
 def nfc(s: str) -> str:
@@ -138,3 +158,24 @@ def test_a_member_comments_on_a_draft_and_the_secretary_answers_it(app_binary, d
         driver.find_element(*by_testid("lang-switch")).click()
         wait.until(EC.text_to_be_present_in_element(by_testid("comment-status"), "Accepted"))
         shot(driver, out_dir, "comments-05-member-sees-the-answer-en")
+
+        # A comment on a region of the page, chosen by dragging over it.
+        driver.find_element(*by_testid("comment-pick-region")).click()
+        wait.until(EC.visibility_of_element_located(by_testid("region-hint")))
+        drag_over_page(driver, 0, (0.2, 0.15), (0.6, 0.35))
+        chosen = wait.until(EC.visibility_of_element_located(by_testid("comment-region-chosen")))
+        assert "page 1" in chosen.text, chosen.text
+        assert driver.find_elements(*by_testid("comment-region-box"))
+        assert not driver.find_elements(*by_testid("region-hint"))
+        shot(driver, out_dir, "comments-06-region-chosen-en")
+        driver.find_element(*by_testid("comment-text")).send_keys(REGION_COMMENT)
+        driver.find_element(*by_testid("comment-send")).click()
+        wait.until(lambda d: any(c["text"] == REGION_COMMENT for c in comments(d)) and not queued(d))
+        region = driver.execute_script(
+            "return [...document.querySelectorAll('[data-testid=comment]')]"
+            ".find(e => e.querySelector('[data-testid=comment-body]').textContent === arguments[0]).dataset.region",
+            REGION_COMMENT)
+        x, y, w, h = (float(v) for v in region.split(","))
+        for got, want in ((x, 0.2), (y, 0.15), (w, 0.4), (h, 0.2)):
+            assert abs(got - want) < 0.02, (region, (0.2, 0.15, 0.4, 0.2))
+        assert not driver.find_elements(*by_testid("comment-region-chosen")), "the region goes with the comment sent"

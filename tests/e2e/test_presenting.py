@@ -14,10 +14,12 @@ import time
 from pathlib import Path
 
 from selenium.common.exceptions import StaleElementReferenceException
+from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import ROOT, by_testid, launch_app, shot
+from test_comments import drag_over_page
 from test_secretary import PIN, enrol, put_off_open_votes
 
 CLI = Path(os.environ.get("ECABINET_CLI_BIN", ROOT / "target" / "debug" / "ecabinet"))
@@ -193,6 +195,20 @@ def test_two_apps_the_chair_presents_and_a_member_follows(app_binary, demo_serve
         wait.until(lambda d: any(e.is_displayed() for e in d.find_elements(*by_testid("page-image"))))
         shot(member, out_dir, "present-two-apps-02-member-follows-page-2-vi")
 
+        # The chair points at a region of page 2: the member sees it marked
+        # at the same place of the page; the chair clears it.
+        chair.find_element(*by_testid("present-region")).click()
+        WebDriverWait(chair, 10).until(EC.visibility_of_element_located(by_testid("region-hint")))
+        drag_over_page(chair, 1, (0.1, 0.2), (0.7, 0.45))
+        marked = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, '[data-page="1"] [data-testid="presenter-region"]'))
+        style = marked[0].get_attribute("style")
+        placed = {k.strip(): float(v.strip().rstrip("%")) for k, v in (p.split(":") for p in style.split(";") if ":" in p)}
+        for side, want in (("left", 10), ("top", 20), ("width", 60), ("height", 25)):
+            assert abs(placed[side] - want) < 1, (style, side, want)
+        shot(member, out_dir, "present-two-apps-03-member-sees-the-region-vi")
+        WebDriverWait(chair, 10).until(EC.element_to_be_clickable(by_testid("present-region-clear"))).click()
+        wait.until(lambda d: not d.find_elements(*by_testid("presenter-region")))
+
         # The member reads on their own; the chair's next turn does not move
         # them, and "back to the presenter" does.
         member.find_element(*by_testid("follow-leave")).click()
@@ -207,4 +223,4 @@ def test_two_apps_the_chair_presents_and_a_member_follows(app_binary, demo_serve
         chair.find_element(*by_testid("present-stop")).click()
         wait.until(lambda d: not d.find_elements(*by_testid("follow-banner")))
         assert page_is(member, 1)
-        shot(member, out_dir, "present-two-apps-03-presentation-ended-vi")
+        shot(member, out_dir, "present-two-apps-04-presentation-ended-vi")

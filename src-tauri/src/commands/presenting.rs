@@ -37,6 +37,7 @@ pub async fn presentation(
             presenter_name: p.as_ref().map(|p| p.presenter_name.clone()),
             version_id: p.as_ref().and_then(|p| p.version_id.clone()),
             page: p.as_ref().map_or(0, |p| p.page),
+            region: p.as_ref().and_then(|p| p.region),
             step: p.as_ref().map_or(0, |p| p.step),
             mine,
             can_present: mine || chair,
@@ -45,15 +46,19 @@ pub async fn presentation(
     .await
 }
 
-/// Shows page `page` (0-based) of `version_id` to the meeting.
+/// Shows page `page` (0-based) of `version_id` to the meeting, with the
+/// part of it to look at (`[left, top, right, bottom]`, fractions of the
+/// page; the server refuses one out of range).
 #[tauri::command]
 pub async fn present_page(
     state: State<'_, AppState>,
     meeting_id: String,
     version_id: String,
     page: u32,
+    region: Option<[f32; 4]>,
 ) -> Result<(), IpcError> {
-    ecabinet_sync::presenting::present(&state.api()?, &meeting_id, &version_id, page, None).await?;
+    ecabinet_sync::presenting::present(&state.api()?, &meeting_id, &version_id, page, region)
+        .await?;
     Ok(())
 }
 

@@ -245,7 +245,7 @@ pub struct NoticeView {
 }
 
 /// What the presenter of a meeting shows, as this device last synced it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct PresentationView {
     pub meeting_id: String,
@@ -256,6 +256,10 @@ pub struct PresentationView {
     pub version_id: Option<String>,
     /// 0-based page.
     pub page: u32,
+    /// The part of the page the presenter points at, `[left, top, right,
+    /// bottom]` as fractions of the page; `None`: the whole page.
+    #[ts(type = "[number, number, number, number] | null")]
+    pub region: Option<[f32; 4]>,
     /// Grows with every change of the presentation.
     #[ts(type = "number")]
     pub step: i64,

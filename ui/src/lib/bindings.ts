@@ -150,6 +150,11 @@ versionId: string | null,
  */
 page: number, 
 /**
+ * The part of the page the presenter points at, `[left, top, right,
+ * bottom]` as fractions of the page; `None`: the whole page.
+ */
+region: [number, number, number, number] | null, 
+/**
  * Grows with every change of the presentation.
  */
 step: number, 

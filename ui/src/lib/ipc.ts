@@ -101,9 +101,10 @@ export const ipc = {
   documentSignatures: (versionId: string) => call<SignaturesView>("document_signatures", { versionId }),
   /** What the presenter of a meeting shows, as this device last synced it. */
   presentation: (meetingId: string) => call<PresentationView>("presentation", { meetingId }),
-  /** Shows a page (0-based) of a version to the meeting (presenter, chair). */
-  presentPage: (meetingId: string, versionId: string, page: number) =>
-    call<void>("present_page", { meetingId, versionId, page }),
+  /** Shows a page (0-based) of a version to the meeting (presenter, chair),
+   *  with the part of it pointed at ([left, top, right, bottom], fractions). */
+  presentPage: (meetingId: string, versionId: string, page: number, region: [number, number, number, number] | null = null) =>
+    call<void>("present_page", { meetingId, versionId, page, region }),
   stopPresenting: (meetingId: string) => call<void>("stop_presenting", { meetingId }),
   /** The PKCS#11 module this device signs with, if one was chosen. */
   tokenModule: () => call<string | null>("token_module"),

@@ -1,15 +1,19 @@
 import { describe, expect, it } from "vitest";
 import type { PresentationView } from "./bindings";
 import { translate } from "./i18n";
-import { followAction, followBanner, presentingHere } from "./presenting";
+import { followAction, followBanner, presentingHere, shownRegion } from "./presenting";
 
-const chairShows = (versionId: string | null, page: number, mine = false): PresentationView => ({
-  meetingId: "m1", presenterId: "u-chair", presenterName: "Trần Văn Chủ Tọa", versionId, page, step: 3, mine, canPresent: mine,
+const chairShows = (
+  versionId: string | null, page: number, mine = false, region: [number, number, number, number] | null = null,
+): PresentationView => ({
+  meetingId: "m1", presenterId: "u-chair", presenterName: "Trần Văn Chủ Tọa", versionId, page, region, step: 3, mine, canPresent: mine,
 });
 
 describe("following the presenter", () => {
   it("goes to the presenter's page, or opens the presented document", () => {
-    expect(followAction(chairShows("v1", 4), true, "v1")).toEqual({ kind: "goto", page: 4 });
+    expect(followAction(chairShows("v1", 4), true, "v1")).toEqual({ kind: "goto", page: 4, region: null });
+    expect(followAction(chairShows("v1", 4, false, [0.25, 0.5, 0.75, 1]), true, "v1"))
+      .toEqual({ kind: "goto", page: 4, region: { x: 0.25, y: 0.5, w: 0.5, h: 0.5 } });
     expect(followAction(chairShows("v2", 0), true, "v1")).toEqual({ kind: "open", versionId: "v2", page: 0 });
   });
 
@@ -29,6 +33,15 @@ describe("following the presenter", () => {
     expect(translate("en", away.key, away.params)).toBe("Trần Văn Chủ Tọa is presenting");
     expect(followBanner(chairShows("v1", 2, true), true)).toBeNull();
     expect(followBanner(chairShows(null, 0), true)).toBeNull();
+  });
+
+  it("draws the region pointed at for the presenter and for followers only", () => {
+    const at = chairShows("v1", 2, false, [0, 0.5, 0.5, 0.75]);
+    expect(shownRegion(at, true, "v1")).toEqual({ page: 2, region: { x: 0, y: 0.5, w: 0.5, h: 0.25 } });
+    expect(shownRegion(at, false, "v1")).toBeNull();
+    expect(shownRegion(at, true, "v2")).toBeNull();
+    expect(shownRegion(chairShows("v1", 2, true, [0, 0.5, 0.5, 0.75]), false, "v1")?.page).toBe(2);
+    expect(shownRegion(chairShows("v1", 2), true, "v1")).toBeNull();
   });
 
   it("knows when this viewer is the one presenting", () => {

@@ -3,19 +3,33 @@
 // member who reads elsewhere stays there until they come back (or until the
 // presenter turns the page while they still follow). Pages always come from
 // this device's own cache.
-import type { PresentationView } from "./bindings";
+import type { CommentRegionView, PresentationView } from "./bindings";
 import type { MessageKey, Params } from "./i18n";
+import { fromPresentRegion } from "./regions";
 
 export type FollowAction =
   | { kind: "none" }
-  | { kind: "goto"; page: number }
+  | { kind: "goto"; page: number; region: CommentRegionView | null }
   | { kind: "open"; versionId: string; page: number };
 
-/** What a following viewer of `versionId` does with presentation `p`. */
+/** What a following viewer of `versionId` does with presentation `p`: go
+ *  to the page (and the region pointed at on it), or open the document. */
 export function followAction(p: PresentationView | null, following: boolean, versionId: string): FollowAction {
   if (!p || !following || p.mine || !p.versionId) return { kind: "none" };
   if (p.versionId !== versionId) return { kind: "open", versionId: p.versionId, page: p.page };
-  return { kind: "goto", page: p.page };
+  return { kind: "goto", page: p.page, region: fromPresentRegion(p.region) };
+}
+
+/** The region the presenter points at, to draw over page `page` of this
+ *  viewer: for the presenter, and for a member while following. */
+export function shownRegion(
+  p: PresentationView | null,
+  following: boolean,
+  versionId: string,
+): { page: number; region: CommentRegionView } | null {
+  if (!p || p.versionId !== versionId || !(p.mine || following)) return null;
+  const region = fromPresentRegion(p.region);
+  return region ? { page: p.page, region } : null;
 }
 
 /** The banner above the pages: who presents, and the control to leave or

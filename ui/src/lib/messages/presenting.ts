@@ -13,6 +13,11 @@ export const vi = {
   "present.back": "Quay lại trang người trình chiếu",
   "present.join": "Theo dõi trình chiếu",
   "present.failed": "Không gửi được trang trình chiếu: kiểm tra kết nối tới máy chủ",
+  "present.region": "Khoanh vùng",
+  "present.regionClear": "Bỏ khoanh vùng",
+  "region.hintPresent": "Kéo trên trang để khoanh vùng mọi người cùng xem (Esc để hủy).",
+  "region.hintComment": "Kéo trên trang để chọn vùng bạn góp ý (Esc để hủy).",
+  "region.cancel": "Hủy",
 };
 
 export const en: Record<keyof typeof vi, string> = {
@@ -25,4 +30,9 @@ export const en: Record<keyof typeof vi, string> = {
   "present.back": "Back to the presenter",
   "present.join": "Follow the presentation",
   "present.failed": "The page could not be sent to the meeting: check the connection to the server",
+  "present.region": "Point at a region",
+  "present.regionClear": "Clear the region",
+  "region.hintPresent": "Drag over the page to mark the region everyone looks at (Esc to cancel).",
+  "region.hintComment": "Drag over the page to choose the region your comment is about (Esc to cancel).",
+  "region.cancel": "Cancel",
 };
