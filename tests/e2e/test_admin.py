@@ -149,6 +149,25 @@ def test_admin_creates_a_user_revokes_a_device_and_the_new_user_enrols(app_binar
             assert chair.get_attribute("data-username") == demo_server.account("chair")["username"]
             shot(driver, out_dir, "admin-01-committee-members-vi")
 
+            # The committee's default speaking limit: nonsense is refused
+            # here, 2,5 minutes is kept by the server and shown again when
+            # the screen is opened anew.
+            limit = driver.find_element(*by_testid("admin-speaking-limit"))
+            limit.clear()
+            limit.send_keys("ba phút")
+            driver.find_element(*by_testid("admin-speaking-limit-save")).click()
+            refused = wait.until(EC.visibility_of_element_located(by_testid("admin-error")))
+            assert "240 phút" in refused.text, refused.text
+            limit.clear()
+            limit.send_keys("2,5")
+            driver.find_element(*by_testid("admin-speaking-limit-save")).click()
+            wait.until(lambda d: not d.find_elements(*by_testid("admin-error"))
+                       and d.find_element(*by_testid("admin-speaking-limit")).is_enabled())
+            driver.find_element(*by_testid("nav-meetings")).click()
+            driver.find_element(*by_testid("nav-admin")).click()
+            wait.until(EC.element_to_be_clickable(css("admin-committee", id=committee_id))).click()
+            wait.until(lambda d: d.find_element(*by_testid("admin-speaking-limit")).get_attribute("value") == "2.5")
+
             # A new user: a mismatched second password is refused here, nothing sent.
             driver.find_element(*by_testid("admin-tab-users")).click()
             wait.until(EC.visibility_of_element_located(by_testid("admin-new-user")))
