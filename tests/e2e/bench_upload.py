@@ -28,7 +28,8 @@ import threading
 import time
 from pathlib import Path
 
-from bench_app import PIN, account, fingerprint_of, http, row, start_server
+from bench_app import PIN, account, http, row, start_server
+from conftest import fingerprint_of
 
 
 def write_pack(path: Path, size: int) -> None:
