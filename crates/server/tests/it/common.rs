@@ -678,6 +678,22 @@ impl World {
         assert_eq!(s, StatusCode::OK, "{p}");
         p
     }
+
+    /// The administrator sets the trusted signature roots (and revocation
+    /// lists) to `pem`; the list as the server answers it.
+    pub async fn put_trusted_roots(&self, pem: &str) -> Value {
+        let (s, body) = self
+            .env
+            .call(
+                "PUT",
+                "/v1/admin/trusted-roots",
+                Some(&self.admin),
+                Some(serde_json::json!({ "pem": pem })),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        body
+    }
 }
 
 /// `POST /v1/ops` as `who`; the per-operation results.

@@ -111,16 +111,7 @@ both!(
 
         // Trusted signature roots set before the rotation are signed again.
         let ca = ecabinet_testca::TestCa::new("Root before the rotation").expect("ca");
-        let (s, body) = w
-            .env
-            .call(
-                "PUT",
-                "/v1/admin/trusted-roots",
-                Some(&w.admin),
-                Some(serde_json::json!({"pem": ca.ca_pem()})),
-            )
-            .await;
-        assert_eq!(s, StatusCode::OK, "{body}");
+        let body = w.put_trusted_roots(&ca.ca_pem()).await;
         let roots_before = body["updated_at"].as_i64().expect("dated");
 
         let report = key_rotation::rotate(&w.env.state, w.env.dir.path())

@@ -27,16 +27,7 @@ both!(
         env.clock.0.store(now, std::sync::atomic::Ordering::SeqCst);
         let w = World::on(env).await;
         let root = String::from_utf8(file("root.pem")).expect("pem");
-        let (s, body) = w
-            .env
-            .call(
-                "PUT",
-                "/v1/admin/trusted-roots",
-                Some(&w.admin),
-                Some(json!({"pem": root})),
-            )
-            .await;
-        assert_eq!(s, StatusCode::OK, "{body}");
+        w.put_trusted_roots(&root).await;
 
         let (_, item, motion) = w.open_motion(json!({"signed_ballots": true})).await;
         let v = w.env.voter("member").await;
@@ -180,16 +171,7 @@ both!(
         // only one is out of date, revocation is not known and the ballot
         // is not counted, with its own reason; a current list lets it count.
         let put_roots = async |pem: String| {
-            let (s, body) = w
-                .env
-                .call(
-                    "PUT",
-                    "/v1/admin/trusted-roots",
-                    Some(&w.admin),
-                    Some(json!({ "pem": pem })),
-                )
-                .await;
-            assert_eq!(s, StatusCode::OK, "{body}");
+            w.put_trusted_roots(&pem).await;
         };
         let list = |f: &str| String::from_utf8(file(f)).expect("pem");
         put_roots(format!("{root}{}", list("stale.crl.pem"))).await;

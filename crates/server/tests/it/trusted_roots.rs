@@ -77,16 +77,7 @@ both!(
         }
         assert_eq!(feed_roots_at(&w).await, None, "a refused list is not kept");
 
-        let (s, body) = w
-            .env
-            .call(
-                "PUT",
-                "/v1/admin/trusted-roots",
-                Some(&w.admin),
-                Some(json!({"pem": pem})),
-            )
-            .await;
-        assert_eq!(s, StatusCode::OK, "{body}");
+        let body = w.put_trusted_roots(&pem).await;
         let view: TrustedRootsView = serde_json::from_value(body).expect("view");
         let names: Vec<_> = view
             .roots
@@ -125,16 +116,7 @@ both!(
 
         // Set again at the same instant: still strictly later, so a device
         // can refuse an older list replayed over a newer one.
-        let (s, body) = w
-            .env
-            .call(
-                "PUT",
-                "/v1/admin/trusted-roots",
-                Some(&w.admin),
-                Some(json!({"pem": ca.ca_pem()})),
-            )
-            .await;
-        assert_eq!(s, StatusCode::OK, "{body}");
+        let body = w.put_trusted_roots(&ca.ca_pem()).await;
         let later: TrustedRootsView = serde_json::from_value(body).expect("view");
         assert!(later.updated_at.expect("dated") > at);
         let (s, body) = w
@@ -153,16 +135,7 @@ both!(
         assert_eq!(s, StatusCode::FORBIDDEN);
 
         // An empty list clears the trust (and is still a dated, signed list).
-        let (s, body) = w
-            .env
-            .call(
-                "PUT",
-                "/v1/admin/trusted-roots",
-                Some(&w.admin),
-                Some(json!({"pem": ""})),
-            )
-            .await;
-        assert_eq!(s, StatusCode::OK, "{body}");
+        let body = w.put_trusted_roots("").await;
         assert!(serde_json::from_value::<TrustedRootsView>(body)
             .expect("view")
             .roots
@@ -198,16 +171,7 @@ both!(
             text("root.crl.pem"),
         ]
         .concat();
-        let (s, body) = w
-            .env
-            .call(
-                "PUT",
-                "/v1/admin/trusted-roots",
-                Some(&w.admin),
-                Some(json!({"pem": pem})),
-            )
-            .await;
-        assert_eq!(s, StatusCode::OK, "{body}");
+        let body = w.put_trusted_roots(&pem).await;
         assert_eq!(body["revocation_lists"], 2, "{body}");
         let m = w.meeting("Phiên họp").await;
         let item = w.item(&m, "Văn bản đã ký", None).await;
