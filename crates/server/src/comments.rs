@@ -58,6 +58,21 @@ pub fn decide(
     if document.policy.classification != Classification::Normal {
         return Ok(rejected(RejectReason::Forbidden));
     }
+    // A page past the version's last (when its upload counted them) is
+    // out of bounds like a region off the page.
+    if let Some(page) = b.page {
+        let pages = tx
+            .conn
+            .query(
+                "SELECT page_count FROM document_versions WHERE id = ?",
+                params![&version.id],
+            )?
+            .first()
+            .map_or(Ok(None), |r| r.opt_int(0))?;
+        if pages.is_some_and(|n| i64::from(page) > n) {
+            return Ok(rejected(RejectReason::Malformed));
+        }
+    }
     let count = |conn: &mut dyn Conn, author: Option<&str>| -> Result<usize, AppError> {
         let rows = match author {
             Some(a) => conn.query(

@@ -36,6 +36,9 @@ pub struct NewVersion<'a> {
     pub sha256: &'a str,
     pub size: u64,
     pub signature_check: Option<&'a ecabinet_protocol::EmbeddedSignatureCheck>,
+    /// Its pages, as the upload's PDF check counted them; `None` when not
+    /// counted (the demo's own documents).
+    pub page_count: Option<u64>,
 }
 
 pub fn insert_version(
@@ -50,7 +53,9 @@ pub fn insert_version(
         sha256,
         size,
         signature_check,
+        page_count,
     } = content;
+    let page_count = page_count.and_then(|n| i64::try_from(n).ok());
     let size_i = i64::try_from(size).map_err(|_| AppError::invalid("too large"))?;
     tx.conn.execute(
         "INSERT INTO blobs (sha256, size, created_at) VALUES (?, ?, ?) ON CONFLICT (sha256) DO NOTHING",
@@ -67,7 +72,7 @@ pub fn insert_version(
         .int(0)?;
     let id = new_id();
     tx.conn.execute(
-        "INSERT INTO document_versions (id, document_id, meeting_id, version, sha256, size, published_at, signature, superseded, created_at, signature_check) VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, 0, ?, ?)",
+        "INSERT INTO document_versions (id, document_id, meeting_id, version, sha256, size, published_at, signature, superseded, created_at, signature_check, page_count) VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, 0, ?, ?, ?)",
         params![
             &id,
             document_id,
@@ -76,7 +81,8 @@ pub fn insert_version(
             sha256,
             size_i,
             now,
-            signature_check.map(serde_json::to_string).transpose()?
+            signature_check.map(serde_json::to_string).transpose()?,
+            page_count
         ],
     )?;
     if read_scans {
@@ -140,7 +146,7 @@ pub async fn store_version(
         }
     }
     // Members must be able to open it: checked in a process of its own.
-    state.config.pdf_check.check(received.path()).await?;
+    let pages = state.config.pdf_check.check(received.path()).await?;
     // Its embedded signatures, against the roots trusted now: reported to
     // the secretary, never a reason to refuse (a scan of a signed paper
     // carries no valid signature).
@@ -173,6 +179,7 @@ pub async fn store_version(
                 sha256: &sha,
                 size,
                 signature_check: Some(&signature_check),
+                page_count: (pages > 0).then_some(pages),
             };
             insert_version(tx, &m, &d.id, content, now, ocr_on)
         })

@@ -632,6 +632,10 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
         24,
         include_str!("../../migrations/sqlite/0024_item_timers.sql"),
     ),
+    (
+        25,
+        include_str!("../../migrations/sqlite/0025_version_pages.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/postgres/0001_init.sql")),
@@ -726,6 +730,10 @@ const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         24,
         include_str!("../../migrations/postgres/0024_item_timers.sql"),
+    ),
+    (
+        25,
+        include_str!("../../migrations/postgres/0025_version_pages.sql"),
     ),
 ];
 

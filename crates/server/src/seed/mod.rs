@@ -234,6 +234,7 @@ pub async fn seed_demo(state: &AppState) -> Result<SeedSummary, AppError> {
                         sha256: &sha,
                         size,
                         signature_check: None,
+                        page_count: None,
                     },
                     now,
                     false,
