@@ -68,7 +68,8 @@ pub const MODULE_DIRS: &[&str] = &["/usr/lib", "/usr/lib64", "/usr/local/lib", "
 /// page (or a careless click) names must not reach a library dropped in a
 /// writable folder: the module must be a regular `.so` file that, with the
 /// path resolved, lies under one of [`MODULE_DIRS`], and neither it nor a
-/// folder above it may be writable by others. Returns the resolved path.
+/// folder above it may be writable by others (by its mode bits or by a
+/// POSIX access list). Returns the resolved path.
 pub fn check_module_path(module: &Path) -> Result<std::path::PathBuf> {
     // `Path::starts_with` compares whole components: /usr/libx is not /usr/lib.
     use std::os::unix::fs::{MetadataExt, PermissionsExt};
@@ -111,6 +112,10 @@ pub fn check_module_path(module: &Path) -> Result<std::path::PathBuf> {
             Some("a group of users")
         } else if meta.uid() != 0 {
             Some("a user other than root")
+        } else if mode & 0o020 != 0 && acl_lets_others_write(path)? {
+            // With an access list the group bits are its mask: root's
+            // group may write, but so may the users and groups it names.
+            Some("users or groups named in its access list (POSIX ACL)")
         } else {
             None
         };
@@ -122,6 +127,44 @@ pub fn check_module_path(module: &Path) -> Result<std::path::PathBuf> {
         }
     }
     Ok(resolved)
+}
+
+/// The tags of a POSIX access list's entries for a named user and a named
+/// group, and the write permission, as Linux stores them in the
+/// `system.posix_acl_access` attribute: a 4-byte version, then 8-byte
+/// entries (tag u16, permissions u16, id u32), little-endian.
+const ACL_USER: u16 = 0x02;
+const ACL_GROUP: u16 = 0x08;
+const ACL_WRITE: u16 = 0x02;
+
+/// Whether `path`'s POSIX access list lets a named user or group other
+/// than root write to it. A file system without access lists, or a path
+/// without one, has none; a list that cannot be read counts as letting
+/// others write.
+fn acl_lets_others_write(path: &Path) -> Result<bool> {
+    let mut buf = vec![0u8; 4096];
+    let len = match rustix::fs::getxattr(path, "system.posix_acl_access", &mut buf[..]) {
+        Ok(len) => len,
+        Err(rustix::io::Errno::NODATA | rustix::io::Errno::NOTSUP) => return Ok(false),
+        Err(e) => {
+            return Err(TokenError(format!(
+                "{}: its access list cannot be read ({e}): a token module there is not loaded",
+                path.display()
+            )))
+        }
+    };
+    let Some(entries) = buf.get(4..len) else {
+        return Ok(true);
+    };
+    if entries.len() % 8 != 0 {
+        return Ok(true);
+    }
+    Ok(entries.chunks_exact(8).any(|e| {
+        let tag = u16::from_le_bytes([e[0], e[1]]);
+        let perm = u16::from_le_bytes([e[2], e[3]]);
+        let id = u32::from_le_bytes([e[4], e[5], e[6], e[7]]);
+        (tag == ACL_USER || tag == ACL_GROUP) && perm & ACL_WRITE != 0 && id != 0
+    }))
 }
 
 impl Token {
@@ -378,6 +421,41 @@ mod tests {
         mode(0o646);
         let e = check_module_path(&lib).expect_err("world-writable");
         assert!(e.to_string().contains("any user"), "{e}");
+        // Root's group may write, but an access list naming another user
+        // with write permission (its mask is the group bits) may not.
+        mode(0o664);
+        let acl = |user_perm: u16| {
+            let mut v = 2u32.to_le_bytes().to_vec();
+            for (tag, perm, id) in [
+                (0x01u16, 6u16, u32::MAX),
+                (0x02, user_perm, 1000),
+                (0x04, 4, u32::MAX),
+                (0x10, 6, u32::MAX),
+                (0x20, 4, u32::MAX),
+            ] {
+                v.extend(tag.to_le_bytes());
+                v.extend(perm.to_le_bytes());
+                v.extend(id.to_le_bytes());
+            }
+            v
+        };
+        let set = |value: &[u8]| {
+            rustix::fs::setxattr(
+                &lib,
+                "system.posix_acl_access",
+                value,
+                rustix::fs::XattrFlags::empty(),
+            )
+        };
+        if set(&acl(6)).is_err() {
+            eprintln!("this file system keeps no access lists: the ACL check not run");
+            return;
+        }
+        let e = check_module_path(&lib).expect_err("a user named in the ACL may write");
+        assert!(e.to_string().contains("access list"), "{e}");
+        // Named, but only to read: loaded.
+        set(&acl(4)).expect("acl");
+        assert!(check_module_path(&lib).is_ok());
         // The same for a folder on the way.
         mode(0o644);
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777))
