@@ -72,6 +72,7 @@ impl From<SyncError> for IpcError {
             | SyncError::ReasonRequired
             | SyncError::BadComment(_)
             | SyncError::TokenSignatureRequired
+            | SyncError::OpinionFormRequired
             | SyncError::UnreadableFile(_)
             | SyncError::AnnotationKeyLocked(_) => IpcErrorCode::InvalidInput,
             // A mistyped code: the first-run screen says to check the code.

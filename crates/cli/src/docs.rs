@@ -63,6 +63,26 @@ pub fn comment_summary(
     })
 }
 
+/// The opinion form (phiếu lấy ý kiến) `text` as a PDF signed with
+/// `token` (PAdES, as a document is), to go with a written consultation's
+/// ballot.
+pub fn signed_opinion_form(
+    token: &ecabinet_pades::token::Token,
+    text: &ecabinet_protocol::OpinionFormText,
+    now_ms: i64,
+) -> Result<Vec<u8>> {
+    let pdf = engine()?.compose(
+        Some(ecabinet_pdf::opinion_form::fonts()),
+        ecabinet_pdf::opinion_form::pages(text),
+    )?;
+    Ok(ecabinet_pades::token::sign_document(
+        token,
+        pdf,
+        Some(ecabinet_pdf::opinion_form::SIGNING_REASON.to_owned()),
+        now_ms / 1000,
+    )?)
+}
+
 pub fn list(store: &Store) -> Result<Value> {
     let errors: std::collections::HashMap<String, String> =
         store.version_errors()?.into_iter().collect();

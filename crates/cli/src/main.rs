@@ -202,6 +202,16 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         summary_pdf: Option<PathBuf>,
     },
+    /// The opinion forms (phiếu lấy ý kiến) of a written consultation, from
+    /// the server: whose, which choice, and each form's signature checked
+    /// against the synced trusted roots; --save DIR writes each PDF there.
+    Opinions {
+        motion_id: String,
+        #[arg(long)]
+        json: bool,
+        #[arg(long, value_name = "DIR")]
+        save: Option<PathBuf>,
+    },
     /// Answer a comment (secretary, chair): accepted, answered or declined,
     /// the last two with --reply.
     Respond {
@@ -743,6 +753,71 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             println!("{}", serde_json::to_string(&c)?);
             Ok(ExitCode::SUCCESS)
         }
+        Command::Opinions {
+            motion_id,
+            json,
+            save,
+        } => {
+            let store = Arc::new(open_content(&dir)?);
+            let options: Vec<String> = store
+                .entity(ecabinet_store::Entity::Motion, &motion_id)?
+                .and_then(|m| m.get("options").cloned())
+                .and_then(|o| serde_json::from_value(o).ok())
+                .unwrap_or_default();
+            let trust = ecabinet_sync::trust_store(&store)?;
+            let syncer = Syncer::new(store)?;
+            let list = ecabinet_sync::opinions::list(syncer.api(), &motion_id).await?;
+            if let Some(dir) = &save {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("cannot create {}", dir.display()))?;
+            }
+            let mut out = Vec::new();
+            for form in &list.forms {
+                let pdf = ecabinet_sync::opinions::fetch(syncer.api(), &motion_id, form).await?;
+                let reports = ecabinet_pades::verify_bytes(&pdf, &trust, now_ms() / 1000);
+                let verdict = ecabinet_pades::verdict(&reports);
+                let saved = match &save {
+                    Some(dir) => {
+                        let path = dir.join(format!("phieu-lay-y-kien-{}.pdf", form.op_id));
+                        std::fs::write(&path, &pdf)
+                            .with_context(|| format!("cannot write {}", path.display()))?;
+                        Some(path)
+                    }
+                    None => None,
+                };
+                let option = options
+                    .get(form.choice as usize)
+                    .cloned()
+                    .unwrap_or_default();
+                if !json {
+                    println!(
+                        "{}  {}  {}{}  [{}]{}",
+                        form.op_id,
+                        form.member_name.as_deref().unwrap_or(&form.member_id),
+                        option,
+                        if form.counting { "" } else { " (replaced)" },
+                        serde_json::to_value(verdict)?.as_str().unwrap_or_default(),
+                        saved
+                            .as_ref()
+                            .map(|p| format!("  → {}", p.display()))
+                            .unwrap_or_default()
+                    );
+                }
+                out.push(serde_json::json!({
+                    "form": form,
+                    "option": option,
+                    "verdict": verdict,
+                    "signatures": reports,
+                    "saved": saved,
+                }));
+            }
+            if json {
+                println!("{}", serde_json::to_string_pretty(&out)?);
+            } else if list.forms.is_empty() {
+                println!("no opinion forms for motion {motion_id}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Export { doc_id, out } => {
             let store = open_content(&dir)?;
             let n = docs::export(&store, &doc_id, &out)?;
@@ -807,6 +882,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     let token =
                         ecabinet_pades::token::Token::open(&module, &pin, key_label.as_deref())?;
                     drop(pin);
+                    // A written consultation's opinion form, signed first.
+                    let form =
+                        match ecabinet_sync::opinion_form_text(&store, &motion_id, index, now)? {
+                            Some(text) => Some(docs::signed_opinion_form(&token, &text, now)?),
+                            None => None,
+                        };
                     ecabinet_sync::cast_signed_ballot(
                         &store,
                         &motion_id,
@@ -819,6 +900,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                                 chain: token.others.clone(),
                             })
                         },
+                        form,
                     )?
                 }
             };

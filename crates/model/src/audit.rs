@@ -33,6 +33,10 @@ pub struct QualifiedSeal {
     /// corrected time).
     pub device_cast_at: i64,
     pub seen_seq: i64,
+    /// SHA-256 of the opinion form (phiếu lấy ý kiến, a PDF signed with the
+    /// same token) that went with the ballot of a written consultation:
+    /// the token's signature covers it too ([`crate::Ballot::qualified_bytes`]).
+    pub opinion_sha256: Option<[u8; 32]>,
 }
 
 impl QualifiedSeal {
@@ -53,7 +57,7 @@ impl QualifiedSeal {
             cast_at: self.device_cast_at,
             seen_seq: self.seen_seq,
         }
-        .signing_bytes()
+        .qualified_bytes(self.opinion_sha256.as_ref())
     }
 }
 
@@ -138,7 +142,7 @@ impl AuditRecord {
                     .i64(*cast_at);
                 // Appended only when present: records without one keep
                 // the bytes (and receipts) they always had.
-                match qualified {
+                let c = match qualified {
                     Some(seal) => c
                         .str("qualified")
                         .bytes(&seal.certificate_sha256)
@@ -146,6 +150,11 @@ impl AuditRecord {
                         .str(seal.device_id.as_str())
                         .i64(seal.device_cast_at)
                         .i64(seal.seen_seq),
+                    None => c,
+                };
+                // Likewise the opinion form's hash, only when there is one.
+                match qualified.as_ref().and_then(|q| q.opinion_sha256.as_ref()) {
+                    Some(hash) => c.str("opinion_form").bytes(hash),
                     None => c,
                 }
             }

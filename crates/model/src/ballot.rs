@@ -28,6 +28,8 @@ pub struct Ballot {
 impl Ballot {
     /// Domain string that starts [`Ballot::signing_bytes`].
     pub const SIGNING_DOMAIN: &'static str = "ecabinet.ballot.v1";
+    /// What follows the signing bytes when the token also signs an opinion form.
+    pub const OPINION_DOMAIN: &'static str = "ecabinet.ballot.opinion-form.v1";
 
     /// The exact bytes the device signs (Ed25519, checked by the caller):
     /// the domain string then op_id, motion_id, member_id, device_id, choice
@@ -43,6 +45,18 @@ impl Ballot {
             .i64(self.cast_at)
             .i64(self.seen_seq)
             .finish()
+    }
+
+    /// The bytes the member's token signs: [`Ballot::signing_bytes`], and
+    /// for a written consultation the SHA-256 of the opinion form (phiếu
+    /// lấy ý kiến) signed with it, so the form cannot be swapped for
+    /// another of the member's.
+    pub fn qualified_bytes(&self, opinion_sha256: Option<&[u8; 32]>) -> Vec<u8> {
+        let mut bytes = self.signing_bytes();
+        if let Some(hash) = opinion_sha256 {
+            bytes.extend(Canonical::new(Self::OPINION_DOMAIN).bytes(hash).finish());
+        }
+        bytes
     }
 }
 

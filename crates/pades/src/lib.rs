@@ -164,6 +164,11 @@ pub struct SignatureReport {
     /// The reason when something is wrong, in English (the UI translates
     /// the fields above, and shows this as detail).
     pub problem: Option<String>,
+    /// SHA-256 of the signer's certificate (DER), once it was found in the
+    /// signature: to tell whether a known certificate signed (an opinion
+    /// form signed with the ballot's token). Not part of the wire form.
+    #[serde(skip)]
+    pub certificate_sha256: Option<[u8; 32]>,
 }
 
 /// The overall state for a badge.
@@ -449,6 +454,35 @@ pub fn verify<R: Read + Seek>(
     Ok(reports)
 }
 
+/// Checks that `pdf` carries a signature made with the certificate whose
+/// SHA-256 is `certificate_sha256`, intact, over the whole file (nothing
+/// added after it): an opinion form signed with the ballot's token. Trust
+/// in the certificate is not checked here (the ballot's own token
+/// signature establishes it). The reason, in English, when it does not.
+pub fn check_signed_whole_by(
+    pdf: &[u8],
+    certificate_sha256: &[u8; 32],
+    now: i64,
+) -> Result<(), String> {
+    if !pdf.starts_with(b"%PDF-") {
+        return Err("it is not a PDF".into());
+    }
+    let reports = verify_bytes(pdf, &TrustStore::default(), now);
+    let by = |r: &&SignatureReport| r.certificate_sha256.as_ref() == Some(certificate_sha256);
+    match reports.iter().find(by) {
+        None if reports.is_empty() => Err("it carries no signature".into()),
+        None => Err("no signature in it was made with the ballot's certificate".into()),
+        Some(r) if r.integrity != Integrity::Intact => Err(format!(
+            "its signature does not hold ({})",
+            r.problem.as_deref().unwrap_or("changed after signing")
+        )),
+        Some(r) if !r.covers_whole_file || r.unsigned_changes_after => {
+            Err("it was changed after it was signed".into())
+        }
+        Some(_) => Ok(()),
+    }
+}
+
 /// [`verify`] over bytes in memory.
 pub fn verify_bytes(pdf: &[u8], trust: &TrustStore, now: i64) -> Vec<SignatureReport> {
     // Reading a slice cannot fail.
@@ -522,6 +556,7 @@ pub fn verify_qualified_against(
         not_after: Some(signer.not_after),
         revocation: Revocation::Unknown,
         problem: None,
+        certificate_sha256: None,
     };
     let gap = check_chain(&signer, &pool, anchors, now, &mut report);
     let refused = |why: &str| {
@@ -573,6 +608,7 @@ impl Check {
             not_after: None,
             revocation: Revocation::Unknown,
             problem: None,
+            certificate_sha256: None,
         };
         let digest = match found.cms.as_deref() {
             Err(problem) => {
@@ -724,6 +760,8 @@ fn check_cms(
     report.organisation = signer.organisation();
     report.issuer = signer.issuer_name();
     report.not_after = Some(signer.not_after);
+    let digest = ring::digest::digest(&ring::digest::SHA256, signer.raw);
+    report.certificate_sha256 = digest.as_ref().try_into().ok();
 
     let Some(attrs) = signed_attrs else {
         return Err(Problem::Unsupported(

@@ -45,7 +45,7 @@ pub fn status_label(s: CommentStatus) -> &'static str {
 /// `text` broken into lines that fit `width` points at `size`: DejaVu Sans
 /// averages a little over half an em a glyph, so this errs on the narrow
 /// side; a word longer than a line is cut.
-fn wrap(text: &str, width: f32, size: f32) -> Vec<String> {
+pub(crate) fn wrap(text: &str, width: f32, size: f32) -> Vec<String> {
     let max = ((width / (size * 0.6)).floor() as usize).max(4);
     let mut lines = Vec::new();
     for paragraph in text.lines() {

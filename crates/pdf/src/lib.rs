@@ -17,6 +17,7 @@ pub mod legacy;
 pub mod library;
 pub mod limits;
 pub mod ocr;
+pub mod opinion_form;
 pub mod render;
 pub mod sandbox;
 pub mod stored;

@@ -47,9 +47,10 @@ pub use manifest::{
 pub use ops::{
     secret_ballot_record, AttendanceBody, AttendanceRecordBody, AuditRecordWire, BallotBody,
     BallotReceipt, ChairViewBody, InclusionProofBody, MotionResultBody, OpKind, OpOutcome,
-    OpResult, Operation, OpsStatusRequest, PresenceWire, PushRequest, PushResponse,
-    QualifiedSignatureBody, ReadBody, ReadState, RejectReason, ResultFinality, ResultOutcome,
-    SpeakBody, MAX_OPS_PER_PUSH,
+    OpResult, Operation, OpinionFormBody, OpinionFormList, OpinionFormText, OpsStatusRequest,
+    PresenceWire, PushRequest, PushResponse, QualifiedSignatureBody, ReadBody, ReadState,
+    RejectReason, ResultFinality, ResultOutcome, SpeakBody, MAX_OPINION_FORM_BYTES,
+    MAX_OPS_PER_PUSH,
 };
 pub use presentation::{PresentRequest, PresentationBody, SetPresenterRequest};
 pub use text_layer::{

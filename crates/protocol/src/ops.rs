@@ -69,8 +69,9 @@ pub struct BallotBody {
     /// The device's measured offset of the server clock over its own.
     pub clock_offset_ms: i64,
     pub signature: String,
-    /// A second signature over the same bytes, made with the member's
-    /// token (ký số); required by a motion with `signed_ballots`.
+    /// A second signature, made with the member's token (ký số), over the
+    /// same bytes (and, for a written consultation, the hash of the opinion
+    /// form it carries); required by a motion with `signed_ballots`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub qualified: Option<QualifiedSignatureBody>,
 }
@@ -88,7 +89,17 @@ pub struct QualifiedSignatureBody {
     #[serde(default)]
     pub chain: Vec<String>,
     pub signature: String,
+    /// A written consultation's opinion form (phiếu lấy ý kiến): a PDF
+    /// signed with the same token (PAdES, covering the whole file), standard
+    /// base64, at most [`MAX_OPINION_FORM_BYTES`]. The token's signature is
+    /// then over `ecabinet_model::Ballot::qualified_bytes` with its SHA-256.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opinion_form: Option<String>,
 }
+
+/// Largest opinion form a ballot may carry (the form the app writes is one
+/// page with a subset of one font, about 50 KB).
+pub const MAX_OPINION_FORM_BYTES: usize = 512 * 1024;
 
 /// Presence at a meeting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
@@ -245,6 +256,10 @@ pub enum RejectReason {
     /// revocation lists of the certificate's CA and none is current: the
     /// administrator must install a current list before it can count.
     RevocationUnknown,
+    /// A written consultation's ballot signed with the token but without
+    /// its opinion form, or with a form that is not a PDF signed, whole and
+    /// unchanged, with the ballot's certificate.
+    OpinionForm,
     /// A reason from a newer server that this build does not know; the
     /// operation is still refused.
     #[serde(other)]
@@ -253,7 +268,7 @@ pub enum RejectReason {
 
 impl RejectReason {
     /// Every reason but [`RejectReason::Unknown`].
-    pub const KNOWN: [RejectReason; 19] = [
+    pub const KNOWN: [RejectReason; 20] = [
         RejectReason::UnknownMotion,
         RejectReason::BadSignature,
         RejectReason::DeviceRevoked,
@@ -273,6 +288,7 @@ impl RejectReason {
         RejectReason::CertificateNotRegistered,
         RejectReason::LimitReached,
         RejectReason::RevocationUnknown,
+        RejectReason::OpinionForm,
     ];
 
     /// The wire and storage name.
@@ -297,6 +313,7 @@ impl RejectReason {
             RejectReason::CertificateNotRegistered => "certificate_not_registered",
             RejectReason::LimitReached => "limit_reached",
             RejectReason::RevocationUnknown => "revocation_unknown",
+            RejectReason::OpinionForm => "opinion_form",
             RejectReason::Unknown => "unknown",
         }
     }
@@ -374,6 +391,10 @@ pub enum AuditRecordWire {
         device_cast_at: Option<i64>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         seen_seq: Option<i64>,
+        /// A written consultation's ballot: the SHA-256 (hex) of the opinion
+        /// form signed with it, which the token's signature also covers.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        opinion_sha256: Option<String>,
     },
     SecretBallot {
         motion_id: String,
@@ -419,6 +440,10 @@ impl AuditRecordWire {
                 device_id: qualified.as_ref().map(|q| q.device_id.as_str().to_owned()),
                 device_cast_at: qualified.as_ref().map(|q| q.device_cast_at),
                 seen_seq: qualified.as_ref().map(|q| q.seen_seq),
+                opinion_sha256: qualified
+                    .as_ref()
+                    .and_then(|q| q.opinion_sha256.as_ref())
+                    .map(|h| crate::hex::encode(h)),
             },
             AuditRecord::SecretBallot {
                 motion_id,
@@ -461,6 +486,7 @@ impl AuditRecordWire {
                 device_id,
                 device_cast_at,
                 seen_seq,
+                opinion_sha256,
             } => AuditRecord::NamedBallot {
                 motion_id: MotionId::new(motion_id.as_str()),
                 op_id: OpId::new(op_id.as_str()),
@@ -481,6 +507,10 @@ impl AuditRecordWire {
                         device_id: DeviceId::new(d.as_str()),
                         device_cast_at: *at,
                         seen_seq: *seen,
+                        opinion_sha256: match opinion_sha256 {
+                            Some(h) => Some(crate::hex::decode_array(h)?),
+                            None => None,
+                        },
                     }),
                     _ => return None,
                 },
@@ -678,4 +708,53 @@ mod tests {
             serde_json::from_value(serde_json::json!({"id": "c", "name": "n"})).expect("json");
         assert!(!c.read_status);
     }
+}
+
+/// One opinion form (phiếu lấy ý kiến) of a written consultation: the PDF
+/// a member signed with their token together with the ballot
+/// (`GET /v1/motions/{motion_id}/opinions/{op_id}` gives its bytes).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct OpinionFormBody {
+    /// The ballot it came with.
+    pub op_id: String,
+    pub member_id: String,
+    pub member_name: Option<String>,
+    /// The ballot's choice (index into the motion's options).
+    pub choice: u32,
+    /// Whether its ballot still counts (a later ballot of the member
+    /// replaces it while the motion is open).
+    pub counting: bool,
+    /// SHA-256 (hex) of the PDF, as the token signature and audit record hold it.
+    pub sha256: String,
+    pub size: u64,
+    /// Server time, unix ms, when it was accepted.
+    pub received_at: i64,
+}
+
+/// A motion's opinion forms, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct OpinionFormList {
+    pub forms: Vec<OpinionFormBody>,
+}
+
+/// What an opinion form (phiếu lấy ý kiến) says, as the member's device
+/// writes it before signing it with the token: laid out by
+/// `ecabinet_pdf::opinion_form`, gathered from the cache by
+/// `ecabinet_sync::opinion_form_text`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpinionFormText {
+    /// The committee (ủy ban) consulted; empty when the cache has none.
+    pub committee: String,
+    pub meeting: String,
+    pub question: String,
+    pub options: Vec<String>,
+    /// Index into `options`: the member's opinion.
+    pub choice: u32,
+    /// The member's name as the committee lists it.
+    pub member: String,
+    /// When it was signed, as printed (Vietnam time).
+    pub signed_at: String,
+    /// The written consultation's deadline, as printed.
+    pub deadline: Option<String>,
+    pub motion_id: String,
 }

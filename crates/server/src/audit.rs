@@ -211,6 +211,21 @@ mod tests {
                 cast_at: -1,
                 qualified: None,
             },
+            AuditRecord::NamedBallot {
+                motion_id: m.clone(),
+                op_id: OpId::new("op2"),
+                member_id: MemberId::new("u"),
+                choice: 0,
+                cast_at: 9,
+                qualified: Some(ecabinet_model::QualifiedSeal {
+                    certificate_sha256: [1; 32],
+                    signature: vec![2, 3],
+                    device_id: ecabinet_model::DeviceId::new("d"),
+                    device_cast_at: 8,
+                    seen_seq: 4,
+                    opinion_sha256: Some([5; 32]),
+                }),
+            },
             AuditRecord::SecretBallot {
                 motion_id: m.clone(),
                 token: BallotToken([0xab; 16]),

@@ -58,6 +58,10 @@ pub enum SyncError {
     /// The motion takes only ballots signed with the member's token (ký số).
     #[error("this vote takes ballots signed with your token (ký số): plug in the token and sign the ballot with its PIN")]
     TokenSignatureRequired,
+    /// A written consultation's signed ballot goes with its opinion form
+    /// (phiếu lấy ý kiến), signed with the same token.
+    #[error("this written consultation takes your opinion form (phiếu lấy ý kiến) signed with your token together with the ballot")]
+    OpinionFormRequired,
     /// Signing the ballot with the token failed; nothing was recorded.
     #[error("the token could not sign the ballot: {0}")]
     TokenFailed(String),

@@ -93,14 +93,105 @@ pub fn cast_ballot(
 /// [`cast_ballot`], the ballot also signed with the member's token: the
 /// token is needed at the moment of voting (offline too), and the signature
 /// travels with the ballot into its audit record.
+///
+/// A written consultation's ballot goes with `opinion_form`: the PDF of
+/// [`opinion_form_text`] signed with the same token (PAdES); the token's
+/// ballot signature then covers its SHA-256 too. Without it such a ballot
+/// is refused here ([`SyncError::OpinionFormRequired`]).
 pub fn cast_signed_ballot(
     store: &Store,
     motion_id: &str,
     choice: u32,
     now_ms: i64,
     sign: TokenSigner<'_>,
+    opinion_form: Option<Vec<u8>>,
 ) -> Result<String, SyncError> {
-    cast(store, motion_id, choice, now_ms, Some(sign))
+    cast(store, motion_id, choice, now_ms, Some((sign, opinion_form)))
+}
+
+/// Whether cached motion `motion` is a written consultation that takes
+/// ballots signed with the token, and so an opinion form with each.
+fn takes_opinion_form(motion: &serde_json::Value) -> bool {
+    let flag = |f: &str| motion.get(f).and_then(|v| v.as_bool()).unwrap_or(false);
+    flag("signed_ballots") && motion.get("mode").and_then(|m| m.as_str()) == Some("written")
+}
+
+/// What the opinion form (phiếu lấy ý kiến) of a ballot for `choice` on
+/// motion `motion_id` says, signed at `now_ms`; `None` when the motion
+/// takes no form (not a written consultation with signed ballots).
+pub fn opinion_form_text(
+    store: &Store,
+    motion_id: &str,
+    choice: u32,
+    now_ms: i64,
+) -> Result<Option<ecabinet_protocol::OpinionFormText>, SyncError> {
+    let session = Session::load(store)?.ok_or(SyncError::NotEnrolled)?;
+    let motion = store
+        .entity(ecabinet_store::Entity::Motion, motion_id)
+        .map_err(SyncError::Store)?
+        .ok_or_else(|| SyncError::NotInCache {
+            what: "motion",
+            id: motion_id.to_owned(),
+        })?;
+    if !takes_opinion_form(&motion) {
+        return Ok(None);
+    }
+    let text = |b: &serde_json::Value, f: &str| {
+        b.get(f)
+            .and_then(|x| x.as_str())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let options: Vec<String> = motion
+        .get("options")
+        .and_then(|o| o.as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    if choice as usize >= options.len() {
+        return Err(SyncError::NotAnOption {
+            choice,
+            options: options.len(),
+        });
+    }
+    let meeting = store
+        .entity(
+            ecabinet_store::Entity::Meeting,
+            &text(&motion, "meeting_id"),
+        )
+        .map_err(SyncError::Store)?
+        .unwrap_or_default();
+    let committee_id = text(&meeting, "committee_id");
+    let committee = store
+        .entity(ecabinet_store::Entity::Committee, &committee_id)
+        .map_err(SyncError::Store)?
+        .map(|c| text(&c, "name"))
+        .unwrap_or_default();
+    let member = store
+        .memberships(Some(&committee_id))
+        .map_err(SyncError::Store)?
+        .iter()
+        .find(|m| text(m, "user_id") == session.user_id)
+        .map(|m| text(m, "display_name"))
+        .filter(|n| !n.is_empty())
+        .unwrap_or(session.username);
+    Ok(Some(ecabinet_protocol::OpinionFormText {
+        committee,
+        meeting: text(&meeting, "title"),
+        question: text(&motion, "question"),
+        options,
+        choice,
+        member,
+        signed_at: crate::vietnam_time(now_ms),
+        deadline: motion
+            .get("deadline")
+            .and_then(|d| d.as_i64())
+            .map(crate::vietnam_time),
+        motion_id: motion_id.to_owned(),
+    }))
 }
 
 fn cast(
@@ -108,7 +199,7 @@ fn cast(
     motion_id: &str,
     choice: u32,
     now_ms: i64,
-    sign: Option<TokenSigner<'_>>,
+    sign: Option<(TokenSigner<'_>, Option<Vec<u8>>)>,
 ) -> Result<String, SyncError> {
     let session = Session::load(store)?.ok_or(SyncError::NotEnrolled)?;
     let motion = store
@@ -132,6 +223,9 @@ fn cast(
     if needs_token && sign.is_none() {
         return Err(SyncError::TokenSignatureRequired);
     }
+    if takes_opinion_form(&motion) && sign.as_ref().is_some_and(|(_, form)| form.is_none()) {
+        return Err(SyncError::OpinionFormRequired);
+    }
     let pkcs8 = store
         .device_key()
         .map_err(SyncError::Store)?
@@ -153,12 +247,29 @@ fn cast(
     let bytes = ballot.signing_bytes();
     let signature = BASE64.encode(key.sign(&bytes).as_ref());
     let qualified = match sign {
-        Some(sign) => {
-            let t = sign(&bytes).map_err(SyncError::TokenFailed)?;
+        Some((sign, form)) => {
+            if form
+                .as_ref()
+                .is_some_and(|f| f.len() > ecabinet_protocol::MAX_OPINION_FORM_BYTES)
+            {
+                return Err(SyncError::TokenFailed(format!(
+                    "the opinion form is larger than {} bytes",
+                    ecabinet_protocol::MAX_OPINION_FORM_BYTES
+                )));
+            }
+            let form_sha256: Option<[u8; 32]> = form.as_ref().and_then(|f| {
+                ring::digest::digest(&ring::digest::SHA256, f)
+                    .as_ref()
+                    .try_into()
+                    .ok()
+            });
+            let t = sign(&ballot.qualified_bytes(form_sha256.as_ref()))
+                .map_err(SyncError::TokenFailed)?;
             Some(QualifiedSignatureBody {
                 certificate: BASE64.encode(&t.certificate),
                 chain: t.chain.iter().map(|c| BASE64.encode(c)).collect(),
                 signature: BASE64.encode(&t.signature),
+                opinion_form: form.map(|f| BASE64.encode(f)),
             })
         }
         None => None,

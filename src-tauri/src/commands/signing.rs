@@ -18,7 +18,7 @@ use crate::state::AppState;
 /// The setting that names the token's PKCS#11 module.
 const TOKEN_MODULE: &str = "token_module";
 
-fn token_failed(e: impl std::fmt::Display) -> IpcError {
+pub(crate) fn token_failed(e: impl std::fmt::Display) -> IpcError {
     IpcError::new(IpcErrorCode::TokenFailed, e.to_string())
 }
 

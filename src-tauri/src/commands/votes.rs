@@ -29,6 +29,7 @@ pub async fn cast_ballot(
 ) -> Result<BallotView, IpcError> {
     let pin = pin.map(zeroize::Zeroizing::new);
     let store = state.content_store()?;
+    let pdf = state.pdf()?.clone();
     let s = store.clone();
     let ballot = blocking(move || {
         let now = ecabinet_sync::now_ms();
@@ -37,13 +38,39 @@ pub async fn cast_ballot(
             Some(pin) => {
                 let token = crate::commands::signing::open_token(&s, &pin)?;
                 drop(pin);
-                ecabinet_sync::cast_signed_ballot(&s, &motion_id, choice, now, &mut |data| {
-                    Ok(ecabinet_sync::TokenSignature {
-                        signature: token.sign(data).map_err(|e| e.to_string())?,
-                        certificate: token.certificate.clone(),
-                        chain: token.others.clone(),
-                    })
-                })?
+                // A written consultation's opinion form, written and signed first.
+                let form = match ecabinet_sync::opinion_form_text(&s, &motion_id, choice, now)? {
+                    Some(text) => {
+                        let pdf = pdf.compose(
+                            Some(ecabinet_pdf::opinion_form::fonts()),
+                            ecabinet_pdf::opinion_form::pages(&text),
+                        )?;
+                        Some(
+                            ecabinet_pades::token::sign_document(
+                                &token,
+                                pdf,
+                                Some(ecabinet_pdf::opinion_form::SIGNING_REASON.to_owned()),
+                                now / 1000,
+                            )
+                            .map_err(crate::commands::signing::token_failed)?,
+                        )
+                    }
+                    None => None,
+                };
+                ecabinet_sync::cast_signed_ballot(
+                    &s,
+                    &motion_id,
+                    choice,
+                    now,
+                    &mut |data| {
+                        Ok(ecabinet_sync::TokenSignature {
+                            signature: token.sign(data).map_err(|e| e.to_string())?,
+                            certificate: token.certificate.clone(),
+                            chain: token.others.clone(),
+                        })
+                    },
+                    form,
+                )?
             }
         };
         ecabinet_sync::ballots(&s)?

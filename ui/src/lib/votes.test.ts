@@ -92,6 +92,8 @@ describe("ballot states and reasons", () => {
     expect(messages.en[rejectReasonKey("not_eligible")]).toContain("not");
     expect(messages.vi[rejectReasonKey("revocation_unknown")]).toContain("danh sách thu hồi");
     expect(messages.en[rejectReasonKey("revocation_unknown")]).toContain("revocation list");
+    expect(messages.vi[rejectReasonKey("opinion_form")]).toContain("Phiếu lấy ý kiến");
+    expect(messages.en[rejectReasonKey("opinion_form")]).toContain("opinion form");
   });
 });
 

@@ -45,6 +45,7 @@ const REASONS: Record<string, MessageKey> = {
   qualified_signature: "ballot.reason.qualified_signature",
   certificate_not_registered: "ballot.reason.certificate_not_registered",
   revocation_unknown: "ballot.reason.revocation_unknown",
+  opinion_form: "ballot.reason.opinion_form",
 };
 
 /** The server's reason code as a sentence a member understands. */

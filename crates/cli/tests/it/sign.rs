@@ -344,5 +344,80 @@ async fn a_member_signs_a_written_consultation_ballot_with_the_token() -> Result
     )
     .context("hex")?;
     assert_eq!(signature.len(), 256, "an RSA-2048 signature");
+
+    // The opinion form (phiếu lấy ý kiến) went with the ballot: the audit
+    // record holds its hash, and the committee reads it back, its signature
+    // checked on the device against the synced roots.
+    let saved = tempfile::tempdir()?;
+    let out = ecabinet(
+        member_dir.path(),
+        &[
+            "opinions",
+            &motion,
+            "--json",
+            "--save",
+            saved.path().to_str().context("path")?,
+        ],
+        &pin,
+    )
+    .await?;
+    assert!(out.status.success(), "{}", text(&out));
+    let forms: Value = serde_json::from_slice(&out.stdout)?;
+    let forms = forms.as_array().context("a list")?;
+    assert_eq!(forms.len(), 1, "{forms:?}");
+    let form = &forms[0];
+    assert_eq!(form["option"], json!("Đồng ý"), "{form}");
+    assert_eq!(form["verdict"], json!("valid"), "{form}");
+    assert_eq!(form["signatures"][0]["signer"], json!("Nguyễn Văn An"));
+    assert_eq!(form["form"]["sha256"], record["opinion_sha256"], "{record}");
+    let path = std::path::PathBuf::from(form["saved"].as_str().context("saved")?);
+    // Cross-checked with poppler's pdfsig and pyHanko's validator.
+    let pdfsig = std::process::Command::new("pdfsig").arg(&path).output()?;
+    let said = String::from_utf8_lossy(&pdfsig.stdout);
+    assert_eq!(
+        said.matches("Signature Validation: Signature is Valid.")
+            .count(),
+        1,
+        "{said}"
+    );
+    let validated = std::process::Command::new(ecabinet_testca::python())
+        .arg(ecabinet_testca::pades_script("validate.py"))
+        .arg(&path)
+        .arg(fixture_dir.path().join("root.pem"))
+        .output()?;
+    assert!(validated.status.success(), "validate.py: {validated:?}");
+    let line: Value = serde_json::from_slice(
+        validated
+            .stdout
+            .split(|b| *b == b'\n')
+            .next()
+            .context("a line")?,
+    )?;
+    assert_eq!(
+        (&line["intact"], &line["trusted"], &line["coverage"]),
+        (&json!(true), &json!(true), &json!("ENTIRE_FILE")),
+        "{line}"
+    );
+    // What the member signed: the question, their name, the options.
+    let extracted = std::process::Command::new("pdftotext")
+        .arg("-raw")
+        .args([path.as_os_str(), std::ffi::OsStr::new("-")])
+        .output()?;
+    assert!(extracted.status.success(), "pdftotext: {extracted:?}");
+    let words = String::from_utf8(extracted.stdout)?
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let member_name = form["form"]["member_name"].as_str().context("name")?;
+    for expected in [
+        "PHIẾU LẤY Ý KIẾN",
+        member_name,
+        "Thông qua tờ trình (phiếu lấy ý kiến có ký số)?",
+        "Đồng ý",
+        "Không đồng ý",
+        &motion,
+    ] {
+        assert!(words.contains(expected), "{expected:?} in {words}");
+    }
     Ok(())
 }

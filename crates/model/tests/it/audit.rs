@@ -246,6 +246,7 @@ fn a_token_signature_is_appended_to_the_named_ballot_record_and_only_then() {
         device_id: "tablet-7".into(),
         device_cast_at: 1_000,
         seen_seq: 42,
+        opinion_sha256: None,
     };
     let signed = AuditRecord::NamedBallot {
         motion_id,
@@ -281,6 +282,31 @@ fn a_token_signature_is_appended_to_the_named_ballot_record_and_only_then() {
         });
     }
     assert_ne!(other.receipt(), signed.receipt());
+    // An opinion form's hash follows, and only when there is one; another
+    // form is another record, and the token's bytes cover it too.
+    let mut with_form = signed.clone();
+    if let AuditRecord::NamedBallot { qualified, .. } = &mut with_form {
+        *qualified = Some(QualifiedSeal {
+            opinion_sha256: Some([9; 32]),
+            ..seal.clone()
+        });
+    }
+    let bytes = with_form.canonical_bytes();
+    assert!(bytes.starts_with(&after), "the form's hash comes last");
+    assert_eq!(
+        &bytes[after.len()..],
+        &[field(b"opinion_form"), field(&[9; 32])].concat()[..]
+    );
+    assert_ne!(with_form.receipt(), signed.receipt());
+    let ballot = |opinion: Option<[u8; 32]>| {
+        let s = QualifiedSeal {
+            opinion_sha256: opinion,
+            ..seal.clone()
+        };
+        s.signed_bytes(&"op".into(), &"m".into(), &"u".into(), 1)
+    };
+    assert!(ballot(Some([9; 32])).starts_with(&ballot(None)));
+    assert_ne!(ballot(Some([9; 32])), ballot(Some([8; 32])));
 }
 
 #[test]

@@ -636,6 +636,10 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
         25,
         include_str!("../../migrations/sqlite/0025_version_pages.sql"),
     ),
+    (
+        26,
+        include_str!("../../migrations/sqlite/0026_opinion_forms.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/postgres/0001_init.sql")),
@@ -734,6 +738,10 @@ const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         25,
         include_str!("../../migrations/postgres/0025_version_pages.sql"),
+    ),
+    (
+        26,
+        include_str!("../../migrations/postgres/0026_opinion_forms.sql"),
     ),
 ];
 

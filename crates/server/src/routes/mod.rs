@@ -13,6 +13,7 @@ pub mod feed;
 pub mod losses;
 pub mod meetings;
 pub mod openapi;
+pub mod opinions;
 pub mod ops;
 pub mod presentation;
 pub mod reading;
@@ -30,14 +31,14 @@ use ecabinet_protocol::{
     DocumentVersionBody, DraftCommentBody, DraftCommentsBody, EnrolCodeRequest, EnrolCodeResponse,
     EnrolDeviceRequest, EnrolDeviceResponse, InclusionProofBody, LoginRequest, LoginResponse,
     LostOpsBody, MeResponse, MeetingBody, MembershipBody, MotionBody, MotionResultBody,
-    OpsStatusRequest, PresentRequest, PresentationBody, PublishResponse, PushRequest, PushResponse,
-    ReadStatusBody, RefreshRequest, RegisterSigningCertificateRequest, ReorderSpeakersRequest,
-    ReportLostOpsRequest, ReportLostOpsResponse, ResetPasswordRequest, RespondToCommentRequest,
-    SetCurrentItemRequest, SetMembershipRequest, SetPresenterRequest, SetTrustedRootsRequest,
-    SignedTrustedRoots, SigningCertificateInfo, SpeakerRequestBody, SpeakingTimeRequest,
-    StartUploadRequest, TrustedRootsView, UpdateAgendaItemRequest, UpdateCommitteeRequest,
-    UpdateDocumentRequest, UpdateMeetingRequest, UploadBody, UserBody, WithdrawRequest,
-    WrappedAnnotationKey,
+    OpinionFormList, OpsStatusRequest, PresentRequest, PresentationBody, PublishResponse,
+    PushRequest, PushResponse, ReadStatusBody, RefreshRequest, RegisterSigningCertificateRequest,
+    ReorderSpeakersRequest, ReportLostOpsRequest, ReportLostOpsResponse, ResetPasswordRequest,
+    RespondToCommentRequest, SetCurrentItemRequest, SetMembershipRequest, SetPresenterRequest,
+    SetTrustedRootsRequest, SignedTrustedRoots, SigningCertificateInfo, SpeakerRequestBody,
+    SpeakingTimeRequest, StartUploadRequest, TrustedRootsView, UpdateAgendaItemRequest,
+    UpdateCommitteeRequest, UpdateDocumentRequest, UpdateMeetingRequest, UploadBody, UserBody,
+    WithdrawRequest, WrappedAnnotationKey,
 };
 
 use crate::error::Json;
@@ -583,6 +584,22 @@ pub const ROUTES: &[Endpoint] = &[
     )
     .takes(Body::Empty)
     .answers(Body::Json(schema::<MotionResultBody>)),
+    ep(
+        "GET",
+        "/v1/motions/{motion_id}/opinions",
+        "A written consultation's opinion forms (phiếu lấy ý kiến): the PDFs signed with the members' tokens together with their ballots",
+        |_| get(opinions::list),
+    )
+    .takes(Body::Empty)
+    .answers(Body::Json(schema::<OpinionFormList>)),
+    ep(
+        "GET",
+        "/v1/motions/{motion_id}/opinions/{op_id}",
+        "One opinion form's PDF, as its member signed it",
+        |_| get(opinions::get_form),
+    )
+    .takes(Body::Empty)
+    .answers(Body::Pdf),
     ep(
         "POST",
         "/v1/speakers/{speaker_id}/grant",

@@ -397,6 +397,20 @@ both!(every_endpoint_for_every_caller, |kind| async move {
             TAKE_PART,
         ),
         row(
+            "GET",
+            format!("/v1/motions/{motion}/opinions"),
+            Payload::None,
+            TAKE_PART,
+        ),
+        // No ballot of this motion came with a form: not found for everyone
+        // who may see the motion, as for those who may not.
+        row(
+            "GET",
+            format!("/v1/motions/{motion}/opinions/{item}"),
+            Payload::None,
+            [401, 404, 404, 404, 404, 404, 403],
+        ),
+        row(
             "POST",
             format!("/v1/agenda/{item}/speakers"),
             Payload::None,

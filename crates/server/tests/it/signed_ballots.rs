@@ -407,3 +407,231 @@ both!(
         assert_eq!(s, StatusCode::NO_CONTENT);
     }
 );
+
+both!(
+    a_written_consultation_takes_each_signed_ballot_with_its_opinion_form,
+    |kind| async move {
+        let fixtures = tempfile::tempdir().expect("tempdir");
+        ecabinet_testca::signed_pdfs(fixtures.path()).expect("fixtures");
+        let file = |f: &str| std::fs::read(fixtures.path().join(f)).expect(f);
+        let env = Env::new(kind).await;
+        let now = ecabinet_server::clock::unix_ms_now();
+        env.clock.0.store(now, std::sync::atomic::Ordering::SeqCst);
+        let w = World::on(env).await;
+        w.put_trusted_roots(&String::from_utf8(file("root.pem")).expect("pem"))
+            .await;
+        let v = w.env.voter("member").await;
+        let cert = file("signer-a.der");
+        let (s, body) = w
+            .env
+            .call(
+                "POST",
+                &format!("/v1/admin/users/{}/signing-certificates", v.session.user_id),
+                Some(&w.admin),
+                Some(json!({ "pem": String::from_utf8(file("signer-a.pem")).expect("pem") })),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{body}");
+        let (_, _, motion) = w
+            .open_motion(json!({
+                "signed_ballots": true, "mode": "written", "deadline": now + 86_400_000,
+            }))
+            .await;
+        let seen = w.env.head(&v.session).await;
+        let key = ring::signature::RsaKeyPair::from_pkcs8(&file("signer-a.key.der")).expect("key");
+        let intermediate = file("intermediate.der");
+        // A ballot whose token signature covers the hash of `signed_form`
+        // and which carries `form` (either may be absent).
+        let ballot = |op: &str, form: Option<&[u8]>, signed_form: Option<&[u8]>| -> Value {
+            let mut op_value = v.ballot(op, &motion, 0, now, seen);
+            let hash: Option<[u8; 32]> = signed_form.map(|f| {
+                ring::digest::digest(&ring::digest::SHA256, f)
+                    .as_ref()
+                    .try_into()
+                    .expect("32 bytes")
+            });
+            let bytes = Ballot {
+                op_id: OpId::new(op),
+                motion_id: MotionId::new(motion.as_str()),
+                member_id: MemberId::new(v.session.user_id.as_str()),
+                device_id: DeviceId::new(v.device()),
+                choice: 0,
+                cast_at: now,
+                seen_seq: seen,
+            }
+            .qualified_bytes(hash.as_ref());
+            let mut signature = vec![0; key.public().modulus_len()];
+            key.sign(
+                &ring::signature::RSA_PKCS1_SHA256,
+                &ring::rand::SystemRandom::new(),
+                &bytes,
+                &mut signature,
+            )
+            .expect("sign");
+            op_value["body"]["qualified"] = json!({
+                "certificate": BASE64.encode(&cert),
+                "chain": [BASE64.encode(&intermediate)],
+                "signature": BASE64.encode(&signature),
+            });
+            if let Some(f) = form {
+                op_value["body"]["qualified"]["opinion_form"] = json!(BASE64.encode(f));
+            }
+            op_value
+        };
+        // valid.pdf: signed whole by signer A (the member's token), as the
+        // app signs the form it writes.
+        let form = file("valid.pdf");
+        let refused = outcomes(
+            &w.env,
+            &v.session,
+            vec![
+                // No form at all.
+                ballot("no-form", None, None),
+                // A form the token's ballot signature does not cover.
+                ballot("swapped-form", Some(&form), Some(&file("two.pdf"))),
+                // Changed after signing, not a PDF, or signed by another
+                // certificate on top (signer B's second signature).
+                ballot(
+                    "modified",
+                    Some(&file("modified.pdf")),
+                    Some(&file("modified.pdf")),
+                ),
+                ballot("not-pdf", Some(b"not a pdf"), Some(b"not a pdf")),
+                ballot("plain", Some(&file("plain.pdf")), Some(&file("plain.pdf"))),
+                ballot("two", Some(&file("two.pdf")), Some(&file("two.pdf"))),
+            ],
+        )
+        .await;
+        assert_eq!(
+            refused,
+            [
+                "rejected:opinion_form",
+                "rejected:qualified_signature",
+                "rejected:opinion_form",
+                "rejected:opinion_form",
+                "rejected:opinion_form",
+                "rejected:opinion_form",
+            ]
+        );
+        let huge = vec![b'%'; ecabinet_protocol::MAX_OPINION_FORM_BYTES + 1];
+        assert_eq!(
+            outcomes(
+                &w.env,
+                &v.session,
+                vec![ballot("huge", Some(&huge), Some(&huge))]
+            )
+            .await,
+            ["rejected:opinion_form"]
+        );
+        let nothing = w
+            .env
+            .call(
+                "GET",
+                &format!("/v1/motions/{motion}/opinions"),
+                Some(&w.chair),
+                None,
+            )
+            .await
+            .1;
+        assert_eq!(nothing["forms"], json!([]), "a refused form is not kept");
+
+        // The form signed whole by the ballot's token, covered by it: counted.
+        assert_eq!(
+            outcomes(
+                &w.env,
+                &v.session,
+                vec![ballot("with-form", Some(&form), Some(&form))]
+            )
+            .await,
+            ["accepted"]
+        );
+        let form_sha = ecabinet_protocol::hex::sha256_hex(&form);
+        // The secretary and the chair (and any member of the committee) see
+        // it listed and read it as the member signed it.
+        for who in [&w.secretary, &w.chair] {
+            let (s, list) = w
+                .env
+                .call(
+                    "GET",
+                    &format!("/v1/motions/{motion}/opinions"),
+                    Some(who),
+                    None,
+                )
+                .await;
+            assert_eq!(s, StatusCode::OK, "{list}");
+            let forms = list["forms"].as_array().expect("forms");
+            assert_eq!(forms.len(), 1, "{list}");
+            assert_eq!(forms[0]["op_id"], "with-form");
+            assert_eq!(forms[0]["member_id"], json!(v.session.user_id));
+            assert_eq!(forms[0]["sha256"], json!(form_sha));
+            assert_eq!(forms[0]["size"], json!(form.len()));
+            assert_eq!(forms[0]["counting"], true);
+        }
+        let get_form = |op: &str| {
+            let req = w
+                .secretary
+                .headers(
+                    axum::http::Request::builder()
+                        .uri(format!("/v1/motions/{motion}/opinions/{op}")),
+                )
+                .body(axum::body::Body::empty())
+                .expect("request");
+            w.env.raw(req)
+        };
+        let (s, headers, bytes) = get_form("with-form").await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(headers["content-type"], "application/pdf");
+        assert_eq!(&bytes[..], &form[..], "the form as signed, byte for byte");
+        // Another committee's people learn nothing.
+        let (s, _) = w
+            .env
+            .call(
+                "GET",
+                &format!("/v1/motions/{motion}/opinions"),
+                Some(&w.outsider),
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        assert_eq!(get_form("no-form").await.0, StatusCode::NOT_FOUND);
+
+        // The audit record holds the form's hash, and the token's signature
+        // checks over the bytes rebuilt from the record.
+        let rows = w
+            .env
+            .state
+            .db
+            .read(|conn| {
+                conn.query(
+                    "SELECT record FROM audit_log WHERE record LIKE '%opinion_sha256%'",
+                    &[],
+                )
+            })
+            .await
+            .expect("audit");
+        let stored: Vec<String> = rows.iter().map(|r| r.text(0).expect("record")).collect();
+        assert_eq!(stored.len(), 1, "{stored:?}");
+        let wire: AuditRecordWire = serde_json::from_str(&stored[0]).expect("wire");
+        let Some(ecabinet_model::AuditRecord::NamedBallot {
+            op_id,
+            motion_id,
+            member_id,
+            choice,
+            qualified: Some(seal),
+            ..
+        }) = wire.to_model()
+        else {
+            panic!("a signed named ballot: {}", stored[0]);
+        };
+        assert_eq!(
+            seal.opinion_sha256
+                .map(|h| ecabinet_protocol::hex::encode(&h)),
+            Some(form_sha.clone())
+        );
+        let signed = seal.signed_bytes(&op_id, &motion_id, &member_id, choice);
+        let spki = key.public().as_ref().to_vec();
+        ring::signature::UnparsedPublicKey::new(&ring::signature::RSA_PKCS1_2048_8192_SHA256, spki)
+            .verify(&signed, &seal.signature)
+            .expect("the token's signature holds over the rebuilt bytes");
+    }
+);

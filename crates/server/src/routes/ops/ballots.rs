@@ -112,6 +112,11 @@ pub(super) fn reconcile_motion(
     // no motion takes a ballot whose signature does not hold. Refused so,
     // a ballot never reaches the ledger, as if it had not been cast.
     let requires = loaded.as_ref().map(|l| l.body.signed_ballots);
+    // A written consultation that takes signed ballots takes each with its
+    // opinion form (phiếu lấy ý kiến), signed with the same token.
+    let form_required = loaded.as_ref().is_some_and(|l| {
+        l.body.signed_ballots && l.body.mode == ecabinet_protocol::MotionMode::Written
+    });
     // The certificates registered to the caller, read again inside this
     // transaction: one removed (a lost token) since the push was checked
     // no longer counts.
@@ -127,7 +132,9 @@ pub(super) fn reconcile_motion(
         pending
             .iter()
             .partition(|p| match (&p.qualified, requires) {
-                (Some(Ok(q)), _) => still_registered(q),
+                (Some(Ok(q)), _) => {
+                    still_registered(q) && (q.opinion_form.is_some() || !form_required)
+                }
                 (_, None) | (None, Some(false)) => true,
                 (Some(Err(_)), _) | (None, Some(true)) => false,
             });
@@ -139,8 +146,17 @@ pub(super) fn reconcile_motion(
             motion_id: Some(motion_id),
         };
         let outcome = rejected(match &p.qualified {
+            Some(Ok(q)) if still_registered(q) => RejectReason::OpinionForm,
             Some(Err(super::parse::Refusal::NotRegistered)) | Some(Ok(_)) => {
                 RejectReason::CertificateNotRegistered
+            }
+            Some(Err(super::parse::Refusal::OpinionForm(why))) => {
+                tracing::info!(
+                    op_id = %p.submission.ballot.op_id.as_str(),
+                    why = %why,
+                    "opinion form refused"
+                );
+                RejectReason::OpinionForm
             }
             Some(Err(super::parse::Refusal::Invalid(why))) => {
                 tracing::info!(
@@ -289,6 +305,24 @@ pub(super) fn reconcile_motion(
                 .get(ballot.op_id.as_str())
                 .and_then(|p| p.qualified.as_ref())
                 .and_then(|q| q.as_ref().ok());
+            if let Some(form) = qualified.and_then(|q| q.opinion_form.as_ref()) {
+                // The opinion form, kept with the ballot for the secretary,
+                // the chair and auditors (its hash is in the audit record).
+                tx.conn.execute(
+                    "INSERT INTO opinion_forms (op_id, motion_id, member_id, sha256, size, pdf, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    params![
+                        ballot.op_id.as_str(),
+                        ballot.motion_id.as_str(),
+                        ballot.member_id.as_str(),
+                        ecabinet_protocol::hex::encode(
+                            ring::digest::digest(&ring::digest::SHA256, form).as_ref()
+                        ),
+                        i64::try_from(form.len()).unwrap_or(i64::MAX),
+                        base64::engine::general_purpose::STANDARD.encode(form),
+                        now
+                    ],
+                )?;
+            }
             if let Some(q) = qualified {
                 // The certificate once, for an auditor to check the signature.
                 tx.conn.execute(
@@ -302,7 +336,7 @@ pub(super) fn reconcile_motion(
                 )?;
             }
             tx.conn.execute(
-                "INSERT INTO ballots (op_id, motion_id, member_id, device_id, choice, cast_at, counting, certificate_sha256, qualified_signature, device_cast_at, seen_seq) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)",
+                "INSERT INTO ballots (op_id, motion_id, member_id, device_id, choice, cast_at, counting, certificate_sha256, qualified_signature, device_cast_at, seen_seq, opinion_sha256) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)",
                 params![
                     ballot.op_id.as_str(),
                     ballot.motion_id.as_str(),
@@ -313,7 +347,10 @@ pub(super) fn reconcile_motion(
                     qualified.map(|q| ecabinet_protocol::hex::encode(&q.seal.certificate_sha256)),
                     qualified.map(|q| ecabinet_protocol::hex::encode(&q.seal.signature)),
                     qualified.map(|q| q.seal.device_cast_at),
-                    qualified.map(|q| q.seal.seen_seq)
+                    qualified.map(|q| q.seal.seen_seq),
+                    qualified
+                        .and_then(|q| q.seal.opinion_sha256.as_ref())
+                        .map(|h| ecabinet_protocol::hex::encode(h))
                 ],
             )?;
             audit.push(model::AuditRecord::NamedBallot {

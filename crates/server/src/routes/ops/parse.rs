@@ -47,6 +47,9 @@ pub(super) struct Qualified {
     pub(super) seal: model::QualifiedSeal,
     pub(super) certificate: Vec<u8>,
     pub(super) signer: Option<String>,
+    /// The opinion form signed with the same token (a written
+    /// consultation's), checked: its hash is in the seal.
+    pub(super) opinion_form: Option<Vec<u8>>,
 }
 
 /// Why a ballot's token signature does not count.
@@ -61,6 +64,9 @@ pub(super) enum Refusal {
     /// It holds, but the deployment keeps revocation lists of its CA and
     /// none is current (the reason, for the log).
     RevocationUnknown(String),
+    /// It holds, but the opinion form that came with it does not (the
+    /// reason, for the log).
+    OpinionForm(String),
 }
 
 /// What a ballot's token signature is checked against: the deployment's
@@ -86,13 +92,13 @@ const MAX_QUALIFIED_CHAIN: usize = 8;
 fn check_qualified(
     body: &BallotBody,
     q: &ecabinet_protocol::QualifiedSignatureBody,
-    data: &[u8],
+    ballot: &model::Ballot,
     checker: Option<&Checker<'_>>,
 ) -> Result<Qualified, Refusal> {
     let checker = checker.ok_or_else(|| {
         Refusal::Invalid("the server has no trusted roots to check it against".into())
     })?;
-    let qualified = check_signature(body, q, data, checker)?;
+    let qualified = check_signature(body, q, ballot, checker)?;
     let sha256 = ecabinet_protocol::hex::encode(&qualified.seal.certificate_sha256);
     if !checker.of.registered.contains(&sha256) {
         return Err(Refusal::NotRegistered);
@@ -100,11 +106,13 @@ fn check_qualified(
     Ok(qualified)
 }
 
-/// The token signature of `body` over `data`, checked against the roots.
+/// The token signature of `body` (over `ballot`'s bytes, and its opinion
+/// form's hash if it carries one) checked against the roots; then the
+/// form, which must be signed whole with the same certificate.
 fn check_signature(
     body: &BallotBody,
     q: &ecabinet_protocol::QualifiedSignatureBody,
-    data: &[u8],
+    ballot: &model::Ballot,
     checker: &Checker<'_>,
 ) -> Result<Qualified, Refusal> {
     let decode = |what: &str, b64: &str| {
@@ -124,10 +132,32 @@ fn check_signature(
         .map(|c| decode("chain", c))
         .collect::<Result<Vec<_>, _>>()?;
     let signature = decode("signature", &q.signature)?;
+    let opinion_form = match &q.opinion_form {
+        None => None,
+        // Base64 is 4 characters for 3 bytes: refused unread when longer.
+        Some(b64) if b64.len() > ecabinet_protocol::MAX_OPINION_FORM_BYTES.div_ceil(3) * 4 => {
+            return Err(Refusal::OpinionForm(format!(
+                "the opinion form is larger than {} bytes",
+                ecabinet_protocol::MAX_OPINION_FORM_BYTES
+            )))
+        }
+        Some(b64) => Some(
+            BASE64
+                .decode(b64.trim())
+                .map_err(|_| Refusal::OpinionForm("the opinion form is not base64".into()))?,
+        ),
+    };
+    let opinion_sha256: Option<[u8; 32]> = opinion_form.as_ref().and_then(|pdf| {
+        ring::digest::digest(&ring::digest::SHA256, pdf)
+            .as_ref()
+            .try_into()
+            .ok()
+    });
+    let data = ballot.qualified_bytes(opinion_sha256.as_ref());
     let signer = ecabinet_pades::verify_qualified_against(
         &certificate,
         &chain,
-        data,
+        &data,
         &signature,
         &checker.parsed,
         checker.of.now,
@@ -136,6 +166,10 @@ fn check_signature(
         ecabinet_pades::QualifiedRefusal::Invalid(why) => Refusal::Invalid(why),
         ecabinet_pades::QualifiedRefusal::RevocationUnknown(why) => Refusal::RevocationUnknown(why),
     })?;
+    if let Some(pdf) = &opinion_form {
+        ecabinet_pades::check_signed_whole_by(pdf, &signer.certificate_sha256, checker.of.now)
+            .map_err(|why| Refusal::OpinionForm(format!("the opinion form: {why}")))?;
+    }
     Ok(Qualified {
         seal: model::QualifiedSeal {
             certificate_sha256: signer.certificate_sha256,
@@ -143,9 +177,11 @@ fn check_signature(
             device_id: model::DeviceId::new(body.device_id.as_str()),
             device_cast_at: body.cast_at,
             seen_seq: body.seen_seq,
+            opinion_sha256,
         },
         certificate,
         signer: signer.signer,
+        opinion_form,
     })
 }
 
@@ -255,7 +291,8 @@ pub(super) fn parse(
                 return Parsed::Forbidden;
             }
             let signature = BASE64.decode(body.signature.trim()).unwrap_or_default();
-            let bytes = model_ballot(&op.op_id, &body).signing_bytes();
+            let ballot = model_ballot(&op.op_id, &body);
+            let bytes = ballot.signing_bytes();
             let signature_valid = UnparsedPublicKey::new(&ED25519, &device.public_key)
                 .verify(&bytes, &signature)
                 .is_ok();
@@ -263,7 +300,7 @@ pub(super) fn parse(
             // key signed (else it is refused anyway, and the check costs).
             let qualified = body.qualified.as_ref().map(|q| {
                 if signature_valid {
-                    check_qualified(&body, q, &bytes, checker)
+                    check_qualified(&body, q, &ballot, checker)
                 } else {
                     Err(Refusal::Invalid(
                         "the device's signature does not hold".to_owned(),

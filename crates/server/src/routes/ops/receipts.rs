@@ -20,7 +20,7 @@ pub(super) fn receipts_of(
         let values: Vec<Value> = chunk.iter().map(|id| Value::from(*id)).collect();
         for r in conn.query(
             &format!(
-                "SELECT op_id, motion_id, member_id, choice, cast_at, certificate_sha256, qualified_signature, device_id, device_cast_at, seen_seq FROM ballots WHERE op_id IN ({})",
+                "SELECT op_id, motion_id, member_id, choice, cast_at, certificate_sha256, qualified_signature, device_id, device_cast_at, seen_seq, opinion_sha256 FROM ballots WHERE op_id IN ({})",
                 placeholders(chunk.len())
             ),
             &values,
@@ -45,6 +45,13 @@ pub(super) fn receipts_of(
                         seen_seq: r
                             .opt_int(9)?
                             .ok_or_else(|| AppError::internal("stored feed position"))?,
+                        opinion_sha256: match r.opt_text(10)? {
+                            Some(h) => Some(
+                                ecabinet_protocol::hex::decode_array(&h)
+                                    .ok_or_else(|| AppError::internal("stored opinion form hash"))?,
+                            ),
+                            None => None,
+                        },
                     }),
                     _ => None,
                 },
