@@ -413,6 +413,8 @@ def test_a_member_signs_a_written_consultation_ballot_with_the_token(app_binary,
         wait.until(ours)
         dialog = driver.find_element(By.CSS_SELECTOR, mine)
         assert "phải ký số" in dialog.find_element(*by_testid("vote-signed")).text
+        # A written consultation: the dialog says an opinion form goes with it.
+        assert "phiếu lấy ý kiến" in dialog.find_element(*by_testid("vote-opinion-form")).text
         set_input(driver, dialog.find_element(*by_testid("vote-token-module")), SOFTHSM)
         # No PIN yet: nothing is cast, the dialog says what is missing.
         dialog.find_element(By.CSS_SELECTOR, '[data-testid="vote-option"][data-choice="0"]').click()
@@ -440,3 +442,27 @@ def test_a_member_signs_a_written_consultation_ballot_with_the_token(app_binary,
     ballot = next(r for r in records if r.get("type") == "named_ballot" and r["motion_id"] == motion["id"])
     assert ballot["certificate_sha256"] == signer_sha256, ballot
     assert len(bytes.fromhex(ballot["qualified_signature"])) == 256
+
+    # The app wrote the opinion form (phiếu lấy ý kiến) and signed it with
+    # the token: the secretary reads it from the server, its hash is the one
+    # in the audit record, pdfsig finds its signature valid, and it says
+    # what the member chose.
+    forms = api(demo_server, "GET", f"/v1/motions/{motion['id']}/opinions", token)["forms"]
+    assert len(forms) == 1, forms
+    assert forms[0]["choice"] == 0 and forms[0]["counting"], forms
+    assert forms[0]["sha256"] == ballot["opinion_sha256"], (forms, ballot)
+    import urllib.request
+
+    req = urllib.request.Request(f"{demo_server.url}/v1/motions/{motion['id']}/opinions/{forms[0]['op_id']}")
+    req.add_header("Authorization", f"Bearer {token}")
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        pdf = resp.read()
+    assert hashlib.sha256(pdf).hexdigest() == forms[0]["sha256"]
+    path = tmp_path / "phieu-lay-y-kien.pdf"
+    path.write_bytes(pdf)
+    said = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, timeout=60).stdout
+    assert said.count("Signature Validation: Signature is Valid.") == 1, said
+    text = " ".join(subprocess.run(["pdftotext", "-raw", str(path), "-"], capture_output=True, text=True,
+                                   timeout=60, check=True).stdout.split())
+    for expected in ("PHIẾU LẤY Ý KIẾN", question, forms[0]["member_name"], "Đồng ý"):
+        assert expected in text, (expected, text)
