@@ -66,6 +66,8 @@ pub fn handlers<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send +
         commands::floor::check_in,
         commands::reading::read_status,
         commands::chair::chair_motion_result,
+        commands::chair::opinion_forms,
+        commands::chair::save_opinion_forms,
         commands::chair::chair_open_motion,
         commands::chair::chair_close_motion,
         commands::chair::chair_create_motion,

@@ -466,3 +466,33 @@ def test_a_member_signs_a_written_consultation_ballot_with_the_token(app_binary,
                                    timeout=60, check=True).stdout.split())
     for expected in ("PHIẾU LẤY Ý KIẾN", question, forms[0]["member_name"], "Đồng ý"):
         assert expected in text, (expected, text)
+
+    # The chair's console lists the form under the motion and saves it,
+    # checked on the chair's device, byte for byte what the member signed.
+    title = next(m for m in demo_server.summary["meetings"] if m["id"] == meeting)["title"]
+    home = tmp_path / "chair"
+    # The chair's Downloads folder, where the app saves copies, is this
+    # test's own (the XDG user-dirs file names it).
+    downloads = home / "Downloads"
+    downloads.mkdir(parents=True)
+    (home / "config").mkdir()
+    (home / "config" / "user-dirs.dirs").write_text(f'XDG_DOWNLOAD_DIR="{downloads}"\n')
+    with launch_app(app_binary, home / "data", home / "webview", home,
+                    {"ECABINET_SERVER_URL": demo_server.url, "XDG_CONFIG_HOME": str(home / "config")}) as driver:
+        wait = WebDriverWait(driver, 60)
+        enrol(driver, demo_server, chair)
+        put_off_open_votes(driver)
+        next(c for c in driver.find_elements(*by_testid("meeting-card")) if title in c.text).click()
+        card = f'[data-testid="motion"][data-motion="{motion["id"]}"]'
+        listed = wait.until(lambda d: d.find_elements(
+            By.CSS_SELECTOR, f'{card} [data-testid="chair-opinion-forms"][data-count="1"]'))[0]
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", listed)
+        assert forms[0]["member_name"] in listed.text and "Đồng ý" in listed.text, listed.text
+        listed.find_element(*by_testid("chair-save-opinion-forms")).click()
+        saved = wait.until(lambda d: d.find_elements(
+            By.CSS_SELECTOR, f'{card} [data-testid="chair-saved-opinion-forms"] li'))
+        assert len(saved) == 1 and saved[0].get_attribute("data-verdict") == "valid", saved[0].text
+        shot(driver, out_dir, "sig-11-chair-opinion-forms-vi")
+        written = Path(saved[0].text.split("→", 1)[1].strip())
+        assert written.parent == downloads and written.is_file(), written
+        assert written.read_bytes() == pdf

@@ -193,6 +193,12 @@ pub(crate) fn export_folder<R: Runtime>(app: &AppHandle<R>) -> Option<PathBuf> {
 
 /// A file name from the title: characters no file system accepts dropped.
 pub(crate) fn file_stem(title: &str, version: u32) -> String {
+    format!("{} (v{version})", clean_name(title))
+}
+
+/// `title` with the characters no file system accepts dropped ("document"
+/// when nothing is left).
+pub(crate) fn clean_name(title: &str) -> String {
     let clean: String = title
         .chars()
         .map(|c| {
@@ -204,12 +210,11 @@ pub(crate) fn file_stem(title: &str, version: u32) -> String {
         })
         .collect();
     let clean = clean.split_whitespace().collect::<Vec<_>>().join(" ");
-    let base = if clean.is_empty() {
+    if clean.is_empty() {
         "document".to_owned()
     } else {
         clean
-    };
-    format!("{base} (v{version})")
+    }
 }
 
 /// `dir/stem.pdf`, or `dir/stem (2).pdf`, … — an earlier export is never overwritten.

@@ -3,9 +3,9 @@
 
 use ecabinet_protocol::{CreateMotionRequest, MajorityRule, MotionKind, MotionMode};
 use ecabinet_sync::chair;
-use tauri::State;
+use tauri::{AppHandle, Runtime, State};
 
-use crate::ipc::{ChairResultView, IpcError, IpcErrorCode};
+use crate::ipc::{ChairResultView, IpcError, IpcErrorCode, OpinionFormView, SavedOpinionFormView};
 use crate::session::blocking;
 use crate::state::AppState;
 
@@ -18,6 +18,90 @@ pub async fn chair_motion_result(
     let r = chair::motion_result(&state.api()?, &motion_id).await?;
     let store = state.store()?;
     blocking(move || crate::floor::chair_result_view(&store, &r)).await
+}
+
+/// The option names of cached motion `motion_id` (empty when not cached).
+fn options_of(store: &ecabinet_store::Store, motion_id: &str) -> Result<Vec<String>, IpcError> {
+    Ok(store
+        .entity(ecabinet_store::Entity::Motion, motion_id)?
+        .and_then(|m| m.get("options").cloned())
+        .and_then(|o| serde_json::from_value(o).ok())
+        .unwrap_or_default())
+}
+
+/// A written consultation's opinion forms (phiếu lấy ý kiến), as the
+/// server lists them.
+#[tauri::command]
+pub async fn opinion_forms(
+    state: State<'_, AppState>,
+    motion_id: String,
+) -> Result<Vec<OpinionFormView>, IpcError> {
+    let list = ecabinet_sync::opinions::list(&state.api()?, &motion_id).await?;
+    let store = state.store()?;
+    blocking(move || {
+        let options = options_of(&store, &motion_id)?;
+        Ok(list
+            .forms
+            .into_iter()
+            .map(|f| OpinionFormView {
+                member: f.member_name.unwrap_or(f.member_id),
+                choice: options.get(f.choice as usize).cloned().unwrap_or_default(),
+                counting: f.counting,
+                received_at: f.received_at,
+                op_id: f.op_id,
+            })
+            .collect())
+    })
+    .await
+}
+
+/// Saves the forms whose ballots count into `dir` (null: the Downloads
+/// folder), each read back against the hash its ballot's signature covers
+/// and its own signature checked against the synced trusted roots; an
+/// earlier file is never overwritten.
+#[tauri::command]
+pub async fn save_opinion_forms<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    motion_id: String,
+    dir: Option<String>,
+) -> Result<Vec<SavedOpinionFormView>, IpcError> {
+    let api = state.api()?;
+    let list = ecabinet_sync::opinions::list(&api, &motion_id).await?;
+    let mut forms = Vec::new();
+    for f in list.forms.into_iter().filter(|f| f.counting) {
+        let pdf = ecabinet_sync::opinions::fetch(&api, &motion_id, &f).await?;
+        forms.push((f, pdf));
+    }
+    let folder = match dir {
+        Some(d) => Some(std::path::PathBuf::from(d)),
+        None => super::annotations::export_folder(&app),
+    };
+    let store = state.content_store()?;
+    blocking(move || {
+        let trust = ecabinet_sync::trust_store(&store)?;
+        let now = ecabinet_sync::now_ms() / 1000;
+        let mut saved = Vec::new();
+        for (f, pdf) in forms {
+            let member = f.member_name.clone().unwrap_or_else(|| f.member_id.clone());
+            let verdict = ecabinet_pades::verdict(&ecabinet_pades::verify_bytes(&pdf, &trust, now));
+            let stem = format!(
+                "Phieu lay y kien - {}",
+                super::annotations::clean_name(&member)
+            );
+            let out = super::annotations::write_export(None, Some(folder.clone()), &stem, &pdf)?;
+            saved.push(SavedOpinionFormView {
+                member,
+                path: out.display().to_string(),
+                verdict: serde_json::to_value(verdict)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+            });
+        }
+        Ok(saved)
+    })
+    .await
 }
 
 #[tauri::command]

@@ -29,7 +29,9 @@ pub async fn cast_ballot(
 ) -> Result<BallotView, IpcError> {
     let pin = pin.map(zeroize::Zeroizing::new);
     let store = state.content_store()?;
-    let pdf = state.pdf()?.clone();
+    // The PDF engine writes a written consultation's opinion form; other
+    // ballots do not need it.
+    let pdf = state.pdf().cloned();
     let s = store.clone();
     let ballot = blocking(move || {
         let now = ecabinet_sync::now_ms();
@@ -41,7 +43,7 @@ pub async fn cast_ballot(
                 // A written consultation's opinion form, written and signed first.
                 let form = match ecabinet_sync::opinion_form_text(&s, &motion_id, choice, now)? {
                     Some(text) => {
-                        let pdf = pdf.compose(
+                        let pdf = pdf?.compose(
                             Some(ecabinet_pdf::opinion_form::fonts()),
                             ecabinet_pdf::opinion_form::pages(&text),
                         )?;

@@ -69,6 +69,31 @@ pub struct ChairCountView {
     pub unsynced_devices: u32,
 }
 
+/// One opinion form (phiếu lấy ý kiến) of a written consultation, as the
+/// server lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct OpinionFormView {
+    pub op_id: String,
+    pub member: String,
+    /// The option chosen, as the motion words it.
+    pub choice: String,
+    /// Whether its ballot still counts (not replaced by a later one).
+    pub counting: bool,
+    #[ts(type = "number")]
+    pub received_at: i64,
+}
+
+/// One form saved by `save_opinion_forms`: where, and its signature's
+/// verdict on this device (`valid`, `invalid`, …, as the document badge's).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SavedOpinionFormView {
+    pub member: String,
+    pub path: String,
+    pub verdict: String,
+}
+
 /// The answer of `chair_motion_result`, straight from the server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]

@@ -32,7 +32,7 @@ pub use documents::{
 };
 pub use floor::{
     BallotStateView, BallotView, ChairCountView, ChairResultView, MeetingFloor, MemberView,
-    MotionView, ResultView, SpeakerView,
+    MotionView, OpinionFormView, ResultView, SavedOpinionFormView, SpeakerView,
 };
 pub use meetings::{
     AgendaItemView, DocumentView, MeetingDetail, MeetingSearchView, MeetingSummary,
@@ -250,6 +250,8 @@ pub fn typescript_bindings() -> String {
         QueuedCommentView::decl(&cfg),
         DraftCommentsView::decl(&cfg),
         CommentSummaryView::decl(&cfg),
+        OpinionFormView::decl(&cfg),
+        SavedOpinionFormView::decl(&cfg),
         AdminUserView::decl(&cfg),
         AdminDirectoryView::decl(&cfg),
         EnrolCodeView::decl(&cfg),

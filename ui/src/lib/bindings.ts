@@ -708,6 +708,18 @@ offline: boolean, };
 
 export type CommentSummaryView = { path: string, comments: number, };
 
+export type OpinionFormView = { opId: string, member: string, 
+/**
+ * The option chosen, as the motion words it.
+ */
+choice: string, 
+/**
+ * Whether its ballot still counts (not replaced by a later one).
+ */
+counting: boolean, receivedAt: number, };
+
+export type SavedOpinionFormView = { member: string, path: string, verdict: string, };
+
 export type AdminUserView = { id: string, username: string, displayName: string, isAdmin: boolean, disabled: boolean, memberships: Array<AdminMembershipView>, 
 /**
  * Newest first.

@@ -31,6 +31,8 @@ import {
   type MeetingFloor,
   type MeetingSummary,
   type MotionView,
+  type OpinionFormView,
+  type SavedOpinionFormView,
   type NoticeView,
   type OpenedDocumentView,
   type PageTextView,
@@ -150,6 +152,11 @@ export const ipc = {
   readStatus: (meetingId: string) => call<ReadStatusView>("read_status", { meetingId }),
   chair: {
     motionResult: (motionId: string) => call<ChairResultView>("chair_motion_result", { motionId }),
+    /** A written consultation's opinion forms (phiếu lấy ý kiến), from the server. */
+    opinionForms: (motionId: string) => call<OpinionFormView[]>("opinion_forms", { motionId }),
+    /** Saves the counting forms (each checked) into `dir`, or the Downloads folder. */
+    saveOpinionForms: (motionId: string, dir: string | null = null) =>
+      call<SavedOpinionFormView[]>("save_opinion_forms", { motionId, dir }),
     openMotion: (motionId: string) => call<void>("chair_open_motion", { motionId }),
     closeMotion: (motionId: string) => call<void>("chair_close_motion", { motionId }),
     createMotion: (a: { agendaItemId: string; question: string; secret: boolean; quorum: number; signedBallots?: boolean }) =>
