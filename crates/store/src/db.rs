@@ -113,6 +113,11 @@ ALTER TABLE verified_version ADD COLUMN signed_at INTEGER;
     r#"
 CREATE TABLE presentation (id TEXT PRIMARY KEY, meeting_id TEXT NOT NULL, body TEXT NOT NULL) STRICT;
 "#,
+    // v10: the salt of the blob file that passed the whole-file check, so a
+    // file that only changed its stamp is re-checked by its tags alone.
+    r#"
+ALTER TABLE blob_seal ADD COLUMN salt BLOB;
+"#,
 ];
 
 /// The schema version this program migrates to.
@@ -251,6 +256,7 @@ mod tests {
             "059a9dbdaf8f57c536f7945aa1d82ea1e4948e046ee74afe915a42f26da2c245",
             "c116675c8eb173ce13ce29b6f93770103a53c9f6370cda4e7567fdf878c90248",
             "083cc7ed982c9766477efb857f6639891d73ea41a226f72d9a83cb24940fe55a",
+            "c973e600eda7c6bb89247497f6a7227c2408f04a075548329afb23572a4c70ed",
         ];
         for (i, sql) in MIGRATIONS.iter().enumerate() {
             let h = crate::hex::encode(

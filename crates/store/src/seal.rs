@@ -9,11 +9,24 @@
 //! 250 MB document on this machine.
 //!
 //! The check is remembered as a *seal*: the file system's stamp of the file
-//! (size, inode, modification and change time) at the moment it passed, kept
-//! in the encrypted database. A blob whose file still has the same stamp is
-//! the file that passed; any write, truncation, replacement or rename moves
-//! the change time and brings the full check back. Downloads are sealed when
-//! they finish, since their hash was just computed while writing.
+//! (size, inode, modification and change time) at the moment it passed, and
+//! the file's salt, kept in the encrypted database. A blob whose file still
+//! has the same stamp is the file that passed. Any write, truncation,
+//! replacement or rename moves the change time and brings a check back:
+//!
+//! - if the file still has the sealed salt, every chunk's tag is checked
+//!   (no SHA-256): each file this device writes gets a fresh random salt,
+//!   its chunk key is derived from the data key with that salt, and each tag
+//!   binds the blob id, the size, the chunk's index and whether it is the
+//!   last, so a file with that salt whose every tag holds is, chunk for
+//!   chunk, the file that passed — a byte changed, a chunk moved, dropped,
+//!   cut or taken from another file fails a tag;
+//! - otherwise (another salt: a partial download moved into place, another
+//!   store's file, a file written again) the whole check runs, tags and
+//!   SHA-256.
+//!
+//! Downloads are sealed when they finish, since their hash was just computed
+//! while writing.
 
 use std::io::{Seek, SeekFrom};
 
@@ -29,8 +42,12 @@ use crate::{hex, Store};
 pub enum BlobCheck {
     /// The file is unchanged since it last passed the whole-file check.
     Sealed,
-    /// The whole file was checked now (first open, or the file changed).
+    /// The whole file was checked now, tags and SHA-256 (first open, or a
+    /// file with another salt than the one that passed).
     Verified,
+    /// The file's stamp changed but it has the salt of the file that
+    /// passed: every chunk's tag was checked now.
+    TagsVerified,
 }
 
 impl Store {
@@ -42,17 +59,25 @@ impl Store {
     pub fn checked_blob_reader(&self, sha256_hex: &str) -> Result<(BlobReader, BlobCheck)> {
         let mut reader = self.blob_reader(sha256_hex)?;
         let stamp = reader.stamp()?;
-        if self.seal(sha256_hex)? == Some(stamp) {
+        let seal = self.seal(sha256_hex)?;
+        if seal.as_ref().map(|s| s.stamp) == Some(stamp) {
             return Ok((reader, BlobCheck::Sealed));
         }
-        verify_whole(&mut reader, sha256_hex)?;
+        let salt = reader.salt();
+        let check = if seal.and_then(|s| s.salt) == Some(salt) {
+            verify_tags(&mut reader)?;
+            BlobCheck::TagsVerified
+        } else {
+            verify_whole(&mut reader, sha256_hex)?;
+            BlobCheck::Verified
+        };
         reader
             .seek(SeekFrom::Start(0))
             .map_err(|e| reader_error(e, sha256_hex))?;
         // The stamp taken before the check: if the file changed during it,
         // the next open sees a different stamp and checks again.
-        self.set_seal(sha256_hex, stamp)?;
-        Ok((reader, BlobCheck::Verified))
+        self.set_seal(sha256_hex, stamp, salt)?;
+        Ok((reader, check))
     }
 
     /// Finishes a download ([`BlobWriter::finish`]: hash check, then the move
@@ -60,8 +85,8 @@ impl Store {
     pub fn finish_blob(&self, writer: BlobWriter) -> Result<()> {
         let sha = writer.blob_id().to_owned();
         writer.finish()?;
-        let stamp = self.blob_reader(&sha)?.stamp()?;
-        self.set_seal(&sha, stamp)
+        let reader = self.blob_reader(&sha)?;
+        self.set_seal(&sha, reader.stamp()?, reader.salt())
     }
 
     /// [`Store::finish_blob`], then the seal and the version's acceptance
@@ -71,25 +96,32 @@ impl Store {
     pub fn finish_blob_accepting(&self, writer: BlobWriter, v: &VerifiedVersion) -> Result<()> {
         let sha = writer.blob_id().to_owned();
         writer.finish()?;
-        let stamp = self.blob_reader(&sha)?.stamp()?;
+        let reader = self.blob_reader(&sha)?;
+        let (stamp, salt) = (reader.stamp()?, reader.salt());
         self.write(|tx| {
-            insert_seal(tx, &sha, stamp)?;
+            insert_seal(tx, &sha, stamp, salt)?;
             crate::versions::accept_verified(tx, v)
         })
     }
 
-    fn seal(&self, sha256_hex: &str) -> Result<Option<FileStamp>> {
+    fn seal(&self, sha256_hex: &str) -> Result<Option<Seal>> {
         self.read(|tx| {
             Ok(tx
                 .query_row(
-                    "SELECT size, inode, mtime_ns, ctime_ns FROM blob_seal WHERE sha256 = ?1",
+                    "SELECT size, inode, mtime_ns, ctime_ns, salt FROM blob_seal WHERE sha256 = ?1",
                     [sha256_hex],
                     |r| {
-                        Ok(FileStamp {
-                            size: r.get::<_, i64>(0)? as u64,
-                            inode: r.get::<_, i64>(1)? as u64,
-                            mtime_ns: r.get(2)?,
-                            ctime_ns: r.get(3)?,
+                        Ok(Seal {
+                            stamp: FileStamp {
+                                size: r.get::<_, i64>(0)? as u64,
+                                inode: r.get::<_, i64>(1)? as u64,
+                                mtime_ns: r.get(2)?,
+                                ctime_ns: r.get(3)?,
+                            },
+                            // Seals from before v10 have none.
+                            salt: r
+                                .get::<_, Option<Vec<u8>>>(4)?
+                                .and_then(|s| s.try_into().ok()),
                         })
                     },
                 )
@@ -97,8 +129,8 @@ impl Store {
         })
     }
 
-    fn set_seal(&self, sha256_hex: &str, stamp: FileStamp) -> Result<()> {
-        self.write(|tx| insert_seal(tx, sha256_hex, stamp))
+    fn set_seal(&self, sha256_hex: &str, stamp: FileStamp, salt: [u8; 16]) -> Result<()> {
+        self.write(|tx| insert_seal(tx, sha256_hex, stamp, salt))
     }
 
     pub(crate) fn forget_seal(&self, sha256_hex: &str) -> Result<()> {
@@ -106,6 +138,27 @@ impl Store {
             tx.execute("DELETE FROM blob_seal WHERE sha256 = ?1", [sha256_hex])?;
             Ok(())
         })
+    }
+}
+
+/// A blob file's seal: its stamp and salt when it last passed.
+struct Seal {
+    stamp: FileStamp,
+    salt: Option<[u8; 16]>,
+}
+
+/// Reads the whole blob through `reader`, which authenticates every chunk
+/// (see the module's comment for why that is enough for a file with the
+/// sealed salt). Nothing read is kept, and the buffer is wiped.
+fn verify_tags(reader: &mut BlobReader) -> Result<()> {
+    const BUF: usize = 1024 * 1024;
+    let mut buf = zeroize::Zeroizing::new(Vec::with_capacity(BUF + 2 * crate::CHUNK_SIZE));
+    let mut next = 0;
+    loop {
+        buf.clear();
+        if reader.read_chunks(&mut next, &mut buf, BUF)? == 0 {
+            return Ok(());
+        }
     }
 }
 
@@ -186,16 +239,22 @@ fn reader_error(e: std::io::Error, sha256_hex: &str) -> StoreError {
     }
 }
 
-fn insert_seal(tx: &Transaction<'_>, sha256_hex: &str, stamp: FileStamp) -> Result<()> {
+fn insert_seal(
+    tx: &Transaction<'_>,
+    sha256_hex: &str,
+    stamp: FileStamp,
+    salt: [u8; 16],
+) -> Result<()> {
     tx.execute(
-        "INSERT OR REPLACE INTO blob_seal (sha256, size, inode, mtime_ns, ctime_ns) \
-         VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT OR REPLACE INTO blob_seal (sha256, size, inode, mtime_ns, ctime_ns, salt) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![
             sha256_hex,
             stamp.size as i64,
             stamp.inode as i64,
             stamp.mtime_ns,
-            stamp.ctime_ns
+            stamp.ctime_ns,
+            &salt[..]
         ],
     )?;
     Ok(())

@@ -75,6 +75,8 @@ pub(super) struct ChunkCipher {
     key: LessSafeKey,
     id: BlobId,
     total: u64,
+    /// The file's salt (each file written gets its own).
+    salt: [u8; 16],
 }
 
 impl ChunkCipher {
@@ -97,11 +99,17 @@ impl ChunkCipher {
             key: LessSafeKey::new(unbound),
             id,
             total,
+            salt: *salt,
         })
     }
 
     pub(super) fn id(&self) -> &BlobId {
         &self.id
+    }
+
+    /// The salt of the file this cipher reads or writes.
+    pub(super) fn salt(&self) -> [u8; 16] {
+        self.salt
     }
 
     /// The plaintext size.

@@ -172,6 +172,12 @@ impl BlobReader {
         self.cipher.total() == 0
     }
 
+    /// The open file's salt: random for each file this device writes, and
+    /// what a chunk key is derived with (see [`crate::seal`]).
+    pub(crate) fn salt(&self) -> [u8; 16] {
+        self.cipher.salt()
+    }
+
     /// The identity of the open file as the file system reports it (taken
     /// from the open handle, so a file swapped in after opening is not
     /// mistaken for this one).

@@ -162,3 +162,48 @@ fn a_large_blob_is_checked_whole_and_damage_near_its_end_is_found() {
         Ok((_, check)) => panic!("damaged blob handed out ({check:?})"),
     }
 }
+
+/// A sealed file whose stamp moved without its content changing (its
+/// permissions set again, a backup tool touching it): re-checked by every
+/// chunk's tag under the sealed salt, read back whole, then sealed again.
+#[test]
+fn a_sealed_blob_whose_stamp_only_moved_is_rechecked_by_its_tags() {
+    let (_tmp, store) = new_store();
+    let (sha, data) = stored(&store, 4 * CHUNK_SIZE + 9, 21, true);
+    let path = store.dir().join(BLOB_DIR).join(&sha);
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let perms = std::fs::metadata(&path).expect("stat").permissions();
+    std::fs::set_permissions(&path, perms).expect("chmod");
+    let (back, check) = read_all(&store, &sha).expect("open");
+    assert_eq!(check, BlobCheck::TagsVerified);
+    assert!(back == data, "plaintext differs");
+    assert_eq!(read_all(&store, &sha).expect("again").1, BlobCheck::Sealed);
+}
+
+/// Tags alone would pass a partial download whose content never matched
+/// the blob's hash (it was written under the same blob id, with valid
+/// tags): moved into place by someone with access to the disk, it has
+/// another salt than the sealed file, so the whole check runs and refuses
+/// it by its SHA-256.
+#[test]
+fn a_partial_download_moved_over_a_sealed_blob_gets_the_whole_check() {
+    let (_tmp, store) = new_store();
+    let len = 3 * CHUNK_SIZE;
+    let (sha, _) = stored(&store, len, 22, true);
+    let wrong = testing::pattern(len, 23);
+    let mut w = store.blob_writer(&sha, len as u64).expect("writer");
+    w.append(&wrong).expect("append");
+    w.sync().expect("sync");
+    let partial = store
+        .dir()
+        .join(BLOB_DIR)
+        .join(ecabinet_store::PARTIAL_DIR)
+        .join(format!("{sha}.part"));
+    std::fs::copy(&partial, store.dir().join(BLOB_DIR).join(&sha)).expect("move into place");
+    drop(w);
+    match store.checked_blob_reader(&sha) {
+        Err(StoreError::BlobHashMismatch { expected, .. }) => assert_eq!(expected, sha),
+        Err(e) => panic!("expected BlobHashMismatch, got {e:?}"),
+        Ok((_, check)) => panic!("a file that never matched its hash handed out ({check:?})"),
+    }
+}
