@@ -312,9 +312,14 @@ pub async fn attach_pdf(
     }
 }
 
-/// The size of the parts a file is sent in: a dropped connection costs at
-/// most this much again.
+/// The size of the first part a file is sent in: a dropped connection costs
+/// at most this much again. Parts that go fast grow (see [`FAST_PART`]).
 pub const PART_BYTES: u64 = 8 * 1024 * 1024;
+/// A part the server confirmed within this time doubles the next one's size,
+/// up to the server's `max_part_bytes`: on a fast link each part's fixed
+/// cost (a request, the server's fsync and commit) stops dominating, while a
+/// slow link keeps small parts. A failure goes back to [`PART_BYTES`].
+pub const FAST_PART: Duration = Duration::from_millis(500);
 /// Failures to reach the server in a row before [`upload_file`] gives up.
 pub const UPLOAD_ATTEMPTS: u32 = 10;
 /// How long the server may take to check and store a finished upload (a
@@ -452,7 +457,8 @@ async fn send_all(
     progress: &mut (dyn FnMut(u64, u64) + Send),
 ) -> Result<DocumentVersionBody, Sent> {
     use std::io::{Read as _, Seek as _, SeekFrom};
-    let part_len = PART_BYTES.min(up.max_part_bytes.max(1));
+    let max_part = up.max_part_bytes.max(1);
+    let mut part_len = PART_BYTES.min(max_part);
     let mut held = up.offset;
     let mut failures = 0u32;
     progress(held, up.size);
@@ -461,13 +467,16 @@ async fn send_all(
         let mut part = vec![0; n as usize];
         file.seek(SeekFrom::Start(held)).map_err(Sent::Io)?;
         file.read_exact(&mut part).map_err(Sent::Io)?;
+        let sent_at = std::time::Instant::now();
         match send_part(api, &up.id, held, part).await {
             Ok(now) => {
                 held = now.offset;
                 failures = 0;
                 progress(held, up.size);
+                part_len = next_part_len(part_len, sent_at.elapsed(), max_part);
             }
             Err(e) if e.is_transient() || is_conflict(&e) => {
+                part_len = PART_BYTES.min(max_part);
                 failures += 1;
                 if failures >= UPLOAD_ATTEMPTS {
                     return Err(Sent::Sync(e));
@@ -496,6 +505,16 @@ async fn send_all(
     }
 }
 
+/// The size of the part after one of `len` bytes that the server confirmed
+/// in `took`: doubled when it went fast, never over `max`.
+fn next_part_len(len: u64, took: Duration, max: u64) -> u64 {
+    if took < FAST_PART {
+        len.saturating_mul(2).min(max)
+    } else {
+        len.min(max)
+    }
+}
+
 /// The server holds a different offset than the part was sent for (an
 /// answer lost on the way back): ask where it stands and go on.
 fn is_conflict(e: &SyncError) -> bool {
@@ -517,7 +536,24 @@ pub async fn publish(api: &Api, meeting_id: &str) -> Result<PublishResponse, Syn
 
 #[cfg(test)]
 mod tests {
-    use super::{check_pdf, id};
+    use super::{check_pdf, id, next_part_len, FAST_PART, PART_BYTES};
+
+    #[test]
+    fn parts_grow_while_they_go_fast_up_to_the_servers_limit() {
+        let max = 32 * 1024 * 1024;
+        let fast = FAST_PART / 2;
+        let mut len = PART_BYTES;
+        let mut sizes = vec![len];
+        for _ in 0..4 {
+            len = next_part_len(len, fast, max);
+            sizes.push(len);
+        }
+        let mib = |n: u64| n * 1024 * 1024;
+        assert_eq!(sizes, [mib(8), mib(16), mib(32), mib(32), mib(32)]);
+        // A slow part keeps the size; a server with smaller parts caps it.
+        assert_eq!(next_part_len(mib(16), FAST_PART * 2, max), mib(16));
+        assert_eq!(next_part_len(mib(8), fast, mib(4)), mib(4));
+    }
 
     #[test]
     fn ids_that_could_change_the_path_are_refused() {

@@ -41,7 +41,7 @@ async fn a_secretary_uploads_a_big_pdf_from_a_script() -> Result<()> {
         .await?;
     let doc = doc["id"].as_str().context("document id")?.to_owned();
 
-    // 20 MB: three parts.
+    // 20 MB: parts of 8 MiB, then larger while they go fast.
     let pdf = pdf_of_size(20_000_000, 3);
     let file = files.path().join("ho-so-scan.pdf");
     std::fs::write(&file, &pdf)?;
