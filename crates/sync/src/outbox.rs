@@ -17,6 +17,27 @@ use serde::Serialize;
 use crate::clock::now_ms;
 use crate::{Session, SyncError, Syncer};
 
+/// Most payload bytes sent in one push: the server takes a request body of
+/// at most 2 MiB, and a batch of 500 operations with opinion forms (up to
+/// 700 KB of base64 each) or long ink strokes could pass it and be refused
+/// whole, every time. A batch is cut here, the rest goes in the next push.
+const PUSH_PAYLOAD_BYTES: usize = 1024 * 1024;
+
+/// How many of the operations whose payloads have `sizes` go in one push:
+/// as many as fit in `cap` bytes, and always at least one (a single
+/// operation is bounded on its own: a form by `MAX_OPINION_FORM_BYTES`).
+fn fitting(sizes: impl IntoIterator<Item = usize>, cap: usize) -> usize {
+    let mut total = 0usize;
+    let n = sizes
+        .into_iter()
+        .take_while(|s| {
+            total = total.saturating_add(*s);
+            total <= cap
+        })
+        .count();
+    n.max(1)
+}
+
 /// What one push did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct PushReport {
@@ -369,12 +390,16 @@ impl Syncer {
     pub async fn push(&self) -> Result<PushReport, SyncError> {
         let mut report = PushReport::default();
         loop {
-            let batch = self
+            let mut batch = self
                 .with_store(|s| s.unresolved_ops(MAX_OPS_PER_PUSH))
                 .await?;
             if batch.is_empty() {
                 return Ok(report);
             }
+            batch.truncate(fitting(
+                batch.iter().map(|e| e.payload.len()),
+                PUSH_PAYLOAD_BYTES,
+            ));
             let mut ops = Vec::with_capacity(batch.len());
             let mut unreadable = Vec::new();
             for e in &batch {
@@ -475,5 +500,21 @@ impl Syncer {
         tokio::task::spawn_blocking(move || cast_ballot(&store, &motion_id, choice, now_ms()))
             .await
             .map_err(|e| SyncError::Internal(e.to_string()))?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fitting;
+
+    #[test]
+    fn a_push_takes_what_fits_and_at_least_one_operation() {
+        // 700 KB forms: one per push under a 1 MiB cap, two under 2 MiB.
+        assert_eq!(fitting([700_000; 5], 1 << 20), 1);
+        assert_eq!(fitting([700_000; 5], 2 << 20), 2);
+        // Small ballots: all of them.
+        assert_eq!(fitting([300; 500], 1 << 20), 500);
+        // A first operation over the cap still goes (alone).
+        assert_eq!(fitting([3 << 20, 10], 1 << 20), 1);
     }
 }
