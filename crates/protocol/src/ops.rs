@@ -98,7 +98,7 @@ pub struct QualifiedSignatureBody {
 }
 
 /// Largest opinion form a ballot may carry (the form the app writes is one
-/// page with a subset of one font, about 50 KB).
+/// page with subsets of two fonts and its signature, about 75 KB).
 pub const MAX_OPINION_FORM_BYTES: usize = 512 * 1024;
 
 /// Presence at a meeting.
