@@ -71,15 +71,11 @@ pub fn signed_opinion_form(
     text: &ecabinet_protocol::OpinionFormText,
     now_ms: i64,
 ) -> Result<Vec<u8>> {
-    let pdf = engine()?.compose(
-        Some(ecabinet_pdf::opinion_form::fonts()),
-        ecabinet_pdf::opinion_form::pages(text),
-    )?;
-    Ok(ecabinet_pades::token::sign_document(
+    Ok(ecabinet_pdf::opinion_form::signed(
+        &engine()?,
         token,
-        pdf,
-        Some(ecabinet_pdf::opinion_form::SIGNING_REASON.to_owned()),
-        now_ms / 1000,
+        text,
+        now_ms,
     )?)
 }
 

@@ -759,11 +759,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             save,
         } => {
             let store = Arc::new(open_content(&dir)?);
-            let options: Vec<String> = store
-                .entity(ecabinet_store::Entity::Motion, &motion_id)?
-                .and_then(|m| m.get("options").cloned())
-                .and_then(|o| serde_json::from_value(o).ok())
-                .unwrap_or_default();
+            // Not cached: the forms are still listed, with option numbers.
+            let options = match ecabinet_sync::cached_motion(&store, &motion_id) {
+                Ok(motion) => ecabinet_sync::motion_options(&motion),
+                Err(ecabinet_sync::SyncError::NotInCache { .. }) => Vec::new(),
+                Err(e) => return Err(e.into()),
+            };
             let trust = ecabinet_sync::trust_store(&store)?;
             let syncer = Syncer::new(store)?;
             let list = ecabinet_sync::opinions::list(syncer.api(), &motion_id).await?;
@@ -857,18 +858,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             key_label,
         } => {
             let store = open_content(&dir)?;
-            let motion = store
-                .entity(ecabinet_store::Entity::Motion, &motion_id)?
+            let motion = ecabinet_sync::cached_motion(&store, &motion_id)
                 .with_context(|| format!("no motion {motion_id} in the cache: sync first"))?;
-            let options: Vec<String> = motion
-                .get("options")
-                .and_then(|o| o.as_array())
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|v| v.as_str().map(str::to_owned))
-                        .collect()
-                })
-                .unwrap_or_default();
+            let options = ecabinet_sync::motion_options(&motion);
             let index = parse_choice(&options, &choice)?;
             let now = now_ms();
             let signed = token_module.is_some();

@@ -176,3 +176,32 @@ pub fn pages(f: &OpinionFormText) -> Vec<PageSpec> {
     page.items = s.items;
     vec![page]
 }
+
+/// Why a signed opinion form could not be written.
+#[cfg(feature = "token")]
+#[derive(Debug, thiserror::Error)]
+pub enum SignedFormError {
+    #[error(transparent)]
+    Pdf(#[from] crate::PdfError),
+    #[error(transparent)]
+    Token(#[from] ecabinet_pades::token::TokenError),
+}
+
+/// The form `text` as a PDF signed whole with `token` (PAdES, as a document
+/// is) at `now_ms`: what goes with a written consultation's ballot, from the
+/// CLI's `vote` and from the app's vote dialog alike.
+#[cfg(feature = "token")]
+pub fn signed(
+    engine: &crate::PdfEngine,
+    token: &ecabinet_pades::token::Token,
+    text: &OpinionFormText,
+    now_ms: i64,
+) -> Result<Vec<u8>, SignedFormError> {
+    let pdf = engine.compose(Some(fonts()), pages(text))?;
+    Ok(ecabinet_pades::token::sign_document(
+        token,
+        pdf,
+        Some(SIGNING_REASON.to_owned()),
+        now_ms / 1000,
+    )?)
+}

@@ -64,8 +64,8 @@ pub use error::SyncError;
 pub use lease::{ensure_open, lease_state, LeaseState};
 pub use live::{LiveEvent, LiveSink};
 pub use outbox::{
-    ballots, cast_ballot, cast_signed_ballot, check_in, opinion_form_text, request_to_speak,
-    BallotState, PushReport, TokenSignature, TokenSigner,
+    ballots, cached_motion, cast_ballot, cast_signed_ballot, check_in, motion_options,
+    opinion_form_text, request_to_speak, BallotState, PushReport, TokenSignature, TokenSigner,
 };
 pub use pull::PullReport;
 pub use reader::{document_title, export_watermark, vietnam_time, view_watermark, watermark_lines};

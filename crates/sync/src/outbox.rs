@@ -15,6 +15,7 @@ use ring::signature::Ed25519KeyPair;
 use serde::Serialize;
 
 use crate::clock::now_ms;
+use crate::reader::{reader_identity, text_field as text};
 use crate::{Session, SyncError, Syncer};
 
 /// Most payload bytes sent in one push: the server takes a request body of
@@ -130,6 +131,31 @@ pub fn cast_signed_ballot(
     cast(store, motion_id, choice, now_ms, Some((sign, opinion_form)))
 }
 
+/// Cached motion `motion_id`'s record, or [`SyncError::NotInCache`].
+pub fn cached_motion(store: &Store, motion_id: &str) -> Result<serde_json::Value, SyncError> {
+    store
+        .entity(ecabinet_store::Entity::Motion, motion_id)
+        .map_err(SyncError::Store)?
+        .ok_or_else(|| SyncError::NotInCache {
+            what: "motion",
+            id: motion_id.to_owned(),
+        })
+}
+
+/// The option names of a cached motion's record, in ballot order (empty
+/// when it has none).
+pub fn motion_options(motion: &serde_json::Value) -> Vec<String> {
+    motion
+        .get("options")
+        .and_then(|o| o.as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Whether cached motion `motion` is a written consultation that takes
 /// ballots signed with the token, and so an opinion form with each.
 fn takes_opinion_form(motion: &serde_json::Value) -> bool {
@@ -146,32 +172,11 @@ pub fn opinion_form_text(
     choice: u32,
     now_ms: i64,
 ) -> Result<Option<ecabinet_protocol::OpinionFormText>, SyncError> {
-    let session = Session::load(store)?.ok_or(SyncError::NotEnrolled)?;
-    let motion = store
-        .entity(ecabinet_store::Entity::Motion, motion_id)
-        .map_err(SyncError::Store)?
-        .ok_or_else(|| SyncError::NotInCache {
-            what: "motion",
-            id: motion_id.to_owned(),
-        })?;
+    let motion = cached_motion(store, motion_id)?;
     if !takes_opinion_form(&motion) {
         return Ok(None);
     }
-    let text = |b: &serde_json::Value, f: &str| {
-        b.get(f)
-            .and_then(|x| x.as_str())
-            .unwrap_or_default()
-            .to_owned()
-    };
-    let options: Vec<String> = motion
-        .get("options")
-        .and_then(|o| o.as_array())
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default();
+    let options = motion_options(&motion);
     if choice as usize >= options.len() {
         return Err(SyncError::NotAnOption {
             choice,
@@ -185,27 +190,14 @@ pub fn opinion_form_text(
         )
         .map_err(SyncError::Store)?
         .unwrap_or_default();
-    let committee_id = text(&meeting, "committee_id");
-    let committee = store
-        .entity(ecabinet_store::Entity::Committee, &committee_id)
-        .map_err(SyncError::Store)?
-        .map(|c| text(&c, "name"))
-        .unwrap_or_default();
-    let member = store
-        .memberships(Some(&committee_id))
-        .map_err(SyncError::Store)?
-        .iter()
-        .find(|m| text(m, "user_id") == session.user_id)
-        .map(|m| text(m, "display_name"))
-        .filter(|n| !n.is_empty())
-        .unwrap_or(session.username);
+    let reader = reader_identity(store, &text(&meeting, "committee_id"))?;
     Ok(Some(ecabinet_protocol::OpinionFormText {
-        committee,
+        committee: reader.committee,
         meeting: text(&meeting, "title"),
         question: text(&motion, "question"),
         options,
         choice,
-        member,
+        member: reader.name,
         signed_at: crate::vietnam_time(now_ms),
         deadline: motion
             .get("deadline")
@@ -223,17 +215,8 @@ fn cast(
     sign: Option<(TokenSigner<'_>, Option<Vec<u8>>)>,
 ) -> Result<String, SyncError> {
     let session = Session::load(store)?.ok_or(SyncError::NotEnrolled)?;
-    let motion = store
-        .entity(ecabinet_store::Entity::Motion, motion_id)
-        .map_err(SyncError::Store)?
-        .ok_or_else(|| SyncError::NotInCache {
-            what: "motion",
-            id: motion_id.to_owned(),
-        })?;
-    let options = motion
-        .get("options")
-        .and_then(|o| o.as_array())
-        .map_or(0, Vec::len);
+    let motion = cached_motion(store, motion_id)?;
+    let options = motion_options(&motion).len();
     if choice as usize >= options {
         return Err(SyncError::NotAnOption { choice, options });
     }

@@ -17,37 +17,58 @@ pub fn watermark_lines(
     v: &VerifiedVersion,
     now_ms: i64,
 ) -> Result<Vec<String>, SyncError> {
-    let session = Session::load(store)?.ok_or(SyncError::NotEnrolled)?;
-    let text = |b: &serde_json::Value, f: &str| {
-        b.get(f)
-            .and_then(|x| x.as_str())
-            .unwrap_or_default()
-            .to_owned()
-    };
     let committee_id = store
         .entity(Entity::Meeting, &v.meeting_id)
         .map_err(SyncError::Store)?
-        .map(|m| text(&m, "committee_id"))
+        .map(|m| text_field(&m, "committee_id"))
         .unwrap_or_default();
-    let unit = store
-        .entity(Entity::Committee, &committee_id)
-        .map_err(SyncError::Store)?
-        .map(|c| text(&c, "name"))
-        .unwrap_or_default();
-    let name = store
-        .memberships(Some(&committee_id))
-        .map_err(SyncError::Store)?
-        .iter()
-        .find(|m| text(m, "user_id") == session.user_id)
-        .map(|m| text(m, "display_name"))
-        .filter(|n| !n.is_empty())
-        .unwrap_or(session.username);
-    let first = if unit.is_empty() {
-        name
+    let reader = reader_identity(store, &committee_id)?;
+    let first = if reader.committee.is_empty() {
+        reader.name
     } else {
-        format!("{name} · {unit}")
+        format!("{} · {}", reader.name, reader.committee)
     };
     Ok(vec![first, vietnam_time(now_ms)])
+}
+
+/// Who the signed-in user is in a committee, as a watermark or an opinion
+/// form names them.
+pub(crate) struct ReaderIdentity {
+    /// Their display name in the committee, or their username without one.
+    pub name: String,
+    /// The committee's name (empty when it is not cached).
+    pub committee: String,
+}
+
+/// The signed-in user's [`ReaderIdentity`] in committee `committee_id`.
+pub(crate) fn reader_identity(
+    store: &Store,
+    committee_id: &str,
+) -> Result<ReaderIdentity, SyncError> {
+    let session = Session::load(store)?.ok_or(SyncError::NotEnrolled)?;
+    let committee = store
+        .entity(Entity::Committee, committee_id)
+        .map_err(SyncError::Store)?
+        .map(|c| text_field(&c, "name"))
+        .unwrap_or_default();
+    let name = store
+        .memberships(Some(committee_id))
+        .map_err(SyncError::Store)?
+        .iter()
+        .find(|m| text_field(m, "user_id") == session.user_id)
+        .map(|m| text_field(m, "display_name"))
+        .filter(|n| !n.is_empty())
+        .unwrap_or(session.username);
+    Ok(ReaderIdentity { name, committee })
+}
+
+/// A cached record's string field `f` (empty when absent).
+pub(crate) fn text_field(record: &serde_json::Value, f: &str) -> String {
+    record
+        .get(f)
+        .and_then(|x| x.as_str())
+        .unwrap_or_default()
+        .to_owned()
 }
 
 /// `dd/mm/yyyy hh:mm (GMT+7)` of a unix time in ms.

@@ -22,11 +22,11 @@ pub async fn chair_motion_result(
 
 /// The option names of cached motion `motion_id` (empty when not cached).
 fn options_of(store: &ecabinet_store::Store, motion_id: &str) -> Result<Vec<String>, IpcError> {
-    Ok(store
-        .entity(ecabinet_store::Entity::Motion, motion_id)?
-        .and_then(|m| m.get("options").cloned())
-        .and_then(|o| serde_json::from_value(o).ok())
-        .unwrap_or_default())
+    match ecabinet_sync::cached_motion(store, motion_id) {
+        Ok(motion) => Ok(ecabinet_sync::motion_options(&motion)),
+        Err(ecabinet_sync::SyncError::NotInCache { .. }) => Ok(Vec::new()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// A written consultation's opinion forms (phiếu lấy ý kiến), as the

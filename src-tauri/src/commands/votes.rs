@@ -42,21 +42,18 @@ pub async fn cast_ballot(
                 drop(pin);
                 // A written consultation's opinion form, written and signed first.
                 let form = match ecabinet_sync::opinion_form_text(&s, &motion_id, choice, now)? {
-                    Some(text) => {
-                        let pdf = pdf?.compose(
-                            Some(ecabinet_pdf::opinion_form::fonts()),
-                            ecabinet_pdf::opinion_form::pages(&text),
-                        )?;
-                        Some(
-                            ecabinet_pades::token::sign_document(
-                                &token,
-                                pdf,
-                                Some(ecabinet_pdf::opinion_form::SIGNING_REASON.to_owned()),
-                                now / 1000,
-                            )
-                            .map_err(crate::commands::signing::token_failed)?,
-                        )
-                    }
+                    Some(text) => Some(
+                        ecabinet_pdf::opinion_form::signed(&pdf?, &token, &text, now).map_err(
+                            |e| match e {
+                                ecabinet_pdf::opinion_form::SignedFormError::Pdf(e) => {
+                                    IpcError::from(e)
+                                }
+                                ecabinet_pdf::opinion_form::SignedFormError::Token(e) => {
+                                    crate::commands::signing::token_failed(e)
+                                }
+                            },
+                        )?,
+                    ),
                     None => None,
                 };
                 ecabinet_sync::cast_signed_ballot(

@@ -111,6 +111,17 @@ pub const T0: i64 = 1_790_000_000_000;
 pub const PASSWORD: &str = "mật-khẩu-đủ-dài";
 
 impl Env {
+    /// Every audit record as stored (its JSON wire form), oldest first.
+    pub async fn audit_records(&self) -> Vec<String> {
+        let rows = self
+            .state
+            .db
+            .read(|conn| conn.query("SELECT record FROM audit_log ORDER BY seq", &[]))
+            .await
+            .expect("audit rows");
+        rows.iter().map(|r| r.text(0).expect("record")).collect()
+    }
+
     pub async fn new(kind: Kind) -> Env {
         Self::with_config(
             kind,

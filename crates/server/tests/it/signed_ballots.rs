@@ -15,56 +15,113 @@ use serde_json::{json, Value};
 use crate::both;
 use crate::common::*;
 
+/// The test CA's fixtures (`ecabinet_testca::signed_pdfs`), read by name.
+struct Fixtures(tempfile::TempDir);
+
+impl Fixtures {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        ecabinet_testca::signed_pdfs(dir.path()).expect("fixtures");
+        Fixtures(dir)
+    }
+
+    fn read(&self, name: &str) -> Vec<u8> {
+        std::fs::read(self.0.path().join(name)).expect(name)
+    }
+
+    fn root_pem(&self) -> String {
+        String::from_utf8(self.read("root.pem")).expect("pem")
+    }
+}
+
+/// A world whose server trusts the test CA's root, on today's clock (the
+/// test CA's certificates are valid today, not on the test clock's usual
+/// day); answers it with that time.
+async fn world_trusting_the_test_ca(kind: Kind, fixtures: &Fixtures) -> (World, i64) {
+    let env = Env::new(kind).await;
+    let now = ecabinet_server::clock::unix_ms_now();
+    env.clock.0.store(now, std::sync::atomic::Ordering::SeqCst);
+    let w = World::on(env).await;
+    w.put_trusted_roots(&fixtures.root_pem()).await;
+    (w, now)
+}
+
+/// Signer A's token: the fixtures' RSA key, its certificate and the
+/// intermediate CA that issued it.
+struct TokenA {
+    key: ring::signature::RsaKeyPair,
+    cert: Vec<u8>,
+    intermediate: Vec<u8>,
+}
+
+impl TokenA {
+    fn new(fixtures: &Fixtures) -> Self {
+        TokenA {
+            key: ring::signature::RsaKeyPair::from_pkcs8(&fixtures.read("signer-a.key.der"))
+                .expect("key"),
+            cert: fixtures.read("signer-a.der"),
+            intermediate: fixtures.read("intermediate.der"),
+        }
+    }
+
+    /// Gives ballot operation `op` a `qualified` body: this token's
+    /// signature over `bytes`, its certificate, and the intermediate CA
+    /// when `with_chain`.
+    fn qualify(&self, op: &mut Value, bytes: &[u8], with_chain: bool) {
+        let mut signature = vec![0; self.key.public().modulus_len()];
+        self.key
+            .sign(
+                &ring::signature::RSA_PKCS1_SHA256,
+                &ring::rand::SystemRandom::new(),
+                bytes,
+                &mut signature,
+            )
+            .expect("sign");
+        let chain: Vec<String> = if with_chain {
+            vec![BASE64.encode(&self.intermediate)]
+        } else {
+            vec![]
+        };
+        op["body"]["qualified"] = json!({
+            "certificate": BASE64.encode(&self.cert),
+            "chain": chain,
+            "signature": BASE64.encode(&signature),
+        });
+    }
+}
+
+/// The ballot voter `v`'s operation `op` stands for, with `choice`: what
+/// the token's signature covers.
+fn ballot_of(v: &Voter, op: &str, motion: &str, choice: u32, now: i64, seen: i64) -> Ballot {
+    Ballot {
+        op_id: OpId::new(op),
+        motion_id: MotionId::new(motion),
+        member_id: MemberId::new(v.session.user_id.as_str()),
+        device_id: DeviceId::new(v.device()),
+        choice,
+        cast_at: now,
+        seen_seq: seen,
+    }
+}
+
 both!(
     a_motion_that_takes_signed_ballots_counts_only_ballots_signed_with_a_trusted_token,
     |kind| async move {
-        let fixtures = tempfile::tempdir().expect("tempdir");
-        ecabinet_testca::signed_pdfs(fixtures.path()).expect("fixtures");
-        let file = |f: &str| std::fs::read(fixtures.path().join(f)).expect(f);
-        // The test CA's certificates are valid today, not on the test clock's usual day.
-        let env = Env::new(kind).await;
-        let now = ecabinet_server::clock::unix_ms_now();
-        env.clock.0.store(now, std::sync::atomic::Ordering::SeqCst);
-        let w = World::on(env).await;
-        let root = String::from_utf8(file("root.pem")).expect("pem");
-        w.put_trusted_roots(&root).await;
+        let fixtures = Fixtures::new();
+        let file = |f: &str| fixtures.read(f);
+        let (w, now) = world_trusting_the_test_ca(kind, &fixtures).await;
+        let root = fixtures.root_pem();
 
         let (_, item, motion) = w.open_motion(json!({"signed_ballots": true})).await;
         let v = w.env.voter("member").await;
         let seen = w.env.head(&v.session).await;
-        let key = ring::signature::RsaKeyPair::from_pkcs8(&file("signer-a.key.der")).expect("key");
-        let (cert, intermediate) = (file("signer-a.der"), file("intermediate.der"));
+        let token = TokenA::new(&fixtures);
+        let (cert, intermediate) = (&token.cert, &token.intermediate);
         // A ballot of choice `choice` whose token signature covers `signed_choice`.
         let signed = |op: &str, choice: u32, signed_choice: u32, with_chain: bool| -> Value {
             let mut op_value = v.ballot(op, &motion, choice, now, seen);
-            let bytes = Ballot {
-                op_id: OpId::new(op),
-                motion_id: MotionId::new(motion.as_str()),
-                member_id: MemberId::new(v.session.user_id.as_str()),
-                device_id: DeviceId::new(v.device()),
-                choice: signed_choice,
-                cast_at: now,
-                seen_seq: seen,
-            }
-            .signing_bytes();
-            let mut signature = vec![0; key.public().modulus_len()];
-            key.sign(
-                &ring::signature::RSA_PKCS1_SHA256,
-                &ring::rand::SystemRandom::new(),
-                &bytes,
-                &mut signature,
-            )
-            .expect("sign");
-            let chain: Vec<String> = if with_chain {
-                vec![BASE64.encode(&intermediate)]
-            } else {
-                vec![]
-            };
-            op_value["body"]["qualified"] = json!({
-                "certificate": BASE64.encode(&cert),
-                "chain": chain,
-                "signature": BASE64.encode(&signature),
-            });
+            let bytes = ballot_of(&v, op, &motion, signed_choice, now, seen).signing_bytes();
+            token.qualify(&mut op_value, &bytes, with_chain);
             op_value
         };
 
@@ -87,7 +144,7 @@ both!(
         // its own reason. A certificate belongs to one person at a time.
         let cert_pem = format!(
             "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
-            BASE64.encode(&cert)
+            BASE64.encode(cert)
         );
         let certificates = |user: &str| format!("/v1/admin/users/{user}/signing-certificates");
         let register = async |user: &str, by: &Session, pem: &str| {
@@ -103,7 +160,7 @@ both!(
         let (s, body) = register(&w.chair.user_id, &w.admin, &cert_pem).await;
         assert_eq!(s, StatusCode::CREATED, "{body}");
         assert_eq!(body["name"], "Nguyễn Văn An");
-        assert_eq!(body["sha256"], ecabinet_protocol::hex::sha256_hex(&cert));
+        assert_eq!(body["sha256"], ecabinet_protocol::hex::sha256_hex(cert));
         assert_eq!(
             outcomes(&w.env, &v.session, vec![signed("colleague", 0, 0, true)]).await,
             ["rejected:certificate_not_registered"]
@@ -140,7 +197,7 @@ both!(
                 &format!(
                     "{}/{}",
                     certificates(&w.chair.user_id),
-                    ecabinet_protocol::hex::sha256_hex(&cert)
+                    ecabinet_protocol::hex::sha256_hex(cert)
                 ),
                 Some(&w.admin),
                 None,
@@ -193,21 +250,17 @@ both!(
             .as_str()
             .expect("receipt")
             .to_owned();
-        let rows = w
+        let wire: AuditRecordWire = w
             .env
-            .state
-            .db
-            .read(|conn| conn.query("SELECT record FROM audit_log ORDER BY seq", &[]))
+            .audit_records()
             .await
-            .expect("audit rows");
-        let wire: AuditRecordWire = rows
             .iter()
-            .map(|r| serde_json::from_str(&r.text(0).expect("record")).expect("wire"))
+            .map(|r| serde_json::from_str(r).expect("wire"))
             .find(|w: &AuditRecordWire| {
                 matches!(w, AuditRecordWire::NamedBallot { op_id, .. } if op_id == "signed")
             })
             .expect("the ballot's record");
-        let cert_hash = ecabinet_protocol::hex::sha256_hex(&cert);
+        let cert_hash = ecabinet_protocol::hex::sha256_hex(cert);
         let AuditRecordWire::NamedBallot {
             certificate_sha256,
             qualified_signature,
@@ -254,7 +307,7 @@ both!(
         let roots = ecabinet_pades::TrustStore::from_pem(&root).expect("roots");
         ecabinet_pades::verify_qualified(
             &kept_der,
-            std::slice::from_ref(&intermediate),
+            std::slice::from_ref(intermediate),
             &signed_bytes,
             &seal.signature,
             &roots,
@@ -293,7 +346,7 @@ both!(
             .await
             .expect("certificates");
         assert_eq!(kept.len(), 1);
-        assert_eq!(kept[0].text(0).expect("der"), BASE64.encode(&cert));
+        assert_eq!(kept[0].text(0).expect("der"), BASE64.encode(cert));
         assert_eq!(kept[0].text(1).expect("subject"), "Nguyễn Văn An");
 
         // The token is lost: its certificate removed (the fingerprint typed
@@ -305,7 +358,7 @@ both!(
                 &format!(
                     "{}/{}",
                     certificates(&member),
-                    ecabinet_protocol::hex::sha256_hex(&cert).to_uppercase()
+                    ecabinet_protocol::hex::sha256_hex(cert).to_uppercase()
                 ),
                 Some(&w.admin),
                 None,
@@ -411,17 +464,11 @@ both!(
 both!(
     a_written_consultation_takes_each_signed_ballot_with_its_opinion_form,
     |kind| async move {
-        let fixtures = tempfile::tempdir().expect("tempdir");
-        ecabinet_testca::signed_pdfs(fixtures.path()).expect("fixtures");
-        let file = |f: &str| std::fs::read(fixtures.path().join(f)).expect(f);
-        let env = Env::new(kind).await;
-        let now = ecabinet_server::clock::unix_ms_now();
-        env.clock.0.store(now, std::sync::atomic::Ordering::SeqCst);
-        let w = World::on(env).await;
-        w.put_trusted_roots(&String::from_utf8(file("root.pem")).expect("pem"))
-            .await;
+        let fixtures = Fixtures::new();
+        let file = |f: &str| fixtures.read(f);
+        let (w, now) = world_trusting_the_test_ca(kind, &fixtures).await;
         let v = w.env.voter("member").await;
-        let cert = file("signer-a.der");
+        let token = TokenA::new(&fixtures);
         let (s, body) = w
             .env
             .call(
@@ -438,8 +485,6 @@ both!(
             }))
             .await;
         let seen = w.env.head(&v.session).await;
-        let key = ring::signature::RsaKeyPair::from_pkcs8(&file("signer-a.key.der")).expect("key");
-        let intermediate = file("intermediate.der");
         // A ballot whose token signature covers the hash of `signed_form`
         // and which carries `form` (either may be absent).
         let ballot = |op: &str, form: Option<&[u8]>, signed_form: Option<&[u8]>| -> Value {
@@ -450,29 +495,8 @@ both!(
                     .try_into()
                     .expect("32 bytes")
             });
-            let bytes = Ballot {
-                op_id: OpId::new(op),
-                motion_id: MotionId::new(motion.as_str()),
-                member_id: MemberId::new(v.session.user_id.as_str()),
-                device_id: DeviceId::new(v.device()),
-                choice: 0,
-                cast_at: now,
-                seen_seq: seen,
-            }
-            .qualified_bytes(hash.as_ref());
-            let mut signature = vec![0; key.public().modulus_len()];
-            key.sign(
-                &ring::signature::RSA_PKCS1_SHA256,
-                &ring::rand::SystemRandom::new(),
-                &bytes,
-                &mut signature,
-            )
-            .expect("sign");
-            op_value["body"]["qualified"] = json!({
-                "certificate": BASE64.encode(&cert),
-                "chain": [BASE64.encode(&intermediate)],
-                "signature": BASE64.encode(&signature),
-            });
+            let bytes = ballot_of(&v, op, &motion, 0, now, seen).qualified_bytes(hash.as_ref());
+            token.qualify(&mut op_value, &bytes, true);
             if let Some(f) = form {
                 op_value["body"]["qualified"]["opinion_form"] = json!(BASE64.encode(f));
             }
@@ -597,19 +621,13 @@ both!(
 
         // The audit record holds the form's hash, and the token's signature
         // checks over the bytes rebuilt from the record.
-        let rows = w
+        let stored: Vec<String> = w
             .env
-            .state
-            .db
-            .read(|conn| {
-                conn.query(
-                    "SELECT record FROM audit_log WHERE record LIKE '%opinion_sha256%'",
-                    &[],
-                )
-            })
+            .audit_records()
             .await
-            .expect("audit");
-        let stored: Vec<String> = rows.iter().map(|r| r.text(0).expect("record")).collect();
+            .into_iter()
+            .filter(|r| r.contains("opinion_sha256"))
+            .collect();
         assert_eq!(stored.len(), 1, "{stored:?}");
         let wire: AuditRecordWire = serde_json::from_str(&stored[0]).expect("wire");
         let Some(ecabinet_model::AuditRecord::NamedBallot {
@@ -629,7 +647,7 @@ both!(
             Some(form_sha.clone())
         );
         let signed = seal.signed_bytes(&op_id, &motion_id, &member_id, choice);
-        let spki = key.public().as_ref().to_vec();
+        let spki = token.key.public().as_ref().to_vec();
         ring::signature::UnparsedPublicKey::new(&ring::signature::RSA_PKCS1_2048_8192_SHA256, spki)
             .verify(&signed, &seal.signature)
             .expect("the token's signature holds over the rebuilt bytes");
