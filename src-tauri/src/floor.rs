@@ -135,16 +135,7 @@ fn motion_view(
         meeting_title: text(meeting, "title"),
         agenda_item_id: text(body, "agenda_item_id"),
         question: text(body, "question"),
-        options: body
-            .get("options")
-            .and_then(Value::as_array)
-            .map(|o| {
-                o.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_owned)
-                    .collect()
-            })
-            .unwrap_or_default(),
+        options: ecabinet_sync::motion_options(body),
         kind: text(body, "kind"),
         mode: text(body, "mode"),
         status: text(body, "status"),

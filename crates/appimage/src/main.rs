@@ -59,7 +59,7 @@ fn run() -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         "--appimage-offset" => {
-            println!("{}", image_offset(&image)?);
+            println!("{}", open_image(&image)?.1);
             Ok(ExitCode::SUCCESS)
         }
         "--appimage-extract" => {
@@ -83,9 +83,10 @@ fn run() -> Result<ExitCode, String> {
     }
 }
 
-/// Where the SquashFS image starts: the end of the runtime's own ELF file,
-/// checked against SquashFS's magic so a damaged file gets a clear error.
-fn image_offset(image: &Path) -> Result<u64, String> {
+/// Opens the AppImage and finds where its SquashFS image starts: the end of
+/// the runtime's own ELF file, checked against SquashFS's magic so a damaged
+/// file gets a clear error. The file handed back is the one that was checked.
+fn open_image(image: &Path) -> Result<(File, u64), String> {
     let mut file =
         File::open(image).map_err(|e| format!("cannot open {}: {e}", image.display()))?;
     let offset = elf::end_of_elf(&mut file)
@@ -126,12 +127,11 @@ fn image_offset(image: &Path) -> Result<u64, String> {
             image.display()
         ));
     }
-    Ok(offset)
+    Ok((file, offset))
 }
 
 fn extract_image(image: &Path, target: &Path) -> Result<(), String> {
-    let offset = image_offset(image)?;
-    let file = File::open(image).map_err(|e| format!("cannot open {}: {e}", image.display()))?;
+    let (file, offset) = open_image(image)?;
     let fs = backhand::FilesystemReader::from_reader_with_offset(BufReader::new(file), offset)
         .map_err(|e| format!("the image in {} is damaged: {e}", image.display()))?;
     extract::extract_all(&fs, target)
