@@ -640,6 +640,10 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
         26,
         include_str!("../../migrations/sqlite/0026_opinion_forms.sql"),
     ),
+    (
+        27,
+        include_str!("../../migrations/sqlite/0027_member_lookups.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/postgres/0001_init.sql")),
@@ -742,6 +746,10 @@ const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         26,
         include_str!("../../migrations/postgres/0026_opinion_forms.sql"),
+    ),
+    (
+        27,
+        include_str!("../../migrations/postgres/0027_member_lookups.sql"),
     ),
 ];
 
