@@ -190,12 +190,17 @@ def tree(pid: int) -> list[int]:
 
 
 def started_at(pid: int) -> float:
-    """Unix time the process started (clock-tick precision)."""
+    """Unix time the process started (clock-tick precision, 10 ms).
+
+    /proc gives the start in clock ticks since boot (CLOCK_BOOTTIME). Its age
+    is taken against that clock, not against /proc/stat's `btime`: `btime` is
+    whole seconds, so adding the ticks to it put the start up to a second
+    too early, by an amount fixed for each boot of the machine (it made every
+    start figure of a run too long by the same 0 – 1 s)."""
     with open(f"/proc/{pid}/stat") as f:
         ticks = int(f.read().rsplit(")", 1)[1].split()[19])
-    with open("/proc/stat") as f:
-        btime = next(int(line.split()[1]) for line in f if line.startswith("btime"))
-    return btime + ticks / os.sysconf("SC_CLK_TCK")
+    age = time.clock_gettime(time.CLOCK_BOOTTIME) - ticks / os.sysconf("SC_CLK_TCK")
+    return time.time() - age
 
 
 def memory_mb(pids: list[int]) -> tuple[float, float, dict[str, tuple[float, float]]]:
@@ -274,6 +279,37 @@ def row(area, name, values, unit, goal, bound, detail):
     }
 
 
+def profile_warm_start(args, data: Path, tmp: Path):
+    """One more warm start, recorded by `perf record -a` (every process on
+    both cores, with call chains) from just before the launch until the
+    meetings list is shown. Prints the launch's landmarks in perf's clock
+    (CLOCK_MONOTONIC) so `perf script` samples can be placed between them."""
+    gone_or_killed(args.app)
+    perf = subprocess.Popen(["perf", "record", "-a", "-g", "-F", "1999", "-k", "CLOCK_MONOTONIC",
+                             "-o", str(args.profile)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)  # perf is recording before the app starts
+    t0 = time.clock_gettime(time.CLOCK_MONOTONIC)
+    try:
+        with launch_app(args.app, data, tmp / "webview-profile", tmp / "logs") as drv:
+            pin_input = wait_for(drv, tid("unlock-pin"))[0]
+            t_pin = time.clock_gettime(time.CLOCK_MONOTONIC)
+            app_pid = pids_of(args.app)[0]
+            # The process's start in the monotonic clock: its age now, from /proc.
+            t_start = t_pin - (time.time() - started_at(app_pid))
+            pin_input.send_keys(PIN)
+            t_typed = time.clock_gettime(time.CLOCK_MONOTONIC)
+            drv.find_element(*tid("unlock-submit")).click()
+            wait_for(drv, tid("meeting-card"))
+            t_list = time.clock_gettime(time.CLOCK_MONOTONIC)
+    finally:
+        perf.send_signal(2)
+        perf.wait(timeout=60)
+    print(f"profile {args.profile}: CLOCK_MONOTONIC landmarks (s): launch asked {t0:.3f}, "
+          f"app process started {t_start:.3f}, PIN screen found {t_pin:.3f}, PIN typed {t_typed:.3f}, "
+          f"list found {t_list:.3f}", flush=True)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--app", type=Path, required=True)
@@ -281,6 +317,9 @@ def main() -> int:
     ap.add_argument("--cli-bin", type=Path, required=True)
     ap.add_argument("--rows", type=Path)
     ap.add_argument("--reps", type=int, default=int(os.environ.get("REPS", "3")))
+    ap.add_argument("--profile", type=Path,
+                    help="after the figures, one more warm start under `perf record -a` into this file "
+                         "(not counted in any figure); prints its timeline")
     args = ap.parse_args()
 
     rows = []
@@ -372,6 +411,9 @@ def main() -> int:
                         print(f"scrolled {pages} screens to '{last}'", flush=True)
                         for label, per in (("idle", idle[2]), ("peak", peak_per), ("after", scrolled[2])):
                             print(f"  {label:5} RSS/PSS MB: {breakdown(per)}", flush=True)
+
+            if args.profile:
+                profile_warm_start(args, data, tmp)
 
             rows.append(row(
                 "App", "First start after dropping the page cache, to the unlocked meetings list (release app, Xvfb)",
