@@ -26,10 +26,11 @@ import threading
 import time
 import urllib.request
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from conftest import launch_app, new_enrol_code  # noqa: E402
+from conftest import launch_app, new_enrol_code, pids_of, tree  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 
 PIN = "135790"
@@ -153,54 +154,55 @@ def preload(cli_bin: Path, data: Path, url: str, summary, server_bin: Path, serv
 
 # ---- processes ------------------------------------------------------------------
 
-def pids_of(exe: Path) -> list[int]:
-    target = str(exe.resolve())
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                if os.readlink(f"/proc/{entry}/exe") == target:
-                    found.append(int(entry))
-            except OSError:
-                pass
-    return found
+def age_of(pid: int) -> float:
+    """Seconds since the process started (clock-tick precision, 10 ms).
 
-
-def children(pid: int) -> list[int]:
-    out = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-                if ppid == pid:
-                    out.append(int(entry))
-            except (OSError, ValueError, IndexError):
-                pass
-    return out
-
-
-def tree(pid: int) -> list[int]:
-    todo, seen = [pid], []
-    while todo:
-        p = todo.pop()
-        seen.append(p)
-        todo.extend(children(p))
-    return seen
-
-
-def started_at(pid: int) -> float:
-    """Unix time the process started (clock-tick precision, 10 ms).
-
-    /proc gives the start in clock ticks since boot (CLOCK_BOOTTIME). Its age
-    is taken against that clock, not against /proc/stat's `btime`: `btime` is
-    whole seconds, so adding the ticks to it put the start up to a second
-    too early, by an amount fixed for each boot of the machine (it made every
-    start figure of a run too long by the same 0 – 1 s)."""
+    /proc gives the start in clock ticks since boot (CLOCK_BOOTTIME), so the
+    age is taken against that clock, not against /proc/stat's `btime`:
+    `btime` is whole seconds, and adding the ticks to it put the start up to
+    a second too early, by an amount fixed for each boot of the machine (it
+    made every start figure of a run too long by the same 0 – 1 s)."""
     with open(f"/proc/{pid}/stat") as f:
         ticks = int(f.read().rsplit(")", 1)[1].split()[19])
-    age = time.clock_gettime(time.CLOCK_BOOTTIME) - ticks / os.sysconf("SC_CLK_TCK")
-    return time.time() - age
+    return time.clock_gettime(time.CLOCK_BOOTTIME) - ticks / os.sysconf("SC_CLK_TCK")
+
+
+def monotonic() -> float:
+    return time.clock_gettime(time.CLOCK_MONOTONIC)
+
+
+@dataclass
+class Unlocked:
+    """One launch's landmarks, in CLOCK_MONOTONIC seconds (perf's clock)."""
+    pid: int
+    started: float  # the app process started
+    pin: float  # the PIN screen was found
+    submitted: float  # the PIN was typed and unlock pressed
+    listed: float  # the meetings list was found
+
+    @property
+    def to_pin(self) -> float:
+        return self.pin - self.started
+
+    @property
+    def unlock(self) -> float:
+        return self.listed - self.submitted
+
+
+def unlock_to_list(drv, app: Path) -> Unlocked:
+    """Waits for the launched app's PIN screen, unlocks it and waits for the
+    meetings list; typing the PIN is not inside any figure."""
+    pin_input = wait_for(drv, tid("unlock-pin"))[0]
+    pin = monotonic()
+    pids = pids_of(app)
+    assert len(pids) == 1, f"expected one app process, found {pids}"
+    started = monotonic() - age_of(pids[0])
+    pin_input.send_keys(PIN)
+    submit = drv.find_element(*tid("unlock-submit"))
+    submitted = monotonic()
+    submit.click()
+    wait_for(drv, tid("meeting-card"))
+    return Unlocked(pids[0], started, pin, submitted, monotonic())
 
 
 def memory_mb(pids: list[int]) -> tuple[float, float, dict[str, tuple[float, float]]]:
@@ -289,25 +291,16 @@ def profile_warm_start(args, data: Path, tmp: Path):
                              "-o", str(args.profile)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(1.0)  # perf is recording before the app starts
-    t0 = time.clock_gettime(time.CLOCK_MONOTONIC)
+    asked = monotonic()
     try:
         with launch_app(args.app, data, tmp / "webview-profile", tmp / "logs") as drv:
-            pin_input = wait_for(drv, tid("unlock-pin"))[0]
-            t_pin = time.clock_gettime(time.CLOCK_MONOTONIC)
-            app_pid = pids_of(args.app)[0]
-            # The process's start in the monotonic clock: its age now, from /proc.
-            t_start = t_pin - (time.time() - started_at(app_pid))
-            pin_input.send_keys(PIN)
-            t_typed = time.clock_gettime(time.CLOCK_MONOTONIC)
-            drv.find_element(*tid("unlock-submit")).click()
-            wait_for(drv, tid("meeting-card"))
-            t_list = time.clock_gettime(time.CLOCK_MONOTONIC)
+            at = unlock_to_list(drv, args.app)
     finally:
         perf.send_signal(2)
         perf.wait(timeout=60)
-    print(f"profile {args.profile}: CLOCK_MONOTONIC landmarks (s): launch asked {t0:.3f}, "
-          f"app process started {t_start:.3f}, PIN screen found {t_pin:.3f}, PIN typed {t_typed:.3f}, "
-          f"list found {t_list:.3f}", flush=True)
+    print(f"profile {args.profile}: CLOCK_MONOTONIC landmarks (s): launch asked {asked:.3f}, "
+          f"app process started {at.started:.3f}, PIN screen found {at.pin:.3f}, "
+          f"unlock pressed {at.submitted:.3f}, list found {at.listed:.3f}", flush=True)
 
 
 def main() -> int:
@@ -348,18 +341,8 @@ def main() -> int:
                     if kind == "cold":
                         dropped = drop_page_cache() and dropped
                     with launch_app(args.app, data, webview, tmp / "logs") as drv:
-                        pin_input = wait_for(drv, tid("unlock-pin"))[0]
-                        shown_pin = time.time()
-                        pids = pids_of(args.app)
-                        assert len(pids) == 1, f"expected one app process, found {pids}"
-                        app_pid = pids[0]
-                        launch = shown_pin - started_at(app_pid)
-                        pin_input.send_keys(PIN)
-                        submit = drv.find_element(*tid("unlock-submit"))
-                        t = time.monotonic()
-                        submit.click()
-                        wait_for(drv, tid("meeting-card"))
-                        unlock = time.monotonic() - t
+                        at = unlock_to_list(drv, args.app)
+                        app_pid, launch, unlock = at.pid, at.to_pin, at.unlock
                         (cold if kind == "cold" else warm).append((launch + unlock) * 1000)
                         if kind == "warm":
                             to_pin.append(launch * 1000)

@@ -28,6 +28,47 @@ def by_testid(tid: str):
     return (By.CSS_SELECTOR, f'[data-testid="{tid}"]')
 
 
+# ---- the app's processes ---------------------------------------------------------
+
+def pids_of(exe: Path) -> list[int]:
+    """Every running process of the executable `exe`."""
+    target = str(exe.resolve())
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if os.readlink(f"/proc/{entry}/exe") == target:
+                    found.append(int(entry))
+            except OSError:
+                pass
+    return found
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is `pid`."""
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+                if ppid == pid:
+                    out.append(int(entry))
+            except (OSError, ValueError, IndexError):
+                pass
+    return out
+
+
+def tree(pid: int) -> list[int]:
+    """`pid` and all its descendants (WebKit's web and network processes)."""
+    todo, seen = [pid], []
+    while todo:
+        p = todo.pop()
+        seen.append(p)
+        todo.extend(children(p))
+    return seen
+
+
 def settle_frame(driver):
     """Wait until the webview has painted the current state (see NOTES-MACHINE)."""
     driver.execute_async_script(
@@ -35,11 +76,48 @@ def settle_frame(driver):
     )
 
 
+# A 1-pixel element in the view's corner whose alpha flips between 0 and
+# 1/255 every 10 ms: no one can see it, but the view keeps painting.
+PULSE_START = """
+const el = document.createElement('div');
+el.dataset.e2ePulse = '';
+el.style.cssText = 'position:fixed;right:0;bottom:0;width:1px;height:1px;pointer-events:none;z-index:2147483647';
+document.body.appendChild(el);
+let odd = false;
+el.dataset.timer = setInterval(() => {
+  odd = !odd;
+  el.style.background = odd ? 'rgba(0,0,0,0.004)' : 'transparent';
+}, 10);
+"""
+PULSE_STOP = """
+for (const el of document.querySelectorAll('[data-e2e-pulse]')) {
+  clearInterval(Number(el.dataset.timer));
+  el.remove();
+}
+"""
+
+
+@contextlib.contextmanager
+def repainting(driver):
+    """Keeps the web view painting while WebKit takes a screenshot.
+
+    WebKitWebDriver's screenshot waits for the view's next paint. The app draws
+    without accelerated compositing (src-tauri/src/lib.rs), and then a page
+    that changes nothing never paints again: the shot of a still meetings list
+    waited forever. Every WebKit screenshot is taken inside this block."""
+    driver.execute_script(PULSE_START)
+    try:
+        yield
+    finally:
+        driver.execute_script(PULSE_STOP)
+
+
 def shot(driver, out_dir, name: str):
     """A screenshot of the current state, once it is painted."""
     settle_frame(driver)
     time.sleep(0.2)
-    driver.save_screenshot(str(out_dir / f"{name}.png"))
+    with repainting(driver):
+        driver.save_screenshot(str(out_dir / f"{name}.png"))
 
 
 def free_port() -> int:

@@ -12,7 +12,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import by_testid, launch_app, shot
+from conftest import by_testid, launch_app, repainting, shot
 from test_secretary import enrol, put_off_open_votes
 
 MEETING = "Phiên họp chuyên đề về chuyển đổi số"
@@ -127,7 +127,8 @@ def test_a_watermarked_document_with_export_forbidden_reaches_the_member(app_bin
         image = wait.until(EC.presence_of_element_located(by_testid("page-image")))
         wait.until(lambda d: d.execute_script("return arguments[0].complete && arguments[0].naturalWidth", image) > 0)
         shot(driver, out_dir, "policy-02-member-viewer-watermarked-vi")
-        share = red_share(image.screenshot_as_png)
+        with repainting(driver):
+            share = red_share(image.screenshot_as_png)
         assert share > 0.01, f"only {share:.4f} of the page image carries the watermark"
 
         # Another document of the meeting, without a policy: no notice, export
@@ -146,5 +147,6 @@ def test_a_watermarked_document_with_export_forbidden_reaches_the_member(app_bin
         assert driver.find_element(*by_testid("annot-export")).is_enabled()
         image = wait.until(EC.presence_of_element_located(by_testid("page-image")))
         wait.until(lambda d: d.execute_script("return arguments[0].complete && arguments[0].naturalWidth", image) > 0)
-        plain = red_share(image.screenshot_as_png)
+        with repainting(driver):
+            plain = red_share(image.screenshot_as_png)
         assert plain < 0.002 and plain * 5 < share, (plain, share)

@@ -2,13 +2,12 @@
 versions it got from Rust, and switches between Vietnamese and English."""
 
 import subprocess
-import time
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import by_testid, settle_frame
+from conftest import by_testid, shot
 
 
 def x_window_titles() -> str:
@@ -32,15 +31,12 @@ def test_window_shows_versions_from_rust_and_switches_language(driver, out_dir):
     # A real native window with the product's title exists on the X display.
     assert '"E-Cabinet"' in x_window_titles()
 
-    settle_frame(driver)
-    driver.save_screenshot(str(out_dir / "skeleton-vi.png"))
+    shot(driver, out_dir, "skeleton-vi")
 
     driver.find_element(*by_testid("lang-switch")).click()
     wait.until(EC.text_to_be_present_in_element(by_testid("label-app-version"), "App version"))
     assert driver.find_element(*by_testid("subtitle")).text == "Paperless meeting room"
     assert driver.find_element(*by_testid("lang-switch")).text == "Tiếng Việt"
-    settle_frame(driver)
-    time.sleep(0.2)
-    driver.save_screenshot(str(out_dir / "skeleton-en.png"))
+    shot(driver, out_dir, "skeleton-en")
     # The whole X screen too: what a person at the machine would see.
     subprocess.run(["import", "-window", "root", str(out_dir / "skeleton-screen.png")], check=True)
