@@ -15,6 +15,10 @@
 //! A download is written under `blobs/partial/<sha>.part` and renamed to
 //! `blobs/<sha>` only after every chunk is written, synced and the SHA-256 of the
 //! plaintext equals the name. A partial file is never read as a document.
+//! Per download the disk is synced twice: the file before the rename and the
+//! folder after it. A partial file is synced, with its name, only when its
+//! download is cut short ([`BlobWriter::sync`]): a power cut in the middle of
+//! a download can cost that download's progress, never a stored blob.
 //!
 //! - `format`: the header, the chunk geometry and key, and the one routine
 //!   that reads and authenticates a chunk record (used by every reader below);
@@ -59,8 +63,19 @@ impl BlobPaths {
         }
     }
 
+    /// Creates the blob folders if they are missing, their names durable
+    /// before any blob is written into them.
     pub(crate) fn ensure(&self) -> Result<()> {
-        fs::create_dir_all(&self.partial_dir).map_err(io_err("create directory", &self.partial_dir))
+        if self.partial_dir.is_dir() {
+            return Ok(());
+        }
+        fs::create_dir_all(&self.partial_dir)
+            .map_err(io_err("create directory", &self.partial_dir))?;
+        crate::fsutil::sync_dir(&self.complete)?;
+        match self.complete.parent() {
+            Some(data_dir) => crate::fsutil::sync_dir(data_dir),
+            None => Ok(()),
+        }
     }
 
     pub(crate) fn complete_path(&self, sha: &BlobId) -> PathBuf {

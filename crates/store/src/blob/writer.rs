@@ -24,6 +24,7 @@ pub struct BlobWriter {
     cipher: ChunkCipher,
     file: File,
     partial: PathBuf,
+    partial_dir: PathBuf,
     complete: PathBuf,
     complete_dir: PathBuf,
     hasher: digest::Context,
@@ -54,14 +55,17 @@ impl BlobWriter {
             .fill(&mut salt)
             .map_err(|_| StoreError::Crypto("rng"))?;
         let mut file = File::create(&partial).map_err(io_err("create", &partial))?;
+        // Neither the header nor the new file's name is synced here: `finish`
+        // syncs the whole file before moving it into place, and `sync` makes
+        // both durable when a download is cut short. Until then a power cut
+        // can only lose the partial file, and the download starts again.
         file.write_all(&Header { salt, total }.encode())
             .map_err(io_err("write", &partial))?;
-        file.sync_all().map_err(io_err("fsync", &partial))?;
-        fsutil::sync_dir(&paths.partial_dir)?;
         Ok(BlobWriter {
             cipher: ChunkCipher::new(data_key, &salt, id, total)?,
             file,
             partial,
+            partial_dir: paths.partial_dir.clone(),
             complete,
             complete_dir: paths.complete.clone(),
             hasher: digest::Context::new(&digest::SHA256),
@@ -118,6 +122,7 @@ impl BlobWriter {
             cipher,
             file,
             partial: partial.to_path_buf(),
+            partial_dir: paths.partial_dir.clone(),
             complete: complete.to_path_buf(),
             complete_dir: paths.complete.clone(),
             hasher,
@@ -185,12 +190,14 @@ impl BlobWriter {
         Ok(())
     }
 
-    /// Makes the chunks written so far durable and returns how many plaintext
-    /// bytes a resumed download could skip after a crash.
+    /// Makes the chunks written so far durable, with the partial file's name,
+    /// and returns how many plaintext bytes a resumed download could skip
+    /// after a crash.
     pub fn sync(&mut self) -> Result<u64> {
         self.file
             .sync_data()
             .map_err(io_err("fsync", &self.partial))?;
+        fsutil::sync_dir(&self.partial_dir)?;
         Ok(self.stored)
     }
 
