@@ -187,19 +187,13 @@ const COMPOSITING_SWITCH: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
 /// Compositing without a usable GPU — older laptops, every virtual machine —
 /// runs Mesa's software GL in the web process and keeps GL tiles of the
 /// pages scrolled past: reading a 500-page document end to end peaked at
-/// about 560 MB for the whole app, about 400 MB without it. Nothing else
-/// draws with GL then, so GTK is also told not to load the GL driver at start
-/// (`GDK_GL=disable`, unless set): about 50 ms of a warm start
+/// about 560 MB for the whole app, about 400 MB without it
 /// (`docs/benchmark-notes.md`). Must run before GTK starts and before any
 /// other thread exists, as the environment is process-wide.
 #[cfg(target_os = "linux")]
 fn draw_without_compositing() {
-    if std::env::var_os(COMPOSITING_SWITCH).is_some() {
-        return;
-    }
-    std::env::set_var(COMPOSITING_SWITCH, "1");
-    if std::env::var_os("GDK_GL").is_none() {
-        std::env::set_var("GDK_GL", "disable");
+    if std::env::var_os(COMPOSITING_SWITCH).is_none() {
+        std::env::set_var(COMPOSITING_SWITCH, "1");
     }
 }
 

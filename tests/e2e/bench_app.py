@@ -177,7 +177,7 @@ class Unlocked:
     pid: int
     started: float  # the app process started
     pin: float  # the PIN screen was found
-    submitted: float  # the PIN was typed and unlock pressed
+    submitted: float  # the PIN was typed; just before unlock is pressed
     listed: float  # the meetings list was found
 
     @property
@@ -300,7 +300,7 @@ def profile_warm_start(args, data: Path, tmp: Path):
         perf.wait(timeout=60)
     print(f"profile {args.profile}: CLOCK_MONOTONIC landmarks (s): launch asked {asked:.3f}, "
           f"app process started {at.started:.3f}, PIN screen found {at.pin:.3f}, "
-          f"unlock pressed {at.submitted:.3f}, list found {at.listed:.3f}", flush=True)
+          f"unlock about to be pressed {at.submitted:.3f}, list found {at.listed:.3f}", flush=True)
 
 
 def main() -> int:

@@ -149,7 +149,7 @@ impl Store {
 
     fn open_with_key(dir: &Path, key: DataKey, config: &StoreConfig) -> Result<Store> {
         let blobs = BlobPaths::new(dir);
-        blobs.ensure()?;
+        blobs.ensure_durable()?;
         let db_path = dir.join(DB_FILE);
         let mut writer = db::open_keyed(&db_path, &key, false)?;
         db::migrate(&mut writer)?;

@@ -16,9 +16,10 @@
 //! `blobs/<sha>` only after every chunk is written, synced and the SHA-256 of the
 //! plaintext equals the name. A partial file is never read as a document.
 //! Per download the disk is synced twice: the file before the rename and the
-//! folder after it. A partial file is synced, with its name, only when its
-//! download is cut short ([`BlobWriter::sync`]): a power cut in the middle of
-//! a download can cost that download's progress, never a stored blob.
+//! folder after it. A partial file is synced, with its name, when its
+//! download is cut short ([`BlobWriter::sync`]) and when a later attempt
+//! picks it up, not while it grows: a power cut in the middle of a download
+//! can cost that download's progress, never a stored blob.
 //!
 //! - `format`: the header, the chunk geometry and key, and the one routine
 //!   that reads and authenticates a chunk record (used by every reader below);
@@ -63,14 +64,16 @@ impl BlobPaths {
         }
     }
 
-    /// Creates the blob folders if they are missing, their names durable
-    /// before any blob is written into them.
+    /// Creates the blob folders if they are missing (a download needs them).
     pub(crate) fn ensure(&self) -> Result<()> {
-        if self.partial_dir.is_dir() {
-            return Ok(());
-        }
-        fs::create_dir_all(&self.partial_dir)
-            .map_err(io_err("create directory", &self.partial_dir))?;
+        fs::create_dir_all(&self.partial_dir).map_err(io_err("create directory", &self.partial_dir))
+    }
+
+    /// [`Self::ensure`], then makes the folders' names durable. Run at every
+    /// store open, so a crash between creating a folder and syncing its
+    /// parent is mended at the next open, before any blob is recorded.
+    pub(crate) fn ensure_durable(&self) -> Result<()> {
+        self.ensure()?;
         crate::fsutil::sync_dir(&self.complete)?;
         match self.complete.parent() {
             Some(data_dir) => crate::fsutil::sync_dir(data_dir),
