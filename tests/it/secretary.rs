@@ -293,6 +293,33 @@ async fn upload_cutting_proxy(
     Ok((addr, made_out))
 }
 
+/// A draft meeting with one agenda item holding one document (no version
+/// yet): (meeting, document).
+async fn draft_with_document(
+    api: &ecabinet_sync::Api,
+    server: &TestServer,
+    meeting: &str,
+    item_title: &str,
+    document: &str,
+) -> Result<(
+    ecabinet_protocol::MeetingBody,
+    ecabinet_protocol::DocumentBody,
+)> {
+    let m = secretary::create_meeting(
+        api,
+        &server.seed.committee_id,
+        &CreateMeetingRequest {
+            title: meeting.into(),
+            location: "Phòng họp số 1".into(),
+            starts_at: 1_796_000_000_000,
+        },
+    )
+    .await?;
+    let it = secretary::add_item(api, &m.id, &item(item_title, None)).await?;
+    let doc = secretary::create_document(api, &it.id, document).await?;
+    Ok((m, doc))
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_big_upload_cut_mid_part_resumes_and_arrives_whole() -> Result<()> {
     let server = TestServer::start().await?;
@@ -300,18 +327,14 @@ async fn a_big_upload_cut_mid_part_resumes_and_arrives_whole() -> Result<()> {
     let sec_store = server.enrol("secretary", sec_dir.path()).await?;
     let member_store = server.enrol("member", member_dir.path()).await?;
     let api = api_of(&sec_store)?;
-    let m = secretary::create_meeting(
+    let (m, doc) = draft_with_document(
         &api,
-        &server.seed.committee_id,
-        &CreateMeetingRequest {
-            title: "Phiên họp chuyên đề quy hoạch".into(),
-            location: "Phòng họp số 1".into(),
-            starts_at: 1_796_000_000_000,
-        },
+        &server,
+        "Phiên họp chuyên đề quy hoạch",
+        "Hồ sơ quy hoạch (bản scan)",
+        "Bộ hồ sơ scan",
     )
     .await?;
-    let it = secretary::add_item(&api, &m.id, &item("Hồ sơ quy hoạch (bản scan)", None)).await?;
-    let doc = secretary::create_document(&api, &it.id, "Bộ hồ sơ scan").await?;
     // Three 8 MiB parts and a bit.
     let pdf = pdf_of_size(3 * secretary::PART_BYTES as usize + 300_000, 7);
     let file = sec_dir.path().join("ho-so-scan.pdf");
@@ -353,6 +376,54 @@ async fn a_big_upload_cut_mid_part_resumes_and_arrives_whole() -> Result<()> {
     let versions = member_store.document_versions(&doc.id)?;
     assert_eq!(versions.len(), 1);
     assert_eq!(versions[0].sha256, v.sha256);
+    assert!(member_store.has_blob(&v.sha256)?);
+    Ok(())
+}
+
+/// The server keeps each upload's running hash in memory between parts; a
+/// restart loses it, and the file the upload finishes with must still be
+/// named by its bytes (read back from the server's disk).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_resumed_after_the_server_restarted_arrives_whole() -> Result<()> {
+    let mut server = TestServer::start().await?;
+    let (sec_dir, member_dir) = (tempfile::tempdir()?, tempfile::tempdir()?);
+    let sec_store = server.enrol("secretary", sec_dir.path()).await?;
+    let member_store = server.enrol("member", member_dir.path()).await?;
+    let api = api_of(&sec_store)?;
+    let (m, doc) = draft_with_document(
+        &api,
+        &server,
+        "Phiên họp thường kỳ tháng 12",
+        "Báo cáo kinh tế - xã hội",
+        "Báo cáo (bản scan)",
+    )
+    .await?;
+    let pdf = pdf_of_size(3_000_000, 11);
+    let third = pdf.len() / 3;
+
+    let up = secretary::start_upload(&api, &doc.id, pdf.len() as u64).await?;
+    let held = secretary::send_part(&api, &up.id, 0, pdf[..third].to_vec()).await?;
+    assert_eq!(held.offset, third as u64);
+    server.restart().await?;
+    // After the restart: where it stands, then the rest in two parts.
+    let api = api_of(&sec_store)?;
+    assert_eq!(
+        secretary::upload_status(&api, &up.id).await?.offset,
+        third as u64
+    );
+    let held =
+        secretary::send_part(&api, &up.id, held.offset, pdf[third..2 * third].to_vec()).await?;
+    let held = secretary::send_part(&api, &up.id, held.offset, pdf[2 * third..].to_vec()).await?;
+    assert_eq!(held.offset, pdf.len() as u64);
+    let v = secretary::finish_upload(&api, &up.id).await?;
+    assert_eq!(v.sha256, ecabinet_store::testing::sha256_hex(&pdf));
+    assert_eq!(v.size, pdf.len() as u64);
+
+    // Published, it reaches a member verified.
+    secretary::publish(&api, &m.id).await?;
+    let member = Syncer::new(member_store.clone())?;
+    let report = member.sync_once(&()).await?;
+    assert_eq!(report.documents.rejected(), 0, "{:?}", report.documents);
     assert!(member_store.has_blob(&v.sha256)?);
     Ok(())
 }

@@ -200,17 +200,21 @@ impl Received {
 
 impl Received {
     /// Takes over a whole file already in the incoming folder (a finished
-    /// resumable upload): hashes it and keeps its edges, reading it in
-    /// chunks. From here on the file is removed when this is dropped, unless
-    /// a store took it.
-    pub async fn from_file(path: PathBuf) -> Result<Received, BlobError> {
+    /// resumable upload) and keeps its edges. Its SHA-256 is `known` when the
+    /// parts were hashed as they arrived; otherwise the file is read and
+    /// hashed in chunks. From here on the file is removed when this is
+    /// dropped, unless a store took it.
+    pub async fn from_file(path: PathBuf, known: Option<String>) -> Result<Received, BlobError> {
         let temp = TempFile { path, armed: true };
         let p = temp.path.clone();
         let (sha256, size, edges) = tokio::task::spawn_blocking(move || {
             use std::io::{Read as _, Seek as _};
             let mut f = std::fs::File::open(&p)?;
             let size = f.metadata()?.len();
-            let sha256 = sha256_of(&mut f)?;
+            let sha256 = match known {
+                Some(sha256) => sha256,
+                None => sha256_of(&mut f)?,
+            };
             let mut edges = Vec::with_capacity(2 * EDGE);
             f.rewind()?;
             f.by_ref().take(EDGE as u64).read_to_end(&mut edges)?;

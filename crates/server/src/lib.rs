@@ -118,6 +118,8 @@ pub struct StateInner {
     pub metrics: metrics::Metrics,
     /// One text layer read at a time (see [`ocr`]).
     pub ocr_gate: ocr::OcrGate,
+    /// Resumable uploads' hashes between their parts (see [`routes::uploads`]).
+    pub upload_hashes: routes::uploads::RunningHashes,
 }
 
 impl Deref for AppState {
@@ -144,6 +146,7 @@ impl AppState {
             login_throttle: throttle::LoginThrottle::default(),
             metrics: metrics::Metrics::default(),
             ocr_gate: ocr::OcrGate::default(),
+            upload_hashes: routes::uploads::RunningHashes::default(),
         }));
         // Final results reach the feed with no request (votes issue).
         routes::results::spawn_finaliser(&state);

@@ -348,13 +348,24 @@ pub async fn send_part(
     offset: u64,
     part: Vec<u8>,
 ) -> Result<UploadBody, SyncError> {
+    let sum = ecabinet_protocol::hex::sha256_hex(&part);
+    send_hashed(api, upload_id, offset, part, &sum).await
+}
+
+/// [`send_part`] with the part's SHA-256 (hex) already computed.
+async fn send_hashed(
+    api: &Api,
+    upload_id: &str,
+    offset: u64,
+    part: Vec<u8>,
+    sha256: &str,
+) -> Result<UploadBody, SyncError> {
     let path = format!("/v1/uploads/{}", id(upload_id)?);
-    let sum = format!("sha256 {}", ecabinet_protocol::hex::sha256_hex(&part));
     api.json(
         api.patch(&path)
             .header(CONTENT_TYPE, "application/offset+octet-stream")
             .header(UPLOAD_OFFSET_HEADER, offset.to_string())
-            .header(UPLOAD_CHECKSUM_HEADER, sum)
+            .header(UPLOAD_CHECKSUM_HEADER, format!("sha256 {sha256}"))
             .body(part),
     )
     .await
@@ -413,9 +424,10 @@ fn edges(file: &mut std::fs::File, size: u64) -> std::io::Result<Vec<u8>> {
 }
 
 /// Sends the PDF at `path` as the next version of a document, in parts of
-/// [`PART_BYTES`], reading one part at a time whatever the file's size. A
-/// dropped connection or a server briefly unavailable is waited out and the
-/// upload resumes from what the server holds; after [`UPLOAD_ATTEMPTS`]
+/// [`PART_BYTES`] and larger while they go fast, holding at most two parts
+/// whatever the file's size: the one in flight and the next, read and
+/// hashed meanwhile. A dropped connection or a server briefly unavailable
+/// is waited out and the upload resumes from what the server holds; after [`UPLOAD_ATTEMPTS`]
 /// failures in a row, or on any other refusal, the upload is cancelled and
 /// the error returned. `progress(held, size)` is called as the server
 /// confirms parts.
@@ -430,7 +442,7 @@ pub async fn upload_file(
     let size = file.metadata().map_err(io)?.len();
     check_pdf_shape(&edges(&mut file, size).map_err(io)?)?;
     let up = start_upload(api, document_id, size).await?;
-    let outcome = send_all(api, &up, &mut file, progress)
+    let outcome = send_all(api, &up, &file, progress)
         .await
         .map_err(|e| match e {
             Sent::Io(e) => io(e),
@@ -450,25 +462,88 @@ enum Sent {
     Sync(SyncError),
 }
 
+/// Bytes of the file read and hashed, ready to be sent.
+struct Part {
+    offset: u64,
+    bytes: Vec<u8>,
+    sha256: String,
+}
+
+impl Part {
+    /// Reads `len` bytes of `file` from `offset` and hashes them (blocking;
+    /// `file` is a clone of the upload's handle, so its offset is its own).
+    fn read(mut file: std::fs::File, offset: u64, len: u64) -> std::io::Result<Part> {
+        use std::io::{Read as _, Seek as _, SeekFrom};
+        let mut bytes = vec![0; usize::try_from(len).map_err(std::io::Error::other)?];
+        file.seek(SeekFrom::Start(offset))?;
+        file.read_exact(&mut bytes)?;
+        let sha256 = ecabinet_protocol::hex::sha256_hex(&bytes);
+        Ok(Part {
+            offset,
+            bytes,
+            sha256,
+        })
+    }
+
+    /// [`Part::read`] on a blocking thread.
+    fn spawn_read(
+        file: &std::fs::File,
+        offset: u64,
+        len: u64,
+    ) -> std::io::Result<tokio::task::JoinHandle<std::io::Result<Part>>> {
+        let file = file.try_clone()?;
+        Ok(tokio::task::spawn_blocking(move || {
+            Part::read(file, offset, len)
+        }))
+    }
+
+    /// This part's first `len` bytes (hashed again if that is fewer).
+    fn first(mut self, len: u64) -> Part {
+        if (self.bytes.len() as u64) > len {
+            self.bytes.truncate(len as usize);
+            self.sha256 = ecabinet_protocol::hex::sha256_hex(&self.bytes);
+        }
+        self
+    }
+}
+
 async fn send_all(
     api: &Api,
     up: &UploadBody,
-    file: &mut std::fs::File,
+    file: &std::fs::File,
     progress: &mut (dyn FnMut(u64, u64) + Send),
 ) -> Result<DocumentVersionBody, Sent> {
-    use std::io::{Read as _, Seek as _, SeekFrom};
     let max_part = up.max_part_bytes.max(1);
     let mut part_len = PART_BYTES.min(max_part);
     let mut held = up.offset;
     let mut failures = 0u32;
+    // The part after the one in flight, read and hashed meanwhile, as long
+    // as it would be if the one in flight goes fast (the usual case on a
+    // good link; after a slow part its start is sent, after a failure it is
+    // read again from where the server stands).
+    let mut ahead: Option<tokio::task::JoinHandle<std::io::Result<Part>>> = None;
     progress(held, up.size);
     while held < up.size {
         let n = part_len.min(up.size - held);
-        let mut part = vec![0; n as usize];
-        file.seek(SeekFrom::Start(held)).map_err(Sent::Io)?;
-        file.read_exact(&mut part).map_err(Sent::Io)?;
+        let read_ahead = match ahead.take() {
+            Some(task) => task.await.ok().and_then(Result::ok),
+            None => None,
+        };
+        let part = match read_ahead {
+            Some(p) if p.offset == held && p.bytes.len() as u64 >= n => p.first(n),
+            _ => Part::spawn_read(file, held, n)
+                .map_err(Sent::Io)?
+                .await
+                .map_err(|e| Sent::Io(std::io::Error::other(e)))?
+                .map_err(Sent::Io)?,
+        };
+        let next = held + n;
+        if next < up.size {
+            let len = next_part_len(part_len, Duration::ZERO, max_part).min(up.size - next);
+            ahead = Some(Part::spawn_read(file, next, len).map_err(Sent::Io)?);
+        }
         let sent_at = std::time::Instant::now();
-        match send_part(api, &up.id, held, part).await {
+        match send_hashed(api, &up.id, part.offset, part.bytes, &part.sha256).await {
             Ok(now) => {
                 held = now.offset;
                 failures = 0;
@@ -536,7 +611,31 @@ pub async fn publish(api: &Api, meeting_id: &str) -> Result<PublishResponse, Syn
 
 #[cfg(test)]
 mod tests {
-    use super::{check_pdf, id, next_part_len, FAST_PART, PART_BYTES};
+    use super::{check_pdf, id, next_part_len, Part, FAST_PART, PART_BYTES};
+
+    #[test]
+    fn a_part_read_ahead_is_cut_to_the_size_sent_and_hashed_again() {
+        use std::io::Write as _;
+        let mut file = tempfile::tempfile().expect("temp file");
+        let bytes: Vec<u8> = (0..3000u32).map(|i| (i % 253) as u8).collect();
+        file.write_all(&bytes).expect("write");
+        // Read ahead as if the part in flight went fast: 2000 bytes from 500.
+        let ahead = Part::read(file.try_clone().expect("clone"), 500, 2000).expect("read");
+        assert_eq!(ahead.bytes, bytes[500..2500]);
+        assert_eq!(
+            ahead.sha256,
+            ecabinet_protocol::hex::sha256_hex(&bytes[500..2500])
+        );
+        // It went slowly: the next part keeps the size, 1000 bytes.
+        let sent = ahead.first(1000);
+        assert_eq!((sent.offset, &sent.bytes[..]), (500, &bytes[500..1500]));
+        assert_eq!(
+            sent.sha256,
+            ecabinet_protocol::hex::sha256_hex(&bytes[500..1500])
+        );
+        // Past the end of the file: an error, not a short part.
+        assert!(Part::read(file, 2500, 1000).is_err());
+    }
 
     #[test]
     fn parts_grow_while_they_go_fast_up_to_the_servers_limit() {

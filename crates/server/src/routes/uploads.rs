@@ -15,6 +15,11 @@
 //!   version. A file that is refused is dropped with its upload: the
 //!   secretary fixes the PDF and sends it again.
 //!
+//! The SHA-256 that names the finished file is kept running between parts
+//! ([`RunningHashes`]), each part read back and added while the next one
+//! arrives, so `finish` does not hash the whole file again; a process that
+//! did not receive every part (a restart, another process) hashes it.
+//!
 //! Memory stays bounded: parts are streamed to the file. Only the user who
 //! opened an upload can see or add to it; its id is random and unguessable.
 //! A part and a finish of the same upload never run at once (an exclusive
@@ -22,6 +27,7 @@
 //! when someone next opens one. The file lives on this server's disk, so with
 //! several server processes an upload is resumed on the one that holds it.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use axum::body::Body;
@@ -61,6 +67,121 @@ pub const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(3600
 /// A one-piece upload's temporary file (`*.part`) older than this is a
 /// leftover of a crash.
 const LEFTOVER_PART_AGE: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+/// Running hashes kept at most: each is about 200 bytes; past this many open
+/// uploads, the newer ones are hashed again at `finish` instead.
+const MAX_RUNNING_HASHES: usize = 4096;
+
+/// An upload's SHA-256 state over its first `offset` bytes; `None` once it
+/// missed a part (received by another process, or not read back).
+struct Running {
+    offset: u64,
+    hash: Option<ring::digest::Context>,
+}
+
+type Entry = std::sync::Arc<tokio::sync::Mutex<Running>>;
+
+/// The SHA-256 of each upload's bytes so far, kept by the process that
+/// received them, so that `finish` names the file without reading all of it
+/// again. A part is added after it is checked, fsynced and counted: its
+/// bytes are read back (from the page cache) on a blocking thread while the
+/// client sends the next one, in the order of the parts (each takes its
+/// turn on the entry before its request is answered). An entry that missed
+/// a part (another server process on the same folder took it, a restart
+/// lost the entry) is not used: `finish` then hashes the file from disk, as
+/// before. Entries go with their uploads (finish, cancel, expiry).
+#[derive(Default)]
+pub struct RunningHashes(std::sync::Mutex<HashMap<String, Entry>>);
+
+impl RunningHashes {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Entry>> {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Adds the bytes `from..to` of the upload file at `path` (a part just
+    /// counted) to upload `id`'s hash. Returns once the part has its turn;
+    /// the hashing goes on after.
+    async fn add_part(&self, id: &str, path: PathBuf, from: u64, to: u64) {
+        let entry = {
+            let mut map = self.lock();
+            match map.get(id) {
+                Some(e) => e.clone(),
+                None if from == 0 && map.len() < MAX_RUNNING_HASHES => {
+                    let e = Entry::new(tokio::sync::Mutex::new(Running {
+                        offset: 0,
+                        hash: Some(ring::digest::Context::new(&ring::digest::SHA256)),
+                    }));
+                    map.insert(id.to_owned(), e.clone());
+                    e
+                }
+                None => return,
+            }
+        };
+        let mut turn = entry.lock_owned().await;
+        if turn.offset != from {
+            turn.hash = None;
+        }
+        let Some(mut hash) = turn.hash.take() else {
+            return;
+        };
+        tokio::task::spawn_blocking(move || {
+            if hash_range(&path, from, to, &mut hash).is_ok() {
+                turn.hash = Some(hash);
+                turn.offset = to;
+            }
+        });
+    }
+
+    /// The hex SHA-256 of upload `id` if this process holds the hash of all
+    /// its `size` bytes (waiting for the last part's); the entry goes either
+    /// way.
+    async fn take_whole(&self, id: &str, size: u64) -> Option<String> {
+        let entry = self.lock().remove(id)?;
+        let mut running = entry.lock().await;
+        match running.hash.take() {
+            Some(hash) if running.offset == size => {
+                Some(ecabinet_protocol::hex::encode(hash.finish().as_ref()))
+            }
+            _ => None,
+        }
+    }
+
+    fn forget(&self, id: &str) {
+        self.lock().remove(id);
+    }
+
+    /// Uploads whose hash is held.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Adds bytes `from..to` of the file at `path` to `hash`.
+fn hash_range(
+    path: &std::path::Path,
+    from: u64,
+    to: u64,
+    hash: &mut ring::digest::Context,
+) -> std::io::Result<()> {
+    use std::io::{Read as _, Seek as _};
+    let mut f = std::fs::File::open(path)?;
+    f.seek(std::io::SeekFrom::Start(from))?;
+    let mut left = to.saturating_sub(from);
+    let mut buf = vec![0; 256 * 1024];
+    while left > 0 {
+        let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+        f.read_exact(&mut buf[..want])?;
+        hash.update(&buf[..want]);
+        left -= want as u64;
+    }
+    Ok(())
+}
 
 struct Row {
     id: String,
@@ -237,6 +358,7 @@ pub async fn start(
         })
         .await?;
     for e in expired {
+        state.upload_hashes.forget(&e);
         let _ = tokio::fs::remove_file(file_of(&state, &e)).await;
     }
     let made = async {
@@ -338,6 +460,8 @@ pub async fn part(
     let mut file = tokio::fs::File::from_std(std_file);
     let mut hash = ring::digest::Context::new(&ring::digest::SHA256);
     let mut n: u64 = 0;
+    // Write-back started early, while the rest of the part arrives.
+    let mut early = EarlySync::default();
     let mut chunks = body.into_data_stream();
     let received: Result<(), AppError> = async {
         while let Some(chunk) = chunks.next().await {
@@ -353,6 +477,7 @@ pub async fn part(
             }
             hash.update(&chunk);
             file.write_all(&chunk).await.map_err(BlobError::from)?;
+            early.wrote(chunk.len() as u64, &mut file, &cut_back).await?;
         }
         if n == 0 {
             return Err(AppError::invalid("the part is empty"));
@@ -365,10 +490,12 @@ pub async fn part(
             ));
         }
         file.flush().await.map_err(BlobError::from)?;
+        early.settle().await;
         file.sync_data().await.map_err(BlobError::from)?;
         Ok(())
     }
     .await;
+    early.settle().await;
     if let Err(e) = received {
         // What arrived of a refused part is not kept: the offset stays put.
         drop(file);
@@ -387,6 +514,13 @@ pub async fn part(
             )?)
         })
         .await?;
+    if moved == 1 {
+        // Still under the file's lock: the next part's turn comes after this.
+        state
+            .upload_hashes
+            .add_part(&id, file_of(&state, &id), before, new_offset)
+            .await;
+    }
     drop(file);
     if moved != 1 {
         // Cancelled (or expired and swept) while the part was arriving.
@@ -397,6 +531,50 @@ pub async fn part(
         expires_at,
         ..row.body()
     }))
+}
+
+/// Bytes of a part written between two early syncs.
+const EARLY_SYNC_BYTES: u64 = 8 * 1024 * 1024;
+
+/// Syncs of a part's file started while the part still arrives, one at a
+/// time, every [`EARLY_SYNC_BYTES`]: the disk writes the part as it comes,
+/// and the sync that must finish before the offset moves (always done, in
+/// [`part`]) is left with the last few MiB instead of the whole part. What
+/// an early sync returns does not matter: only that last sync counts.
+#[derive(Default)]
+struct EarlySync {
+    since: u64,
+    running: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl EarlySync {
+    async fn wrote(
+        &mut self,
+        n: u64,
+        file: &mut tokio::fs::File,
+        handle: &std::fs::File,
+    ) -> Result<(), AppError> {
+        self.since += n;
+        if self.since < EARLY_SYNC_BYTES || self.running.as_ref().is_some_and(|t| !t.is_finished())
+        {
+            return Ok(());
+        }
+        // What the async file still buffers goes to the OS first.
+        file.flush().await.map_err(BlobError::from)?;
+        let handle = handle.try_clone().map_err(BlobError::from)?;
+        self.running = Some(tokio::task::spawn_blocking(move || {
+            let _ = handle.sync_data();
+        }));
+        self.since = 0;
+        Ok(())
+    }
+
+    /// Waits for the early sync still running, if any.
+    async fn settle(&mut self) {
+        if let Some(t) = self.running.take() {
+            let _ = t.await;
+        }
+    }
 }
 
 /// `POST /v1/uploads/{id}/finish`: the whole file becomes the next version.
@@ -423,8 +601,9 @@ pub async fn finish(
         )));
     }
     cut_to(&lock, row.size)?;
+    let known = state.upload_hashes.take_whole(&id, row.size).await;
     let outcome = async {
-        let received = Received::from_file(path).await?;
+        let received = Received::from_file(path, known).await?;
         versions::store_version(
             &state,
             caller,
@@ -471,6 +650,9 @@ pub async fn sweep(state: &AppState) -> Result<usize, AppError> {
             Ok::<_, AppError>((expired, live))
         })
         .await?;
+    for e in &expired {
+        state.upload_hashes.forget(e);
+    }
     let mut removed = 0;
     for path in files {
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
@@ -539,6 +721,7 @@ async fn forget(state: &AppState, id: &str) {
                 .map_err(AppError::from)
         })
         .await;
+    state.upload_hashes.forget(id);
     let _ = tokio::fs::remove_file(file_of(state, id)).await;
 }
 
@@ -555,7 +738,66 @@ pub async fn cancel(
 
 #[cfg(test)]
 mod tests {
-    use super::valid_id;
+    use super::{valid_id, RunningHashes};
+
+    fn sha256_of(bytes: &[u8]) -> String {
+        ecabinet_protocol::hex::encode(ring::digest::digest(&ring::digest::SHA256, bytes).as_ref())
+    }
+
+    /// An upload file holding `bytes`, in a folder of its own.
+    fn upload_file(bytes: &[u8]) -> (tempfile::TempDir, std::path::PathBuf) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("0123456789abcdef0123456789abcdef.upload");
+        std::fs::write(&path, bytes).expect("write");
+        (dir, path)
+    }
+
+    #[tokio::test]
+    async fn the_parts_read_back_in_order_name_the_whole_file_once() {
+        let file: Vec<u8> = (0..700_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        let (_dir, path) = upload_file(&file);
+        let running = RunningHashes::default();
+        let id = "0123456789abcdef0123456789abcdef";
+        for (from, to) in [(0, 19), (19, 300_000), (300_000, 700_000)] {
+            running.add_part(id, path.clone(), from, to).await;
+        }
+        assert_eq!(
+            running.take_whole(id, 700_000).await,
+            Some(sha256_of(&file))
+        );
+        assert_eq!(running.take_whole(id, 700_000).await, None, "used twice");
+        assert!(running.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_hash_that_missed_a_part_is_not_used() {
+        let file = vec![b'x'; 1000];
+        let (_dir, path) = upload_file(&file);
+        let running = RunningHashes::default();
+        let id = "0123456789abcdef0123456789abcdef";
+        // Bytes 100..400 went to another process: this one never saw them.
+        running.add_part(id, path.clone(), 0, 100).await;
+        running.add_part(id, path.clone(), 400, 1000).await;
+        assert_eq!(running.take_whole(id, 1000).await, None);
+        // A restart: the first part this process sees is not the start.
+        running.add_part(id, path.clone(), 100, 1000).await;
+        assert_eq!(running.take_whole(id, 1000).await, None);
+        // A part that cannot be read back (the file is gone) breaks it too.
+        running.add_part(id, path.clone(), 0, 500).await;
+        running
+            .add_part(id, path.with_extension("gone"), 500, 1000)
+            .await;
+        assert_eq!(running.take_whole(id, 1000).await, None);
+        // Kept hashes stop growing at the bound; cancelling drops one.
+        for i in 0..super::MAX_RUNNING_HASHES + 10 {
+            running
+                .add_part(&format!("{i:032x}"), path.clone(), 0, 10)
+                .await;
+        }
+        assert_eq!(running.len(), super::MAX_RUNNING_HASHES);
+        running.forget(&format!("{:032x}", 0));
+        assert_eq!(running.len(), super::MAX_RUNNING_HASHES - 1);
+    }
 
     #[test]
     fn only_upload_shaped_ids_can_name_a_file() {
