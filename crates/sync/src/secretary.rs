@@ -471,7 +471,8 @@ struct Part {
 
 impl Part {
     /// Reads `len` bytes of `file` from `offset` and hashes them (blocking;
-    /// `file` is a clone of the upload's handle, so its offset is its own).
+    /// `file` is a clone of the upload's handle and shares its position,
+    /// which is safe because one read runs at a time).
     fn read(mut file: std::fs::File, offset: u64, len: u64) -> std::io::Result<Part> {
         use std::io::{Read as _, Seek as _, SeekFrom};
         let mut bytes = vec![0; usize::try_from(len).map_err(std::io::Error::other)?];

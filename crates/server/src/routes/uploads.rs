@@ -89,7 +89,8 @@ type Entry = std::sync::Arc<tokio::sync::Mutex<Running>>;
 /// turn on the entry before its request is answered). An entry that missed
 /// a part (another server process on the same folder took it, a restart
 /// lost the entry) is not used: `finish` then hashes the file from disk, as
-/// before. Entries go with their uploads (finish, cancel, expiry).
+/// before. Entries go with their uploads (finish, cancel, expiry; ended by
+/// another process: at the next sweep).
 #[derive(Default)]
 pub struct RunningHashes(std::sync::Mutex<HashMap<String, Entry>>);
 
@@ -150,6 +151,12 @@ impl RunningHashes {
 
     fn forget(&self, id: &str) {
         self.lock().remove(id);
+    }
+
+    /// Drops the hashes of uploads not in `live` (finished, cancelled or
+    /// expired through another server process).
+    fn keep_only(&self, live: &std::collections::HashSet<String>) {
+        self.lock().retain(|id, _| live.contains(id));
     }
 
     /// Uploads whose hash is held.
@@ -490,12 +497,13 @@ pub async fn part(
             ));
         }
         file.flush().await.map_err(BlobError::from)?;
-        early.settle().await;
+        early.settle().await?;
         file.sync_data().await.map_err(BlobError::from)?;
         Ok(())
     }
     .await;
-    early.settle().await;
+    // On a refused part, only that nothing is left running matters.
+    let _ = early.settle().await;
     if let Err(e) = received {
         // What arrived of a refused part is not kept: the offset stays put.
         drop(file);
@@ -539,12 +547,14 @@ const EARLY_SYNC_BYTES: u64 = 8 * 1024 * 1024;
 /// Syncs of a part's file started while the part still arrives, one at a
 /// time, every [`EARLY_SYNC_BYTES`]: the disk writes the part as it comes,
 /// and the sync that must finish before the offset moves (always done, in
-/// [`part`]) is left with the last few MiB instead of the whole part. What
-/// an early sync returns does not matter: only that last sync counts.
+/// [`part`]) is left with the last few MiB instead of the whole part. An
+/// early sync's failure fails the part: the kernel reports a write-back
+/// error once per open file, so the last sync, on the same open file,
+/// might not see it again.
 #[derive(Default)]
 struct EarlySync {
     since: u64,
-    running: Option<tokio::task::JoinHandle<()>>,
+    running: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
 
 impl EarlySync {
@@ -559,20 +569,23 @@ impl EarlySync {
         {
             return Ok(());
         }
+        self.settle().await?;
         // What the async file still buffers goes to the OS first.
         file.flush().await.map_err(BlobError::from)?;
         let handle = handle.try_clone().map_err(BlobError::from)?;
-        self.running = Some(tokio::task::spawn_blocking(move || {
-            let _ = handle.sync_data();
-        }));
+        self.running = Some(tokio::task::spawn_blocking(move || handle.sync_data()));
         self.since = 0;
         Ok(())
     }
 
-    /// Waits for the early sync still running, if any.
-    async fn settle(&mut self) {
-        if let Some(t) = self.running.take() {
-            let _ = t.await;
+    /// Waits for the early sync still running, if any, and says how it went.
+    async fn settle(&mut self) -> Result<(), AppError> {
+        match self.running.take() {
+            Some(t) => t
+                .await
+                .map_err(|e| AppError::internal(format!("upload sync task: {e}")))?
+                .map_err(|e| BlobError::from(e).into()),
+            None => Ok(()),
         }
     }
 }
@@ -653,6 +666,8 @@ pub async fn sweep(state: &AppState) -> Result<usize, AppError> {
     for e in &expired {
         state.upload_hashes.forget(e);
     }
+    // Also the hashes of uploads another process finished or cancelled.
+    state.upload_hashes.keep_only(&live);
     let mut removed = 0;
     for path in files {
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
