@@ -237,17 +237,27 @@ impl Received {
 
 /// The hex SHA-256 of what is left to read of `f`, read in chunks.
 fn sha256_of(f: &mut std::fs::File) -> std::io::Result<String> {
-    use std::io::Read as _;
     let mut hash = ring::digest::Context::new(&ring::digest::SHA256);
+    hash_from(f, &mut hash)?;
+    Ok(ecabinet_protocol::hex::encode(hash.finish().as_ref()))
+}
+
+/// Adds everything `r` still gives to `hash`, read in chunks; answers how
+/// many bytes that was.
+pub(crate) fn hash_from(
+    r: &mut impl std::io::Read,
+    hash: &mut ring::digest::Context,
+) -> std::io::Result<u64> {
     let mut buf = vec![0; CHUNK];
+    let mut total = 0;
     loop {
-        let n = f.read(&mut buf)?;
+        let n = r.read(&mut buf)?;
         if n == 0 {
-            break;
+            return Ok(total);
         }
         hash.update(&buf[..n]);
+        total += n as u64;
     }
-    Ok(ecabinet_protocol::hex::encode(hash.finish().as_ref()))
 }
 
 /// fsync of a folder, which makes a rename or a new entry in it durable.

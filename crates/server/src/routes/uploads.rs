@@ -179,13 +179,9 @@ fn hash_range(
     use std::io::{Read as _, Seek as _};
     let mut f = std::fs::File::open(path)?;
     f.seek(std::io::SeekFrom::Start(from))?;
-    let mut left = to.saturating_sub(from);
-    let mut buf = vec![0; 256 * 1024];
-    while left > 0 {
-        let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
-        f.read_exact(&mut buf[..want])?;
-        hash.update(&buf[..want]);
-        left -= want as u64;
+    let want = to.saturating_sub(from);
+    if crate::blobs::hash_from(&mut f.take(want), hash)? != want {
+        return Err(std::io::ErrorKind::UnexpectedEof.into());
     }
     Ok(())
 }
