@@ -728,3 +728,92 @@ async fn without_a_lease_policy_an_old_sync_still_opens() -> Result<()> {
     assert_eq!(state.expires_at_ms, None);
     Ok(())
 }
+
+/// Which documents are part-way received at each progress event, and the
+/// most at once.
+#[derive(Default)]
+struct InFlight {
+    receiving: std::sync::Mutex<std::collections::HashSet<String>>,
+    most: AtomicU64,
+}
+
+impl ProgressSink for InFlight {
+    fn progress(&self, p: &Progress) {
+        let mut receiving = self.receiving.lock().expect("lock");
+        if p.document_done < p.document_total {
+            receiving.insert(p.document_id.clone());
+        } else {
+            receiving.remove(&p.document_id);
+        }
+        self.most
+            .fetch_max(receiving.len() as u64, Ordering::SeqCst);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn documents_are_received_at_most_the_concurrency_at_once_and_all_arrive() -> Result<()> {
+    // While a received document is synced and recorded, the next one is
+    // received in its place; more than `concurrency` responses are never
+    // read at once.
+    let server = TestServer::start().await?;
+    let secretary = server.client("secretary").await?;
+    let meeting = &server
+        .seed
+        .meetings
+        .iter()
+        .find(|m| m.status.as_str() != "draft")
+        .context("a published meeting")?
+        .id;
+    let item = secretary
+        .post(
+            &format!("/v1/meetings/{meeting}/agenda"),
+            serde_json::json!({"title": "Hồ sơ trình họp"}),
+        )
+        .await?["id"]
+        .as_str()
+        .context("item")?
+        .to_owned();
+    let mut shas = Vec::new();
+    for i in 0..8u64 {
+        let doc = secretary
+            .post(
+                &format!("/v1/agenda/{item}/documents"),
+                serde_json::json!({"title": format!("Phụ lục {i}")}),
+            )
+            .await?;
+        let pdf = pdf_of_size(3 * 1024 * 1024 + 1000 * i as usize, 100 + i);
+        shas.push(sha256_hex(&pdf));
+        secretary
+            .upload_pdf(doc["id"].as_str().context("doc id")?, pdf)
+            .await?;
+    }
+    secretary
+        .post(&format!("/v1/meetings/{meeting}/publish"), Value::Null)
+        .await?;
+
+    let dir = tempfile::tempdir()?;
+    let store = enrol_member(&server, dir.path()).await?;
+    let syncer = Syncer::new(store.clone())?.with_options(SyncOptions {
+        concurrency: 2,
+        ..SyncOptions::default()
+    });
+    let seen = InFlight::default();
+    let report = syncer.sync_once(&seen).await?;
+    assert_eq!(report.documents.rejected(), 0, "{:?}", report.documents);
+    assert_eq!(report.documents.interrupted(), 0, "{:?}", report.documents);
+    let most = seen.most.load(Ordering::SeqCst);
+    assert!(
+        (1..=2).contains(&most),
+        "documents part-way received at once: {most} (concurrency 2)"
+    );
+    assert!(seen.receiving.lock().expect("lock").is_empty());
+    for sha in &shas {
+        assert_eq!(&sha256_hex(&store.read_blob(sha)?), sha);
+    }
+    let status = SyncStatus::read(&store)?;
+    assert_eq!(
+        status.verified_blobs, status.document_versions,
+        "{status:?}"
+    );
+    Ok(())
+}

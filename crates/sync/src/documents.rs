@@ -341,9 +341,16 @@ pub fn current_version_to_open(
     version_to_open(store, &newest.id)
 }
 
-struct Counters {
+/// What the downloads of one pass share.
+struct Pass {
+    /// Bytes received so far, and the bytes to fetch in all.
     done: AtomicU64,
     total: u64,
+    /// Transfers in flight: at most [`crate::SyncOptions::concurrency`]
+    /// responses are read at once. A download gives its permit back after
+    /// its last byte, so the next one starts while this one's file is
+    /// synced, checked and recorded.
+    transfers: tokio::sync::Semaphore,
 }
 
 /// Reads a classified version's PDF from the server into memory (it is
@@ -366,8 +373,10 @@ pub async fn fetch_classified(api: &crate::Api, v: &VerifiedVersion) -> Result<V
 impl Syncer {
     /// Checks every document version record of the feed that is not the one
     /// verified here, and fetches the blobs that are missing or damaged,
-    /// [`crate::SyncOptions::concurrency`] blobs at a time and each blob
-    /// once (versions with the same content share one download). A refused
+    /// [`crate::SyncOptions::concurrency`] transfers at a time and each blob
+    /// once (versions with the same content share one download). A blob
+    /// received in full is synced, checked and recorded while the next one
+    /// is received in its place. A refused
     /// or failed version is recorded on that version and never stops the
     /// others; a refusal never deletes a blob a verified version uses.
     pub async fn fetch_documents(
@@ -426,7 +435,9 @@ impl Syncer {
         for g in &mut groups {
             g.sort_by_key(|r| r.body.get("signed").is_none_or(serde_json::Value::is_null));
         }
-        let counters = Arc::new(Counters {
+        let concurrency = self.options.concurrency.max(1);
+        let pass = Arc::new(Pass {
+            transfers: tokio::sync::Semaphore::new(concurrency),
             done: AtomicU64::new(0),
             total: groups
                 .iter()
@@ -438,18 +449,20 @@ impl Syncer {
         let outcomes: Vec<Vec<(String, DocumentOutcome)>> = futures_util::stream::iter(groups)
             .map(|group| {
                 let key = key.clone();
-                let counters = counters.clone();
+                let pass = pass.clone();
                 async move {
                     let mut out = Vec::with_capacity(group.len());
                     for row in group {
                         let id = row.id.clone();
-                        let outcome = self.fetch_one(row, &key, &counters, progress).await?;
+                        let outcome = self.fetch_one(row, &key, &pass, progress).await?;
                         out.push((id, outcome));
                     }
                     Ok::<_, SyncError>(out)
                 }
             })
-            .buffer_unordered(self.options.concurrency.max(1))
+            // Twice as many documents as transfers: while one is finished
+            // (synced, checked, recorded), another is received in its place.
+            .buffer_unordered(2 * concurrency)
             .try_collect()
             .await?;
         Ok(DocumentsReport {
@@ -461,7 +474,7 @@ impl Syncer {
         &self,
         row: VersionRow,
         key: &[u8],
-        counters: &Counters,
+        pass: &Pass,
         progress: &dyn ProgressSink,
     ) -> Result<DocumentOutcome, SyncError> {
         let body: DocumentVersionBody = match serde_json::from_value(row.body.clone()) {
@@ -526,10 +539,7 @@ impl Syncer {
             if attempt > 0 {
                 tokio::time::sleep(backoff(self.options.backoff_base, attempt)).await;
             }
-            match self
-                .download(&row, &body, &record, counters, progress)
-                .await
-            {
+            match self.download(&row, &body, &record, pass, progress).await {
                 Ok(bytes) => {
                     self.report_downloaded(&row).await?;
                     return Ok(DocumentOutcome::Stored {
@@ -582,7 +592,7 @@ impl Syncer {
         row: &VersionRow,
         body: &DocumentVersionBody,
         record: &VerifiedVersion,
-        counters: &Counters,
+        pass: &Pass,
         progress: &dyn ProgressSink,
     ) -> Result<u64, Fetch> {
         let (sha, size) = (row.sha256.clone(), body.size);
@@ -613,6 +623,13 @@ impl Syncer {
                 Err(e) => Err(Fetch::from_sync(e)),
             };
         }
+        // Held until the last byte is in: the sync and the record after it
+        // do not keep the next download waiting.
+        let transfer = pass
+            .transfers
+            .acquire()
+            .await
+            .map_err(|_| Fetch::Fatal(SyncError::Internal("transfers closed".into())))?;
         let mut req = self.api.get(&format!("/v1/blobs/{sha}"));
         if offset > 0 {
             req = req.header(RANGE, format!("bytes={offset}-"));
@@ -680,9 +697,7 @@ impl Syncer {
                     }
                     buf.extend_from_slice(&bytes);
                     transferred += bytes.len() as u64;
-                    let done = counters
-                        .done
-                        .fetch_add(bytes.len() as u64, Ordering::Relaxed)
+                    let done = pass.done.fetch_add(bytes.len() as u64, Ordering::Relaxed)
                         + bytes.len() as u64;
                     progress.progress(&Progress {
                         document_id: body.document_id.clone(),
@@ -690,7 +705,7 @@ impl Syncer {
                         document_done: position + buf.len() as u64,
                         document_total: size,
                         overall_done: done,
-                        overall_total: counters.total,
+                        overall_total: pass.total,
                     });
                     if buf.len() >= WRITE_BATCH {
                         position += buf.len() as u64;
@@ -705,6 +720,7 @@ impl Syncer {
         }
         position += buf.len() as u64;
         let mut w = self.append(writer.take(), buf).await?;
+        drop(transfer);
         if let Some(reason) = stream_error {
             // Keep every whole chunk durable so the next attempt resumes
             // after it, with the validator of what it resumes.

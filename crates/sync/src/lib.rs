@@ -86,7 +86,8 @@ use ecabinet_store::Store;
 /// Tunables of the sync client.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyncOptions {
-    /// Documents downloaded at once.
+    /// Documents received at once. One received in full is synced, checked
+    /// and recorded while the next is received in its place.
     pub concurrency: usize,
     /// Tries per document within one pass before it is left for the next pass.
     pub attempts_per_document: u32,
