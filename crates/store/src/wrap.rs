@@ -12,7 +12,9 @@ use crate::{KdfParams, StoreError};
 /// Argon2id (version 0x13) of `secret` with `salt` and `params`: a 32-byte
 /// key. Parameters Argon2 itself rejects give [`StoreError::WeakKdfParams`];
 /// the caller checks its own floor and ceiling first. The lanes are filled
-/// on as many threads as there are cores (the same result as one thread).
+/// on as many threads as there are cores (the same result as one thread),
+/// on rayon's global pool: its threads start at the first call and then
+/// wait idle.
 pub fn stretch(
     secret: &str,
     salt: &[u8],
