@@ -17,7 +17,7 @@ use anyhow::{Context, Result};
 use ecabinet_benchkit::{Goal, Row};
 use ecabinet_store::testing::test_config;
 use ecabinet_sync::{enrol, EnrolRequest, ServerCheck, Session, SyncOptions, Syncer};
-use ecabinet_tests::{pdf_of_size, TestServer};
+use ecabinet_tests::{pdf_of_size, publish_pack, TestServer};
 
 fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -67,44 +67,18 @@ async fn run() -> Result<()> {
 
     let server = TestServer::start().await?;
     let secretary = server.client("secretary").await?;
-    let meeting = &server
-        .seed
-        .meetings
-        .iter()
-        .find(|m| m.status.as_str() != "draft")
-        .context("a published meeting")?
-        .id;
-    let item = secretary
-        .post(
-            &format!("/v1/meetings/{meeting}/agenda"),
-            serde_json::json!({"title": "Bench pack"}),
-        )
-        .await?["id"]
-        .as_str()
-        .context("item")?
-        .to_owned();
-    let mut shas = Vec::new();
     let mut total = 0u64;
-    for i in 0..docs {
-        let doc = secretary
-            .post(
-                &format!("/v1/agenda/{item}/documents"),
-                serde_json::json!({"title": format!("Tài liệu {i}")}),
-            )
-            .await?;
-        let pdf = pdf_of_size(mb * 1024 * 1024, i as u64 + 1);
-        total += pdf.len() as u64;
-        let v = secretary
-            .upload_pdf(doc["id"].as_str().context("doc id")?, pdf)
-            .await?;
-        shas.push(v["sha256"].as_str().context("sha")?.to_owned());
-    }
-    secretary
-        .post(
-            &format!("/v1/meetings/{meeting}/publish"),
-            serde_json::Value::Null,
-        )
-        .await?;
+    let pack = publish_pack(
+        &server,
+        "Bench pack",
+        (0..docs).map(|i| {
+            let pdf = pdf_of_size(mb * 1024 * 1024, i as u64 + 1);
+            total += pdf.len() as u64;
+            (format!("Tài liệu {i}"), pdf)
+        }),
+    )
+    .await?;
+    let (meeting, shas) = (pack.meeting, pack.shas);
     println!(
         "pack: {docs} PDFs, {:.0} MB in all; concurrency {CONCURRENCY}; {reps} alternating repetitions",
         total as f64 / 1e6

@@ -11,7 +11,7 @@ use ecabinet_store::{Entity, FeedChange, FeedOp, Store, StoreState, SystemClock,
 use ecabinet_sync::{
     DocumentOutcome, Progress, ProgressSink, SyncError, SyncOptions, SyncStatus, Syncer,
 };
-use ecabinet_tests::{pdf_of_size, TestServer};
+use ecabinet_tests::{pdf_of_size, publish_pack, TestServer};
 use serde_json::Value;
 
 async fn enrol_member(server: &TestServer, dir: &Path) -> Result<Arc<Store>> {
@@ -756,40 +756,20 @@ async fn documents_are_received_at_most_the_concurrency_at_once_and_all_arrive()
     // received in its place; more than `concurrency` responses are never
     // read at once.
     let server = TestServer::start().await?;
-    let secretary = server.client("secretary").await?;
-    let meeting = &server
-        .seed
-        .meetings
-        .iter()
-        .find(|m| m.status.as_str() != "draft")
-        .context("a published meeting")?
-        .id;
-    let item = secretary
-        .post(
-            &format!("/v1/meetings/{meeting}/agenda"),
-            serde_json::json!({"title": "Hồ sơ trình họp"}),
-        )
-        .await?["id"]
-        .as_str()
-        .context("item")?
-        .to_owned();
-    let mut shas = Vec::new();
-    for i in 0..8u64 {
-        let doc = secretary
-            .post(
-                &format!("/v1/agenda/{item}/documents"),
-                serde_json::json!({"title": format!("Phụ lục {i}")}),
-            )
-            .await?;
-        let pdf = pdf_of_size(3 * 1024 * 1024 + 1000 * i as usize, 100 + i);
-        shas.push(sha256_hex(&pdf));
-        secretary
-            .upload_pdf(doc["id"].as_str().context("doc id")?, pdf)
-            .await?;
-    }
-    secretary
-        .post(&format!("/v1/meetings/{meeting}/publish"), Value::Null)
-        .await?;
+    let pdfs: Vec<Vec<u8>> = (0..8u64)
+        .map(|i| pdf_of_size(3 * 1024 * 1024 + 1000 * i as usize, 100 + i))
+        .collect();
+    let expected: Vec<String> = pdfs.iter().map(|p| sha256_hex(p)).collect();
+    let shas = publish_pack(
+        &server,
+        "Hồ sơ trình họp",
+        pdfs.into_iter()
+            .enumerate()
+            .map(|(i, pdf)| (format!("Phụ lục {i}"), pdf)),
+    )
+    .await?
+    .shas;
+    assert_eq!(shas, expected, "the server names each upload by its hash");
 
     let dir = tempfile::tempdir()?;
     let store = enrol_member(&server, dir.path()).await?;

@@ -324,6 +324,65 @@ async fn check(resp: reqwest::Response) -> Result<Value> {
     Ok(serde_json::from_str(&text)?)
 }
 
+/// A pack of documents as a secretary prepares it: a new agenda item
+/// `item_title` on the seed's first published meeting, one document per
+/// `(title, pdf)` uploaded to it, then the meeting published again. The
+/// PDFs are made one at a time as the iterator yields them.
+pub async fn publish_pack(
+    server: &TestServer,
+    item_title: &str,
+    documents: impl IntoIterator<Item = (String, Vec<u8>)>,
+) -> Result<Pack> {
+    let secretary = server.client("secretary").await?;
+    let meeting = server
+        .seed
+        .meetings
+        .iter()
+        .find(|m| m.status.as_str() != "draft")
+        .context("a published meeting")?
+        .id
+        .clone();
+    let item = secretary
+        .post(
+            &format!("/v1/meetings/{meeting}/agenda"),
+            serde_json::json!({ "title": item_title }),
+        )
+        .await?["id"]
+        .as_str()
+        .context("item")?
+        .to_owned();
+    let mut shas = Vec::new();
+    for (title, pdf) in documents {
+        let doc = secretary
+            .post(
+                &format!("/v1/agenda/{item}/documents"),
+                serde_json::json!({ "title": title }),
+            )
+            .await?;
+        let version = secretary
+            .upload_pdf(doc["id"].as_str().context("doc id")?, pdf)
+            .await?;
+        shas.push(version["sha256"].as_str().context("sha")?.to_owned());
+    }
+    secretary
+        .post(&format!("/v1/meetings/{meeting}/publish"), Value::Null)
+        .await?;
+    Ok(Pack {
+        meeting,
+        item,
+        shas,
+    })
+}
+
+/// What [`publish_pack`] made.
+pub struct Pack {
+    pub meeting: String,
+    /// The new agenda item's id.
+    pub item: String,
+    /// Each upload's SHA-256 as the server names it, in order.
+    pub shas: Vec<String>,
+}
+
 /// A valid PDF of about `size` bytes: one page, plus an unreferenced stream
 /// object filled with incompressible bytes derived from `seed`.
 pub fn pdf_of_size(size: usize, seed: u64) -> Vec<u8> {

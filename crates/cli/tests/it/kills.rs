@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio::io::AsyncBufReadExt;
 
 use anyhow::{Context, Result};
-use ecabinet_tests::{pdf_of_size, TestServer};
+use ecabinet_tests::{pdf_of_size, publish_pack, Pack, TestServer};
 use serde_json::Value;
 
 use crate::{ecabinet, text, PIN};
@@ -21,40 +21,12 @@ async fn fifty_seeded_kills_during_sync_lose_and_duplicate_nothing() -> Result<(
 
     // Something to download from the start: 16 × 3 MB.
     let secretary = server.client("secretary").await?;
-    let meeting = server
-        .seed
-        .meetings
-        .iter()
-        .find(|m| m.status.as_str() != "draft")
-        .context("published meeting")?
-        .id
-        .clone();
-    let item = secretary
-        .post(
-            &format!("/v1/meetings/{meeting}/agenda"),
-            serde_json::json!({"title": "Phụ lục"}),
-        )
-        .await?["id"]
-        .as_str()
-        .context("item")?
-        .to_owned();
-    for i in 0..16 {
-        let doc = secretary
-            .post(
-                &format!("/v1/agenda/{item}/documents"),
-                serde_json::json!({"title": format!("Phụ lục {i}")}),
-            )
-            .await?;
-        secretary
-            .upload_pdf(
-                doc["id"].as_str().context("doc")?,
-                pdf_of_size(3_000_000, i + 100),
-            )
-            .await?;
-    }
-    secretary
-        .post(&format!("/v1/meetings/{meeting}/publish"), Value::Null)
-        .await?;
+    let Pack { meeting, item, .. } = publish_pack(
+        &server,
+        "Phụ lục",
+        (0..16).map(|i| (format!("Phụ lục {i}"), pdf_of_size(3_000_000, i + 100))),
+    )
+    .await?;
 
     let dir = tempfile::tempdir()?;
     let env = [
