@@ -8,9 +8,12 @@ use anyhow::Result;
 use ecabinet_protocol::{
     CreateAgendaItemRequest, CreateMeetingRequest, ErrorCode, MeetingStatus, UpdateMeetingRequest,
 };
+use std::sync::Arc;
+
 use ecabinet_store::Store;
 use ecabinet_sync::{secretary, SyncError, Syncer};
 use ecabinet_tests::{api_of, pdf_of_size, TestServer};
+use tempfile::TempDir;
 
 fn item(title: &str, parent: Option<&str>) -> CreateAgendaItemRequest {
     CreateAgendaItemRequest {
@@ -19,6 +22,15 @@ fn item(title: &str, parent: Option<&str>) -> CreateAgendaItemRequest {
         position: None,
         ..Default::default()
     }
+}
+
+/// A secretary's and a member's devices enrolled on `server`, each in a
+/// folder of its own (the folders live as long as their handles).
+async fn two_devices(server: &TestServer) -> Result<(TempDir, Arc<Store>, TempDir, Arc<Store>)> {
+    let (sec_dir, member_dir) = (tempfile::tempdir()?, tempfile::tempdir()?);
+    let sec_store = server.enrol("secretary", sec_dir.path()).await?;
+    let member_store = server.enrol("member", member_dir.path()).await?;
+    Ok((sec_dir, sec_store, member_dir, member_store))
 }
 
 /// Agenda titles of a cached meeting as `(depth-marker + title)` in order:
@@ -46,9 +58,7 @@ fn outline(store: &Store, meeting_id: &str) -> Result<Vec<String>> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_prepared_meeting_reaches_members_only_when_published() -> Result<()> {
     let server = TestServer::start().await?;
-    let (sec_dir, member_dir) = (tempfile::tempdir()?, tempfile::tempdir()?);
-    let sec_store = server.enrol("secretary", sec_dir.path()).await?;
-    let member_store = server.enrol("member", member_dir.path()).await?;
+    let (_sec_dir, sec_store, _member_dir, member_store) = two_devices(&server).await?;
     let sec = Syncer::new(sec_store.clone())?;
     let member = Syncer::new(member_store.clone())?;
     let api = api_of(&sec_store)?;
@@ -146,9 +156,7 @@ async fn a_prepared_meeting_reaches_members_only_when_published() -> Result<()> 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_files_and_wrong_roles_are_refused_with_a_code() -> Result<()> {
     let server = TestServer::start().await?;
-    let (sec_dir, member_dir) = (tempfile::tempdir()?, tempfile::tempdir()?);
-    let sec_store = server.enrol("secretary", sec_dir.path()).await?;
-    let member_store = server.enrol("member", member_dir.path()).await?;
+    let (_sec_dir, sec_store, _member_dir, member_store) = two_devices(&server).await?;
     let api = api_of(&sec_store)?;
     let committee = server.seed.committee_id.clone();
     let req = CreateMeetingRequest {
@@ -320,12 +328,25 @@ async fn draft_with_document(
     Ok((m, doc))
 }
 
+/// Publishes the meeting; the member's next sync then refuses nothing and
+/// stores the blob `sha256`, verified.
+async fn published_reaches_the_member(
+    api: &ecabinet_sync::Api,
+    meeting_id: &str,
+    member_store: &Arc<Store>,
+    sha256: &str,
+) -> Result<()> {
+    secretary::publish(api, meeting_id).await?;
+    let report = Syncer::new(member_store.clone())?.sync_once(&()).await?;
+    assert_eq!(report.documents.rejected(), 0, "{:?}", report.documents);
+    assert!(member_store.has_blob(sha256)?);
+    Ok(())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_big_upload_cut_mid_part_resumes_and_arrives_whole() -> Result<()> {
     let server = TestServer::start().await?;
-    let (sec_dir, member_dir) = (tempfile::tempdir()?, tempfile::tempdir()?);
-    let sec_store = server.enrol("secretary", sec_dir.path()).await?;
-    let member_store = server.enrol("member", member_dir.path()).await?;
+    let (sec_dir, sec_store, _member_dir, member_store) = two_devices(&server).await?;
     let api = api_of(&sec_store)?;
     let (m, doc) = draft_with_document(
         &api,
@@ -368,15 +389,10 @@ async fn a_big_upload_cut_mid_part_resumes_and_arrives_whole() -> Result<()> {
     );
     assert_eq!(seen.last().copied(), Some((size, size)));
 
-    // Published, it reaches a member verified.
-    secretary::publish(&api, &m.id).await?;
-    let member = Syncer::new(member_store.clone())?;
-    let report = member.sync_once(&()).await?;
-    assert_eq!(report.documents.rejected(), 0, "{:?}", report.documents);
+    published_reaches_the_member(&api, &m.id, &member_store, &v.sha256).await?;
     let versions = member_store.document_versions(&doc.id)?;
     assert_eq!(versions.len(), 1);
     assert_eq!(versions[0].sha256, v.sha256);
-    assert!(member_store.has_blob(&v.sha256)?);
     Ok(())
 }
 
@@ -386,9 +402,7 @@ async fn a_big_upload_cut_mid_part_resumes_and_arrives_whole() -> Result<()> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_upload_resumed_after_the_server_restarted_arrives_whole() -> Result<()> {
     let mut server = TestServer::start().await?;
-    let (sec_dir, member_dir) = (tempfile::tempdir()?, tempfile::tempdir()?);
-    let sec_store = server.enrol("secretary", sec_dir.path()).await?;
-    let member_store = server.enrol("member", member_dir.path()).await?;
+    let (_sec_dir, sec_store, _member_dir, member_store) = two_devices(&server).await?;
     let api = api_of(&sec_store)?;
     let (m, doc) = draft_with_document(
         &api,
@@ -419,12 +433,7 @@ async fn an_upload_resumed_after_the_server_restarted_arrives_whole() -> Result<
     assert_eq!(v.sha256, ecabinet_store::testing::sha256_hex(&pdf));
     assert_eq!(v.size, pdf.len() as u64);
 
-    // Published, it reaches a member verified.
-    secretary::publish(&api, &m.id).await?;
-    let member = Syncer::new(member_store.clone())?;
-    let report = member.sync_once(&()).await?;
-    assert_eq!(report.documents.rejected(), 0, "{:?}", report.documents);
-    assert!(member_store.has_blob(&v.sha256)?);
+    published_reaches_the_member(&api, &m.id, &member_store, &v.sha256).await?;
     Ok(())
 }
 
@@ -434,18 +443,8 @@ async fn an_upload_that_cannot_go_on_is_cancelled_and_leaves_nothing() -> Result
     let sec_dir = tempfile::tempdir()?;
     let sec_store = server.enrol("secretary", sec_dir.path()).await?;
     let api = api_of(&sec_store)?;
-    let m = secretary::create_meeting(
-        &api,
-        &server.seed.committee_id,
-        &CreateMeetingRequest {
-            title: "Phiên họp thử".into(),
-            location: "Phòng họp số 1".into(),
-            starts_at: 1_796_000_000_000,
-        },
-    )
-    .await?;
-    let it = secretary::add_item(&api, &m.id, &item("Tờ trình", None)).await?;
-    let doc = secretary::create_document(&api, &it.id, "Tờ trình").await?;
+    let (_, doc) =
+        draft_with_document(&api, &server, "Phiên họp thử", "Tờ trình", "Tờ trình").await?;
 
     // Not a PDF: refused before anything is sent.
     let png = sec_dir.path().join("anh.png");
